@@ -1,0 +1,83 @@
+#include "cli_context.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/core.h>
+#include <unistd.h>
+
+namespace llmops::cli {
+
+namespace {
+bool colour_allowed(const GlobalOptions& options, int fd) {
+    const char* no_color = std::getenv("NO_COLOR");
+    if (options.no_color || (no_color && *no_color)) return false;
+    return ::isatty(fd) != 0;
+}
+} // namespace
+
+bool CliContext::color_stderr() const { return colour_allowed(options, STDERR_FILENO); }
+bool CliContext::color_stdout() const { return colour_allowed(options, STDOUT_FILENO); }
+bool CliContext::stderr_is_tty() const { return ::isatty(STDERR_FILENO) != 0; }
+
+void CliContext::print_json(const nlohmann::json& value) const {
+    std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += '\n';
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void CliContext::out(std::string_view text) const {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void CliContext::note(std::string_view text) const {
+    if (options.quiet) return;
+    fmt::print(stderr, "{}\n", text);
+}
+
+void CliContext::verbose(std::string_view text) const {
+    if (!options.verbose || options.quiet) return;
+    fmt::print(stderr, "{}\n", text);
+}
+
+void CliContext::warn(std::string_view text) const {
+    if (color_stderr())
+        fmt::print(stderr, "\033[33mllmops: warning:\033[0m {}\n", text);
+    else
+        fmt::print(stderr, "llmops: warning: {}\n", text);
+}
+
+CLI::App* CliContext::command(CLI::App& parent, const std::string& name,
+                              const std::string& description, std::function<int()> fn) {
+    CLI::App* sub = parent.add_subcommand(name, description);
+    // Global options on every command, so they show in its help and work after its name.
+    add_global_options(*sub, options);
+    sub->callback([this, fn = std::move(fn)] { action = fn; });
+    return sub;
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& options) {
+    app.add_option("-C", options.directory, "Run as if llmops was started in DIR")
+        ->option_text("DIR")
+        ->group("Global options");
+    app.add_flag("--json", options.json, "Print results as JSON")->group("Global options");
+    app.add_flag("-q,--quiet", options.quiet, "Print only results and errors")
+        ->group("Global options");
+    app.add_flag("-v,--verbose", options.verbose, "Print more about what happens")
+        ->group("Global options");
+    app.add_flag("--no-color", options.no_color, "Never colour output (also: NO_COLOR=1)")
+        ->group("Global options");
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 4) {
+        value /= 1024.0;
+        ++unit;
+    }
+    if (unit == 0) return fmt::format("{} B", bytes);
+    return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+} // namespace llmops::cli

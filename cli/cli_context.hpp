@@ -1,0 +1,60 @@
+#pragma once
+// What every command gets: the global options and the output conventions of docs/cli.md.
+#include "store/project.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmops::cli {
+
+struct GlobalOptions {
+    std::string directory; // -C
+    bool json = false;
+    bool quiet = false;
+    bool verbose = false;
+    bool no_color = false;
+};
+
+class CliContext {
+public:
+    GlobalOptions options;
+    // The chosen command's work; set by its CLI11 callback, run by main() after parsing so
+    // that -C and the other global options are known first. Returns the exit code.
+    std::function<int()> action;
+
+    // Registers a command: its callback records fn as the action to run.
+    CLI::App* command(CLI::App& parent, const std::string& name, const std::string& description,
+                      std::function<int()> fn);
+
+    bool json() const { return options.json; }
+    bool color_stderr() const;
+    bool color_stdout() const;
+    bool stderr_is_tty() const;
+
+    // Results go to stdout.
+    void print_json(const nlohmann::json& value) const;
+    void out(std::string_view text) const;
+    // Progress and notes go to stderr; silenced by -q.
+    void note(std::string_view text) const;
+    void verbose(std::string_view text) const;
+    void warn(std::string_view text) const;
+
+    store::ProjectPaths project_paths() const { return store::locate_project(); }
+    store::Project open_project(store::StoreAccess access) const {
+        return store::Project::open(project_paths(), access);
+    }
+};
+
+// Adds the global options to an app or subcommand so they work before or after the command.
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+std::string human_bytes(std::uint64_t bytes);
+
+// Command groups register themselves on the root app; see main.cpp.
+void register_store_commands(CLI::App& app, CliContext& ctx);
+
+} // namespace llmops::cli

@@ -1,0 +1,158 @@
+// init, status, fsck, gc and the object plumbing commands.
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "store/migrations.hpp"
+#include "store/store_maintenance.hpp"
+
+#include <cstdio>
+#include <fmt/core.h>
+#include <unistd.h>
+
+namespace llmops::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+int cmd_init(CliContext& ctx, const std::string& dir) {
+    store::ProjectPaths paths = store::init_project(dir.empty() ? fs::current_path() : fs::path(dir));
+    if (ctx.json()) {
+        ctx.print_json({{"root", paths.root.string()},
+                        {"store", paths.store_dir.string()},
+                        {"config", paths.config_file.string()},
+                        {"schema_version", store::latest_schema_version()}});
+    } else if (!ctx.options.quiet) {
+        ctx.out(fmt::format("Initialised an llmops project in {}\n", paths.store_dir.string()));
+    }
+    return 0;
+}
+
+int cmd_status(CliContext& ctx) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    store::StoreStatus s = store::store_status(project);
+    if (ctx.json()) {
+        json counts = json::object();
+        for (const auto& c : s.counts) counts[c.kind] = c.count;
+        ctx.print_json({{"root", s.root},
+                        {"schema_version", s.schema_version},
+                        {"counts", counts},
+                        {"objects", {{"count", s.object_count}, {"bytes", s.object_bytes}}},
+                        {"database_bytes", s.database_bytes},
+                        {"store_bytes", s.store_bytes}});
+        return 0;
+    }
+    std::string text = fmt::format("project   {}\nschema    version {}\n", s.root, s.schema_version);
+    for (const auto& c : s.counts) text += fmt::format("{:<18}{:>10}\n", c.kind, c.count);
+    text += fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
+    text += fmt::format("{:<18}{:>10}\n", "database", human_bytes(s.database_bytes));
+    text += fmt::format("{:<18}{:>10}\n", "store total", human_bytes(s.store_bytes));
+    ctx.out(text);
+    return 0;
+}
+
+int cmd_fsck(CliContext& ctx) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    store::FsckReport report = store::check_store(project);
+    if (ctx.json()) {
+        json problems = json::array();
+        for (const auto& p : report.problems)
+            problems.push_back({{"kind", p.kind}, {"subject", p.subject}, {"detail", p.detail}});
+        ctx.print_json({{"ok", report.problems.empty()},
+                        {"objects_checked", report.objects_checked},
+                        {"references_checked", report.references_checked},
+                        {"problems", problems}});
+    } else {
+        for (const auto& p : report.problems)
+            ctx.out(fmt::format("{} {}: {}\n", p.kind, p.subject, p.detail));
+        ctx.note(fmt::format("checked {} objects and {} references: {}", report.objects_checked,
+                             report.references_checked,
+                             report.problems.empty()
+                                 ? std::string("no problems")
+                                 : fmt::format("{} problem(s)", report.problems.size())));
+    }
+    return report.problems.empty() ? 0 : exit_code_for(ErrorKind::CheckFailed);
+}
+
+int cmd_gc(CliContext& ctx, bool dry_run) {
+    store::Project project =
+        ctx.open_project(dry_run ? store::StoreAccess::Read : store::StoreAccess::Exclusive);
+    store::GcReport report = store::collect_garbage(project, dry_run);
+    if (ctx.json()) {
+        json removed = json::array();
+        for (const auto& o : report.removed_objects)
+            removed.push_back({{"hash", o.hash.hex()}, {"bytes", o.stored_size}});
+        ctx.print_json({{"dry_run", dry_run},
+                        {"removed_objects", removed},
+                        {"removed_temp_files", report.removed_temp_files},
+                        {"bytes_freed", report.bytes_freed},
+                        {"objects_kept", report.objects_kept}});
+        return 0;
+    }
+    const char* verb = dry_run ? "would remove" : "removed";
+    for (const auto& o : report.removed_objects)
+        ctx.out(fmt::format("{} object {} ({})\n", verb, o.hash.hex(), human_bytes(o.stored_size)));
+    for (const auto& t : report.removed_temp_files)
+        ctx.out(fmt::format("{} temp file {}\n", verb, t));
+    ctx.note(fmt::format("{} {} objects and {} temp files, {}; kept {} objects", verb,
+                         report.removed_objects.size(), report.removed_temp_files.size(),
+                         human_bytes(report.bytes_freed), report.objects_kept));
+    return 0;
+}
+
+int cmd_object_put(CliContext& ctx, const std::string& file, bool compress) {
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    store::ObjectInfo info = project.objects().put_file(
+        file, compress ? store::Compression::Zstd : store::Compression::None);
+    if (ctx.json())
+        ctx.print_json({{"hash", info.hash.hex()},
+                        {"size", info.size},
+                        {"stored_size", info.stored_size},
+                        {"compressed", info.compressed},
+                        {"existed", info.existed}});
+    else
+        ctx.out(info.hash.hex() + "\n");
+    return 0;
+}
+
+int cmd_object_cat(CliContext& ctx, const std::string& hex) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    project.objects().read(Hash128::from_hex(hex), [](std::string_view block) {
+        std::fwrite(block.data(), 1, block.size(), stdout);
+    });
+    return 0;
+}
+
+} // namespace
+
+void register_store_commands(CLI::App& app, CliContext& ctx) {
+    static std::string init_dir;
+    ctx.command(app, "init", "Create an llmops project (llmops.yaml and .llmops/) in DIR",
+                [&ctx] { return cmd_init(ctx, init_dir); })
+        ->add_option("dir", init_dir, "Project folder (default: the current folder)");
+
+    ctx.command(app, "status", "Show what the store holds", [&ctx] { return cmd_status(ctx); });
+    ctx.command(app, "fsck", "Check the database and re-hash every object; exit 1 on problems",
+                [&ctx] { return cmd_fsck(ctx); });
+
+    static bool gc_dry_run = false;
+    ctx.command(app, "gc", "Remove objects nothing references and stale temp files",
+                [&ctx] { return cmd_gc(ctx, gc_dry_run); })
+        ->add_flag("-n,--dry-run", gc_dry_run, "List what would be removed, remove nothing");
+
+    CLI::App* object = app.add_subcommand("object", "Plumbing: read and write raw objects");
+    object->require_subcommand(1);
+    static std::string put_file;
+    static bool put_compress = false;
+    CLI::App* put = ctx.command(*object, "put", "Store FILE as an object; print its hash",
+                                [&ctx] { return cmd_object_put(ctx, put_file, put_compress); });
+    put->add_option("file", put_file, "File to store")->required();
+    put->add_flag("--zstd", put_compress, "Compress the object with zstd");
+    static std::string cat_hash;
+    ctx.command(*object, "cat", "Write an object's content to stdout",
+                [&ctx] { return cmd_object_cat(ctx, cat_hash); })
+        ->add_option("hash", cat_hash, "Object hash (32 hex digits)")
+        ->required();
+}
+
+} // namespace llmops::cli

@@ -1,0 +1,83 @@
+# Shared helpers for the end-to-end tests. Each test sources this, then works in $WORK, a
+# fresh temp folder removed on exit. ctest sets LLMOPS_BIN, LLMOPS_BUILD_DIR, LLMOPS_SOURCE_DIR.
+set -euo pipefail
+
+: "${LLMOPS_BIN:?LLMOPS_BIN must point at the llmops binary}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/llmops-cli.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+export NO_COLOR=1
+unset LLMOPS_DIR
+FAILURES=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+
+# run ARGS...: runs llmops, keeping stdout in $OUT, stderr in $ERR and the exit code in $RC.
+run() {
+  set +e
+  "$LLMOPS_BIN" "$@" >"$WORK/.out" 2>"$WORK/.err"
+  RC=$?
+  set -e
+  OUT=$(cat "$WORK/.out")
+  ERR=$(cat "$WORK/.err")
+}
+
+expect_rc() {
+  local want=$1
+  shift
+  if [ "$RC" -ne "$want" ]; then
+    fail "$* exited $RC, expected $want; stderr: $ERR"
+  fi
+}
+
+expect_contains() { # HAYSTACK NEEDLE WHAT
+  case "$1" in
+    *"$2"*) ;;
+    *) fail "$3: expected to contain '$2', got: $1" ;;
+  esac
+}
+
+expect_not_contains() {
+  case "$1" in
+    *"$2"*) fail "$3: expected not to contain '$2', got: $1" ;;
+    *) ;;
+  esac
+}
+
+expect_eq() { # GOT WANT WHAT
+  if [ "$1" != "$2" ]; then fail "$3: got '$1', expected '$2'"; fi
+}
+
+# Errors are exactly one line (plus an optional hint line), never a trace.
+expect_one_line_error() {
+  local first
+  first=$(printf '%s\n' "$ERR" | head -n 1)
+  expect_contains "$first" "llmops: error: " "$1"
+  local others
+  others=$(printf '%s\n' "$ERR" | tail -n +2 | grep -v '^hint: ' || true)
+  if [ -n "$others" ]; then fail "$1: error is more than one line: $ERR"; fi
+}
+
+json_get() { # FILTER: jq over $OUT
+  printf '%s' "$OUT" | jq -r "$1"
+}
+
+# A digest of the store's visible state: database content and the object files.
+store_digest() {
+  local dir=${1:-.}
+  {
+    sqlite3 "$dir/.llmops/store.db" .dump
+    (cd "$dir/.llmops" && find objects -type f | sort)
+  } | sha256sum | cut -d' ' -f1
+}
+
+finish() {
+  if [ "$FAILURES" -ne 0 ]; then
+    echo "$FAILURES check(s) failed" >&2
+    exit 1
+  fi
+  echo "ok"
+}

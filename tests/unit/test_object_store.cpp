@@ -1,0 +1,165 @@
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "store/object_store.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sys/resource.h>
+
+using namespace llmops;
+using namespace llmops::store;
+namespace fs = std::filesystem;
+
+namespace {
+struct Fixture {
+    testing::TempDir dir;
+    ObjectStore store{dir.path() / "objects", dir.path() / "tmp"};
+    Fixture() {
+        fs::create_directories(dir.path() / "objects");
+        fs::create_directories(dir.path() / "tmp");
+    }
+    bool tmp_is_empty() const { return fs::is_empty(dir.path() / "tmp"); }
+};
+
+std::string pattern_bytes(std::size_t n) {
+    std::string s(n, '\0');
+    std::uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (std::size_t i = 0; i < n; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s[i] = static_cast<char>(x & 0x3f) + ' ';
+    }
+    return s;
+}
+
+long peak_rss_kb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+} // namespace
+
+TEST_CASE("object round trips: empty, one byte, compressed", "[object_store]") {
+    Fixture f;
+    for (auto compression : {Compression::None, Compression::Zstd}) {
+        for (std::string content : {std::string(), std::string("x"), pattern_bytes(3'000'000)}) {
+            ObjectInfo info = f.store.put(content, compression);
+            CHECK(info.hash == hash128(content));
+            CHECK(info.size == content.size());
+            CHECK(f.store.has(info.hash));
+            CHECK(f.store.get(info.hash) == content);
+            CHECK(f.store.verify(info.hash).problem == ObjectProblem::Ok);
+        }
+    }
+    CHECK(f.tmp_is_empty());
+}
+
+TEST_CASE("the name of an object is the hash of its uncompressed content", "[object_store]") {
+    Fixture f;
+    std::string content = pattern_bytes(100'000);
+    ObjectInfo plain = f.store.put(content);
+    CHECK(plain.hash.hex() == hash128(content).hex());
+    CHECK(plain.hash.hex().size() == 32);
+    fs::path p = f.store.path_for(plain.hash, false);
+    CHECK(p.parent_path().filename() == plain.hash.hex().substr(0, 2));
+    CHECK(p.filename() == plain.hash.hex().substr(2));
+    // Storing it again reports it existed and writes nothing new.
+    ObjectInfo again = f.store.put(content, Compression::Zstd);
+    CHECK(again.existed);
+    CHECK_FALSE(again.compressed);
+    CHECK(f.store.list().size() == 1);
+}
+
+TEST_CASE("compressed objects are smaller and carry a .zst suffix", "[object_store]") {
+    Fixture f;
+    std::string content(1'000'000, 'a');
+    ObjectInfo info = f.store.put(content, Compression::Zstd);
+    CHECK(info.compressed);
+    CHECK(info.stored_size < 10'000);
+    CHECK(fs::exists(f.store.path_for(info.hash, true)));
+    CHECK(f.store.get(info.hash) == content);
+}
+
+TEST_CASE("a 100 MB file streams in and out in constant memory", "[object_store][large]") {
+    Fixture f;
+    fs::path file = f.dir.path() / "big.bin";
+    {
+        std::ofstream out(file, std::ios::binary);
+        std::string block = pattern_bytes(1 << 20);
+        for (int i = 0; i < 100; ++i) {
+            block[0] = static_cast<char>(i);
+            out.write(block.data(), static_cast<std::streamsize>(block.size()));
+        }
+    }
+    long rss_before = peak_rss_kb();
+    for (auto compression : {Compression::None, Compression::Zstd}) {
+        ObjectInfo info = f.store.put_file(file, compression);
+        CHECK(info.size == 100u << 20);
+        Hasher128 hasher;
+        std::uint64_t total = 0;
+        f.store.read(info.hash, [&](std::string_view block) {
+            hasher.update(block);
+            total += block.size();
+        });
+        CHECK(total == 100u << 20);
+        CHECK(hasher.digest() == info.hash);
+        if (compression == Compression::None) {
+            // Remove so the compressed variant is really written.
+            f.store.remove(*f.store.find(info.hash));
+        }
+    }
+    // Streaming must not hold the file: allow 32 MB of growth for buffers and zstd windows.
+    CHECK(peak_rss_kb() - rss_before < 32 * 1024);
+}
+
+TEST_CASE("a flipped byte is detected as corruption", "[object_store]") {
+    Fixture f;
+    for (auto compression : {Compression::None, Compression::Zstd}) {
+        std::string content = pattern_bytes(50'000) + (compression == Compression::Zstd ? "z" : "");
+        ObjectInfo info = f.store.put(content, compression);
+        fs::path p = f.store.path_for(info.hash, info.compressed);
+        fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+        {
+            std::fstream io(p, std::ios::in | std::ios::out | std::ios::binary);
+            io.seekp(info.compressed ? 20 : 1234);
+            char c = 0;
+            io.seekg(info.compressed ? 20 : 1234);
+            io.get(c);
+            io.seekp(info.compressed ? 20 : 1234);
+            io.put(static_cast<char>(c ^ 0x01));
+        }
+        CHECK(f.store.verify(info.hash).problem != ObjectProblem::Ok);
+        CHECK_THROWS_AS(f.store.get(info.hash), Error);
+    }
+}
+
+TEST_CASE("a missing object is an error naming it", "[object_store]") {
+    Fixture f;
+    Hash128 h = hash128("nothing");
+    CHECK_FALSE(f.store.has(h));
+    CHECK(f.store.verify(h).problem == ObjectProblem::Missing);
+    try {
+        f.store.get(h);
+        FAIL("expected an error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Store);
+        CHECK_THAT(e.message(), Catch::Contains(h.hex()));
+    }
+}
+
+TEST_CASE("a failed put leaves no temp file and no object", "[object_store]") {
+    Fixture f;
+    CHECK_THROWS_AS(f.store.put_file(f.dir.path() / "does-not-exist"), Error);
+    CHECK(f.tmp_is_empty());
+    CHECK(f.store.list().empty());
+}
+
+TEST_CASE("hash hex round trip and xxhsum compatibility", "[hash]") {
+    // `echo -n abc | xxhsum -H2` prints this digest.
+    CHECK(hash128("abc").hex() == "06b05ab6733a618578af5f94892f3950");
+    Hash128 h = hash128("hello");
+    CHECK(Hash128::from_hex(h.hex()) == h);
+    CHECK_THROWS_AS(Hash128::from_hex("xyz"), Error);
+}
