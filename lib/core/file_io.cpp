@@ -3,9 +3,11 @@
 #include "core/error.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <random>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +115,34 @@ std::string read_file(const fs::path& path) {
         out.append(buffer, n);
     }
     return out;
+}
+
+void stream_file(const fs::path& path, const std::function<void(std::string_view)>& sink) {
+    constexpr std::size_t kWindow = 16 << 20; // a multiple of any page size
+    FileDescriptor fd = open_for_reading(path);
+    struct stat st{};
+    if (::fstat(fd.get(), &st) != 0) throw_io("cannot stat file", path, errno);
+    if (!S_ISREG(st.st_mode)) {
+        std::string buffer(kWindow, '\0');
+        while (std::size_t n = read_some(fd.get(), buffer.data(), buffer.size(), path))
+            sink(std::string_view(buffer.data(), n));
+        return;
+    }
+    auto size = static_cast<std::uint64_t>(st.st_size);
+    for (std::uint64_t offset = 0; offset < size; offset += kWindow) {
+        std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(kWindow, size - offset));
+        void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd.get(),
+                           static_cast<off_t>(offset));
+        if (map == MAP_FAILED) throw_io("cannot map file", path, errno);
+        ::madvise(map, length, MADV_SEQUENTIAL | MADV_WILLNEED);
+        // Unmap even when the sink throws: the window must not outlive this call.
+        struct Unmap {
+            void* p;
+            std::size_t n;
+            ~Unmap() { ::munmap(p, n); }
+        } unmap{map, length};
+        sink(std::string_view(static_cast<const char*>(map), length));
+    }
 }
 
 void write_file_atomic(const fs::path& target, std::string_view bytes, const fs::path& tmp_dir) {

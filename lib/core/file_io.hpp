@@ -2,6 +2,7 @@
 // Small POSIX file helpers with RAII and durable, atomic replacement.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,11 @@ void fsync_fd(int fd, const std::filesystem::path& path);
 void fsync_directory(const std::filesystem::path& dir);
 
 std::string read_file(const std::filesystem::path& path);
+
+// Hands the file to sink in blocks, in constant memory. Regular files are mapped a window at a
+// time, which saves the copy that read() makes; other files (pipes) are read.
+void stream_file(const std::filesystem::path& path,
+                 const std::function<void(std::string_view)>& sink);
 
 // Writes bytes to a fresh temp file in tmp_dir, fsyncs, renames over target, fsyncs the
 // target's directory: readers see the old or the new content, never a mix.

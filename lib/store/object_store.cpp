@@ -12,7 +12,7 @@ namespace llmops::store {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::size_t kBlockSize = 1 << 20;
+constexpr std::size_t kBlockSize = 128 << 10;
 constexpr int kZstdLevel = 3;
 constexpr std::string_view kCompressedSuffix = ".zst";
 
@@ -118,24 +118,23 @@ ObjectInfo ObjectStore::put(std::string_view bytes, Compression compression) {
 }
 
 ObjectInfo ObjectStore::put_file(const fs::path& file, Compression compression) {
-    FileDescriptor in = open_for_reading(file);
     TempFile tmp(tmp_dir_, "obj-");
     Hasher128 hasher;
     std::unique_ptr<CompressingWriter> writer;
     if (compression == Compression::Zstd) writer = std::make_unique<CompressingWriter>(tmp);
-    auto buffer = std::make_unique<char[]>(kBlockSize);
     std::uint64_t size = 0;
-    for (;;) {
-        std::size_t n = read_some(in.get(), buffer.get(), kBlockSize, file);
-        if (n == 0) break;
-        std::string_view block(buffer.get(), n);
-        hasher.update(block);
-        if (writer)
-            writer->write(block);
-        else
-            tmp.write(block);
-        size += n;
-    }
+    stream_file(file, [&](std::string_view block) {
+        // Hash and write a cache-sized piece at a time so the bytes are still hot for the write.
+        for (std::size_t at = 0; at < block.size(); at += kBlockSize) {
+            std::string_view piece = block.substr(at, kBlockSize);
+            hasher.update(piece);
+            if (writer)
+                writer->write(piece);
+            else
+                tmp.write(piece);
+        }
+        size += block.size();
+    });
     if (writer) writer->finish();
     return commit(tmp, hasher.digest(), size, writer ? writer->written() : size, writer != nullptr);
 }

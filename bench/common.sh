@@ -1,0 +1,30 @@
+# Shared helpers for benchmark scripts: timing, peak memory, medians, tables.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
+LLMOPS_BIN=${LLMOPS_BIN:-$ROOT_DIR/build/llmops}
+# tmpfs by default: this machine's disk swings 5x between runs, which would drown the
+# difference between contenders. Set BENCH_SCRATCH to a disk folder to include the disk.
+SCRATCH=${BENCH_SCRATCH:-/dev/shm/llmops-bench}
+REPEAT=${BENCH_REPEAT:-3}
+mkdir -p "$SCRATCH"
+
+# measure CMD...: runs CMD once; sets SECONDS_TAKEN and PEAK_RSS_KB.
+measure() {
+  local out
+  /usr/bin/time -o "$SCRATCH/.time" -f '%e %M' "$@" >/dev/null 2>"$SCRATCH/.stderr" ||
+    { echo "benchmark command failed: $*" >&2; cat "$SCRATCH/.stderr" >&2; exit 1; }
+  out=$(tail -n 1 "$SCRATCH/.time")
+  SECONDS_TAKEN=${out%% *}
+  PEAK_RSS_KB=${out##* }
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# A file of pseudo-random (incompressible) bytes, made fast with AES-CTR over zeros.
+make_random_file() { # PATH BYTES
+  [ -f "$1" ] && [ "$(stat -c %s "$1")" = "$2" ] && return 0
+  openssl enc -aes-128-ctr -pass pass:llmops-bench -nosalt -pbkdf2 </dev/zero 2>/dev/null |
+    head -c "$2" >"$1"
+}
