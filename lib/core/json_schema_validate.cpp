@@ -1,0 +1,732 @@
+// JsonSchema::validate / is_valid: walks the compiled nodes over an instance. In "fast" mode
+// (no error list) it stops at the first failure and builds no strings; anyOf / oneOf / not /
+// if / contains always probe their subschemas in fast mode first and only re-run a failing
+// branch to explain it.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/json_schema.hpp"
+#include "core/json_schema_internal.hpp"
+
+namespace llmops {
+namespace json_schema_detail {
+
+using nlohmann::json;
+
+namespace {
+
+bool is_integral(const json& value) {
+    if (value.is_number_integer()) return true; // also true for unsigned
+    if (!value.is_number_float()) return false;
+    double d = value.get<double>();
+    return std::isfinite(d) && std::floor(d) == d;
+}
+
+std::size_t code_points(const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80; // skip UTF-8 continuation bytes
+    }));
+}
+
+std::string type_name(const json& value) {
+    switch (value.type()) {
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "boolean";
+    case json::value_t::object:
+        return "object";
+    case json::value_t::array:
+        return "array";
+    case json::value_t::string:
+        return "string";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+        return "integer";
+    case json::value_t::number_float:
+        return "number";
+    default:
+        return "binary";
+    }
+}
+
+std::string type_list(std::uint8_t types) {
+    static const std::pair<std::uint8_t, const char*> names[] = {
+        {type_null, "null"},      {type_boolean, "boolean"}, {type_object, "object"},
+        {type_array, "array"},    {type_number, "number"},   {type_string, "string"},
+        {type_integer, "integer"}};
+    std::string out;
+    for (const auto& [bit, name] : names) {
+        if ((types & bit) == 0) continue;
+        if (bit == type_integer && (types & type_number) != 0) continue; // number covers it
+        if (!out.empty()) out += " or ";
+        out += name;
+    }
+    return out;
+}
+
+bool type_matches(std::uint8_t types, const json& value) {
+    switch (value.type()) {
+    case json::value_t::null:
+        return types & type_null;
+    case json::value_t::boolean:
+        return types & type_boolean;
+    case json::value_t::object:
+        return types & type_object;
+    case json::value_t::array:
+        return types & type_array;
+    case json::value_t::string:
+        return types & type_string;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+        return (types & type_number) || ((types & type_integer) && is_integral(value));
+    default:
+        return false;
+    }
+}
+
+// A JSON value for a message, cut short when long.
+std::string show(const json& value) {
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return text;
+}
+
+std::string show_number(long double value) {
+    json number;
+    if (std::floor(value) == value && std::fabs(value) < 9.0e18L) {
+        number = static_cast<std::int64_t>(value);
+    } else {
+        number = static_cast<double>(value);
+    }
+    return number.dump();
+}
+
+bool is_multiple_of(const json& value, long double divisor) {
+    if (value.is_number_integer() && std::floor(divisor) == divisor && divisor < 9.0e18L) {
+        auto d = static_cast<std::uint64_t>(divisor);
+        if (value.is_number_unsigned()) return value.get<std::uint64_t>() % d == 0;
+        std::int64_t v = value.get<std::int64_t>();
+        std::uint64_t magnitude =
+            v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+        return magnitude % d == 0;
+    }
+    // In double on purpose: an overflowing quotient (1e308 / 0.12) is not a multiple.
+    double quotient =
+        static_cast<double>(number_as_long_double(value)) / static_cast<double>(divisor);
+    if (!std::isfinite(quotient)) return false;
+    double nearest = std::round(quotient);
+    return std::fabs(quotient - nearest) <= 1e-9 * std::max(1.0, std::fabs(quotient));
+}
+
+class Validator {
+  public:
+    Validator(const CompiledSchema& schema, std::vector<SchemaError>* errors,
+              std::size_t max_errors, int depth = 0)
+        : schema_(schema), errors_(errors), max_errors_(max_errors), depth_(depth) {}
+
+    bool eval(int index, const json& value);
+    void set_pointer(std::string pointer) { pointer_ = std::move(pointer); }
+
+  private:
+    struct FalseContext {
+        const char* keyword;
+        const char* message;
+    };
+    static constexpr FalseContext default_false{"false", "no value is allowed here"};
+
+    const SchemaNode& node(int index) const {
+        return schema_.nodes[static_cast<std::size_t>(index)];
+    }
+    bool collecting() const { return errors_ != nullptr; }
+    // True when evaluation should stop: fast mode, or the error budget is spent.
+    bool stop() const {
+        return errors_ == nullptr || (max_errors_ != 0 && errors_->size() >= max_errors_);
+    }
+    void report(const std::string& schema_pointer, const char* keyword, std::string message) {
+        if (errors_ == nullptr || stop()) return;
+        errors_->push_back({pointer_, keyword, std::move(message), schema_pointer});
+    }
+    void report(const SchemaNode& n, const char* keyword, std::string message) {
+        std::string at = n.pointer;
+        append_pointer_token(at, keyword);
+        report(at, keyword, std::move(message));
+    }
+
+    bool eval_in(int index, const json& value, FalseContext on_false = default_false);
+    bool eval_at(int index, const json& value, std::string_view token,
+                 FalseContext on_false = default_false);
+    bool probe(int index, const json& value) const {
+        Validator fast(schema_, nullptr, 0, depth_ + 1);
+        return fast.eval(index, value);
+    }
+    // Runs `index` in collecting mode into a separate list (for anyOf / oneOf explanations).
+    std::vector<SchemaError> explain(int index, const json& value) const {
+        std::vector<SchemaError> errors;
+        Validator v(schema_, &errors, 20, depth_ + 1);
+        v.pointer_ = pointer_;
+        v.eval(index, value);
+        return errors;
+    }
+
+    bool eval_number(const SchemaNode& n, const json& value);
+    bool eval_string(const SchemaNode& n, const json& value);
+    bool eval_array(const SchemaNode& n, const json& value);
+    bool eval_object(const SchemaNode& n, const json& value);
+    bool eval_applicators(const SchemaNode& n, const json& value);
+    void explain_no_match(const SchemaNode& n, const std::vector<int>& branches,
+                          const char* keyword, const json& value);
+
+    void evaluated_properties(const SchemaNode& n, const json& object, bool self,
+                              std::set<std::string>& out) const;
+    void evaluated_items(const SchemaNode& n, const json& array, bool self,
+                         std::vector<bool>& out) const;
+
+    const CompiledSchema& schema_;
+    std::vector<SchemaError>* errors_;
+    std::size_t max_errors_;
+    int depth_;
+    std::string pointer_;
+};
+
+constexpr int max_depth = 1000;
+
+bool Validator::eval_in(int index, const json& value, FalseContext on_false) {
+    const SchemaNode& n = node(index);
+    if (n.boolean && !*n.boolean) {
+        report(n.pointer, on_false.keyword, on_false.message);
+        return false;
+    }
+    return eval(index, value);
+}
+
+bool Validator::eval_at(int index, const json& value, std::string_view token,
+                        FalseContext on_false) {
+    std::size_t length = pointer_.size();
+    if (collecting()) append_pointer_token(pointer_, token);
+    bool ok = eval_in(index, value, on_false);
+    pointer_.resize(length);
+    return ok;
+}
+
+bool Validator::eval(int index, const json& value) {
+    const SchemaNode& n = node(index);
+    if (n.boolean) {
+        if (!*n.boolean) report(n.pointer, "false", "no value is allowed here");
+        return *n.boolean;
+    }
+    if (++depth_ > max_depth) {
+        throw_bad_input("value is nested too deeply to validate (more than " +
+                        std::to_string(max_depth) + " levels)");
+    }
+    struct DepthGuard {
+        int& depth;
+        ~DepthGuard() { --depth; }
+    } guard{depth_};
+
+    bool ok = true;
+    if (n.types != 0 && !type_matches(n.types, value)) {
+        // The other keywords would mostly restate a type mismatch; one message is clearer.
+        report(n, "type", "must be " + type_list(n.types) + ", got " + type_name(value));
+        return false;
+    }
+    if (n.const_value && !json_equal(*n.const_value, value)) {
+        ok = false;
+        report(n, "const", "must be equal to " + show(*n.const_value));
+        if (stop()) return false;
+    }
+    if (n.enum_values) {
+        const auto& values = *n.enum_values;
+        if (std::none_of(values.begin(), values.end(),
+                         [&](const json& v) { return json_equal(v, value); })) {
+            ok = false;
+            if (collecting()) {
+                std::string list;
+                for (std::size_t i = 0; i < values.size() && i < 10; ++i)
+                    list += (i ? ", " : "") + show(values[i]);
+                if (values.size() > 10) list += ", ...";
+                report(n, "enum",
+                       values.empty() ? "no value is allowed (empty enum)"
+                                      : "must be one of " + list);
+            }
+            if (stop()) return false;
+        }
+    }
+    if (value.is_number()) {
+        ok = eval_number(n, value) && ok;
+    } else if (value.is_string()) {
+        ok = eval_string(n, value) && ok;
+    } else if (value.is_array()) {
+        ok = eval_array(n, value) && ok;
+    } else if (value.is_object()) {
+        ok = eval_object(n, value) && ok;
+    }
+    if (!ok && stop()) return false;
+    ok = eval_applicators(n, value) && ok;
+    return ok;
+}
+
+bool Validator::eval_number(const SchemaNode& n, const json& value) {
+    bool ok = true;
+    long double x = number_as_long_double(value);
+    auto check = [&](bool pass, const char* keyword, const std::string& message) {
+        if (pass) return false;
+        ok = false;
+        report(n, keyword, message);
+        return stop();
+    };
+    if (n.maximum && check(x <= *n.maximum, "maximum", "must be <= " + show_number(*n.maximum)))
+        return false;
+    if (n.exclusive_maximum && check(x < *n.exclusive_maximum, "exclusiveMaximum",
+                                     "must be < " + show_number(*n.exclusive_maximum)))
+        return false;
+    if (n.minimum && check(x >= *n.minimum, "minimum", "must be >= " + show_number(*n.minimum)))
+        return false;
+    if (n.exclusive_minimum && check(x > *n.exclusive_minimum, "exclusiveMinimum",
+                                     "must be > " + show_number(*n.exclusive_minimum)))
+        return false;
+    if (n.multiple_of && check(is_multiple_of(value, *n.multiple_of), "multipleOf",
+                               "must be a multiple of " + show_number(*n.multiple_of)))
+        return false;
+    return ok;
+}
+
+bool Validator::eval_string(const SchemaNode& n, const json& value) {
+    const auto& text = value.get_ref<const std::string&>();
+    bool ok = true;
+    if (n.max_length || n.min_length) {
+        std::size_t length = code_points(text);
+        if (n.max_length && length > *n.max_length) {
+            ok = false;
+            report(n, "maxLength",
+                   "must be at most " + std::to_string(*n.max_length) + " characters long");
+            if (stop()) return false;
+        }
+        if (n.min_length && length < *n.min_length) {
+            ok = false;
+            report(n, "minLength",
+                   "must be at least " + std::to_string(*n.min_length) + " characters long");
+            if (stop()) return false;
+        }
+    }
+    if (n.pattern && !RE2::PartialMatch(text, *n.pattern->regex)) {
+        ok = false;
+        report(n, "pattern", "must match pattern " + json(n.pattern->source).dump());
+        if (stop()) return false;
+    }
+    return ok;
+}
+
+bool Validator::eval_array(const SchemaNode& n, const json& value) {
+    bool ok = true;
+    auto fail = [&](const char* keyword, const std::string& message) {
+        ok = false;
+        report(n, keyword, message);
+        return stop();
+    };
+    const std::size_t size = value.size();
+    if (n.max_items && size > *n.max_items &&
+        fail("maxItems", "must have at most " + std::to_string(*n.max_items) + " items"))
+        return false;
+    if (n.min_items && size < *n.min_items &&
+        fail("minItems", "must have at least " + std::to_string(*n.min_items) + " items"))
+        return false;
+
+    for (std::size_t i = 0; i < size && i < n.prefix_items.size(); ++i) {
+        if (!eval_at(n.prefix_items[i], value[i], std::to_string(i),
+                     {"prefixItems", "item not allowed"})) {
+            ok = false;
+            if (stop()) return false;
+        }
+    }
+    if (n.items != no_node) {
+        for (std::size_t i = n.prefix_items.size(); i < size; ++i) {
+            if (!eval_at(n.items, value[i], std::to_string(i), {"items", "item not allowed"})) {
+                ok = false;
+                if (stop()) return false;
+            }
+        }
+    }
+    if (n.contains != no_node) {
+        std::size_t matches = 0;
+        for (const auto& item : value)
+            if (probe(n.contains, item)) ++matches;
+        std::size_t at_least = n.min_contains.value_or(1);
+        if (matches < at_least &&
+            fail(n.min_contains ? "minContains" : "contains",
+                 at_least == 1
+                     ? std::string("must contain at least one item matching 'contains'")
+                     : "must contain at least " + std::to_string(at_least) +
+                           " items matching 'contains' (found " + std::to_string(matches) + ")"))
+            return false;
+        if (n.max_contains && matches > *n.max_contains &&
+            fail("maxContains", "must contain at most " + std::to_string(*n.max_contains) +
+                                    " items matching 'contains' (found " + std::to_string(matches) +
+                                    ")"))
+            return false;
+    }
+    if (n.unique_items && size > 1) {
+        // Bucket by a hash consistent with JSON equality, then compare within buckets.
+        std::unordered_multimap<std::size_t, std::size_t> seen;
+        seen.reserve(size);
+        for (std::size_t i = 0; i < size; ++i) {
+            std::size_t h = json_hash(value[i]);
+            auto [first, last] = seen.equal_range(h);
+            for (auto it = first; it != last; ++it) {
+                if (json_equal(value[it->second], value[i])) {
+                    if (fail("uniqueItems", "must not contain duplicates (items " +
+                                                std::to_string(it->second) + " and " +
+                                                std::to_string(i) + " are equal)"))
+                        return false;
+                    goto unique_done; // one message per array is enough
+                }
+            }
+            seen.emplace(h, i);
+        }
+    unique_done:;
+    }
+    if (n.unevaluated_items != no_node) {
+        std::vector<bool> evaluated(size, false);
+        evaluated_items(n, value, true, evaluated);
+        for (std::size_t i = 0; i < size; ++i) {
+            if (evaluated[i]) continue;
+            if (!eval_at(n.unevaluated_items, value[i], std::to_string(i),
+                         {"unevaluatedItems", "item not allowed"})) {
+                ok = false;
+                if (stop()) return false;
+            }
+        }
+    }
+    return ok;
+}
+
+bool Validator::eval_object(const SchemaNode& n, const json& value) {
+    bool ok = true;
+    auto fail = [&](const char* keyword, const std::string& message) {
+        ok = false;
+        report(n, keyword, message);
+        return stop();
+    };
+    for (const auto& name : n.required) {
+        if (!value.contains(name) && fail("required", "missing required property '" + name + "'"))
+            return false;
+    }
+    const bool per_property = !n.properties.empty() || !n.pattern_properties.empty() ||
+                              n.additional_properties != no_node || n.property_names != no_node;
+    if (per_property) {
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            const std::string& key = it.key();
+            bool matched = false;
+            if (int p = n.find_property(key); p != no_node) {
+                matched = true;
+                if (!eval_at(n.properties[static_cast<std::size_t>(p)].second, it.value(), key,
+                             {"properties", "property not allowed"})) {
+                    ok = false;
+                    if (stop()) return false;
+                }
+            }
+            for (const auto& [pattern, sub] : n.pattern_properties) {
+                if (!RE2::PartialMatch(key, *pattern.regex)) continue;
+                matched = true;
+                if (!eval_at(sub, it.value(), key, {"patternProperties", "property not allowed"})) {
+                    ok = false;
+                    if (stop()) return false;
+                }
+            }
+            if (!matched && n.additional_properties != no_node &&
+                !eval_at(n.additional_properties, it.value(), key,
+                         {"additionalProperties", "property not allowed"})) {
+                ok = false;
+                if (stop()) return false;
+            }
+            if (n.property_names != no_node) {
+                json name = key;
+                if (!collecting()) {
+                    if (!eval(n.property_names, name)) return false;
+                } else {
+                    // Explain against the property's pointer, saying it is about the name.
+                    std::size_t length = pointer_.size();
+                    append_pointer_token(pointer_, key);
+                    std::vector<SchemaError> name_errors;
+                    Validator v(schema_, &name_errors, 5, depth_ + 1);
+                    v.pointer_ = pointer_;
+                    if (!v.eval_in(n.property_names, name,
+                                   {"propertyNames", "property not allowed"})) {
+                        ok = false;
+                        for (auto& e : name_errors)
+                            report(e.schema_pointer, "propertyNames",
+                                   "invalid property name: " + e.message);
+                    }
+                    pointer_.resize(length);
+                    if (!ok && stop()) return false;
+                }
+            }
+        }
+    }
+    for (const auto& [trigger, names] : n.dependent_required) {
+        if (!value.contains(trigger)) continue;
+        for (const auto& name : names) {
+            if (!value.contains(name) &&
+                fail("dependentRequired", "missing property '" + name + "' (required when '" +
+                                              trigger + "' is present)"))
+                return false;
+        }
+    }
+    for (const auto& [trigger, sub] : n.dependent_schemas) {
+        if (value.contains(trigger) && !eval(sub, value)) {
+            ok = false;
+            if (stop()) return false;
+        }
+    }
+    const std::size_t size = value.size();
+    if (n.max_properties && size > *n.max_properties &&
+        fail("maxProperties",
+             "must have at most " + std::to_string(*n.max_properties) + " properties"))
+        return false;
+    if (n.min_properties && size < *n.min_properties &&
+        fail("minProperties",
+             "must have at least " + std::to_string(*n.min_properties) + " properties"))
+        return false;
+    if (n.unevaluated_properties != no_node) {
+        std::set<std::string> evaluated;
+        evaluated_properties(n, value, true, evaluated);
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            if (evaluated.count(it.key()) != 0) continue;
+            if (!eval_at(n.unevaluated_properties, it.value(), it.key(),
+                         {"unevaluatedProperties", "property not allowed"})) {
+                ok = false;
+                if (stop()) return false;
+            }
+        }
+    }
+    return ok;
+}
+
+bool Validator::eval_applicators(const SchemaNode& n, const json& value) {
+    bool ok = true;
+    for (int sub : n.all_of) {
+        if (!eval(sub, value)) {
+            ok = false;
+            if (stop()) return false;
+        }
+    }
+    if (!n.any_of.empty()) {
+        bool any = std::any_of(n.any_of.begin(), n.any_of.end(),
+                               [&](int sub) { return probe(sub, value); });
+        if (!any) {
+            ok = false;
+            if (!collecting()) return false;
+            explain_no_match(n, n.any_of, "anyOf", value);
+            if (stop()) return false;
+        }
+    }
+    if (!n.one_of.empty()) {
+        std::vector<std::size_t> matching;
+        for (std::size_t i = 0; i < n.one_of.size() && matching.size() < 2; ++i)
+            if (probe(n.one_of[i], value)) matching.push_back(i);
+        if (matching.size() != 1) {
+            ok = false;
+            if (!collecting()) return false;
+            if (matching.empty()) {
+                explain_no_match(n, n.one_of, "oneOf", value);
+            } else {
+                report(n, "oneOf",
+                       "must match exactly one schema in oneOf, but matches both " +
+                           std::to_string(matching[0]) + " and " + std::to_string(matching[1]));
+            }
+            if (stop()) return false;
+        }
+    }
+    if (n.not_schema != no_node && probe(n.not_schema, value)) {
+        ok = false;
+        report(n, "not", "must not match the schema in 'not'");
+        if (stop()) return false;
+    }
+    if (n.if_schema != no_node) {
+        int branch = probe(n.if_schema, value) ? n.then_schema : n.else_schema;
+        if (branch != no_node && !eval(branch, value)) {
+            ok = false;
+            if (stop()) return false;
+        }
+    }
+    if (n.ref != no_node && !eval(n.ref, value)) {
+        ok = false;
+        if (stop()) return false;
+    }
+    return ok;
+}
+
+// One message for a failed anyOf / oneOf, instead of every branch's errors:
+// - every branch wanted another type: "must be string or object, got integer";
+// - else the branch that got furthest into the value (deepest pointer, then fewest errors)
+//   is taken as the one the author meant, and its errors are reported;
+// - on a tie, the tied branches' first errors are listed in one message.
+void Validator::explain_no_match(const SchemaNode& n, const std::vector<int>& branches,
+                                 const char* keyword, const json& value) {
+    struct Candidate {
+        std::vector<SchemaError> errors;
+        std::size_t depth = 0;
+    };
+    std::vector<Candidate> candidates;
+    std::vector<std::string> wanted_types;
+    for (int sub : branches) {
+        auto errors = explain(sub, value);
+        if (errors.empty()) continue;
+        auto type_error = std::find_if(errors.begin(), errors.end(), [&](const SchemaError& e) {
+            return e.keyword == std::string_view("type") && e.instance_pointer == pointer_;
+        });
+        if (type_error != errors.end()) {
+            // "must be X, got Y" -> "X"
+            std::string_view m = type_error->message;
+            m.remove_prefix(std::min<std::size_t>(8, m.size()));
+            std::string wanted(m.substr(0, m.rfind(", got ")));
+            if (std::find(wanted_types.begin(), wanted_types.end(), wanted) == wanted_types.end())
+                wanted_types.push_back(wanted);
+            continue;
+        }
+        Candidate c;
+        for (const auto& e : errors)
+            c.depth = std::max<std::size_t>(
+                c.depth, static_cast<std::size_t>(std::count(e.instance_pointer.begin(),
+                                                             e.instance_pointer.end(), '/')));
+        c.errors = std::move(errors);
+        candidates.push_back(std::move(c));
+    }
+    if (candidates.empty()) {
+        std::string list;
+        for (const auto& t : wanted_types)
+            list += (list.empty() ? "" : " or ") + t;
+        report(n, keyword, "must be " + list + ", got " + type_name(value));
+        return;
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& a, const Candidate& b) {
+                         if (a.depth != b.depth) return a.depth > b.depth;
+                         return a.errors.size() < b.errors.size();
+                     });
+    const auto tied = [&](const Candidate& c) {
+        return c.depth == candidates[0].depth && c.errors.size() == candidates[0].errors.size();
+    };
+    if (candidates.size() == 1 || !tied(candidates[1])) {
+        for (auto& e : candidates[0].errors) {
+            if (stop()) return;
+            errors_->push_back(std::move(e));
+        }
+        return;
+    }
+    std::string message = std::string("must match one of the ") + keyword + " alternatives: ";
+    std::size_t listed = 0;
+    for (const auto& c : candidates) {
+        if (!tied(c)) break;
+        if (listed == 3) {
+            message += "; or ...";
+            break;
+        }
+        const SchemaError& e = c.errors.front();
+        if (listed++ > 0) message += "; or ";
+        if (e.instance_pointer != pointer_)
+            message += e.instance_pointer.substr(pointer_.size()) + ": ";
+        message += e.message;
+    }
+    report(n, keyword, message);
+}
+
+// Property names that `n` (and its in-place subschemas that hold) evaluated; used by
+// unevaluatedProperties. `self` leaves out n's own unevaluatedProperties.
+void Validator::evaluated_properties(const SchemaNode& n, const json& object, bool self,
+                                     std::set<std::string>& out) const {
+    if (n.boolean) return;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        const std::string& key = it.key();
+        bool matched = n.find_property(key) != no_node;
+        for (const auto& pp : n.pattern_properties)
+            if (RE2::PartialMatch(key, *pp.first.regex)) matched = true;
+        if (matched || n.additional_properties != no_node ||
+            (!self && n.unevaluated_properties != no_node))
+            out.insert(key);
+    }
+    auto visit = [&](int sub) {
+        if (sub != no_node && probe(sub, object))
+            evaluated_properties(node(sub), object, false, out);
+    };
+    for (int sub : n.all_of)
+        visit(sub);
+    for (int sub : n.any_of)
+        visit(sub);
+    for (int sub : n.one_of)
+        visit(sub);
+    if (n.if_schema != no_node) {
+        if (probe(n.if_schema, object)) {
+            visit(n.if_schema);
+            visit(n.then_schema);
+        } else {
+            visit(n.else_schema);
+        }
+    }
+    for (const auto& [trigger, sub] : n.dependent_schemas)
+        if (object.contains(trigger)) visit(sub);
+    visit(n.ref);
+}
+
+// Same for array items and unevaluatedItems.
+void Validator::evaluated_items(const SchemaNode& n, const json& array, bool self,
+                                std::vector<bool>& out) const {
+    if (n.boolean) return;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (i < n.prefix_items.size() || n.items != no_node ||
+            (!self && n.unevaluated_items != no_node) ||
+            (n.contains != no_node && probe(n.contains, array[i])))
+            out[i] = true;
+    }
+    auto visit = [&](int sub) {
+        if (sub != no_node && probe(sub, array)) evaluated_items(node(sub), array, false, out);
+    };
+    for (int sub : n.all_of)
+        visit(sub);
+    for (int sub : n.any_of)
+        visit(sub);
+    for (int sub : n.one_of)
+        visit(sub);
+    if (n.if_schema != no_node) {
+        if (probe(n.if_schema, array)) {
+            visit(n.if_schema);
+            visit(n.then_schema);
+        } else {
+            visit(n.else_schema);
+        }
+    }
+    visit(n.ref);
+}
+
+} // namespace
+
+} // namespace json_schema_detail
+
+std::string to_string(const SchemaError& error) {
+    return error.instance_pointer + ": " + error.message;
+}
+
+std::vector<SchemaError> JsonSchema::validate(const nlohmann::json& instance,
+                                              std::size_t max_errors) const {
+    std::vector<SchemaError> errors;
+    json_schema_detail::Validator validator(*compiled_, &errors, max_errors);
+    validator.eval(0, instance);
+    return errors;
+}
+
+bool JsonSchema::is_valid(const nlohmann::json& instance) const {
+    json_schema_detail::Validator validator(*compiled_, nullptr, 0);
+    return validator.eval(0, instance);
+}
+
+} // namespace llmops
