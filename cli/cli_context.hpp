@@ -56,5 +56,7 @@ std::string human_bytes(std::uint64_t bytes);
 
 // Command groups register themselves on the root app; see main.cpp.
 void register_store_commands(CLI::App& app, CliContext& ctx);
+void register_data_commands(CLI::App& app, CliContext& ctx);
+void register_prompt_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

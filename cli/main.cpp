@@ -44,6 +44,8 @@ int run(int argc, char** argv, CliContext& ctx) {
     ctx.command(app, "help", "Show help for llmops or a command", [] { return 0; })
         ->add_option("command", help_topic, "The command (and subcommand) to describe");
     llmops::cli::register_store_commands(app, ctx);
+    llmops::cli::register_data_commands(app, ctx);
+    llmops::cli::register_prompt_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -183,6 +183,11 @@ void TempFile::commit_to(const fs::path& target) {
     fsync_directory(target.parent_path());
 }
 
+void TempFile::keep() {
+    fd_.close();
+    committed_ = true;
+}
+
 std::uint64_t directory_size(const fs::path& dir) {
     std::uint64_t total = 0;
     std::error_code ec;

@@ -62,6 +62,8 @@ public:
     void write(std::string_view bytes) { write_all(fd_.get(), bytes, path_); }
     // fsync + close + rename to target + fsync of the target directory.
     void commit_to(const std::filesystem::path& target);
+    // Closes the file and leaves it in place for the caller to move (no fsync).
+    void keep();
 
 private:
     std::filesystem::path path_;

@@ -18,6 +18,86 @@ const std::vector<std::string_view>& migrations() {
             value TEXT NOT NULL
         );
         )sql",
+        // 2: datasets and their versions (docs/store-format.md).
+        R"sql(
+        CREATE TABLE datasets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            next_number INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE dataset_versions (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            manifest TEXT NOT NULL,
+            parent_id INTEGER REFERENCES dataset_versions(id) ON DELETE SET NULL,
+            row_count INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            stored_bytes INTEGER NOT NULL,
+            schema TEXT NOT NULL,
+            sources TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (dataset_id, number)
+        );
+        CREATE INDEX dataset_versions_manifest ON dataset_versions(manifest);
+        CREATE TABLE dataset_chunks (
+            version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            chunk TEXT NOT NULL,
+            row_count INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            PRIMARY KEY (version_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE dataset_tags (
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (dataset_id, tag)
+        );
+        )sql",
+        // 3: prompts, their versions and labels (docs/store-format.md).
+        R"sql(
+        CREATE TABLE prompts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            next_number INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE prompt_versions (
+            id INTEGER PRIMARY KEY,
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            spec TEXT NOT NULL,
+            parent_id INTEGER REFERENCES prompt_versions(id),
+            description TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (prompt_id, number)
+        );
+        CREATE INDEX prompt_versions_spec ON prompt_versions(spec);
+        CREATE INDEX prompt_versions_parent ON prompt_versions(parent_id);
+        CREATE TABLE prompt_labels (
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (prompt_id, label)
+        );
+        CREATE TABLE prompt_label_events (
+            id INTEGER PRIMARY KEY,
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            from_version_id INTEGER REFERENCES prompt_versions(id),
+            to_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX prompt_label_events_prompt ON prompt_label_events(prompt_id, id);
+        )sql",
     };
     return steps;
 }

@@ -6,6 +6,13 @@ namespace {
 // Each query returns (hash, owner description). Extended as domains add tables.
 const char* const kReferenceQueries[] = {
     "SELECT value, 'meta ' || key FROM meta WHERE key LIKE 'object:%'",
+    "SELECT v.manifest, 'dataset ' || d.name || '@' || v.number || ' manifest' "
+    "FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id",
+    "SELECT c.chunk, 'dataset ' || d.name || '@' || v.number || ' chunk ' || c.seq "
+    "FROM dataset_chunks c JOIN dataset_versions v ON v.id = c.version_id "
+    "JOIN datasets d ON d.id = v.dataset_id",
+    "SELECT v.spec, 'prompt ' || p.name || '@' || v.number || ' spec' "
+    "FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id",
 };
 } // namespace
 

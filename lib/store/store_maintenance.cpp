@@ -16,7 +16,10 @@ struct CountedKind {
 };
 // Extended as domains add tables.
 const CountedKind kCountedKinds[] = {
-    {"meta entries", "SELECT count(*) FROM meta"},
+    {"datasets", "SELECT count(*) FROM datasets"},
+    {"dataset versions", "SELECT count(*) FROM dataset_versions"},
+    {"prompts", "SELECT count(*) FROM prompts"},
+    {"prompt versions", "SELECT count(*) FROM prompt_versions"},
 };
 
 std::uint64_t file_size_or_zero(const fs::path& p) {

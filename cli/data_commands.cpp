@@ -1,0 +1,365 @@
+// llmops data: add, list, show, log, cat, export, diff, tag, rm.
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "data/csv_writer.hpp"
+#include "data/dataset_catalog.hpp"
+#include "data/dataset_diff.hpp"
+#include "data/dataset_import.hpp"
+#include "data/dataset_ref.hpp"
+#include "data/dataset_rows.hpp"
+#include "data/input_format.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <memory>
+
+namespace llmops::cli {
+
+namespace fs = std::filesystem;
+using data::DatasetVersion;
+using nlohmann::json;
+
+namespace {
+
+std::string version_line(const DatasetVersion& v) {
+    std::string tags = v.tags.empty() ? "" : fmt::format("  [{}]", fmt::join(v.tags, ", "));
+    return fmt::format("{:<24} {:>10} rows  {:>10}  {}  {}{}{}", v.ref(), v.rows,
+                       human_bytes(static_cast<std::uint64_t>(v.bytes)), v.manifest.substr(0, 12),
+                       v.created_at, v.message.empty() ? "" : "  " + v.message, tags);
+}
+
+// Output sink for row streams: stdout or an atomically replaced file.
+class RowOutput {
+public:
+    explicit RowOutput(const std::string& path, const fs::path& tmp_dir) {
+        if (!path.empty()) {
+            target_ = path;
+            file_ = std::make_unique<TempFile>(tmp_dir, "export-");
+        }
+    }
+    void write(std::string& buffer, bool force = false) {
+        if (!force && buffer.size() < (1 << 20)) return;
+        if (file_)
+            file_->write(buffer);
+        else
+            std::fwrite(buffer.data(), 1, buffer.size(), stdout);
+        buffer.clear();
+    }
+    void finish(std::string& buffer) {
+        write(buffer, true);
+        if (file_) file_->commit_to(fs::absolute(target_));
+    }
+
+private:
+    fs::path target_;
+    std::unique_ptr<TempFile> file_;
+};
+
+std::vector<std::string> schema_fields(const DatasetVersion& v) {
+    std::vector<std::string> fields;
+    for (const auto& [name, types] : v.schema.at("fields").items()) fields.push_back(name);
+    return fields;
+}
+
+data::InputFormat output_format(const std::string& format) {
+    auto f = data::parse_format_name(format);
+    if (!f || *f == data::InputFormat::Json)
+        throw Error(ErrorKind::Usage, "unknown output format '" + format + "'", {},
+                    "use --format jsonl or --format csv");
+    return *f;
+}
+
+// Streams a version's rows to a file or stdout as JSONL or CSV.
+std::int64_t write_rows(store::Project& project, const DatasetVersion& v, const std::string& format,
+                        std::int64_t limit, const std::string& path) {
+    data::InputFormat f = output_format(format);
+    RowOutput output(path, project.paths().tmp_dir);
+    std::string buffer;
+    std::optional<data::CsvWriter> csv;
+    if (f == data::InputFormat::Csv) {
+        csv.emplace(schema_fields(v));
+        csv->append_header(buffer);
+    }
+    std::int64_t written = 0;
+    data::for_each_row(project, v, [&](std::string_view row, std::int64_t) {
+        if (limit >= 0 && written >= limit) return false;
+        if (csv) {
+            csv->append_row(row, buffer);
+        } else {
+            buffer.append(row);
+            buffer.push_back('\n');
+        }
+        ++written;
+        output.write(buffer);
+        return true;
+    });
+    output.finish(buffer);
+    return written;
+}
+
+struct AddOptions {
+    std::vector<std::string> paths;
+    data::ImportOptions import;
+    std::string format;
+};
+
+int cmd_add(CliContext& ctx, AddOptions& o) {
+    if (!o.format.empty()) o.import.format = o.format;
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    std::vector<fs::path> inputs(o.paths.begin(), o.paths.end());
+    data::CommitResult r = data::import_files(project, inputs, o.import);
+    if (ctx.json()) {
+        json out = r.version.to_json();
+        out["created"] = r.created;
+        out["new_object_bytes"] = r.new_object_bytes;
+        ctx.print_json(out);
+    } else if (r.created) {
+        ctx.out(fmt::format("{}  {} rows  {}  stored {} new\n", r.version.ref(), r.version.rows,
+                            r.version.manifest, human_bytes(r.new_object_bytes)));
+    } else {
+        ctx.out(fmt::format("{}  unchanged: identical to the latest version\n", r.version.ref()));
+    }
+    return 0;
+}
+
+int cmd_list(CliContext& ctx) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    auto datasets = data::list_datasets(project.db());
+    if (ctx.json()) {
+        json out = json::array();
+        for (const auto& d : datasets)
+            out.push_back({{"name", d.name}, {"versions", d.versions}, {"latest", d.latest.to_json()}});
+        ctx.print_json(out);
+        return 0;
+    }
+    for (const auto& d : datasets)
+        ctx.out(fmt::format("{:<24} {:>4} version(s)  latest {}\n", d.name, d.versions,
+                            version_line(d.latest)));
+    if (datasets.empty()) ctx.note("no datasets yet: add one with 'llmops data add FILE --name NAME'");
+    return 0;
+}
+
+int cmd_show(CliContext& ctx, const std::string& ref) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    DatasetVersion v = data::resolve_version(project.db(), ref);
+    if (ctx.json()) {
+        json out = v.to_json();
+        json chunks = json::array();
+        for (const auto& c : data::version_chunks(project.db(), v.id))
+            chunks.push_back({{"hash", c.hash}, {"rows", c.rows}, {"bytes", c.bytes}});
+        out["chunks"] = chunks;
+        ctx.print_json(out);
+        return 0;
+    }
+    std::string text = fmt::format(
+        "dataset   {}\nmanifest  {}\nparent    {}\nrows      {}\nbytes     {} ({} stored new)\n"
+        "created   {}\nmessage   {}\ntags      {}\n",
+        v.ref(), v.manifest, v.parent_number ? v.name + "@" + std::to_string(*v.parent_number) : "-",
+        v.rows, human_bytes(static_cast<std::uint64_t>(v.bytes)),
+        human_bytes(static_cast<std::uint64_t>(v.stored_bytes)), v.created_at,
+        v.message.empty() ? "-" : v.message, v.tags.empty() ? "-" : fmt::format("{}", fmt::join(v.tags, ", ")));
+    text += "fields\n";
+    for (const auto& [name, types] : v.schema.at("fields").items()) {
+        std::vector<std::string> parts;
+        for (const auto& [type, count] : types.items())
+            parts.push_back(fmt::format("{} {}", type, count.get<std::int64_t>()));
+        text += fmt::format("  {:<22} {}\n", name, fmt::join(parts, ", "));
+    }
+    text += "sources\n";
+    for (const auto& s : v.sources)
+        text += fmt::format("  {} ({}, {} rows, {})\n", s.value("path", ""), s.value("format", ""),
+                            s.value("rows", 0), s.value("hash", "").substr(0, 12));
+    text += fmt::format("provenance {}\n", v.provenance.dump());
+    ctx.out(text);
+    return 0;
+}
+
+int cmd_log(CliContext& ctx, const std::string& name) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    auto versions = data::dataset_log(project.db(), name);
+    if (ctx.json()) {
+        json out = json::array();
+        for (const auto& v : versions) out.push_back(v.to_json());
+        ctx.print_json(out);
+        return 0;
+    }
+    for (const auto& v : versions) ctx.out(version_line(v) + "\n");
+    return 0;
+}
+
+struct CatOptions {
+    std::string ref;
+    std::int64_t limit = -1;
+    std::string format = "jsonl";
+    std::string output;
+};
+
+int cmd_cat(CliContext& ctx, const CatOptions& o) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    DatasetVersion v = data::resolve_version(project.db(), o.ref);
+    write_rows(project, v, o.format, o.limit, "");
+    return 0;
+}
+
+int cmd_export(CliContext& ctx, const CatOptions& o) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    DatasetVersion v = data::resolve_version(project.db(), o.ref);
+    std::int64_t n = write_rows(project, v, o.format, o.limit, o.output);
+    if (ctx.json())
+        ctx.print_json({{"ref", v.ref()}, {"rows", n}, {"path", o.output}, {"format", o.format}});
+    else
+        ctx.note(fmt::format("wrote {} rows of {} to {}", n, v.ref(), o.output));
+    return 0;
+}
+
+struct DiffCliOptions {
+    std::string a, b, key;
+    std::size_t limit = 20;
+    bool stat = false;
+};
+
+std::string optional_text(const std::optional<std::string>& s) { return s ? *s : "(absent)"; }
+
+int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    DatasetVersion a = data::resolve_version(project.db(), o.a);
+    DatasetVersion b = data::resolve_version(project.db(), o.b);
+    data::DiffOptions options;
+    if (!o.key.empty()) options.key = o.key;
+    options.limit = o.stat ? 0 : o.limit;
+    data::DatasetDiff d = data::diff_versions(project, a, b, options);
+    if (ctx.json()) {
+        json changed = json::array();
+        for (const auto& c : d.changed_rows) {
+            json fields = json::array();
+            for (const auto& f : c.fields)
+                fields.push_back({{"field", f.field},
+                                  {"before", f.before ? json::parse(*f.before) : json()},
+                                  {"after", f.after ? json::parse(*f.after) : json()}});
+            changed.push_back({{"key", json::parse(c.key)}, {"fields", fields}});
+        }
+        json added = json::array(), removed = json::array();
+        for (const auto& r : d.added_rows) added.push_back(json::parse(r));
+        for (const auto& r : d.removed_rows) removed.push_back(json::parse(r));
+        ctx.print_json({{"a", a.ref()},
+                        {"b", b.ref()},
+                        {"rows_a", d.rows_a},
+                        {"rows_b", d.rows_b},
+                        {"added", d.added},
+                        {"removed", d.removed},
+                        {"changed", d.changed},
+                        {"chunks_read", d.chunks_read},
+                        {"chunks_total", d.chunks_total},
+                        {"added_rows", added},
+                        {"removed_rows", removed},
+                        {"changed_rows", changed}});
+        return 0;
+    }
+    std::string text;
+    for (const auto& r : d.removed_rows) text += "- " + r + "\n";
+    for (const auto& r : d.added_rows) text += "+ " + r + "\n";
+    for (const auto& c : d.changed_rows) {
+        text += fmt::format("~ {}={}\n", o.key, c.key);
+        for (const auto& f : c.fields)
+            text += fmt::format("    {}: {} -> {}\n", f.field, optional_text(f.before), optional_text(f.after));
+    }
+    text += fmt::format("{} -> {}: {} added, {} removed{} ({} -> {} rows; read {} of {} chunks)\n",
+                        a.ref(), b.ref(), d.added, d.removed,
+                        options.key ? fmt::format(", {} changed", d.changed) : "", d.rows_a,
+                        d.rows_b, d.chunks_read, d.chunks_total);
+    ctx.out(text);
+    return 0;
+}
+
+int cmd_tag(CliContext& ctx, const std::string& ref, const std::string& tag) {
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    DatasetVersion v = data::resolve_version(project.db(), ref);
+    data::tag_version(project.db(), v, tag);
+    if (ctx.json())
+        ctx.print_json({{"ref", v.ref()}, {"tag", tag}});
+    else
+        ctx.note(fmt::format("tagged {} as {}@{}", v.ref(), v.name, tag));
+    return 0;
+}
+
+int cmd_rm(CliContext& ctx, const std::string& ref) {
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    data::DatasetRef parsed = data::parse_dataset_ref(ref);
+    std::int64_t n = data::remove_dataset(project.db(), parsed.name, parsed.selector);
+    if (ctx.json())
+        ctx.print_json({{"removed_versions", n}, {"ref", ref}});
+    else
+        ctx.note(fmt::format("removed {} version(s) of {}; run 'llmops gc' to free their space", n,
+                             parsed.name));
+    return 0;
+}
+
+} // namespace
+
+void register_data_commands(CLI::App& app, CliContext& ctx) {
+    CLI::App* data_cmd = app.add_subcommand("data", "Versioned datasets");
+    data_cmd->require_subcommand(1);
+
+    auto add = std::make_shared<AddOptions>();
+    CLI::App* c = ctx.command(*data_cmd, "add", "Store files (JSONL, CSV, JSON, or folders of them) as a new version",
+                              [&ctx, add] { return cmd_add(ctx, *add); });
+    c->add_option("paths", add->paths, "Files or folders to read")->required();
+    c->add_option("-n,--name", add->import.name, "Dataset name")->required();
+    c->add_option("-m,--message", add->import.message, "What this version is");
+    c->add_option("-t,--tag", add->import.tags, "Tag the new version (repeatable)");
+    c->add_option("--format", add->format, "Input format: jsonl, csv or json (default: by extension)");
+    c->add_flag("--infer-types", add->import.infer_types, "CSV: numbers, booleans and empty fields get JSON types");
+    c->add_flag("--allow-empty", add->import.allow_empty, "Accept inputs with no rows");
+
+    ctx.command(*data_cmd, "list", "List datasets and their latest versions", [&ctx] { return cmd_list(ctx); });
+
+    auto show_ref = std::make_shared<std::string>();
+    ctx.command(*data_cmd, "show", "Show a version: rows, fields, sources, provenance",
+                [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
+        ->add_option("ref", *show_ref, "NAME, NAME@N, NAME@tag or NAME@hash")
+        ->required();
+
+    auto log_name = std::make_shared<std::string>();
+    ctx.command(*data_cmd, "log", "List the versions of a dataset, newest first",
+                [&ctx, log_name] { return cmd_log(ctx, *log_name); })
+        ->add_option("name", *log_name, "Dataset name")
+        ->required();
+
+    auto cat = std::make_shared<CatOptions>();
+    c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout", [&ctx, cat] { return cmd_cat(ctx, *cat); });
+    c->add_option("ref", cat->ref, "Dataset reference")->required();
+    c->add_option("--limit", cat->limit, "Stop after N rows");
+    c->add_option("--format", cat->format, "jsonl (default) or csv");
+
+    auto exp = std::make_shared<CatOptions>();
+    c = ctx.command(*data_cmd, "export", "Write a version's rows to a file",
+                    [&ctx, exp] { return cmd_export(ctx, *exp); });
+    c->add_option("ref", exp->ref, "Dataset reference")->required();
+    c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
+    c->add_option("--format", exp->format, "jsonl (default) or csv");
+    c->add_option("--limit", exp->limit, "Stop after N rows");
+
+    auto diff = std::make_shared<DiffCliOptions>();
+    c = ctx.command(*data_cmd, "diff", "Row-level differences between two versions",
+                    [&ctx, diff] { return cmd_diff(ctx, *diff); });
+    c->add_option("a", diff->a, "Old version")->required();
+    c->add_option("b", diff->b, "New version")->required();
+    c->add_option("-k,--key", diff->key, "Field identifying a row: pairs removed and added rows as changed");
+    c->add_option("--limit", diff->limit, "Rows listed per kind (default 20)");
+    c->add_flag("--stat", diff->stat, "Counts only");
+
+    auto tag = std::make_shared<std::pair<std::string, std::string>>();
+    c = ctx.command(*data_cmd, "tag", "Name a version with a tag (moves an existing tag)",
+                    [&ctx, tag] { return cmd_tag(ctx, tag->first, tag->second); });
+    c->add_option("ref", tag->first, "Dataset reference")->required();
+    c->add_option("tag", tag->second, "Tag name")->required();
+
+    auto rm = std::make_shared<std::string>();
+    ctx.command(*data_cmd, "rm", "Remove a dataset, or one version with NAME@N",
+                [&ctx, rm] { return cmd_rm(ctx, *rm); })
+        ->add_option("ref", *rm, "NAME or NAME@version")
+        ->required();
+}
+
+} // namespace llmops::cli

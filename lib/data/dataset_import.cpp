@@ -1,0 +1,48 @@
+#include "data/dataset_import.hpp"
+
+#include "core/file_io.hpp"
+#include "core/hash.hpp"
+#include "data/dataset_ref.hpp"
+#include "data/input_files.hpp"
+#include "data/input_format.hpp"
+#include "data/row_reader.hpp"
+
+namespace llmops::data {
+
+namespace {
+std::string file_hash(const std::filesystem::path& path) {
+    Hasher128 hasher;
+    stream_file(path, [&hasher](std::string_view block) { hasher.update(block); });
+    return hasher.digest().hex();
+}
+} // namespace
+
+CommitResult import_files(store::Project& project, const std::vector<std::filesystem::path>& inputs,
+                          const ImportOptions& options) {
+    validate_dataset_name(options.name);
+    std::vector<std::filesystem::path> files = expand_inputs(inputs);
+    DatasetWriter writer(project);
+    VersionDraft draft{options.name, options.message, options.tags};
+    draft.allow_empty = options.allow_empty;
+    ReaderOptions reader_options;
+    reader_options.infer_types = options.infer_types;
+    // Emptiness is judged over all inputs together, not per file.
+    reader_options.allow_empty = true;
+    Row row;
+    for (const auto& file : files) {
+        InputFormat format = detect_format(file, options.format);
+        auto reader = open_row_reader(file, format, reader_options);
+        std::int64_t before = writer.rows();
+        while (reader->next(row))
+            writer.add_row(row.json);
+        draft.sources.push_back({{"path", file.string()},
+                                 {"format", std::string(format_name(format))},
+                                 {"hash", file_hash(file)},
+                                 {"bytes", std::filesystem::file_size(file)},
+                                 {"rows", writer.rows() - before}});
+    }
+    draft.provenance = {{"command", "add"}, {"infer_types", options.infer_types}};
+    return writer.commit(draft);
+}
+
+} // namespace llmops::data

@@ -1,0 +1,221 @@
+#include "data/dataset_writer.hpp"
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/time.hpp"
+#include "data/dataset_catalog.hpp"
+#include "data/dataset_ref.hpp"
+#include "store/object_batch.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace llmops::data {
+
+namespace {
+constexpr std::size_t kMaxQueuedChunks = 64;
+constexpr const char* kManifestFormat = "llmops.dataset/1";
+} // namespace
+
+// Hands finished chunks to a worker thread that hashes, compresses and writes them, so reading
+// and parsing rows (the caller's thread) overlaps with compression.
+class DatasetWriter::ChunkPipeline {
+  public:
+    explicit ChunkPipeline(store::ObjectStore& objects)
+        : batch_(objects), worker_([this] { run(); }) {}
+
+    ~ChunkPipeline() { stop(); }
+
+    void push(std::string chunk, std::int64_t rows) {
+        std::unique_lock lock(mutex_);
+        space_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks || failure_; });
+        rethrow_failure();
+        std::size_t seq = chunks_.size();
+        chunks_.push_back({"", rows, static_cast<std::int64_t>(chunk.size())});
+        queue_.push_back({seq, std::move(chunk)});
+        ready_.notify_one();
+    }
+
+    // Waits for every chunk; returns them in order.
+    std::vector<ChunkRef> finish() {
+        stop();
+        rethrow_failure();
+        return chunks_;
+    }
+
+    store::ObjectBatch& batch() { return batch_; }
+
+  private:
+    struct Job {
+        std::size_t seq;
+        std::string bytes;
+    };
+
+    void run() {
+        for (;;) {
+            Job job;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [this] { return !queue_.empty() || done_; });
+                if (queue_.empty()) return;
+                job = std::move(queue_.front());
+                queue_.pop_front();
+                space_.notify_one();
+            }
+            try {
+                store::ObjectInfo info = batch_.add(job.bytes, store::Compression::Zstd);
+                std::lock_guard lock(mutex_);
+                chunks_[job.seq].hash = info.hash.hex();
+            } catch (...) {
+                std::lock_guard lock(mutex_);
+                failure_ = std::current_exception();
+                queue_.clear();
+                space_.notify_all();
+                return;
+            }
+        }
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        ready_.notify_all();
+        if (worker_.joinable()) worker_.join();
+    }
+
+    void rethrow_failure() {
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+    store::ObjectBatch batch_;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::condition_variable space_;
+    std::deque<Job> queue_;
+    std::vector<ChunkRef> chunks_;
+    std::exception_ptr failure_;
+    bool done_ = false;
+    std::thread worker_; // last: starts after everything it uses exists
+};
+
+DatasetWriter::DatasetWriter(store::Project& project, ChunkingParams params)
+    : project_(project), boundary_(params),
+      pipeline_(std::make_unique<ChunkPipeline>(project.objects())) {}
+
+DatasetWriter::~DatasetWriter() = default;
+
+void DatasetWriter::add_row(std::string_view row) {
+    schema_.add_row(row);
+    chunk_.append(row);
+    chunk_.push_back('\n');
+    ++chunk_rows_;
+    ++rows_;
+    bytes_ += static_cast<std::int64_t>(row.size() + 1);
+    if (boundary_.ends_after(hash64(row), chunk_.size())) end_chunk();
+}
+
+void DatasetWriter::end_chunk() {
+    if (chunk_rows_ == 0) return;
+    std::string full;
+    full.swap(chunk_);
+    chunk_.reserve(full.capacity());
+    pipeline_->push(std::move(full), chunk_rows_);
+    chunk_rows_ = 0;
+}
+
+CommitResult DatasetWriter::commit(const VersionDraft& draft) {
+    validate_dataset_name(draft.name);
+    if (rows_ == 0 && !draft.allow_empty)
+        throw Error(ErrorKind::BadInput, "empty input: no rows to store", {},
+                    "pass --allow-empty to store an empty version");
+    end_chunk();
+    std::vector<ChunkRef> chunks = pipeline_->finish();
+
+    nlohmann::json manifest = {{"format", kManifestFormat}, {"rows", rows_}, {"bytes", bytes_}};
+    nlohmann::json chunk_list = nlohmann::json::array();
+    for (const auto& c : chunks)
+        chunk_list.push_back({c.hash, c.rows, c.bytes});
+    manifest["chunks"] = std::move(chunk_list);
+    std::string manifest_text = manifest.dump();
+    Hash128 manifest_hash = hash128(manifest_text);
+
+    store::Database& db = project_.db();
+    CommitResult result;
+    // Identical to the latest version: nothing to record (a fast path before any write lock).
+    if (auto latest = latest_version(db, draft.name);
+        latest && latest->manifest == manifest_hash.hex() && draft.tags.empty()) {
+        result.version = *latest;
+        return result;
+    }
+    store::ObjectBatch& batch = pipeline_->batch();
+    batch.add_hashed(manifest_hash, manifest_text, store::Compression::Zstd);
+    batch.commit();
+    result.new_object_bytes = batch.new_bytes();
+
+    store::Transaction tx(db);
+    auto latest = latest_version(db, draft.name);
+    if (latest && latest->manifest == manifest_hash.hex()) {
+        // Same content: no new version, but the requested tags still apply to it.
+        for (const auto& tag : draft.tags)
+            tag_version(db, *latest, tag);
+        tx.commit();
+        result.version = resolve_version(db, latest->ref());
+        return result;
+    }
+    std::string now = now_iso8601();
+    db.prepare(
+          "INSERT INTO datasets (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+        .bind(1, draft.name)
+        .bind(2, now)
+        .run();
+    store::Statement ds = db.prepare("SELECT id, next_number FROM datasets WHERE name = ?");
+    ds.bind(1, draft.name);
+    ds.step();
+    std::int64_t dataset_id = ds.column_int(0);
+    std::int64_t number = ds.column_int(1);
+    db.prepare("UPDATE datasets SET next_number = ? WHERE id = ?")
+        .bind(1, number + 1)
+        .bind(2, dataset_id)
+        .run();
+    std::string schema_text = schema_.to_json().dump();
+    db.prepare("INSERT INTO dataset_versions (dataset_id, number, manifest, parent_id, row_count, "
+               "bytes, stored_bytes, schema, sources, provenance, message, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, dataset_id)
+        .bind(2, number)
+        .bind(3, manifest_hash.hex())
+        .bind(4, latest ? std::optional<std::int64_t>(latest->id) : std::nullopt)
+        .bind(5, rows_)
+        .bind(6, bytes_)
+        .bind(7, static_cast<std::int64_t>(result.new_object_bytes))
+        .bind(8, schema_text)
+        .bind(9, draft.sources.dump())
+        .bind(10, draft.provenance.dump())
+        .bind(11, draft.message)
+        .bind(12, now)
+        .run();
+    std::int64_t version_id = db.last_insert_rowid();
+    store::Statement insert_chunk = db.prepare("INSERT INTO dataset_chunks (version_id, seq, "
+                                               "chunk, row_count, bytes) VALUES (?, ?, ?, ?, ?)");
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+        insert_chunk.bind(1, version_id)
+            .bind(2, static_cast<std::int64_t>(i))
+            .bind(3, chunks[i].hash)
+            .bind(4, chunks[i].rows)
+            .bind(5, chunks[i].bytes);
+        insert_chunk.run();
+    }
+    DatasetVersion created = resolve_version(db, draft.name + "@" + std::to_string(number));
+    for (const auto& tag : draft.tags)
+        tag_version(db, created, tag);
+    tx.commit();
+    result.version = resolve_version(db, created.ref());
+    result.created = true;
+    return result;
+}
+
+} // namespace llmops::data

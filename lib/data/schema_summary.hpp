@@ -1,0 +1,44 @@
+#pragma once
+// Per-field type counts of a row stream, gathered from canonical row text without a full parse.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace llmops::data {
+
+class SchemaSummary {
+  public:
+    // `row` is canonical JSON of an object (data/canonical_json.hpp).
+    void add_row(std::string_view row);
+    // {"fields": {name: {"string": n, "integer": n, ...}}}, fields in key order.
+    nlohmann::json to_json() const;
+
+  private:
+    std::map<std::string, std::map<std::string, std::int64_t>, std::less<>> fields_;
+};
+
+// The JSON type name of a canonical value by its first character: string, integer, number,
+// boolean, null, object, array.
+const char* canonical_value_type(std::string_view value);
+
+// Calls fn(key_text, value_text) for each top-level member of a canonical JSON object.
+// key_text is the key without quotes, still escaped as in canonical JSON.
+template <typename Fn> void for_each_member(std::string_view row, Fn&& fn);
+
+std::size_t skip_canonical_value(std::string_view text, std::size_t at);
+
+template <typename Fn> void for_each_member(std::string_view row, Fn&& fn) {
+    std::size_t at = 1; // past '{'
+    while (at < row.size() && row[at] == '"') {
+        std::size_t key_end = skip_canonical_value(row, at);
+        std::string_view key = row.substr(at + 1, key_end - at - 2);
+        std::size_t value_start = key_end + 1; // past ':'
+        std::size_t value_end = skip_canonical_value(row, value_start);
+        fn(key, row.substr(value_start, value_end - value_start));
+        at = value_end + 1; // past ',' or '}'
+    }
+}
+
+} // namespace llmops::data
