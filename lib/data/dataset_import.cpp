@@ -1,5 +1,6 @@
 #include "data/dataset_import.hpp"
 
+#include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "data/dataset_ref.hpp"
@@ -40,6 +41,12 @@ CommitResult import_files(store::Project& project, const std::vector<std::filesy
                                  {"hash", file_hash(file)},
                                  {"bytes", std::filesystem::file_size(file)},
                                  {"rows", writer.rows() - before}});
+    }
+    if (writer.rows() == 0 && !options.allow_empty) {
+        std::string where = files.front().string();
+        if (files.size() > 1) where += " and " + std::to_string(files.size() - 1) + " more";
+        throw Error(ErrorKind::BadInput, "empty input: no rows", ErrorLocation::in_file(where),
+                    "pass --allow-empty to store an empty version");
     }
     draft.provenance = {{"command", "add"}, {"infer_types", options.infer_types}};
     return writer.commit(draft);
