@@ -1,18 +1,25 @@
 #include "data/schema_summary.hpp"
 
+#include <cstring>
+
 namespace llmops::data {
 
 std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
     if (at >= text.size()) return text.size();
     char c = text[at];
     if (c == '"') {
-        for (std::size_t i = at + 1; i < text.size(); ++i) {
-            if (text[i] == '\\')
-                ++i;
-            else if (text[i] == '"')
-                return i + 1;
+        // memchr to the next quote; it closes the string unless an odd run of backslashes
+        // precedes it.
+        std::size_t i = at + 1;
+        for (;;) {
+            const void* q = std::memchr(text.data() + i, '"', text.size() - i);
+            if (!q) return text.size();
+            std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(q) - text.data());
+            std::size_t backslashes = 0;
+            while (quote - backslashes > at + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
+            if (backslashes % 2 == 0) return quote + 1;
+            i = quote + 1;
         }
-        return text.size();
     }
     if (c == '{' || c == '[') {
         int depth = 0;
@@ -35,38 +42,50 @@ std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
     return i;
 }
 
-const char* canonical_value_type(std::string_view value) {
-    if (value.empty()) return "null";
+namespace {
+constexpr const char* kTypeNames[] = {"string", "integer", "number", "boolean", "null", "object", "array"};
+
+int type_index(std::string_view value) {
+    if (value.empty()) return 4;
     switch (value[0]) {
-    case '"':
-        return "string";
-    case '{':
-        return "object";
-    case '[':
-        return "array";
+    case '"': return 0;
+    case '{': return 5;
+    case '[': return 6;
     case 't':
-    case 'f':
-        return "boolean";
-    case 'n':
-        return "null";
-    default:
-        return value.find_first_of(".eE") == std::string_view::npos ? "integer" : "number";
+    case 'f': return 3;
+    case 'n': return 4;
+    default: return value.find_first_of(".eE") == std::string_view::npos ? 1 : 2;
     }
 }
+} // namespace
+
+const char* canonical_value_type(std::string_view value) { return kTypeNames[type_index(value)]; }
 
 void SchemaSummary::add_row(std::string_view row) {
-    for_each_member(row, [this](std::string_view key, std::string_view value) {
-        auto it = fields_.find(key);
-        if (it == fields_.end())
-            it = fields_.emplace(std::string(key), std::map<std::string, std::int64_t>{}).first;
-        ++it->second[canonical_value_type(value)];
+    std::size_t position = 0;
+    for_each_member(row, [this, &position](std::string_view key, std::string_view value) {
+        // Rows usually share their keys: try the field seen at this position last time before
+        // searching the map.
+        if (position >= last_order_.size()) last_order_.resize(position + 1, nullptr);
+        FieldTypes*& slot = last_order_[position++];
+        if (!slot || slot->name != key) {
+            auto it = fields_.find(key);
+            if (it == fields_.end())
+                it = fields_.emplace(std::string(key), FieldTypes{std::string(key), {}}).first;
+            slot = &it->second;
+        }
+        ++slot->counts[type_index(value)];
     });
 }
 
 nlohmann::json SchemaSummary::to_json() const {
     nlohmann::json fields = nlohmann::json::object();
-    for (const auto& [name, types] : fields_)
-        fields[name] = types;
+    for (const auto& [name, types] : fields_) {
+        nlohmann::json counts = nlohmann::json::object();
+        for (int i = 0; i < 7; ++i)
+            if (types.counts[i]) counts[kTypeNames[i]] = types.counts[i];
+        fields[name] = counts;
+    }
     return {{"fields", fields}};
 }
 

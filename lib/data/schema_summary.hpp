@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmops::data {
 
@@ -16,7 +17,12 @@ class SchemaSummary {
     nlohmann::json to_json() const;
 
   private:
-    std::map<std::string, std::map<std::string, std::int64_t>, std::less<>> fields_;
+    struct FieldTypes {
+        std::string name;
+        std::int64_t counts[7] = {}; // by canonical_value_type order
+    };
+    std::map<std::string, FieldTypes, std::less<>> fields_;
+    std::vector<FieldTypes*> last_order_;
 };
 
 // The JSON type name of a canonical value by its first character: string, integer, number,
