@@ -6,7 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 llmops=${LLMOPS_BIN:-$here/../build/llmops}
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/llmops-example.XXXXXX")}
 
-step() { printf '\n\033[1m$ llmops %s\033[0m\n' "$*"; "$llmops" "$@"; }
+step() { printf '\n$ llmops %s\n' "$*"; "$llmops" "$@"; }
+has_command() { "$llmops" help "$@" >/dev/null 2>&1; }
 
 mkdir -p "$work"
 cp -r "$here/project/." "$work/"
@@ -14,5 +15,24 @@ cd "$work"
 echo "example project in $work"
 
 step init .
+
+# 1. Data preparation: version the QA set, revise it, see exactly what changed.
+step data add data/qa.jsonl --name qa -m "initial QA set" --tag seed
+step data add data/qa-v2.jsonl --name qa -m "fix q004, add q013, q014"
+step data diff qa@seed qa --key id
+if has_command data dedup; then
+  step data dedup qa --near 0.8 --field question -m "drop duplicates"
+  step data split qa --ratios train=0.75,test=0.25 --seed 7
+fi
+if has_command data profile; then step data profile qa; fi
+step data log qa
+
+# 2. Prompts: versioned templates, rendered for one row of the data.
+if has_command prompt add; then
+  for p in prompts/*.yaml; do step prompt add "$p"; done
+  step prompt list
+  step prompt render qa-answer --data qa --row 0
+fi
+
 step status
 step fsck
