@@ -6,11 +6,17 @@
 #include "data/dataset_ref.hpp"
 #include "data/input_files.hpp"
 #include "data/input_format.hpp"
+#include "data/parallel_jsonl.hpp"
 #include "data/row_reader.hpp"
+
+#include <algorithm>
+#include <thread>
 
 namespace llmops::data {
 
 namespace {
+unsigned parse_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 std::string file_hash(const std::filesystem::path& path) {
     Hasher128 hasher;
     stream_file(path, [&hasher](std::string_view block) { hasher.update(block); });
