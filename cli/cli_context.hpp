@@ -57,6 +57,11 @@ std::string human_bytes(std::uint64_t bytes);
 // Command groups register themselves on the root app; see main.cpp.
 void register_store_commands(CLI::App& app, CliContext& ctx);
 void register_data_commands(CLI::App& app, CliContext& ctx);
+// dedup, split, transform, merge, sample; called by register_data_commands on its `data` app.
+void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx);
+// data profile; called by register_data_commands on its `data` app.
+void register_data_profile_command(CLI::App& data_cmd, CliContext& ctx);
 void register_prompt_commands(CLI::App& app, CliContext& ctx);
+void register_cache_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

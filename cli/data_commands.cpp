@@ -360,6 +360,9 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
                 [&ctx, rm] { return cmd_rm(ctx, *rm); })
         ->add_option("ref", *rm, "NAME or NAME@version")
         ->required();
+
+    register_data_ops_commands(*data_cmd, ctx);
+    register_data_profile_command(*data_cmd, ctx);
 }
 
 } // namespace llmops::cli

@@ -17,7 +17,9 @@ void register_prompt_render_command(CLI::App& prompt, CliContext& ctx);
 
 namespace {
 
-std::string short_hash(const std::string& hash) { return hash.substr(0, 12); }
+std::string short_hash(const std::string& hash) {
+    return hash.substr(0, 12);
+}
 
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
     return fmt::format("{}", fmt::join(items, sep));
@@ -60,7 +62,8 @@ int cmd_add(CliContext& ctx, const AddOptions& options) {
         ctx.print_json(out);
         return 0;
     }
-    for (const auto& w : result.warnings) ctx.warn(w.message + where_text(w.where));
+    for (const auto& w : result.warnings)
+        ctx.warn(w.message + where_text(w.where));
     if (result.created)
         ctx.out(fmt::format("added {} ({})\n", v.ref(), short_hash(v.hash)));
     else
@@ -77,7 +80,8 @@ int cmd_list(CliContext& ctx) {
         json out = json::array();
         for (const auto& s : prompts) {
             json labels = json::object();
-            for (const auto& [label, number] : s.labels) labels[label] = number;
+            for (const auto& [label, number] : s.labels)
+                labels[label] = number;
             out.push_back({{"name", s.latest.name},
                            {"latest", s.latest.number},
                            {"hash", s.latest.hash},
@@ -94,12 +98,14 @@ int cmd_list(CliContext& ctx) {
         return 0;
     }
     std::size_t name_width = 4;
-    for (const auto& s : prompts) name_width = std::max(name_width, s.latest.name.size());
+    for (const auto& s : prompts)
+        name_width = std::max(name_width, s.latest.name.size());
     std::string text = fmt::format("{:<{}}  {:>6}  {:<24}  {:<24}  {}\n", "NAME", name_width,
                                    "LATEST", "UPDATED", "LABELS", "DESCRIPTION");
     for (const auto& s : prompts) {
         std::vector<std::string> labels;
-        for (const auto& [label, number] : s.labels) labels.push_back(fmt::format("{}@{}", label, number));
+        for (const auto& [label, number] : s.labels)
+            labels.push_back(fmt::format("{}@{}", label, number));
         text += fmt::format("{:<{}}  {:>6}  {:<24}  {:<24}  {}\n", s.latest.name, name_width,
                             s.latest.number, s.latest.created_at,
                             labels.empty() ? "-" : join(labels), s.latest.description);
@@ -120,9 +126,9 @@ int cmd_show(CliContext& ctx, const std::string& ref) {
         return 0;
     }
     // The header is YAML comments, so `prompt show REF > file.yaml` gives an addable spec.
-    std::string text = fmt::format("# {}  {}\n# hash {}\n# added {}", v.ref(),
-                                   v.labels.empty() ? "" : "(" + join(v.labels) + ")", v.hash,
-                                   v.created_at);
+    std::string text =
+        fmt::format("# {}  {}\n# hash {}\n# added {}", v.ref(),
+                    v.labels.empty() ? "" : "(" + join(v.labels) + ")", v.hash, v.created_at);
     if (!v.source.empty()) text += " from " + v.source;
     text += '\n';
     if (!v.message.empty()) text += "# message: " + v.message + "\n";
@@ -145,9 +151,11 @@ int cmd_log(CliContext& ctx, const std::string& name) {
     };
     if (ctx.json()) {
         json vs = json::array();
-        for (const auto& v : versions) vs.push_back(version_json(v));
+        for (const auto& v : versions)
+            vs.push_back(version_json(v));
         json es = json::array();
-        for (const auto& e : events) es.push_back(event_json(e));
+        for (const auto& e : events)
+            es.push_back(event_json(e));
         ctx.print_json({{"name", name}, {"versions", vs}, {"label_events", es}});
         return 0;
     }
@@ -223,7 +231,8 @@ int cmd_label(CliContext& ctx, const LabelOptions& options) {
         return 0;
     }
     if (!change.changed)
-        ctx.out(fmt::format("{}@{} already names {}@{}\n", name, change.label, name, change.to_number));
+        ctx.out(
+            fmt::format("{}@{} already names {}@{}\n", name, change.label, name, change.to_number));
     else if (change.from_number)
         ctx.out(fmt::format("moved {}@{}: {} -> {}\n", name, change.label, *change.from_number,
                             change.to_number));
@@ -235,13 +244,15 @@ int cmd_label(CliContext& ctx, const LabelOptions& options) {
 } // namespace
 
 void register_prompt_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* prompt_cmd = app.add_subcommand("prompt", "Versioned prompts: add, label, render, diff");
+    CLI::App* prompt_cmd =
+        app.add_subcommand("prompt", "Versioned prompts: add, label, render, diff");
     prompt_cmd->require_subcommand(1);
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c = ctx.command(*prompt_cmd, "add",
-                              "Check a prompt spec (YAML) and store it as a new version if it changed",
-                              [&ctx, add] { return cmd_add(ctx, *add); });
+    CLI::App* c =
+        ctx.command(*prompt_cmd, "add",
+                    "Check a prompt spec (YAML) and store it as a new version if it changed",
+                    [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("file", add->file, "Prompt spec file (YAML)")->required();
     c->add_option("-m,--message", add->message, "What changed in this version");
 
@@ -261,7 +272,8 @@ void register_prompt_commands(CLI::App& app, CliContext& ctx) {
         ->required();
 
     auto diff = std::make_shared<DiffOptions>();
-    c = ctx.command(*prompt_cmd, "diff", "Unified diff of two prompt versions' messages and parameters",
+    c = ctx.command(*prompt_cmd, "diff",
+                    "Unified diff of two prompt versions' messages and parameters",
                     [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("ref_a", diff->a, "The old version")->required();
     c->add_option("ref_b", diff->b, "The new version")->required();
@@ -272,7 +284,8 @@ void register_prompt_commands(CLI::App& app, CliContext& ctx) {
     auto label = std::make_shared<LabelOptions>();
     c = ctx.command(*prompt_cmd, "label", "Point LABEL (production, staging ...) at a version",
                     [&ctx, label] { return cmd_label(ctx, *label); });
-    c->add_option("ref", label->ref, "The version: NAME@N, NAME@label, NAME@hash or NAME")->required();
+    c->add_option("ref", label->ref, "The version: NAME@N, NAME@label, NAME@hash or NAME")
+        ->required();
     c->add_option("label", label->label, "The label to set or move")->required();
 
     register_prompt_render_command(*prompt_cmd, ctx);

@@ -42,7 +42,8 @@ std::vector<VarAssignment> parse_assignments(const std::vector<std::string>& var
     for (const auto& v : vars) {
         auto eq = v.find('=');
         if (eq == std::string::npos || eq == 0)
-            throw_usage("--var expects NAME=VALUE, got '" + v + "'", "e.g. --var question='What is 2+2?'");
+            throw_usage("--var expects NAME=VALUE, got '" + v + "'",
+                        "e.g. --var question='What is 2+2?'");
         out.push_back({v.substr(0, eq), v.substr(eq + 1)});
     }
     return out;
@@ -62,11 +63,13 @@ void check_combinations(const RenderCliOptions& o) {
         throw_usage("prompt render needs either a prompt REF or --template-file, not both",
                     "llmops prompt render NAME@production --var k=v");
     if (!o.template_file.empty()) {
-        if (!o.data.empty()) throw_usage("--data works with a stored prompt REF, not --template-file");
+        if (!o.data.empty())
+            throw_usage("--data works with a stored prompt REF, not --template-file");
         if (o.format == "openai") throw_usage("--format openai needs a stored prompt REF");
     } else {
         if (!o.partials_dir.empty() || !o.escape.empty() || o.allow_missing)
-            throw_usage("--partials-dir, --escape and --allow-missing apply to --template-file only");
+            throw_usage(
+                "--partials-dir, --escape and --allow-missing apply to --template-file only");
     }
     if ((o.row || o.limit) && o.data.empty()) throw_usage("--row and --limit need --data");
     if (o.row && o.limit) throw_usage("use --row or --limit, not both");
@@ -89,7 +92,7 @@ std::string messages_text(const prompt::RenderedPrompt& r) {
 }
 
 class BufferedStdout {
-public:
+  public:
     ~BufferedStdout() { flush(); }
     std::string& buffer() { return buffer_; }
     void maybe_flush() {
@@ -100,7 +103,7 @@ public:
         buffer_.clear();
     }
 
-private:
+  private:
     std::string buffer_;
 };
 
@@ -115,7 +118,8 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
     data::for_each_row(project, o.data, [&](std::string_view text, std::int64_t index) {
         if (o.row && index < *o.row) return true;
         json vars = json::parse(text);
-        for (auto it = constants.begin(); it != constants.end(); ++it) vars[it.key()] = *it;
+        for (auto it = constants.begin(); it != constants.end(); ++it)
+            vars[it.key()] = *it;
         renderer.render(std::move(vars), rendered, static_cast<long>(index));
         if (openai) {
             // One line of an OpenAI Batch API input file.
@@ -137,8 +141,9 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
         return !(o.limit && rendered_rows >= *o.limit);
     });
     if (o.row && !found_row)
-        throw Error(ErrorKind::BadInput,
-                    fmt::format("dataset {} has no row {} (rows are numbered from 0)", o.data, *o.row));
+        throw Error(
+            ErrorKind::BadInput,
+            fmt::format("dataset {} has no row {} (rows are numbered from 0)", o.data, *o.row));
     out.flush();
     ctx.verbose(fmt::format("rendered {} rows", rendered_rows));
     return 0;
@@ -174,14 +179,16 @@ int render_stored(CliContext& ctx, const RenderCliOptions& o) {
 prompt::PartialCache partials_from_dir(const std::string& dir) {
     if (dir.empty()) return prompt::PartialCache();
     if (!fs::is_directory(dir))
-        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder", ErrorLocation{.file = dir});
+        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
+                    ErrorLocation{.file = dir});
     fs::path base(dir);
     return prompt::PartialCache(
         [base](std::string_view name) -> std::optional<std::string> {
             // Names are not paths: no escaping the folder.
             if (name.empty() || name.find('/') != std::string_view::npos || name.front() == '.')
                 return std::nullopt;
-            for (const fs::path& candidate : {base / (std::string(name) + ".mustache"), base / std::string(name)}) {
+            for (const fs::path& candidate :
+                 {base / (std::string(name) + ".mustache"), base / std::string(name)}) {
                 std::error_code ec;
                 if (fs::is_regular_file(candidate, ec)) return read_file(candidate);
             }
@@ -194,7 +201,8 @@ int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
     std::string source = read_file(o.template_file);
     prompt::Template tmpl = prompt::compile(source, {.name = o.template_file});
     json vars = load_vars_file(o.vars_file);
-    for (const auto& a : parse_assignments(o.vars)) vars[a.name] = a.text;
+    for (const auto& a : parse_assignments(o.vars))
+        vars[a.name] = a.text;
     prompt::PartialCache partials = partials_from_dir(o.partials_dir);
     prompt::RenderOptions options;
     options.escape = o.escape == "html" ? prompt::Escape::Html : prompt::Escape::None;
@@ -221,15 +229,19 @@ void register_prompt_render_command(CLI::App& prompt_cmd, CliContext& ctx) {
                               "Print the exact messages a prompt renders to (or a raw template)",
                               [&ctx, o] { return cmd_render(ctx, *o); });
     c->add_option("ref", o->ref, "NAME, NAME@N, NAME@label or NAME@hash");
-    c->add_option("--var", o->vars, "A variable, NAME=VALUE (repeatable)")->option_text("NAME=VALUE");
+    c->add_option("--var", o->vars, "A variable, NAME=VALUE (repeatable)")
+        ->option_text("NAME=VALUE");
     c->add_option("--vars", o->vars_file, "Variables from a JSON or YAML file (an object)");
     c->add_option("--data", o->data, "Render once per row of this dataset (JSON lines)");
-    c->add_option("--row", o->row, "With --data: only row N (0-based)")->check(CLI::NonNegativeNumber);
+    c->add_option("--row", o->row, "With --data: only row N (0-based)")
+        ->check(CLI::NonNegativeNumber);
     c->add_option("--limit", o->limit, "With --data: the first N rows")->check(CLI::PositiveNumber);
     c->add_option("--format", o->format, "text (default), json, or openai (the request body)")
         ->check(CLI::IsMember({"text", "json", "openai"}));
-    c->add_option("--template-file", o->template_file, "Render a raw Mustache template file instead");
-    c->add_option("--partials-dir", o->partials_dir, "With --template-file: folder of NAME.mustache partials");
+    c->add_option("--template-file", o->template_file,
+                  "Render a raw Mustache template file instead");
+    c->add_option("--partials-dir", o->partials_dir,
+                  "With --template-file: folder of NAME.mustache partials");
     c->add_option("--escape", o->escape, "With --template-file: none (default) or html")
         ->check(CLI::IsMember({"none", "html"}));
     c->add_flag("--allow-missing", o->allow_missing,

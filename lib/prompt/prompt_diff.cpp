@@ -61,7 +61,8 @@ PromptDiff diff_texts(std::string_view label_a, std::string_view text_a, std::st
     long i = 0;
     // Line numbers (1-based) in a and b before edits[i].
     long line_a = 1, line_b = 1;
-    std::vector<long> pos_a(static_cast<std::size_t>(n) + 1), pos_b(static_cast<std::size_t>(n) + 1);
+    std::vector<long> pos_a(static_cast<std::size_t>(n) + 1),
+        pos_b(static_cast<std::size_t>(n) + 1);
     for (long k = 0; k < n; ++k) {
         pos_a[static_cast<std::size_t>(k)] = line_a;
         pos_b[static_cast<std::size_t>(k)] = line_b;
@@ -70,17 +71,22 @@ PromptDiff diff_texts(std::string_view label_a, std::string_view text_a, std::st
     }
     pos_a[static_cast<std::size_t>(n)] = line_a;
     pos_b[static_cast<std::size_t>(n)] = line_b;
-    auto changed = [&](long k) { return edits[static_cast<std::size_t>(k)].type != dtl::SES_COMMON; };
+    auto changed = [&](long k) {
+        return edits[static_cast<std::size_t>(k)].type != dtl::SES_COMMON;
+    };
     while (i < n) {
-        while (i < n && !changed(i)) ++i;
+        while (i < n && !changed(i))
+            ++i;
         if (i >= n) break;
         long begin = std::max(0L, i - context);
         // Extend the hunk while the next change is within 2*context common lines.
         long end = i;
         while (true) {
-            while (end < n && changed(end)) ++end;
+            while (end < n && changed(end))
+                ++end;
             long next = end;
-            while (next < n && !changed(next)) ++next;
+            while (next < n && !changed(next))
+                ++next;
             if (next < n && next - end <= 2L * context) {
                 end = next;
                 continue;
@@ -96,11 +102,23 @@ PromptDiff diff_texts(std::string_view label_a, std::string_view text_a, std::st
         long start_a = pos_a[static_cast<std::size_t>(begin)] - (count_a == 0 ? 1 : 0);
         long start_b = pos_b[static_cast<std::size_t>(begin)] - (count_b == 0 ? 1 : 0);
         out += "@@ -" + range(start_a, count_a) + " +" + range(start_b, count_b) + " @@\n";
-        for (long k = begin; k < end; ++k) {
-            const Edit& e = edits[static_cast<std::size_t>(k)];
-            out += e.type == dtl::SES_ADD ? '+' : e.type == dtl::SES_DELETE ? '-' : ' ';
-            out += *e.line;
-            out += '\n';
+        // Within each run of changes, removed lines come before added ones, as in diff -u
+        // (dtl's edit script may interleave them).
+        for (long k = begin; k < end;) {
+            if (!changed(k)) {
+                out += ' ' + *edits[static_cast<std::size_t>(k)].line + '\n';
+                ++k;
+                continue;
+            }
+            long run_end = k;
+            while (run_end < end && changed(run_end))
+                ++run_end;
+            for (dtl::edit_t type : {dtl::SES_DELETE, dtl::SES_ADD})
+                for (long r = k; r < run_end; ++r)
+                    if (edits[static_cast<std::size_t>(r)].type == type)
+                        out += (type == dtl::SES_ADD ? '+' : '-') +
+                               *edits[static_cast<std::size_t>(r)].line + '\n';
+            k = run_end;
         }
         i = end;
     }

@@ -20,10 +20,15 @@ namespace {
 bool is_name_start(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
-bool is_name_char(char c) { return is_name_start(c) || c == '.' || c == '_' || c == '-'; }
-bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool is_name_char(char c) {
+    return is_name_start(c) || c == '.' || c == '_' || c == '-';
+}
+bool is_letter(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 bool all_hex(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -131,7 +136,8 @@ std::vector<std::string> PromptRegistry::labels_of(const PromptVersionInfo& vers
     Statement st = project_.db().prepare(
         "SELECT label FROM prompt_labels WHERE version_id = ? ORDER BY label");
     st.bind(1, version.id);
-    while (st.step()) labels.push_back(st.column_text(0));
+    while (st.step())
+        labels.push_back(st.column_text(0));
     return labels;
 }
 
@@ -162,7 +168,8 @@ PromptVersionInfo PromptRegistry::resolve(std::string_view text) {
     } else if (all_digits(selector)) {
         Statement st = project_.db().prepare(
             "SELECT id FROM prompt_versions WHERE prompt_id = ? AND number = ?");
-        st.bind(1, pid).bind(2, static_cast<std::int64_t>(selector.size() > 18 ? -1 : std::stoll(selector)));
+        st.bind(1, pid).bind(
+            2, static_cast<std::int64_t>(selector.size() > 18 ? -1 : std::stoll(selector)));
         found = first_id(st);
     }
     if (!found && !all_digits(selector)) {
@@ -187,7 +194,8 @@ PromptVersionInfo PromptRegistry::resolve(std::string_view text) {
                 first_hash = st.column_text(1);
             } else if (st.column_text(1) != first_hash) {
                 throw Error(ErrorKind::BadInput,
-                            "ambiguous hash prefix '" + selector + "' for prompt '" + ref.name + "'",
+                            "ambiguous hash prefix '" + selector + "' for prompt '" + ref.name +
+                                "'",
                             {}, "give more hex digits");
             }
         }
@@ -245,8 +253,8 @@ AddResult PromptRegistry::add_file(const fs::path& file, const std::string& mess
         if (st.step()) pid = st.column_int(0);
     }
     if (pid) {
-        Statement st = db.prepare(
-            "SELECT id, spec FROM prompt_versions WHERE prompt_id = ? ORDER BY number DESC LIMIT 1");
+        Statement st = db.prepare("SELECT id, spec FROM prompt_versions WHERE prompt_id = ? ORDER "
+                                  "BY number DESC LIMIT 1");
         st.bind(1, *pid);
         if (st.step() && st.column_text(1) == hash) {
             std::int64_t id = st.column_int(0);
@@ -304,7 +312,8 @@ std::vector<PromptSummary> PromptRegistry::list() {
             "SELECT l.label, v.number FROM prompt_labels l JOIN prompt_versions v "
             "ON v.id = l.version_id WHERE l.prompt_id = ? ORDER BY l.label");
         labels.bind(1, s.latest.prompt_id);
-        while (labels.step()) s.labels.emplace_back(labels.column_text(0), labels.column_int(1));
+        while (labels.step())
+            s.labels.emplace_back(labels.column_text(0), labels.column_int(1));
     }
     return out;
 }
@@ -312,10 +321,13 @@ std::vector<PromptSummary> PromptRegistry::list() {
 std::vector<PromptVersionInfo> PromptRegistry::versions(std::string_view name) {
     std::int64_t pid = prompt_id(name);
     std::vector<PromptVersionInfo> out;
-    Statement st = project_.db().prepare(version_query("WHERE v.prompt_id = ? ORDER BY v.number DESC"));
+    Statement st =
+        project_.db().prepare(version_query("WHERE v.prompt_id = ? ORDER BY v.number DESC"));
     st.bind(1, pid);
-    while (st.step()) out.push_back(read_version(st));
-    for (auto& v : out) v.labels = labels_of(v);
+    while (st.step())
+        out.push_back(read_version(st));
+    for (auto& v : out)
+        v.labels = labels_of(v);
     return out;
 }
 
@@ -349,9 +361,9 @@ LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view lab
     store::Transaction tx(db);
     std::optional<std::int64_t> from_id;
     {
-        Statement st = db.prepare(
-            "SELECT l.version_id, v.number FROM prompt_labels l JOIN prompt_versions v "
-            "ON v.id = l.version_id WHERE l.prompt_id = ? AND l.label = ?");
+        Statement st =
+            db.prepare("SELECT l.version_id, v.number FROM prompt_labels l JOIN prompt_versions v "
+                       "ON v.id = l.version_id WHERE l.prompt_id = ? AND l.label = ?");
         st.bind(1, target.prompt_id).bind(2, label);
         if (st.step()) {
             from_id = st.column_int(0);
@@ -371,7 +383,12 @@ LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view lab
     Statement event = db.prepare(
         "INSERT INTO prompt_label_events (prompt_id, label, from_version_id, to_version_id, "
         "created_at) VALUES (?, ?, ?, ?, ?)");
-    event.bind(1, target.prompt_id).bind(2, label).bind(3, from_id).bind(4, target.id).bind(5, now).run();
+    event.bind(1, target.prompt_id)
+        .bind(2, label)
+        .bind(3, from_id)
+        .bind(4, target.id)
+        .bind(5, now)
+        .run();
     tx.commit();
     change.changed = true;
     return change;

@@ -73,7 +73,7 @@ struct LabelChange {
 };
 
 class PromptRegistry {
-public:
+  public:
     explicit PromptRegistry(store::Project& project);
 
     // Checks and compiles the spec file, then stores a new version unless its content (with
@@ -93,7 +93,7 @@ public:
 
     LabelChange set_label(std::string_view ref, std::string_view label);
 
-private:
+  private:
     std::int64_t prompt_id(std::string_view name); // throws when unknown
     PromptVersionInfo version_by_id(std::int64_t id);
     std::vector<std::string> labels_of(const PromptVersionInfo& version);

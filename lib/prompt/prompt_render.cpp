@@ -20,13 +20,13 @@ ErrorLocation row_location(long row) {
 
 // Restores the renderer's context whatever happens during a render.
 template <typename F> class ScopeExit {
-public:
+  public:
     explicit ScopeExit(F fn) : fn_(std::move(fn)) {}
     ~ScopeExit() { fn_(); }
     ScopeExit(const ScopeExit&) = delete;
     ScopeExit& operator=(const ScopeExit&) = delete;
 
-private:
+  private:
     F fn_;
 };
 
@@ -84,8 +84,11 @@ void PromptRenderer::check(const json& variables, long row) const {
 
 void PromptRenderer::render(json variables, RenderedPrompt& out, long row) {
     check(variables, row);
-    std::vector<std::string> added;
-    std::vector<std::pair<std::string, json>> replaced;
+    // Members, so steady-state rendering reuses their capacity.
+    auto& added = added_;
+    auto& replaced = replaced_;
+    added.clear();
+    replaced.clear();
     for (auto it = variables.begin(); it != variables.end(); ++it) {
         auto slot = context_.find(it.key());
         if (slot == context_.end()) {
@@ -97,8 +100,10 @@ void PromptRenderer::render(json variables, RenderedPrompt& out, long row) {
         }
     }
     ScopeExit restore([&] {
-        for (const auto& key : added) context_.erase(key);
-        for (auto& [key, value] : replaced) context_[key] = std::move(value);
+        for (const auto& key : added)
+            context_.erase(key);
+        for (auto& [key, value] : replaced)
+            context_[key] = std::move(value);
     });
     render_templates(out, row);
 }
@@ -228,10 +233,12 @@ json openai_request_body(const CompiledPrompt& prompt, const RenderedPrompt& ren
     if (prompt.output_schema && !rendered.completion) {
         body["response_format"] = {
             {"type", "json_schema"},
-            {"json_schema", {{"name", schema_name(prompt.spec.name)}, {"schema", *prompt.output_schema}}}};
+            {"json_schema",
+             {{"name", schema_name(prompt.spec.name)}, {"schema", *prompt.output_schema}}}};
     }
     if (auto it = model.find("extra"); it != model.end())
-        for (const auto& [key, value] : it->items()) body[key] = value;
+        for (const auto& [key, value] : it->items())
+            body[key] = value;
     return body;
 }
 

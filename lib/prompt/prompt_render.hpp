@@ -5,6 +5,7 @@
 // is neither supplied nor declared is an error too (never an unrendered {{name}}).
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,7 @@ struct RenderedPrompt {
 // call's variables in and out, so examples are never copied per row. Not thread-safe: use one
 // renderer per thread (the CompiledPrompt itself is shared).
 class PromptRenderer {
-public:
+  public:
     explicit PromptRenderer(CompiledPromptPtr prompt);
 
     // `variables` must be a JSON object; its values are moved into the context. `row` (>= 0)
@@ -41,13 +42,15 @@ public:
 
     const CompiledPrompt& prompt() const { return *prompt_; }
 
-private:
+  private:
     void check(const nlohmann::json& variables, long row) const;
     void render_templates(RenderedPrompt& out, long row);
 
     CompiledPromptPtr prompt_;
     nlohmann::json context_;
     RenderOptions options_;
+    std::vector<std::string> added_;                               // keys a render added
+    std::vector<std::pair<std::string, nlohmann::json>> replaced_; // values it displaced
 };
 
 // A variable given as text on a command line (--var k=v), typed by its declaration: numbers,

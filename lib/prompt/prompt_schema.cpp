@@ -109,7 +109,9 @@ constexpr std::string_view kPromptSchema = R"schema(
 )schema";
 } // namespace
 
-std::string_view prompt_spec_schema_text() { return kPromptSchema; }
+std::string_view prompt_spec_schema_text() {
+    return kPromptSchema;
+}
 
 const JsonSchema& prompt_spec_schema() {
     // Compiled once; JsonSchema is immutable and safe to share.

@@ -17,7 +17,7 @@ namespace {
 // Turns positions inside a spec into error locations: a file's line:column when the spec came
 // from YAML, else the prompt's name and a JSON pointer.
 class SpecLocator {
-public:
+  public:
     virtual ~SpecLocator() = default;
     virtual ErrorLocation at(const std::string& pointer) const = 0;
     // `line` and `column` are 1-based within the template string at `pointer`.
@@ -26,7 +26,7 @@ public:
 };
 
 class StoredLocator final : public SpecLocator {
-public:
+  public:
     explicit StoredLocator(std::string display) : display_(std::move(display)) {}
     ErrorLocation at(const std::string& pointer) const override {
         return ErrorLocation{.file = display_, .field = pointer};
@@ -38,7 +38,7 @@ public:
         return display_ + " " + pointer;
     }
 
-private:
+  private:
     std::string display_;
 };
 
@@ -54,9 +54,11 @@ std::string_view nth_line(std::string_view text, long line) {
 }
 
 class YamlLocator final : public SpecLocator {
-public:
+  public:
     YamlLocator(const YamlDocument& doc, std::string_view text) : doc_(doc), text_(text) {}
-    ErrorLocation at(const std::string& pointer) const override { return doc_.location_of(pointer); }
+    ErrorLocation at(const std::string& pointer) const override {
+        return doc_.location_of(pointer);
+    }
 
     // Maps a template position to the file: literal block scalars (the usual way to write a
     // message) map line for line; quoted and plain scalars shift the first line's column.
@@ -91,7 +93,7 @@ public:
         return doc_.source_name + " " + pointer;
     }
 
-private:
+  private:
     const YamlDocument& doc_;
     std::string_view text_;
 };
@@ -113,13 +115,17 @@ std::string escape_pointer_token(std::string_view token) {
     return out;
 }
 
-std::string first_segment(const std::string& name) { return name.substr(0, name.find('.')); }
+std::string first_segment(const std::string& name) {
+    return name.substr(0, name.find('.'));
+}
 
 std::string position_pointer(const CompiledPrompt& p, std::size_t i) {
     return p.completion ? std::string("/template") : "/messages/" + std::to_string(i) + "/content";
 }
 
-std::string parent_name_of(std::string_view ref) { return std::string(ref.substr(0, ref.find('@'))); }
+std::string parent_name_of(std::string_view ref) {
+    return std::string(ref.substr(0, ref.find('@')));
+}
 
 void check_semantics(const PromptSpec& spec, bool has_parent, const SpecLocator& loc) {
     if (!spec.messages.empty() && spec.template_text)
@@ -170,7 +176,8 @@ void compile_own_templates(CompiledPrompt& p, const SpecLocator& loc) {
             std::string known;
             for (const CompiledPrompt* a = parent; a; a = a->parent.get())
                 known += (known.empty() ? "" : ", ") + a->spec.name;
-            fail("unknown partial '" + name + "': a prompt can include only the prompts it extends (" +
+            fail("unknown partial '" + name +
+                     "': a prompt can include only the prompts it extends (" +
                      (known.empty() ? std::string("none") : known) + ")",
                  loc.at(pointer));
         }
@@ -215,15 +222,18 @@ CompiledPromptPtr build(PromptSpec spec, CompiledPromptPtr parent, std::string d
         p->output_schema = parent->output_schema;
     }
     if (!spec.description.empty()) p->description = spec.description;
-    for (const auto& [name, var] : spec.variables) p->variables[name] = var;
+    for (const auto& [name, var] : spec.variables)
+        p->variables[name] = var;
     if (spec.examples) p->examples = *spec.examples;
-    for (const auto& [key, value] : spec.model.items()) p->model[key] = value;
+    for (const auto& [key, value] : spec.model.items())
+        p->model[key] = value;
     if (spec.output_schema) p->output_schema = spec.output_schema;
 
     bool own_templates = !spec.messages.empty() || spec.template_text.has_value();
     if (!spec.messages.empty()) {
         p->messages = spec.messages;
-        for (const auto& m : spec.messages) p->sources.push_back(m.content);
+        for (const auto& m : spec.messages)
+            p->sources.push_back(m.content);
     } else if (spec.template_text) {
         p->completion = true;
         p->sources.push_back(*spec.template_text);
@@ -282,15 +292,23 @@ std::vector<SpecWarning> spec_warnings(const CompiledPrompt& p, const SpecLocato
 
 std::string json_type_name(const json& value) {
     switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "value";
+    case json::value_t::number_unsigned:
+        return "integer";
+    case json::value_t::number_float:
+        return "number";
+    case json::value_t::string:
+        return "string";
+    case json::value_t::array:
+        return "array";
+    case json::value_t::object:
+        return "object";
+    default:
+        return "value";
     }
 }
 
@@ -318,7 +336,8 @@ PromptSpec spec_from_json(const json& value) {
                                      m.at("content").get<std::string>(),
                                      m.value("name", std::string())});
     }
-    if (auto it = value.find("template"); it != value.end()) spec.template_text = it->get<std::string>();
+    if (auto it = value.find("template"); it != value.end())
+        spec.template_text = it->get<std::string>();
     if (auto it = value.find("variables"); it != value.end()) {
         for (const auto& [name, v] : it->items()) {
             VariableSpec var;
@@ -364,7 +383,8 @@ LoadedSpec parse_prompt_spec(std::string_view yaml_text, std::string source_name
     return out;
 }
 
-LoadedSpec load_prompt_spec_file(const std::filesystem::path& path, const ParentLoader& load_parent) {
+LoadedSpec load_prompt_spec_file(const std::filesystem::path& path,
+                                 const ParentLoader& load_parent) {
     std::string text = read_file(path);
     return parse_prompt_spec(text, path.string(), load_parent);
 }

@@ -69,14 +69,14 @@ struct CompiledPrompt {
 
     // Effective values: this level's, else inherited.
     std::string description;
-    std::map<std::string, VariableSpec> variables; // merged; this level's declarations win
-    nlohmann::json examples;                       // array, or null when there are none
+    std::map<std::string, VariableSpec> variables;   // merged; this level's declarations win
+    nlohmann::json examples;                         // array, or null when there are none
     nlohmann::json model = nlohmann::json::object(); // merged key by key
     std::optional<nlohmann::json> output_schema;
-    bool completion = false;            // a single template instead of messages
-    std::vector<MessageSpec> messages;  // roles and effective sources (empty for completion)
-    std::vector<std::string> sources;   // effective template source per position
-    std::vector<Template> templates;    // compiled, one per position
+    bool completion = false;           // a single template instead of messages
+    std::vector<MessageSpec> messages; // roles and effective sources (empty for completion)
+    std::vector<std::string> sources;  // effective template source per position
+    std::vector<Template> templates;   // compiled, one per position
     // Per position: ancestor prompt name -> its source at that position, for {{<name}}.
     std::vector<std::map<std::string, std::string>> ancestor_sources;
     std::vector<std::shared_ptr<const PartialCache>> partials;
@@ -107,7 +107,8 @@ struct LoadedSpec {
 // Reads a spec file: YAML, schema, meaning (types of defaults, output schema, messages or
 // template), then compiles its templates. Errors are llmops::Error (BadInput) located at the
 // file's line:column. `load_parent` may be empty when the spec does not extend anything.
-LoadedSpec load_prompt_spec_file(const std::filesystem::path& path, const ParentLoader& load_parent);
+LoadedSpec load_prompt_spec_file(const std::filesystem::path& path,
+                                 const ParentLoader& load_parent);
 LoadedSpec parse_prompt_spec(std::string_view yaml_text, std::string source_name,
                              const ParentLoader& load_parent);
 

@@ -18,7 +18,8 @@ bool is_reserved_word(std::string_view s) {
     static constexpr std::array<std::string_view, 12> words = {
         "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", "nan", "inf"};
     std::string lower;
-    for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char c : s)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return std::find(words.begin(), words.end(), lower) != words.end();
 }
 
@@ -46,14 +47,19 @@ std::string quoted(const std::string& s) {
     return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string key_text(const std::string& key) { return can_be_plain(key) ? key : quoted(key); }
+std::string key_text(const std::string& key) {
+    return can_be_plain(key) ? key : quoted(key);
+}
 
-void append_indent(std::string& out, int indent) { out.append(static_cast<std::size_t>(indent), ' '); }
+void append_indent(std::string& out, int indent) {
+    out.append(static_cast<std::size_t>(indent), ' ');
+}
 
 // A literal block scalar's header and lines; `indent` is the content's indentation.
 void append_literal(std::string& out, std::string_view s, int indent) {
     std::size_t trailing = 0;
-    while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
+    while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n')
+        ++trailing;
     out += trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+";
     out += '\n';
     std::string_view body = s.substr(0, s.size() - trailing);
@@ -67,7 +73,8 @@ void append_literal(std::string& out, std::string_view s, int indent) {
         if (nl == std::string_view::npos) break;
         start = nl + 1;
     }
-    for (std::size_t i = 1; i < trailing; ++i) out += '\n';
+    for (std::size_t i = 1; i < trailing; ++i)
+        out += '\n';
 }
 
 std::string scalar_text(const json& v) {
@@ -86,15 +93,16 @@ void append_seq(std::string& out, const json& seq, int indent);
 // the rest alphabetically.
 std::vector<std::string> keys_of(const json& map) {
     static constexpr std::array<std::string_view, 16> order = {
-        "name",      "description", "extends", "role",     "content", "messages",
-        "template",  "variables",   "type",    "required", "default", "examples",
-        "model",     "output",      "json_schema", "extra"};
+        "name",     "description", "extends",     "role",     "content", "messages",
+        "template", "variables",   "type",        "required", "default", "examples",
+        "model",    "output",      "json_schema", "extra"};
     auto rank = [](const std::string& key) {
         auto it = std::find(order.begin(), order.end(), key);
         return static_cast<std::size_t>(it - order.begin());
     };
     std::vector<std::string> keys;
-    for (const auto& item : map.items()) keys.push_back(item.key());
+    for (const auto& item : map.items())
+        keys.push_back(item.key());
     std::stable_sort(keys.begin(), keys.end(),
                      [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
     return keys;

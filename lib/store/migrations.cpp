@@ -98,6 +98,31 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX prompt_label_events_prompt ON prompt_label_events(prompt_id, id);
         )sql",
+        // 4: the provider response cache (docs/providers.md). Answers are stored inline, in
+        // columns: they are small, and a cached run reads tens of thousands per second.
+        R"sql(
+        CREATE TABLE provider_cache (
+            key TEXT PRIMARY KEY,
+            provider_type TEXT NOT NULL,
+            model TEXT NOT NULL,
+            text TEXT NOT NULL,
+            finish_reason TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            raw TEXT NOT NULL,
+            raw_truncated INTEGER NOT NULL DEFAULT 0,
+            bytes INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX provider_cache_created ON provider_cache(created_at);
+        CREATE TABLE provider_cache_hits (
+            provider_type TEXT NOT NULL,
+            model TEXT NOT NULL,
+            hits INTEGER NOT NULL,
+            last_hit_at TEXT NOT NULL,
+            PRIMARY KEY (provider_type, model)
+        ) WITHOUT ROWID;
+        )sql",
     };
     return steps;
 }

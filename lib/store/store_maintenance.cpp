@@ -20,6 +20,7 @@ const CountedKind kCountedKinds[] = {
     {"dataset versions", "SELECT count(*) FROM dataset_versions"},
     {"prompts", "SELECT count(*) FROM prompts"},
     {"prompt versions", "SELECT count(*) FROM prompt_versions"},
+    {"cached responses", "SELECT count(*) FROM provider_cache"},
 };
 
 std::uint64_t file_size_or_zero(const fs::path& p) {

@@ -54,7 +54,10 @@ TEST_CASE("adding versions, unchanged content, refs", "[prompt]") {
 
     // Same content, different YAML spelling: no new version.
     AddResult same = f.registry.add_file(
-        f.write("qa2.yaml", "# comment\nvariables:\n  q:\n    required: true\nname: qa\ntemplate: \"Q: {{q}}\"\n"), "");
+        f.write(
+            "qa2.yaml",
+            "# comment\nvariables:\n  q:\n    required: true\nname: qa\ntemplate: \"Q: {{q}}\"\n"),
+        "");
     CHECK_FALSE(same.created);
     CHECK(same.version.number == 1);
 
@@ -151,9 +154,10 @@ TEST_CASE("extends pins the parent version by hash", "[prompt]") {
 
     // A new parent version under the label makes a new child version on the next add, while
     // the old child keeps rendering with the old parent.
-    f.registry.add_file(f.write("base.yaml", "name: base\ntemplate: 'An {{$tone}}plain{{/tone}} reply to {{q}}'\n"
-                                             "variables: {q: {required: true}}\n"),
-                        "");
+    f.registry.add_file(
+        f.write("base.yaml", "name: base\ntemplate: 'An {{$tone}}plain{{/tone}} reply to {{q}}'\n"
+                             "variables: {q: {required: true}}\n"),
+        "");
     f.registry.set_label("base@2", "production");
     auto c2 = f.registry.add_file(f.write("child.yaml", child), "");
     CHECK(c2.created);
@@ -168,5 +172,6 @@ TEST_CASE("extends pins the parent version by hash", "[prompt]") {
 
     // Extending an unknown prompt is located at the extends line.
     CHECK_THROWS_WITH(f.registry.add_file(f.write("bad.yaml", "name: bad\nextends: nobody\n"), ""),
-                      Catch::Contains("no prompt named 'nobody'") && Catch::Contains("bad.yaml:2:"));
+                      Catch::Contains("no prompt named 'nobody'") &&
+                          Catch::Contains("bad.yaml:2:"));
 }

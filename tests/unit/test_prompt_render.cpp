@@ -73,7 +73,8 @@ TEST_CASE("missing required variables name the variable, prompt and row", "[prom
     PromptRenderer r(compile_text(kQa));
     CHECK(error_of(r, json::object()) == "missing required variable 'question' for prompt p.yaml");
     CHECK_THAT(error_of(r, json{{"question", nullptr}}, 7),
-               Catch::Contains("missing required variable 'question'") && Catch::Contains("(row 7)"));
+               Catch::Contains("missing required variable 'question'") &&
+                   Catch::Contains("(row 7)"));
     CHECK_THAT(error_of(r, json{{"question", "q"}, {"n", "x"}}),
                Catch::Contains("variable 'n' for prompt p.yaml must be integer, got string"));
     CHECK_THAT(error_of(r, json::array()), Catch::Contains("must be a JSON object"));
@@ -91,15 +92,17 @@ TEST_CASE("an undeclared interpolation never renders as a hole", "[prompt]") {
 
 TEST_CASE("extends renders the parent's blocks with the child's overrides", "[prompt]") {
     CompiledPromptPtr base = compile_text(
-        "name: base\nmessages:\n  - role: system\n    content: 'Rules: {{$rules}}be brief{{/rules}}.'\n"
+        "name: base\nmessages:\n  - role: system\n    content: 'Rules: {{$rules}}be "
+        "brief{{/rules}}.'\n"
         "  - role: user\n    content: '{{question}}'\nvariables: {question: {required: true}}\n");
     ParentLoader loader = [&](std::string_view) { return base; };
     CompiledPromptPtr child =
-        parse_prompt_spec("name: child\nextends: base\nmessages:\n"
-                          "  - {role: system, content: '{{<base}}{{$rules}}cite {{source}}{{/rules}}{{/base}}'}\n"
-                          "  - {role: user, content: '{{<base}}{{/base}}'}\n"
-                          "variables: {source: {default: wiki}}\n",
-                          "child.yaml", loader)
+        parse_prompt_spec(
+            "name: child\nextends: base\nmessages:\n"
+            "  - {role: system, content: '{{<base}}{{$rules}}cite {{source}}{{/rules}}{{/base}}'}\n"
+            "  - {role: user, content: '{{<base}}{{/base}}'}\n"
+            "variables: {source: {default: wiki}}\n",
+            "child.yaml", loader)
             .prompt;
     PromptRenderer r(child);
     RenderedPrompt out = r.render(json{{"question", "Q?"}});
@@ -110,15 +113,16 @@ TEST_CASE("extends renders the parent's blocks with the child's overrides", "[pr
 }
 
 TEST_CASE("variables from the command line are typed by their declaration", "[prompt]") {
-    CompiledPromptPtr p = compile_text(
-        "name: t\ntemplate: '{{a}}{{b}}{{c}}{{d}}{{e}}'\n"
-        "variables: {a: {type: integer}, b: {type: boolean}, c: {type: array}, d: {type: string}}\n");
+    CompiledPromptPtr p = compile_text("name: t\ntemplate: '{{a}}{{b}}{{c}}{{d}}{{e}}'\n"
+                                       "variables: {a: {type: integer}, b: {type: boolean}, c: "
+                                       "{type: array}, d: {type: string}}\n");
     CHECK(variable_from_text(*p, "a", "42") == json(42));
     CHECK(variable_from_text(*p, "b", "true") == json(true));
     CHECK(variable_from_text(*p, "c", "[1,2]") == json::array({1, 2}));
     CHECK(variable_from_text(*p, "d", "42") == json("42"));
     CHECK(variable_from_text(*p, "e", "[x") == json("[x")); // undeclared: text
-    CHECK_THROWS_WITH(variable_from_text(*p, "a", "4x"), Catch::Contains("must be integer, got '4x'"));
+    CHECK_THROWS_WITH(variable_from_text(*p, "a", "4x"),
+                      Catch::Contains("must be integer, got '4x'"));
     CHECK_THROWS_WITH(variable_from_text(*p, "c", "{}"), Catch::Contains("must be array"));
 }
 

@@ -47,7 +47,8 @@ std::string error_of(const std::string& text, const ParentLoader& loader = {}) {
 } // namespace
 
 TEST_CASE("the embedded schema is schemas/prompt.schema.json", "[prompt]") {
-    json file = json::parse(read_file(std::string(LLMOPS_SOURCE_DIR) + "/schemas/prompt.schema.json"));
+    json file =
+        json::parse(read_file(std::string(LLMOPS_SOURCE_DIR) + "/schemas/prompt.schema.json"));
     CHECK(file == json::parse(prompt_spec_schema_text()));
 }
 
@@ -77,7 +78,8 @@ TEST_CASE("schema errors point at the YAML line and column", "[prompt]") {
     CHECK_THAT(error_of("name: x\nmessages:\n  - role: robot\n    content: hi\n"),
                Catch::Contains("/messages/0/role") && Catch::Contains("qa.yaml:3:"));
     CHECK_THAT(error_of("name: x\ntemplate: t\nmodel: {temperature: 5}\n"),
-               Catch::Contains("/model/temperature: must be <= 2") && Catch::Contains("qa.yaml:3:"));
+               Catch::Contains("/model/temperature: must be <= 2") &&
+                   Catch::Contains("qa.yaml:3:"));
     CHECK_THAT(error_of("description: no name\ntemplate: t\n"),
                Catch::Contains("missing required property 'name'"));
     CHECK_THAT(error_of("name: x\ntemplate: t\ncolour: red\n"), Catch::Contains("/colour"));
@@ -87,9 +89,10 @@ TEST_CASE("semantic errors are located too", "[prompt]") {
     CHECK_THAT(error_of("name: x\n"), Catch::Contains("needs 'messages' or 'template'"));
     CHECK_THAT(error_of("name: x\ntemplate: a\nmessages: [{role: user, content: b}]\n"),
                Catch::Contains("either 'messages' or 'template'") && Catch::Contains("qa.yaml:2:"));
-    CHECK_THAT(error_of("name: x\ntemplate: '{{n}}'\nvariables:\n  n: {type: integer, default: abc}\n"),
-               Catch::Contains("default of variable 'n' must be integer, got string") &&
-                   Catch::Contains("qa.yaml:4:"));
+    CHECK_THAT(
+        error_of("name: x\ntemplate: '{{n}}'\nvariables:\n  n: {type: integer, default: abc}\n"),
+        Catch::Contains("default of variable 'n' must be integer, got string") &&
+            Catch::Contains("qa.yaml:4:"));
     CHECK_THAT(error_of("name: x\ntemplate: t\noutput: {json_schema: {type: 12}}\n"),
                Catch::Contains("invalid output JSON schema") && Catch::Contains("qa.yaml:3:"));
     CHECK_THAT(error_of("name: x\nextends: x\n"), Catch::Contains("cannot extend itself"));
@@ -97,8 +100,10 @@ TEST_CASE("semantic errors are located too", "[prompt]") {
 
 TEST_CASE("template compile errors map to the file position", "[prompt]") {
     // Literal block: template line 2 is file line 6; the tag starts after 6 spaces of indent.
-    std::string text = "name: x\nmessages:\n  - role: user\n    content: |\n      ok\n      {{#open}}\n";
-    CHECK_THAT(error_of(text), Catch::Contains("unclosed section 'open'") && Catch::Contains("qa.yaml:6:7"));
+    std::string text =
+        "name: x\nmessages:\n  - role: user\n    content: |\n      ok\n      {{#open}}\n";
+    CHECK_THAT(error_of(text),
+               Catch::Contains("unclosed section 'open'") && Catch::Contains("qa.yaml:6:7"));
     // Plain scalar on the key's line.
     CHECK_THAT(error_of("name: x\ntemplate: ab {{/x}}\n"), Catch::Contains("qa.yaml:2:14"));
     // Quoted scalar: one column further for the quote.
@@ -106,7 +111,8 @@ TEST_CASE("template compile errors map to the file position", "[prompt]") {
 }
 
 TEST_CASE("warnings for undeclared and unused variables", "[prompt]") {
-    LoadedSpec s = parse("name: x\ntemplate: |\n  Hi {{who}}\nvariables:\n  unused: {type: string}\n");
+    LoadedSpec s =
+        parse("name: x\ntemplate: |\n  Hi {{who}}\nvariables:\n  unused: {type: string}\n");
     REQUIRE(s.warnings.size() == 2);
     CHECK(s.warnings[0].message == "variable 'who' is used but not declared");
     CHECK(s.warnings[0].where.line == 3);
@@ -122,21 +128,23 @@ TEST_CASE("a variable used only inside a section counts as used", "[prompt]") {
 }
 
 TEST_CASE("extends resolves the parent through the loader", "[prompt]") {
-    LoadedSpec base = parse_prompt_spec(
-        "name: base\nmessages:\n  - role: system\n    content: 'Rules: {{$rules}}be brief{{/rules}}'\n"
-        "  - role: user\n    content: '{{question}}'\n"
-        "variables: {question: {type: string, required: true}}\nmodel: {temperature: 0.5, max_tokens: 10}\n",
-        "base.yaml", {});
+    LoadedSpec base = parse_prompt_spec("name: base\nmessages:\n  - role: system\n    content: "
+                                        "'Rules: {{$rules}}be brief{{/rules}}'\n"
+                                        "  - role: user\n    content: '{{question}}'\n"
+                                        "variables: {question: {type: string, required: "
+                                        "true}}\nmodel: {temperature: 0.5, max_tokens: 10}\n",
+                                        "base.yaml", {});
     std::string asked;
     ParentLoader loader = [&](std::string_view ref) {
         asked = std::string(ref);
         return base.prompt;
     };
-    LoadedSpec child = parse("name: child\nextends: base@production\n"
-                             "messages:\n  - role: system\n    content: '{{<base}}{{$rules}}cite{{/rules}}{{/base}}'\n"
-                             "  - role: user\n    content: '{{<base}}{{/base}}'\n"
-                             "model: {max_tokens: 99}\n",
-                             loader);
+    LoadedSpec child = parse(
+        "name: child\nextends: base@production\n"
+        "messages:\n  - role: system\n    content: '{{<base}}{{$rules}}cite{{/rules}}{{/base}}'\n"
+        "  - role: user\n    content: '{{<base}}{{/base}}'\n"
+        "model: {max_tokens: 99}\n",
+        loader);
     CHECK(asked == "base@production");
     const CompiledPrompt& p = *child.prompt;
     CHECK(p.parent == base.prompt);
@@ -153,10 +161,11 @@ TEST_CASE("extends resolves the parent through the loader", "[prompt]") {
     // Including something that is not an ancestor, or a message the parent lacks, is an error.
     CHECK_THAT(error_of("name: c\nextends: base\ntemplate: '{{>other}}'\n", loader),
                Catch::Contains("unknown partial 'other'"));
-    CHECK_THAT(error_of("name: c\nextends: base\nmessages:\n  - {role: user, content: a}\n"
-                        "  - {role: user, content: b}\n  - {role: user, content: '{{<base}}{{/base}}'}\n",
-                        loader),
-               Catch::Contains("'base' has no message 3"));
+    CHECK_THAT(
+        error_of("name: c\nextends: base\nmessages:\n  - {role: user, content: a}\n"
+                 "  - {role: user, content: b}\n  - {role: user, content: '{{<base}}{{/base}}'}\n",
+                 loader),
+        Catch::Contains("'base' has no message 3"));
     // Without a registry, extends cannot be resolved.
     CHECK_THAT(error_of("name: c\nextends: base\n"), Catch::Contains("needs the prompt registry"));
 }

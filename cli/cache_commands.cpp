@@ -1,0 +1,82 @@
+// llmops cache stats | clear: the provider response cache (docs/providers.md).
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "provider/provider_config.hpp"
+#include "provider/response_cache.hpp"
+
+#include <fmt/core.h>
+
+namespace llmops::cli {
+
+using nlohmann::json;
+
+namespace {
+
+int cmd_cache_stats(CliContext& ctx) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    provider::CacheStats s = provider::cache_stats(project.db());
+    if (ctx.json()) {
+        json groups = json::array();
+        for (const auto& g : s.groups)
+            groups.push_back({{"provider_type", g.provider_type},
+                              {"model", g.model},
+                              {"entries", g.entries},
+                              {"bytes", g.bytes},
+                              {"hits", g.hits}});
+        ctx.print_json({{"entries", s.entries},
+                        {"bytes", s.bytes},
+                        {"hits", s.hits},
+                        {"oldest", s.oldest.empty() ? json(nullptr) : json(s.oldest)},
+                        {"newest", s.newest.empty() ? json(nullptr) : json(s.newest)},
+                        {"by_model", groups}});
+        return 0;
+    }
+    std::string text =
+        fmt::format("{:<10}{:>10}\n{:<10}{:>10}\n{:<10}{:>10}\n", "entries", s.entries, "size",
+                    human_bytes(static_cast<std::uint64_t>(s.bytes)), "hits", s.hits);
+    if (s.entries > 0)
+        text += fmt::format("{:<10}{}\n{:<10}{}\n", "oldest", s.oldest, "newest", s.newest);
+    if (!s.groups.empty()) {
+        text += fmt::format("\n{:<12}{:<32}{:>10}{:>10}{:>10}\n", "PROVIDER", "MODEL", "ENTRIES",
+                            "SIZE", "HITS");
+        for (const auto& g : s.groups)
+            text +=
+                fmt::format("{:<12}{:<32}{:>10}{:>10}{:>10}\n", g.provider_type, g.model, g.entries,
+                            human_bytes(static_cast<std::uint64_t>(g.bytes)), g.hits);
+    }
+    ctx.out(text);
+    return 0;
+}
+
+int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
+    std::optional<double> age;
+    if (!older_than.empty()) {
+        age = provider::parse_duration_seconds(older_than);
+        if (!age)
+            throw_usage("--older-than: '" + older_than + "' is not a duration",
+                        "use a number with a unit: 30m, 12h, 7d");
+    }
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    std::int64_t removed = provider::cache_clear(project.db(), age);
+    if (ctx.json())
+        ctx.print_json({{"removed", removed}});
+    else
+        ctx.note(fmt::format("removed {} cached response{}", removed, removed == 1 ? "" : "s"));
+    return 0;
+}
+
+} // namespace
+
+void register_cache_commands(CLI::App& app, CliContext& ctx) {
+    CLI::App* cache = app.add_subcommand("cache", "The provider response cache");
+    cache->require_subcommand(1);
+    ctx.command(*cache, "stats", "Entries, size and hits of the response cache",
+                [&ctx] { return cmd_cache_stats(ctx); });
+    static std::string older_than;
+    ctx.command(*cache, "clear", "Remove cached responses (all, or older than a duration)",
+                [&ctx] { return cmd_cache_clear(ctx, older_than); })
+        ->add_option("--older-than", older_than,
+                     "Only entries created longer ago than this (30m, 12h, 7d)");
+}
+
+} // namespace llmops::cli

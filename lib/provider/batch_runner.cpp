@@ -1,0 +1,329 @@
+#include "provider/batch_runner.hpp"
+
+#include "core/error.hpp"
+#include "provider/cost.hpp"
+#include "provider/credentials.hpp"
+#include "provider/provider_backend.hpp"
+#include "provider/rate_limiter.hpp"
+#include "provider/response_cache.hpp"
+#include "provider/retry_policy.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <unordered_map>
+
+namespace llmops::provider {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kMaxPollWait = std::chrono::milliseconds(100);
+
+struct Job {
+    std::size_t index = 0;
+    ChatRequest request;
+    std::string cache_key;
+    double estimated_tokens = 0;
+    int attempts = 0;
+};
+
+// Relaxed atomics: counters for display, no ordering needed.
+struct Counters {
+    std::atomic<std::uint64_t> started{0}, done{0}, succeeded{0}, errors{0}, retries{0},
+        cache_hits{0}, in_flight{0}, prompt_tokens{0}, completion_tokens{0};
+    std::atomic<std::uint64_t> cost_nano_usd{0};
+
+    ProgressSnapshot snapshot() const {
+        auto r = std::memory_order_relaxed;
+        return ProgressSnapshot{
+            started.load(r),           done.load(r),
+            succeeded.load(r),         errors.load(r),
+            retries.load(r),           cache_hits.load(r),
+            in_flight.load(r),         prompt_tokens.load(r),
+            completion_tokens.load(r), static_cast<double>(cost_nano_usd.load(r)) / 1e9};
+    }
+};
+
+double estimate_request_tokens(const ProviderConfig& config, const ChatRequest& request) {
+    double tokens = 0;
+    for (const auto& m : request.messages)
+        tokens += static_cast<double>(estimate_tokens(m.content));
+    // Providers count max_tokens against a tokens-per-minute budget up front.
+    for (const nlohmann::json* params : {&request.parameters, &config.parameters})
+        if (params->is_object())
+            if (auto it = params->find("max_tokens"); it != params->end() && it->is_number()) {
+                tokens += it->get<double>();
+                break;
+            }
+    return tokens;
+}
+
+} // namespace
+
+struct BatchRunner::Impl {
+    ProviderConfig config;
+    EngineOptions options;
+    std::string api_key;
+    std::atomic<bool> cancelled{false};
+    // The backend of the run in progress, for cancel() to wake its poll.
+    std::mutex backend_mutex;
+    ProviderBackend* active_backend = nullptr;
+    Counters counters;
+
+    bool is_cancelled() const {
+        return cancelled.load() || (options.cancel && options.cancel->load());
+    }
+
+    void count_result(const ChatResult& r) {
+        auto rel = std::memory_order_relaxed;
+        counters.done.fetch_add(1, rel);
+        (r.ok() ? counters.succeeded : counters.errors).fetch_add(1, rel);
+        counters.prompt_tokens.fetch_add(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.prompt_tokens)), rel);
+        counters.completion_tokens.fetch_add(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.completion_tokens)), rel);
+        counters.cost_nano_usd.fetch_add(static_cast<std::uint64_t>(r.cost_usd * 1e9), rel);
+    }
+
+    BatchSummary run(const RequestSource& next, const ResultSink& on_result);
+};
+
+BatchRunner::BatchRunner(ProviderConfig config, EngineOptions options)
+    : impl_(std::make_unique<Impl>()) {
+    if (options.max_retries) config.retry.max_retries = std::max(0, *options.max_retries);
+    if (options.timeout_s) config.timeout_s = *options.timeout_s;
+    if (options.requests_per_minute) config.requests_per_minute = *options.requests_per_minute;
+    if (options.tokens_per_minute) config.tokens_per_minute = *options.tokens_per_minute;
+    options.concurrency = std::max<std::size_t>(1, options.concurrency);
+    impl_->api_key = read_api_key(config);
+    impl_->config = std::move(config);
+    impl_->options = std::move(options);
+}
+
+BatchRunner::~BatchRunner() = default;
+
+void BatchRunner::cancel() noexcept {
+    impl_->cancelled.store(true);
+    std::lock_guard lock(impl_->backend_mutex);
+    if (impl_->active_backend) impl_->active_backend->wakeup();
+}
+ProgressSnapshot BatchRunner::progress() const {
+    return impl_->counters.snapshot();
+}
+const ProviderConfig& BatchRunner::config() const {
+    return impl_->config;
+}
+
+BatchSummary BatchRunner::run(const RequestSource& next, const ResultSink& on_result) {
+    return impl_->run(next, on_result);
+}
+
+BatchSummary BatchRunner::run(std::vector<ChatRequest> requests, const ResultSink& on_result) {
+    std::size_t at = 0;
+    return impl_->run(
+        [&]() -> std::optional<ChatRequest> {
+            if (at >= requests.size()) return std::nullopt;
+            return std::move(requests[at++]);
+        },
+        on_result);
+}
+
+BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink& on_result) {
+    const auto wall_start = Clock::now();
+    const ProviderConfig& cfg = config;
+    BackendOptions backend_options{options.concurrency, options.log};
+    std::unique_ptr<ProviderBackend> backend = make_backend(cfg, api_key, backend_options);
+    {
+        std::lock_guard lock(backend_mutex);
+        active_backend = backend.get();
+    }
+    // Clears active_backend on every way out, exceptions included.
+    struct BackendRegistration {
+        Impl& impl;
+        ~BackendRegistration() {
+            std::lock_guard lock(impl.backend_mutex);
+            impl.active_backend = nullptr;
+        }
+    } registration{*this};
+    RateLimiter limiter(cfg.requests_per_minute, cfg.tokens_per_minute);
+    RequestKeyer keyer(cfg);
+    std::optional<ResponseCache> cache;
+    bool caching = !options.cache_db.empty() && cfg.type != ProviderType::Echo &&
+                   (options.read_cache || options.write_cache);
+    if (caching) cache.emplace(options.cache_db);
+    std::mt19937_64 rng(options.seed ? options.seed : std::random_device{}());
+
+    std::unordered_map<std::uint64_t, std::unique_ptr<Job>> in_flight;
+    std::multimap<Clock::time_point, std::unique_ptr<Job>> waiting; // retries, by due time
+    std::deque<std::unique_ptr<Job>> ready;
+    std::vector<AttemptResult> finished;
+    std::uint64_t next_ticket = 1;
+    std::size_t next_index = 0;
+    bool source_done = false;
+    bool any_success = false;
+    auto rel = std::memory_order_relaxed;
+
+    auto deliver = [&](Job& job, ChatResult&& result) {
+        count_result(result);
+        on_result(job.index, std::move(result));
+    };
+    auto log = [&](const std::string& line) {
+        if (options.log) options.log(line);
+    };
+
+    while (true) {
+        if (is_cancelled()) {
+            backend->abort_all();
+            auto cancel_job = [&](std::unique_ptr<Job>& job) {
+                ChatResult r;
+                r.error = ProviderErrorKind::Cancelled;
+                r.error_message = "cancelled";
+                r.attempts = job->attempts;
+                deliver(*job, std::move(r));
+            };
+            for (auto& [_, job] : in_flight)
+                cancel_job(job);
+            for (auto& [_, job] : waiting)
+                cancel_job(job);
+            for (auto& job : ready)
+                cancel_job(job);
+            counters.in_flight.store(0, rel);
+            break;
+        }
+        auto now = Clock::now();
+        while (!waiting.empty() && waiting.begin()->first <= now) {
+            ready.push_back(std::move(waiting.begin()->second));
+            waiting.erase(waiting.begin());
+        }
+
+        // Start what may start: retries first, then new requests (cache hits take no slot).
+        Clock::duration limiter_wait = Clock::duration::zero();
+        while (in_flight.size() < options.concurrency) {
+            std::unique_ptr<Job> job;
+            if (!ready.empty()) {
+                job = std::move(ready.front());
+                ready.pop_front();
+            } else if (!source_done) {
+                std::optional<ChatRequest> request = next();
+                if (!request) {
+                    source_done = true;
+                    break;
+                }
+                job = std::make_unique<Job>();
+                job->index = next_index++;
+                job->request = std::move(*request);
+                counters.started.fetch_add(1, rel);
+                if (caching) {
+                    job->cache_key = keyer.key(job->request);
+                    if (options.read_cache) {
+                        if (auto hit = cache->get(job->cache_key, to_string(cfg.type))) {
+                            hit->cost_usd =
+                                cost_usd(cfg.price, hit->prompt_tokens, hit->completion_tokens);
+                            counters.cache_hits.fetch_add(1, rel);
+                            deliver(*job, std::move(*hit));
+                            if (is_cancelled()) break;
+                            continue;
+                        }
+                    }
+                }
+                job->estimated_tokens = estimate_request_tokens(cfg, job->request);
+            } else {
+                break;
+            }
+            limiter_wait = limiter.wait_for(job->estimated_tokens, now);
+            if (limiter_wait > Clock::duration::zero()) {
+                ready.push_front(std::move(job));
+                break;
+            }
+            limiter.take(job->estimated_tokens, now);
+            ++job->attempts;
+            std::uint64_t ticket = next_ticket++;
+            backend->start(ticket, job->request);
+            in_flight.emplace(ticket, std::move(job));
+        }
+        counters.in_flight.store(in_flight.size(), rel);
+
+        if (in_flight.empty() && waiting.empty() && ready.empty() && source_done) break;
+
+        auto wait = std::chrono::duration_cast<Clock::duration>(kMaxPollWait);
+        if (!waiting.empty()) wait = std::min(wait, waiting.begin()->first - now);
+        if (limiter_wait > Clock::duration::zero()) wait = std::min(wait, limiter_wait);
+        if (!ready.empty() && limiter_wait == Clock::duration::zero() &&
+            in_flight.size() < options.concurrency)
+            wait = Clock::duration::zero();
+        finished.clear();
+        backend->poll(finished, std::chrono::ceil<std::chrono::milliseconds>(
+                                    std::max(wait, Clock::duration::zero())));
+
+        for (auto& attempt : finished) {
+            auto node = in_flight.extract(attempt.ticket);
+            if (node.empty()) continue;
+            std::unique_ptr<Job> job = std::move(node.mapped());
+            ChatResult& r = attempt.result;
+            r.attempts = job->attempts;
+            if (r.ok())
+                limiter.settle(job->estimated_tokens,
+                               static_cast<double>(r.prompt_tokens + r.completion_tokens));
+            if (!r.ok() && r.error != ProviderErrorKind::Cancelled &&
+                is_retryable(r.error, r.http_status) && job->attempts <= cfg.retry.max_retries) {
+                double delay = retry_delay_ms(cfg.retry, job->attempts, attempt.retry_after_s, rng);
+                counters.retries.fetch_add(1, rel);
+                log(fmt::format("retry {}/{} of request {} in {:.0f} ms: {}", job->attempts,
+                                cfg.retry.max_retries, job->index, delay, r.error_message));
+                auto due = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double, std::milli>(delay));
+                waiting.emplace(due, std::move(job));
+                continue;
+            }
+            if (r.ok()) {
+                any_success = true;
+                r.cost_usd = cost_usd(cfg.price, r.prompt_tokens, r.completion_tokens);
+                if (caching && options.write_cache)
+                    cache->put(job->cache_key, r, to_string(cfg.type),
+                               r.model.empty() ? cfg.model : r.model);
+            } else if (job->attempts > 1) {
+                r.error_message += fmt::format(" (after {} attempts)", job->attempts);
+            }
+            if (options.fail_fast &&
+                (r.error == ProviderErrorKind::Auth || (attempt.unreachable && !any_success))) {
+                backend->abort_all();
+                counters.in_flight.store(0, rel);
+                std::string what = r.error == ProviderErrorKind::Auth
+                                       ? "provider '" + cfg.id + "' rejected the API key: "
+                                       : "provider '" + cfg.id + "' is unreachable: ";
+                const std::string hint =
+                    r.error == ProviderErrorKind::Auth
+                        ? "check the key in " + (cfg.api_key_env.empty() ? std::string("the config")
+                                                                         : cfg.api_key_env)
+                        : "check base_url and that the server is running";
+                throw Error(ErrorKind::Provider, what + r.error_message,
+                            ErrorLocation{.http_status = r.http_status}, hint);
+            }
+            deliver(*job, std::move(r));
+        }
+        counters.in_flight.store(in_flight.size(), rel);
+    }
+    if (cache) cache->flush();
+    BatchSummary summary;
+    summary.totals = counters.snapshot();
+    summary.wall_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+    summary.cancelled = is_cancelled();
+    return summary;
+}
+
+ChatResult complete(const ProviderConfig& config, const ChatRequest& request,
+                    EngineOptions options) {
+    options.concurrency = 1;
+    BatchRunner runner(config, std::move(options));
+    ChatResult out;
+    runner.run(std::vector<ChatRequest>{request},
+               [&](std::size_t, ChatResult&& result) { out = std::move(result); });
+    return out;
+}
+
+} // namespace llmops::provider

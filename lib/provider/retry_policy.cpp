@@ -1,0 +1,49 @@
+#include "provider/retry_policy.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <curl/curl.h>
+#include <string>
+
+namespace llmops::provider {
+
+double retry_delay_ms(const RetryPolicy& policy, int retry, std::optional<double> retry_after_s,
+                      std::mt19937_64& rng) {
+    double ceiling = policy.base_delay_ms * std::pow(2.0, std::max(0, retry - 1));
+    ceiling = std::min(ceiling, policy.max_delay_ms);
+    std::uniform_real_distribution<double> jitter(ceiling / 2, ceiling);
+    double delay = ceiling > 0 ? jitter(rng) : 0;
+    if (retry_after_s) {
+        double floor_ms = std::min(*retry_after_s, policy.max_retry_after_s) * 1000.0;
+        delay = std::max(delay, floor_ms);
+    }
+    return delay;
+}
+
+std::optional<double> parse_retry_after(std::string_view value, std::int64_t now_unix_s) {
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+        value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+        value.remove_suffix(1);
+    if (value.empty()) return std::nullopt;
+    if (std::isdigit(static_cast<unsigned char>(value.front()))) {
+        double seconds = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+        if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0 &&
+            std::isfinite(seconds))
+            return seconds;
+        // Not a number after all: fall through to the date form.
+    }
+    // curl_getdate understands RFC 1123, RFC 850 and asctime dates, as HTTP requires; every
+    // one names a month, so text without letters ("-5") is no date.
+    if (std::none_of(value.begin(), value.end(), [](unsigned char c) { return std::isalpha(c); }))
+        return std::nullopt;
+    std::string text(value);
+    time_t when = curl_getdate(text.c_str(), nullptr);
+    if (when == -1) return std::nullopt;
+    return std::max<double>(0, static_cast<double>(when - now_unix_s));
+}
+
+} // namespace llmops::provider

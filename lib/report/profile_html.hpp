@@ -1,0 +1,16 @@
+#pragma once
+// The HTML report of a dataset profile: one self-contained file (inline CSS and SVG
+// histograms, no scripts, no external resources) with every value HTML-escaped.
+#include "data/dataset_profile.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace llmops::report {
+
+std::string render_profile_html(const data::DatasetProfile& profile);
+
+// Text made safe for HTML element content and attribute values.
+std::string html_escape(std::string_view text);
+
+} // namespace llmops::report
