@@ -209,7 +209,7 @@ TEST_CASE("RowDeduplicator keeps first occurrences", "[data_ops]") {
     }
 }
 
-TEST_CASE("--where expressions", "[data_ops]") {
+TEST_CASE("where expressions of --where", "[data_ops]") {
     CHECK(parse_where("a==1").op == WhereOp::Eq);
     CHECK(parse_where("a <= 1").value == "1");
     CHECK(parse_where("a<1").op == WhereOp::Lt);
