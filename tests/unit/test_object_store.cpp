@@ -111,7 +111,12 @@ TEST_CASE("a 100 MB file streams in and out in constant memory", "[object_store]
         }
     }
     // Streaming must not hold the file: allow 32 MB of growth for buffers and zstd windows.
+    // AddressSanitizer's quarantine keeps freed memory resident, so the bound means nothing there.
+#if !defined(__SANITIZE_ADDRESS__)
     CHECK(peak_rss_kb() - rss_before < 32 * 1024);
+#else
+    (void)rss_before;
+#endif
 }
 
 TEST_CASE("a flipped byte is detected as corruption", "[object_store]") {
