@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <set>
 #include <unistd.h>
 #include <zstd.h>
@@ -48,8 +49,11 @@ ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
     bool is_compressed = compression == Compression::Zstd;
     if (is_compressed) {
         compressed.resize(ZSTD_compressBound(bytes.size()));
-        std::size_t n = ZSTD_compress(compressed.data(), compressed.size(), bytes.data(),
-                                      bytes.size(), kBatchZstdLevel);
+        // One encoder per thread, reused across the batch's many small chunks.
+        thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
+                                                                              &ZSTD_freeCCtx);
+        std::size_t n = ZSTD_compressCCtx(ctx.get(), compressed.data(), compressed.size(),
+                                          bytes.data(), bytes.size(), kBatchZstdLevel);
         if (ZSTD_isError(n))
             throw Error(ErrorKind::Store, std::string("compression failed: ") + ZSTD_getErrorName(n));
         compressed.resize(n);
