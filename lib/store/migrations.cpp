@@ -123,6 +123,96 @@ const std::vector<std::string_view>& migrations() {
             PRIMARY KEY (provider_type, model)
         ) WITHOUT ROWID;
         )sql",
+        // 5: runs of a prompt over a dataset against one provider (docs/runs.md). One row per
+        // dataset row answered or failed; rows never recorded are what `run --resume` redoes.
+        R"sql(
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            prompt_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+            dataset_version_id INTEGER REFERENCES dataset_versions(id) ON DELETE SET NULL,
+            data_source TEXT NOT NULL,
+            provider_id TEXT NOT NULL,
+            provider_config TEXT NOT NULL,
+            options TEXT NOT NULL,
+            status TEXT NOT NULL,
+            row_count INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            wall_s REAL NOT NULL DEFAULT 0
+        );
+        CREATE INDEX runs_prompt ON runs(prompt_version_id);
+        CREATE INDEX runs_dataset ON runs(dataset_version_id);
+        CREATE TABLE run_rows (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            row_index INTEGER NOT NULL,
+            ok INTEGER NOT NULL,
+            input TEXT NOT NULL,
+            output TEXT NOT NULL,
+            finish_reason TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            ttft_ms REAL,
+            cost_usd REAL NOT NULL,
+            cached INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            error_kind TEXT NOT NULL,
+            error_message TEXT NOT NULL,
+            http_status INTEGER NOT NULL,
+            raw TEXT NOT NULL,
+            PRIMARY KEY (run_id, row_index)
+        ) WITHOUT ROWID;
+        )sql",
+        // 6: eval runs (docs/eval.md). Each cell of the prompts x providers matrix is a run
+        // (kind 'eval'); cases are the spec's rows; scores are per case, cell and metric.
+        R"sql(
+        CREATE TABLE eval_runs (
+            id INTEGER PRIMARY KEY,
+            description TEXT NOT NULL,
+            spec_source TEXT NOT NULL,
+            spec_hash TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            dataset_version_id INTEGER REFERENCES dataset_versions(id) ON DELETE SET NULL,
+            data_source TEXT NOT NULL,
+            case_count INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            passed INTEGER,
+            summary TEXT,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE TABLE eval_cells (
+            eval_id INTEGER NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+            cell_index INTEGER NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            label TEXT NOT NULL,
+            PRIMARY KEY (eval_id, cell_index)
+        ) WITHOUT ROWID;
+        CREATE INDEX eval_cells_run ON eval_cells(run_id);
+        CREATE TABLE eval_cases (
+            eval_id INTEGER NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+            case_index INTEGER NOT NULL,
+            case_id TEXT NOT NULL,
+            input_hash TEXT NOT NULL,
+            vars TEXT NOT NULL,
+            PRIMARY KEY (eval_id, case_index)
+        ) WITHOUT ROWID;
+        CREATE TABLE eval_scores (
+            eval_id INTEGER NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+            cell_index INTEGER NOT NULL,
+            case_index INTEGER NOT NULL,
+            metric_index INTEGER NOT NULL,
+            metric TEXT NOT NULL,
+            score REAL,
+            passed INTEGER,
+            reason TEXT NOT NULL,
+            error TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            PRIMARY KEY (eval_id, cell_index, case_index, metric_index)
+        ) WITHOUT ROWID;
+        )sql",
     };
     return steps;
 }

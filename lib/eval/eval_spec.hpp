@@ -1,0 +1,106 @@
+#pragma once
+// An eval spec (YAML, schemas/eval.schema.json): which cases, which prompts and providers form
+// the matrix, how row fields become prompt variables, which metrics score every case, and the
+// thresholds that make `eval run` exit 1. Reference: docs/eval.md.
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/yaml_document.hpp"
+
+namespace llmops::eval {
+
+// One entry of `metrics:`, e.g. `- rouge_l: {expected: "{{answer}}", threshold: 0.5}`.
+struct MetricSpec {
+    std::string name;                                // "rouge_l", "judge", ...
+    nlohmann::json params = nlohmann::json::object(); // the mapping under the name, minus
+                                                     // `threshold` and `label`
+    std::optional<double> threshold;
+    // Distinguishes two entries of one metric (`label:`); defaults to the name, then
+    // "name#2", "name#3" for repeats. Thresholds and reports refer to metrics by label.
+    std::string label;
+    ErrorLocation where; // the entry in the spec file
+};
+
+// One entry of `providers:`: an id from llmops.yaml or an inline id, optionally with
+// overrides ({id: local, model: llama3, temperature: 0}).
+struct ProviderEntry {
+    std::string id;
+    std::string model;                                 // empty = the provider's own
+    nlohmann::json parameters = nlohmann::json::object(); // sampling overrides
+    std::string label; // `label:`, else id (+ ":" + model when overridden)
+    ErrorLocation where;
+};
+
+// A prompt variable filled from a retrieval index:
+// `vars: {context: {retrieve: {index: docs, query: "{{question}}", k: 5}}}`.
+// The variable becomes an array of {"id", "text", "score"} objects, best first.
+struct RetrieveSpec {
+    std::string variable;
+    std::string index;
+    std::string query; // a Mustache template over the case's fields
+    int k = 5;
+    ErrorLocation where;
+};
+
+// An inline case under `cases:`: its own variables and extra metrics.
+struct CaseSpec {
+    std::string id;                                 // empty = its position ("case-3")
+    nlohmann::json vars = nlohmann::json::object(); // the case's fields
+    std::vector<MetricSpec> metrics;                // added to the spec-wide ones
+    ErrorLocation where;
+};
+
+// One requirement of `thresholds:`. `pass_rate: 0.9` is {metric "", statistic "pass_rate"};
+// `rouge_l: {mean: 0.6}` is {metric "rouge_l", statistic "mean"}. Statistics: mean, min,
+// max, p50, p95, pass_rate. Lower-is-better metrics (latency, cost, token_count) read the
+// value as an upper bound, the others as a lower bound.
+struct ThresholdSpec {
+    std::string metric;
+    std::string statistic;
+    double value = 0;
+    ErrorLocation where;
+};
+
+struct EvalSpec {
+    std::string description;
+    // `dataset:` a dataset reference (qa@latest) or, when it names an existing file (a path
+    // with '/' or a .jsonl/.csv/.json suffix), that file read directly; relative to the spec.
+    std::string dataset;
+    std::optional<std::filesystem::path> dataset_file;
+    std::string id_field = "id"; // `case_id:` the row field that identifies a case
+    std::vector<std::string> prompts;
+    std::vector<ErrorLocation> prompt_locations;
+    std::vector<ProviderEntry> providers;
+    // `vars:` variable name -> a value; strings are Mustache templates over the row's fields,
+    // other values are used as they are. Empty = the row's fields are the variables.
+    nlohmann::json vars = nlohmann::json::object();
+    std::vector<RetrieveSpec> retrieve; // the vars that are retrievals (not in `vars`)
+    std::vector<MetricSpec> metrics;
+    std::vector<CaseSpec> cases;
+    std::vector<ThresholdSpec> thresholds;
+    std::optional<std::size_t> concurrency;
+    std::optional<long> limit;
+
+    std::string source;        // the spec file as given
+    std::string hash;          // 32 hex digits of the canonical JSON of the whole spec
+    nlohmann::json document;   // the spec as JSON (stored with the eval run)
+    YamlDocument yaml;         // for locating later (semantic) errors
+};
+
+// Parses and checks a spec against schemas/eval.schema.json and the rules above. Throws
+// Error(BadInput) with file:line:column. Metric names and their parameters are checked by
+// the metric registry (make_metric), which the runner calls before any request.
+EvalSpec parse_eval_spec(std::string_view yaml_text, std::string source_name);
+EvalSpec load_eval_spec(const std::filesystem::path& path);
+
+// The embedded copy of schemas/eval.schema.json.
+std::string_view eval_schema_text();
+
+} // namespace llmops::eval
