@@ -213,6 +213,27 @@ const std::vector<std::string_view>& migrations() {
             PRIMARY KEY (eval_id, cell_index, case_index, metric_index)
         ) WITHOUT ROWID;
         )sql",
+        // 7: retrieval indexes (docs/index.md). One catalog row per index; each index's passages
+        // live in their own FTS5 table, retrieval_index_<id>, created by `index build`, so BM25
+        // statistics never mix across indexes. AUTOINCREMENT: a rebuilt index gets a new id and
+        // a new table, and an id is never reused for a different index.
+        R"sql(
+        CREATE TABLE retrieval_indexes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            dataset_version_id INTEGER REFERENCES dataset_versions(id) ON DELETE SET NULL,
+            source_ref TEXT NOT NULL,
+            source_version TEXT NOT NULL,
+            text_field TEXT NOT NULL,
+            id_field TEXT,
+            tokenizer TEXT NOT NULL,
+            k1 REAL NOT NULL,
+            b REAL NOT NULL,
+            document_count INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX retrieval_indexes_dataset ON retrieval_indexes(dataset_version_id);
+        )sql",
     };
     return steps;
 }
