@@ -23,6 +23,25 @@ void for_each_row(store::Project& project, const DatasetVersion& version, const 
     }
 }
 
+DatasetRowCursor::DatasetRowCursor(store::Project& project, const DatasetVersion& version)
+    : project_(project) {
+    for (auto& chunk : version_chunks(project.db(), version.id)) chunk_hashes_.push_back(chunk.hash);
+}
+
+bool DatasetRowCursor::next(std::string_view& row, std::int64_t& index) {
+    while (at_ >= content_.size()) {
+        if (next_chunk_ == chunk_hashes_.size()) return false;
+        content_ = project_.objects().get(Hash128::from_hex(chunk_hashes_[next_chunk_++]));
+        at_ = 0;
+    }
+    std::size_t end = content_.find('\n', at_);
+    if (end == std::string::npos) end = content_.size();
+    row = std::string_view(content_).substr(at_, end - at_);
+    at_ = end + 1;
+    index = index_++;
+    return true;
+}
+
 void for_each_row(store::Project& project, const std::string& ref, const RowVisitor& fn) {
     for_each_row(project, resolve_version(project.db(), ref), fn);
 }

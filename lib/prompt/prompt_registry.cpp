@@ -226,7 +226,18 @@ CompiledPromptPtr PromptRegistry::load(const PromptVersionInfo& version) {
 
 AddResult PromptRegistry::add_file(const fs::path& file, const std::string& message) {
     ParentLoader load_parent = [this](std::string_view ref) { return load(resolve(ref)); };
-    LoadedSpec loaded = load_prompt_spec_file(file, load_parent);
+    return add_loaded(load_prompt_spec_file(file, load_parent),
+                      source_for_store(file, project_.paths().root), message);
+}
+
+AddResult PromptRegistry::add_text(std::string_view yaml_text, const std::string& source_name,
+                                   const std::string& message) {
+    ParentLoader load_parent = [this](std::string_view ref) { return load(resolve(ref)); };
+    return add_loaded(parse_prompt_spec(yaml_text, source_name, load_parent), source_name, message);
+}
+
+AddResult PromptRegistry::add_loaded(LoadedSpec loaded, const std::string& source,
+                                     const std::string& message) {
     const CompiledPrompt& prompt = *loaded.prompt;
 
     // The stored spec pins its parent by hash: a version always renders the same way, and a
@@ -282,7 +293,7 @@ AddResult PromptRegistry::add_file(const fs::path& file, const std::string& mess
         .bind(3, hash)
         .bind(4, parent_id)
         .bind(5, prompt.description)
-        .bind(6, source_for_store(file, project_.paths().root))
+        .bind(6, source)
         .bind(7, message)
         .bind(8, now_iso8601())
         .run();

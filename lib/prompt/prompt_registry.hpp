@@ -80,6 +80,10 @@ class PromptRegistry {
     // the parent pinned by hash) equals the latest version's. Needs a project opened for
     // writing. Throws Error(BadInput) with file:line:column for bad specs.
     AddResult add_file(const std::filesystem::path& file, const std::string& message);
+    // The same for a spec held in memory (built-in prompts such as the eval judges);
+    // `source_name` names it in errors and is recorded as the version's source.
+    AddResult add_text(std::string_view yaml_text, const std::string& source_name,
+                       const std::string& message);
 
     // Throws Error(BadInput) for unknown names, versions and labels.
     PromptVersionInfo resolve(std::string_view ref);
@@ -94,6 +98,7 @@ class PromptRegistry {
     LabelChange set_label(std::string_view ref, std::string_view label);
 
   private:
+    AddResult add_loaded(LoadedSpec loaded, const std::string& source, const std::string& message);
     std::int64_t prompt_id(std::string_view name); // throws when unknown
     PromptVersionInfo version_by_id(std::int64_t id);
     std::vector<std::string> labels_of(const PromptVersionInfo& version);

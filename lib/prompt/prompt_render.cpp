@@ -230,16 +230,18 @@ json openai_request_body(const CompiledPrompt& prompt, const RenderedPrompt& ren
         if (key == "name" || key == "extra") continue;
         body[key] = value;
     }
-    if (prompt.output_schema && !rendered.completion) {
-        body["response_format"] = {
-            {"type", "json_schema"},
-            {"json_schema",
-             {{"name", schema_name(prompt.spec.name)}, {"schema", *prompt.output_schema}}}};
-    }
+    if (prompt.output_schema && !rendered.completion) body["response_format"] = response_format_for(prompt);
     if (auto it = model.find("extra"); it != model.end())
         for (const auto& [key, value] : it->items())
             body[key] = value;
     return body;
+}
+
+json response_format_for(const CompiledPrompt& prompt) {
+    if (!prompt.output_schema) return nullptr;
+    return {{"type", "json_schema"},
+            {"json_schema",
+             {{"name", schema_name(prompt.spec.name)}, {"schema", *prompt.output_schema}}}};
 }
 
 std::string_view openai_endpoint(const CompiledPrompt& prompt) {

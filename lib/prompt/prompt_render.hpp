@@ -72,6 +72,9 @@ void append_rendered_json_line(const CompiledPrompt& prompt, const RenderedPromp
 // output schema, response_format.
 nlohmann::json openai_request_body(const CompiledPrompt& prompt, const RenderedPrompt& rendered);
 
+// OpenAI's response_format for the prompt's output schema; null when it has none.
+nlohmann::json response_format_for(const CompiledPrompt& prompt);
+
 // "/v1/chat/completions" or "/v1/completions".
 std::string_view openai_endpoint(const CompiledPrompt& prompt);
 

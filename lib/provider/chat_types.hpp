@@ -41,6 +41,8 @@ enum class ProviderErrorKind {
 };
 
 std::string_view to_string(ProviderErrorKind kind);
+// The inverse of to_string; None for text that names no error kind.
+ProviderErrorKind error_kind_from_string(std::string_view text);
 
 struct ChatResult {
     std::string text;

@@ -305,4 +305,31 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
     return std::nullopt;
 }
 
+nlohmann::json describe_provider(const ProviderConfig& config) {
+    nlohmann::json header_names = nlohmann::json::array();
+    for (const auto& header : config.headers) header_names.push_back(header.first);
+    nlohmann::json out = {
+        {"id", config.id},
+        {"type", to_string(config.type)},
+        {"model", config.model},
+        {"parameters", config.parameters},
+        {"timeout_s", config.timeout_s},
+        {"max_retries", config.retry.max_retries},
+        {"requests_per_minute", config.requests_per_minute},
+        {"tokens_per_minute", config.tokens_per_minute},
+    };
+    if (!config.endpoint_url().empty()) out["endpoint"] = config.endpoint_url();
+    if (!config.api_key_env.empty()) out["api_key_env"] = config.api_key_env;
+    if (!header_names.empty()) out["headers"] = header_names;
+    if (config.stream) out["stream"] = true;
+    if (config.type == ProviderType::Exec) {
+        out["command"] = config.command;
+        out["format"] = config.input_format == ExecFormat::Text ? "text" : "json";
+    }
+    if (config.price)
+        out["price"] = {{"input_per_million", config.price->input_per_million},
+                        {"output_per_million", config.price->output_per_million}};
+    return out;
+}
+
 } // namespace llmops::provider

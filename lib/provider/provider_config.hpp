@@ -78,6 +78,10 @@ ProviderCatalog load_provider_catalog(const std::filesystem::path& config_file);
 // table. Throws Error(BadInput) for an unknown id.
 ProviderConfig resolve_provider(const ProviderCatalog& catalog, std::string_view id);
 
+// What a run records about its provider: type, endpoint, model, parameters, limits, the name
+// of the key variable and of extra headers — never a key or a header value.
+nlohmann::json describe_provider(const ProviderConfig& config);
+
 // "30", "30s", "500ms", "2m", "1.5h", "7d" as seconds; nullopt when malformed.
 std::optional<double> parse_duration_seconds(std::string_view text);
 

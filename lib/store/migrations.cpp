@@ -177,6 +177,7 @@ const std::vector<std::string_view>& migrations() {
             dataset_version_id INTEGER REFERENCES dataset_versions(id) ON DELETE SET NULL,
             data_source TEXT NOT NULL,
             case_count INTEGER NOT NULL,
+            scoring TEXT NOT NULL,
             status TEXT NOT NULL,
             passed INTEGER,
             summary TEXT,

@@ -1,0 +1,146 @@
+#include "run/prompt_run.hpp"
+
+#include <set>
+
+#include "core/error.hpp"
+#include "data/dataset_catalog.hpp"
+#include "data/dataset_rows.hpp"
+#include "prompt/prompt_registry.hpp"
+
+namespace llmops::run {
+
+using nlohmann::json;
+
+struct PromptRun::Plan {
+    prompt::PromptVersionInfo version;
+    prompt::CompiledPromptPtr prompt;
+    data::DatasetVersion data;
+    provider::ProviderConfig provider;
+    json vars = json::object(); // applied over every row's fields
+    std::int64_t row_count = 0;
+    std::set<std::int64_t> skip; // rows a resume keeps
+    provider::EngineOptions engine;
+};
+
+namespace {
+
+provider::ProviderConfig resolve_provider_in(store::Project& project, std::string_view id) {
+    return provider::resolve_provider(provider::load_provider_catalog(project.paths().config_file),
+                                      id);
+}
+
+// The parts of a provider that change answers; a resume must find them as they were.
+json answer_shaping(const json& described) {
+    json out = json::object();
+    for (const char* key : {"type", "endpoint", "model", "parameters", "command"})
+        if (auto it = described.find(key); it != described.end()) out[key] = *it;
+    return out;
+}
+
+} // namespace
+
+PromptRun::PromptRun(store::Project& project, std::unique_ptr<Plan> plan)
+    : project_(&project), plan_(std::move(plan)) {
+    plan_->engine.cache_db = project.paths().db_file;
+    ExecutorOptions options;
+    options.engine = plan_->engine;
+    executor_ = std::make_unique<RunExecutor>(project.db(), plan_->prompt, plan_->provider, options);
+}
+
+PromptRun::PromptRun(PromptRun&&) noexcept = default;
+PromptRun::~PromptRun() = default;
+
+PromptRun PromptRun::start(store::Project& project, const PromptRunRequest& request) {
+    auto plan = std::make_unique<Plan>();
+    prompt::PromptRegistry registry(project);
+    plan->version = registry.resolve(request.prompt_ref);
+    plan->prompt = registry.load(plan->version);
+    plan->data = data::resolve_version(project.db(), request.data_ref);
+    plan->provider = resolve_provider_in(project, request.provider_id);
+    for (const auto& [name, text] : request.vars_text)
+        plan->vars[name] = prompt::variable_from_text(*plan->prompt, name, text);
+    plan->row_count = plan->data.rows;
+    if (request.limit) plan->row_count = std::min(plan->row_count, *request.limit);
+    plan->engine = request.engine;
+
+    PromptRun run(project, std::move(plan)); // checks the API key before anything is stored
+    const Plan& p = *run.plan_;
+    NewRun record;
+    record.prompt_version_id = p.version.id;
+    record.dataset_version_id = p.data.id;
+    record.data_source = p.data.ref();
+    record.provider_id = p.provider.id;
+    record.provider_config = provider::describe_provider(p.provider);
+    record.options = {{"vars", p.vars}, {"concurrency", request.engine.concurrency}};
+    if (request.limit) record.options["limit"] = *request.limit;
+    record.row_count = p.row_count;
+    run.run_id_ = create_run(project.db(), record);
+    run.planned_ = p.row_count;
+    return run;
+}
+
+PromptRun PromptRun::resume(store::Project& project, std::int64_t run_id,
+                            provider::EngineOptions engine, bool retry_failed, bool force) {
+    RunInfo info = load_run(project.db(), run_id);
+    if (info.kind != "run")
+        throw Error(ErrorKind::Usage,
+                    "run " + std::to_string(run_id) + " is a cell of an eval run", {},
+                    "resume it with 'llmops eval run --resume EVAL_ID'");
+    if (info.status == RunStatus::Running && !force)
+        throw Error(ErrorKind::Usage, "run " + std::to_string(run_id) + " is still running", {},
+                    "a run killed without a chance to record it stays 'running'; pass --force to resume it anyway");
+    if (!info.dataset_version_id)
+        throw Error(ErrorKind::BadInput, "the dataset of run " + std::to_string(run_id) +
+                                             " (" + info.data_source + ") was removed");
+    auto plan = std::make_unique<Plan>();
+    prompt::PromptRegistry registry(project);
+    plan->version = registry.resolve(info.prompt_ref);
+    plan->prompt = registry.load(plan->version);
+    plan->data = data::resolve_version(project.db(), info.data_source);
+    plan->provider = resolve_provider_in(project, info.provider_id);
+    if (answer_shaping(provider::describe_provider(plan->provider)) !=
+        answer_shaping(info.provider_config))
+        throw Error(ErrorKind::BadInput,
+                    "provider '" + info.provider_id + "' changed since run " +
+                        std::to_string(run_id) + " started (type, endpoint, model or parameters)",
+                    ErrorLocation::in_file(project.paths().config_file.string()),
+                    "start a new run instead");
+    plan->vars = info.options.value("vars", json::object());
+    plan->row_count = info.row_count;
+    plan->skip = recorded_rows(project.db(), run_id, retry_failed);
+    plan->engine = engine;
+
+    PromptRun run(project, std::move(plan));
+    run.run_id_ = run_id;
+    run.planned_ = info.row_count - static_cast<std::int64_t>(run.plan_->skip.size());
+    reopen_run(project.db(), run_id);
+    return run;
+}
+
+ExecutionResult PromptRun::execute() {
+    data::DatasetRowCursor cursor(*project_, plan_->data);
+    const Plan& p = *plan_;
+    CaseSource cases = [&]() -> std::optional<RunCase> {
+        std::string_view text;
+        std::int64_t index = 0;
+        while (cursor.next(text, index)) {
+            if (index >= p.row_count) return std::nullopt;
+            if (p.skip.count(index)) continue;
+            RunCase item{index, json::parse(text), {}};
+            for (const auto& [name, value] : p.vars.items()) item.variables[name] = value;
+            return item;
+        }
+        return std::nullopt;
+    };
+    return executor_->execute(run_id_, cases);
+}
+
+void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out) {
+    for_each_run_row(db, run_id, [&](const RunRow& row) {
+        out << run_row_to_json(row, false).dump(-1, ' ', false, json::error_handler_t::replace)
+            << '\n';
+        return true;
+    });
+}
+
+} // namespace llmops::run

@@ -1,0 +1,109 @@
+#pragma once
+// Runs in store.db: a run is one prompt version over a list of cases (a dataset version's rows)
+// against one provider; each case answered or failed is one run row. Rows are written in
+// batches as they complete, so an interrupted run keeps what it had; the rows never written are
+// what a resume redoes. Reference: docs/runs.md and docs/store-format.md.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "provider/chat_types.hpp"
+#include "store/database.hpp"
+
+namespace llmops::run {
+
+enum class RunStatus { Running, Completed, Interrupted, Failed };
+std::string_view to_string(RunStatus status);
+RunStatus run_status_from_string(std::string_view text);
+
+struct RunInfo {
+    std::int64_t id = 0;
+    std::string kind; // "run" (llmops run) or "eval" (a cell of an eval run)
+    std::int64_t prompt_version_id = 0;
+    std::string prompt_ref; // "qa@3"
+    std::optional<std::int64_t> dataset_version_id;
+    std::string data_source; // "qa@2", or a file path
+    std::string provider_id;
+    nlohmann::json provider_config; // the resolved config without secrets
+    nlohmann::json options;         // {"vars", "limit", "concurrency", ...}
+    RunStatus status = RunStatus::Running;
+    std::int64_t row_count = 0; // cases planned
+    std::string created_at;
+    std::string finished_at;
+    double wall_s = 0;
+};
+
+// Totals over the rows recorded so far.
+struct RunTotals {
+    std::int64_t recorded = 0;
+    std::int64_t succeeded = 0;
+    std::int64_t failed = 0;
+    std::int64_t cached = 0;
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    double cost_usd = 0;
+    double latency_p50_ms = 0;
+    double latency_p95_ms = 0;
+};
+
+// One case's outcome. `input` is the rendered request messages as JSON text.
+struct RunRow {
+    std::int64_t row_index = 0;
+    std::string input;
+    provider::ChatResult result;
+    // A failure before any request (the prompt did not render for this row): kind "render".
+    std::string render_error;
+
+    bool ok() const { return render_error.empty() && result.ok(); }
+    std::string error_kind() const;
+    std::string error_message() const;
+};
+
+struct NewRun {
+    std::string kind = "run";
+    std::int64_t prompt_version_id = 0;
+    std::optional<std::int64_t> dataset_version_id;
+    std::string data_source;
+    std::string provider_id;
+    nlohmann::json provider_config;
+    nlohmann::json options = nlohmann::json::object();
+    std::int64_t row_count = 0;
+};
+
+// Needs a project opened for writing. Returns the new run's id.
+std::int64_t create_run(store::Database& db, const NewRun& run);
+
+// Appends rows in one transaction (a row index already recorded is replaced: a resume that
+// retries failed rows overwrites them).
+void record_rows(store::Database& db, std::int64_t run_id, const std::vector<RunRow>& rows);
+
+void finish_run(store::Database& db, std::int64_t run_id, RunStatus status, double wall_s);
+
+// Marks the run as running again before a resume.
+void reopen_run(store::Database& db, std::int64_t run_id);
+
+// Throws Error(BadInput) for an unknown id (runs are referred to by number).
+RunInfo load_run(store::Database& db, std::int64_t run_id);
+RunInfo load_run(store::Database& db, std::string_view id_text);
+// Newest first; kind "" = all kinds.
+std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind = "run",
+                               std::size_t limit = 0);
+RunTotals run_totals(store::Database& db, std::int64_t run_id);
+
+// Row indices already recorded; with `only_ok`, only the answered ones.
+std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok);
+
+// Rows in index order; fn returns false to stop.
+void for_each_run_row(store::Database& db, std::int64_t run_id,
+                      const std::function<bool(const RunRow&)>& fn);
+
+nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw);
+
+} // namespace llmops::run
