@@ -1,7 +1,7 @@
 #pragma once
 // An eval spec (YAML, schemas/eval.schema.json): which cases, which prompts and providers form
 // the matrix, how row fields become prompt variables, which metrics score every case, and the
-// thresholds that make `eval run` exit 1. Reference: docs/eval.md.
+// thresholds that make `eval run` exit 1. Reference: docs/eval-spec.md.
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -20,7 +20,8 @@ namespace llmops::eval {
 struct MetricSpec {
     std::string name;                                // "rouge_l", "judge", ...
     nlohmann::json params = nlohmann::json::object(); // the mapping under the name, minus
-                                                     // `threshold` and `label`
+                                                     // `threshold` and `label`; a scalar or
+                                                     // list X is {"value": X}; none is {}
     std::optional<double> threshold;
     // Distinguishes two entries of one metric (`label:`); defaults to the name, then
     // "name#2", "name#3" for repeats. Thresholds and reports refer to metrics by label.
@@ -51,7 +52,8 @@ struct RetrieveSpec {
 
 // An inline case under `cases:`: its own variables and extra metrics.
 struct CaseSpec {
-    std::string id;                                 // empty = its position ("case-3")
+    std::string id;                                 // `id:` (an integer as its digits), else
+                                                    // "case-N", N its 1-based position
     nlohmann::json vars = nlohmann::json::object(); // the case's fields
     std::vector<MetricSpec> metrics;                // added to the spec-wide ones
     ErrorLocation where;
@@ -70,8 +72,10 @@ struct ThresholdSpec {
 
 struct EvalSpec {
     std::string description;
-    // `dataset:` a dataset reference (qa@latest) or, when it names an existing file (a path
-    // with '/' or a .jsonl/.csv/.json suffix), that file read directly; relative to the spec.
+    // `dataset:` a dataset reference (qa@latest) or, when it names a file (a path with '/' or
+    // a .jsonl/.ndjson/.csv/.json suffix), that file (or folder of them) read directly:
+    // dataset_file is then the path resolved against the spec file's folder, and exists.
+    // Empty when the spec has only inline `cases`.
     std::string dataset;
     std::optional<std::filesystem::path> dataset_file;
     std::string id_field = "id"; // `case_id:` the row field that identifies a case
@@ -89,7 +93,8 @@ struct EvalSpec {
     std::optional<long> limit;
 
     std::string source;        // the spec file as given
-    std::string hash;          // 32 hex digits of the canonical JSON of the whole spec
+    std::string hash;          // 32 hex digits (XXH3-128) of the canonical JSON of `document`
+                               // (data::canonical_json: sorted keys, numbers by value)
     nlohmann::json document;   // the spec as JSON (stored with the eval run)
     YamlDocument yaml;         // for locating later (semantic) errors
 };
