@@ -34,5 +34,15 @@ if has_command prompt add; then
   step prompt render qa-answer --data qa --row 0
 fi
 
+# 3. Experiment: the prompt over the data against a local model (examples/project/models).
+step run qa-answer --data qa --provider extractive --limit 5
+step runs list
+
+# 4. Evaluate: metrics, an LLM judge (a local stand-in), thresholds, CI reports.
+step eval run evals/qa.yaml --junit eval-junit.xml --markdown eval-summary.md --html eval-report.html
+step eval show latest --failed
+step eval run evals/qa.yaml --json >/dev/null   # the same eval again: every answer from the cache
+step eval compare 1 2
+
 step status
 step fsck

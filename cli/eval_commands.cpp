@@ -1,0 +1,316 @@
+// llmops eval run | list | show | compare | report (docs/eval.md).
+#include "cli_context.hpp"
+#include "core/error.hpp"
+#include "eval/eval_compare.hpp"
+#include "eval/eval_runner.hpp"
+#include "eval/eval_store.hpp"
+#include "interrupt.hpp"
+#include "progress_line.hpp"
+#include "report/eval_html_report.hpp"
+#include "report/junit_report.hpp"
+#include "report/markdown_report.hpp"
+#include "report/report_format.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+namespace llmops::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct ReportFiles {
+    std::string junit;
+    std::string markdown;
+    std::string html;
+    bool any() const { return !junit.empty() || !markdown.empty() || !html.empty(); }
+};
+
+void add_report_flags(CLI::App* cmd, ReportFiles& files) {
+    cmd->add_option("--junit", files.junit, "Write a JUnit XML report to FILE");
+    cmd->add_option("--markdown", files.markdown, "Write a Markdown summary to FILE");
+    cmd->add_option("--html", files.html, "Write a self-contained HTML report to FILE");
+}
+
+template <typename Writer> void write_report(const std::string& path, Writer&& writer) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw_bad_input("cannot write report " + path);
+    writer(out);
+    if (!out.flush()) throw_bad_input("cannot write report " + path);
+}
+
+void write_reports(store::Project& project, std::int64_t eval_id, const ReportFiles& files) {
+    if (!files.any()) return;
+    auto summary = eval::load_summary(project.db(), eval_id, {.with_cases = true});
+    if (!files.junit.empty())
+        write_report(files.junit, [&](std::ostream& out) { report::write_junit_report(summary, out); });
+    if (!files.markdown.empty())
+        write_report(files.markdown, [&](std::ostream& out) { report::write_markdown_report(summary, out); });
+    if (!files.html.empty())
+        write_report(files.html, [&](std::ostream& out) { report::write_eval_html_report(summary, out); });
+}
+
+std::string summary_text(const eval::EvalRunSummary& s) {
+    std::size_t answered = 0;
+    std::string text = fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s)\n", s.id,
+                                   s.status, s.data_source, s.description.empty() ? "" : "  ",
+                                   s.description, s.case_count, s.cells.size(),
+                                   s.cells.size() == 1 ? "" : "s", s.wall_s);
+    for (const auto& c : s.cells) {
+        answered += c.cases - c.errors;
+        text += fmt::format("\n{}\n  pass {}/{} ({})  failed {}  errors {}  tokens {} in / {} out  "
+                            "cost {}  latency p50 {}  p95 {}\n",
+                            c.label, c.passed, c.cases, report::format_rate(c.pass_rate), c.failed,
+                            c.errors, c.prompt_tokens, c.completion_tokens,
+                            report::format_cost(c.cost_usd), report::format_latency_ms(c.latency_p50_ms),
+                            report::format_latency_ms(c.latency_p95_ms));
+        if (c.metrics.empty()) continue;
+        text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", "METRIC", "MEAN", "P50", "PASS", "ERRORS");
+        for (const auto& m : c.metrics)
+            text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", m.metric,
+                                m.scored ? report::format_metric_value(m.mean) : "-",
+                                m.scored ? report::format_metric_value(m.p50) : "-",
+                                m.pass_rate ? report::format_rate(*m.pass_rate) : "-", m.errors);
+    }
+    if (!s.thresholds.empty()) {
+        text += "\nthresholds\n";
+        for (const auto& t : s.thresholds)
+            text += fmt::format("  {} {}  {}\n", t.met ? "ok  " : "FAIL", t.cell,
+                                report::format_threshold_result(t));
+    }
+    text += fmt::format("\n{}\n", s.passed ? "PASSED" : "FAILED");
+    return text;
+}
+
+int exit_for(const CliContext& ctx, const eval::EvalRunSummary& s) {
+    if (s.status == "interrupted") {
+        ctx.warn(fmt::format("interrupted; finish with 'llmops eval run --resume {}'", s.id));
+        return kInterruptedExitCode;
+    }
+    if (s.passed) return 0;
+    for (const auto& t : s.thresholds)
+        if (!t.met) ctx.warn(fmt::format("threshold not met: {}: {}", t.cell, report::format_threshold_result(t)));
+    return exit_code_for(ErrorKind::CheckFailed);
+}
+
+struct RunFlags {
+    std::string spec;
+    std::optional<std::string> resume;
+    std::optional<long> limit;
+    std::optional<std::size_t> concurrency;
+    bool no_cache = false;
+    ReportFiles reports;
+};
+
+int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
+    if (flags.spec.empty() == !flags.resume)
+        throw_usage("eval run needs SPEC.yaml, or --resume RUN (not both)");
+    if (flags.resume && flags.limit) throw_usage("--limit does not apply to --resume");
+    std::optional<eval::EvalSpec> spec;
+    if (!flags.resume) spec = eval::load_eval_spec(flags.spec); // bad spec: before the store opens
+
+    InterruptGuard interrupt;
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    eval::EvalRunOptions options;
+    options.limit = flags.limit;
+    options.concurrency = flags.concurrency;
+    options.no_cache = flags.no_cache;
+    options.cancel = interrupt.flag();
+    if (ctx.options.verbose) options.log = [&ctx](std::string_view line) { ctx.verbose(line); };
+    std::optional<eval::EvalRunner> runner;
+    if (flags.resume) runner.emplace(eval::EvalRunner::resume(project, *flags.resume, options));
+    else runner.emplace(eval::EvalRunner::start(project, std::move(*spec), options));
+    ctx.verbose(fmt::format("eval {}: {} cases × {} cell{}", runner->eval_id(), runner->case_count(),
+                         runner->cell_count(), runner->cell_count() == 1 ? "" : "s"));
+
+    eval::EvalRunSummary summary;
+    {
+        ProgressLine progress(ctx.stderr_is_tty() && !ctx.options.quiet, "eval", [&] {
+            auto p = runner->progress();
+            return ProgressCounts{p.done, p.total, p.errors, p.cached};
+        });
+        summary = runner->execute();
+    }
+    write_reports(project, summary.id, flags.reports);
+    if (ctx.json()) ctx.print_json(eval::summary_to_json(summary));
+    else ctx.out(summary_text(summary));
+    return exit_for(ctx, summary);
+}
+
+int cmd_eval_list(CliContext& ctx, std::size_t limit) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    auto runs = eval::list_eval_runs(project.db(), limit);
+    if (ctx.json()) {
+        json out = json::array();
+        for (const auto& r : runs)
+            out.push_back({{"id", r.id}, {"description", r.description}, {"spec", r.spec_source},
+                           {"spec_hash", r.spec_hash}, {"data", r.data_source}, {"cases", r.case_count},
+                           {"status", r.status}, {"passed", r.passed ? json(*r.passed) : json()},
+                           {"created_at", r.created_at}});
+        ctx.print_json(out);
+        return 0;
+    }
+    std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS", "RESULT",
+                                   "CASES", "DATA", "CREATED", "DESCRIPTION");
+    for (const auto& r : runs)
+        text += fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", r.id, r.status,
+                            r.passed ? (*r.passed ? "passed" : "failed") : "-", r.case_count,
+                            r.data_source, r.created_at, r.description);
+    ctx.out(text);
+    return 0;
+}
+
+struct ShowFlags {
+    std::string run;
+    bool cases = false;
+    bool failed = false;
+};
+
+std::string one_line(std::string text, std::size_t max) {
+    for (auto& c : text)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (text.size() > max) text = text.substr(0, max - 3) + "...";
+    return text;
+}
+
+int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    auto header = eval::load_eval_header(project.db(), flags.run);
+    bool cases = flags.cases || flags.failed;
+    auto summary = eval::load_summary(project.db(), header.id, {.with_cases = cases, .failed_only = flags.failed});
+    if (ctx.json()) {
+        ctx.print_json(eval::summary_to_json(summary));
+        return 0;
+    }
+    std::string text = summary_text(summary);
+    if (cases) {
+        for (const auto& c : summary.cells) {
+            text += fmt::format("\n{} — {} case{}\n", c.label, c.case_outcomes.size(),
+                                c.case_outcomes.size() == 1 ? "" : "s");
+            for (const auto& o : c.case_outcomes) {
+                text += fmt::format("  {} {}  {}\n", o.passed ? "pass" : "FAIL", o.case_id,
+                                    o.error.empty() ? one_line(o.output, 100) : "error: " + one_line(o.error, 100));
+                for (const auto& m : o.metrics) {
+                    if (m.error.empty() && m.passed.value_or(true)) continue;
+                    text += fmt::format("      {}: {}\n", m.metric,
+                                        one_line(m.error.empty() ? m.reason : "error: " + m.error, 120));
+                }
+            }
+        }
+    }
+    ctx.out(text);
+    return 0;
+}
+
+struct CompareFlags {
+    std::string run_a;
+    std::string run_b;
+    std::string metric;
+    double alpha = 0.05;
+    bool fail_on_regression = false;
+};
+
+int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    eval::CompareOptions options;
+    options.metric = flags.metric;
+    options.alpha = flags.alpha;
+    auto comparison = eval::compare_eval_runs(project.db(), flags.run_a, flags.run_b, options);
+    if (ctx.json()) {
+        ctx.print_json(eval::comparison_to_json(comparison));
+    } else {
+        std::string text = fmt::format("eval {} (A) vs eval {} (B), alpha {}\n", comparison.run_a,
+                                       comparison.run_b, comparison.alpha);
+        for (const auto& cell : comparison.cells) {
+            text += fmt::format("\n{}{}  ({} pairs by {}; {} only in A, {} only in B)\n", cell.cell_a,
+                                cell.cell_a == cell.cell_b ? "" : " vs " + cell.cell_b, cell.paired,
+                                cell.paired_by, cell.only_a, cell.only_b);
+            text += fmt::format("  {:<20}{:>9}{:>9}{:>10}  {:<22}{:>9}  {:<16}{}\n", "METRIC", "A", "B",
+                                "B-A", "95% CI", "P", "TEST", "");
+            for (const auto& m : cell.metrics) {
+                std::string verdict = m.regression ? "REGRESSION" : m.significant ? "improved" : "";
+                text += fmt::format("  {:<20}{:>9.4f}{:>9.4f}{:>+10.4f}  [{:+.4f}, {:+.4f}]  {:>9.4g}  {:<16}{}\n",
+                                    m.metric, m.mean_a, m.mean_b, m.diff, m.ci.lower, m.ci.upper,
+                                    m.p_value, m.test, verdict);
+            }
+            for (const auto& m : cell.metrics) {
+                if (m.regressed.empty()) continue;
+                std::string ids;
+                for (std::size_t i = 0; i < m.regressed.size() && i < 20; ++i)
+                    ids += (i ? ", " : "") + m.regressed[i];
+                if (m.regressed.size() > 20) ids += fmt::format(" … ({} in all)", m.regressed.size());
+                text += fmt::format("  worse in B on {}: {}\n", m.metric, ids);
+            }
+        }
+        for (const auto& label : comparison.unmatched_cells)
+            text += fmt::format("\nno partner for cell {}\n", label);
+        ctx.out(text);
+    }
+    if (flags.fail_on_regression && comparison.regression) {
+        ctx.warn("B is significantly worse than A");
+        return exit_code_for(ErrorKind::CheckFailed);
+    }
+    return 0;
+}
+
+int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& files) {
+    if (!files.any()) throw_usage("eval report needs --junit, --markdown or --html");
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    auto header = eval::load_eval_header(project.db(), run);
+    write_reports(project, header.id, files);
+    return 0;
+}
+
+} // namespace
+
+void register_eval_commands(CLI::App& app, CliContext& ctx) {
+    CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate prompts × providers on a dataset");
+    eval_cmd->require_subcommand(1);
+
+    auto run = std::make_shared<RunFlags>();
+    CLI::App* run_cmd = ctx.command(*eval_cmd, "run", "Run an eval spec and score every case",
+                                    [&ctx, run] { return cmd_eval_run(ctx, *run); });
+    run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
+    run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
+    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")->check(CLI::PositiveNumber);
+    run_cmd->add_option("--concurrency,-j", run->concurrency, "Requests in flight (default: the spec's, else 8)")
+        ->check(CLI::Range(1, 1024));
+    run_cmd->add_flag("--no-cache", run->no_cache, "Ask the providers even when an answer is cached");
+    add_report_flags(run_cmd, run->reports);
+
+    auto limit = std::make_shared<std::size_t>(0);
+    ctx.command(*eval_cmd, "list", "Eval runs, newest first", [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
+        ->add_option("--limit,-n", *limit, "At most N runs");
+
+    auto show = std::make_shared<ShowFlags>();
+    CLI::App* show_cmd = ctx.command(*eval_cmd, "show", "An eval run's table, and its cases",
+                                     [&ctx, show] { return cmd_eval_show(ctx, *show); });
+    show_cmd->add_option("run", show->run, "Eval run id, or latest")->required();
+    show_cmd->add_flag("--cases", show->cases, "List every case with its failing metrics");
+    show_cmd->add_flag("--failed", show->failed, "Only the cases that did not pass (implies --cases)");
+
+    auto compare = std::make_shared<CompareFlags>();
+    CLI::App* compare_cmd = ctx.command(*eval_cmd, "compare", "Paired comparison of two eval runs",
+                                        [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
+    compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run")->required();
+    compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run")->required();
+    compare_cmd->add_option("--metric", compare->metric, "Only this metric");
+    compare_cmd->add_option("--alpha", compare->alpha, "Significance level (default 0.05)")
+        ->check(CLI::Range(1e-9, 0.5));
+    compare_cmd->add_flag("--fail-on-regression", compare->fail_on_regression,
+                          "Exit 1 when B is significantly worse on any metric");
+
+    auto report_run = std::make_shared<std::string>();
+    auto report_files = std::make_shared<ReportFiles>();
+    CLI::App* report_cmd = ctx.command(*eval_cmd, "report", "Write reports of a stored eval run",
+                                       [&ctx, report_run, report_files] {
+                                           return cmd_eval_report(ctx, *report_run, *report_files);
+                                       });
+    report_cmd->add_option("run", *report_run, "Eval run id, or latest")->required();
+    add_report_flags(report_cmd, *report_files);
+}
+
+} // namespace llmops::cli

@@ -1,0 +1,474 @@
+#include "eval/eval_runner.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "core/error.hpp"
+#include "eval/eval_store.hpp"
+#include "eval/judge_prompts.hpp"
+#include "eval/metric.hpp"
+#include "index/retrieval_index.hpp"
+#include "prompt/prompt_registry.hpp"
+#include "provider/batch_runner.hpp"
+#include "provider/credentials.hpp"
+#include "run/run_executor.hpp"
+
+namespace llmops::eval {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kDefaultConcurrency = 8;
+constexpr std::size_t kScoreBatch = 512;
+
+struct CellPlan {
+    int index = 0;
+    std::string label;
+    prompt::PromptVersionInfo version;
+    prompt::CompiledPromptPtr prompt;
+    provider::ProviderConfig provider;
+    run::RequestOverrides overrides;
+    std::int64_t run_id = 0;
+};
+
+// A judge call waiting for its answer, with what the metric needs to finish.
+struct JudgeTask {
+    int cell = 0;
+    std::int64_t case_index = 0;
+    int metric_index = 0;
+    const Metric* metric = nullptr;
+    std::string provider;
+    std::string output;
+    std::string input;
+    json vars;
+    provider::ChatResult answer_result; // the answer being judged (latency, tokens)
+    provider::ChatRequest request;
+};
+
+std::string input_text_of(const std::string& messages_json) {
+    provider::ChatRequest request;
+    json messages = json::parse(messages_json, nullptr, false);
+    if (messages.is_array())
+        for (const auto& m : messages)
+            request.messages.push_back({m.value("role", ""), m.value("content", ""), m.value("name", "")});
+    return provider::prompt_text(request);
+}
+
+} // namespace
+
+struct EvalRunner::State {
+    store::Project* project = nullptr;
+    EvalSpec spec;
+    EvalRunOptions options;
+    provider::ProviderCatalog catalog;
+    CaseSet cases;
+    std::vector<CellPlan> cells;
+    std::vector<std::unique_ptr<Metric>> metrics; // every metric instance
+    // Per case: (metric, label) in metric_index order: the spec's metrics, then its own.
+    std::vector<std::vector<std::pair<const Metric*, std::string>>> case_metrics;
+    std::vector<std::pair<const Metric*, std::string>> shared_metrics;
+    Scoring scoring;
+    std::map<std::string, provider::ProviderConfig> judge_providers;
+    std::map<std::string, std::unique_ptr<prompt::PromptRenderer>> judge_renderers;
+    std::map<std::string, index::RetrievalIndex> indexes; // opened on first use
+    std::int64_t eval_id = 0;
+
+    mutable std::mutex phase_mutex;
+    std::string phase = "answer";
+    std::atomic<int> cell{0};
+    std::atomic<std::uint64_t> done{0}, total{0}, errors{0}, cached{0};
+
+    provider::EngineOptions engine() const {
+        provider::EngineOptions e;
+        e.concurrency = options.concurrency.value_or(spec.concurrency.value_or(kDefaultConcurrency));
+        e.cache_db = project->paths().db_file;
+        e.read_cache = !options.no_cache;
+        e.cancel = options.cancel;
+        e.log = options.log;
+        return e;
+    }
+
+    void set_phase(std::string name, int cell_number, std::uint64_t planned) {
+        std::lock_guard lock(phase_mutex);
+        phase = std::move(name);
+        cell = cell_number;
+        done = 0;
+        errors = 0;
+        cached = 0;
+        total = planned;
+    }
+
+    std::vector<provider::ChatMessage> render_judge(const std::string& name, const json& variables) {
+        auto found = judge_renderers.find(name);
+        if (found == judge_renderers.end()) {
+            prompt::PromptRegistry registry(*project);
+            auto added = registry.add_text(builtin_judge_prompt_yaml(name), "builtin:" + name,
+                                           "built-in judge prompt");
+            found = judge_renderers
+                        .emplace(name, std::make_unique<prompt::PromptRenderer>(registry.load(added.version)))
+                        .first;
+        }
+        prompt::RenderedPrompt rendered = found->second->render(variables);
+        std::vector<provider::ChatMessage> messages;
+        if (rendered.completion) messages.push_back({"user", rendered.text, ""});
+        for (const auto& m : rendered.messages) messages.push_back({m.role, m.content, m.name});
+        return messages;
+    }
+
+    const provider::ProviderConfig& judge_provider(const std::string& id) {
+        auto found = judge_providers.find(id);
+        if (found == judge_providers.end()) {
+            auto config = provider::resolve_provider(catalog, id);
+            provider::read_api_key(config); // a missing key fails before any request
+            found = judge_providers.emplace(id, std::move(config)).first;
+        }
+        return found->second;
+    }
+
+    // The default retriever: the project's BM25 indexes (an unknown index fails at start).
+    void use_project_indexes() {
+        if (options.retriever || spec.retrieve.empty()) return;
+        for (const auto& r : spec.retrieve) {
+            if (indexes.count(r.index)) continue;
+            try {
+                indexes.emplace(r.index, index::RetrievalIndex::open(*project, r.index));
+            } catch (const Error& e) {
+                throw Error(e.kind(), e.message(), r.where, e.hint());
+            }
+        }
+        options.retriever = [this](const RetrieveSpec& r, const std::string& query) {
+            return index::passages_json(indexes.at(r.index).search(query, static_cast<std::size_t>(r.k)));
+        };
+    }
+
+    void build_metrics();
+    void plan_cells(const std::vector<run::RunInfo>* existing);
+    void answer(CellPlan& cell);
+    void score(const CellPlan& cell);
+    void run_judges(std::vector<JudgeTask>& tasks);
+};
+
+void EvalRunner::State::build_metrics() {
+    MetricEnvironment environment;
+    environment.default_judge_provider = spec.providers.front().id;
+    environment.render_judge_prompt = [this](const std::string& name, const json& variables) {
+        return render_judge(name, variables);
+    };
+    std::set<std::string> labels;
+    auto add_label = [&](const Metric& metric, std::string label) {
+        if (labels.insert(label).second)
+            scoring.metrics.push_back({label, metric.spec().name, metric.lower_is_better()});
+        return label;
+    };
+    auto check_judge_provider = [&](const MetricSpec& m) {
+        if (m.name != "judge" && m.name != "rubric") return;
+        std::string id = m.params.value("provider", environment.default_judge_provider);
+        try {
+            judge_provider(id);
+        } catch (const Error& e) {
+            throw Error(e.kind(), e.message(), m.where, e.hint());
+        }
+    };
+    for (const auto& m : spec.metrics) {
+        check_judge_provider(m);
+        metrics.push_back(make_metric(m, environment));
+        shared_metrics.emplace_back(metrics.back().get(), add_label(*metrics.back(), m.label));
+    }
+    for (const auto& own : cases.own_metrics) {
+        auto list = shared_metrics;
+        for (const auto& m : own) {
+            check_judge_provider(m);
+            metrics.push_back(make_metric(m, environment));
+            // A case's own metric named like a spec-wide one is scored separately.
+            std::string label = m.label;
+            for (int n = 2; std::any_of(list.begin(), list.end(), [&](auto& e) { return e.second == label; }); ++n)
+                label = m.label + "#" + std::to_string(n);
+            list.emplace_back(metrics.back().get(), add_label(*metrics.back(), label));
+        }
+        case_metrics.push_back(std::move(list));
+    }
+    for (const auto& t : spec.thresholds) scoring.thresholds.push_back({t.metric, t.statistic, t.value});
+}
+
+void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
+    prompt::PromptRegistry registry(*project);
+    int index = 0;
+    for (std::size_t p = 0; p < spec.prompts.size(); ++p) {
+        for (const auto& entry : spec.providers) {
+            CellPlan cell;
+            cell.index = index;
+            try {
+                // A resumed eval keeps the prompt versions it started with, whatever the labels
+                // say now.
+                cell.version = registry.resolve(existing ? (*existing)[static_cast<std::size_t>(index)].prompt_ref
+                                                         : spec.prompts[p]);
+                cell.prompt = registry.load(cell.version);
+            } catch (const Error& e) {
+                throw Error(e.kind(), e.message(), spec.prompt_locations[p], e.hint());
+            }
+            try {
+                cell.provider = provider::resolve_provider(catalog, entry.id);
+                provider::read_api_key(cell.provider);
+            } catch (const Error& e) {
+                throw Error(e.kind(), e.message(), entry.where, e.hint());
+            }
+            cell.overrides.model = entry.model;
+            cell.overrides.parameters = entry.parameters;
+            cell.label = cell.version.ref() + " × " + entry.label;
+            if (existing) cell.run_id = (*existing)[static_cast<std::size_t>(index)].id;
+            cells.push_back(std::move(cell));
+            ++index;
+        }
+    }
+}
+
+void EvalRunner::State::answer(CellPlan& cell) {
+    store::Database& db = project->db();
+    auto recorded = run::recorded_rows(db, cell.run_id, false);
+    set_phase("answer", cell.index + 1, cases.cases.size() - recorded.size());
+    if (recorded.size() == cases.cases.size()) return;
+
+    run::ExecutorOptions executor_options;
+    executor_options.engine = engine();
+    executor_options.overrides = cell.overrides;
+    run::RunExecutor executor(db, cell.prompt, cell.provider, executor_options);
+    run::reopen_run(db, cell.run_id);
+    VariableMapper mapper(spec, options.retriever);
+    std::size_t next = 0;
+    run::CaseSource source = [&]() -> std::optional<run::RunCase> {
+        while (next < cases.cases.size()) {
+            const StoredCase& c = cases.cases[next++];
+            if (recorded.count(c.index)) continue;
+            run::RunCase item;
+            item.index = c.index;
+            try {
+                item.variables = mapper.variables(c.fields);
+            } catch (const Error& e) {
+                item.error = e.message();
+            }
+            return item;
+        }
+        return std::nullopt;
+    };
+    executor.execute(cell.run_id, source, [&](const run::RunRow& row, const json&) {
+        ++done;
+        if (!row.ok()) ++errors;
+        if (row.result.cached) ++cached;
+    });
+}
+
+void EvalRunner::State::score(const CellPlan& cell) {
+    store::Database& db = project->db();
+    auto counts = score_counts(db, eval_id, cell.index);
+    VariableMapper mapper(spec, options.retriever);
+    std::vector<ScoreRow> pending;
+    std::vector<JudgeTask> judges;
+    set_phase("score", cell.index + 1, cases.cases.size());
+    run::for_each_run_row(db, cell.run_id, [&](const run::RunRow& row) {
+        auto i = static_cast<std::size_t>(row.row_index);
+        if (!row.ok() || i >= cases.cases.size()) return true;
+        const auto& list = case_metrics[i];
+        if (auto c = counts.find(row.row_index); c != counts.end() && c->second >= static_cast<int>(list.size()))
+            return true;
+        const StoredCase& the_case = cases.cases[i];
+        json vars;
+        try {
+            vars = mapper.variables(the_case.fields);
+        } catch (const Error&) {
+            return true; // the row would not have rendered
+        }
+        std::string input = input_text_of(row.input);
+        CaseContext context{the_case.fields, vars, input, row.result.text, row.result};
+        for (std::size_t m = 0; m < list.size(); ++m) {
+            JudgeRequest judge;
+            std::optional<MetricResult> result = list[m].first->evaluate(context, judge);
+            if (!result) {
+                std::string provider_id = judge.provider.empty() ? spec.providers.front().id : judge.provider;
+                judge_provider(provider_id);
+                judges.push_back({cell.index, row.row_index, static_cast<int>(m), list[m].first,
+                                  std::move(provider_id), row.result.text, input, vars, row.result,
+                                  std::move(judge.request)});
+                continue;
+            }
+            pending.push_back({cell.index, row.row_index, static_cast<int>(m), list[m].second,
+                               result->score, result->passed, std::move(result->reason),
+                               std::move(result->error), std::move(result->detail)});
+        }
+        if (pending.size() >= kScoreBatch) {
+            record_scores(db, eval_id, pending);
+            pending.clear();
+        }
+        return true;
+    });
+    record_scores(db, eval_id, pending);
+    if (!judges.empty()) run_judges(judges);
+}
+
+void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
+    store::Database& db = project->db();
+    // One engine per judge provider; tasks keep their order within each.
+    std::map<std::string, std::vector<std::size_t>> by_provider;
+    for (std::size_t t = 0; t < tasks.size(); ++t) by_provider[tasks[t].provider].push_back(t);
+    set_phase("judge", tasks.front().cell + 1, tasks.size());
+    for (const auto& [id, indices] : by_provider) {
+        provider::BatchRunner runner(judge_provider(id), engine());
+        std::vector<provider::ChatRequest> requests;
+        requests.reserve(indices.size());
+        for (std::size_t t : indices) requests.push_back(tasks[t].request);
+        std::vector<ScoreRow> pending;
+        auto summary = runner.run(std::move(requests), [&](std::size_t position, provider::ChatResult&& answer) {
+            if (answer.error == provider::ProviderErrorKind::Cancelled) return; // left for a resume
+            JudgeTask& task = tasks[indices[position]];
+            ++done;
+            if (answer.cached) ++cached;
+            const auto& fields = cases.cases[static_cast<std::size_t>(task.case_index)].fields;
+            CaseContext context{fields, task.vars, task.input, task.output, task.answer_result};
+            MetricResult result = task.metric->finish(context, answer);
+            if (!result.error.empty()) ++errors;
+            const auto& list = case_metrics[static_cast<std::size_t>(task.case_index)];
+            pending.push_back({task.cell, task.case_index, task.metric_index,
+                               list[static_cast<std::size_t>(task.metric_index)].second, result.score,
+                               result.passed, std::move(result.reason), std::move(result.error),
+                               std::move(result.detail)});
+            if (pending.size() >= kScoreBatch) {
+                record_scores(db, eval_id, pending);
+                pending.clear();
+            }
+        });
+        record_scores(db, eval_id, pending);
+        if (summary.cancelled) return;
+    }
+}
+
+EvalRunner::EvalRunner(std::unique_ptr<State> state) : state_(std::move(state)) {}
+EvalRunner::EvalRunner(EvalRunner&&) noexcept = default;
+EvalRunner::~EvalRunner() = default;
+
+std::int64_t EvalRunner::eval_id() const { return state_->eval_id; }
+std::size_t EvalRunner::case_count() const { return state_->cases.cases.size(); }
+std::size_t EvalRunner::cell_count() const { return state_->cells.size(); }
+
+EvalProgress EvalRunner::progress() const {
+    EvalProgress p;
+    {
+        std::lock_guard lock(state_->phase_mutex);
+        p.phase = state_->phase;
+    }
+    p.cell = state_->cell;
+    p.cells = static_cast<int>(state_->cells.size());
+    p.done = state_->done;
+    p.total = state_->total;
+    p.errors = state_->errors;
+    p.cached = state_->cached;
+    return p;
+}
+
+EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOptions options) {
+    auto state = std::make_unique<State>();
+    State& s = *state;
+    s.project = &project;
+    s.spec = std::move(spec);
+    s.options = std::move(options);
+    s.catalog = provider::load_provider_catalog(project.paths().config_file);
+    std::optional<long> limit = s.options.limit ? s.options.limit : s.spec.limit;
+    s.cases = load_case_set(project, s.spec, limit);
+    if (s.cases.cases.empty())
+        throw Error(ErrorKind::BadInput, "the eval has no cases", s.spec.yaml.location_of("/dataset"));
+    s.plan_cells(nullptr);
+    s.build_metrics();
+    s.use_project_indexes();
+    VariableMapper check(s.spec, s.options.retriever); // templates compile
+
+    store::Database& db = project.db();
+    store::Transaction tx(db);
+    NewEvalRun record;
+    record.description = s.spec.description;
+    record.spec_source = s.spec.source;
+    record.spec_hash = s.spec.hash;
+    record.spec = s.spec.document;
+    record.dataset_version_id = s.cases.dataset_version_id;
+    record.data_source = s.cases.data_source;
+    record.case_count = static_cast<std::int64_t>(s.cases.cases.size());
+    record.scoring = s.scoring;
+    s.eval_id = create_eval_run(db, record);
+    record_cases(db, s.eval_id, s.cases.cases);
+    for (auto& cell : s.cells) {
+        run::NewRun r;
+        r.kind = "eval";
+        r.prompt_version_id = cell.version.id;
+        r.dataset_version_id = s.cases.dataset_version_id;
+        r.data_source = s.cases.data_source;
+        r.provider_id = cell.provider.id;
+        r.provider_config = provider::describe_provider(cell.provider);
+        r.options = {{"eval", s.eval_id}, {"model", cell.overrides.model},
+                     {"parameters", cell.overrides.parameters}};
+        r.row_count = record.case_count;
+        cell.run_id = run::create_run(db, r);
+        add_cell(db, s.eval_id, {cell.index, cell.run_id, cell.label});
+    }
+    tx.commit();
+    return EvalRunner(std::move(state));
+}
+
+EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id, EvalRunOptions options) {
+    store::Database& db = project.db();
+    EvalRunHeader header = load_eval_header(db, eval_id);
+    if (header.status == "completed")
+        throw Error(ErrorKind::Usage, "eval run " + std::to_string(header.id) + " is already complete", {},
+                    "start a new one with 'llmops eval run SPEC'");
+    auto state = std::make_unique<State>();
+    State& s = *state;
+    s.project = &project;
+    s.spec = parse_eval_spec(header.spec.dump(), header.spec_source);
+    s.options = std::move(options);
+    s.catalog = provider::load_provider_catalog(project.paths().config_file);
+    s.eval_id = header.id;
+    s.cases.cases = load_cases(db, header.id);
+    s.cases.dataset_version_id = header.dataset_version_id;
+    s.cases.data_source = header.data_source;
+    // Inline cases carry their own metrics; they follow the dataset rows in spec order.
+    s.cases.own_metrics.assign(s.cases.cases.size(), {});
+    std::size_t first_inline = s.cases.cases.size() >= s.spec.cases.size()
+                                   ? s.cases.cases.size() - s.spec.cases.size() : 0;
+    for (std::size_t i = first_inline, k = 0; i < s.cases.cases.size() && k < s.spec.cases.size(); ++i, ++k)
+        s.cases.own_metrics[i] = s.spec.cases[k].metrics;
+    std::vector<run::RunInfo> runs;
+    for (const auto& cell : load_cells(db, header.id)) runs.push_back(run::load_run(db, cell.run_id));
+    if (runs.size() != s.spec.prompts.size() * s.spec.providers.size())
+        throw Error(ErrorKind::Store, "eval run " + std::to_string(header.id) + " has " +
+                                          std::to_string(runs.size()) + " cells, its spec makes " +
+                                          std::to_string(s.spec.prompts.size() * s.spec.providers.size()));
+    s.plan_cells(&runs);
+    s.build_metrics();
+    s.use_project_indexes();
+    set_eval_status(db, header.id, "running");
+    return EvalRunner(std::move(state));
+}
+
+EvalRunSummary EvalRunner::execute() {
+    State& s = *state_;
+    store::Database& db = s.project->db();
+    auto cancelled = [&] { return s.options.cancel && s.options.cancel->load(); };
+    try {
+        for (auto& cell : s.cells) {
+            if (cancelled()) break;
+            s.answer(cell);
+            if (cancelled()) break;
+            s.score(cell);
+        }
+    } catch (const Error&) {
+        EvalRunSummary partial = load_summary(db, s.eval_id);
+        finish_eval_run(db, s.eval_id, "failed", false, summary_to_json(partial));
+        throw;
+    }
+    std::string status = cancelled() ? "interrupted" : "completed";
+    set_eval_status(db, s.eval_id, status);
+    EvalRunSummary summary = load_summary(db, s.eval_id);
+    finish_eval_run(db, s.eval_id, status, summary.passed, summary_to_json(summary));
+    summary.status = status;
+    return summary;
+}
+
+} // namespace llmops::eval

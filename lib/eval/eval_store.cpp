@@ -1,0 +1,445 @@
+#include "eval/eval_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "run/run_store.hpp"
+
+namespace llmops::eval {
+
+using nlohmann::json;
+
+json scoring_to_json(const Scoring& scoring) {
+    json metrics = json::array();
+    for (const auto& m : scoring.metrics)
+        metrics.push_back({{"label", m.label}, {"name", m.name}, {"lower_is_better", m.lower_is_better}});
+    json thresholds = json::array();
+    for (const auto& t : scoring.thresholds)
+        thresholds.push_back({{"metric", t.metric}, {"statistic", t.statistic}, {"value", t.value}});
+    return {{"metrics", metrics}, {"thresholds", thresholds}};
+}
+
+Scoring scoring_from_json(const json& value) {
+    Scoring scoring;
+    for (const auto& m : value.at("metrics"))
+        scoring.metrics.push_back({m.at("label").get<std::string>(), m.at("name").get<std::string>(),
+                                   m.at("lower_is_better").get<bool>()});
+    for (const auto& t : value.at("thresholds"))
+        scoring.thresholds.push_back({t.at("metric").get<std::string>(),
+                                      t.at("statistic").get<std::string>(), t.at("value").get<double>()});
+    return scoring;
+}
+
+std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
+    auto insert = db.prepare(
+        "INSERT INTO eval_runs (description, spec_source, spec_hash, spec, dataset_version_id,"
+        " data_source, case_count, scoring, status, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)");
+    insert.bind(1, run.description)
+        .bind(2, run.spec_source)
+        .bind(3, run.spec_hash)
+        .bind(4, run.spec.dump())
+        .bind(5, run.dataset_version_id)
+        .bind(6, run.data_source)
+        .bind(7, run.case_count)
+        .bind(8, scoring_to_json(run.scoring).dump())
+        .bind(9, now_iso8601());
+    insert.run();
+    return db.last_insert_rowid();
+}
+
+void record_cases(store::Database& db, std::int64_t eval_id, const std::vector<StoredCase>& cases) {
+    auto insert = db.prepare(
+        "INSERT INTO eval_cases (eval_id, case_index, case_id, input_hash, vars) VALUES (?, ?, ?, ?, ?)");
+    for (const auto& c : cases) {
+        insert.bind(1, eval_id).bind(2, c.index).bind(3, c.id).bind(4, c.input_hash).bind(5, c.fields.dump());
+        insert.run();
+        insert.reset();
+    }
+}
+
+void add_cell(store::Database& db, std::int64_t eval_id, const StoredCell& cell) {
+    auto insert = db.prepare("INSERT INTO eval_cells (eval_id, cell_index, run_id, label) VALUES (?, ?, ?, ?)");
+    insert.bind(1, eval_id).bind(2, cell.index).bind(3, cell.run_id).bind(4, cell.label);
+    insert.run();
+}
+
+void record_scores(store::Database& db, std::int64_t eval_id, const std::vector<ScoreRow>& scores) {
+    if (scores.empty()) return;
+    store::Transaction tx(db);
+    auto insert = db.prepare(
+        "INSERT OR REPLACE INTO eval_scores (eval_id, cell_index, case_index, metric_index, metric,"
+        " score, passed, reason, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const auto& s : scores) {
+        insert.bind(1, eval_id)
+            .bind(2, s.cell)
+            .bind(3, s.case_index)
+            .bind(4, s.metric_index)
+            .bind(5, s.metric)
+            .bind(6, s.score);
+        if (s.passed) insert.bind(7, *s.passed ? 1 : 0);
+        else insert.bind_null(7);
+        insert.bind(8, s.reason)
+            .bind(9, s.error)
+            .bind(10, s.detail.is_null() ? std::string() : s.detail.dump(-1, ' ', false, json::error_handler_t::replace));
+        insert.run();
+        insert.reset();
+    }
+    tx.commit();
+}
+
+void set_eval_status(store::Database& db, std::int64_t eval_id, std::string_view status) {
+    auto update = db.prepare("UPDATE eval_runs SET status = ?, finished_at = NULL WHERE id = ?");
+    update.bind(1, status).bind(2, eval_id);
+    update.run();
+}
+
+void finish_eval_run(store::Database& db, std::int64_t eval_id, std::string_view status,
+                     bool passed, const json& summary) {
+    auto update = db.prepare(
+        "UPDATE eval_runs SET status = ?, passed = ?, summary = ?, finished_at = ? WHERE id = ?");
+    update.bind(1, status)
+        .bind(2, passed ? 1 : 0)
+        .bind(3, summary.dump(-1, ' ', false, json::error_handler_t::replace))
+        .bind(4, now_iso8601())
+        .bind(5, eval_id);
+    update.run();
+}
+
+namespace {
+
+constexpr std::string_view kHeaderColumns =
+    "SELECT id, description, spec_source, spec_hash, spec, dataset_version_id, data_source,"
+    " case_count, scoring, status, passed, created_at, finished_at FROM eval_runs";
+
+EvalRunHeader read_header(const store::Statement& row) {
+    EvalRunHeader h;
+    h.id = row.column_int(0);
+    h.description = row.column_text(1);
+    h.spec_source = row.column_text(2);
+    h.spec_hash = row.column_text(3);
+    h.spec = json::parse(row.column_text(4));
+    if (!row.is_null(5)) h.dataset_version_id = row.column_int(5);
+    h.data_source = row.column_text(6);
+    h.case_count = row.column_int(7);
+    h.scoring = scoring_from_json(json::parse(row.column_text(8)));
+    h.status = row.column_text(9);
+    if (!row.is_null(10)) h.passed = row.column_int(10) != 0;
+    h.created_at = row.column_text(11);
+    h.finished_at = row.column_optional_text(12).value_or("");
+    return h;
+}
+
+// Linear interpolation between closest ranks (numpy's default); `values` sorted.
+double percentile(const std::vector<double>& values, double q) {
+    if (values.empty()) return 0;
+    double at = q * static_cast<double>(values.size() - 1);
+    auto lo = static_cast<std::size_t>(std::floor(at));
+    auto hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (values[hi] - values[lo]) * (at - static_cast<double>(lo));
+}
+
+MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores, std::size_t passed,
+                          std::size_t failed, std::size_t errors) {
+    MetricAggregate a;
+    a.metric = metric.label;
+    a.lower_is_better = metric.lower_is_better;
+    a.scored = scores.size();
+    a.errors = errors;
+    a.passed = passed;
+    a.failed = failed;
+    if (passed + failed > 0) a.pass_rate = static_cast<double>(passed) / static_cast<double>(passed + failed);
+    if (!scores.empty()) {
+        std::sort(scores.begin(), scores.end());
+        double sum = 0;
+        for (double v : scores) sum += v;
+        a.mean = sum / static_cast<double>(scores.size());
+        a.min = scores.front();
+        a.max = scores.back();
+        a.p50 = percentile(scores, 0.50);
+        a.p95 = percentile(scores, 0.95);
+    }
+    return a;
+}
+
+std::optional<double> statistic_of(const CellSummary& cell, const StoredThreshold& t, bool& upper) {
+    upper = false;
+    if (t.metric.empty()) return cell.pass_rate;
+    for (const auto& m : cell.metrics) {
+        if (m.metric != t.metric) continue;
+        upper = m.lower_is_better && t.statistic != "pass_rate";
+        if (t.statistic == "pass_rate") return m.pass_rate;
+        if (m.scored == 0) return std::nullopt;
+        if (t.statistic == "mean") return m.mean;
+        if (t.statistic == "min") return m.min;
+        if (t.statistic == "max") return m.max;
+        if (t.statistic == "p50") return m.p50;
+        if (t.statistic == "p95") return m.p95;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+EvalRunHeader load_eval_header(store::Database& db, std::int64_t eval_id) {
+    auto query = db.prepare(std::string(kHeaderColumns) + " WHERE id = ?");
+    query.bind(1, eval_id);
+    if (!query.step())
+        throw Error(ErrorKind::BadInput, "no eval run " + std::to_string(eval_id), {},
+                    "run 'llmops eval list' to see the eval runs");
+    return read_header(query);
+}
+
+EvalRunHeader load_eval_header(store::Database& db, std::string_view id_text) {
+    if (id_text == "latest") {
+        auto query = db.prepare(std::string(kHeaderColumns) + " ORDER BY id DESC LIMIT 1");
+        if (!query.step()) throw Error(ErrorKind::BadInput, "there are no eval runs yet");
+        return read_header(query);
+    }
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc() || end != id_text.data() + id_text.size() || id <= 0)
+        throw Error(ErrorKind::BadInput,
+                    "'" + std::string(id_text) + "' is not an eval run id (a number, or latest)", {},
+                    "run 'llmops eval list' to see the eval runs");
+    return load_eval_header(db, id);
+}
+
+std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit) {
+    std::string sql = std::string(kHeaderColumns) + " ORDER BY id DESC";
+    if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+    auto query = db.prepare(sql);
+    std::vector<EvalRunHeader> out;
+    while (query.step()) out.push_back(read_header(query));
+    return out;
+}
+
+std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id) {
+    auto query = db.prepare(
+        "SELECT case_index, case_id, input_hash, vars FROM eval_cases WHERE eval_id = ? ORDER BY case_index");
+    query.bind(1, eval_id);
+    std::vector<StoredCase> out;
+    while (query.step())
+        out.push_back({query.column_int(0), query.column_text(1), query.column_text(2),
+                       json::parse(query.column_text(3))});
+    return out;
+}
+
+std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id) {
+    auto query = db.prepare(
+        "SELECT cell_index, run_id, label FROM eval_cells WHERE eval_id = ? ORDER BY cell_index");
+    query.bind(1, eval_id);
+    std::vector<StoredCell> out;
+    while (query.step())
+        out.push_back({static_cast<int>(query.column_int(0)), query.column_int(1), query.column_text(2)});
+    return out;
+}
+
+std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell) {
+    auto query = db.prepare(
+        "SELECT case_index, count(*) FROM eval_scores WHERE eval_id = ? AND cell_index = ?"
+        " GROUP BY case_index");
+    query.bind(1, eval_id).bind(2, cell);
+    std::map<std::int64_t, int> out;
+    while (query.step()) out[query.column_int(0)] = static_cast<int>(query.column_int(1));
+    return out;
+}
+
+EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const SummaryOptions& options) {
+    EvalRunHeader header = load_eval_header(db, eval_id);
+    EvalRunSummary summary;
+    summary.id = header.id;
+    summary.description = header.description;
+    summary.spec_source = header.spec_source;
+    summary.spec_hash = header.spec_hash;
+    summary.data_source = header.data_source;
+    summary.status = header.status;
+    summary.created_at = header.created_at;
+    summary.finished_at = header.finished_at;
+    summary.case_count = static_cast<std::size_t>(header.case_count);
+
+    std::vector<StoredCase> cases = load_cases(db, eval_id);
+    std::map<std::string, std::size_t> metric_slot;
+    for (std::size_t i = 0; i < header.scoring.metrics.size(); ++i)
+        metric_slot[header.scoring.metrics[i].label] = i;
+
+    for (const auto& cell : load_cells(db, eval_id)) {
+        run::RunInfo info = run::load_run(db, cell.run_id);
+        run::RunTotals totals = run::run_totals(db, cell.run_id);
+        summary.wall_s += info.wall_s;
+        CellSummary c;
+        c.index = cell.index;
+        c.label = cell.label;
+        c.prompt_ref = info.prompt_ref;
+        c.provider_id = info.provider_id;
+        c.run_id = cell.run_id;
+        c.cases = cases.size();
+        c.prompt_tokens = totals.prompt_tokens;
+        c.completion_tokens = totals.completion_tokens;
+        c.cost_usd = totals.cost_usd;
+        c.latency_p50_ms = totals.latency_p50_ms;
+        c.latency_p95_ms = totals.latency_p95_ms;
+
+        // Every case of the cell, filled from its run row and its score rows.
+        std::vector<CaseOutcome> outcomes(cases.size());
+        std::vector<bool> answered(cases.size(), false);
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            outcomes[i].case_index = cases[i].index;
+            outcomes[i].case_id = cases[i].id;
+            outcomes[i].error = "not run";
+        }
+        run::for_each_run_row(db, cell.run_id, [&](const run::RunRow& row) {
+            auto i = static_cast<std::size_t>(row.row_index);
+            if (i >= outcomes.size()) return true;
+            CaseOutcome& o = outcomes[i];
+            answered[i] = row.ok();
+            o.error = row.ok() ? std::string() : row.error_kind() + ": " + row.error_message();
+            o.output = row.result.text;
+            o.latency_ms = row.result.latency_ms;
+            o.prompt_tokens = row.result.prompt_tokens;
+            o.completion_tokens = row.result.completion_tokens;
+            o.cost_usd = row.result.cost_usd;
+            o.cached = row.result.cached;
+            if (options.with_cases) {
+                o.input = row.input;
+                o.vars = cases[i].fields;
+            }
+            return true;
+        });
+
+        std::vector<std::vector<double>> values(header.scoring.metrics.size());
+        std::vector<std::size_t> passed(values.size()), failed(values.size()), errors(values.size());
+        std::vector<bool> metric_trouble(cases.size(), false);
+        auto scores = db.prepare(
+            "SELECT case_index, metric, score, passed, reason, error FROM eval_scores"
+            " WHERE eval_id = ? AND cell_index = ? ORDER BY case_index, metric_index");
+        scores.bind(1, eval_id).bind(2, cell.index);
+        while (scores.step()) {
+            auto i = static_cast<std::size_t>(scores.column_int(0));
+            if (i >= outcomes.size()) continue;
+            MetricOutcome m;
+            m.metric = scores.column_text(1);
+            if (!scores.is_null(2)) m.score = scores.column_double(2);
+            if (!scores.is_null(3)) m.passed = scores.column_int(3) != 0;
+            m.reason = scores.column_text(4);
+            m.error = scores.column_text(5);
+            if (!m.error.empty() || (m.passed && !*m.passed)) metric_trouble[i] = true;
+            auto slot = metric_slot.find(m.metric);
+            if (slot != metric_slot.end()) {
+                std::size_t s = slot->second;
+                if (!m.error.empty()) ++errors[s];
+                else if (m.score) values[s].push_back(*m.score);
+                if (m.passed) ++(*m.passed ? passed[s] : failed[s]);
+            }
+            outcomes[i].metrics.push_back(std::move(m));
+        }
+
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            CaseOutcome& o = outcomes[i];
+            o.passed = answered[i] && !metric_trouble[i];
+            if (o.passed) ++c.passed;
+            else if (answered[i]) ++c.failed;
+            else ++c.errors;
+        }
+        c.pass_rate = c.cases ? static_cast<double>(c.passed) / static_cast<double>(c.cases) : 0;
+        for (std::size_t s = 0; s < values.size(); ++s)
+            c.metrics.push_back(aggregate(header.scoring.metrics[s], std::move(values[s]), passed[s],
+                                          failed[s], errors[s]));
+        if (options.with_cases)
+            for (auto& o : outcomes)
+                if (!options.failed_only || !o.passed) c.case_outcomes.push_back(std::move(o));
+        summary.cells.push_back(std::move(c));
+    }
+
+    // Without thresholds every case must pass, as in promptfoo.
+    std::vector<StoredThreshold> thresholds = header.scoring.thresholds;
+    if (thresholds.empty()) thresholds.push_back({"", "pass_rate", 1.0});
+    summary.passed = true;
+    for (const auto& cell : summary.cells) {
+        for (const auto& t : thresholds) {
+            ThresholdOutcome out;
+            out.cell = cell.label;
+            out.metric = t.metric;
+            out.statistic = t.statistic;
+            out.required = t.value;
+            auto actual = statistic_of(cell, t, out.upper_bound);
+            out.actual = actual.value_or(std::nan(""));
+            out.met = actual && (out.upper_bound ? *actual <= t.value : *actual >= t.value);
+            summary.passed = summary.passed && out.met;
+            summary.thresholds.push_back(std::move(out));
+        }
+    }
+    if (summary.cells.empty()) summary.passed = false;
+    return summary;
+}
+
+namespace {
+
+json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
+
+json case_to_json(const CaseOutcome& o) {
+    json metrics = json::array();
+    for (const auto& m : o.metrics) {
+        json entry = {{"metric", m.metric}};
+        entry["score"] = m.score ? json(*m.score) : json();
+        entry["passed"] = m.passed ? json(*m.passed) : json();
+        if (!m.reason.empty()) entry["reason"] = m.reason;
+        if (!m.error.empty()) entry["error"] = m.error;
+        metrics.push_back(std::move(entry));
+    }
+    json out = {{"case", o.case_index}, {"id", o.case_id},  {"passed", o.passed},
+                {"output", o.output},   {"latency_ms", o.latency_ms},
+                {"prompt_tokens", o.prompt_tokens}, {"completion_tokens", o.completion_tokens},
+                {"cost_usd", o.cost_usd}, {"cached", o.cached}, {"metrics", metrics}};
+    if (!o.error.empty()) out["error"] = o.error;
+    if (!o.vars.is_null()) out["vars"] = o.vars;
+    if (!o.input.empty()) out["input"] = json::parse(o.input, nullptr, false);
+    return out;
+}
+
+} // namespace
+
+json summary_to_json(const EvalRunSummary& s) {
+    json cells = json::array();
+    for (const auto& c : s.cells) {
+        json metrics = json::array();
+        for (const auto& m : c.metrics) {
+            json entry = {{"metric", m.metric}, {"scored", m.scored}, {"errors", m.errors},
+                          {"passed", m.passed}, {"failed", m.failed},
+                          {"lower_is_better", m.lower_is_better}};
+            entry["pass_rate"] = m.pass_rate ? json(*m.pass_rate) : json();
+            for (auto [key, value] : {std::pair{"mean", m.mean}, {"min", m.min}, {"max", m.max},
+                                      {"p50", m.p50}, {"p95", m.p95}})
+                entry[key] = m.scored ? json(value) : json();
+            metrics.push_back(std::move(entry));
+        }
+        json cell = {{"index", c.index}, {"label", c.label}, {"prompt", c.prompt_ref},
+                     {"provider", c.provider_id}, {"run", c.run_id}, {"cases", c.cases},
+                     {"passed", c.passed}, {"failed", c.failed}, {"errors", c.errors},
+                     {"pass_rate", c.pass_rate}, {"prompt_tokens", c.prompt_tokens},
+                     {"completion_tokens", c.completion_tokens}, {"cost_usd", c.cost_usd},
+                     {"latency_p50_ms", c.latency_p50_ms}, {"latency_p95_ms", c.latency_p95_ms},
+                     {"metrics", metrics}};
+        if (!c.case_outcomes.empty()) {
+            cell["cases_detail"] = json::array();
+            for (const auto& o : c.case_outcomes) cell["cases_detail"].push_back(case_to_json(o));
+        }
+        cells.push_back(std::move(cell));
+    }
+    json thresholds = json::array();
+    for (const auto& t : s.thresholds)
+        thresholds.push_back({{"cell", t.cell}, {"metric", t.metric.empty() ? json() : json(t.metric)},
+                              {"statistic", t.statistic}, {"required", t.required},
+                              {"actual", number_or_null(t.actual)}, {"upper_bound", t.upper_bound},
+                              {"met", t.met}});
+    return {{"id", s.id}, {"description", s.description}, {"spec", s.spec_source},
+            {"spec_hash", s.spec_hash}, {"data", s.data_source}, {"status", s.status},
+            {"passed", s.passed}, {"cases", s.case_count}, {"created_at", s.created_at},
+            {"finished_at", s.finished_at.empty() ? json() : json(s.finished_at)},
+            {"wall_s", s.wall_s}, {"cells", cells}, {"thresholds", thresholds}};
+}
+
+} // namespace llmops::eval

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# llmops eval run / list / show / compare / report against the stub server: the matrix,
+# metrics, judges, thresholds and exit codes, reports, bad specs, interrupt and resume.
+source "$(dirname "$0")/lib.sh"
+source "$LLMOPS_SOURCE_DIR/tests/support/stub_llm.sh"
+
+run init proj
+expect_rc 0 init
+cd proj
+
+# 20 cases; the stub answers with the upper-cased question, so `expected` is what it says,
+# except for the last 4 rows, which expect something else.
+for i in $(seq 1 20); do
+  if [ "$i" -le 16 ]; then exp="WHAT IS $i PLUS $i?"; else exp="something else"; fi
+  printf '{"id":"c%02d","question":"what is %d plus %d?","expected":"%s","context":"%d plus %d is %d"}\n' \
+    "$i" "$i" "$i" "$exp" "$i" "$i" "$((2 * i))"
+done >cases.jsonl
+run data add cases.jsonl --name cases
+expect_rc 0 "data add"
+cat >ask.yaml <<'YAML'
+name: ask
+messages:
+  - role: user
+    content: "{{question}}"
+variables:
+  question: {type: string, required: true}
+YAML
+cat >ask-loud.yaml <<'YAML'
+name: ask-loud
+messages:
+  - role: user
+    content: "Answer this: {{question}}"
+variables:
+  question: {type: string, required: true}
+YAML
+run prompt add ask.yaml
+run prompt add ask-loud.yaml
+
+stub_start
+FAST=$STUB_URL
+stub_start --latency-ms 200
+SLOW=$STUB_URL
+cat >judge.sh <<'SH'
+#!/bin/sh
+# A judge that reads the prompt and says 5 when the answer is upper case, else 2.
+if grep -q '^WHAT IS' ; then echo 'Sure! {"score": 5, "reason": "loud"}'; else echo '{"score": 2, "reason": "quiet"}'; fi
+SH
+chmod +x judge.sh
+cat >llmops.yaml <<YAML
+providers:
+  stub:
+    type: openai
+    model: stub-model
+    base_url: $FAST/v1
+    api_key_env: ""
+  stub2:
+    type: openai
+    model: other-model
+    base_url: $FAST/v1
+    api_key_env: ""
+  slow:
+    type: openai
+    model: stub-model
+    base_url: $SLOW/v1
+    api_key_env: ""
+  judge:
+    type: exec
+    command: ./judge.sh
+    format: text
+  nonsense-judge:
+    type: exec
+    command: echo I cannot rate that
+    format: text
+YAML
+
+cat >eval.yaml <<'YAML'
+description: stub regression
+dataset: cases@latest
+prompts: [ask@latest]
+providers: [stub]
+metrics:
+  - contains: "{{expected}}"
+  - equals: {expected: "{{expected}}"}
+  - rouge_l: {expected: "{{expected}}", threshold: 0.5}
+  - judge: {criterion: relevance, provider: judge, threshold: 4}
+thresholds: {pass_rate: 0.75, rouge_l: {mean: 0.5}}
+YAML
+
+# --- a passing run -----------------------------------------------------------------------
+run eval run eval.yaml --json --junit junit.xml --markdown summary.md --html report.html
+expect_rc 0 "eval run meeting its thresholds"
+EVAL1=$(json_get .id)
+expect_eq "$(json_get .status)" completed "status"
+expect_eq "$(json_get .passed)" true "passed"
+expect_eq "$(json_get '.cells | length')" 1 "one cell"
+expect_eq "$(json_get '.cells[0].passed')" 16 "16 cases pass"
+expect_eq "$(json_get '.cells[0].failed')" 4 "4 cases fail"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="contains") | .passed')" 16 "contains passes 16"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="judge") | .mean')" 5 "judge scores 5"
+expect_eq "$(json_get '[.thresholds[] | select(.met)] | length')" 2 "both thresholds met"
+expect_contains "$(cat summary.md)" "ask@1" "markdown names the cell"
+expect_contains "$(head -c 300 junit.xml)" "<testsuites" "junit"
+if command -v xmllint >/dev/null; then xmllint --noout junit.xml || fail "junit.xml is not well-formed"; fi
+expect_contains "$(cat report.html)" "c17" "html lists the cases"
+if grep -q 'src="http' report.html; then fail "html report loads external resources"; fi
+
+run eval list --json
+expect_eq "$(json_get '.[0].id')" "$EVAL1" "eval list"
+run eval show latest --failed --json
+expect_eq "$(json_get '.cells[0].cases_detail | length')" 4 "show --failed lists the failures"
+expect_eq "$(json_get '.cells[0].cases_detail[0].id')" c17 "failing case id"
+run eval show "$EVAL1" --cases
+expect_rc 0 "show --cases"
+expect_contains "$OUT" "FAIL c17" "text case list"
+run prompt list
+expect_contains "$OUT" "llmops-judge-relevance" "the judge prompt is a stored prompt"
+
+# The same eval again comes from the cache.
+run eval run eval.yaml --json
+expect_rc 0 "cached re-run"
+run runs show "$(json_get .cells[0].run)" --json
+expect_eq "$(json_get .cached)" 20 "answers served from the cache"
+
+# --- thresholds not met: exit 1, the failing ones listed -----------------------------------
+sed 's/pass_rate: 0.75/pass_rate: 0.9/' eval.yaml >strict.yaml
+run eval run strict.yaml
+expect_rc 1 "threshold not met"
+expect_contains "$ERR" "pass_rate" "the failing threshold is named"
+expect_contains "$OUT" "FAILED" "table says FAILED"
+
+# --- matrix, judge errors, inline cases ----------------------------------------------------
+cat >matrix.yaml <<'YAML'
+dataset: cases
+prompts: [ask, ask-loud]
+providers: [stub, {id: stub2, label: other, temperature: 0}]
+metrics:
+  - icontains: "{{question}}"
+  - judge: {criterion: relevance, provider: nonsense-judge}
+cases:
+  - id: extra
+    vars: {question: "how are you?", expected: "HOW ARE YOU?"}
+    metrics: [{starts_with: "HOW"}]
+thresholds: {pass_rate: 0}
+YAML
+run eval run matrix.yaml --json
+expect_rc 0 "matrix"
+expect_eq "$(json_get '.cells | length')" 4 "2 prompts x 2 providers"
+expect_eq "$(json_get '.cases')" 21 "dataset rows + inline case"
+expect_eq "$(json_get '.cells[1].label')" "ask@1 × other" "provider label"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="judge") | .errors')" 21 "unparseable judge answers are case errors"
+run eval show latest --cases --json
+expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "score" "judge error says why"
+expect_eq "$(json_get '.cells[0].cases_detail[20].metrics[2].passed')" true "inline case's own metric"
+
+# --- compare -----------------------------------------------------------------------------
+cat >worse.yaml <<'YAML'
+dataset: cases
+prompts: [ask-loud]
+providers: [stub]
+metrics:
+  - equals: "{{expected}}"
+YAML
+cat >better.yaml <<'YAML'
+dataset: cases
+prompts: [ask]
+providers: [stub]
+metrics:
+  - equals: "{{expected}}"
+YAML
+run eval run better.yaml --json
+GOOD=$(json_get .id)
+run eval run worse.yaml --json
+BAD=$(json_get .id)
+run eval compare "$GOOD" "$BAD" --json --fail-on-regression
+expect_rc 1 "regression detected"
+expect_eq "$(json_get '.regression')" true "regression flag"
+expect_eq "$(json_get '.cells[0].paired')" 20 "paired by id"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="equals") | .test')" mcnemar-exact "McNemar for pass/fail"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="equals") | .regressed_cases | length')" 16 "regressed cases listed"
+run eval compare "$GOOD" "$GOOD" --fail-on-regression
+expect_rc 0 "no regression against itself"
+run eval report "$GOOD" --markdown again.md
+expect_rc 0 "eval report"
+[ -s again.md ] || fail "eval report wrote nothing"
+
+# --- bad specs: one line, location, exit 3, store unchanged --------------------------------
+before=$(store_digest)
+printf 'dataset: cases\nprompts: [ask]\nproviders: [stub]\nmetrics: [contains: x]\nbogus: 1\n' >bad1.yaml
+run eval run bad1.yaml
+expect_rc 3 "unknown spec field"
+expect_one_line_error "unknown spec field"
+expect_contains "$ERR" "bad1.yaml:5:" "unknown field located"
+printf 'dataset: cases\nprompts: [ask]\nproviders: [stub]\nmetrics:\n  - containz: x\n' >bad2.yaml
+run eval run bad2.yaml
+expect_rc 3 "unknown metric"
+expect_one_line_error "unknown metric"
+expect_contains "$ERR$OUT" "contains" "unknown metric lists the valid names"
+printf 'dataset: cases\nprompts: [ask]\nproviders: [stub]\nmetrics:\n  - regex: "a(b"\n' >bad3.yaml
+run eval run bad3.yaml
+expect_rc 3 "invalid regex"
+expect_contains "$ERR" "missing )" "RE2's message"
+printf 'dataset: nosuch\nprompts: [ask]\nproviders: [stub]\nmetrics: [is_json]\n' >bad4.yaml
+run eval run bad4.yaml
+expect_rc 3 "unknown dataset"
+expect_contains "$ERR" "bad4.yaml:1" "unknown dataset located at the spec"
+printf 'dataset: cases\nprompts: [nosuch]\nproviders: [stub]\nmetrics: [is_json]\n' >bad5.yaml
+run eval run bad5.yaml
+expect_rc 3 "unknown prompt"
+printf 'dataset: cases\nprompts: [ask]\nproviders: [stub]\nmetrics:\n  - rouge_l: {expected: {a: 1}}\n' >bad6.yaml
+run eval run bad6.yaml
+expect_rc 3 "wrong parameter type"
+expect_eq "$(store_digest)" "$before" "bad specs left the store unchanged"
+
+# A row without the field a template needs is a case error; the run goes on.
+printf '{"id":"a","question":"q?"}\n{"id":"b"}\n' >holes.jsonl
+run data add holes.jsonl --name holes
+printf 'dataset: holes\nprompts: [ask]\nproviders: [stub]\nvars: {question: "{{question}}"}\nmetrics: [is_json]\nthresholds: {pass_rate: 0}\n' >holes.yaml
+run eval run holes.yaml --json
+expect_rc 0 "missing variable"
+expect_eq "$(json_get '.cells[0].errors')" 1 "one case error"
+
+# --- Ctrl-C and --resume -----------------------------------------------------------------
+sed 's/providers: \[stub\]/providers: [slow]/' better.yaml >slow.yaml
+"$LLMOPS_BIN" eval run slow.yaml --concurrency 2 --json >int.json 2>int.err &
+pid=$!
+sleep 1.2
+kill -INT $pid
+set +e; wait $pid; INT_RC=$?; set -e
+expect_eq "$INT_RC" 130 "Ctrl-C exits 130"
+INT=$(jq -r .id int.json)
+expect_eq "$(jq -r .status int.json)" interrupted "interrupted"
+run eval run --resume "$INT" --concurrency 8 --json
+expect_rc 1 "resume (4 cases fail, and without thresholds every case must pass)"
+expect_eq "$(json_get .status)" completed "resumed eval completed"
+expect_eq "$(json_get '.cells[0].passed')" 16 "resumed eval scored every case"
+run eval run --resume "$INT"
+expect_rc 2 "resume a completed eval"
+
+run fsck
+expect_rc 0 "fsck"
+finish
