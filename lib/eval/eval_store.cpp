@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "eval/statistics.hpp"
 #include "run/run_store.hpp"
 
 namespace llmops::eval {
@@ -133,14 +134,6 @@ EvalRunHeader read_header(const store::Statement& row) {
     return h;
 }
 
-// Linear interpolation between closest ranks (numpy's default); `values` sorted.
-double percentile(const std::vector<double>& values, double q) {
-    if (values.empty()) return 0;
-    double at = q * static_cast<double>(values.size() - 1);
-    auto lo = static_cast<std::size_t>(std::floor(at));
-    auto hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (values[hi] - values[lo]) * (at - static_cast<double>(lo));
-}
 
 MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores, std::size_t passed,
                           std::size_t failed, std::size_t errors) {
@@ -159,8 +152,8 @@ MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores
         a.mean = sum / static_cast<double>(scores.size());
         a.min = scores.front();
         a.max = scores.back();
-        a.p50 = percentile(scores, 0.50);
-        a.p95 = percentile(scores, 0.95);
+        a.p50 = percentile(scores, 50);
+        a.p95 = percentile(scores, 95);
     }
     return a;
 }

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "eval/statistics.hpp"
 
 namespace llmops::run {
 
@@ -128,14 +128,6 @@ RunInfo read_run(const store::Statement& row) {
     return run;
 }
 
-double percentile(std::vector<double>& sorted_values, double q) {
-    if (sorted_values.empty()) return 0;
-    // Linear interpolation between closest ranks (numpy's default).
-    double at = q * static_cast<double>(sorted_values.size() - 1);
-    auto lo = static_cast<std::size_t>(std::floor(at));
-    auto hi = std::min(lo + 1, sorted_values.size() - 1);
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (at - static_cast<double>(lo));
-}
 
 } // namespace
 
@@ -187,13 +179,14 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     totals.cost_usd = sums.column_double(5);
     // Latency of answers that reached the provider (cache hits would skew it towards 0).
     auto latencies = db.prepare(
-        "SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0"
-        " ORDER BY latency_ms");
+        "SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0");
     latencies.bind(1, run_id);
     std::vector<double> values;
     while (latencies.step()) values.push_back(latencies.column_double(0));
-    totals.latency_p50_ms = percentile(values, 0.50);
-    totals.latency_p95_ms = percentile(values, 0.95);
+    if (!values.empty()) {
+        totals.latency_p50_ms = eval::percentile(values, 50);
+        totals.latency_p95_ms = eval::percentile(values, 95);
+    }
     return totals;
 }
 
