@@ -63,5 +63,6 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx);
 void register_data_profile_command(CLI::App& data_cmd, CliContext& ctx);
 void register_prompt_commands(CLI::App& app, CliContext& ctx);
 void register_cache_commands(CLI::App& app, CliContext& ctx);
+void register_index_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

@@ -47,6 +47,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_data_commands(app, ctx);
     llmops::cli::register_prompt_commands(app, ctx);
     llmops::cli::register_cache_commands(app, ctx);
+    llmops::cli::register_index_commands(app, ctx);
 
     try {
         app.parse(argc, argv);
