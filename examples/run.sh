@@ -44,5 +44,10 @@ step eval show latest --failed
 step eval run evals/qa.yaml --json >/dev/null   # the same eval again: every answer from the cache
 step eval compare 1 2
 
+# 5. Retrieval: a BM25 index over the contexts feeds the prompt; recall@1 checks retrieval.
+step index build qa-contexts --data qa --field context --id id
+step index query qa-contexts "capital of Australia" -k 2
+step eval run evals/rag.yaml
+
 step status
 step fsck

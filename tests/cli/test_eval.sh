@@ -219,6 +219,45 @@ run eval run holes.yaml --json
 expect_rc 0 "missing variable"
 expect_eq "$(json_get '.cells[0].errors')" 1 "one case error"
 
+# --- retrieval: a prompt variable filled from a BM25 index, scored with recall_at_k ---------
+printf '{"id":"d1","text":"Paris is the capital of France."}\n{"id":"d2","text":"Berlin is the capital of Germany."}\n{"id":"d3","text":"Bananas are yellow."}\n' >docs.jsonl
+run data add docs.jsonl --name docs
+run index build docs --data docs --field text --id id
+expect_rc 0 "index build"
+printf '{"id":"r1","question":"capital of France","relevant":["d1"]}\n{"id":"r2","question":"yellow fruit bananas","relevant":["d3"]}\n' >rq.jsonl
+run data add rq.jsonl --name rq
+cat >rag.yaml <<'YAML'
+name: rag
+messages:
+  - role: user
+    content: "{{#context}}[{{id}}] {{text}} {{/context}}Q: {{question}}"
+variables:
+  question: {type: string, required: true}
+  context: {type: array}
+YAML
+run prompt add rag.yaml
+cat >rag-eval.yaml <<'YAML'
+dataset: rq
+prompts: [rag]
+providers: [echo]
+vars:
+  question: "{{question}}"
+  context: {retrieve: {index: docs, query: "{{question}}", k: 1}}
+metrics:
+  - recall_at_k: {k: 1, relevant: relevant}
+  - contains: "{{question}}"
+thresholds: {recall_at_k: {mean: 1}}
+YAML
+run eval run rag-eval.yaml --json
+expect_rc 0 "retrieval eval"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="recall_at_k") | .mean')" 1 "the right passage is retrieved"
+run eval show latest --cases --json
+expect_contains "$(json_get '.cells[0].cases_detail[0].output')" "[d1] Paris is the capital" "the passage reaches the prompt"
+sed 's/index: docs/index: nosuch/' rag-eval.yaml >rag-bad.yaml
+run eval run rag-bad.yaml
+expect_rc 3 "unknown index"
+expect_contains "$ERR" "rag-bad.yaml" "unknown index located in the spec"
+
 # --- Ctrl-C and --resume -----------------------------------------------------------------
 sed 's/providers: \[stub\]/providers: [slow]/' better.yaml >slow.yaml
 "$LLMOPS_BIN" eval run slow.yaml --concurrency 2 --json >int.json 2>int.err &
