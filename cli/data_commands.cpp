@@ -102,10 +102,12 @@ struct AddOptions {
     std::vector<std::string> paths;
     data::ImportOptions import;
     std::string format;
+    std::string compression = "zstd";
 };
 
 int cmd_add(CliContext& ctx, AddOptions& o) {
     if (!o.format.empty()) o.import.format = o.format;
+    o.import.chunks = o.compression == "none" ? store::Compression::None : store::Compression::Zstd;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     std::vector<fs::path> inputs(o.paths.begin(), o.paths.end());
     data::CommitResult r = data::import_files(project, inputs, o.import);
@@ -311,6 +313,9 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("--format", add->format, "Input format: jsonl, csv or json (default: by extension)");
     c->add_flag("--infer-types", add->import.infer_types, "CSV: numbers, booleans and empty fields get JSON types");
     c->add_flag("--allow-empty", add->import.allow_empty, "Accept inputs with no rows");
+    c->add_option("--compression", add->compression,
+                  "How new chunks are stored: zstd (default) or none (faster, larger)")
+        ->check(CLI::IsMember({"zstd", "none"}));
 
     ctx.command(*data_cmd, "list", "List datasets and their latest versions", [&ctx] { return cmd_list(ctx); });
 

@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 #include "data/json_error_locator.hpp"
+#include "data/single_pass_canonicalizer.hpp"
+#include "data/text_buffer.hpp"
 #include "data/utf8.hpp"
 
 #include <algorithm>
@@ -36,52 +38,6 @@ constexpr std::array<char, 256> make_escape_table() {
     return table;
 }
 constexpr std::array<char, 256> kEscape = make_escape_table();
-
-// The canonicalizer's output buffer: appends without std::string's out-of-line calls (a
-// measurable share of the time on short rows); copied to the caller's string once per row.
-class TextBuffer {
-  public:
-    void clear() { size_ = 0; }
-    std::size_t size() const { return size_; }
-    const char* data() const { return data_.get(); }
-    void reserve(std::size_t n) {
-        if (capacity_ - size_ < n) grow(n);
-    }
-    void push_back(char c) {
-        if (size_ == capacity_) grow(1);
-        data_[size_++] = c;
-    }
-    void append(const char* p, std::size_t n) {
-        if (capacity_ - size_ < n) grow(n);
-        std::memcpy(data_.get() + size_, p, n);
-        size_ += n;
-    }
-    void append(std::size_t n, char c) {
-        if (capacity_ - size_ < n) grow(n);
-        std::memset(data_.get() + size_, c, n);
-        size_ += n;
-    }
-    TextBuffer& operator+=(char c) {
-        push_back(c);
-        return *this;
-    }
-    TextBuffer& operator+=(std::string_view text) {
-        append(text.data(), text.size());
-        return *this;
-    }
-
-  private:
-    void grow(std::size_t n) {
-        const std::size_t capacity = std::max({capacity_ * 2, size_ + n, std::size_t{4096}});
-        auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
-        if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
-        data_ = std::move(bigger);
-        capacity_ = capacity;
-    }
-    std::unique_ptr<char[]> data_;
-    std::size_t size_ = 0;
-    std::size_t capacity_ = 0;
-};
 
 const char* type_name(simdjson::dom::element_type type) {
     using T = simdjson::dom::element_type;
@@ -411,6 +367,10 @@ bool append_canonical_number_text(std::string_view literal, std::string& out) {
 // simdjson path
 
 struct JsonCanonicalizer::Impl {
+    bool fast_path = true;
+    bool last_was_fast = false;
+    SinglePassCanonicalizer single_pass;
+    std::string padded; // append_unpadded's copy for the full path
     simdjson::dom::parser parser;
     struct DomMember {
         std::string_view key;
@@ -488,7 +448,8 @@ struct JsonCanonicalizer::Impl {
     }
 };
 
-JsonCanonicalizer::JsonCanonicalizer() : impl_(std::make_unique<Impl>()) {
+JsonCanonicalizer::JsonCanonicalizer(FastPath fast_path) : impl_(std::make_unique<Impl>()) {
+    impl_->fast_path = fast_path == FastPath::On;
     impl_->members_by_depth.resize(kMaxJsonDepth + 2);
 }
 JsonCanonicalizer::~JsonCanonicalizer() = default;
@@ -532,6 +493,27 @@ void append_after_simdjson_error(simdjson::error_code error, std::string_view te
 
 void JsonCanonicalizer::append(const char* data, std::size_t size, std::string& out,
                                JsonRoot root) {
+    impl_->last_was_fast =
+        impl_->fast_path && impl_->single_pass.append(std::string_view(data, size), root, out);
+    if (!impl_->last_was_fast) append_full(data, size, out, root);
+}
+
+void JsonCanonicalizer::append_unpadded(std::string_view text, std::string& out, JsonRoot root) {
+    impl_->last_was_fast = impl_->fast_path && impl_->single_pass.append(text, root, out);
+    if (impl_->last_was_fast) return;
+    std::string& padded = impl_->padded;
+    padded.assign(text);
+    padded.append(kJsonPadding, ' ');
+    append_full(padded.data(), text.size(), out, root);
+}
+
+const std::vector<FieldType>* JsonCanonicalizer::last_fields() const {
+    if (!impl_->last_was_fast) return nullptr;
+    return impl_->single_pass.fields();
+}
+
+void JsonCanonicalizer::append_full(const char* data, std::size_t size, std::string& out,
+                                    JsonRoot root) {
     const std::size_t mark = out.size();
     impl_->text = std::string_view(data, size);
     simdjson::dom::element document;

@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmops::data {
 
@@ -47,11 +48,25 @@ class JsonTextError : public std::runtime_error {
 
 enum class JsonRoot { Any, Object };
 
+// The type of a canonical value; numbers are integers when their canonical text is one.
+enum class JsonType { String, Integer, Number, Boolean, Null, Object, Array };
+
+// A top-level member of an object: its key as written in canonical text (escaped, no quotes)
+// and the type of its value.
+struct FieldType {
+    std::string_view key;
+    JsonType type;
+};
+
+// Whether JsonCanonicalizer tries the single-pass fast path (single_pass_canonicalizer.hpp)
+// before the full simdjson one. Off only to test that both give the same bytes.
+enum class FastPath { On, Off };
+
 // Parses JSON texts and appends their canonical form. Reuse one per thread: it keeps the
 // simdjson parser and scratch buffers between calls, so steady-state use allocates nothing.
 class JsonCanonicalizer {
   public:
-    JsonCanonicalizer();
+    explicit JsonCanonicalizer(FastPath fast_path = FastPath::On);
     ~JsonCanonicalizer();
     JsonCanonicalizer(const JsonCanonicalizer&) = delete;
     JsonCanonicalizer& operator=(const JsonCanonicalizer&) = delete;
@@ -60,8 +75,19 @@ class JsonCanonicalizer {
     // canonical text to `out`; on error throws JsonTextError and leaves `out` as it was.
     void append(const char* data, std::size_t size, std::string& out,
                 JsonRoot root = JsonRoot::Any);
+    // The same for text with no padding after it (a line of a mapped file): copied to a padded
+    // buffer only when the fast path declines it.
+    void append_unpadded(std::string_view text, std::string& out, JsonRoot root = JsonRoot::Any);
+
+    // The top-level members of the object the last append() canonicalised, when the fast path
+    // did it (their keys point into the text given); nullptr otherwise. Saves re-reading the
+    // row to learn its field types.
+    const std::vector<FieldType>* last_fields() const;
 
   private:
+    // The simdjson DOM path: every text, every error.
+    void append_full(const char* data, std::size_t size, std::string& out, JsonRoot root);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -28,7 +28,7 @@ CommitResult import_files(store::Project& project, const std::vector<std::filesy
                           const ImportOptions& options) {
     validate_dataset_name(options.name);
     std::vector<std::filesystem::path> files = expand_inputs(inputs);
-    DatasetWriter writer(project);
+    DatasetWriter writer(project, {}, options.chunks);
     VersionDraft draft{options.name, options.message, options.tags};
     draft.allow_empty = options.allow_empty;
     ReaderOptions reader_options;
@@ -38,15 +38,26 @@ CommitResult import_files(store::Project& project, const std::vector<std::filesy
     Row row;
     for (const auto& file : files) {
         InputFormat format = detect_format(file, options.format);
-        auto reader = open_row_reader(file, format, reader_options);
-        std::int64_t before = writer.rows();
-        while (reader->next(row))
-            writer.add_row(row.json);
-        draft.sources.push_back({{"path", file.string()},
-                                 {"format", std::string(format_name(format))},
-                                 {"hash", file_hash(file)},
-                                 {"bytes", std::filesystem::file_size(file)},
-                                 {"rows", writer.rows() - before}});
+        nlohmann::json source = {{"path", file.string()},
+                                 {"format", std::string(format_name(format))}};
+        if (format == InputFormat::Jsonl) {
+            // Parsed on every core, and hashed on the way: the file is read once.
+            JsonlFileSummary summary =
+                read_jsonl_in_parallel(file, reader_options, parse_threads(),
+                                       [&writer](const RowBlock& block) { writer.add_block(block); });
+            source["hash"] = summary.hash.hex();
+            source["bytes"] = summary.bytes;
+            source["rows"] = summary.rows;
+        } else {
+            auto reader = open_row_reader(file, format, reader_options);
+            std::int64_t before = writer.rows();
+            while (reader->next(row))
+                writer.add_row(row.json);
+            source["hash"] = file_hash(file);
+            source["bytes"] = std::filesystem::file_size(file);
+            source["rows"] = writer.rows() - before;
+        }
+        draft.sources.push_back(std::move(source));
     }
     if (writer.rows() == 0 && !options.allow_empty) {
         std::string where = files.front().string();

@@ -16,6 +16,7 @@ struct ImportOptions {
     std::optional<std::string> format; // --format; else by extension
     bool infer_types = false;
     bool allow_empty = false;
+    store::Compression chunks = store::Compression::Zstd; // how chunk objects are stored
 };
 
 // Reads every input (files, or directories of data files) in order into one version. Any bad

@@ -7,6 +7,7 @@
 #include "data/dataset_ref.hpp"
 #include "store/object_batch.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -16,15 +17,20 @@ namespace llmops::data {
 
 namespace {
 constexpr std::size_t kMaxQueuedChunks = 64;
+constexpr std::size_t kMaxSpareBuffers = 16;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
 } // namespace
 
-// Hands finished chunks to a worker thread that hashes, compresses and writes them, so reading
-// and parsing rows (the caller's thread) overlaps with compression.
+// Hands finished chunks to worker threads (one per core) that hash, compress and write them, so
+// reading and parsing rows overlaps with compression and compression uses every core.
 class DatasetWriter::ChunkPipeline {
   public:
-    explicit ChunkPipeline(store::ObjectStore& objects)
-        : batch_(objects), worker_([this] { run(); }) {}
+    ChunkPipeline(store::ObjectStore& objects, store::Compression compression)
+        : batch_(objects), compression_(compression) {
+        const unsigned count = std::max(1u, std::thread::hardware_concurrency());
+        for (unsigned i = 0; i < count; ++i)
+            workers_.emplace_back([this] { run(); });
+    }
 
     ~ChunkPipeline() { stop(); }
 
@@ -47,6 +53,16 @@ class DatasetWriter::ChunkPipeline {
 
     store::ObjectBatch& batch() { return batch_; }
 
+    // An empty buffer for the next chunk: one a worker is done with, so that chunk buffers are
+    // not allocated (and their pages faulted in) for every chunk.
+    std::string spare_buffer() {
+        std::lock_guard lock(mutex_);
+        if (spare_.empty()) return {};
+        std::string buffer = std::move(spare_.back());
+        spare_.pop_back();
+        return buffer;
+    }
+
   private:
     struct Job {
         std::size_t seq;
@@ -65,9 +81,13 @@ class DatasetWriter::ChunkPipeline {
                 space_.notify_one();
             }
             try {
-                store::ObjectInfo info = batch_.add(job.bytes, store::Compression::Zstd);
+                store::ObjectInfo info = batch_.add(job.bytes, compression_);
                 std::lock_guard lock(mutex_);
                 chunks_[job.seq].hash = info.hash.hex();
+                if (spare_.size() < kMaxSpareBuffers) {
+                    job.bytes.clear();
+                    spare_.push_back(std::move(job.bytes));
+                }
             } catch (...) {
                 std::lock_guard lock(mutex_);
                 failure_ = std::current_exception();
@@ -84,7 +104,8 @@ class DatasetWriter::ChunkPipeline {
             done_ = true;
         }
         ready_.notify_all();
-        if (worker_.joinable()) worker_.join();
+        for (auto& worker : workers_)
+            if (worker.joinable()) worker.join();
     }
 
     void rethrow_failure() {
@@ -92,19 +113,22 @@ class DatasetWriter::ChunkPipeline {
     }
 
     store::ObjectBatch batch_;
+    const store::Compression compression_;
     std::mutex mutex_;
     std::condition_variable ready_;
     std::condition_variable space_;
     std::deque<Job> queue_;
+    std::vector<std::string> spare_;
     std::vector<ChunkRef> chunks_;
     std::exception_ptr failure_;
     bool done_ = false;
-    std::thread worker_; // last: starts after everything it uses exists
+    std::vector<std::thread> workers_; // last: started after everything they use exists
 };
 
-DatasetWriter::DatasetWriter(store::Project& project, ChunkingParams params)
+DatasetWriter::DatasetWriter(store::Project& project, ChunkingParams params,
+                             store::Compression chunks)
     : project_(project), boundary_(params),
-      pipeline_(std::make_unique<ChunkPipeline>(project.objects())) {}
+      pipeline_(std::make_unique<ChunkPipeline>(project.objects(), chunks)) {}
 
 DatasetWriter::~DatasetWriter() = default;
 
@@ -118,10 +142,28 @@ void DatasetWriter::add_row(std::string_view row) {
     if (boundary_.ends_after(hash64(row), chunk_.size())) end_chunk();
 }
 
+void DatasetWriter::add_block(const RowBlock& block) {
+    schema_.merge(block.schema);
+    const std::string_view text = block.text;
+    std::size_t run = 0; // start of the rows not yet copied into chunk_
+    for (std::size_t i = 0; i < block.rows(); ++i) {
+        const std::size_t end = block.ends[i];
+        ++chunk_rows_;
+        if (boundary_.ends_after(block.hashes[i], chunk_.size() + (end - run))) {
+            chunk_.append(text.substr(run, end - run));
+            run = end;
+            end_chunk();
+        }
+    }
+    chunk_.append(text.substr(run));
+    rows_ += static_cast<std::int64_t>(block.rows());
+    bytes_ += static_cast<std::int64_t>(text.size());
+}
+
 void DatasetWriter::end_chunk() {
     if (chunk_rows_ == 0) return;
-    std::string full;
-    full.swap(chunk_);
+    std::string full = std::move(chunk_);
+    chunk_ = pipeline_->spare_buffer();
     chunk_.reserve(full.capacity());
     pipeline_->push(std::move(full), chunk_rows_);
     chunk_rows_ = 0;

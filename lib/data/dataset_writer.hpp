@@ -5,6 +5,7 @@
 // leaves only unreferenced temp files.
 #include "data/chunking.hpp"
 #include "data/dataset_version.hpp"
+#include "data/row_block.hpp"
 #include "data/schema_summary.hpp"
 #include "store/project.hpp"
 
@@ -32,13 +33,18 @@ struct CommitResult {
 
 class DatasetWriter {
   public:
-    explicit DatasetWriter(store::Project& project, ChunkingParams params = {});
+    // Chunks are stored zstd-compressed unless `chunks` says otherwise; a version's identity
+    // does not depend on it (objects are named by their uncompressed content).
+    explicit DatasetWriter(store::Project& project, ChunkingParams params = {},
+                           store::Compression chunks = store::Compression::Zstd);
     ~DatasetWriter();
     DatasetWriter(const DatasetWriter&) = delete;
     DatasetWriter& operator=(const DatasetWriter&) = delete;
 
     // `row` is the canonical JSON text of one object, without a newline.
     void add_row(std::string_view row);
+    // The same for many rows at once, prepared on another thread; the same version results.
+    void add_block(const RowBlock& block);
     std::int64_t rows() const { return rows_; }
     CommitResult commit(const VersionDraft& draft);
 

@@ -4,16 +4,22 @@
 
 namespace llmops::data {
 
-namespace {
-
-bool is_blank(const char* text, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) {
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r') return false;
+bool is_blank_line(std::string_view line) {
+    for (char c : line) {
+        if (c != ' ' && c != '\t' && c != '\r') return false;
     }
     return true;
 }
 
-} // namespace
+Error jsonl_line_error(const JsonTextError& error, const std::string& file, long line) {
+    // A line holds no raw newline, so the column is the byte offset in the line plus one.
+    const long column =
+        error.offset() == std::string::npos ? 0 : static_cast<long>(error.offset()) + 1;
+    std::string message = error.what();
+    if (error.issue() == JsonIssue::NotObject) message = "line is " + message;
+    return Error(ErrorKind::BadInput, message,
+                 ErrorLocation{.file = file, .line = line, .column = column});
+}
 
 JsonlReader::JsonlReader(std::unique_ptr<ByteSource> source, const ReaderOptions& options)
     : RowReader(std::move(source), options) {}
@@ -46,25 +52,16 @@ bool JsonlReader::read_row(Row& out) {
         ++line_;
         if (length > 0 && data[length - 1] == '\r') --length;
         if (length > options_.max_row_bytes) fail_row_too_long(line_);
-        if (is_blank(data, length)) continue;
+        if (is_blank_line(std::string_view(data, length))) continue;
         out.json.clear();
         out.line = line_;
         try {
             canonicalizer_.append(data, length, out.json, JsonRoot::Object);
         } catch (const JsonTextError& error) {
-            report(error);
+            throw jsonl_line_error(error, source_name(), line_);
         }
         return true;
     }
-}
-
-void JsonlReader::report(const JsonTextError& error) const {
-    // A line holds no raw newline, so the column is the byte offset in the line plus one.
-    const long column =
-        error.offset() == std::string::npos ? 0 : static_cast<long>(error.offset()) + 1;
-    std::string message = error.what();
-    if (error.issue() == JsonIssue::NotObject) message = "line is " + message;
-    fail(message, line_, column);
 }
 
 } // namespace llmops::data

@@ -40,11 +40,17 @@ void RowReader::fail(const std::string& message, long line, long column, std::st
 }
 
 void RowReader::fail_row_too_long(long line, std::string hint) const {
-    const std::size_t mib = options_.max_row_bytes >> 20;
+    throw row_too_long_error(source_name(), line, options_.max_row_bytes, std::move(hint));
+}
+
+Error row_too_long_error(const std::string& file, long line, std::size_t max_row_bytes,
+                         std::string hint) {
+    const std::size_t mib = max_row_bytes >> 20;
     const std::string limit =
-        mib > 0 ? std::to_string(mib) + " MiB" : std::to_string(options_.max_row_bytes) + " bytes";
+        mib > 0 ? std::to_string(mib) + " MiB" : std::to_string(max_row_bytes) + " bytes";
     if (hint.empty()) hint = "rows are limited to " + limit + " to bound memory use";
-    fail("row longer than " + limit, line, 0, std::move(hint));
+    return Error(ErrorKind::BadInput, "row longer than " + limit,
+                 ErrorLocation{.file = file, .line = line, .column = 0}, std::move(hint));
 }
 
 std::unique_ptr<RowReader> open_row_reader(std::unique_ptr<ByteSource> source, InputFormat format,

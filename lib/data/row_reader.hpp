@@ -1,6 +1,7 @@
 #pragma once
 // Streaming dataset readers: one row (a JSON object, canonicalised) at a time, in constant
 // memory whatever the file size. See docs/data-formats.md for the accepted formats and errors.
+#include "core/error.hpp"
 #include "data/byte_source.hpp"
 #include "data/input_format.hpp"
 
@@ -57,6 +58,10 @@ class RowReader {
     long rows_ = 0;
     bool finished_ = false;
 };
+
+// The error for a row longer than max_row_bytes (shared with the parallel JSONL reader).
+Error row_too_long_error(const std::string& file, long line, std::size_t max_row_bytes,
+                         std::string hint = {});
 
 std::unique_ptr<RowReader> open_row_reader(const std::filesystem::path& path, InputFormat format,
                                            const ReaderOptions& options = {});

@@ -1,5 +1,7 @@
 #pragma once
 // Per-field type counts of a row stream, gathered from canonical row text without a full parse.
+#include "data/canonical_json.hpp"
+
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,10 +15,16 @@ class SchemaSummary {
   public:
     // `row` is canonical JSON of an object (data/canonical_json.hpp).
     void add_row(std::string_view row);
+    // The same from the row's top-level fields, already known (JsonCanonicalizer::last_fields).
+    void add_fields(const std::vector<FieldType>& fields);
+    // Adds the counts of another summary (of other rows of the same stream).
+    void merge(const SchemaSummary& other);
     // {"fields": {name: {"string": n, "integer": n, ...}}}, fields in key order.
     nlohmann::json to_json() const;
 
   private:
+    void count(std::size_t position, std::string_view key, int type);
+
     struct FieldTypes {
         std::string name;
         std::int64_t counts[7] = {}; // by canonical_value_type order

@@ -1,13 +1,14 @@
 #include "store/object_batch.hpp"
 
 #include "core/error.hpp"
-#include "core/file_io.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <random>
 #include <set>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -17,52 +18,113 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr int kBatchZstdLevel = 1; // chunks are written once and read often: favour speed
+constexpr std::string_view kCompressedSuffix = ".zst";
 
-void sync_filesystem(const fs::path& dir) {
+[[noreturn]] void throw_store(const std::string& what, const fs::path& where) {
+    throw Error(ErrorKind::Store, what + ": " + std::strerror(errno),
+                ErrorLocation::in_file(where.string()));
+}
+
+FileDescriptor open_directory(const fs::path& dir) {
     FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid() || ::syncfs(fd.get()) != 0)
-        throw Error(ErrorKind::Store, std::string("cannot flush the store: ") + std::strerror(errno),
-                    ErrorLocation::in_file(dir.string()));
+    if (!fd.valid()) throw_store("cannot open store folder", dir);
+    return fd;
+}
+
+void sync_filesystem(int dir_fd, const fs::path& dir) {
+    if (::syncfs(dir_fd) != 0) throw_store("cannot flush the store", dir);
+}
+
+std::string random_prefix() {
+    std::random_device rd;
+    std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
+                        static_cast<std::uint64_t>(::getpid()));
+    static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string out = "batch-";
+    for (int i = 0; i < 12; ++i)
+        out += kChars[rng() % (sizeof(kChars) - 1)];
+    return out + "-";
+}
+
+// One encoder and one output buffer per thread, reused across a batch's many small chunks.
+std::string_view compress(std::string_view bytes) {
+    thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
+                                                                          &ZSTD_freeCCtx);
+    thread_local std::unique_ptr<char[]> buffer;
+    thread_local std::size_t capacity = 0;
+    const std::size_t bound = ZSTD_compressBound(bytes.size());
+    if (capacity < bound) {
+        capacity = std::max(bound, capacity * 2);
+        buffer = std::make_unique_for_overwrite<char[]>(capacity);
+    }
+    const std::size_t n = ZSTD_compressCCtx(ctx.get(), buffer.get(), capacity, bytes.data(),
+                                            bytes.size(), kBatchZstdLevel);
+    if (ZSTD_isError(n))
+        throw Error(ErrorKind::Store, std::string("compression failed: ") + ZSTD_getErrorName(n));
+    return std::string_view(buffer.get(), n);
 }
 } // namespace
 
+ObjectBatch::ObjectBatch(ObjectStore& store)
+    : store_(store), tmp_dir_(open_directory(store.tmp_dir())),
+      objects_dir_(open_directory(store.objects_dir())), tmp_prefix_(random_prefix()) {}
+
 ObjectBatch::~ObjectBatch() {
     if (committed_) return;
-    for (const auto& p : pending_) ::unlink(p.tmp.c_str());
+    for (const auto& p : pending_)
+        ::unlinkat(tmp_dir_.get(), p.tmp.c_str(), 0);
 }
 
 ObjectInfo ObjectBatch::add(std::string_view bytes, Compression compression) {
     return add_hashed(hash128(bytes), bytes, compression);
 }
 
+// Like ObjectStore::find: the stored size and form of an object already in the store.
+std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::string& hex) const {
+    std::string name = hex.substr(0, 2) + "/" + hex.substr(2);
+    for (bool compressed : {false, true}) {
+        if (compressed) name += kCompressedSuffix;
+        struct stat st {};
+        if (::fstatat(objects_dir_.get(), name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode))
+            return std::pair{static_cast<std::uint64_t>(st.st_size), compressed};
+    }
+    return std::nullopt;
+}
+
 ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
                                    Compression compression) {
+    const std::string hex = hash.hex();
     {
         std::lock_guard lock(mutex_);
-        if (!seen_.insert(hash.hex()).second) return {hash, bytes.size(), 0, false, true};
+        if (!seen_.insert(hex).second) return {hash, bytes.size(), 0, false, true};
     }
-    if (auto existing = store_.find(hash))
-        return {hash, bytes.size(), existing->stored_size, existing->compressed, true};
+    if (auto existing = find(hex))
+        return {hash, bytes.size(), existing->first, existing->second, true};
 
-    std::string compressed;
-    std::string_view stored = bytes;
-    bool is_compressed = compression == Compression::Zstd;
-    if (is_compressed) {
-        compressed.resize(ZSTD_compressBound(bytes.size()));
-        // One encoder per thread, reused across the batch's many small chunks.
-        thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
-                                                                              &ZSTD_freeCCtx);
-        std::size_t n = ZSTD_compressCCtx(ctx.get(), compressed.data(), compressed.size(),
-                                          bytes.data(), bytes.size(), kBatchZstdLevel);
-        if (ZSTD_isError(n))
-            throw Error(ErrorKind::Store, std::string("compression failed: ") + ZSTD_getErrorName(n));
-        compressed.resize(n);
-        stored = compressed;
+    const bool is_compressed = compression == Compression::Zstd;
+    const std::string_view stored = is_compressed ? compress(bytes) : bytes;
+    std::string tmp_name;
+    FileDescriptor fd;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            tmp_name = tmp_prefix_ + std::to_string(next_tmp_++);
+        }
+        fd = FileDescriptor(::openat(tmp_dir_.get(), tmp_name.c_str(),
+                                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (fd.valid()) break;
+        if (errno != EEXIST)
+            throw_store("cannot create temporary file", store_.tmp_dir() / tmp_name);
     }
-    TempFile tmp(store_.tmp_dir(), "batch-");
-    tmp.write(stored);
-    Pending pending{tmp.path(), store_.path_for(hash, is_compressed)};
-    tmp.keep();
+    Pending pending{std::move(tmp_name), hex.substr(0, 2) + "/" + hex.substr(2)};
+    if (is_compressed) pending.target += kCompressedSuffix;
+    try {
+        write_all(fd.get(), stored, store_.tmp_dir() / pending.tmp);
+        fd.close();
+    } catch (...) {
+        ::unlinkat(tmp_dir_.get(), pending.tmp.c_str(), 0);
+        throw;
+    }
     std::lock_guard lock(mutex_);
     pending_.push_back(std::move(pending));
     new_bytes_ += stored.size();
@@ -74,21 +136,16 @@ void ObjectBatch::commit() {
         committed_ = true;
         return;
     }
-    sync_filesystem(store_.tmp_dir());
-    std::set<fs::path> shards;
+    sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
+    std::set<std::string> shards;
     for (const auto& p : pending_) {
-        fs::path shard = p.target.parent_path();
-        if (shards.insert(shard).second) {
-            std::error_code ec;
-            fs::create_directory(shard, ec);
-        }
-        if (::rename(p.tmp.c_str(), p.target.c_str()) != 0)
-            throw Error(ErrorKind::Store,
-                        std::string("cannot rename object into place: ") + std::strerror(errno),
-                        ErrorLocation::in_file(p.target.string()));
+        std::string shard = p.target.substr(0, 2);
+        if (shards.insert(shard).second) ::mkdirat(objects_dir_.get(), shard.c_str(), 0755);
+        if (::renameat(tmp_dir_.get(), p.tmp.c_str(), objects_dir_.get(), p.target.c_str()) != 0)
+            throw_store("cannot rename object into place", store_.objects_dir() / p.target);
     }
     committed_ = true;
-    sync_filesystem(store_.objects_dir());
+    sync_filesystem(objects_dir_.get(), store_.objects_dir());
 }
 
 } // namespace llmops::store

@@ -3,18 +3,22 @@
 // them all durable with one syncfs() and then renames them into place, so thousands of small
 // chunks cost one flush instead of thousands of fsyncs, and a crash never exposes an object
 // whose bytes were not on disk.
+#include "core/file_io.hpp"
 #include "store/object_store.hpp"
 
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace llmops::store {
 
 class ObjectBatch {
-public:
-    explicit ObjectBatch(ObjectStore& store) : store_(store) {}
+  public:
+    explicit ObjectBatch(ObjectStore& store);
     ~ObjectBatch(); // removes the temp files of an uncommitted batch
     ObjectBatch(const ObjectBatch&) = delete;
     ObjectBatch& operator=(const ObjectBatch&) = delete;
@@ -27,15 +31,23 @@ public:
 
     std::uint64_t new_bytes() const { return new_bytes_; } // stored size of objects written
 
-private:
+  private:
+    // Names relative to the tmp and objects folders: system calls on thousands of chunks go
+    // through the folders' descriptors instead of walking the full paths each time.
     struct Pending {
-        std::filesystem::path tmp;
-        std::filesystem::path target;
+        std::string tmp;    // in tmp/
+        std::string target; // in objects/, "ab/cdef…[.zst]"
     };
+    std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex) const;
+
     ObjectStore& store_;
+    FileDescriptor tmp_dir_;
+    FileDescriptor objects_dir_;
+    std::string tmp_prefix_; // unique to this batch
     std::mutex mutex_;
     std::vector<Pending> pending_;
     std::unordered_set<std::string> seen_;
+    std::uint64_t next_tmp_ = 0;
     std::uint64_t new_bytes_ = 0;
     bool committed_ = false;
 };

@@ -54,7 +54,8 @@ expect_eq() { # GOT WANT WHAT
 # Errors are exactly one line (plus an optional hint line), never a trace.
 expect_one_line_error() {
   local first
-  first=$(printf '%s\n' "$ERR" | head -n 1)
+  # sed, not head: head may exit before printf is done, and pipefail then fails on SIGPIPE.
+  first=$(printf '%s\n' "$ERR" | sed -n 1p)
   expect_contains "$first" "llmops: error: " "$1"
   local others
   others=$(printf '%s\n' "$ERR" | tail -n +2 | grep -v '^hint: ' || true)

@@ -56,13 +56,13 @@ expect_contains "$OUT" "first cut" "log shows messages"
 # cat and export; re-adding an export gives the same version hash.
 run data cat qa@1 --limit 2
 expect_eq "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" "2" "cat --limit"
-expect_eq "$(printf '%s\n' "$OUT" | head -1)" '{"answer":"4","id":1,"question":"What is 2+2?"}' "cat prints canonical rows"
+expect_eq "$(printf '%s\n' "$OUT" | sed -n 1p)" '{"answer":"4","id":1,"question":"What is 2+2?"}' "cat prints canonical rows"
 run data export qa@2 -o out.jsonl
 expect_rc 0 export
 run data add out.jsonl -n qa-copy --json
 expect_eq "$(json_get .manifest)" "$(sqlite3 .llmops/store.db "SELECT manifest FROM dataset_versions WHERE number = 2 AND dataset_id = (SELECT id FROM datasets WHERE name = 'qa')")" "export round trip keeps the hash"
 run data cat qa@2 --format csv
-expect_eq "$(printf '%s\n' "$OUT" | head -1 | tr -d '\r')" "answer,id,question" "csv header"
+expect_eq "$(printf '%s\n' "$OUT" | sed -n 1p | tr -d '\r')" "answer,id,question" "csv header"
 run data export qa@2 -o out.csv --format csv
 run data add out.csv -n qa-csv --infer-types --json
 expect_eq "$(json_get .rows)" "3" "csv export re-added"

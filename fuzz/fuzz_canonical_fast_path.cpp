@@ -1,0 +1,52 @@
+// libFuzzer target: the single-pass canonicaliser against the full simdjson one. Whatever the
+// fast path accepts, the full path must accept with the same bytes; JsonCanonicalizer with and
+// without the fast path must give the same bytes or the same error.
+#include "data/canonical_json.hpp"
+#include "data/single_pass_canonicalizer.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace {
+
+struct Outcome {
+    bool ok = false;
+    std::string text;
+    std::size_t offset = 0;
+    bool operator==(const Outcome&) const = default;
+};
+
+Outcome run(llmops::data::JsonCanonicalizer& c, std::string_view text,
+            llmops::data::JsonRoot root) {
+    std::string padded(text);
+    padded.append(llmops::data::kJsonPadding, ' ');
+    Outcome o;
+    try {
+        c.append(padded.data(), text.size(), o.text, root);
+        o.ok = true;
+    } catch (const llmops::data::JsonTextError& e) {
+        o.text = e.what();
+        o.offset = e.offset();
+    }
+    return o;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace llmops::data;
+    static SinglePassCanonicalizer single_pass;
+    static JsonCanonicalizer full(FastPath::Off);
+    static JsonCanonicalizer combined(FastPath::On);
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    for (JsonRoot root : {JsonRoot::Any, JsonRoot::Object}) {
+        const Outcome expected = run(full, text, root);
+        std::string fast;
+        if (single_pass.append(text, root, fast) && (!expected.ok || fast != expected.text))
+            std::abort(); // the fast path accepted what the full path refuses or spells otherwise
+        if (!(run(combined, text, root) == expected)) std::abort();
+    }
+    return 0;
+}
