@@ -4,8 +4,10 @@
 #      (`xxhsum -H2` + `cp`) and the peer, git-lfs tracking the same file in a scratch repo.
 #  P2: a second version with rows appended, a block removed and rows changed: bytes the new
 #      version adds to the store, and `data diff` against `data cat` of both versions.
-# Usage: bench/bench_data.sh  (BENCH_ROWS, BENCH_REPEAT, BENCH_SCRATCH, LLMOPS_BIN)
+# Usage: bench/bench_data.sh  (BENCH_ROWS, BENCH_REPEAT, BENCH_SCRATCH, LLMOPS_BIN, and
+# BENCH_ADD_ARGS for extra `data add` options such as "--compression zstd")
 source "$(dirname "$0")/common.sh"
+read -r -a add_args <<<"${BENCH_ADD_ARGS:-}"
 
 rows=${BENCH_ROWS:-4000000}
 gen=${GEN_DATASET:-$(dirname "$LLMOPS_BIN")/gen_dataset}
@@ -16,40 +18,44 @@ size=$(stat -c %s "$base")
 mib=$(echo "$size / 1048576" | bc -l)
 cat "$base" "$edited" >/dev/null
 
-declare -a t_hash t_cp t_add r_add t_lfs
+declare -a t_hash t_cp t_add r_add t_lfs c_hash c_cp c_add c_lfs
 for i in $(seq 1 "$REPEAT"); do
-  measure xxhsum -H2 "$base"; t_hash+=("$SECONDS_TAKEN")
-  rm -f "$SCRATCH/copy"; measure cp "$base" "$SCRATCH/copy"; t_cp+=("$SECONDS_TAKEN"); rm -f "$SCRATCH/copy"
+  measure xxhsum -H2 "$base"; t_hash+=("$SECONDS_TAKEN"); c_hash+=("$CPU_TAKEN")
+  rm -f "$SCRATCH/copy"; measure cp "$base" "$SCRATCH/copy"; t_cp+=("$SECONDS_TAKEN"); c_cp+=("$CPU_TAKEN")
+  rm -f "$SCRATCH/copy"
   rm -rf "$SCRATCH/proj" && "$LLMOPS_BIN" init -q "$SCRATCH/proj"
-  measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$base" -n bench
-  t_add+=("$SECONDS_TAKEN"); r_add+=("$PEAK_RSS_KB")
+  measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$base" -n bench "${add_args[@]}"
+  t_add+=("$SECONDS_TAKEN"); r_add+=("$PEAK_RSS_KB"); c_add+=("$CPU_TAKEN")
   # Peer: git-lfs hashes (SHA-256) and copies the file into .git/lfs/objects on `git add`.
   rm -rf "$SCRATCH/lfs" && mkdir "$SCRATCH/lfs" && (
     cd "$SCRATCH/lfs" && git init -q && git lfs install --local >/dev/null &&
       git lfs track '*.jsonl' >/dev/null && git add .gitattributes &&
       git -c user.name=b -c user.email=b@b commit -qm attrs && cp "$base" data.jsonl)
   measure sh -c "cd '$SCRATCH/lfs' && git add data.jsonl && git -c user.name=b -c user.email=b@b commit -qm data"
-  t_lfs+=("$SECONDS_TAKEN")
+  t_lfs+=("$SECONDS_TAKEN"); c_lfs+=("$CPU_TAKEN")
 done
 rm -rf "$SCRATCH/lfs"
 
 hash=$(median "${t_hash[@]}"); cp_=$(median "${t_cp[@]}"); add=$(median "${t_add[@]}")
 lfs=$(median "${t_lfs[@]}"); limit=$(echo "$hash + $cp_" | bc -l)
-printf '\nP1: data add of %.0f MiB (%s rows), median of %s runs\n\n' "$mib" "$rows" "$REPEAT"
-printf '| %-30s | %8s | %8s | %12s |\n' contender seconds MiB/s "peak RSS MiB"
-printf '|%s|%s|%s|%s|\n' "--------------------------------" "----------" "----------" "--------------"
-row() { printf '| %-30s | %8.2f | %8.0f | %12s |\n' "$1" "$2" "$(echo "$mib / $2" | bc -l)" "$3"; }
-row "xxhsum -H2 FILE" "$hash" "-"
-row "cp FILE" "$cp_" "-"
-row "limit: xxhsum + cp" "$limit" "-"
-row "git lfs (add + commit)" "$lfs" "-"
-row "llmops data add" "$add" "$(( $(median "${r_add[@]}") / 1024 ))"
+printf '\nP1: data add %s of %.0f MiB (%s rows), median of %s runs; load average %s\n\n' \
+  "${BENCH_ADD_ARGS:-}" "$mib" "$rows" "$REPEAT" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '| %-30s | %8s | %8s | %8s | %12s |\n' contender seconds MiB/s "CPU s" "peak RSS MiB"
+printf '|%s|%s|%s|%s|%s|\n' "--------------------------------" "----------" "----------" "----------" "--------------"
+row() { printf '| %-30s | %8.2f | %8.0f | %8.2f | %12s |\n' "$1" "$2" "$(echo "$mib / $2" | bc -l)" "$3" "$4"; }
+cpu_hash=$(median "${c_hash[@]}"); cpu_cp=$(median "${c_cp[@]}"); cpu_add=$(median "${c_add[@]}")
+cpu_lfs=$(median "${c_lfs[@]}")
+row "xxhsum -H2 FILE" "$hash" "$cpu_hash" "-"
+row "cp FILE" "$cp_" "$cpu_cp" "-"
+row "limit: xxhsum + cp" "$limit" "$(echo "$cpu_hash + $cpu_cp" | bc -l)" "-"
+row "git lfs (add + commit)" "$lfs" "$cpu_lfs" "-"
+row "llmops data add" "$add" "$cpu_add" "$(( $(median "${r_add[@]}") / 1024 ))"
 printf '\nP1 ratio add / limit = %.2f (goal <= 2); git-lfs / add = %.2f (goal >= 5); RSS goal <= 256 MiB\n' \
   "$(echo "$add / $limit" | bc -l)" "$(echo "$lfs / $add" | bc -l)"
 
 # P2 on the project from the last P1 run.
 objects_before=$(du -sb "$SCRATCH/proj/.llmops/objects" | cut -f1)
-measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$edited" -n bench
+measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$edited" -n bench "${add_args[@]}"
 t_add2=$SECONDS_TAKEN
 objects_after=$(du -sb "$SCRATCH/proj/.llmops/objects" | cut -f1)
 declare -a t_diff t_cat

@@ -10,14 +10,18 @@ SCRATCH=${BENCH_SCRATCH:-/dev/shm/llmops-bench}
 REPEAT=${BENCH_REPEAT:-3}
 mkdir -p "$SCRATCH"
 
-# measure CMD...: runs CMD once; sets SECONDS_TAKEN and PEAK_RSS_KB.
+# measure CMD...: runs CMD once; sets SECONDS_TAKEN, PEAK_RSS_KB and CPU_TAKEN (user + system
+# seconds of CMD and its children: on a shared machine, the work done when wall time is noise).
 measure() {
-  local out
-  /usr/bin/time -o "$SCRATCH/.time" -f '%e %M' "$@" >/dev/null 2>"$SCRATCH/.stderr" ||
+  local out rest
+  /usr/bin/time -o "$SCRATCH/.time" -f '%e %M %U %S' "$@" >/dev/null 2>"$SCRATCH/.stderr" ||
     { echo "benchmark command failed: $*" >&2; cat "$SCRATCH/.stderr" >&2; exit 1; }
   out=$(tail -n 1 "$SCRATCH/.time")
   SECONDS_TAKEN=${out%% *}
-  PEAK_RSS_KB=${out##* }
+  rest=${out#* }
+  PEAK_RSS_KB=${rest%% *}
+  rest=${rest#* }
+  CPU_TAKEN=$(echo "${rest% *} + ${rest#* }" | bc -l)
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

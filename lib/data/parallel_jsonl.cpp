@@ -50,6 +50,13 @@ class FileRange {
 
     std::string_view bytes() const { return bytes_; }
     void shrink(std::size_t length) { bytes_ = bytes_.substr(0, length); }
+    // Maps all pages of a mapping in one system call rather than a page fault per few pages
+    // (outside the lock the block was cut under). Advice only: failure changes nothing.
+    void prefault() const {
+#ifdef MADV_POPULATE_READ
+        if (map_) ::madvise(map_, map_length_, MADV_POPULATE_READ);
+#endif
+    }
 
   private:
     void take(FileRange& other) {
@@ -138,7 +145,6 @@ class BlockSource {
             throw Error(ErrorKind::BadInput,
                         std::string("cannot map file: ") + std::strerror(errno),
                         ErrorLocation{.file = path_.string()});
-        ::madvise(p, length + skip, MADV_SEQUENTIAL | MADV_WILLNEED);
         return FileRange(p, length + skip,
                          std::string_view(static_cast<const char*>(p) + skip, length));
     }
@@ -280,6 +286,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                     spare.pop_back();
                 }
             }
+            parsed.block.range.prefault();
             try {
                 parse_block(parsed, canonicalizer, name, options);
             } catch (const Error& e) {

@@ -1,5 +1,6 @@
 // A version's identity must not depend on how its rows were read: the parallel JSONL path
-// (single-pass canonicaliser, row blocks) gives the manifest of the sequential full path.
+// (single-pass canonicaliser, row blocks) gives the manifest of the sequential full path, and
+// the manifest of a fixed dataset is pinned so that no optimisation can change it.
 #include "core/file_io.hpp"
 #include "data/canonical_json.hpp"
 #include "data/dataset_import.hpp"
@@ -93,4 +94,15 @@ TEST_CASE("data add's parallel path gives the manifest of the sequential full pa
     CHECK(parallel.version.rows == 60'000);
     CHECK(parallel.version.manifest == sequential.version.manifest);
     CHECK(parallel.version.schema == sequential.version.schema);
+}
+
+TEST_CASE("the manifest of a fixed dataset is pinned", "[data][dataset_writer]") {
+    Store s;
+    const fs::path file = s.dir.path() / "rows.jsonl";
+    std::ofstream(file, std::ios::binary) << rows_text(60'000);
+    ImportOptions options;
+    options.name = "pinned";
+    const CommitResult result = import_files(s.project, {file}, options);
+    // Computed by llmops 1bb0d11, before the single-pass canonicaliser and the parallel reader.
+    CHECK(result.version.manifest == "33fee09865cace1fd084e0c18dfedae6");
 }
