@@ -193,7 +193,7 @@ class BlockSource {
 };
 
 struct Parsed {
-    Block block; // kept until consumed: its bytes are hashed in file order
+    Block block;
     RowBlock rows;
     long lines = 0;
     std::optional<Error> error; // bad input, located by the line within the block
@@ -257,6 +257,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
     bool source_done = false;
     bool stop = false;
     std::exception_ptr source_error;
+    Hasher128 file_hasher;
 
     auto work = [&] {
         JsonCanonicalizer canonicalizer;
@@ -285,8 +286,11 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                     parsed.rows = std::move(spare.back());
                     spare.pop_back();
                 }
+                // Blocks are cut in file order, so the file is hashed here; and the bytes are
+                // in cache for parsing right after, instead of being read again later.
+                parsed.block.range.prefault();
+                file_hasher.update(parsed.block.range.bytes());
             }
-            parsed.block.range.prefault();
             try {
                 parse_block(parsed, canonicalizer, name, options);
             } catch (const Error& e) {
@@ -294,6 +298,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
             } catch (...) {
                 parsed.failure = std::current_exception();
             }
+            parsed.block.range = FileRange(); // unmapped as soon as parsed: RSS stays low
             {
                 std::lock_guard lock(mutex);
                 const std::size_t seq = parsed.block.seq;
@@ -318,7 +323,6 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
     try {
         for (unsigned i = 0; i < workers; ++i)
             pool.emplace_back(work);
-        Hasher128 hasher;
         long lines_before = 0;
         for (std::size_t next = 0;; ++next) {
             Parsed parsed;
@@ -341,8 +345,6 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                 if (where.line > 0) where.line += lines_before;
                 throw Error(e.kind(), e.message(), where, e.hint());
             }
-            hasher.update(parsed.block.range.bytes());
-            parsed.block.range = FileRange(); // unmapped now: RSS stays bounded
             consume(parsed.rows);
             summary.rows += static_cast<std::int64_t>(parsed.rows.rows());
             lines_before += parsed.lines;
@@ -355,7 +357,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
             spare.push_back(std::move(reuse));
         }
         if (source_error) std::rethrow_exception(source_error);
-        summary.hash = hasher.digest();
+        summary.hash = file_hasher.digest();
         summary.bytes = source.bytes();
     } catch (...) {
         shutdown();

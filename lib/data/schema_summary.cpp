@@ -25,6 +25,13 @@ const char* find_quote(const char* p, const char* end) {
         ++p;
     return p;
 }
+// Equality without a library call for the short keys rows have.
+bool same_text(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
 } // namespace
 
 std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
@@ -103,7 +110,7 @@ void SchemaSummary::count(std::size_t position, std::string_view key, int type) 
     // searching the map.
     if (position >= last_order_.size()) last_order_.resize(position + 1, nullptr);
     FieldTypes*& slot = last_order_[position];
-    if (!slot || std::string_view(slot->name) != key) {
+    if (!slot || !same_text(slot->name, key)) {
         auto it = fields_.find(key);
         if (it == fields_.end())
             it = fields_.emplace(std::string(key), FieldTypes{std::string(key), {}}).first;
