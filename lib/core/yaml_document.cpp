@@ -30,7 +30,9 @@ using nlohmann::json;
 // memory runs out. No real config comes near this.
 constexpr std::size_t max_values = 1'000'000;
 
-std::string escape_token(std::string_view token) {
+} // namespace
+
+std::string json_pointer_token(std::string_view token) {
     std::string out;
     for (char c : token) {
         if (c == '~') {
@@ -43,6 +45,8 @@ std::string escape_token(std::string_view token) {
     }
     return out;
 }
+
+namespace {
 
 bool valid_utf8(std::string_view s) {
     static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000}; // no overlong forms
@@ -271,7 +275,7 @@ class JsonBuilder : public YAML::EventHandler {
         if (top.value.is_array()) return top.pointer + "/" + std::to_string(top.value.size());
         if (!top.have_key) return std::nullopt;
         if (top.key_is_merge) return std::nullopt;
-        return top.pointer + "/" + escape_token(top.key);
+        return top.pointer + "/" + json_pointer_token(top.key);
     }
 
     void record(const std::optional<std::string>& pointer, const YAML::Mark& mark) {

@@ -40,6 +40,9 @@ struct YamlDocument {
     ErrorLocation location_of(std::string_view pointer) const;
 };
 
+// A key escaped for use as a JSON pointer token (RFC 6901: "~" -> "~0", "/" -> "~1").
+std::string json_pointer_token(std::string_view token);
+
 // Throws llmops::Error (BadInput) with file:line:column on YAML syntax errors and on the
 // conditions listed at the top of this file.
 YamlDocument parse_yaml(std::string_view text, std::string source_name);

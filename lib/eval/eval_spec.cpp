@@ -31,22 +31,8 @@ constexpr std::string_view kOverallPassRate = "pass_rate";
     throw Error(ErrorKind::BadInput, std::move(message), std::move(where));
 }
 
-// RFC 6901 escaping, so that a key holding '/' or '~' still finds its position.
-std::string pointer_token(std::string_view key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 std::string child(const std::string& pointer, std::string_view key) {
-    return pointer + "/" + pointer_token(key);
+    return pointer + "/" + json_pointer_token(key);
 }
 
 std::string child(const std::string& pointer, std::size_t index) {

@@ -1,7 +1,6 @@
 #include "eval/eval_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -192,13 +191,12 @@ EvalRunHeader load_eval_header(store::Database& db, std::string_view id_text) {
         if (!query.step()) throw Error(ErrorKind::BadInput, "there are no eval runs yet");
         return read_header(query);
     }
-    std::int64_t id = 0;
-    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    if (ec != std::errc() || end != id_text.data() + id_text.size() || id <= 0)
+    auto id = run::parse_run_number(id_text);
+    if (!id)
         throw Error(ErrorKind::BadInput,
                     "'" + std::string(id_text) + "' is not an eval run id (a number, or latest)", {},
                     "run 'llmops eval list' to see the eval runs");
-    return load_eval_header(db, id);
+    return load_eval_header(db, *id);
 }
 
 std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit) {

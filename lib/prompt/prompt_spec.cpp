@@ -102,18 +102,6 @@ class YamlLocator final : public SpecLocator {
     throw Error(ErrorKind::BadInput, std::move(message), std::move(where));
 }
 
-std::string escape_pointer_token(std::string_view token) {
-    std::string out;
-    for (char c : token) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
 
 std::string first_segment(const std::string& name) {
     return name.substr(0, name.find('.'));
@@ -136,7 +124,7 @@ void check_semantics(const PromptSpec& spec, bool has_parent, const SpecLocator&
         if (var.default_value && !value_has_type(*var.default_value, var.type))
             fail("default of variable '" + name + "' must be " + var.type + ", got " +
                      json_type_name(*var.default_value),
-                 loc.at("/variables/" + escape_pointer_token(name) + "/default"));
+                 loc.at("/variables/" + json_pointer_token(name) + "/default"));
     }
     if (spec.output_schema) {
         try {
@@ -278,7 +266,7 @@ std::vector<SpecWarning> spec_warnings(const CompiledPrompt& p, const SpecLocato
                        where ? *where : loc.at("")});
     }
     for (const auto& [name, var] : p.spec.variables) {
-        std::string pointer = "/variables/" + escape_pointer_token(name);
+        std::string pointer = "/variables/" + json_pointer_token(name);
         if (!p.used_anywhere.count(name))
             out.push_back({"variable '" + name + "' is declared but not used", loc.at(pointer)});
         if (var.required && var.default_value)

@@ -185,19 +185,6 @@ ProviderConfig provider_from_json(const std::string& id, const json& v, const Ya
     return c;
 }
 
-// Escapes a key for use in a JSON pointer.
-std::string pointer_token(const std::string& key) {
-    std::string out;
-    for (char ch : key) {
-        if (ch == '~')
-            out += "~0";
-        else if (ch == '/')
-            out += "~1";
-        else
-            out += ch;
-    }
-    return out;
-}
 
 } // namespace
 
@@ -242,7 +229,7 @@ ProviderCatalog parse_provider_catalog(const YamlDocument& document) {
     if (auto it = root.find("providers"); it != root.end() && it->is_object())
         for (const auto& [id, value] : it->items())
             catalog.providers[id] =
-                provider_from_json(id, value, document, "/providers/" + pointer_token(id));
+                provider_from_json(id, value, document, "/providers/" + json_pointer_token(id));
     return catalog;
 }
 

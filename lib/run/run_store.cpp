@@ -140,14 +140,20 @@ RunInfo load_run(store::Database& db, std::int64_t run_id) {
     return read_run(query);
 }
 
-RunInfo load_run(store::Database& db, std::string_view id_text) {
+std::optional<std::int64_t> parse_run_number(std::string_view text) {
     std::int64_t id = 0;
-    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    if (ec != std::errc() || end != id_text.data() + id_text.size() || id <= 0)
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
+RunInfo load_run(store::Database& db, std::string_view id_text) {
+    auto id = parse_run_number(id_text);
+    if (!id)
         throw Error(ErrorKind::BadInput,
                     "'" + std::string(id_text) + "' is not a run id (a positive number)", {},
                     "run 'llmops runs list' to see the runs");
-    return load_run(db, id);
+    return load_run(db, *id);
 }
 
 std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind, std::size_t limit) {

@@ -88,6 +88,9 @@ void finish_run(store::Database& db, std::int64_t run_id, RunStatus status, doub
 // Marks the run as running again before a resume.
 void reopen_run(store::Database& db, std::int64_t run_id);
 
+// A positive decimal number ("12"), as runs and eval runs are named; nullopt otherwise.
+std::optional<std::int64_t> parse_run_number(std::string_view text);
+
 // Throws Error(BadInput) for an unknown id (runs are referred to by number).
 RunInfo load_run(store::Database& db, std::int64_t run_id);
 RunInfo load_run(store::Database& db, std::string_view id_text);
