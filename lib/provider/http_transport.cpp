@@ -1,12 +1,19 @@
 #include "provider/http_transport.hpp"
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "provider/credentials.hpp"
+#include "provider/curl_client.hpp"
+#include "provider/plain_http_client.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <curl/curl.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
+#include <string_view>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace llmops::provider {
@@ -15,216 +22,120 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// curl_global_init is not thread-safe: run it once, before any handle exists.
-void ensure_curl_initialised() {
-    static const bool initialised = [] {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        return true;
-    }();
-    (void)initialised;
+bool set_in_environment(const char* name) {
+    const char* value = std::getenv(name);
+    return value && *value;
 }
 
-struct SlistDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
-struct Transfer {
-    CURL* easy = nullptr;
-    std::uint64_t ticket = 0;
-    HttpCall call;
-    std::unique_ptr<curl_slist, SlistDeleter> header_list;
-    std::string body;
-    std::optional<std::string> retry_after;
-    Clock::time_point started;
-    char error[CURL_ERROR_SIZE] = {};
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* t = static_cast<Transfer*>(user);
-    std::size_t n = size * count;
-    t->body.append(data, n);
-    if (t->call.on_data) t->call.on_data(std::string_view(data, n));
-    return n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* t = static_cast<Transfer*>(user);
-    std::size_t n = size * count;
-    std::string_view line(data, n);
-    // A new status line (after a redirect or 100 Continue) starts a fresh header set.
-    if (line.starts_with("HTTP/")) t->retry_after.reset();
-    constexpr std::string_view kName = "retry-after:";
-    if (line.size() > kName.size()) {
-        bool match = true;
-        for (std::size_t i = 0; i < kName.size() && match; ++i)
-            match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-        if (match) {
-            std::string value(line.substr(kName.size()));
-            auto not_space = [](unsigned char c) { return !std::isspace(c); };
-            value.erase(value.begin(), std::find_if(value.begin(), value.end(), not_space));
-            value.erase(std::find_if(value.rbegin(), value.rend(), not_space).base(), value.end());
-            t->retry_after = value;
-        }
+// libcurl alone knows proxies (it reads these for http:// URLs and applies NO_PROXY itself),
+// and LLMOPS_HTTP_CLIENT=curl sends everything its way.
+bool curl_for_everything() {
+    if (const char* choice = std::getenv("LLMOPS_HTTP_CLIENT"); choice && *choice) {
+        std::string_view c(choice);
+        if (c == "curl") return true;
+        if (c != "builtin")
+            throw Error(ErrorKind::Usage,
+                        fmt::format("LLMOPS_HTTP_CLIENT is '{}'; it must be builtin or curl", c));
     }
-    return n;
+    return set_in_environment("http_proxy") || set_in_environment("all_proxy") ||
+           set_in_environment("ALL_PROXY");
 }
 
 } // namespace
 
 struct HttpTransport::Impl {
-    CURLM* multi = nullptr;
-    std::size_t max_connections;
+    std::size_t max_connections = 1;
     HttpLog log;
-    std::vector<CURL*> idle; // easy handles kept for reuse
-    std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
+    bool all_to_curl = false;
+    std::unique_ptr<PlainHttpClient> plain;
+    std::unique_ptr<CurlClient> curl;
+    FileDescriptor wake; // an eventfd: wakeup() makes poll() return
+    std::vector<pollfd> fds;
+    std::unordered_map<std::uint64_t, std::pair<std::string, Clock::time_point>> logged;
 
-    CURL* take_easy() {
-        if (!idle.empty()) {
-            CURL* easy = idle.back();
-            idle.pop_back();
-            curl_easy_reset(easy);
-            return easy;
-        }
-        CURL* easy = curl_easy_init();
-        if (!easy)
-            throw Error(ErrorKind::Provider, "cannot create an HTTP handle (out of memory?)");
-        return easy;
-    }
-
-    void release(CURL* easy) {
-        curl_multi_remove_handle(multi, easy);
-        if (idle.size() < max_connections)
-            idle.push_back(easy);
-        else
-            curl_easy_cleanup(easy);
-    }
-
-    void collect(std::vector<HttpResponse>& done) {
-        int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-            if (msg->msg != CURLMSG_DONE) continue;
-            CURL* easy = msg->easy_handle;
-            auto it = active.find(easy);
-            if (it == active.end()) continue;
-            Transfer& t = *it->second;
-            HttpResponse r;
-            r.ticket = t.ticket;
-            r.elapsed_ms =
-                std::chrono::duration<double, std::milli>(Clock::now() - t.started).count();
-            CURLcode code = msg->data.result;
-            long status = 0;
-            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-            r.status = static_cast<int>(status);
-            if (code != CURLE_OK) {
-                r.transport_ok = false;
-                r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
-                r.connect_failed = code == CURLE_COULDNT_CONNECT ||
-                                   code == CURLE_COULDNT_RESOLVE_HOST ||
-                                   code == CURLE_COULDNT_RESOLVE_PROXY;
-                r.error = t.error[0] ? std::string(t.error) : curl_easy_strerror(code);
-            }
-            r.body = std::move(t.body);
-            r.retry_after = std::move(t.retry_after);
-            if (log)
-                log(fmt::format("<- {} {} in {:.1f} ms{}", r.status, t.call.url, r.elapsed_ms,
-                                r.transport_ok ? "" : " (" + r.error + ")"));
-            done.push_back(std::move(r));
-            active.erase(it);
-            release(easy);
+    void log_finished(const std::vector<HttpResponse>& done, std::size_t from) {
+        for (std::size_t i = from; i < done.size(); ++i) {
+            const HttpResponse& r = done[i];
+            auto it = logged.find(r.ticket);
+            if (it == logged.end()) continue;
+            double ms =
+                std::chrono::duration<double, std::milli>(Clock::now() - it->second.second).count();
+            log(fmt::format("<- {} {} in {:.1f} ms{}", r.status, it->second.first, ms,
+                            r.transport_ok ? "" : " (" + r.error + ")"));
+            logged.erase(it);
         }
     }
 };
 
 HttpTransport::HttpTransport(std::size_t max_connections, HttpLog log)
     : impl_(std::make_unique<Impl>()) {
-    ensure_curl_initialised();
-    impl_->multi = curl_multi_init();
-    if (!impl_->multi) throw Error(ErrorKind::Provider, "cannot create the HTTP client");
     impl_->max_connections = std::max<std::size_t>(1, max_connections);
     impl_->log = std::move(log);
-    auto n = static_cast<long>(impl_->max_connections);
-    curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
-    curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, n);
+    impl_->all_to_curl = curl_for_everything();
+    impl_->wake = FileDescriptor(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!impl_->wake.valid())
+        throw Error(ErrorKind::Provider,
+                    fmt::format("cannot create an eventfd: {}", std::strerror(errno)));
 }
 
-HttpTransport::~HttpTransport() {
-    abort_all();
-    for (CURL* easy : impl_->idle)
-        curl_easy_cleanup(easy);
-    curl_multi_cleanup(impl_->multi);
-}
+HttpTransport::~HttpTransport() = default;
 
 void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
-    auto t = std::make_unique<Transfer>();
-    t->ticket = ticket;
-    t->call = std::move(call);
-    t->easy = impl_->take_easy();
-    CURL* e = t->easy;
-    curl_slist* list = nullptr;
-    for (const auto& [name, value] : t->call.headers)
-        list = curl_slist_append(list, (name + ": " + value).c_str());
-    list = curl_slist_append(list, "Expect:"); // no 100-continue round trip for large bodies
-    t->header_list.reset(list);
-
-    curl_easy_setopt(e, CURLOPT_URL, t->call.url.c_str());
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->call.body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call.body.size()));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    auto timeout_ms = static_cast<long>(std::max(1.0, t->call.timeout_s * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10000L));
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM for DNS timeouts
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "llmops/" LLMOPS_VERSION);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-
     if (impl_->log) {
-        std::string line = "-> POST " + t->call.url;
-        for (const auto& [name, value] : t->call.headers)
+        std::string line = "-> POST " + call.url;
+        for (const auto& [name, value] : call.headers)
             line += "\n   " + redacted_header_line(name, value);
         impl_->log(line);
+        impl_->logged[ticket] = {call.url, Clock::now()};
     }
-    t->started = Clock::now();
-    CURLMcode rc = curl_multi_add_handle(impl_->multi, e);
-    if (rc != CURLM_OK) {
-        impl_->release(e);
-        throw Error(ErrorKind::Provider,
-                    std::string("cannot start an HTTP request: ") + curl_multi_strerror(rc));
+    if (!impl_->all_to_curl && parse_plain_http_url(call.url)) {
+        if (!impl_->plain) impl_->plain = std::make_unique<PlainHttpClient>(impl_->max_connections);
+        impl_->plain->start(ticket, std::move(call));
+    } else {
+        if (!impl_->curl) impl_->curl = std::make_unique<CurlClient>(impl_->max_connections);
+        impl_->curl->start(ticket, std::move(call));
     }
-    impl_->active.emplace(e, std::move(t));
 }
 
 void HttpTransport::poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait) {
-    int running = 0;
-    curl_multi_perform(impl_->multi, &running);
     std::size_t before = done.size();
-    impl_->collect(done);
-    if (done.size() > before) return;
-    int wait_ms = static_cast<int>(std::max<std::int64_t>(0, max_wait.count()));
-    curl_multi_poll(impl_->multi, nullptr, 0, wait_ms, nullptr);
-    curl_multi_perform(impl_->multi, &running);
-    impl_->collect(done);
+    auto& fds = impl_->fds;
+    fds.clear();
+    fds.push_back({impl_->wake.get(), POLLIN, 0});
+    // Bounded so that it fits poll(2)'s int milliseconds.
+    auto wait =
+        std::clamp(max_wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1 << 30));
+    if (impl_->plain) wait = std::min(wait, impl_->plain->arm(fds));
+    if (impl_->curl && impl_->curl->in_flight() > 0) {
+        impl_->curl->poll(done, wait, fds);
+    } else {
+        int rc = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+        if (rc < 0) // EINTR: a signal; the caller's loop looks at it and polls again
+            for (pollfd& p : fds)
+                p.revents = 0;
+    }
+    if (fds[0].revents & POLLIN) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] ssize_t n = ::read(impl_->wake.get(), &count, sizeof count);
+    }
+    if (impl_->plain) impl_->plain->handle(fds, done);
+    if (impl_->log) impl_->log_finished(done, before);
 }
 
 void HttpTransport::abort_all() {
-    for (auto& [easy, t] : impl_->active)
-        impl_->release(easy);
-    impl_->active.clear();
+    if (impl_->plain) impl_->plain->abort_all();
+    if (impl_->curl) impl_->curl->abort_all();
+    impl_->logged.clear();
 }
 
 std::size_t HttpTransport::in_flight() const {
-    return impl_->active.size();
+    return (impl_->plain ? impl_->plain->in_flight() : 0) +
+           (impl_->curl ? impl_->curl->in_flight() : 0);
 }
 
 void HttpTransport::wakeup() {
-    curl_multi_wakeup(impl_->multi);
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(impl_->wake.get(), &one, sizeof one);
 }
 
 } // namespace llmops::provider

@@ -1,6 +1,8 @@
 #pragma once
-// Many HTTP POSTs in flight on one thread with libcurl's multi interface: connections are
-// kept alive and reused across requests, TCP_NODELAY is on, each request has its own timeout.
+// Many HTTP POSTs in flight on one thread: connections are kept alive and reused across
+// requests, TCP_NODELAY is on, each request has its own timeout. http:// URLs go to our own
+// client (plain_http_client.hpp); https://, and everything when a proxy is set in the
+// environment or LLMOPS_HTTP_CLIENT=curl, go to libcurl (curl_client.hpp), loaded on first use.
 // Not thread-safe except wakeup(); the batch runner's loop owns it.
 #include <chrono>
 #include <cstdint>
@@ -28,11 +30,10 @@ struct HttpResponse {
     bool transport_ok = true; // false: no complete HTTP response (see error, timed_out)
     bool timed_out = false;
     bool connect_failed = false; // could not resolve the host or connect
-    std::string error;           // curl's description when !transport_ok
+    std::string error;           // what went wrong when !transport_ok
     int status = 0;
     std::string body;
     std::optional<std::string> retry_after; // the Retry-After header, as sent
-    double elapsed_ms = 0;
 };
 
 // Verbose logging: one line per call. Credentials never reach it (headers are redacted).

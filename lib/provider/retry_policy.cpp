@@ -1,10 +1,11 @@
 #include "provider/retry_policy.hpp"
 
+#include "provider/http_date.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <curl/curl.h>
 #include <string>
 
 namespace llmops::provider {
@@ -36,14 +37,9 @@ std::optional<double> parse_retry_after(std::string_view value, std::int64_t now
             return seconds;
         // Not a number after all: fall through to the date form.
     }
-    // curl_getdate understands RFC 1123, RFC 850 and asctime dates, as HTTP requires; every
-    // one names a month, so text without letters ("-5") is no date.
-    if (std::none_of(value.begin(), value.end(), [](unsigned char c) { return std::isalpha(c); }))
-        return std::nullopt;
-    std::string text(value);
-    time_t when = curl_getdate(text.c_str(), nullptr);
-    if (when == -1) return std::nullopt;
-    return std::max<double>(0, static_cast<double>(when - now_unix_s));
+    auto when = parse_http_date(value);
+    if (!when) return std::nullopt;
+    return std::max<double>(0, static_cast<double>(*when - now_unix_s));
 }
 
 } // namespace llmops::provider
