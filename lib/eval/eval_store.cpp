@@ -208,14 +208,14 @@ std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit
     return out;
 }
 
-std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id) {
+std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id, bool with_fields) {
     auto query = db.prepare(
         "SELECT case_index, case_id, input_hash, vars FROM eval_cases WHERE eval_id = ? ORDER BY case_index");
     query.bind(1, eval_id);
     std::vector<StoredCase> out;
     while (query.step())
         out.push_back({query.column_int(0), query.column_text(1), query.column_text(2),
-                       json::parse(query.column_text(3))});
+                       with_fields ? json::parse(query.column_text(3)) : json()});
     return out;
 }
 
@@ -252,7 +252,8 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
     summary.finished_at = header.finished_at;
     summary.case_count = static_cast<std::size_t>(header.case_count);
 
-    std::vector<StoredCase> cases = load_cases(db, eval_id);
+    // The totals need numbers only: case texts are read when the cases are asked for.
+    std::vector<StoredCase> cases = load_cases(db, eval_id, options.with_cases);
     std::map<std::string, std::size_t> metric_slot;
     for (std::size_t i = 0; i < header.scoring.metrics.size(); ++i)
         metric_slot[header.scoring.metrics[i].label] = i;
@@ -288,13 +289,13 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
             CaseOutcome& o = outcomes[i];
             answered[i] = row.ok();
             o.error = row.ok() ? std::string() : row.error_kind() + ": " + row.error_message();
-            o.output = row.result.text;
             o.latency_ms = row.result.latency_ms;
             o.prompt_tokens = row.result.prompt_tokens;
             o.completion_tokens = row.result.completion_tokens;
             o.cost_usd = row.result.cost_usd;
             o.cached = row.result.cached;
             if (options.with_cases) {
+                o.output = row.result.text;
                 o.input = row.input;
                 o.vars = cases[i].fields;
             }
@@ -325,7 +326,7 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
                 else if (m.score) values[s].push_back(*m.score);
                 if (m.passed) ++(*m.passed ? passed[s] : failed[s]);
             }
-            outcomes[i].metrics.push_back(std::move(m));
+            if (options.with_cases) outcomes[i].metrics.push_back(std::move(m));
         }
 
         for (std::size_t i = 0; i < outcomes.size(); ++i) {
