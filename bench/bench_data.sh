@@ -18,11 +18,13 @@ size=$(stat -c %s "$base")
 mib=$(echo "$size / 1048576" | bc -l)
 cat "$base" "$edited" >/dev/null
 
-declare -a t_hash t_cp t_add r_add t_lfs c_hash c_cp c_add c_lfs
+declare -a t_hash t_cp t_zstd t_add r_add t_lfs c_hash c_cp c_zstd c_add c_lfs
 for i in $(seq 1 "$REPEAT"); do
   measure xxhsum -H2 "$base"; t_hash+=("$SECONDS_TAKEN"); c_hash+=("$CPU_TAKEN")
   rm -f "$SCRATCH/copy"; measure cp "$base" "$SCRATCH/copy"; t_cp+=("$SECONDS_TAKEN"); c_cp+=("$CPU_TAKEN")
   rm -f "$SCRATCH/copy"
+  # What compressing alone costs on this CPU: zstd level 1, as data add uses, on one core.
+  measure sh -c "zstd -q -1 -T1 -c '$base' >/dev/null"; t_zstd+=("$SECONDS_TAKEN"); c_zstd+=("$CPU_TAKEN")
   rm -rf "$SCRATCH/proj" && "$LLMOPS_BIN" init -q "$SCRATCH/proj"
   measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$base" -n bench "${add_args[@]}"
   t_add+=("$SECONDS_TAKEN"); r_add+=("$PEAK_RSS_KB"); c_add+=("$CPU_TAKEN")
@@ -48,10 +50,13 @@ cpu_lfs=$(median "${c_lfs[@]}")
 row "xxhsum -H2 FILE" "$hash" "$cpu_hash" "-"
 row "cp FILE" "$cp_" "$cpu_cp" "-"
 row "limit: xxhsum + cp" "$limit" "$(echo "$cpu_hash + $cpu_cp" | bc -l)" "-"
+row "zstd -1 FILE, one core" "$(median "${t_zstd[@]}")" "$(median "${c_zstd[@]}")" "-"
 row "git lfs (add + commit)" "$lfs" "$cpu_lfs" "-"
 row "llmops data add" "$add" "$cpu_add" "$(( $(median "${r_add[@]}") / 1024 ))"
 printf '\nP1 ratio add / limit = %.2f (goal <= 2); git-lfs / add = %.2f (goal >= 5); RSS goal <= 256 MiB\n' \
   "$(echo "$add / $limit" | bc -l)" "$(echo "$lfs / $add" | bc -l)"
+printf 'zstd level 1 alone, spread over %s cores, would take %.2f x the limit\n' "$(nproc)" \
+  "$(echo "$(median "${t_zstd[@]}") / $(nproc) / $limit" | bc -l)"
 
 # P2 on the project from the last P1 run.
 objects_before=$(du -sb "$SCRATCH/proj/.llmops/objects" | cut -f1)

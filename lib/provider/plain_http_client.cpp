@@ -47,7 +47,7 @@ struct Exchange {
     enum class Phase { Waiting, Connecting, Sending, Receiving, Finished };
 
     std::uint64_t ticket = 0;
-    HttpCall call;
+    std::function<void(std::string_view)> on_data; // the call's streaming callback
     PlainHttpUrl url;
     std::string origin;
     Phase phase = Phase::Waiting;
@@ -69,7 +69,7 @@ struct Exchange {
         received = 0;
         parser = std::make_unique<HttpResponseParser>([this](std::string_view bytes) {
             body.append(bytes);
-            if (call.on_data) call.on_data(bytes);
+            if (on_data) on_data(bytes);
         });
     }
 };
@@ -387,10 +387,9 @@ void PlainHttpClient::start(std::uint64_t ticket, HttpCall call) {
     ex->url = std::move(*url);
     ex->origin = ex->url.host + ":" + ex->url.port;
     ex->request = build_request(ex->url, call);
-    ex->call = std::move(call);
-    ex->call.body.clear(); // the request holds it now
+    ex->on_data = std::move(call.on_data);
     ex->started = Clock::now();
-    auto timeout = std::chrono::duration<double>(std::max(0.001, ex->call.timeout_s));
+    auto timeout = std::chrono::duration<double>(std::max(0.001, call.timeout_s));
     ex->deadline = ex->started + std::chrono::duration_cast<Clock::duration>(timeout);
     Exchange& ref = *ex;
     impl_->exchanges.push_back(std::move(ex));
