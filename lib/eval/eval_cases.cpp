@@ -31,8 +31,8 @@ void add_case(CaseSet& set, const EvalSpec& spec, json fields, std::vector<Metri
     StoredCase c;
     c.index = static_cast<std::int64_t>(set.cases.size());
     c.id = explicit_id.empty() ? case_id_of(fields, spec.id_field, c.index) : std::move(explicit_id);
-    c.input_hash = hash128(fields.dump()).hex();
-    c.fields = std::move(fields);
+    c.fields_json = fields.dump();
+    c.input_hash = hash128(c.fields_json).hex();
     set.cases.push_back(std::move(c));
     set.own_metrics.push_back(std::move(metrics));
 }

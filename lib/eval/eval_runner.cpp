@@ -244,7 +244,7 @@ void EvalRunner::State::answer(CellPlan& cell) {
             run::RunCase item;
             item.index = c.index;
             try {
-                item.variables = mapper.variables(c.fields);
+                item.variables = mapper.variables(json::parse(c.fields_json));
             } catch (const Error& e) {
                 item.error = e.message();
             }
@@ -272,15 +272,15 @@ void EvalRunner::State::score(const CellPlan& cell) {
         const auto& list = case_metrics[i];
         if (auto c = counts.find(row.row_index); c != counts.end() && c->second >= static_cast<int>(list.size()))
             return true;
-        const StoredCase& the_case = cases.cases[i];
+        json fields = json::parse(cases.cases[i].fields_json);
         json vars;
         try {
-            vars = mapper.variables(the_case.fields);
+            vars = mapper.variables(fields);
         } catch (const Error&) {
             return true; // the row would not have rendered
         }
         std::string input = input_text_of(row.input);
-        CaseContext context{the_case.fields, vars, input, row.result.text, row.result};
+        CaseContext context{fields, vars, input, row.result.text, row.result};
         for (std::size_t m = 0; m < list.size(); ++m) {
             JudgeRequest judge;
             std::optional<MetricResult> result = list[m].first->evaluate(context, judge);
@@ -323,7 +323,7 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
             JudgeTask& task = tasks[indices[position]];
             ++done;
             if (answer.cached) ++cached;
-            const auto& fields = cases.cases[static_cast<std::size_t>(task.case_index)].fields;
+            json fields = json::parse(cases.cases[static_cast<std::size_t>(task.case_index)].fields_json);
             CaseContext context{fields, task.vars, task.input, task.output, task.answer_result};
             MetricResult result = task.metric->finish(context, answer);
             if (!result.error.empty()) ++errors;

@@ -55,7 +55,7 @@ void record_cases(store::Database& db, std::int64_t eval_id, const std::vector<S
     auto insert = db.prepare(
         "INSERT INTO eval_cases (eval_id, case_index, case_id, input_hash, vars) VALUES (?, ?, ?, ?, ?)");
     for (const auto& c : cases) {
-        insert.bind(1, eval_id).bind(2, c.index).bind(3, c.id).bind(4, c.input_hash).bind(5, c.fields.dump());
+        insert.bind(1, eval_id).bind(2, c.index).bind(3, c.id).bind(4, c.input_hash).bind(5, c.fields_json);
         insert.run();
         insert.reset();
     }
@@ -208,14 +208,14 @@ std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit
     return out;
 }
 
-std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id, bool with_fields) {
+std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id) {
     auto query = db.prepare(
         "SELECT case_index, case_id, input_hash, vars FROM eval_cases WHERE eval_id = ? ORDER BY case_index");
     query.bind(1, eval_id);
     std::vector<StoredCase> out;
     while (query.step())
         out.push_back({query.column_int(0), query.column_text(1), query.column_text(2),
-                       with_fields ? json::parse(query.column_text(3)) : json()});
+                       query.column_text(3)});
     return out;
 }
 
@@ -252,8 +252,10 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
     summary.finished_at = header.finished_at;
     summary.case_count = static_cast<std::size_t>(header.case_count);
 
-    // The totals need numbers only: case texts are read when the cases are asked for.
-    std::vector<StoredCase> cases = load_cases(db, eval_id, options.with_cases);
+    // The totals need a few flags per case; texts are read only when the cases are asked for.
+    std::vector<StoredCase> cases;
+    if (options.with_cases) cases = load_cases(db, eval_id);
+    const std::size_t case_count = options.with_cases ? cases.size() : summary.case_count;
     std::map<std::string, std::size_t> metric_slot;
     for (std::size_t i = 0; i < header.scoring.metrics.size(); ++i)
         metric_slot[header.scoring.metrics[i].label] = i;
@@ -268,7 +270,7 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
         c.prompt_ref = info.prompt_ref;
         c.provider_id = info.provider_id;
         c.run_id = cell.run_id;
-        c.cases = cases.size();
+        c.cases = case_count;
         c.prompt_tokens = totals.prompt_tokens;
         c.completion_tokens = totals.completion_tokens;
         c.cost_usd = totals.cost_usd;
@@ -277,7 +279,8 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
 
         // Every case of the cell, filled from its run row and its score rows.
         std::vector<CaseOutcome> outcomes(cases.size());
-        std::vector<bool> answered(cases.size(), false);
+        std::vector<bool> answered(case_count, false);
+        std::vector<bool> metric_trouble(case_count, false);
         for (std::size_t i = 0; i < cases.size(); ++i) {
             outcomes[i].case_index = cases[i].index;
             outcomes[i].case_id = cases[i].id;
@@ -285,33 +288,31 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
         }
         run::for_each_run_row(db, cell.run_id, [&](const run::RunRow& row) {
             auto i = static_cast<std::size_t>(row.row_index);
-            if (i >= outcomes.size()) return true;
-            CaseOutcome& o = outcomes[i];
+            if (i >= case_count) return true;
             answered[i] = row.ok();
+            if (!options.with_cases) return true;
+            CaseOutcome& o = outcomes[i];
             o.error = row.ok() ? std::string() : row.error_kind() + ": " + row.error_message();
             o.latency_ms = row.result.latency_ms;
             o.prompt_tokens = row.result.prompt_tokens;
             o.completion_tokens = row.result.completion_tokens;
             o.cost_usd = row.result.cost_usd;
             o.cached = row.result.cached;
-            if (options.with_cases) {
-                o.output = row.result.text;
-                o.input = row.input;
-                o.vars = cases[i].fields;
-            }
+            o.output = row.result.text;
+            o.input = row.input;
+            o.vars = json::parse(cases[i].fields_json);
             return true;
         });
 
         std::vector<std::vector<double>> values(header.scoring.metrics.size());
         std::vector<std::size_t> passed(values.size()), failed(values.size()), errors(values.size());
-        std::vector<bool> metric_trouble(cases.size(), false);
         auto scores = db.prepare(
             "SELECT case_index, metric, score, passed, reason, error FROM eval_scores"
             " WHERE eval_id = ? AND cell_index = ? ORDER BY case_index, metric_index");
         scores.bind(1, eval_id).bind(2, cell.index);
         while (scores.step()) {
             auto i = static_cast<std::size_t>(scores.column_int(0));
-            if (i >= outcomes.size()) continue;
+            if (i >= case_count) continue;
             MetricOutcome m;
             m.metric = scores.column_text(1);
             if (!scores.is_null(2)) m.score = scores.column_double(2);
@@ -329,10 +330,10 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
             if (options.with_cases) outcomes[i].metrics.push_back(std::move(m));
         }
 
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            CaseOutcome& o = outcomes[i];
-            o.passed = answered[i] && !metric_trouble[i];
-            if (o.passed) ++c.passed;
+        for (std::size_t i = 0; i < case_count; ++i) {
+            bool passed_case = answered[i] && !metric_trouble[i];
+            if (options.with_cases) outcomes[i].passed = passed_case;
+            if (passed_case) ++c.passed;
             else if (answered[i]) ++c.failed;
             else ++c.errors;
         }

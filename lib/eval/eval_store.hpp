@@ -50,7 +50,9 @@ struct StoredCase {
     std::int64_t index = 0;
     std::string id;
     std::string input_hash; // of the case's fields, for pairing runs without ids
-    nlohmann::json fields;
+    // The fields as JSON text: a tree costs about four times the text per case, and each
+    // phase parses a case's fields only while it handles that case.
+    std::string fields_json;
 };
 
 struct StoredCell {
@@ -99,9 +101,7 @@ void finish_eval_run(store::Database& db, std::int64_t eval_id, std::string_view
 EvalRunHeader load_eval_header(store::Database& db, std::string_view id_text);
 EvalRunHeader load_eval_header(store::Database& db, std::int64_t eval_id);
 std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit = 0);
-// Without fields, each case's `fields` is left null (ids and hashes only).
-std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id,
-                                   bool with_fields = true);
+std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id);
 std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id);
 // Cases of a cell that already have a score row for every metric they need (`needed` gives
 // the count per case).

@@ -218,26 +218,25 @@ struct PlainHttpClient::Impl {
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
-    // Finds the exchange a connection: an idle kept-alive one, a new one, or a place in
-    // the origin's queue.
+    // Finds the exchange a connection: a place in the origin's queue when all its slots are
+    // busy, else an idle kept-alive connection, else a new one.
     void dispatch(Exchange& ex) {
         Origin& o = origin_of(ex);
         if (!o.resolve_error.empty()) return fail(ex, o.resolve_error, true);
-        while (!ex.retried && !o.idle.empty()) {
-            FileDescriptor socket = std::move(o.idle.back());
-            o.idle.pop_back();
-            if (!still_open(socket.get())) continue; // the server closed it meanwhile
-            ex.socket = std::move(socket);
-            ex.reused = true;
-            take_slot(ex, o);
-            return begin_sending(ex);
-        }
         if (o.busy >= max_per_origin) {
             ex.phase = Exchange::Phase::Waiting;
             o.waiting.push_back(&ex);
             return;
         }
         take_slot(ex, o);
+        while (!ex.retried && !o.idle.empty()) {
+            FileDescriptor socket = std::move(o.idle.back());
+            o.idle.pop_back();
+            if (!still_open(socket.get())) continue; // the server closed it meanwhile
+            ex.socket = std::move(socket);
+            ex.reused = true;
+            return begin_sending(ex);
+        }
         ex.reused = false;
         ex.next_address = 0;
         ex.connect_deadline = std::min(ex.deadline, Clock::now() + kMaxConnectTime);
@@ -308,10 +307,11 @@ struct PlainHttpClient::Impl {
                 ex.sent += static_cast<std::size_t>(n);
                 continue;
             }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+            int error = n < 0 ? errno : EPIPE;
+            if (error == EINTR) continue;
+            if (error == EAGAIN || error == EWOULDBLOCK) return;
             if (retry_on_fresh_connection(ex)) return;
-            return fail(ex, fmt::format("cannot send the request: {}", std::strerror(errno)));
+            return fail(ex, fmt::format("cannot send the request: {}", std::strerror(error)));
         }
         ex.phase = Exchange::Phase::Receiving;
         receive_some(ex); // an answer may already be waiting
@@ -320,13 +320,13 @@ struct PlainHttpClient::Impl {
     void receive_some(Exchange& ex) {
         for (;;) {
             ssize_t n = ::recv(ex.socket.get(), buffer, sizeof buffer, 0);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+            int error = n < 0 ? errno : 0;
+            if (error == EINTR) continue;
+            if (error == EAGAIN || error == EWOULDBLOCK) return;
             if (n <= 0) {
                 if (retry_on_fresh_connection(ex)) return;
                 if (n < 0)
-                    return fail(ex, fmt::format("connection to {} port {} failed: {}", ex.url.host,
-                                                ex.url.port, std::strerror(errno)));
+                    return fail(ex, fmt::format("the connection failed: {}", std::strerror(error)));
                 if (!ex.parser->finish_at_eof()) return fail(ex, ex.parser->error());
                 return complete(ex, false);
             }

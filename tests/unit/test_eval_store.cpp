@@ -45,7 +45,7 @@ struct Fixture {
         std::vector<StoredCase> cases;
         for (std::size_t i = 0; i < answer_ok.size(); ++i)
             cases.push_back({static_cast<std::int64_t>(i), "c" + std::to_string(i), "h" + std::to_string(i),
-                             json{{"q", i}}});
+                             json{{"q", i}}.dump()});
         record_cases(db, id, cases);
         run::NewRun cell_run;
         cell_run.kind = "eval";
