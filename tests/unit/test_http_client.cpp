@@ -415,6 +415,28 @@ TEST_CASE("transport: the connection limit queues requests; wakeup ends a wait",
     CHECK(none.empty());
 }
 
+TEST_CASE("transport: large bodies go out in pieces; localhost tries each address",
+          "[http][provider]") {
+    ScriptedServer server([](int, int) { return ScriptedServer::Answer{ok("got it")}; });
+    HttpTransport t(1);
+    std::string big(3 * 1024 * 1024, 'x'); // more than a socket buffer takes at once
+    t.start(1, HttpCall{server.url(), {}, big, 10, {}});
+    std::vector<HttpResponse> done;
+    for (int i = 0; i < 400 && done.empty(); ++i)
+        t.poll(done, 50ms);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].body == "got it");
+    CHECK(server.last_request().size() > big.size());
+    CHECK_THAT(server.last_request(), Catch::EndsWith("xxxx"));
+
+    // localhost may resolve to ::1 first, where nothing listens: 127.0.0.1 must still answer.
+    std::string via_name = server.url();
+    via_name.replace(via_name.find("127.0.0.1"), 9, "localhost");
+    auto named = post_all(t, via_name, 1);
+    CHECK(named[0].transport_ok);
+    CHECK(named[0].body == "got it");
+}
+
 TEST_CASE("transport: LLMOPS_HTTP_CLIENT must name a client", "[http]") {
     ClientChoice choice("wget");
     CHECK_THROWS_WITH(HttpTransport(1), Catch::Contains("builtin or curl"));
