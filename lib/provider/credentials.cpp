@@ -1,6 +1,7 @@
 #include "provider/credentials.hpp"
 
 #include "core/error.hpp"
+#include "provider/http_transport.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +10,8 @@
 namespace llmops::provider {
 
 std::string read_api_key(const ProviderConfig& config) {
+    if (config.type != ProviderType::Exec && config.type != ProviderType::Echo)
+        (void)http_via_curl_only();
     if (config.api_key_env.empty()) return {};
     const char* value = std::getenv(config.api_key_env.c_str());
     if (!value || !*value)

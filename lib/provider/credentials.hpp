@@ -8,7 +8,8 @@
 namespace llmops::provider {
 
 // The key a provider needs, from the variable its config names; "" when it needs none.
-// Throws Error(Provider) naming the variable when it is unset or empty, before any request.
+// Throws Error(Provider) naming the variable when it is unset or empty, before any request,
+// and, for HTTP providers, Error(Usage) for a bad LLMOPS_HTTP_CLIENT (http_transport.hpp).
 std::string read_api_key(const ProviderConfig& config);
 
 // `text` with every occurrence of `secret` replaced by "[REDACTED]" (secret may be empty).

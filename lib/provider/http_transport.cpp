@@ -27,9 +27,9 @@ bool set_in_environment(const char* name) {
     return value && *value;
 }
 
-// libcurl alone knows proxies (it reads these for http:// URLs and applies NO_PROXY itself),
-// and LLMOPS_HTTP_CLIENT=curl sends everything its way.
-bool curl_for_everything() {
+} // namespace
+
+bool http_via_curl_only() {
     if (const char* choice = std::getenv("LLMOPS_HTTP_CLIENT"); choice && *choice) {
         std::string_view c(choice);
         if (c == "curl") return true;
@@ -40,8 +40,6 @@ bool curl_for_everything() {
     return set_in_environment("http_proxy") || set_in_environment("all_proxy") ||
            set_in_environment("ALL_PROXY");
 }
-
-} // namespace
 
 struct HttpTransport::Impl {
     std::size_t max_connections = 1;
@@ -71,7 +69,7 @@ HttpTransport::HttpTransport(std::size_t max_connections, HttpLog log)
     : impl_(std::make_unique<Impl>()) {
     impl_->max_connections = std::max<std::size_t>(1, max_connections);
     impl_->log = std::move(log);
-    impl_->all_to_curl = curl_for_everything();
+    impl_->all_to_curl = http_via_curl_only();
     impl_->wake = FileDescriptor(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!impl_->wake.valid())
         throw Error(ErrorKind::Provider,

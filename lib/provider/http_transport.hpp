@@ -36,6 +36,12 @@ struct HttpResponse {
     std::optional<std::string> retry_after; // the Retry-After header, as sent
 };
 
+// True when every request goes through libcurl: LLMOPS_HTTP_CLIENT=curl, or a proxy in the
+// environment (libcurl alone knows proxies; it reads http_proxy, all_proxy and ALL_PROXY for
+// http:// URLs and applies NO_PROXY itself). Throws Error(Usage) when LLMOPS_HTTP_CLIENT is
+// neither builtin nor curl.
+bool http_via_curl_only();
+
 // Verbose logging: one line per call. Credentials never reach it (headers are redacted).
 using HttpLog = std::function<void(std::string_view line)>;
 

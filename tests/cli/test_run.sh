@@ -131,6 +131,9 @@ run run qa --data qa
 expect_rc 2 "no provider"
 run run qa --data qa --provider echo --var nonsense
 expect_rc 2 "bad --var"
+LLMOPS_HTTP_CLIENT=wget run run qa --data qa --provider nowhere --limit 1
+expect_rc 2 "unknown LLMOPS_HTTP_CLIENT"
+expect_contains "$ERR" "builtin or curl" "LLMOPS_HTTP_CLIENT error names the choices"
 expect_eq "$(store_digest)" "$before" "failed commands left the store unchanged"
 
 # An unreachable endpoint fails after the retries, naming the URL (exit 5).
