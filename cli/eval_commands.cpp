@@ -70,7 +70,7 @@ std::string summary_text(const eval::EvalRunSummary& s) {
         if (c.metrics.empty()) continue;
         text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", "METRIC", "MEAN", "P50", "PASS", "ERRORS");
         for (const auto& m : c.metrics)
-            text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", m.metric,
+            text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", report::metric_title(m),
                                 m.scored ? report::format_metric_value(m.mean) : "-",
                                 m.scored ? report::format_metric_value(m.p50) : "-",
                                 m.pass_rate ? report::format_rate(*m.pass_rate) : "-", m.errors);

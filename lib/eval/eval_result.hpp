@@ -43,6 +43,8 @@ struct MetricAggregate {
     double mean = 0, min = 0, max = 0, p50 = 0, p95 = 0; // over the scored cases
     std::size_t passed = 0, failed = 0;
     std::optional<double> pass_rate; // passed / (passed + failed); empty without pass/fail
+    // bleu only: BLEU over the n-gram statistics of all scored cases, as sacrebleu's corpus_bleu
+    std::optional<double> corpus_bleu;
 };
 
 struct CellSummary {

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "eval/metrics/bleu_detail.hpp"
 #include "eval/statistics.hpp"
 #include "run/run_store.hpp"
 
@@ -306,8 +307,14 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
 
         std::vector<std::vector<double>> values(header.scoring.metrics.size());
         std::vector<std::size_t> passed(values.size()), failed(values.size()), errors(values.size());
+        // bleu: the cases' n-gram statistics, summed; cases scored before bleu kept them (or
+        // with a damaged detail) leave the run without a corpus score rather than a wrong one.
+        std::vector<std::optional<BleuStats>> corpus(values.size());
+        std::vector<std::size_t> corpus_cases(values.size());
+        for (std::size_t s = 0; s < corpus.size(); ++s)
+            if (header.scoring.metrics[s].name == "bleu") corpus[s] = BleuStats{};
         auto scores = db.prepare(
-            "SELECT case_index, metric, score, passed, reason, error FROM eval_scores"
+            "SELECT case_index, metric, score, passed, reason, error, detail FROM eval_scores"
             " WHERE eval_id = ? AND cell_index = ? ORDER BY case_index, metric_index");
         scores.bind(1, eval_id).bind(2, cell.index);
         while (scores.step()) {
@@ -325,6 +332,11 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
                 std::size_t s = slot->second;
                 if (!m.error.empty()) ++errors[s];
                 else if (m.score) values[s].push_back(*m.score);
+                if (corpus[s] && m.score && m.error.empty())
+                    if (auto stats = bleu_stats_from_json(json::parse(scores.column_text(6), nullptr, false))) {
+                        *corpus[s] += *stats;
+                        ++corpus_cases[s];
+                    }
                 if (m.passed) ++(*m.passed ? passed[s] : failed[s]);
             }
             if (options.with_cases) outcomes[i].metrics.push_back(std::move(m));
@@ -339,8 +351,12 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
         }
         c.pass_rate = c.cases ? static_cast<double>(c.passed) / static_cast<double>(c.cases) : 0;
         for (std::size_t s = 0; s < values.size(); ++s)
+        {
             c.metrics.push_back(aggregate(header.scoring.metrics[s], std::move(values[s]), passed[s],
                                           failed[s], errors[s]));
+            if (corpus[s] && c.metrics.back().scored > 0 && corpus_cases[s] == c.metrics.back().scored)
+                c.metrics.back().corpus_bleu = bleu_from_stats(*corpus[s], /*effective_order=*/false).score;
+        }
         if (options.with_cases)
             for (auto& o : outcomes)
                 if (!options.failed_only || !o.passed) c.case_outcomes.push_back(std::move(o));
@@ -407,6 +423,7 @@ json summary_to_json(const EvalRunSummary& s) {
             for (auto [key, value] : {std::pair{"mean", m.mean}, {"min", m.min}, {"max", m.max},
                                       {"p50", m.p50}, {"p95", m.p95}})
                 entry[key] = m.scored ? json(value) : json();
+            if (m.corpus_bleu) entry["corpus_bleu"] = *m.corpus_bleu;
             metrics.push_back(std::move(entry));
         }
         json cell = {{"index", c.index}, {"label", c.label}, {"prompt", c.prompt_ref},

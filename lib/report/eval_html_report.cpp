@@ -218,7 +218,7 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
     for (const auto& cell : summary.cells)
         for (const auto& m : cell.metrics) {
             const auto stat = [&](double v) { return m.scored ? format_metric_value(v) : "–"; };
-            out << fmt::format("<tr><td>{}</td><td>{}{}</td>", text(cell.label), text(m.metric),
+            out << fmt::format("<tr><td>{}</td><td>{}{}</td>", text(cell.label), text(metric_title(m)),
                                m.lower_is_better ? " <span class=\"sub\">(lower is better)</span>"
                                                  : "");
             for (const std::string& value :

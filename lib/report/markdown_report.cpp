@@ -93,7 +93,7 @@ void write_metrics(const eval::EvalRunSummary& summary, const MarkdownOptions& o
         for (const auto& m : cell.metrics)
             out << fmt::format("| {} | {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                                markdown_cell_text(cell.label, options.max_text_bytes),
-                               markdown_cell_text(m.metric, options.max_text_bytes),
+                               markdown_cell_text(metric_title(m), options.max_text_bytes),
                                m.lower_is_better ? " (lower is better)" : "",
                                m.scored ? format_metric_value(m.mean) : "–",
                                m.pass_rate ? format_rate(*m.pass_rate) : "–",

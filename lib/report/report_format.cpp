@@ -49,6 +49,11 @@ std::string threshold_bound(const eval::ThresholdOutcome& threshold) {
 
 } // namespace
 
+std::string metric_title(const eval::MetricAggregate& metric) {
+    if (!metric.corpus_bleu) return metric.metric;
+    return metric.metric + " (corpus " + format_metric_value(*metric.corpus_bleu) + ")";
+}
+
 std::string format_threshold(const eval::ThresholdOutcome& threshold) {
     return threshold_subject(threshold) + " " + threshold_bound(threshold);
 }

@@ -22,6 +22,10 @@ std::string format_cost(double usd);
 // Milliseconds: "850 ms"; under 10 ms one decimal ("4.3 ms").
 std::string format_latency_ms(double ms);
 
+// A metric's row title: its label, and a whole-run figure when it has one:
+// "bleu (corpus 0.412)".
+std::string metric_title(const eval::MetricAggregate& metric);
+
 // A threshold's requirement as the spec wrote it: "rouge_l mean ≥ 0.6", "pass_rate ≥ 0.9",
 // "latency p95 ≤ 2000" (≤ for lower-is-better metrics).
 std::string format_threshold(const eval::ThresholdOutcome& threshold);

@@ -275,6 +275,33 @@ expect_eq "$(json_get '.cells[0].passed')" 16 "resumed eval scored every case"
 run eval run --resume "$INT"
 expect_rc 2 "resume a completed eval"
 
+# --- corpus BLEU: the cases' n-gram statistics summed, as sacrebleu's corpus_bleu ----------
+# sacrebleu's README example (BLEU = 48.53): three segments, two reference sets; echo answers
+# with the hypothesis itself.
+cat >mt.jsonl <<'JSONL'
+{"hyp":"The dog bit the man.","ref1":"The dog bit the man.","ref2":"The dog had bit the man."}
+{"hyp":"It wasn't surprising.","ref1":"It was not unexpected.","ref2":"No one was surprised."}
+{"hyp":"The man had just bitten him.","ref1":"The man bit him first.","ref2":"The man had bitten the dog."}
+JSONL
+cat >say.yaml <<'YAML'
+name: say
+messages:
+  - role: user
+    content: "{{hyp}}"
+YAML
+run prompt add say.yaml
+cat >mt-eval.yaml <<'YAML'
+dataset: mt.jsonl
+prompts: say
+providers: echo
+metrics:
+  - bleu: {expected: ["{{ref1}}", "{{ref2}}"]}
+YAML
+run eval run mt-eval.yaml --json --markdown mt.md
+expect_rc 0 "bleu eval"
+expect_eq "$(json_get '.cells[0].metrics[0].corpus_bleu * 10000 | round')" 4853 "corpus BLEU = sacrebleu's 48.53"
+expect_contains "$(cat mt.md)" "bleu (corpus 0.485)" "the Markdown report shows corpus BLEU"
+
 run fsck
 expect_rc 0 "fsck"
 finish

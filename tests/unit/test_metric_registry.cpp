@@ -4,6 +4,7 @@
 // pure functions' values pinned in test_metrics.cpp.
 #include "core/error.hpp"
 #include "eval/metric.hpp"
+#include "eval/metrics/bleu_detail.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -211,6 +212,28 @@ TEST_CASE("f1, rouge and bleu score against templates", "[metric_registry]") {
                       .score -
                  1.0) < kTol);
     CHECK(*run("bleu", {{"expected", "The Quick Brown Fox Jumps"}}, hyp).score < 0.5);
+}
+
+TEST_CASE("bleu keeps each case's n-gram statistics; summed they give corpus BLEU",
+          "[metric_registry]") {
+    // sacrebleu's README example: corpus BLEU 48.53 (tests/unit/test_metrics.cpp pins it).
+    const std::vector<std::pair<std::string, json>> cases = {
+        {"The dog bit the man.", {"The dog bit the man.", "The dog had bit the man."}},
+        {"It wasn't surprising.", {"It was not unexpected.", "No one was surprised."}},
+        {"The man had just bitten him.", {"The man bit him first.", "The man had bitten the dog."}}};
+    BleuStats sum;
+    for (const auto& [hyp, refs] : cases) {
+        auto r = run("bleu", {{"expected", refs}}, hyp);
+        auto stats = bleu_stats_from_json(r.detail);
+        REQUIRE(stats);
+        // The stored statistics give back the case's own (sentence) score.
+        CHECK(bleu_from_stats(*stats, /*effective_order=*/true).score == Approx(*r.score).margin(kTol));
+        sum += *stats;
+    }
+    CHECK(bleu_from_stats(sum, /*effective_order=*/false).score * 100 ==
+          Approx(48.53082700992989).margin(kTol * 100));
+    CHECK_FALSE(bleu_stats_from_json(json()));
+    CHECK_FALSE(bleu_stats_from_json(json{{"bleu_stats", {{"sys_len", "x"}}}}));
 }
 
 TEST_CASE("is_json and json_schema", "[metric_registry]") {

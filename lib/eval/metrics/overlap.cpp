@@ -51,13 +51,6 @@ double f_measure(double precision, double recall) {
 
 // ---- BLEU ---------------------------------------------------------------------------------
 
-struct BleuStats {
-    std::size_t sys_len = 0;
-    std::size_t ref_len = 0;
-    std::array<std::size_t, kBleuMaxOrder> correct{};
-    std::array<std::size_t, kBleuMaxOrder> total{};
-};
-
 // sacrebleu's _preprocess_segment: optional lowercase, rstrip(), then the 13a tokeniser.
 std::vector<std::string> bleu_tokens(std::string_view text, bool lowercase) {
     std::u32string cps = decode_utf8(lowercase ? to_lower(text) : std::string(text));
@@ -66,8 +59,20 @@ std::vector<std::string> bleu_tokens(std::string_view text, bool lowercase) {
     return tokenize_13a(encode_utf8(cps));
 }
 
-BleuStats segment_stats(std::string_view hypothesis, const std::vector<std::string> &refs,
-                        bool lowercase) {
+} // namespace
+
+BleuStats &BleuStats::operator+=(const BleuStats &other) {
+    sys_len += other.sys_len;
+    ref_len += other.ref_len;
+    for (int n = 0; n < kBleuMaxOrder; ++n) {
+        correct[n] += other.correct[n];
+        total[n] += other.total[n];
+    }
+    return *this;
+}
+
+BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std::string> &refs,
+                             bool lowercase) {
     if (refs.empty()) throw Error(ErrorKind::BadInput, "BLEU needs at least one reference");
     const auto hyp = bleu_tokens(hypothesis, lowercase);
 
@@ -106,7 +111,7 @@ BleuStats segment_stats(std::string_view hypothesis, const std::vector<std::stri
 
 // sacrebleu's BLEU.compute_bleu with smooth_method='exp' (NIST geometric smoothing: the k-th
 // order with no match gets precision 1 / (2^k * total)).
-BleuScore compute_bleu(const BleuStats &stats, bool effective_order) {
+BleuScore bleu_from_stats(const BleuStats &stats, bool effective_order) {
     BleuScore out;
     out.correct = stats.correct;
     out.total = stats.total;
@@ -147,6 +152,8 @@ BleuScore compute_bleu(const BleuStats &stats, bool effective_order) {
     out.score = out.brevity_penalty * std::exp(log_sum / order);
     return out;
 }
+
+namespace {
 
 // ---- ROUGE --------------------------------------------------------------------------------
 
@@ -190,7 +197,7 @@ double token_f1(std::string_view prediction, std::string_view ground_truth) {
 
 BleuScore sentence_bleu_score(std::string_view hypothesis, const std::vector<std::string> &refs,
                               bool lowercase) {
-    return compute_bleu(segment_stats(hypothesis, refs, lowercase), /*effective_order=*/true);
+    return bleu_from_stats(bleu_segment_stats(hypothesis, refs, lowercase), /*effective_order=*/true);
 }
 
 double sentence_bleu(std::string_view hypothesis, const std::vector<std::string> &refs,
@@ -205,16 +212,9 @@ BleuScore corpus_bleu(const std::vector<std::string> &hypotheses,
                                              " hypotheses but " + std::to_string(refs.size()) +
                                              " reference lists");
     BleuStats sum;
-    for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-        const BleuStats s = segment_stats(hypotheses[i], refs[i], lowercase);
-        sum.sys_len += s.sys_len;
-        sum.ref_len += s.ref_len;
-        for (int n = 0; n < kBleuMaxOrder; ++n) {
-            sum.correct[n] += s.correct[n];
-            sum.total[n] += s.total[n];
-        }
-    }
-    return compute_bleu(sum, /*effective_order=*/false);
+    for (std::size_t i = 0; i < hypotheses.size(); ++i)
+        sum += bleu_segment_stats(hypotheses[i], refs[i], lowercase);
+    return bleu_from_stats(sum, /*effective_order=*/false);
 }
 
 RougeScore rouge_n(std::string_view candidate, std::string_view reference, int n) {

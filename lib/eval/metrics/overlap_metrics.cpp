@@ -1,6 +1,7 @@
 // Overlap with reference text as eval metrics: f1 (SQuAD token F1), rouge1, rouge2, rouge_l
-// (F-measures) and bleu (sentence BLEU, several references allowed). Scores in [0, 1]; the
-// formulas are overlap.hpp's.
+// (F-measures) and bleu (sentence BLEU, several references allowed; each case keeps its n-gram
+// statistics so that a run also gets corpus BLEU). Scores in [0, 1]; the formulas are
+// overlap.hpp's.
 #include <functional>
 #include <string>
 #include <utility>
@@ -9,14 +10,19 @@
 #include <fmt/format.h>
 
 #include "eval/metric_definitions.hpp"
+#include "eval/metrics/bleu_detail.hpp"
 #include "eval/metrics/overlap.hpp"
 
 namespace llmops::eval {
 
 namespace {
 
-using OverlapScore =
-    std::function<double(std::string_view output, const std::vector<std::string>& references)>;
+struct OverlapValue {
+    double score = 0;
+    nlohmann::json detail; // kept with the case's score; null when there is nothing to keep
+};
+using OverlapScore = std::function<OverlapValue(std::string_view output,
+                                                const std::vector<std::string>& references)>;
 
 class OverlapMetric final : public DeterministicMetric {
   public:
@@ -37,8 +43,10 @@ class OverlapMetric final : public DeterministicMetric {
                 quoted.push_back(quote_for_reason(t, 80));
             expected = fmt::format("references {}", fmt::join(quoted, ", "));
         }
-        return scored(score_(context.output, rendered.texts),
-                      expected + ", got " + quote_for_reason(context.output));
+        OverlapValue value = score_(context.output, rendered.texts);
+        MetricResult result = scored(value.score, expected + ", got " + quote_for_reason(context.output));
+        result.detail = std::move(value.detail);
+        return result;
     }
 
     std::vector<ParameterTemplate> references_;
@@ -54,7 +62,7 @@ MetricDefinition single_reference(std::string name,
         std::vector<ParameterTemplate> references;
         references.push_back(params.required_text_template({"expected", "value"}));
         OverlapScore score = [f](std::string_view output, const std::vector<std::string>& refs) {
-            return f(output, refs.front());
+            return OverlapValue{f(output, refs.front()), {}};
         };
         return std::make_unique<OverlapMetric>(std::move(spec), std::move(references), score);
     };
@@ -71,7 +79,9 @@ MetricDefinition bleu_definition() {
         bool lowercase = params.boolean("lowercase").value_or(false);
         OverlapScore score = [lowercase](std::string_view output,
                                          const std::vector<std::string>& refs) {
-            return sentence_bleu(output, refs, lowercase);
+            BleuStats stats = bleu_segment_stats(output, refs, lowercase);
+            return OverlapValue{bleu_from_stats(stats, /*effective_order=*/true).score,
+                                bleu_stats_to_json(stats)};
         };
         return std::make_unique<OverlapMetric>(std::move(spec), std::move(*references), score);
     };
