@@ -1,5 +1,7 @@
 #include "report/profile_html.hpp"
 
+#include "report/svg_histogram.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -9,6 +11,12 @@ namespace llmops::report {
 using data::DatasetProfile;
 using data::FieldProfile;
 using data::Histogram;
+
+std::string short_number(double v) {
+    if (!std::isfinite(v)) return "-";
+    if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
+    return fmt::format("{:.4g}", v);
+}
 
 namespace {
 
@@ -30,53 +38,12 @@ code{background:#f5f6fa;padding:0 .25rem;border-radius:3px;word-break:break-all}
 svg .bar{fill:#5b7bd5}svg .axis{stroke:#99a;stroke-width:1}svg text{font-size:11px;fill:#556}
 )";
 
-std::string num(double v) {
-    if (!std::isfinite(v)) return "-";
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
-    return fmt::format("{:.4g}", v);
-}
-
 std::string pct(double rate) {
     return fmt::format("{:.2f}%", rate * 100.0);
 }
 
 std::string value_text(const nlohmann::json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-// A bar chart of a histogram; each bar's <title> gives its range and count as a tooltip.
-std::string histogram_svg(const Histogram& h, std::string_view label) {
-    if (h.counts.empty()) return {};
-    constexpr int width = 460, height = 170, left = 44, bottom = 30, top = 10;
-    const int plot_w = width - left - 10, plot_h = height - bottom - top;
-    const std::uint64_t peak = *std::max_element(h.counts.begin(), h.counts.end());
-    const double bar_w = static_cast<double>(plot_w) / static_cast<double>(h.counts.size());
-    std::string svg = fmt::format(
-        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" role="img" aria-label="{}">)",
-        width, height, html_escape(label));
-    svg += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", left,
-                       top + plot_h, left + plot_w, top + plot_h);
-    for (std::size_t i = 0; i < h.counts.size(); ++i) {
-        const double bh =
-            peak == 0 ? 0.0 : static_cast<double>(h.counts[i]) / static_cast<double>(peak) * plot_h;
-        const bool last = i + 1 == h.counts.size();
-        svg += fmt::format(
-            R"(<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}{} – {}{}: {}</title></rect>)",
-            left + bar_w * static_cast<double>(i) + 0.5, top + plot_h - bh,
-            std::max(bar_w - 1.0, 0.5), bh, "[", html_escape(num(h.edges[i])),
-            html_escape(num(h.edges[i + 1])), last ? "]" : ")", h.counts[i]);
-    }
-    svg +=
-        fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", left - 4, top + 10, peak);
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">0</text>)", left - 4, top + plot_h);
-    svg += fmt::format(R"(<text x="{}" y="{}">{}</text>)", left, height - 12,
-                       html_escape(num(h.edges.front())));
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", left + plot_w,
-                       height - 12, html_escape(num(h.edges.back())));
-    svg += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{}{}</text>)", left + plot_w / 2,
-                       height - 2, html_escape(label),
-                       h.estimated ? " (estimated from a sample)" : "");
-    return svg + "</svg>";
 }
 
 std::string row(std::string_view name, std::string_view value) {
@@ -102,27 +69,27 @@ std::string field_section(const FieldProfile& f) {
     s += row("distinct", fmt::format("{}{}", f.distinct, f.distinct_exact ? "" : " (estimate)"));
     if (f.numeric) {
         const auto& n = *f.numeric;
-        s += row("min / max", num(n.min) + " / " + num(n.max));
-        s += row("mean ± stddev", num(n.mean) + " ± " + num(n.stddev));
+        s += row("min / max", short_number(n.min) + " / " + short_number(n.max));
+        s += row("mean ± stddev", short_number(n.mean) + " ± " + short_number(n.stddev));
         s += row("p50 / p90 / p99",
-                 fmt::format("{} / {} / {}{}", num(n.percentiles.p50), num(n.percentiles.p90),
-                             num(n.percentiles.p99), n.exact_percentiles ? "" : " (sampled)"));
+                 fmt::format("{} / {} / {}{}", short_number(n.percentiles.p50), short_number(n.percentiles.p90),
+                             short_number(n.percentiles.p99), n.exact_percentiles ? "" : " (sampled)"));
     }
     if (f.text) {
         const auto& t = *f.text;
-        s += row("chars min / mean / max", num(static_cast<double>(t.chars.min)) + " / " +
-                                               num(t.chars.mean) + " / " +
-                                               num(static_cast<double>(t.chars.max)));
+        s += row("chars min / mean / max", short_number(static_cast<double>(t.chars.min)) + " / " +
+                                               short_number(t.chars.mean) + " / " +
+                                               short_number(static_cast<double>(t.chars.max)));
         if (t.chars.percentiles)
             s += row("chars p50 / p90 / p99",
-                     fmt::format("{} / {} / {}{}", num(t.chars.percentiles->p50),
-                                 num(t.chars.percentiles->p90), num(t.chars.percentiles->p99),
+                     fmt::format("{} / {} / {}{}", short_number(t.chars.percentiles->p50),
+                                 short_number(t.chars.percentiles->p90), short_number(t.chars.percentiles->p99),
                                  t.exact_percentiles ? "" : " (sampled)"));
-        s += row("words min / mean / max", num(static_cast<double>(t.words.min)) + " / " +
-                                               num(t.words.mean) + " / " +
-                                               num(static_cast<double>(t.words.max)));
+        s += row("words min / mean / max", short_number(static_cast<double>(t.words.min)) + " / " +
+                                               short_number(t.words.mean) + " / " +
+                                               short_number(static_cast<double>(t.words.max)));
         s += row("tokens ≈ mean / total",
-                 num(t.tokens.mean) + " / " + num(static_cast<double>(t.tokens.total)));
+                 short_number(t.tokens.mean) + " / " + short_number(static_cast<double>(t.tokens.total)));
         s += row("empty strings", fmt::format("{}", t.empty));
         s += row("values with control chars", fmt::format("{}", t.control_char_values));
     }
@@ -196,8 +163,8 @@ std::string render_profile_html(const DatasetProfile& p) {
     h += "</table><h2>Fields</h2><table><tr><th>field</th><th>type</th><th>missing</th>"
          "<th>null</th><th>distinct</th><th>mean</th></tr>";
     for (const auto& f : p.fields) {
-        std::string mean = f.numeric ? num(f.numeric->mean)
-                           : f.text  ? num(f.text->chars.mean) + " chars"
+        std::string mean = f.numeric ? short_number(f.numeric->mean)
+                           : f.text  ? short_number(f.text->chars.mean) + " chars"
                                      : "";
         h += fmt::format(
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"n\">{}</td>"

@@ -12,5 +12,7 @@ std::string render_profile_html(const data::DatasetProfile& profile);
 
 // Text made safe for HTML element content and attribute values.
 std::string html_escape(std::string_view text);
+// A number for a report: integers as such, else 4 significant digits; "-" if not finite.
+std::string short_number(double v);
 
 } // namespace llmops::report

@@ -452,6 +452,13 @@ TEST_CASE("HTML report is self-contained and escapes everything", "[report][html
     CHECK(html.find("<link") == std::string::npos);
     CHECK(html.find(" src=") == std::string::npos);
     CHECK(html.find("@import") == std::string::npos);
+    // One score histogram: rouge_l of the first cell; pass/fail (0/1) metrics and a cell
+    // whose cases all score 1 have none.
+    CHECK(html.find("<h2>Score distributions</h2>") != std::string::npos);
+    std::size_t charts = 0;
+    for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1))
+        ++charts;
+    CHECK(charts == 1);
     // Exactly the two script elements of the report: the data cannot close or open one.
     CHECK(count_of(html, "<script") == 2);
     CHECK(count_of(html, "</script") == 2);
