@@ -236,7 +236,7 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
 
 // Metric labels in order of first appearance over all cells, for the case table's columns.
 // A histogram of each graded metric's case scores (pass/fail metrics, all 0 or 1, have their
-// pass rate instead).
+// pass rate instead; a metric every case scores alike has its value in the metrics table).
 void write_distributions(const eval::EvalRunSummary& summary, std::ostream& out) {
     constexpr int kBins = 10;
     std::string charts;
@@ -254,7 +254,7 @@ void write_distributions(const eval::EvalRunSummary& summary, std::ostream& out)
                     scores.add(v);
                     graded = graded || (v != 0 && v != 1);
                 }
-            if (!graded || scores.count() < 2) continue;
+            if (!graded || lo == hi) continue; // nothing to tell from a single value
             charts += histogram_svg(scores.histogram(lo, hi, kBins), cell.label + " · " + m.metric);
         }
     if (charts.empty()) return;
