@@ -1,6 +1,6 @@
 #pragma once
 // One attempt at a request, asynchronously: the batch runner starts attempts and polls for
-// finished ones. HTTP providers run on libcurl multi in the caller's thread; exec runs in a
+// finished ones. HTTP providers run on HttpTransport in the caller's thread; exec runs in a
 // small worker pool; echo answers at once. Retries, caching and limits live in BatchRunner.
 #include <chrono>
 #include <cstdint>
