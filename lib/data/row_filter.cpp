@@ -1,5 +1,6 @@
 #include "data/row_filter.hpp"
 
+#include "core/ascii_text.hpp"
 #include "core/error.hpp"
 #include "data/canonical_row.hpp"
 
@@ -28,14 +29,6 @@ constexpr OpSpelling kOps[] = {
     {" contains ", WhereOp::Contains, true},
     {" matches ", WhereOp::Matches, true},
 };
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 bool ends_with_word(std::string_view s, std::string_view word) {
     return s.size() > word.size() && s.substr(s.size() - word.size()) == word &&
@@ -108,11 +101,11 @@ WhereExpr parse_where(std::string_view text) {
         "FIELD matches REGEX, FIELD exists or FIELD missing";
     WhereExpr expr;
     expr.text = std::string(text);
-    std::string_view t = trim(text);
+    std::string_view t = trim_blanks(text);
     for (auto [word, op] : {std::pair{std::string_view("exists"), WhereOp::Exists},
                             std::pair{std::string_view("missing"), WhereOp::Missing}}) {
         if (ends_with_word(t, word)) {
-            expr.field = std::string(trim(t.substr(0, t.size() - word.size())));
+            expr.field = std::string(trim_blanks(t.substr(0, t.size() - word.size())));
             expr.op = op;
             if (expr.field.empty()) break;
             return expr;
@@ -131,10 +124,10 @@ WhereExpr parse_where(std::string_view text) {
     if (!best)
         throw Error(ErrorKind::Usage, "bad --where expression '" + expr.text + "'", {}, hint);
     expr.op = best->op;
-    expr.field = std::string(trim(t.substr(0, best_at)));
+    expr.field = std::string(trim_blanks(t.substr(0, best_at)));
     std::string_view value = t.substr(best_at + best->text.size());
     // Word operators keep the value as written; symbol operators allow spaces around it.
-    expr.value = std::string(best->word ? value : trim(value));
+    expr.value = std::string(best->word ? value : trim_blanks(value));
     if (expr.field.empty())
         throw Error(ErrorKind::Usage, "bad --where expression '" + expr.text + "': no field name",
                     {}, hint);

@@ -1,10 +1,9 @@
 #include "provider/credentials.hpp"
 
+#include "core/ascii_text.hpp"
 #include "core/error.hpp"
 #include "provider/http_transport.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
 namespace llmops::provider {
@@ -41,9 +40,7 @@ std::string redact(std::string_view text, std::string_view secret) {
 }
 
 bool is_secret_header(std::string_view name) {
-    std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = ascii_lower(name);
     return lower == "authorization" || lower == "proxy-authorization" || lower == "api-key" ||
            lower == "x-api-key" || lower == "cookie" || lower == "set-cookie" ||
            lower.find("token") != std::string::npos || lower.find("secret") != std::string::npos ||

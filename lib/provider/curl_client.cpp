@@ -1,10 +1,10 @@
 #include "provider/curl_client.hpp"
 
+#include "core/ascii_text.hpp"
 #include "core/error.hpp"
 #include "provider/curl_library.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <unordered_map>
 
 namespace llmops::provider {
@@ -42,17 +42,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // A new status line (after a redirect or 100 Continue) starts a fresh header set.
     if (line.starts_with("HTTP/")) t->retry_after.reset();
     constexpr std::string_view kName = "retry-after:";
-    if (line.size() > kName.size()) {
-        bool match = true;
-        for (std::size_t i = 0; i < kName.size() && match; ++i)
-            match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
-        if (match) {
-            std::string value(line.substr(kName.size()));
-            auto not_space = [](unsigned char c) { return !std::isspace(c); };
-            value.erase(value.begin(), std::find_if(value.begin(), value.end(), not_space));
-            value.erase(std::find_if(value.rbegin(), value.rend(), not_space).base(), value.end());
-            t->retry_after = value;
-        }
+    if (line.size() > kName.size() && ascii_iequals(line.substr(0, kName.size()), kName)) {
+        std::string_view value = line.substr(kName.size());
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+            value.remove_suffix(1);
+        t->retry_after = std::string(trim_blanks(value));
     }
     return n;
 }

@@ -1,5 +1,7 @@
 #include "provider/http_date.hpp"
 
+#include "core/ascii_text.hpp"
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -39,13 +41,6 @@ std::optional<unsigned> number(std::string_view s) {
     return value;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 } // namespace
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) {
@@ -72,7 +67,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
             clock = t;
         } else if (std::isdigit(static_cast<unsigned char>(t.front()))) {
             numbers.push_back(t);
-        } else if (std::string name = lower(t); name == "gmt") {
+        } else if (std::string name = ascii_lower(t); name == "gmt") {
             if (gmt) return std::nullopt;
             gmt = true;
         } else if (name.size() == 3 && !month && weekday) {

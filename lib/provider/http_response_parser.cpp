@@ -1,7 +1,8 @@
 #include "provider/http_response_parser.hpp"
 
+#include "core/ascii_text.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace llmops::provider {
@@ -11,26 +12,11 @@ namespace {
 // Larger heads than this are an attack or a bug, never a model server.
 constexpr std::size_t kMaxHeadBytes = 256 * 1024;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
 // Calls f(token) for each comma-separated, trimmed, non-empty token of a header value.
 template <typename F> void for_each_token(std::string_view value, F f) {
     while (!value.empty()) {
         std::size_t comma = value.find(',');
-        std::string_view token = trim(value.substr(0, comma));
+        std::string_view token = trim_blanks(value.substr(0, comma));
         if (!token.empty()) f(token);
         if (comma == std::string_view::npos) break;
         value.remove_prefix(comma + 1);
@@ -96,8 +82,8 @@ bool HttpResponseParser::header_line(std::string_view line) {
         return false;
     }
     std::string_view name = line.substr(0, colon);
-    std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "content-length")) {
+    std::string_view value = trim_blanks(line.substr(colon + 1));
+    if (ascii_iequals(name, "content-length")) {
         std::uint64_t length = 0;
         auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
         if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
@@ -106,17 +92,17 @@ bool HttpResponseParser::header_line(std::string_view line) {
             return false;
         }
         content_length_ = length;
-    } else if (iequals(name, "transfer-encoding")) {
+    } else if (ascii_iequals(name, "transfer-encoding")) {
         // Only the last coding frames the body; Content-Length no longer counts.
         transfer_coded_ = true;
         chunked_ = false;
-        for_each_token(value, [&](std::string_view t) { chunked_ = iequals(t, "chunked"); });
-    } else if (iequals(name, "connection")) {
+        for_each_token(value, [&](std::string_view t) { chunked_ = ascii_iequals(t, "chunked"); });
+    } else if (ascii_iequals(name, "connection")) {
         for_each_token(value, [&](std::string_view t) {
-            if (iequals(t, "close")) connection_close_ = true;
-            if (iequals(t, "keep-alive")) connection_keep_alive_ = true;
+            if (ascii_iequals(t, "close")) connection_close_ = true;
+            if (ascii_iequals(t, "keep-alive")) connection_keep_alive_ = true;
         });
-    } else if (iequals(name, "retry-after")) {
+    } else if (ascii_iequals(name, "retry-after")) {
         retry_after_ = std::string(value);
     }
     return true;
@@ -150,7 +136,7 @@ void HttpResponseParser::end_of_head() {
 }
 
 bool HttpResponseParser::chunk_size_line(std::string_view line) {
-    line = trim(line.substr(0, line.find(';'))); // chunk extensions are ignored
+    line = trim_blanks(line.substr(0, line.find(';'))); // chunk extensions are ignored
     std::uint64_t size = 0;
     auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
     if (line.empty() || ec != std::errc() || end != line.data() + line.size()) {

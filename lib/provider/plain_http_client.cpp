@@ -1,11 +1,11 @@
 #include "provider/plain_http_client.hpp"
 
+#include "core/ascii_text.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "provider/http_response_parser.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -26,13 +26,6 @@ using Clock = std::chrono::steady_clock;
 // As libcurl's default connect timeout is capped for the curl client.
 constexpr auto kMaxConnectTime = std::chrono::seconds(10);
 constexpr std::size_t kReadBlock = 64 * 1024;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 long long ms_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
@@ -98,7 +91,7 @@ std::string build_request(const PlainHttpUrl& url, const HttpCall& call) {
 
 std::optional<PlainHttpUrl> parse_plain_http_url(std::string_view url) {
     constexpr std::string_view kScheme = "http://";
-    if (url.size() < kScheme.size() || lower(url.substr(0, kScheme.size())) != kScheme)
+    if (url.size() < kScheme.size() || !ascii_iequals(url.substr(0, kScheme.size()), kScheme))
         return std::nullopt;
     url.remove_prefix(kScheme.size());
     std::size_t end = url.find_first_of("/?#");
