@@ -259,37 +259,41 @@ bool SinglePassCanonicalizer::literal(std::string_view word) {
     return true;
 }
 
-bool SinglePassCanonicalizer::array(std::size_t depth) {
-    if (depth >= kMaxDepth) return false;
+bool SinglePassCanonicalizer::open_empty(char close) {
     ++p_;
     skip_space();
-    if (p_ < end_ && *p_ == ']') {
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+}
+
+SinglePassCanonicalizer::Next SinglePassCanonicalizer::after_element(char close) {
+    skip_space();
+    if (p_ == end_) return Next::Bad;
+    if (*p_ == ',') {
         ++p_;
-        return true;
+        skip_space();
+        return Next::More;
     }
+    return *p_ == close ? Next::Closed : Next::Bad;
+}
+
+bool SinglePassCanonicalizer::array(std::size_t depth) {
+    if (depth >= kMaxDepth) return false;
+    if (open_empty(']')) return true;
     for (;;) {
         if (p_ == end_ || !value(depth + 1)) return false;
-        skip_space();
-        if (p_ == end_) return false;
-        if (*p_ == ',') {
-            ++p_;
-            skip_space();
-            continue;
-        }
-        if (*p_ != ']') return false;
-        ++p_;
-        return true;
+        const Next next = after_element(']');
+        if (next == Next::Bad) return false;
+        if (next == Next::Closed) break;
     }
+    ++p_;
+    return true;
 }
 
 bool SinglePassCanonicalizer::object(std::size_t depth) {
     if (depth >= kMaxDepth) return false;
-    ++p_;
-    skip_space();
-    if (p_ < end_ && *p_ == '}') {
-        ++p_;
-        return true;
-    }
+    if (open_empty('}')) return true;
     const std::size_t frame = members_.size();
     const std::size_t flushes = flushes_;
     bool sorted = true;
@@ -315,15 +319,9 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         member.in_end = p_;
         member.out_end = out_position();
         members_.push_back(member);
-        skip_space();
-        if (p_ == end_) return false;
-        if (*p_ == ',') {
-            ++p_;
-            skip_space();
-            continue;
-        }
-        if (*p_ != '}') return false;
-        break;
+        const Next next = after_element('}');
+        if (next == Next::Bad) return false;
+        if (next == Next::Closed) break;
     }
     if (!sorted) {
         if (!sort_members(frame, depth)) return false;

@@ -40,6 +40,13 @@ class SinglePassCanonicalizer {
     bool value(std::size_t depth);
     bool object(std::size_t depth);
     bool array(std::size_t depth);
+    // At an opening bracket: steps past it and the space after; true for an empty container
+    // (its closing bracket stepped past too).
+    bool open_empty(char close);
+    // After a member or element: skips space, then steps past a ',' and the space after it
+    // (More), stops at `close` (Closed), or finds anything else (Bad).
+    enum class Next { More, Closed, Bad };
+    Next after_element(char close);
     bool string(std::string_view* key);
     bool escape();
     bool number();

@@ -73,16 +73,9 @@ struct ScoreRow {
     nlohmann::json detail;
 };
 
-struct EvalRunHeader {
+// A stored eval run: what it was created with, and what became of it.
+struct EvalRunHeader : NewEvalRun {
     std::int64_t id = 0;
-    std::string description;
-    std::string spec_source;
-    std::string spec_hash;
-    nlohmann::json spec;
-    std::optional<std::int64_t> dataset_version_id;
-    std::string data_source;
-    std::int64_t case_count = 0;
-    Scoring scoring;
     std::string status;
     std::optional<bool> passed;
     std::string created_at;
