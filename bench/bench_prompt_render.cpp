@@ -10,9 +10,9 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
-#include "core/yaml_document.hpp"
 #include "prompt/prompt_render.hpp"
 #include "prompt/prompt_spec.hpp"
+#include "json/yaml_document.hpp"
 
 using namespace llmops;
 

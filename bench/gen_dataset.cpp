@@ -17,9 +17,10 @@ std::uint64_t next(std::uint64_t& state) {
     return z ^ (z >> 31);
 }
 
-const char* const kWords[] = {"model", "prompt", "answer", "context", "question", "vector",
-                              "token", "latency", "dataset", "version", "metric", "judge",
-                              "the", "a", "of", "and", "to", "in", "is", "for"};
+const char* const kWords[] = {"model",  "prompt", "answer",  "context", "question",
+                              "vector", "token",  "latency", "dataset", "version",
+                              "metric", "judge",  "the",     "a",       "of",
+                              "and",    "to",     "in",      "is",      "for"};
 
 std::string words(std::uint64_t& rng, int n) {
     std::string out;
@@ -35,23 +36,27 @@ std::string row(std::uint64_t id, int variant) {
     std::uint64_t rng = id * 7919 + static_cast<std::uint64_t>(variant);
     char score[32];
     std::snprintf(score, sizeof score, "%.3f", static_cast<double>(next(rng) % 1000) / 1000.0);
-    return "{\"id\":" + std::to_string(id) + ",\"question\":\"" + words(rng, 8) + "?\",\"answer\":\"" +
-           words(rng, 6) + "\",\"context\":\"" + words(rng, 20) + "\",\"score\":" + score +
-           ",\"variant\":" + std::to_string(variant) + "}\n";
+    return "{\"id\":" + std::to_string(id) + ",\"question\":\"" + words(rng, 8) +
+           "?\",\"answer\":\"" + words(rng, 6) + "\",\"context\":\"" + words(rng, 20) +
+           "\",\"score\":" + score + ",\"variant\":" + std::to_string(variant) + "}\n";
 }
 
-void write_all(FILE* f, const std::string& s) { std::fwrite(s.data(), 1, s.size(), f); }
+void write_all(FILE* f, const std::string& s) {
+    std::fwrite(s.data(), 1, s.size(), f);
+}
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc != 3 && argc != 7) {
-        std::fprintf(stderr, "usage: gen_dataset ROWS OUT.jsonl [EDITED.jsonl APPEND REMOVE CHANGE]\n");
+        std::fprintf(stderr,
+                     "usage: gen_dataset ROWS OUT.jsonl [EDITED.jsonl APPEND REMOVE CHANGE]\n");
         return 2;
     }
     std::uint64_t rows = std::strtoull(argv[1], nullptr, 10);
     FILE* out = std::fopen(argv[2], "wb");
     if (!out) return 1;
-    for (std::uint64_t i = 0; i < rows; ++i) write_all(out, row(i, 0));
+    for (std::uint64_t i = 0; i < rows; ++i)
+        write_all(out, row(i, 0));
     std::fclose(out);
     if (argc == 3) return 0;
 
@@ -71,7 +76,8 @@ int main(int argc, char** argv) {
         if (i >= remove_from && i < remove_from + remove) continue;
         write_all(edited, row(i, changed.count(i) ? 1 : 0));
     }
-    for (std::uint64_t i = 0; i < append; ++i) write_all(edited, row(rows + i, 0));
+    for (std::uint64_t i = 0; i < append; ++i)
+        write_all(edited, row(rows + i, 0));
     std::fclose(edited);
     return 0;
 }

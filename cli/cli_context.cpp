@@ -15,9 +15,15 @@ bool colour_allowed(const GlobalOptions& options, int fd) {
 }
 } // namespace
 
-bool CliContext::color_stderr() const { return colour_allowed(options, STDERR_FILENO); }
-bool CliContext::color_stdout() const { return colour_allowed(options, STDOUT_FILENO); }
-bool CliContext::stderr_is_tty() const { return ::isatty(STDERR_FILENO) != 0; }
+bool CliContext::color_stderr() const {
+    return colour_allowed(options, STDERR_FILENO);
+}
+bool CliContext::color_stdout() const {
+    return colour_allowed(options, STDOUT_FILENO);
+}
+bool CliContext::stderr_is_tty() const {
+    return ::isatty(STDERR_FILENO) != 0;
+}
 
 void CliContext::print_json(const nlohmann::json& value) const {
     std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

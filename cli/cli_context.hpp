@@ -3,8 +3,8 @@
 #include "store/project.hpp"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,7 +20,7 @@ struct GlobalOptions {
 };
 
 class CliContext {
-public:
+  public:
     GlobalOptions options;
     // The chosen command's work; set by its CLI11 callback, run by main() after parsing so
     // that -C and the other global options are known first. Returns the exit code.

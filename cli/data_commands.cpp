@@ -2,13 +2,13 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
-#include "data/csv_writer.hpp"
 #include "data/dataset_catalog.hpp"
-#include "data/dataset_diff.hpp"
 #include "data/dataset_import.hpp"
 #include "data/dataset_ref.hpp"
 #include "data/dataset_rows.hpp"
-#include "data/input_format.hpp"
+#include "data/formats/csv_writer.hpp"
+#include "data/formats/input_format.hpp"
+#include "data/ops/dataset_diff.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
@@ -31,7 +31,7 @@ std::string version_line(const DatasetVersion& v) {
 
 // Output sink for row streams: stdout or an atomically replaced file.
 class RowOutput {
-public:
+  public:
     explicit RowOutput(const std::string& path, const fs::path& tmp_dir) {
         if (!path.empty()) {
             target_ = path;
@@ -51,14 +51,15 @@ public:
         if (file_) file_->commit_to(fs::absolute(target_));
     }
 
-private:
+  private:
     fs::path target_;
     std::unique_ptr<TempFile> file_;
 };
 
 std::vector<std::string> schema_fields(const DatasetVersion& v) {
     std::vector<std::string> fields;
-    for (const auto& [name, types] : v.schema.at("fields").items()) fields.push_back(name);
+    for (const auto& [name, types] : v.schema.at("fields").items())
+        fields.push_back(name);
     return fields;
 }
 
@@ -131,14 +132,16 @@ int cmd_list(CliContext& ctx) {
     if (ctx.json()) {
         json out = json::array();
         for (const auto& d : datasets)
-            out.push_back({{"name", d.name}, {"versions", d.versions}, {"latest", d.latest.to_json()}});
+            out.push_back(
+                {{"name", d.name}, {"versions", d.versions}, {"latest", d.latest.to_json()}});
         ctx.print_json(out);
         return 0;
     }
     for (const auto& d : datasets)
         ctx.out(fmt::format("{:<24} {:>4} version(s)  latest {}\n", d.name, d.versions,
                             version_line(d.latest)));
-    if (datasets.empty()) ctx.note("no datasets yet: add one with 'llmops data add FILE --name NAME'");
+    if (datasets.empty())
+        ctx.note("no datasets yet: add one with 'llmops data add FILE --name NAME'");
     return 0;
 }
 
@@ -157,10 +160,12 @@ int cmd_show(CliContext& ctx, const std::string& ref) {
     std::string text = fmt::format(
         "dataset   {}\nmanifest  {}\nparent    {}\nrows      {}\nbytes     {} ({} stored new)\n"
         "created   {}\nmessage   {}\ntags      {}\n",
-        v.ref(), v.manifest, v.parent_number ? v.name + "@" + std::to_string(*v.parent_number) : "-",
-        v.rows, human_bytes(static_cast<std::uint64_t>(v.bytes)),
+        v.ref(), v.manifest,
+        v.parent_number ? v.name + "@" + std::to_string(*v.parent_number) : "-", v.rows,
+        human_bytes(static_cast<std::uint64_t>(v.bytes)),
         human_bytes(static_cast<std::uint64_t>(v.stored_bytes)), v.created_at,
-        v.message.empty() ? "-" : v.message, v.tags.empty() ? "-" : fmt::format("{}", fmt::join(v.tags, ", ")));
+        v.message.empty() ? "-" : v.message,
+        v.tags.empty() ? "-" : fmt::format("{}", fmt::join(v.tags, ", ")));
     text += "fields\n";
     for (const auto& [name, types] : v.schema.at("fields").items()) {
         std::vector<std::string> parts;
@@ -182,11 +187,13 @@ int cmd_log(CliContext& ctx, const std::string& name) {
     auto versions = data::dataset_log(project.db(), name);
     if (ctx.json()) {
         json out = json::array();
-        for (const auto& v : versions) out.push_back(v.to_json());
+        for (const auto& v : versions)
+            out.push_back(v.to_json());
         ctx.print_json(out);
         return 0;
     }
-    for (const auto& v : versions) ctx.out(version_line(v) + "\n");
+    for (const auto& v : versions)
+        ctx.out(version_line(v) + "\n");
     return 0;
 }
 
@@ -221,7 +228,9 @@ struct DiffCliOptions {
     bool stat = false;
 };
 
-std::string optional_text(const std::optional<std::string>& s) { return s ? *s : "(absent)"; }
+std::string optional_text(const std::optional<std::string>& s) {
+    return s ? *s : "(absent)";
+}
 
 int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
@@ -242,8 +251,10 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
             changed.push_back({{"key", json::parse(c.key)}, {"fields", fields}});
         }
         json added = json::array(), removed = json::array();
-        for (const auto& r : d.added_rows) added.push_back(json::parse(r));
-        for (const auto& r : d.removed_rows) removed.push_back(json::parse(r));
+        for (const auto& r : d.added_rows)
+            added.push_back(json::parse(r));
+        for (const auto& r : d.removed_rows)
+            removed.push_back(json::parse(r));
         ctx.print_json({{"a", a.ref()},
                         {"b", b.ref()},
                         {"rows_a", d.rows_a},
@@ -259,12 +270,15 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
         return 0;
     }
     std::string text;
-    for (const auto& r : d.removed_rows) text += "- " + r + "\n";
-    for (const auto& r : d.added_rows) text += "+ " + r + "\n";
+    for (const auto& r : d.removed_rows)
+        text += "- " + r + "\n";
+    for (const auto& r : d.added_rows)
+        text += "+ " + r + "\n";
     for (const auto& c : d.changed_rows) {
         text += fmt::format("~ {}={}\n", o.key, c.key);
         for (const auto& f : c.fields)
-            text += fmt::format("    {}: {} -> {}\n", f.field, optional_text(f.before), optional_text(f.after));
+            text += fmt::format("    {}: {} -> {}\n", f.field, optional_text(f.before),
+                                optional_text(f.after));
     }
     text += fmt::format("{} -> {}: {} added, {} removed{} ({} -> {} rows; read {} of {} chunks)\n",
                         a.ref(), b.ref(), d.added, d.removed,
@@ -304,20 +318,24 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     data_cmd->require_subcommand(1);
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c = ctx.command(*data_cmd, "add", "Store files (JSONL, CSV, JSON, or folders of them) as a new version",
+    CLI::App* c = ctx.command(*data_cmd, "add",
+                              "Store files (JSONL, CSV, JSON, or folders of them) as a new version",
                               [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("paths", add->paths, "Files or folders to read")->required();
     c->add_option("-n,--name", add->import.name, "Dataset name")->required();
     c->add_option("-m,--message", add->import.message, "What this version is");
     c->add_option("-t,--tag", add->import.tags, "Tag the new version (repeatable)");
-    c->add_option("--format", add->format, "Input format: jsonl, csv or json (default: by extension)");
-    c->add_flag("--infer-types", add->import.infer_types, "CSV: numbers, booleans and empty fields get JSON types");
+    c->add_option("--format", add->format,
+                  "Input format: jsonl, csv or json (default: by extension)");
+    c->add_flag("--infer-types", add->import.infer_types,
+                "CSV: numbers, booleans and empty fields get JSON types");
     c->add_flag("--allow-empty", add->import.allow_empty, "Accept inputs with no rows");
     c->add_option("--compression", add->compression,
                   "How new chunks are stored: zstd (default) or none (faster, larger)")
         ->check(CLI::IsMember({"zstd", "none"}));
 
-    ctx.command(*data_cmd, "list", "List datasets and their latest versions", [&ctx] { return cmd_list(ctx); });
+    ctx.command(*data_cmd, "list", "List datasets and their latest versions",
+                [&ctx] { return cmd_list(ctx); });
 
     auto show_ref = std::make_shared<std::string>();
     ctx.command(*data_cmd, "show", "Show a version: rows, fields, sources, provenance",
@@ -332,7 +350,8 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
         ->required();
 
     auto cat = std::make_shared<CatOptions>();
-    c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout", [&ctx, cat] { return cmd_cat(ctx, *cat); });
+    c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout",
+                    [&ctx, cat] { return cmd_cat(ctx, *cat); });
     c->add_option("ref", cat->ref, "Dataset reference")->required();
     c->add_option("--limit", cat->limit, "Stop after N rows");
     c->add_option("--format", cat->format, "jsonl (default) or csv");
@@ -350,7 +369,8 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
                     [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("a", diff->a, "Old version")->required();
     c->add_option("b", diff->b, "New version")->required();
-    c->add_option("-k,--key", diff->key, "Field identifying a row: pairs removed and added rows as changed");
+    c->add_option("-k,--key", diff->key,
+                  "Field identifying a row: pairs removed and added rows as changed");
     c->add_option("--limit", diff->limit, "Rows listed per kind (default 20)");
     c->add_flag("--stat", diff->stat, "Counts only");
 

@@ -1,11 +1,11 @@
 // llmops data: dedup, split, transform, merge, sample (docs/data-ops.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "data/dataset_dedup.hpp"
-#include "data/dataset_merge.hpp"
-#include "data/dataset_sample.hpp"
-#include "data/dataset_split.hpp"
-#include "data/dataset_transform.hpp"
+#include "data/ops/dataset_dedup.hpp"
+#include "data/ops/dataset_merge.hpp"
+#include "data/ops/dataset_sample.hpp"
+#include "data/ops/dataset_split.hpp"
+#include "data/ops/dataset_transform.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -49,10 +49,10 @@ int cmd_dedup(CliContext& ctx, DedupCli& o) {
         near.field = o.field;
         near.threshold = o.near;
         near.shingles.kind =
-            o.shingle == "chars" ? data::ShingleKind::Chars : data::ShingleKind::Words;
-        near.shingles.size = o.shingle_size > 0                               ? o.shingle_size
-                             : near.shingles.kind == data::ShingleKind::Words ? 3
-                                                                              : 5;
+            o.shingle == "chars" ? stats::ShingleKind::Chars : stats::ShingleKind::Words;
+        near.shingles.size = o.shingle_size > 0                                ? o.shingle_size
+                             : near.shingles.kind == stats::ShingleKind::Words ? 3
+                                                                               : 5;
         near.permutations = o.permutations;
         near.seed = o.seed;
         o.request.options.near = near;

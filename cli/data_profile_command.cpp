@@ -2,7 +2,7 @@
 #include "cli_context.hpp"
 #include "core/file_io.hpp"
 #include "data/dataset_catalog.hpp"
-#include "data/dataset_profile.hpp"
+#include "data/profile/dataset_profile.hpp"
 #include "report/profile_html.hpp"
 
 #include <fmt/format.h>

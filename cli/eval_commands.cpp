@@ -46,29 +46,34 @@ void write_reports(store::Project& project, std::int64_t eval_id, const ReportFi
     if (!files.any()) return;
     auto summary = eval::load_summary(project.db(), eval_id, {.with_cases = true});
     if (!files.junit.empty())
-        write_report(files.junit, [&](std::ostream& out) { report::write_junit_report(summary, out); });
+        write_report(files.junit,
+                     [&](std::ostream& out) { report::write_junit_report(summary, out); });
     if (!files.markdown.empty())
-        write_report(files.markdown, [&](std::ostream& out) { report::write_markdown_report(summary, out); });
+        write_report(files.markdown,
+                     [&](std::ostream& out) { report::write_markdown_report(summary, out); });
     if (!files.html.empty())
-        write_report(files.html, [&](std::ostream& out) { report::write_eval_html_report(summary, out); });
+        write_report(files.html,
+                     [&](std::ostream& out) { report::write_eval_html_report(summary, out); });
 }
 
 std::string summary_text(const eval::EvalRunSummary& s) {
     std::size_t answered = 0;
-    std::string text = fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s)\n", s.id,
-                                   s.status, s.data_source, s.description.empty() ? "" : "  ",
-                                   s.description, s.case_count, s.cells.size(),
-                                   s.cells.size() == 1 ? "" : "s", s.wall_s);
+    std::string text =
+        fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s)\n", s.id, s.status,
+                    s.data_source, s.description.empty() ? "" : "  ", s.description, s.case_count,
+                    s.cells.size(), s.cells.size() == 1 ? "" : "s", s.wall_s);
     for (const auto& c : s.cells) {
         answered += c.cases - c.errors;
         text += fmt::format("\n{}\n  pass {}/{} ({})  failed {}  errors {}  tokens {} in / {} out  "
                             "cost {}  latency p50 {}  p95 {}\n",
                             c.label, c.passed, c.cases, report::format_rate(c.pass_rate), c.failed,
                             c.errors, c.prompt_tokens, c.completion_tokens,
-                            report::format_cost(c.cost_usd), report::format_latency_ms(c.latency_p50_ms),
+                            report::format_cost(c.cost_usd),
+                            report::format_latency_ms(c.latency_p50_ms),
                             report::format_latency_ms(c.latency_p95_ms));
         if (c.metrics.empty()) continue;
-        text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", "METRIC", "MEAN", "P50", "PASS", "ERRORS");
+        text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", "METRIC", "MEAN", "P50", "PASS",
+                            "ERRORS");
         for (const auto& m : c.metrics)
             text += fmt::format("  {:<24}{:>10}{:>10}{:>10}{:>8}\n", report::metric_title(m),
                                 m.scored ? report::format_metric_value(m.mean) : "-",
@@ -92,7 +97,9 @@ int exit_for(const CliContext& ctx, const eval::EvalRunSummary& s) {
     }
     if (s.passed) return 0;
     for (const auto& t : s.thresholds)
-        if (!t.met) ctx.warn(fmt::format("threshold not met: {}: {}", t.cell, report::format_threshold_result(t)));
+        if (!t.met)
+            ctx.warn(fmt::format("threshold not met: {}: {}", t.cell,
+                                 report::format_threshold_result(t)));
     return exit_code_for(ErrorKind::CheckFailed);
 }
 
@@ -121,10 +128,13 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
     options.cancel = interrupt.flag();
     if (ctx.options.verbose) options.log = [&ctx](std::string_view line) { ctx.verbose(line); };
     std::optional<eval::EvalRunner> runner;
-    if (flags.resume) runner.emplace(eval::EvalRunner::resume(project, *flags.resume, options));
-    else runner.emplace(eval::EvalRunner::start(project, std::move(*spec), options));
-    ctx.verbose(fmt::format("eval {}: {} cases × {} cell{}", runner->eval_id(), runner->case_count(),
-                         runner->cell_count(), runner->cell_count() == 1 ? "" : "s"));
+    if (flags.resume)
+        runner.emplace(eval::EvalRunner::resume(project, *flags.resume, options));
+    else
+        runner.emplace(eval::EvalRunner::start(project, std::move(*spec), options));
+    ctx.verbose(fmt::format("eval {}: {} cases × {} cell{}", runner->eval_id(),
+                            runner->case_count(), runner->cell_count(),
+                            runner->cell_count() == 1 ? "" : "s"));
 
     eval::EvalRunSummary summary;
     {
@@ -135,8 +145,10 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
         summary = runner->execute();
     }
     write_reports(project, summary.id, flags.reports);
-    if (ctx.json()) ctx.print_json(eval::summary_to_json(summary));
-    else ctx.out(summary_text(summary));
+    if (ctx.json())
+        ctx.print_json(eval::summary_to_json(summary));
+    else
+        ctx.out(summary_text(summary));
     return exit_for(ctx, summary);
 }
 
@@ -146,15 +158,20 @@ int cmd_eval_list(CliContext& ctx, std::size_t limit) {
     if (ctx.json()) {
         json out = json::array();
         for (const auto& r : runs)
-            out.push_back({{"id", r.id}, {"description", r.description}, {"spec", r.spec_source},
-                           {"spec_hash", r.spec_hash}, {"data", r.data_source}, {"cases", r.case_count},
-                           {"status", r.status}, {"passed", r.passed ? json(*r.passed) : json()},
+            out.push_back({{"id", r.id},
+                           {"description", r.description},
+                           {"spec", r.spec_source},
+                           {"spec_hash", r.spec_hash},
+                           {"data", r.data_source},
+                           {"cases", r.case_count},
+                           {"status", r.status},
+                           {"passed", r.passed ? json(*r.passed) : json()},
                            {"created_at", r.created_at}});
         ctx.print_json(out);
         return 0;
     }
-    std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS", "RESULT",
-                                   "CASES", "DATA", "CREATED", "DESCRIPTION");
+    std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS",
+                                   "RESULT", "CASES", "DATA", "CREATED", "DESCRIPTION");
     for (const auto& r : runs)
         text += fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", r.id, r.status,
                             r.passed ? (*r.passed ? "passed" : "failed") : "-", r.case_count,
@@ -180,7 +197,8 @@ int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto header = eval::load_eval_header(project.db(), flags.run);
     bool cases = flags.cases || flags.failed;
-    auto summary = eval::load_summary(project.db(), header.id, {.with_cases = cases, .failed_only = flags.failed});
+    auto summary = eval::load_summary(project.db(), header.id,
+                                      {.with_cases = cases, .failed_only = flags.failed});
     if (ctx.json()) {
         ctx.print_json(eval::summary_to_json(summary));
         return 0;
@@ -192,11 +210,13 @@ int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
                                 c.case_outcomes.size() == 1 ? "" : "s");
             for (const auto& o : c.case_outcomes) {
                 text += fmt::format("  {} {}  {}\n", o.passed ? "pass" : "FAIL", o.case_id,
-                                    o.error.empty() ? one_line(o.output, 100) : "error: " + one_line(o.error, 100));
+                                    o.error.empty() ? one_line(o.output, 100)
+                                                    : "error: " + one_line(o.error, 100));
                 for (const auto& m : o.metrics) {
                     if (m.error.empty() && m.passed.value_or(true)) continue;
-                    text += fmt::format("      {}: {}\n", m.metric,
-                                        one_line(m.error.empty() ? m.reason : "error: " + m.error, 120));
+                    text += fmt::format(
+                        "      {}: {}\n", m.metric,
+                        one_line(m.error.empty() ? m.reason : "error: " + m.error, 120));
                 }
             }
         }
@@ -225,23 +245,25 @@ int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
         std::string text = fmt::format("eval {} (A) vs eval {} (B), alpha {}\n", comparison.run_a,
                                        comparison.run_b, comparison.alpha);
         for (const auto& cell : comparison.cells) {
-            text += fmt::format("\n{}{}  ({} pairs by {}; {} only in A, {} only in B)\n", cell.cell_a,
-                                cell.cell_a == cell.cell_b ? "" : " vs " + cell.cell_b, cell.paired,
-                                cell.paired_by, cell.only_a, cell.only_b);
-            text += fmt::format("  {:<20}{:>9}{:>9}{:>10}  {:<22}{:>9}  {:<16}{}\n", "METRIC", "A", "B",
-                                "B-A", "95% CI", "P", "TEST", "");
+            text += fmt::format("\n{}{}  ({} pairs by {}; {} only in A, {} only in B)\n",
+                                cell.cell_a, cell.cell_a == cell.cell_b ? "" : " vs " + cell.cell_b,
+                                cell.paired, cell.paired_by, cell.only_a, cell.only_b);
+            text += fmt::format("  {:<20}{:>9}{:>9}{:>10}  {:<22}{:>9}  {:<16}{}\n", "METRIC", "A",
+                                "B", "B-A", "95% CI", "P", "TEST", "");
             for (const auto& m : cell.metrics) {
                 std::string verdict = m.regression ? "REGRESSION" : m.significant ? "improved" : "";
-                text += fmt::format("  {:<20}{:>9.4f}{:>9.4f}{:>+10.4f}  [{:+.4f}, {:+.4f}]  {:>9.4g}  {:<16}{}\n",
-                                    m.metric, m.mean_a, m.mean_b, m.diff, m.ci.lower, m.ci.upper,
-                                    m.p_value, m.test, verdict);
+                text += fmt::format(
+                    "  {:<20}{:>9.4f}{:>9.4f}{:>+10.4f}  [{:+.4f}, {:+.4f}]  {:>9.4g}  {:<16}{}\n",
+                    m.metric, m.mean_a, m.mean_b, m.diff, m.ci.lower, m.ci.upper, m.p_value, m.test,
+                    verdict);
             }
             for (const auto& m : cell.metrics) {
                 if (m.regressed.empty()) continue;
                 std::string ids;
                 for (std::size_t i = 0; i < m.regressed.size() && i < 20; ++i)
                     ids += (i ? ", " : "") + m.regressed[i];
-                if (m.regressed.size() > 20) ids += fmt::format(" … ({} in all)", m.regressed.size());
+                if (m.regressed.size() > 20)
+                    ids += fmt::format(" … ({} in all)", m.regressed.size());
                 text += fmt::format("  worse in B on {}: {}\n", m.metric, ids);
             }
         }
@@ -275,14 +297,19 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
                                     [&ctx, run] { return cmd_eval_run(ctx, *run); });
     run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
     run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
-    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")->check(CLI::PositiveNumber);
-    run_cmd->add_option("--concurrency,-j", run->concurrency, "Requests in flight (default: the spec's, else 8)")
+    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")
+        ->check(CLI::PositiveNumber);
+    run_cmd
+        ->add_option("--concurrency,-j", run->concurrency,
+                     "Requests in flight (default: the spec's, else 8)")
         ->check(CLI::Range(1, 1024));
-    run_cmd->add_flag("--no-cache", run->no_cache, "Ask the providers even when an answer is cached");
+    run_cmd->add_flag("--no-cache", run->no_cache,
+                      "Ask the providers even when an answer is cached");
     add_report_flags(run_cmd, run->reports);
 
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*eval_cmd, "list", "Eval runs, newest first", [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
+    ctx.command(*eval_cmd, "list", "Eval runs, newest first",
+                [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs");
 
     auto show = std::make_shared<ShowFlags>();
@@ -290,11 +317,13 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
                                      [&ctx, show] { return cmd_eval_show(ctx, *show); });
     show_cmd->add_option("run", show->run, "Eval run id, or latest")->required();
     show_cmd->add_flag("--cases", show->cases, "List every case with its failing metrics");
-    show_cmd->add_flag("--failed", show->failed, "Only the cases that did not pass (implies --cases)");
+    show_cmd->add_flag("--failed", show->failed,
+                       "Only the cases that did not pass (implies --cases)");
 
     auto compare = std::make_shared<CompareFlags>();
-    CLI::App* compare_cmd = ctx.command(*eval_cmd, "compare", "Paired comparison of two eval runs",
-                                        [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
+    CLI::App* compare_cmd =
+        ctx.command(*eval_cmd, "compare", "Paired comparison of two eval runs",
+                    [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
     compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run")->required();
     compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run")->required();
     compare_cmd->add_option("--metric", compare->metric, "Only this metric");

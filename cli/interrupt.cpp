@@ -33,7 +33,11 @@ InterruptGuard::~InterruptGuard() {
     sigaction(SIGTERM, &g_previous_term, nullptr);
 }
 
-const std::atomic<bool>* InterruptGuard::flag() const { return &g_interrupted; }
-bool InterruptGuard::interrupted() const { return g_interrupted.load(); }
+const std::atomic<bool>* InterruptGuard::flag() const {
+    return &g_interrupted;
+}
+bool InterruptGuard::interrupted() const {
+    return g_interrupted.load();
+}
 
 } // namespace llmops::cli

@@ -33,8 +33,7 @@ CLI::App* find_command(CLI::App& app, const std::vector<std::string>& path) {
 }
 
 int run(int argc, char** argv, CliContext& ctx) {
-    CLI::App app{"llmops: the lifecycle of LLM applications, from data to monitoring",
-                 "llmops"};
+    CLI::App app{"llmops: the lifecycle of LLM applications, from data to monitoring", "llmops"};
     app.require_subcommand(0, 1);
     app.set_version_flag("--version", std::string("llmops ") + LLMOPS_VERSION);
     app.footer("Run 'llmops help COMMAND' for a command's options. Docs: docs/cli.md");
@@ -56,7 +55,8 @@ int run(int argc, char** argv, CliContext& ctx) {
     } catch (const CLI::CallForHelp&) {
         // Help for the subcommand the user named, not the root.
         CLI::App* sub = &app;
-        while (!sub->get_subcommands().empty()) sub = sub->get_subcommands().front();
+        while (!sub->get_subcommands().empty())
+            sub = sub->get_subcommands().front();
         fmt::print("{}", sub->help());
         return 0;
     } catch (const CLI::CallForVersion& e) {
@@ -71,13 +71,14 @@ int run(int argc, char** argv, CliContext& ctx) {
     if (app.got_subcommand("help")) {
         CLI::App* topic = find_command(app, help_topic);
         if (!topic) {
-            print_error(ctx, "unknown command '" + fmt::format("{}", fmt::join(help_topic, " ")) + "'",
+            print_error(ctx,
+                        "unknown command '" + fmt::format("{}", fmt::join(help_topic, " ")) + "'",
                         "run 'llmops help' for the list");
             return llmops::exit_code_for(llmops::ErrorKind::Usage);
         }
         // App::help() would describe the selected "help" command itself; format directly.
         fmt::print("{}", topic->get_formatter()->make_help(topic, topic->get_name(),
-                                                            CLI::AppFormatMode::Normal));
+                                                           CLI::AppFormatMode::Normal));
         return 0;
     }
     if (!ctx.action) {

@@ -18,7 +18,9 @@ ProgressLine::ProgressLine(bool enabled, std::string label, std::function<Progre
     });
 }
 
-ProgressLine::~ProgressLine() { stop(); }
+ProgressLine::~ProgressLine() {
+    stop();
+}
 
 void ProgressLine::stop() {
     if (!thread_.joinable()) return;
@@ -30,10 +32,14 @@ void ProgressLine::stop() {
 
 void ProgressLine::draw() {
     ProgressCounts c = sample_();
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     double rate = elapsed > 0 ? static_cast<double>(c.done) / elapsed : 0;
     constexpr int kWidth = 24;
-    int filled = c.total ? static_cast<int>(kWidth * static_cast<double>(c.done) / static_cast<double>(c.total)) : 0;
+    int filled =
+        c.total
+            ? static_cast<int>(kWidth * static_cast<double>(c.done) / static_cast<double>(c.total))
+            : 0;
     std::string bar(static_cast<std::size_t>(std::min(filled, kWidth)), '#');
     bar.resize(kWidth, '.');
     std::string eta = "--";

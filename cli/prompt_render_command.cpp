@@ -2,11 +2,11 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
-#include "core/yaml_document.hpp"
 #include "data/dataset_rows.hpp"
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
+#include "json/yaml_document.hpp"
 
 #include <cstdio>
 #include <fmt/core.h>
@@ -176,13 +176,13 @@ int render_stored(CliContext& ctx, const RenderCliOptions& o) {
 }
 
 // Partials for raw templates: NAME.mustache (or NAME) in the partials folder.
-prompt::PartialCache partials_from_dir(const std::string& dir) {
-    if (dir.empty()) return prompt::PartialCache();
+mustache::PartialCache partials_from_dir(const std::string& dir) {
+    if (dir.empty()) return mustache::PartialCache();
     if (!fs::is_directory(dir))
         throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
                     ErrorLocation{.file = dir});
     fs::path base(dir);
-    return prompt::PartialCache(
+    return mustache::PartialCache(
         [base](std::string_view name) -> std::optional<std::string> {
             // Names are not paths: no escaping the folder.
             if (name.empty() || name.find('/') != std::string_view::npos || name.front() == '.')
@@ -194,21 +194,21 @@ prompt::PartialCache partials_from_dir(const std::string& dir) {
             }
             return std::nullopt;
         },
-        prompt::CompileOptions{.name = dir});
+        mustache::CompileOptions{.name = dir});
 }
 
 int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
     std::string source = read_file(o.template_file);
-    prompt::Template tmpl = prompt::compile(source, {.name = o.template_file});
+    mustache::Template tmpl = mustache::compile(source, {.name = o.template_file});
     json vars = load_vars_file(o.vars_file);
     for (const auto& a : parse_assignments(o.vars))
         vars[a.name] = a.text;
-    prompt::PartialCache partials = partials_from_dir(o.partials_dir);
-    prompt::RenderOptions options;
-    options.escape = o.escape == "html" ? prompt::Escape::Html : prompt::Escape::None;
+    mustache::PartialCache partials = partials_from_dir(o.partials_dir);
+    mustache::RenderOptions options;
+    options.escape = o.escape == "html" ? mustache::Escape::Html : mustache::Escape::None;
     options.strict_variables = !o.allow_missing;
     options.strict_partials = !o.allow_missing;
-    std::string text = prompt::render(tmpl, vars, partials, options);
+    std::string text = mustache::render(tmpl, vars, partials, options);
     if (o.format == "json" || (o.format.empty() && ctx.json()))
         ctx.print_json({{"template", o.template_file}, {"text", text}});
     else

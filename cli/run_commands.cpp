@@ -79,13 +79,14 @@ void print_run_summary(const CliContext& ctx, const run::RunInfo& info, const ru
         ctx.print_json(run::run_to_json(info, t));
         return;
     }
-    ctx.out(fmt::format(
-        "run {}  {}  {} × {} → {}\n"
-        "rows {}/{}  ok {}  failed {}  cached {}\n"
-        "tokens {} in / {} out  cost ${:.4f}  latency p50 {:.0f} ms  p95 {:.0f} ms  wall {:.1f} s\n",
-        info.id, run::to_string(info.status), info.prompt_ref, info.data_source, info.provider_id,
-        t.recorded, info.row_count, t.succeeded, t.failed, t.cached, t.prompt_tokens,
-        t.completion_tokens, t.cost_usd, t.latency_p50_ms, t.latency_p95_ms, info.wall_s));
+    ctx.out(fmt::format("run {}  {}  {} × {} → {}\n"
+                        "rows {}/{}  ok {}  failed {}  cached {}\n"
+                        "tokens {} in / {} out  cost ${:.4f}  latency p50 {:.0f} ms  p95 {:.0f} ms "
+                        " wall {:.1f} s\n",
+                        info.id, run::to_string(info.status), info.prompt_ref, info.data_source,
+                        info.provider_id, t.recorded, info.row_count, t.succeeded, t.failed,
+                        t.cached, t.prompt_tokens, t.completion_tokens, t.cost_usd,
+                        t.latency_p50_ms, t.latency_p95_ms, info.wall_s));
 }
 
 int cmd_run(CliContext& ctx, const RunFlags& flags) {
@@ -115,15 +116,15 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
         prompt_run.emplace(run::PromptRun::start(project, request));
     }
     ctx.verbose(fmt::format("run {}: {} row{} to send", prompt_run->run_id(), prompt_run->planned(),
-                         prompt_run->planned() == 1 ? "" : "s"));
+                            prompt_run->planned() == 1 ? "" : "s"));
     run::ExecutionResult result;
     {
         ProgressLine progress(ctx.stderr_is_tty() && !ctx.options.quiet,
                               fmt::format("run {}", prompt_run->run_id()), [&] {
                                   auto p = prompt_run->progress();
-                                  return ProgressCounts{p.done,
-                                                        static_cast<std::uint64_t>(prompt_run->planned()),
-                                                        p.failed, p.cached};
+                                  return ProgressCounts{
+                                      p.done, static_cast<std::uint64_t>(prompt_run->planned()),
+                                      p.failed, p.cached};
                               });
         result = prompt_run->execute();
     }
@@ -137,8 +138,9 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
     }
     print_run_summary(ctx, info, totals);
     if (result.status == run::RunStatus::Interrupted) {
-        ctx.warn(fmt::format("interrupted: {} of {} rows recorded; finish with 'llmops run --resume {}'",
-                             totals.recorded, info.row_count, info.id));
+        ctx.warn(
+            fmt::format("interrupted: {} of {} rows recorded; finish with 'llmops run --resume {}'",
+                        totals.recorded, info.row_count, info.id));
         return kInterruptedExitCode;
     }
     if (totals.failed > 0) {
@@ -154,12 +156,14 @@ int cmd_runs_list(CliContext& ctx, std::size_t limit) {
     auto runs = run::list_runs(project.db(), "run", limit);
     if (ctx.json()) {
         json out = json::array();
-        for (const auto& info : runs) out.push_back(run::run_to_json(info, run::run_totals(project.db(), info.id)));
+        for (const auto& info : runs)
+            out.push_back(run::run_to_json(info, run::run_totals(project.db(), info.id)));
         ctx.print_json(out);
         return 0;
     }
-    std::string text = fmt::format("{:>5}  {:<12}{:<24}{:<20}{:<20}{:>12}{:>8}  {}\n", "ID", "STATUS",
-                                   "PROMPT", "DATA", "PROVIDER", "OK/ROWS", "FAILED", "CREATED");
+    std::string text =
+        fmt::format("{:>5}  {:<12}{:<24}{:<20}{:<20}{:>12}{:>8}  {}\n", "ID", "STATUS", "PROMPT",
+                    "DATA", "PROVIDER", "OK/ROWS", "FAILED", "CREATED");
     for (const auto& info : runs) {
         auto t = run::run_totals(project.db(), info.id);
         text += fmt::format("{:>5}  {:<12}{:<24}{:<20}{:<20}{:>12}{:>8}  {}\n", info.id,
@@ -188,7 +192,8 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
         if (rows) {
             out["rows"] = json::array();
             run::for_each_run_row(project.db(), info.id, [&](const run::RunRow& row) {
-                if (!flags.failed || !row.ok()) out["rows"].push_back(run::run_row_to_json(row, flags.raw));
+                if (!flags.failed || !row.ok())
+                    out["rows"].push_back(run::run_row_to_json(row, flags.raw));
                 return true;
             });
         }
@@ -201,12 +206,14 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
     std::string text = "\n";
     run::for_each_run_row(project.db(), info.id, [&](const run::RunRow& row) {
         if (flags.failed && row.ok()) return true;
-        std::string shown = row.ok() ? row.result.text : "ERROR " + row.error_kind() + ": " + row.error_message();
+        std::string shown =
+            row.ok() ? row.result.text : "ERROR " + row.error_kind() + ": " + row.error_message();
         for (auto& c : shown)
             if (c == '\n' || c == '\r' || c == '\t') c = ' ';
         if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
         text += fmt::format("{:>6}  {}\n", row.row_index, shown);
-        if (flags.raw && !row.result.raw.empty()) text += fmt::format("        raw: {}\n", row.result.raw);
+        if (flags.raw && !row.result.raw.empty())
+            text += fmt::format("        raw: {}\n", row.result.raw);
         return true;
     });
     ctx.out(text);
@@ -223,11 +230,13 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
     run_cmd->add_option("--data,-d", run_flags->data, "Dataset reference");
     run_cmd->add_option("--provider,-p", run_flags->provider,
                         "Provider id from llmops.yaml, or inline (openai:MODEL, exec:CMD, echo)");
-    run_cmd->add_option("--limit,-n", run_flags->limit, "Only the first N rows")->check(CLI::PositiveNumber);
+    run_cmd->add_option("--limit,-n", run_flags->limit, "Only the first N rows")
+        ->check(CLI::PositiveNumber);
     run_cmd->add_option("--var", run_flags->vars, "NAME=VALUE for every row (repeatable)");
     run_cmd->add_option("--output,-o", run_flags->output, "Also write the rows as JSONL to FILE");
     run_cmd->add_option("--resume", run_flags->resume, "Finish the missing rows of run ID");
-    run_cmd->add_flag("--retry-failed", run_flags->retry_failed, "With --resume: redo failed rows too");
+    run_cmd->add_flag("--retry-failed", run_flags->retry_failed,
+                      "With --resume: redo failed rows too");
     run_cmd->add_flag("--force", run_flags->force,
                       "With --resume: resume a run still marked running (its process was killed)");
     add_engine_flags(run_cmd, run_flags->engine);
@@ -235,11 +244,12 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
     CLI::App* runs = app.add_subcommand("runs", "Recorded runs");
     runs->require_subcommand(1);
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*runs, "list", "Runs, newest first", [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
+    ctx.command(*runs, "list", "Runs, newest first",
+                [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs");
     auto show = std::make_shared<ShowFlags>();
-    CLI::App* show_cmd =
-        ctx.command(*runs, "show", "A run's summary, and its rows", [&ctx, show] { return cmd_runs_show(ctx, *show); });
+    CLI::App* show_cmd = ctx.command(*runs, "show", "A run's summary, and its rows",
+                                     [&ctx, show] { return cmd_runs_show(ctx, *show); });
     show_cmd->add_option("id", show->id, "Run id")->required();
     show_cmd->add_flag("--rows", show->rows, "List every row's output or error");
     show_cmd->add_flag("--failed", show->failed, "Only the failed rows (implies --rows)");

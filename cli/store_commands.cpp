@@ -5,8 +5,8 @@
 #include "store/store_maintenance.hpp"
 
 #include <cstdio>
-#include <memory>
 #include <fmt/core.h>
+#include <memory>
 #include <unistd.h>
 
 namespace llmops::cli {
@@ -17,7 +17,8 @@ using nlohmann::json;
 namespace {
 
 int cmd_init(CliContext& ctx, const std::string& dir) {
-    store::ProjectPaths paths = store::init_project(dir.empty() ? fs::current_path() : fs::path(dir));
+    store::ProjectPaths paths =
+        store::init_project(dir.empty() ? fs::current_path() : fs::path(dir));
     if (ctx.json()) {
         ctx.print_json({{"root", paths.root.string()},
                         {"store", paths.store_dir.string()},
@@ -34,7 +35,8 @@ int cmd_status(CliContext& ctx) {
     store::StoreStatus s = store::store_status(project);
     if (ctx.json()) {
         json counts = json::object();
-        for (const auto& c : s.counts) counts[c.kind] = c.count;
+        for (const auto& c : s.counts)
+            counts[c.kind] = c.count;
         ctx.print_json({{"root", s.root},
                         {"schema_version", s.schema_version},
                         {"counts", counts},
@@ -43,9 +45,12 @@ int cmd_status(CliContext& ctx) {
                         {"store_bytes", s.store_bytes}});
         return 0;
     }
-    std::string text = fmt::format("project   {}\nschema    version {}\n", s.root, s.schema_version);
-    for (const auto& c : s.counts) text += fmt::format("{:<18}{:>10}\n", c.kind, c.count);
-    text += fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
+    std::string text =
+        fmt::format("project   {}\nschema    version {}\n", s.root, s.schema_version);
+    for (const auto& c : s.counts)
+        text += fmt::format("{:<18}{:>10}\n", c.kind, c.count);
+    text +=
+        fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
     text += fmt::format("{:<18}{:>10}\n", "database", human_bytes(s.database_bytes));
     text += fmt::format("{:<18}{:>10}\n", "store total", human_bytes(s.store_bytes));
     ctx.out(text);
@@ -103,8 +108,8 @@ int cmd_gc(CliContext& ctx, bool dry_run) {
 
 int cmd_object_put(CliContext& ctx, const std::string& file, bool compress) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
-    store::ObjectInfo info = project.objects().put_file(
-        file, compress ? store::Compression::Zstd : store::Compression::None);
+    store::ObjectInfo info = project.objects().put_file(file, compress ? store::Compression::Zstd
+                                                                       : store::Compression::None);
     if (ctx.json())
         ctx.print_json({{"hash", info.hash.hex()},
                         {"size", info.size},
@@ -144,8 +149,9 @@ void register_store_commands(CLI::App& app, CliContext& ctx) {
     CLI::App* object = app.add_subcommand("object", "Plumbing: read and write raw objects");
     object->require_subcommand(1);
     auto put = std::make_shared<std::pair<std::string, bool>>();
-    CLI::App* put_cmd = ctx.command(*object, "put", "Store FILE as an object; print its hash",
-                                    [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
+    CLI::App* put_cmd =
+        ctx.command(*object, "put", "Store FILE as an object; print its hash",
+                    [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
     put_cmd->add_option("file", put->first, "File to store")->required();
     put_cmd->add_flag("--zstd", put->second, "Compress the object with zstd");
     auto cat_hash = std::make_shared<std::string>();

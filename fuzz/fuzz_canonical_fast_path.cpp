@@ -1,8 +1,8 @@
 // libFuzzer target: the single-pass canonicaliser against the full simdjson one. Whatever the
 // fast path accepts, the full path must accept with the same bytes; JsonCanonicalizer with and
 // without the fast path must give the same bytes or the same error.
-#include "data/canonical_json.hpp"
-#include "data/single_pass_canonicalizer.hpp"
+#include "json/canonical_json.hpp"
+#include "json/single_pass_canonicalizer.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -18,15 +18,14 @@ struct Outcome {
     bool operator==(const Outcome&) const = default;
 };
 
-Outcome run(llmops::data::JsonCanonicalizer& c, std::string_view text,
-            llmops::data::JsonRoot root) {
+Outcome run(llmops::JsonCanonicalizer& c, std::string_view text, llmops::JsonRoot root) {
     std::string padded(text);
-    padded.append(llmops::data::kJsonPadding, ' ');
+    padded.append(llmops::kJsonPadding, ' ');
     Outcome o;
     try {
         c.append(padded.data(), text.size(), o.text, root);
         o.ok = true;
-    } catch (const llmops::data::JsonTextError& e) {
+    } catch (const llmops::JsonTextError& e) {
         o.text = e.what();
         o.offset = e.offset();
     }

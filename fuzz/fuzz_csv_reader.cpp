@@ -1,8 +1,8 @@
 // libFuzzer target: the CSV reader over arbitrary bytes (with and without type inference)
 // must return rows or throw llmops::Error, never crash; every row must be canonical JSON.
 #include "core/error.hpp"
-#include "data/canonical_json.hpp"
-#include "data/row_reader.hpp"
+#include "data/formats/row_reader.hpp"
+#include "json/canonical_json.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -24,8 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         llmops::data::Row row;
         while (reader->next(row)) {
             const auto reparsed = nlohmann::json::parse(row.json, nullptr, false);
-            if (!reparsed.is_object() || llmops::data::canonical_json(reparsed) != row.json)
-                std::abort();
+            if (!reparsed.is_object() || llmops::canonical_json(reparsed) != row.json) std::abort();
         }
     } catch (const llmops::Error&) {
     }

@@ -1,7 +1,7 @@
 // libFuzzer target: the HTTP response parser. Fed whole or in pieces cut where the input's
 // first byte says, it must reach the same outcome (status, body, error or not) and never
 // consume more than it was given.
-#include "provider/http_response_parser.hpp"
+#include "http/http_response_parser.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,7 +20,7 @@ struct Outcome {
 
 Outcome run(std::string_view text, std::size_t piece) {
     Outcome o;
-    llmops::provider::HttpResponseParser parser([&](std::string_view b) { o.body.append(b); });
+    llmops::http::HttpResponseParser parser([&](std::string_view b) { o.body.append(b); });
     while (!text.empty() && !parser.complete() && !parser.failed()) {
         std::string_view part = text.substr(0, piece);
         std::size_t used = parser.feed(part);

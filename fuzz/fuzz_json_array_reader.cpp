@@ -1,6 +1,6 @@
 // libFuzzer target: the streaming JSON-array reader must return rows or throw llmops::Error.
 #include "core/error.hpp"
-#include "data/row_reader.hpp"
+#include "data/formats/row_reader.hpp"
 
 #include <cstdint>
 #include <string_view>

@@ -2,8 +2,8 @@
 // llmops::Error, never crash. Each row is also checked against the slow nlohmann path: the
 // canonical text must parse and canonicalise to itself.
 #include "core/error.hpp"
-#include "data/canonical_json.hpp"
-#include "data/row_reader.hpp"
+#include "data/formats/row_reader.hpp"
+#include "json/canonical_json.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -21,16 +21,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         llmops::data::Row row;
         while (reader->next(row)) {
             const auto reparsed = nlohmann::json::parse(row.json, nullptr, false);
-            if (reparsed.is_discarded() || llmops::data::canonical_json(reparsed) != row.json)
+            if (reparsed.is_discarded() || llmops::canonical_json(reparsed) != row.json)
                 std::abort(); // canonical text is not a fixed point
         }
     } catch (const llmops::Error&) {
     }
     // The whole input as one JSON text: both ways in must agree when the fast one accepts it.
     try {
-        const std::string fast = llmops::data::canonical_json_text(bytes);
+        const std::string fast = llmops::canonical_json_text(bytes);
         const auto slow = nlohmann::json::parse(bytes, nullptr, false);
-        if (slow.is_discarded() || llmops::data::canonical_json(slow) != fast) std::abort();
+        if (slow.is_discarded() || llmops::canonical_json(slow) != fast) std::abort();
     } catch (const llmops::Error&) {
     }
     return 0;

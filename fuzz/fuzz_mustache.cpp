@@ -1,7 +1,7 @@
 // libFuzzer target: compile arbitrary bytes as a Mustache template and render it against a
 // small fixed context with partials that recurse, inherit and include each other. Malformed
 // input must end in llmops::Error, never a crash, hang or sanitizer report.
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
 
 #include "core/error.hpp"
 
@@ -15,7 +15,7 @@
 
 namespace {
 
-namespace mp = llmops::prompt;
+namespace mp = llmops::mustache;
 
 const nlohmann::json& context() {
     static const nlohmann::json data = nlohmann::json::parse(R"({

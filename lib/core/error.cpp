@@ -33,7 +33,9 @@ Error::Error(ErrorKind kind, std::string message, ErrorLocation where, std::stri
     : std::runtime_error(where.empty() ? message : message + " (" + where.to_string() + ")"),
       kind_(kind), message_(std::move(message)), where_(std::move(where)), hint_(std::move(hint)) {}
 
-int exit_code_for(ErrorKind kind) { return static_cast<int>(kind); }
+int exit_code_for(ErrorKind kind) {
+    return static_cast<int>(kind);
+}
 
 void throw_bad_input(std::string message, ErrorLocation where) {
     throw Error(ErrorKind::BadInput, std::move(message), std::move(where));

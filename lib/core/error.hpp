@@ -35,7 +35,7 @@ struct ErrorLocation {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, std::string message, ErrorLocation where = {}, std::string hint = {});
 
     ErrorKind kind() const { return kind_; }
@@ -43,7 +43,7 @@ public:
     const ErrorLocation& where() const { return where_; }
     const std::string& hint() const { return hint_; }
 
-private:
+  private:
     ErrorKind kind_;
     std::string message_;
     ErrorLocation where_;
@@ -55,7 +55,7 @@ int exit_code_for(ErrorKind kind);
 // Convenience constructors for the common kinds.
 [[noreturn]] void throw_bad_input(std::string message, ErrorLocation where = {});
 [[noreturn]] void throw_store_error(std::string message, ErrorLocation where = {},
-                                   std::string hint = {});
+                                    std::string hint = {});
 [[noreturn]] void throw_usage(std::string message, std::string hint = {});
 
 } // namespace llmops

@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <random>
@@ -28,7 +28,8 @@ std::string random_suffix() {
                                             static_cast<std::uint64_t>(::getpid())};
     static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::string out(12, 'x');
-    for (char& c : out) c = kChars[rng() % (sizeof(kChars) - 1)];
+    for (char& c : out)
+        c = kChars[rng() % (sizeof(kChars) - 1)];
     return out;
 }
 } // namespace
@@ -60,7 +61,7 @@ void FileDescriptor::close() {
 FileDescriptor open_for_reading(const fs::path& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_io("cannot open file", path, errno);
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
         throw_io("cannot read file", path, EISDIR);
@@ -120,7 +121,7 @@ std::string read_file(const fs::path& path) {
 void stream_file(const fs::path& path, const std::function<void(std::string_view)>& sink) {
     constexpr std::size_t kWindow = 16 << 20; // a multiple of any page size
     FileDescriptor fd = open_for_reading(path);
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_io("cannot stat file", path, errno);
     if (!S_ISREG(st.st_mode)) {
         std::string buffer(kWindow, '\0');
@@ -130,9 +131,10 @@ void stream_file(const fs::path& path, const std::function<void(std::string_view
     }
     auto size = static_cast<std::uint64_t>(st.st_size);
     for (std::uint64_t offset = 0; offset < size; offset += kWindow) {
-        std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(kWindow, size - offset));
-        void* map = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd.get(),
-                           static_cast<off_t>(offset));
+        std::size_t length =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kWindow, size - offset));
+        void* map =
+            ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, fd.get(), static_cast<off_t>(offset));
         if (map == MAP_FAILED) throw_io("cannot map file", path, errno);
         ::madvise(map, length, MADV_SEQUENTIAL | MADV_WILLNEED);
         // Unmap even when the sink throws: the window must not outlive this call.
@@ -177,7 +179,8 @@ void TempFile::commit_to(const fs::path& target) {
     fsync_fd(fd_.get(), path_);
     fd_.close();
     if (::rename(path_.c_str(), target.c_str()) != 0)
-        throw Error(ErrorKind::Store, std::string("cannot rename into place: ") + std::strerror(errno),
+        throw Error(ErrorKind::Store,
+                    std::string("cannot rename into place: ") + std::strerror(errno),
                     ErrorLocation{.file = target.string()});
     committed_ = true;
     fsync_directory(target.parent_path());

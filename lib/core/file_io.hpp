@@ -10,7 +10,7 @@ namespace llmops {
 
 // Owns a file descriptor; closes it on destruction.
 class FileDescriptor {
-public:
+  public:
     FileDescriptor() = default;
     explicit FileDescriptor(int fd) : fd_(fd) {}
     ~FileDescriptor();
@@ -24,7 +24,7 @@ public:
     int release();
     void close(); // throws on a failed close (a lost write)
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -51,7 +51,7 @@ void write_file_atomic(const std::filesystem::path& target, std::string_view byt
 
 // A uniquely named file in a directory, removed on destruction unless released.
 class TempFile {
-public:
+  public:
     explicit TempFile(const std::filesystem::path& dir, std::string_view prefix = "tmp-");
     ~TempFile();
     TempFile(const TempFile&) = delete;
@@ -65,7 +65,7 @@ public:
     // Closes the file and leaves it in place for the caller to move (no fsync).
     void keep();
 
-private:
+  private:
     std::filesystem::path path_;
     FileDescriptor fd_;
     bool committed_ = false;

@@ -19,7 +19,8 @@ int hex_value(char c) {
 }
 
 void append_hex64(std::string& out, std::uint64_t v) {
-    for (int shift = 60; shift >= 0; shift -= 4) out += kHexDigits[(v >> shift) & 0xF];
+    for (int shift = 60; shift >= 0; shift -= 4)
+        out += kHexDigits[(v >> shift) & 0xF];
 }
 } // namespace
 
@@ -41,8 +42,10 @@ bool is_hex_hash(std::string_view text) {
 Hash128 Hash128::from_hex(std::string_view hex) {
     if (!is_hex_hash(hex)) throw_bad_input("not a 32-digit hex hash: '" + std::string(hex) + "'");
     Hash128 h;
-    for (int i = 0; i < 16; ++i) h.high = (h.high << 4) | static_cast<unsigned>(hex_value(hex[i]));
-    for (int i = 16; i < 32; ++i) h.low = (h.low << 4) | static_cast<unsigned>(hex_value(hex[i]));
+    for (int i = 0; i < 16; ++i)
+        h.high = (h.high << 4) | static_cast<unsigned>(hex_value(hex[i]));
+    for (int i = 16; i < 32; ++i)
+        h.low = (h.low << 4) | static_cast<unsigned>(hex_value(hex[i]));
     return h;
 }
 
@@ -59,7 +62,9 @@ struct Hasher128::State {
     XXH3_state_t xxh;
 };
 
-Hasher128::Hasher128() : state_(std::make_unique<State>()) { XXH3_128bits_reset(&state_->xxh); }
+Hasher128::Hasher128() : state_(std::make_unique<State>()) {
+    XXH3_128bits_reset(&state_->xxh);
+}
 Hasher128::~Hasher128() = default;
 
 void Hasher128::update(std::string_view bytes) {

@@ -25,7 +25,7 @@ std::uint64_t hash64(std::string_view bytes, std::uint64_t seed = 0);
 
 // Incremental hashing for streams of any size in constant memory.
 class Hasher128 {
-public:
+  public:
     Hasher128();
     ~Hasher128();
     Hasher128(const Hasher128&) = delete;
@@ -33,7 +33,7 @@ public:
     void update(std::string_view bytes);
     Hash128 digest() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

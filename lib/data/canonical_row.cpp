@@ -1,7 +1,7 @@
 #include "data/canonical_row.hpp"
 
-#include "data/canonical_json.hpp"
 #include "data/schema_summary.hpp"
+#include "json/canonical_json.hpp"
 
 namespace llmops::data {
 

@@ -4,10 +4,10 @@
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "data/dataset_ref.hpp"
-#include "data/input_files.hpp"
-#include "data/input_format.hpp"
-#include "data/parallel_jsonl.hpp"
-#include "data/row_reader.hpp"
+#include "data/formats/input_files.hpp"
+#include "data/formats/input_format.hpp"
+#include "data/formats/parallel_jsonl.hpp"
+#include "data/formats/row_reader.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -15,7 +15,9 @@
 namespace llmops::data {
 
 namespace {
-unsigned parse_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+unsigned parse_threads() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::string file_hash(const std::filesystem::path& path) {
     Hasher128 hasher;
@@ -42,9 +44,9 @@ CommitResult import_files(store::Project& project, const std::vector<std::filesy
                                  {"format", std::string(format_name(format))}};
         if (format == InputFormat::Jsonl) {
             // Parsed on every core, and hashed on the way: the file is read once.
-            JsonlFileSummary summary =
-                read_jsonl_in_parallel(file, reader_options, parse_threads(),
-                                       [&writer](const RowBlock& block) { writer.add_block(block); });
+            JsonlFileSummary summary = read_jsonl_in_parallel(
+                file, reader_options, parse_threads(),
+                [&writer](const RowBlock& block) { writer.add_block(block); });
             source["hash"] = summary.hash.hex();
             source["bytes"] = summary.bytes;
             source["rows"] = summary.rows;

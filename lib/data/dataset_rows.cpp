@@ -25,7 +25,8 @@ void for_each_row(store::Project& project, const DatasetVersion& version, const 
 
 DatasetRowCursor::DatasetRowCursor(store::Project& project, const DatasetVersion& version)
     : project_(project) {
-    for (auto& chunk : version_chunks(project.db(), version.id)) chunk_hashes_.push_back(chunk.hash);
+    for (auto& chunk : version_chunks(project.db(), version.id))
+        chunk_hashes_.push_back(chunk.hash);
 }
 
 bool DatasetRowCursor::next(std::string_view& row, std::int64_t& index) {

@@ -47,7 +47,8 @@ std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
             if (q == end) return text.size();
             std::size_t quote = static_cast<std::size_t>(q - text.data());
             std::size_t backslashes = 0;
-            while (quote - backslashes > at + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
+            while (quote - backslashes > at + 1 && text[quote - backslashes - 1] == '\\')
+                ++backslashes;
             if (backslashes % 2 == 0) return quote + 1;
             i = quote + 1;
         }
@@ -74,23 +75,32 @@ std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
 }
 
 namespace {
-constexpr const char* kTypeNames[] = {"string", "integer", "number", "boolean", "null", "object", "array"};
+constexpr const char* kTypeNames[] = {"string", "integer", "number", "boolean",
+                                      "null",   "object",  "array"};
 
 int type_index(std::string_view value) {
     if (value.empty()) return 4;
     switch (value[0]) {
-    case '"': return 0;
-    case '{': return 5;
-    case '[': return 6;
+    case '"':
+        return 0;
+    case '{':
+        return 5;
+    case '[':
+        return 6;
     case 't':
-    case 'f': return 3;
-    case 'n': return 4;
-    default: return value.find_first_of(".eE") == std::string_view::npos ? 1 : 2;
+    case 'f':
+        return 3;
+    case 'n':
+        return 4;
+    default:
+        return value.find_first_of(".eE") == std::string_view::npos ? 1 : 2;
     }
 }
 } // namespace
 
-const char* canonical_value_type(std::string_view value) { return kTypeNames[type_index(value)]; }
+const char* canonical_value_type(std::string_view value) {
+    return kTypeNames[type_index(value)];
+}
 
 void SchemaSummary::add_row(std::string_view row) {
     std::size_t position = 0;

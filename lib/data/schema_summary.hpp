@@ -1,6 +1,6 @@
 #pragma once
 // Per-field type counts of a row stream, gathered from canonical row text without a full parse.
-#include "data/canonical_json.hpp"
+#include "json/canonical_json.hpp"
 
 #include <cstdint>
 #include <map>

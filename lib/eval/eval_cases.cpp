@@ -4,9 +4,9 @@
 #include "core/hash.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
-#include "data/input_files.hpp"
-#include "data/input_format.hpp"
-#include "data/row_reader.hpp"
+#include "data/formats/input_files.hpp"
+#include "data/formats/input_format.hpp"
+#include "data/formats/row_reader.hpp"
 
 namespace llmops::eval {
 
@@ -30,7 +30,8 @@ void add_case(CaseSet& set, const EvalSpec& spec, json fields, std::vector<Metri
               std::string explicit_id = {}) {
     StoredCase c;
     c.index = static_cast<std::int64_t>(set.cases.size());
-    c.id = explicit_id.empty() ? case_id_of(fields, spec.id_field, c.index) : std::move(explicit_id);
+    c.id =
+        explicit_id.empty() ? case_id_of(fields, spec.id_field, c.index) : std::move(explicit_id);
     c.fields_json = fields.dump();
     c.input_hash = hash128(c.fields_json).hex();
     set.cases.push_back(std::move(c));
@@ -48,7 +49,8 @@ CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::option
         for (const auto& file : data::expand_inputs({*spec.dataset_file})) {
             auto reader = data::open_row_reader(file, data::detect_format(file), options);
             data::Row row;
-            while (!full(set, limit) && reader->next(row)) add_case(set, spec, json::parse(row.json), {});
+            while (!full(set, limit) && reader->next(row))
+                add_case(set, spec, json::parse(row.json), {});
         }
     } else if (!spec.dataset.empty()) {
         data::DatasetVersion version;
@@ -62,14 +64,17 @@ CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::option
         data::DatasetRowCursor cursor(project, version);
         std::string_view text;
         std::int64_t index = 0;
-        while (!full(set, limit) && cursor.next(text, index)) add_case(set, spec, json::parse(text), {});
+        while (!full(set, limit) && cursor.next(text, index))
+            add_case(set, spec, json::parse(text), {});
     }
     for (const auto& inline_case : spec.cases) {
         if (full(set, limit)) break;
         add_case(set, spec, inline_case.vars, inline_case.metrics, inline_case.id);
     }
-    if (set.data_source.empty()) set.data_source = "inline";
-    else if (!spec.cases.empty()) set.data_source += " + inline";
+    if (set.data_source.empty())
+        set.data_source = "inline";
+    else if (!spec.cases.empty())
+        set.data_source += " + inline";
     return set;
 }
 
@@ -78,29 +83,31 @@ VariableMapper::VariableMapper(const EvalSpec& spec, Retriever retriever)
     for (const auto& [name, value] : spec.vars.items()) {
         MappedVariable variable{name, std::nullopt, nullptr};
         if (value.is_string())
-            variable.text = prompt::compile(value.get<std::string>(), {.name = "vars." + name});
+            variable.text = mustache::compile(value.get<std::string>(), {.name = "vars." + name});
         else
             variable.literal = value;
         mapped_.push_back(std::move(variable));
     }
     for (const auto& r : spec.retrieve)
-        retrievals_.push_back({r, prompt::compile(r.query, {.name = "vars." + r.variable + ".retrieve.query"})});
+        retrievals_.push_back(
+            {r, mustache::compile(r.query, {.name = "vars." + r.variable + ".retrieve.query"})});
 }
 
 json VariableMapper::variables(const json& fields) const {
-    prompt::RenderOptions options;
-    options.escape = prompt::Escape::None;
+    mustache::RenderOptions options;
+    options.escape = mustache::Escape::None;
     options.strict_variables = true;
     json out = mapped_.empty() ? fields : json::object();
     for (const auto& variable : mapped_)
-        out[variable.name] = variable.text ? json(prompt::render(*variable.text, fields, options))
+        out[variable.name] = variable.text ? json(mustache::render(*variable.text, fields, options))
                                            : variable.literal;
     for (const auto& r : retrievals_) {
         if (!retriever_)
-            throw Error(ErrorKind::BadInput, "variable '" + r.spec.variable + "' needs index '" +
-                                                 r.spec.index + "', but retrieval is not available",
+            throw Error(ErrorKind::BadInput,
+                        "variable '" + r.spec.variable + "' needs index '" + r.spec.index +
+                            "', but retrieval is not available",
                         r.spec.where);
-        out[r.spec.variable] = retriever_(r.spec, prompt::render(r.query, fields, options));
+        out[r.spec.variable] = retriever_(r.spec, mustache::render(r.query, fields, options));
     }
     return out;
 }

@@ -12,7 +12,7 @@
 
 #include "eval/eval_spec.hpp"
 #include "eval/eval_store.hpp"
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
 #include "store/project.hpp"
 
 namespace llmops::eval {
@@ -31,7 +31,8 @@ CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::option
 
 // The case id: the row's `case_id` field (a string, or a number as its digits), else
 // "case-N" with N the 1-based position.
-std::string case_id_of(const nlohmann::json& fields, const std::string& id_field, std::int64_t index);
+std::string case_id_of(const nlohmann::json& fields, const std::string& id_field,
+                       std::int64_t index);
 
 // Top-k passages for a retrieval variable: [{"id", "text", "score"}] best first.
 using Retriever = std::function<nlohmann::json(const RetrieveSpec& spec, const std::string& query)>;
@@ -49,12 +50,12 @@ class VariableMapper {
   private:
     struct MappedVariable {
         std::string name;
-        std::optional<prompt::Template> text; // a string template
-        nlohmann::json literal;               // any other value
+        std::optional<mustache::Template> text; // a string template
+        nlohmann::json literal;                 // any other value
     };
     struct Retrieval {
         RetrieveSpec spec;
-        prompt::Template query;
+        mustache::Template query;
     };
     std::vector<MappedVariable> mapped_;
     std::vector<Retrieval> retrievals_;

@@ -40,16 +40,17 @@ const MetricOutcome* find_metric(const CaseOutcome& o, const std::string& label)
 
 MetricComparison compare_values(const std::string& metric, bool lower_is_better,
                                 const std::vector<double>& a, const std::vector<double>& b,
-                                const std::vector<std::string>& ids, const CompareOptions& options) {
+                                const std::vector<std::string>& ids,
+                                const CompareOptions& options) {
     MetricComparison m;
     m.metric = metric;
     m.lower_is_better = lower_is_better;
     m.pairs = a.size();
     if (a.empty()) return m;
-    m.mean_a = mean(a);
-    m.mean_b = mean(b);
+    m.mean_a = stats::mean(a);
+    m.mean_b = stats::mean(b);
     m.diff = m.mean_b - m.mean_a;
-    m.ci = paired_bootstrap_ci(a, b, options.resamples, options.seed);
+    m.ci = stats::paired_bootstrap_ci(a, b, options.resamples, options.seed);
     bool binary = true;
     for (std::size_t i = 0; i < a.size() && binary; ++i)
         binary = (a[i] == 0 || a[i] == 1) && (b[i] == 0 || b[i] == 1);
@@ -59,13 +60,14 @@ MetricComparison compare_values(const std::string& metric, bool lower_is_better,
             if (a[i] == 1 && b[i] == 0) ++only_a;
             if (a[i] == 0 && b[i] == 1) ++only_b;
         }
-        McNemarResult r = mcnemar(only_a, only_b);
+        stats::McNemarResult r = stats::mcnemar(only_a, only_b);
         m.p_value = r.p_value;
         m.test = r.exact ? "mcnemar-exact" : "mcnemar-chi2";
     } else {
         std::vector<double> diffs(a.size());
-        for (std::size_t i = 0; i < a.size(); ++i) diffs[i] = b[i] - a[i];
-        WilcoxonResult r = wilcoxon(diffs);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            diffs[i] = b[i] - a[i];
+        stats::WilcoxonResult r = stats::wilcoxon(diffs);
         m.p_value = r.p_value;
         m.test = r.exact ? "wilcoxon-exact" : "wilcoxon-normal";
     }
@@ -122,15 +124,16 @@ CellComparison compare_cells(const CellSummary& a, const CellSummary& b,
             vb.push_back(*y->score);
             metric_ids.push_back(ids[i]);
         }
-        out.metrics.push_back(compare_values(metric.label, metric.lower_is_better, va, vb, metric_ids, options));
+        out.metrics.push_back(
+            compare_values(metric.label, metric.lower_is_better, va, vb, metric_ids, options));
     }
     return out;
 }
 
 } // namespace
 
-EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a, std::string_view run_b,
-                                 const CompareOptions& options) {
+EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a,
+                                 std::string_view run_b, const CompareOptions& options) {
     EvalRunHeader header_a = load_eval_header(db, run_a);
     EvalRunHeader header_b = load_eval_header(db, run_b);
     if (!options.metric.empty()) {
@@ -140,7 +143,8 @@ EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a, st
             return false;
         };
         if (!has(header_a) || !has(header_b))
-            throw Error(ErrorKind::BadInput, "metric '" + options.metric + "' is not in both eval runs");
+            throw Error(ErrorKind::BadInput,
+                        "metric '" + options.metric + "' is not in both eval runs");
     }
     SummaryOptions with_cases{.with_cases = true};
     EvalRunSummary a = load_summary(db, header_a.id, with_cases);
@@ -175,7 +179,8 @@ EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a, st
                     "eval runs " + std::to_string(out.run_a) + " and " + std::to_string(out.run_b) +
                         " have no cell in common (cells are matched by prompt × provider label)");
     for (const auto& cell : out.cells)
-        for (const auto& m : cell.metrics) out.regression = out.regression || m.regression;
+        for (const auto& m : cell.metrics)
+            out.regression = out.regression || m.regression;
     return out;
 }
 
@@ -184,18 +189,34 @@ json comparison_to_json(const EvalComparison& c) {
     for (const auto& cell : c.cells) {
         json metrics = json::array();
         for (const auto& m : cell.metrics)
-            metrics.push_back({{"metric", m.metric}, {"test", m.test}, {"pairs", m.pairs},
-                               {"mean_a", m.mean_a}, {"mean_b", m.mean_b}, {"diff", m.diff},
-                               {"ci_lower", m.ci.lower}, {"ci_upper", m.ci.upper},
-                               {"ci_level", m.ci.level}, {"p_value", m.p_value},
-                               {"significant", m.significant}, {"regression", m.regression},
-                               {"lower_is_better", m.lower_is_better}, {"regressed_cases", m.regressed}});
-        cells.push_back({{"cell_a", cell.cell_a}, {"cell_b", cell.cell_b}, {"paired_by", cell.paired_by},
-                         {"paired", cell.paired}, {"only_a", cell.only_a}, {"only_b", cell.only_b},
+            metrics.push_back({{"metric", m.metric},
+                               {"test", m.test},
+                               {"pairs", m.pairs},
+                               {"mean_a", m.mean_a},
+                               {"mean_b", m.mean_b},
+                               {"diff", m.diff},
+                               {"ci_lower", m.ci.lower},
+                               {"ci_upper", m.ci.upper},
+                               {"ci_level", m.ci.level},
+                               {"p_value", m.p_value},
+                               {"significant", m.significant},
+                               {"regression", m.regression},
+                               {"lower_is_better", m.lower_is_better},
+                               {"regressed_cases", m.regressed}});
+        cells.push_back({{"cell_a", cell.cell_a},
+                         {"cell_b", cell.cell_b},
+                         {"paired_by", cell.paired_by},
+                         {"paired", cell.paired},
+                         {"only_a", cell.only_a},
+                         {"only_b", cell.only_b},
                          {"metrics", metrics}});
     }
-    return {{"run_a", c.run_a}, {"run_b", c.run_b}, {"alpha", c.alpha}, {"cells", cells},
-            {"unmatched_cells", c.unmatched_cells}, {"regression", c.regression}};
+    return {{"run_a", c.run_a},
+            {"run_b", c.run_b},
+            {"alpha", c.alpha},
+            {"cells", cells},
+            {"unmatched_cells", c.unmatched_cells},
+            {"regression", c.regression}};
 }
 
 } // namespace llmops::eval

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "eval/statistics.hpp"
+#include "stats/statistics.hpp"
 #include "store/database.hpp"
 
 namespace llmops::eval {
@@ -28,11 +28,11 @@ struct MetricComparison {
     bool lower_is_better = false;
     std::size_t pairs = 0;
     double mean_a = 0, mean_b = 0, diff = 0; // diff = mean_b - mean_a
-    BootstrapCI ci;
+    stats::BootstrapCI ci;
     double p_value = 1;
     bool significant = false;
-    bool regression = false;               // significant, and B is worse
-    std::vector<std::string> regressed;    // case ids where B is worse than A
+    bool regression = false;            // significant, and B is worse
+    std::vector<std::string> regressed; // case ids where B is worse than A
 };
 
 struct CellComparison {
@@ -52,8 +52,8 @@ struct EvalComparison {
 };
 
 // Throws Error(BadInput) for unknown runs, a metric neither run has, or no cell in common.
-EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a, std::string_view run_b,
-                                 const CompareOptions& options = {});
+EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a,
+                                 std::string_view run_b, const CompareOptions& options = {});
 
 nlohmann::json comparison_to_json(const EvalComparison& comparison);
 

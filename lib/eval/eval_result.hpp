@@ -25,7 +25,7 @@ struct CaseOutcome {
     nlohmann::json vars; // the prompt variables
     std::string input;   // the rendered prompt as text
     std::string output;
-    std::string error; // the provider or render error; empty when answered
+    std::string error;   // the provider or render error; empty when answered
     bool passed = false; // answered, no metric error, and every pass/fail metric passed
     double latency_ms = 0;
     std::int64_t prompt_tokens = 0;
@@ -68,7 +68,7 @@ struct CellSummary {
 };
 
 struct ThresholdOutcome {
-    std::string cell; // the cell label
+    std::string cell;   // the cell label
     std::string metric; // "" for the overall pass_rate
     std::string statistic;
     double required = 0;

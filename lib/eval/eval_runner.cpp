@@ -52,7 +52,8 @@ std::string input_text_of(const std::string& messages_json) {
     json messages = json::parse(messages_json, nullptr, false);
     if (messages.is_array())
         for (const auto& m : messages)
-            request.messages.push_back({m.value("role", ""), m.value("content", ""), m.value("name", "")});
+            request.messages.push_back(
+                {m.value("role", ""), m.value("content", ""), m.value("name", "")});
     return provider::prompt_text(request);
 }
 
@@ -82,7 +83,8 @@ struct EvalRunner::State {
 
     provider::EngineOptions engine() const {
         provider::EngineOptions e;
-        e.concurrency = options.concurrency.value_or(spec.concurrency.value_or(kDefaultConcurrency));
+        e.concurrency =
+            options.concurrency.value_or(spec.concurrency.value_or(kDefaultConcurrency));
         e.cache_db = project->paths().db_file;
         e.read_cache = !options.no_cache;
         e.cancel = options.cancel;
@@ -100,20 +102,24 @@ struct EvalRunner::State {
         total = planned;
     }
 
-    std::vector<provider::ChatMessage> render_judge(const std::string& name, const json& variables) {
+    std::vector<provider::ChatMessage> render_judge(const std::string& name,
+                                                    const json& variables) {
         auto found = judge_renderers.find(name);
         if (found == judge_renderers.end()) {
             prompt::PromptRegistry registry(*project);
             auto added = registry.add_text(builtin_judge_prompt_yaml(name), "builtin:" + name,
                                            "built-in judge prompt");
-            found = judge_renderers
-                        .emplace(name, std::make_unique<prompt::PromptRenderer>(registry.load(added.version)))
-                        .first;
+            found =
+                judge_renderers
+                    .emplace(name,
+                             std::make_unique<prompt::PromptRenderer>(registry.load(added.version)))
+                    .first;
         }
         prompt::RenderedPrompt rendered = found->second->render(variables);
         std::vector<provider::ChatMessage> messages;
         if (rendered.completion) messages.push_back({"user", rendered.text, ""});
-        for (const auto& m : rendered.messages) messages.push_back({m.role, m.content, m.name});
+        for (const auto& m : rendered.messages)
+            messages.push_back({m.role, m.content, m.name});
         return messages;
     }
 
@@ -139,7 +145,8 @@ struct EvalRunner::State {
             }
         }
         options.retriever = [this](const RetrieveSpec& r, const std::string& query) {
-            return index::passages_json(indexes.at(r.index).search(query, static_cast<std::size_t>(r.k)));
+            return index::passages_json(
+                indexes.at(r.index).search(query, static_cast<std::size_t>(r.k)));
         };
     }
 
@@ -183,13 +190,16 @@ void EvalRunner::State::build_metrics() {
             metrics.push_back(make_metric(m, environment));
             // A case's own metric named like a spec-wide one is scored separately.
             std::string label = m.label;
-            for (int n = 2; std::any_of(list.begin(), list.end(), [&](auto& e) { return e.second == label; }); ++n)
+            for (int n = 2;
+                 std::any_of(list.begin(), list.end(), [&](auto& e) { return e.second == label; });
+                 ++n)
                 label = m.label + "#" + std::to_string(n);
             list.emplace_back(metrics.back().get(), add_label(*metrics.back(), label));
         }
         case_metrics.push_back(std::move(list));
     }
-    for (const auto& t : spec.thresholds) scoring.thresholds.push_back({t.metric, t.statistic, t.value});
+    for (const auto& t : spec.thresholds)
+        scoring.thresholds.push_back({t.metric, t.statistic, t.value});
 }
 
 void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
@@ -202,8 +212,9 @@ void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
             try {
                 // A resumed eval keeps the prompt versions it started with, whatever the labels
                 // say now.
-                cell.version = registry.resolve(existing ? (*existing)[static_cast<std::size_t>(index)].prompt_ref
-                                                         : spec.prompts[p]);
+                cell.version = registry.resolve(
+                    existing ? (*existing)[static_cast<std::size_t>(index)].prompt_ref
+                             : spec.prompts[p]);
                 cell.prompt = registry.load(cell.version);
             } catch (const Error& e) {
                 throw Error(e.kind(), e.message(), spec.prompt_locations[p], e.hint());
@@ -270,7 +281,8 @@ void EvalRunner::State::score(const CellPlan& cell) {
         auto i = static_cast<std::size_t>(row.row_index);
         if (!row.ok() || i >= cases.cases.size()) return true;
         const auto& list = case_metrics[i];
-        if (auto c = counts.find(row.row_index); c != counts.end() && c->second >= static_cast<int>(list.size()))
+        if (auto c = counts.find(row.row_index);
+            c != counts.end() && c->second >= static_cast<int>(list.size()))
             return true;
         json fields = json::parse(cases.cases[i].fields_json);
         json vars;
@@ -285,7 +297,8 @@ void EvalRunner::State::score(const CellPlan& cell) {
             JudgeRequest judge;
             std::optional<MetricResult> result = list[m].first->evaluate(context, judge);
             if (!result) {
-                std::string provider_id = judge.provider.empty() ? spec.providers.front().id : judge.provider;
+                std::string provider_id =
+                    judge.provider.empty() ? spec.providers.front().id : judge.provider;
                 judge_provider(provider_id);
                 judges.push_back({cell.index, row.row_index, static_cast<int>(m), list[m].first,
                                   std::move(provider_id), row.result.text, input, vars, row.result,
@@ -310,33 +323,38 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
     store::Database& db = project->db();
     // One engine per judge provider; tasks keep their order within each.
     std::map<std::string, std::vector<std::size_t>> by_provider;
-    for (std::size_t t = 0; t < tasks.size(); ++t) by_provider[tasks[t].provider].push_back(t);
+    for (std::size_t t = 0; t < tasks.size(); ++t)
+        by_provider[tasks[t].provider].push_back(t);
     set_phase("judge", tasks.front().cell + 1, tasks.size());
     for (const auto& [id, indices] : by_provider) {
         provider::BatchRunner runner(judge_provider(id), engine());
         std::vector<provider::ChatRequest> requests;
         requests.reserve(indices.size());
-        for (std::size_t t : indices) requests.push_back(tasks[t].request);
+        for (std::size_t t : indices)
+            requests.push_back(tasks[t].request);
         std::vector<ScoreRow> pending;
-        auto summary = runner.run(std::move(requests), [&](std::size_t position, provider::ChatResult&& answer) {
-            if (answer.error == provider::ProviderErrorKind::Cancelled) return; // left for a resume
-            JudgeTask& task = tasks[indices[position]];
-            ++done;
-            if (answer.cached) ++cached;
-            json fields = json::parse(cases.cases[static_cast<std::size_t>(task.case_index)].fields_json);
-            CaseContext context{fields, task.vars, task.input, task.output, task.answer_result};
-            MetricResult result = task.metric->finish(context, answer);
-            if (!result.error.empty()) ++errors;
-            const auto& list = case_metrics[static_cast<std::size_t>(task.case_index)];
-            pending.push_back({task.cell, task.case_index, task.metric_index,
-                               list[static_cast<std::size_t>(task.metric_index)].second, result.score,
-                               result.passed, std::move(result.reason), std::move(result.error),
-                               std::move(result.detail)});
-            if (pending.size() >= kScoreBatch) {
-                record_scores(db, eval_id, pending);
-                pending.clear();
-            }
-        });
+        auto summary = runner.run(
+            std::move(requests), [&](std::size_t position, provider::ChatResult&& answer) {
+                if (answer.error == provider::ProviderErrorKind::Cancelled)
+                    return; // left for a resume
+                JudgeTask& task = tasks[indices[position]];
+                ++done;
+                if (answer.cached) ++cached;
+                json fields =
+                    json::parse(cases.cases[static_cast<std::size_t>(task.case_index)].fields_json);
+                CaseContext context{fields, task.vars, task.input, task.output, task.answer_result};
+                MetricResult result = task.metric->finish(context, answer);
+                if (!result.error.empty()) ++errors;
+                const auto& list = case_metrics[static_cast<std::size_t>(task.case_index)];
+                pending.push_back({task.cell, task.case_index, task.metric_index,
+                                   list[static_cast<std::size_t>(task.metric_index)].second,
+                                   result.score, result.passed, std::move(result.reason),
+                                   std::move(result.error), std::move(result.detail)});
+                if (pending.size() >= kScoreBatch) {
+                    record_scores(db, eval_id, pending);
+                    pending.clear();
+                }
+            });
         record_scores(db, eval_id, pending);
         if (summary.cancelled) return;
     }
@@ -346,9 +364,15 @@ EvalRunner::EvalRunner(std::unique_ptr<State> state) : state_(std::move(state)) 
 EvalRunner::EvalRunner(EvalRunner&&) noexcept = default;
 EvalRunner::~EvalRunner() = default;
 
-std::int64_t EvalRunner::eval_id() const { return state_->eval_id; }
-std::size_t EvalRunner::case_count() const { return state_->cases.cases.size(); }
-std::size_t EvalRunner::cell_count() const { return state_->cells.size(); }
+std::int64_t EvalRunner::eval_id() const {
+    return state_->eval_id;
+}
+std::size_t EvalRunner::case_count() const {
+    return state_->cases.cases.size();
+}
+std::size_t EvalRunner::cell_count() const {
+    return state_->cells.size();
+}
 
 EvalProgress EvalRunner::progress() const {
     EvalProgress p;
@@ -375,7 +399,8 @@ EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOpti
     std::optional<long> limit = s.options.limit ? s.options.limit : s.spec.limit;
     s.cases = load_case_set(project, s.spec, limit);
     if (s.cases.cases.empty())
-        throw Error(ErrorKind::BadInput, "the eval has no cases", s.spec.yaml.location_of("/dataset"));
+        throw Error(ErrorKind::BadInput, "the eval has no cases",
+                    s.spec.yaml.location_of("/dataset"));
     s.plan_cells(nullptr);
     s.build_metrics();
     s.use_project_indexes();
@@ -402,7 +427,8 @@ EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOpti
         r.data_source = s.cases.data_source;
         r.provider_id = cell.provider.id;
         r.provider_config = provider::describe_provider(cell.provider);
-        r.options = {{"eval", s.eval_id}, {"model", cell.overrides.model},
+        r.options = {{"eval", s.eval_id},
+                     {"model", cell.overrides.model},
                      {"parameters", cell.overrides.parameters}};
         r.row_count = record.case_count;
         cell.run_id = run::create_run(db, r);
@@ -412,11 +438,13 @@ EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOpti
     return EvalRunner(std::move(state));
 }
 
-EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id, EvalRunOptions options) {
+EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
+                              EvalRunOptions options) {
     store::Database& db = project.db();
     EvalRunHeader header = load_eval_header(db, eval_id);
     if (header.status == "completed")
-        throw Error(ErrorKind::Usage, "eval run " + std::to_string(header.id) + " is already complete", {},
+        throw Error(ErrorKind::Usage,
+                    "eval run " + std::to_string(header.id) + " is already complete", {},
                     "start a new one with 'llmops eval run SPEC'");
     auto state = std::make_unique<State>();
     State& s = *state;
@@ -431,15 +459,19 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
     // Inline cases carry their own metrics; they follow the dataset rows in spec order.
     s.cases.own_metrics.assign(s.cases.cases.size(), {});
     std::size_t first_inline = s.cases.cases.size() >= s.spec.cases.size()
-                                   ? s.cases.cases.size() - s.spec.cases.size() : 0;
-    for (std::size_t i = first_inline, k = 0; i < s.cases.cases.size() && k < s.spec.cases.size(); ++i, ++k)
+                                   ? s.cases.cases.size() - s.spec.cases.size()
+                                   : 0;
+    for (std::size_t i = first_inline, k = 0; i < s.cases.cases.size() && k < s.spec.cases.size();
+         ++i, ++k)
         s.cases.own_metrics[i] = s.spec.cases[k].metrics;
     std::vector<run::RunInfo> runs;
-    for (const auto& cell : load_cells(db, header.id)) runs.push_back(run::load_run(db, cell.run_id));
+    for (const auto& cell : load_cells(db, header.id))
+        runs.push_back(run::load_run(db, cell.run_id));
     if (runs.size() != s.spec.prompts.size() * s.spec.providers.size())
-        throw Error(ErrorKind::Store, "eval run " + std::to_string(header.id) + " has " +
-                                          std::to_string(runs.size()) + " cells, its spec makes " +
-                                          std::to_string(s.spec.prompts.size() * s.spec.providers.size()));
+        throw Error(ErrorKind::Store,
+                    "eval run " + std::to_string(header.id) + " has " +
+                        std::to_string(runs.size()) + " cells, its spec makes " +
+                        std::to_string(s.spec.prompts.size() * s.spec.providers.size()));
     s.plan_cells(&runs);
     s.build_metrics();
     s.use_project_indexes();

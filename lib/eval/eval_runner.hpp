@@ -19,8 +19,8 @@
 namespace llmops::eval {
 
 struct EvalRunOptions {
-    std::optional<long> limit;               // overrides the spec's `limit`
-    std::optional<std::size_t> concurrency;  // overrides the spec's `concurrency` (default 8)
+    std::optional<long> limit;              // overrides the spec's `limit`
+    std::optional<std::size_t> concurrency; // overrides the spec's `concurrency` (default 8)
     bool no_cache = false;
     const std::atomic<bool>* cancel = nullptr; // set by a SIGINT handler
     std::function<void(std::string_view)> log; // verbose lines (requests, retries)

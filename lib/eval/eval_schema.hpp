@@ -1,7 +1,7 @@
 #pragma once
 // The JSON Schema (2020-12) of eval specs: schemas/eval.schema.json, built into the binary.
 // The text itself is eval_schema_text() in eval/eval_spec.hpp.
-#include "core/json_schema.hpp"
+#include "json/json_schema.hpp"
 
 namespace llmops::eval {
 

@@ -12,10 +12,10 @@
 
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
-#include "data/canonical_json.hpp"
 #include "data/dataset_ref.hpp"
 #include "eval/eval_schema.hpp"
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
+#include "json/canonical_json.hpp"
 
 namespace llmops::eval {
 
@@ -64,8 +64,8 @@ std::vector<std::pair<std::string, const json*>> one_or_many(const json& value,
 void check_template(const json& value, const std::string& field, const std::string& pointer,
                     const YamlDocument& doc) {
     try {
-        (void)prompt::compile(value.get_ref<const std::string&>(),
-                              prompt::CompileOptions{.name = doc.source_name});
+        (void)mustache::compile(value.get_ref<const std::string&>(),
+                                mustache::CompileOptions{.name = doc.source_name});
     } catch (const Error& e) {
         std::string inside;
         if (e.where().line > 0)
@@ -387,7 +387,7 @@ EvalSpec parse_eval_spec(std::string_view yaml_text, std::string source_name) {
     spec.document = spec.yaml.value;
     // The data layer's canonical form (sorted keys, numbers by value): the same spec hashes the
     // same however its YAML is spelled, and like prompt versions are hashed.
-    spec.hash = hash128(data::canonical_json(spec.document)).hex();
+    spec.hash = hash128(canonical_json(spec.document)).hex();
     return spec;
 }
 

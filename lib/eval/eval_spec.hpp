@@ -12,16 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/yaml_document.hpp"
+#include "json/yaml_document.hpp"
 
 namespace llmops::eval {
 
 // One entry of `metrics:`, e.g. `- rouge_l: {expected: "{{answer}}", threshold: 0.5}`.
 struct MetricSpec {
-    std::string name;                                // "rouge_l", "judge", ...
+    std::string name;                                 // "rouge_l", "judge", ...
     nlohmann::json params = nlohmann::json::object(); // the mapping under the name, minus
-                                                     // `threshold` and `label`; a scalar or
-                                                     // list X is {"value": X}; none is {}
+                                                      // `threshold` and `label`; a scalar or
+                                                      // list X is {"value": X}; none is {}
     std::optional<double> threshold;
     // Distinguishes two entries of one metric (`label:`); defaults to the name, then
     // "name#2", "name#3" for repeats. Thresholds and reports refer to metrics by label.
@@ -33,7 +33,7 @@ struct MetricSpec {
 // overrides ({id: local, model: llama3, temperature: 0}).
 struct ProviderEntry {
     std::string id;
-    std::string model;                                 // empty = the provider's own
+    std::string model;                                    // empty = the provider's own
     nlohmann::json parameters = nlohmann::json::object(); // sampling overrides
     std::string label; // `label:`, else id (+ ":" + model when overridden)
     ErrorLocation where;
@@ -92,11 +92,11 @@ struct EvalSpec {
     std::optional<std::size_t> concurrency;
     std::optional<long> limit;
 
-    std::string source;        // the spec file as given
-    std::string hash;          // 32 hex digits (XXH3-128) of the canonical JSON of `document`
-                               // (data::canonical_json: sorted keys, numbers by value)
-    nlohmann::json document;   // the spec as JSON (stored with the eval run)
-    YamlDocument yaml;         // for locating later (semantic) errors
+    std::string source;      // the spec file as given
+    std::string hash;        // 32 hex digits (XXH3-128) of the canonical JSON of `document`
+                             // (canonical_json: sorted keys, numbers by value)
+    nlohmann::json document; // the spec as JSON (stored with the eval run)
+    YamlDocument yaml;       // for locating later (semantic) errors
 };
 
 // Parses and checks a spec against schemas/eval.schema.json and the rules above. Throws

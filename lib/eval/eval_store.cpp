@@ -6,8 +6,8 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "eval/metrics/bleu_detail.hpp"
-#include "eval/statistics.hpp"
 #include "run/run_store.hpp"
+#include "stats/statistics.hpp"
 
 namespace llmops::eval {
 
@@ -16,21 +16,25 @@ using nlohmann::json;
 json scoring_to_json(const Scoring& scoring) {
     json metrics = json::array();
     for (const auto& m : scoring.metrics)
-        metrics.push_back({{"label", m.label}, {"name", m.name}, {"lower_is_better", m.lower_is_better}});
+        metrics.push_back(
+            {{"label", m.label}, {"name", m.name}, {"lower_is_better", m.lower_is_better}});
     json thresholds = json::array();
     for (const auto& t : scoring.thresholds)
-        thresholds.push_back({{"metric", t.metric}, {"statistic", t.statistic}, {"value", t.value}});
+        thresholds.push_back(
+            {{"metric", t.metric}, {"statistic", t.statistic}, {"value", t.value}});
     return {{"metrics", metrics}, {"thresholds", thresholds}};
 }
 
 Scoring scoring_from_json(const json& value) {
     Scoring scoring;
     for (const auto& m : value.at("metrics"))
-        scoring.metrics.push_back({m.at("label").get<std::string>(), m.at("name").get<std::string>(),
+        scoring.metrics.push_back({m.at("label").get<std::string>(),
+                                   m.at("name").get<std::string>(),
                                    m.at("lower_is_better").get<bool>()});
     for (const auto& t : value.at("thresholds"))
         scoring.thresholds.push_back({t.at("metric").get<std::string>(),
-                                      t.at("statistic").get<std::string>(), t.at("value").get<double>()});
+                                      t.at("statistic").get<std::string>(),
+                                      t.at("value").get<double>()});
     return scoring;
 }
 
@@ -53,17 +57,22 @@ std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
 }
 
 void record_cases(store::Database& db, std::int64_t eval_id, const std::vector<StoredCase>& cases) {
-    auto insert = db.prepare(
-        "INSERT INTO eval_cases (eval_id, case_index, case_id, input_hash, vars) VALUES (?, ?, ?, ?, ?)");
+    auto insert = db.prepare("INSERT INTO eval_cases (eval_id, case_index, case_id, input_hash, "
+                             "vars) VALUES (?, ?, ?, ?, ?)");
     for (const auto& c : cases) {
-        insert.bind(1, eval_id).bind(2, c.index).bind(3, c.id).bind(4, c.input_hash).bind(5, c.fields_json);
+        insert.bind(1, eval_id)
+            .bind(2, c.index)
+            .bind(3, c.id)
+            .bind(4, c.input_hash)
+            .bind(5, c.fields_json);
         insert.run();
         insert.reset();
     }
 }
 
 void add_cell(store::Database& db, std::int64_t eval_id, const StoredCell& cell) {
-    auto insert = db.prepare("INSERT INTO eval_cells (eval_id, cell_index, run_id, label) VALUES (?, ?, ?, ?)");
+    auto insert = db.prepare(
+        "INSERT INTO eval_cells (eval_id, cell_index, run_id, label) VALUES (?, ?, ?, ?)");
     insert.bind(1, eval_id).bind(2, cell.index).bind(3, cell.run_id).bind(4, cell.label);
     insert.run();
 }
@@ -81,11 +90,15 @@ void record_scores(store::Database& db, std::int64_t eval_id, const std::vector<
             .bind(4, s.metric_index)
             .bind(5, s.metric)
             .bind(6, s.score);
-        if (s.passed) insert.bind(7, *s.passed ? 1 : 0);
-        else insert.bind_null(7);
+        if (s.passed)
+            insert.bind(7, *s.passed ? 1 : 0);
+        else
+            insert.bind_null(7);
         insert.bind(8, s.reason)
             .bind(9, s.error)
-            .bind(10, s.detail.is_null() ? std::string() : s.detail.dump(-1, ' ', false, json::error_handler_t::replace));
+            .bind(10, s.detail.is_null()
+                          ? std::string()
+                          : s.detail.dump(-1, ' ', false, json::error_handler_t::replace));
         insert.run();
         insert.reset();
     }
@@ -134,9 +147,8 @@ EvalRunHeader read_header(const store::Statement& row) {
     return h;
 }
 
-
-MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores, std::size_t passed,
-                          std::size_t failed, std::size_t errors) {
+MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores,
+                          std::size_t passed, std::size_t failed, std::size_t errors) {
     MetricAggregate a;
     a.metric = metric.label;
     a.lower_is_better = metric.lower_is_better;
@@ -144,16 +156,18 @@ MetricAggregate aggregate(const ScoredMetric& metric, std::vector<double> scores
     a.errors = errors;
     a.passed = passed;
     a.failed = failed;
-    if (passed + failed > 0) a.pass_rate = static_cast<double>(passed) / static_cast<double>(passed + failed);
+    if (passed + failed > 0)
+        a.pass_rate = static_cast<double>(passed) / static_cast<double>(passed + failed);
     if (!scores.empty()) {
         std::sort(scores.begin(), scores.end());
         double sum = 0;
-        for (double v : scores) sum += v;
+        for (double v : scores)
+            sum += v;
         a.mean = sum / static_cast<double>(scores.size());
         a.min = scores.front();
         a.max = scores.back();
-        a.p50 = percentile(scores, 50);
-        a.p95 = percentile(scores, 95);
+        a.p50 = stats::percentile(scores, 50);
+        a.p95 = stats::percentile(scores, 95);
     }
     return a;
 }
@@ -195,8 +209,8 @@ EvalRunHeader load_eval_header(store::Database& db, std::string_view id_text) {
     auto id = run::parse_run_number(id_text);
     if (!id)
         throw Error(ErrorKind::BadInput,
-                    "'" + std::string(id_text) + "' is not an eval run id (a number, or latest)", {},
-                    "run 'llmops eval list' to see the eval runs");
+                    "'" + std::string(id_text) + "' is not an eval run id (a number, or latest)",
+                    {}, "run 'llmops eval list' to see the eval runs");
     return load_eval_header(db, *id);
 }
 
@@ -205,13 +219,14 @@ std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit
     if (limit > 0) sql += " LIMIT " + std::to_string(limit);
     auto query = db.prepare(sql);
     std::vector<EvalRunHeader> out;
-    while (query.step()) out.push_back(read_header(query));
+    while (query.step())
+        out.push_back(read_header(query));
     return out;
 }
 
 std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id) {
-    auto query = db.prepare(
-        "SELECT case_index, case_id, input_hash, vars FROM eval_cases WHERE eval_id = ? ORDER BY case_index");
+    auto query = db.prepare("SELECT case_index, case_id, input_hash, vars FROM eval_cases WHERE "
+                            "eval_id = ? ORDER BY case_index");
     query.bind(1, eval_id);
     std::vector<StoredCase> out;
     while (query.step())
@@ -226,7 +241,8 @@ std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id) {
     query.bind(1, eval_id);
     std::vector<StoredCell> out;
     while (query.step())
-        out.push_back({static_cast<int>(query.column_int(0)), query.column_int(1), query.column_text(2)});
+        out.push_back(
+            {static_cast<int>(query.column_int(0)), query.column_int(1), query.column_text(2)});
     return out;
 }
 
@@ -236,11 +252,13 @@ std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_
         " GROUP BY case_index");
     query.bind(1, eval_id).bind(2, cell);
     std::map<std::int64_t, int> out;
-    while (query.step()) out[query.column_int(0)] = static_cast<int>(query.column_int(1));
+    while (query.step())
+        out[query.column_int(0)] = static_cast<int>(query.column_int(1));
     return out;
 }
 
-EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const SummaryOptions& options) {
+EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
+                            const SummaryOptions& options) {
     EvalRunHeader header = load_eval_header(db, eval_id);
     EvalRunSummary summary;
     summary.id = header.id;
@@ -306,7 +324,8 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
         });
 
         std::vector<std::vector<double>> values(header.scoring.metrics.size());
-        std::vector<std::size_t> passed(values.size()), failed(values.size()), errors(values.size());
+        std::vector<std::size_t> passed(values.size()), failed(values.size()),
+            errors(values.size());
         // bleu: the cases' n-gram statistics, summed; cases scored before bleu kept them (or
         // with a damaged detail) leave the run without a corpus score rather than a wrong one.
         std::vector<std::optional<BleuStats>> corpus(values.size());
@@ -330,10 +349,13 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
             auto slot = metric_slot.find(m.metric);
             if (slot != metric_slot.end()) {
                 std::size_t s = slot->second;
-                if (!m.error.empty()) ++errors[s];
-                else if (m.score) values[s].push_back(*m.score);
+                if (!m.error.empty())
+                    ++errors[s];
+                else if (m.score)
+                    values[s].push_back(*m.score);
                 if (corpus[s] && m.score && m.error.empty())
-                    if (auto stats = bleu_stats_from_json(json::parse(scores.column_text(6), nullptr, false))) {
+                    if (auto stats = bleu_stats_from_json(
+                            json::parse(scores.column_text(6), nullptr, false))) {
                         *corpus[s] += *stats;
                         ++corpus_cases[s];
                     }
@@ -345,17 +367,21 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
         for (std::size_t i = 0; i < case_count; ++i) {
             bool passed_case = answered[i] && !metric_trouble[i];
             if (options.with_cases) outcomes[i].passed = passed_case;
-            if (passed_case) ++c.passed;
-            else if (answered[i]) ++c.failed;
-            else ++c.errors;
+            if (passed_case)
+                ++c.passed;
+            else if (answered[i])
+                ++c.failed;
+            else
+                ++c.errors;
         }
         c.pass_rate = c.cases ? static_cast<double>(c.passed) / static_cast<double>(c.cases) : 0;
-        for (std::size_t s = 0; s < values.size(); ++s)
-        {
-            c.metrics.push_back(aggregate(header.scoring.metrics[s], std::move(values[s]), passed[s],
-                                          failed[s], errors[s]));
-            if (corpus[s] && c.metrics.back().scored > 0 && corpus_cases[s] == c.metrics.back().scored)
-                c.metrics.back().corpus_bleu = bleu_from_stats(*corpus[s], /*effective_order=*/false).score;
+        for (std::size_t s = 0; s < values.size(); ++s) {
+            c.metrics.push_back(aggregate(header.scoring.metrics[s], std::move(values[s]),
+                                          passed[s], failed[s], errors[s]));
+            if (corpus[s] && c.metrics.back().scored > 0 &&
+                corpus_cases[s] == c.metrics.back().scored)
+                c.metrics.back().corpus_bleu =
+                    bleu_from_stats(*corpus[s], /*effective_order=*/false).score;
         }
         if (options.with_cases)
             for (auto& o : outcomes)
@@ -387,7 +413,9 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id, const Sum
 
 namespace {
 
-json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
+json number_or_null(double v) {
+    return std::isnan(v) ? json() : json(v);
+}
 
 json case_to_json(const CaseOutcome& o) {
     json metrics = json::array();
@@ -399,10 +427,16 @@ json case_to_json(const CaseOutcome& o) {
         if (!m.error.empty()) entry["error"] = m.error;
         metrics.push_back(std::move(entry));
     }
-    json out = {{"case", o.case_index}, {"id", o.case_id},  {"passed", o.passed},
-                {"output", o.output},   {"latency_ms", o.latency_ms},
-                {"prompt_tokens", o.prompt_tokens}, {"completion_tokens", o.completion_tokens},
-                {"cost_usd", o.cost_usd}, {"cached", o.cached}, {"metrics", metrics}};
+    json out = {{"case", o.case_index},
+                {"id", o.case_id},
+                {"passed", o.passed},
+                {"output", o.output},
+                {"latency_ms", o.latency_ms},
+                {"prompt_tokens", o.prompt_tokens},
+                {"completion_tokens", o.completion_tokens},
+                {"cost_usd", o.cost_usd},
+                {"cached", o.cached},
+                {"metrics", metrics}};
     if (!o.error.empty()) out["error"] = o.error;
     if (!o.vars.is_null()) out["vars"] = o.vars;
     if (!o.input.empty()) out["input"] = json::parse(o.input, nullptr, false);
@@ -416,40 +450,64 @@ json summary_to_json(const EvalRunSummary& s) {
     for (const auto& c : s.cells) {
         json metrics = json::array();
         for (const auto& m : c.metrics) {
-            json entry = {{"metric", m.metric}, {"scored", m.scored}, {"errors", m.errors},
-                          {"passed", m.passed}, {"failed", m.failed},
-                          {"lower_is_better", m.lower_is_better}};
+            json entry = {{"metric", m.metric}, {"scored", m.scored},
+                          {"errors", m.errors}, {"passed", m.passed},
+                          {"failed", m.failed}, {"lower_is_better", m.lower_is_better}};
             entry["pass_rate"] = m.pass_rate ? json(*m.pass_rate) : json();
-            for (auto [key, value] : {std::pair{"mean", m.mean}, {"min", m.min}, {"max", m.max},
-                                      {"p50", m.p50}, {"p95", m.p95}})
+            for (auto [key, value] : {std::pair{"mean", m.mean},
+                                      {"min", m.min},
+                                      {"max", m.max},
+                                      {"p50", m.p50},
+                                      {"p95", m.p95}})
                 entry[key] = m.scored ? json(value) : json();
             if (m.corpus_bleu) entry["corpus_bleu"] = *m.corpus_bleu;
             metrics.push_back(std::move(entry));
         }
-        json cell = {{"index", c.index}, {"label", c.label}, {"prompt", c.prompt_ref},
-                     {"provider", c.provider_id}, {"run", c.run_id}, {"cases", c.cases},
-                     {"passed", c.passed}, {"failed", c.failed}, {"errors", c.errors},
-                     {"pass_rate", c.pass_rate}, {"prompt_tokens", c.prompt_tokens},
-                     {"completion_tokens", c.completion_tokens}, {"cost_usd", c.cost_usd},
-                     {"latency_p50_ms", c.latency_p50_ms}, {"latency_p95_ms", c.latency_p95_ms},
+        json cell = {{"index", c.index},
+                     {"label", c.label},
+                     {"prompt", c.prompt_ref},
+                     {"provider", c.provider_id},
+                     {"run", c.run_id},
+                     {"cases", c.cases},
+                     {"passed", c.passed},
+                     {"failed", c.failed},
+                     {"errors", c.errors},
+                     {"pass_rate", c.pass_rate},
+                     {"prompt_tokens", c.prompt_tokens},
+                     {"completion_tokens", c.completion_tokens},
+                     {"cost_usd", c.cost_usd},
+                     {"latency_p50_ms", c.latency_p50_ms},
+                     {"latency_p95_ms", c.latency_p95_ms},
                      {"metrics", metrics}};
         if (!c.case_outcomes.empty()) {
             cell["cases_detail"] = json::array();
-            for (const auto& o : c.case_outcomes) cell["cases_detail"].push_back(case_to_json(o));
+            for (const auto& o : c.case_outcomes)
+                cell["cases_detail"].push_back(case_to_json(o));
         }
         cells.push_back(std::move(cell));
     }
     json thresholds = json::array();
     for (const auto& t : s.thresholds)
-        thresholds.push_back({{"cell", t.cell}, {"metric", t.metric.empty() ? json() : json(t.metric)},
-                              {"statistic", t.statistic}, {"required", t.required},
-                              {"actual", number_or_null(t.actual)}, {"upper_bound", t.upper_bound},
+        thresholds.push_back({{"cell", t.cell},
+                              {"metric", t.metric.empty() ? json() : json(t.metric)},
+                              {"statistic", t.statistic},
+                              {"required", t.required},
+                              {"actual", number_or_null(t.actual)},
+                              {"upper_bound", t.upper_bound},
                               {"met", t.met}});
-    return {{"id", s.id}, {"description", s.description}, {"spec", s.spec_source},
-            {"spec_hash", s.spec_hash}, {"data", s.data_source}, {"status", s.status},
-            {"passed", s.passed}, {"cases", s.case_count}, {"created_at", s.created_at},
+    return {{"id", s.id},
+            {"description", s.description},
+            {"spec", s.spec_source},
+            {"spec_hash", s.spec_hash},
+            {"data", s.data_source},
+            {"status", s.status},
+            {"passed", s.passed},
+            {"cases", s.case_count},
+            {"created_at", s.created_at},
             {"finished_at", s.finished_at.empty() ? json() : json(s.finished_at)},
-            {"wall_s", s.wall_s}, {"cells", cells}, {"thresholds", thresholds}};
+            {"wall_s", s.wall_s},
+            {"cells", cells},
+            {"thresholds", thresholds}};
 }
 
 } // namespace llmops::eval

@@ -19,10 +19,10 @@ namespace llmops::eval {
 
 // What a metric sees of one case in one cell.
 struct CaseContext {
-    const nlohmann::json& fields; // the case's row (or inline vars): what templates read
-    const nlohmann::json& vars;   // the prompt variables, retrieved passages included
-    std::string_view input;       // the rendered prompt as plain text (prompt_text)
-    std::string_view output;      // the model's answer ("" when the call failed)
+    const nlohmann::json& fields;       // the case's row (or inline vars): what templates read
+    const nlohmann::json& vars;         // the prompt variables, retrieved passages included
+    std::string_view input;             // the rendered prompt as plain text (prompt_text)
+    std::string_view output;            // the model's answer ("" when the call failed)
     const provider::ChatResult& result; // latency, tokens, cost of the answer
 };
 

@@ -18,16 +18,16 @@ namespace {
 
 // Templates see the row as prompts do: values inserted as they are, never HTML-escaped. A
 // missing name is reported (not thrown) so the case, not the run, fails.
-std::string render_collecting_missing(const prompt::Template& tmpl, const json& fields,
+std::string render_collecting_missing(const mustache::Template& tmpl, const json& fields,
                                       std::string& missing) {
-    prompt::RenderOptions options;
-    options.escape = prompt::Escape::None;
+    mustache::RenderOptions options;
+    options.escape = mustache::Escape::None;
     options.strict_partials = true;
-    options.on_missing = [&missing](const prompt::MissingVariable& m) {
-        if (m.use == prompt::VariableUse::Interpolation && missing.empty())
+    options.on_missing = [&missing](const mustache::MissingVariable& m) {
+        if (m.use == mustache::VariableUse::Interpolation && missing.empty())
             missing = std::string(m.name);
     };
-    return prompt::render(tmpl, fields, options);
+    return mustache::render(tmpl, fields, options);
 }
 
 std::string number_text(const json& value) {
@@ -49,7 +49,7 @@ ParameterTemplate::ParameterTemplate(std::string parameter, std::string source)
     // Plain text (the common case: `expected: Paris`) skips the renderer altogether.
     if (source_.find("{{") == std::string::npos) return;
     literal_ = false;
-    compiled_ = prompt::compile(source_, prompt::CompileOptions{.name = parameter_});
+    compiled_ = mustache::compile(source_, mustache::CompileOptions{.name = parameter_});
 }
 
 ParameterTemplate::Rendered ParameterTemplate::render(const json& fields) const {

@@ -13,7 +13,7 @@
 
 #include "eval/eval_spec.hpp"
 #include "eval/metric.hpp"
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
 
 namespace llmops::eval {
 
@@ -37,7 +37,7 @@ class ParameterTemplate {
     std::string parameter_;
     std::string source_;
     bool literal_ = true; // no tags: render() returns the source as it is
-    prompt::Template compiled_;
+    mustache::Template compiled_;
 };
 
 // Renders each template in turn; stops at the first missing field (reported in `error`).

@@ -3,7 +3,7 @@
 #include "core/error.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
-#include "eval/metrics/retrieval.hpp"
+#include "index/ranking_metrics.hpp"
 #include "index/row_fields.hpp"
 
 #include <algorithm>
@@ -62,12 +62,12 @@ SettingResult evaluate_setting(const RetrievalIndex& index,
         result.at_k.push_back(MetricsAtK{.k = k});
     for (const auto& query : queries) {
         std::vector<std::string> retrieved = ids_of(index.search(query.text, largest_k, params));
-        result.mrr += eval::reciprocal_rank(retrieved, query.relevant, largest_k);
+        result.mrr += index::reciprocal_rank(retrieved, query.relevant, largest_k);
         for (auto& m : result.at_k) {
-            m.precision += eval::precision_at_k(retrieved, query.relevant, m.k);
+            m.precision += index::precision_at_k(retrieved, query.relevant, m.k);
             // Defined: every loaded query has a relevant id.
-            m.recall += eval::recall_at_k(retrieved, query.relevant, m.k).value_or(0.0);
-            m.ndcg += eval::ndcg_at_k(retrieved, query.relevant, m.k).value_or(0.0);
+            m.recall += index::recall_at_k(retrieved, query.relevant, m.k).value_or(0.0);
+            m.ndcg += index::ndcg_at_k(retrieved, query.relevant, m.k).value_or(0.0);
         }
     }
     const auto n = static_cast<double>(queries.size());

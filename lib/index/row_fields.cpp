@@ -1,8 +1,8 @@
 #include "index/row_fields.hpp"
 
 #include "core/error.hpp"
-#include "data/canonical_json.hpp"
 #include "data/canonical_row.hpp"
+#include "json/canonical_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -78,7 +78,7 @@ std::vector<std::string> RowField::ids(std::string_view row, std::int64_t row_in
         if (element.is_string())
             ids.push_back(element.get<std::string>());
         else if (element.is_number())
-            ids.push_back(data::canonical_json(element));
+            ids.push_back(canonical_json(element));
         else
             throw_bad_input("field '" + name_ + "' in " + source_ +
                                 " must hold only strings and numbers, not " +

@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
-#include "data/canonical_json.hpp"
+#include "json/canonical_json.hpp"
 
 namespace llmops::prompt {
 
@@ -248,7 +248,7 @@ AddResult PromptRegistry::add_loaded(LoadedSpec loaded, const std::string& sourc
         document["extends"] = prompt.parent->spec.name + "@" + prompt.parent->origin.hash;
         parent_id = prompt.parent->origin.version_id;
     }
-    std::string canonical = data::canonical_json(document);
+    std::string canonical = canonical_json(document);
     std::string hash = hash128(canonical).hex();
     // Objects go in before the rows that name them (a crash leaves at most garbage for gc).
     project_.objects().put(canonical);

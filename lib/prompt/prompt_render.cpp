@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "data/canonical_json.hpp"
+#include "json/canonical_json.hpp"
 
 namespace llmops::prompt {
 
@@ -52,7 +52,7 @@ PromptRenderer::PromptRenderer(CompiledPromptPtr prompt) : prompt_(std::move(pro
         context_[name] = (var.default_value && !var.required) ? *var.default_value : json(nullptr);
     }
     if (!prompt_->examples.is_null()) context_["examples"] = prompt_->examples;
-    options_.escape = Escape::None;
+    options_.escape = mustache::Escape::None;
     options_.strict_variables = true;
     options_.strict_partials = true;
 }
@@ -184,12 +184,12 @@ json rendered_to_json(const CompiledPrompt& prompt, const RenderedPrompt& render
 void append_rendered_json_line(const CompiledPrompt& prompt, const RenderedPrompt& rendered,
                                long row, std::string& out) {
     out += "{\"row\":";
-    data::append_canonical_int(row, out);
+    append_canonical_int(row, out);
     out += ",\"prompt\":";
-    data::append_json_string(prompt.display, out);
+    append_json_string(prompt.display, out);
     if (rendered.completion) {
         out += ",\"text\":";
-        data::append_json_string(rendered.text, out);
+        append_json_string(rendered.text, out);
     } else {
         out += ",\"messages\":[";
         bool first = true;
@@ -197,12 +197,12 @@ void append_rendered_json_line(const CompiledPrompt& prompt, const RenderedPromp
             if (!first) out += ',';
             first = false;
             out += "{\"role\":";
-            data::append_json_string(m.role, out);
+            append_json_string(m.role, out);
             out += ",\"content\":";
-            data::append_json_string(m.content, out);
+            append_json_string(m.content, out);
             if (!m.name.empty()) {
                 out += ",\"name\":";
-                data::append_json_string(m.name, out);
+                append_json_string(m.name, out);
             }
             out += '}';
         }
@@ -230,7 +230,8 @@ json openai_request_body(const CompiledPrompt& prompt, const RenderedPrompt& ren
         if (key == "name" || key == "extra") continue;
         body[key] = value;
     }
-    if (prompt.output_schema && !rendered.completion) body["response_format"] = response_format_for(prompt);
+    if (prompt.output_schema && !rendered.completion)
+        body["response_format"] = response_format_for(prompt);
     if (auto it = model.find("extra"); it != model.end())
         for (const auto& [key, value] : it->items())
             body[key] = value;

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
 #include "prompt/prompt_spec.hpp"
 
 namespace llmops::prompt {
@@ -48,7 +48,7 @@ class PromptRenderer {
 
     CompiledPromptPtr prompt_;
     nlohmann::json context_;
-    RenderOptions options_;
+    mustache::RenderOptions options_;
     std::vector<std::string> added_;                               // keys a render added
     std::vector<std::pair<std::string, nlohmann::json>> replaced_; // values it displaced
 };

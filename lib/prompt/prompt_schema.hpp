@@ -2,7 +2,7 @@
 // The JSON Schema (2020-12) of prompt specs: schemas/prompt.schema.json, built into the binary.
 #include <string_view>
 
-#include "core/json_schema.hpp"
+#include "json/json_schema.hpp"
 
 namespace llmops::prompt {
 

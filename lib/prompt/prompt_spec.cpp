@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/file_io.hpp"
-#include "core/json_schema.hpp"
 #include "prompt/prompt_schema.hpp"
+#include "json/json_schema.hpp"
 
 namespace llmops::prompt {
 
@@ -102,7 +102,6 @@ class YamlLocator final : public SpecLocator {
     throw Error(ErrorKind::BadInput, std::move(message), std::move(where));
 }
 
-
 std::string first_segment(const std::string& name) {
     return name.substr(0, name.find('.'));
 }
@@ -146,14 +145,14 @@ void compile_own_templates(CompiledPrompt& p, const SpecLocator& loc) {
             ancestors[parent->spec.name] = parent->sources[i];
         }
         std::string pointer = position_pointer(p, i);
-        CompileOptions options{.name = loc.template_name(pointer)};
-        Template tmpl;
+        mustache::CompileOptions options{.name = loc.template_name(pointer)};
+        mustache::Template tmpl;
         try {
-            tmpl = compile(p.sources[i], options);
+            tmpl = mustache::compile(p.sources[i], options);
         } catch (const Error& e) {
             fail(e.message(), loc.in_template(pointer, e.where().line, e.where().column));
         }
-        for (const auto& name : referenced_partials(tmpl)) {
+        for (const auto& name : mustache::referenced_partials(tmpl)) {
             if (ancestors.count(name)) continue;
             if (parent && name == parent->spec.name)
                 fail("'" + name + "' has no " +
@@ -171,8 +170,8 @@ void compile_own_templates(CompiledPrompt& p, const SpecLocator& loc) {
         }
         p.templates.push_back(tmpl);
         p.ancestor_sources.push_back(ancestors);
-        p.partials.push_back(std::make_shared<const PartialCache>(
-            std::move(ancestors), CompileOptions{.name = loc.template_name(pointer)}));
+        p.partials.push_back(std::make_shared<const mustache::PartialCache>(
+            std::move(ancestors), mustache::CompileOptions{.name = loc.template_name(pointer)}));
     }
 }
 
@@ -184,8 +183,8 @@ void collect_used_names(CompiledPrompt& p, bool own_templates) {
     }
     if (!own_templates) return;
     for (const auto& tmpl : p.templates) {
-        for (const auto& ref : list_variables(tmpl)) {
-            if (ref.name == "." || ref.use == VariableUse::PartialName) continue;
+        for (const auto& ref : mustache::list_variables(tmpl)) {
+            if (ref.name == "." || ref.use == mustache::VariableUse::PartialName) continue;
             std::string first = first_segment(ref.name);
             p.used_anywhere.insert(first);
             if (ref.section_depth == 0) p.used_top_level.insert(first);
@@ -246,8 +245,8 @@ std::optional<ErrorLocation> first_use(const CompiledPrompt& p, const std::strin
                                        const SpecLocator& loc) {
     if (p.spec.messages.empty() && !p.spec.template_text) return std::nullopt;
     for (std::size_t i = 0; i < p.templates.size(); ++i) {
-        for (const auto& ref : list_variables(p.templates[i])) {
-            if (ref.section_depth == 0 && ref.use != VariableUse::PartialName &&
+        for (const auto& ref : mustache::list_variables(p.templates[i])) {
+            if (ref.section_depth == 0 && ref.use != mustache::VariableUse::PartialName &&
                 first_segment(ref.name) == name)
                 return loc.in_template(position_pointer(p, i), ref.line, ref.column);
         }

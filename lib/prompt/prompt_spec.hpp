@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/yaml_document.hpp"
-#include "prompt/mustache.hpp"
+#include "mustache/mustache.hpp"
+#include "json/yaml_document.hpp"
 
 namespace llmops::prompt {
 
@@ -73,13 +73,13 @@ struct CompiledPrompt {
     nlohmann::json examples;                         // array, or null when there are none
     nlohmann::json model = nlohmann::json::object(); // merged key by key
     std::optional<nlohmann::json> output_schema;
-    bool completion = false;           // a single template instead of messages
-    std::vector<MessageSpec> messages; // roles and effective sources (empty for completion)
-    std::vector<std::string> sources;  // effective template source per position
-    std::vector<Template> templates;   // compiled, one per position
+    bool completion = false;                   // a single template instead of messages
+    std::vector<MessageSpec> messages;         // roles and effective sources (empty for completion)
+    std::vector<std::string> sources;          // effective template source per position
+    std::vector<mustache::Template> templates; // compiled, one per position
     // Per position: ancestor prompt name -> its source at that position, for {{<name}}.
     std::vector<std::map<std::string, std::string>> ancestor_sources;
-    std::vector<std::shared_ptr<const PartialCache>> partials;
+    std::vector<std::shared_ptr<const mustache::PartialCache>> partials;
 
     // Names the templates use (own and inherited): top-level context keys, and every first
     // name segment at any section depth.

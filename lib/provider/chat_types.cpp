@@ -29,11 +29,10 @@ std::string_view to_string(ProviderErrorKind kind) {
 }
 
 ProviderErrorKind error_kind_from_string(std::string_view text) {
-    for (auto kind : {ProviderErrorKind::Auth, ProviderErrorKind::RateLimit,
-                      ProviderErrorKind::Timeout, ProviderErrorKind::Server,
-                      ProviderErrorKind::BadResponse, ProviderErrorKind::BadRequest,
-                      ProviderErrorKind::Connection, ProviderErrorKind::Exec,
-                      ProviderErrorKind::Cancelled})
+    for (auto kind :
+         {ProviderErrorKind::Auth, ProviderErrorKind::RateLimit, ProviderErrorKind::Timeout,
+          ProviderErrorKind::Server, ProviderErrorKind::BadResponse, ProviderErrorKind::BadRequest,
+          ProviderErrorKind::Connection, ProviderErrorKind::Exec, ProviderErrorKind::Cancelled})
         if (to_string(kind) == text) return kind;
     return ProviderErrorKind::None;
 }

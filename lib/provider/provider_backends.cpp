@@ -1,9 +1,10 @@
 #include "provider/provider_backend.hpp"
 
 #include "core/time.hpp"
+#include "http/header_redaction.hpp"
+#include "http/http_transport.hpp"
 #include "provider/credentials.hpp"
 #include "provider/exec_provider.hpp"
-#include "provider/http_transport.hpp"
 #include "provider/request_codec.hpp"
 #include "provider/retry_policy.hpp"
 
@@ -22,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 void keep_raw(ChatResult& r, std::string_view body, std::size_t limit, const std::string& key) {
     r.raw_truncated = body.size() > limit;
-    r.raw = redact(body.substr(0, limit), key);
+    r.raw = http::redact(body.substr(0, limit), key);
 }
 
 class HttpBackend final : public ProviderBackend {
@@ -34,7 +35,7 @@ class HttpBackend final : public ProviderBackend {
     void start(std::uint64_t ticket, const ChatRequest& request) override {
         auto& attempt = attempts_[ticket];
         attempt.started = Clock::now();
-        HttpCall call;
+        http::HttpCall call;
         call.url = url_;
         call.headers = codec_->headers(api_key_);
         call.body = codec_->body(request).dump();
@@ -84,7 +85,7 @@ class HttpBackend final : public ProviderBackend {
         std::optional<double> ttft;
     };
 
-    AttemptResult interpret(HttpResponse& response, Attempt& attempt) {
+    AttemptResult interpret(http::HttpResponse& response, Attempt& attempt) {
         AttemptResult out;
         out.ticket = response.ticket;
         ChatResult& r = out.result;
@@ -96,20 +97,20 @@ class HttpBackend final : public ProviderBackend {
             r.error =
                 response.timed_out ? ProviderErrorKind::Timeout : ProviderErrorKind::Connection;
             out.unreachable = response.connect_failed;
-            r.error_message =
-                redact(response.timed_out
-                           ? "no answer within " + fmt_seconds(config_.timeout_s) + " from " + url_
-                           : url_ + ": " + response.error,
-                       api_key_);
+            r.error_message = http::redact(
+                response.timed_out
+                    ? "no answer within " + fmt_seconds(config_.timeout_s) + " from " + url_
+                    : url_ + ": " + response.error,
+                api_key_);
             keep_raw(r, response.body, config_.max_raw_bytes, api_key_);
             return out;
         }
         keep_raw(r, response.body, config_.max_raw_bytes, api_key_);
         if (response.status < 200 || response.status >= 300) {
             r.error = error_kind_for_status(response.status);
-            r.error_message = redact("HTTP " + std::to_string(response.status) + " from " + url_ +
-                                         ": " + error_message_from_body(response.body),
-                                     api_key_);
+            r.error_message = http::redact("HTTP " + std::to_string(response.status) + " from " +
+                                               url_ + ": " + error_message_from_body(response.body),
+                                           api_key_);
             if (response.retry_after)
                 out.retry_after_s = parse_retry_after(*response.retry_after, now_unix_ms() / 1000);
             return out;
@@ -120,7 +121,7 @@ class HttpBackend final : public ProviderBackend {
         } else {
             codec_->parse_response(response.body, r);
         }
-        if (!r.ok()) r.error_message = redact(r.error_message + " (" + url_ + ")", api_key_);
+        if (!r.ok()) r.error_message = http::redact(r.error_message + " (" + url_ + ")", api_key_);
         return out;
     }
 
@@ -135,9 +136,9 @@ class HttpBackend final : public ProviderBackend {
     std::string api_key_;
     std::unique_ptr<RequestCodec> codec_;
     std::string url_;
-    HttpTransport transport_;
+    http::HttpTransport transport_;
     std::unordered_map<std::uint64_t, Attempt> attempts_;
-    std::vector<HttpResponse> responses_;
+    std::vector<http::HttpResponse> responses_;
 };
 
 // exec runs blocking child processes, so a pool of workers runs them; results come back

@@ -1,7 +1,7 @@
 #include "provider/provider_config.hpp"
 
 #include "core/error.hpp"
-#include "core/json_schema.hpp"
+#include "json/json_schema.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -185,7 +185,6 @@ ProviderConfig provider_from_json(const std::string& id, const json& v, const Ya
     return c;
 }
 
-
 } // namespace
 
 std::string_view to_string(ProviderType type) {
@@ -294,7 +293,8 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
 
 nlohmann::json describe_provider(const ProviderConfig& config) {
     nlohmann::json header_names = nlohmann::json::array();
-    for (const auto& header : config.headers) header_names.push_back(header.first);
+    for (const auto& header : config.headers)
+        header_names.push_back(header.first);
     nlohmann::json out = {
         {"id", config.id},
         {"type", to_string(config.type)},

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/yaml_document.hpp"
 #include "provider/retry_policy.hpp"
+#include "json/yaml_document.hpp"
 
 namespace llmops::provider {
 

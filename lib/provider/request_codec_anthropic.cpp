@@ -1,7 +1,7 @@
 // The Anthropic Messages API wire format: system prompt as a field, x-api-key,
 // anthropic-version, max_tokens required, content as blocks, its own stream events.
+#include "http/sse_parser.hpp"
 #include "provider/request_codec.hpp"
-#include "provider/sse_parser.hpp"
 
 namespace llmops::provider {
 
@@ -84,7 +84,7 @@ class AnthropicStreamDecoder final : public StreamDecoder {
         }
     }
 
-    SseParser parser_;
+    http::SseParser parser_;
     std::string text_;
     std::string stop_reason_;
     std::string model_;

@@ -1,6 +1,6 @@
 // The OpenAI chat completions wire format (also Azure OpenAI, vLLM, Ollama, llama.cpp, LiteLLM).
+#include "http/sse_parser.hpp"
 #include "provider/request_codec.hpp"
-#include "provider/sse_parser.hpp"
 
 namespace llmops::provider {
 
@@ -87,7 +87,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
             finish_reason_ = f->get<std::string>();
     }
 
-    SseParser parser_;
+    http::SseParser parser_;
     std::string text_;
     std::string finish_reason_;
     std::string model_;

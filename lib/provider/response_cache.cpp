@@ -2,9 +2,9 @@
 
 #include "core/hash.hpp"
 #include "core/time.hpp"
-#include "data/canonical_json.hpp"
 #include "provider/exec_provider.hpp"
 #include "provider/request_codec.hpp"
+#include "json/canonical_json.hpp"
 
 #include <ctime>
 #include <fmt/format.h>
@@ -43,7 +43,7 @@ json RequestKeyer::canonical(const ChatRequest& request) const {
 }
 
 std::string RequestKeyer::key(const ChatRequest& request) const {
-    return hash128(data::canonical_json(canonical(request))).hex();
+    return hash128(canonical_json(canonical(request))).hex();
 }
 
 ResponseCache::ResponseCache(const std::filesystem::path& db_file)

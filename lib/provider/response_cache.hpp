@@ -33,7 +33,7 @@ class RequestKeyer {
     // stream switches (a streamed and a plain call give the same answer); for exec the command
     // and input format with the stdin JSON. Headers are left out: they may hold secrets.
     nlohmann::json canonical(const ChatRequest& request) const;
-    // 32 hex digits: hash128 of data::canonical_json(canonical(request)).
+    // 32 hex digits: hash128 of canonical_json(canonical(request)).
     std::string key(const ChatRequest& request) const;
 
   private:

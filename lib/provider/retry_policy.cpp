@@ -1,6 +1,6 @@
 #include "provider/retry_policy.hpp"
 
-#include "provider/http_date.hpp"
+#include "http/http_date.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -37,7 +37,7 @@ std::optional<double> parse_retry_after(std::string_view value, std::int64_t now
             return seconds;
         // Not a number after all: fall through to the date form.
     }
-    auto when = parse_http_date(value);
+    auto when = http::parse_http_date(value);
     if (!when) return std::nullopt;
     return std::max<double>(0, static_cast<double>(*when - now_unix_s));
 }

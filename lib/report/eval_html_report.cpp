@@ -221,9 +221,9 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
     for (const auto& cell : summary.cells)
         for (const auto& m : cell.metrics) {
             const auto stat = [&](double v) { return m.scored ? format_metric_value(v) : "–"; };
-            out << fmt::format("<tr><td>{}</td><td>{}{}</td>", text(cell.label), text(metric_title(m)),
-                               m.lower_is_better ? " <span class=\"sub\">(lower is better)</span>"
-                                                 : "");
+            out << fmt::format(
+                "<tr><td>{}</td><td>{}{}</td>", text(cell.label), text(metric_title(m)),
+                m.lower_is_better ? " <span class=\"sub\">(lower is better)</span>" : "");
             for (const std::string& value :
                  {stat(m.mean), m.pass_rate ? format_rate(*m.pass_rate) : "–", stat(m.p50),
                   stat(m.p95), stat(m.min), stat(m.max), fmt::format("{}", m.scored),
@@ -242,7 +242,7 @@ void write_distributions(const eval::EvalRunSummary& summary, std::ostream& out)
     std::string charts;
     for (const auto& cell : summary.cells)
         for (const auto& m : cell.metrics) {
-            data::ValueSample scores(cell.case_outcomes.size(), 0);
+            stats::ValueSample scores(cell.case_outcomes.size(), 0);
             double lo = 0, hi = 0;
             bool graded = false;
             for (const auto& c : cell.case_outcomes)

@@ -10,7 +10,7 @@ namespace llmops::report {
 
 using data::DatasetProfile;
 using data::FieldProfile;
-using data::Histogram;
+using stats::Histogram;
 
 std::string short_number(double v) {
     if (!std::isfinite(v)) return "-";
@@ -72,8 +72,9 @@ std::string field_section(const FieldProfile& f) {
         s += row("min / max", short_number(n.min) + " / " + short_number(n.max));
         s += row("mean ± stddev", short_number(n.mean) + " ± " + short_number(n.stddev));
         s += row("p50 / p90 / p99",
-                 fmt::format("{} / {} / {}{}", short_number(n.percentiles.p50), short_number(n.percentiles.p90),
-                             short_number(n.percentiles.p99), n.exact_percentiles ? "" : " (sampled)"));
+                 fmt::format("{} / {} / {}{}", short_number(n.percentiles.p50),
+                             short_number(n.percentiles.p90), short_number(n.percentiles.p99),
+                             n.exact_percentiles ? "" : " (sampled)"));
     }
     if (f.text) {
         const auto& t = *f.text;
@@ -83,13 +84,14 @@ std::string field_section(const FieldProfile& f) {
         if (t.chars.percentiles)
             s += row("chars p50 / p90 / p99",
                      fmt::format("{} / {} / {}{}", short_number(t.chars.percentiles->p50),
-                                 short_number(t.chars.percentiles->p90), short_number(t.chars.percentiles->p99),
+                                 short_number(t.chars.percentiles->p90),
+                                 short_number(t.chars.percentiles->p99),
                                  t.exact_percentiles ? "" : " (sampled)"));
         s += row("words min / mean / max", short_number(static_cast<double>(t.words.min)) + " / " +
                                                short_number(t.words.mean) + " / " +
                                                short_number(static_cast<double>(t.words.max)));
-        s += row("tokens ≈ mean / total",
-                 short_number(t.tokens.mean) + " / " + short_number(static_cast<double>(t.tokens.total)));
+        s += row("tokens ≈ mean / total", short_number(t.tokens.mean) + " / " +
+                                              short_number(static_cast<double>(t.tokens.total)));
         s += row("empty strings", fmt::format("{}", t.empty));
         s += row("values with control chars", fmt::format("{}", t.control_char_values));
     }

@@ -1,7 +1,7 @@
 #pragma once
 // The HTML report of a dataset profile: one self-contained file (inline CSS and SVG
 // histograms, no scripts, no external resources) with every value HTML-escaped.
-#include "data/dataset_profile.hpp"
+#include "data/profile/dataset_profile.hpp"
 
 #include <string>
 #include <string_view>

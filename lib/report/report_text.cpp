@@ -1,6 +1,6 @@
 #include "report/report_text.hpp"
 
-#include "data/utf8.hpp"
+#include "core/utf8.hpp"
 #include "eval/metrics/text_normalize.hpp"
 
 #include <fmt/format.h>
@@ -10,7 +10,7 @@ namespace llmops::report {
 std::string to_valid_utf8(std::string_view text) {
     // The SIMD check keeps the common (valid) case at memcpy speed; only broken text pays for
     // the decode and re-encode.
-    if (data::is_valid_utf8(text)) return std::string(text);
+    if (is_valid_utf8(text)) return std::string(text);
     return eval::encode_utf8(eval::decode_utf8(text));
 }
 

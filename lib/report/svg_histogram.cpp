@@ -7,15 +7,14 @@
 
 namespace llmops::report {
 
-std::string histogram_svg(const data::Histogram& h, std::string_view label) {
+std::string histogram_svg(const stats::Histogram& h, std::string_view label) {
     if (h.counts.empty()) return {};
     constexpr int width = 460, height = 170, left = 44, bottom = 30, top = 10;
     const int plot_w = width - left - 10, plot_h = height - bottom - top;
     const std::uint64_t peak = *std::max_element(h.counts.begin(), h.counts.end());
     const double bar_w = static_cast<double>(plot_w) / static_cast<double>(h.counts.size());
-    std::string svg = fmt::format(
-        R"(<svg width="{}" height="{}" role="img" aria-label="{}">)",
-        width, height, html_escape(label));
+    std::string svg = fmt::format(R"(<svg width="{}" height="{}" role="img" aria-label="{}">)",
+                                  width, height, html_escape(label));
     svg += fmt::format(R"(<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>)", left,
                        top + plot_h, left + plot_w, top + plot_h);
     for (std::size_t i = 0; i < h.counts.size(); ++i) {

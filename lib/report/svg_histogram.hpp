@@ -4,12 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include "data/value_sample.hpp"
+#include "stats/value_sample.hpp"
 
 namespace llmops::report {
 
 // Each bar's <title> gives its range and count as a tooltip; "" for an empty histogram. For
 // inline use in HTML, which needs no SVG namespace (and so names no URL).
-std::string histogram_svg(const data::Histogram& h, std::string_view label);
+std::string histogram_svg(const stats::Histogram& h, std::string_view label);
 
 } // namespace llmops::report

@@ -13,7 +13,8 @@ provider::ChatRequest chat_request_for(const prompt::CompiledPrompt& prompt,
         request.messages.push_back({"user", rendered.text, ""});
     } else {
         request.messages.reserve(rendered.messages.size());
-        for (const auto& m : rendered.messages) request.messages.push_back({m.role, m.content, m.name});
+        for (const auto& m : rendered.messages)
+            request.messages.push_back({m.role, m.content, m.name});
     }
     if (!overrides.model.empty()) {
         request.model = overrides.model;
@@ -25,7 +26,8 @@ provider::ChatRequest chat_request_for(const prompt::CompiledPrompt& prompt,
     request.parameters.erase("name");
     if (prompt.output_schema && !rendered.completion)
         request.parameters["response_format"] = prompt::response_format_for(prompt);
-    for (const auto& [key, value] : overrides.parameters.items()) request.parameters[key] = value;
+    for (const auto& [key, value] : overrides.parameters.items())
+        request.parameters[key] = value;
     return request;
 }
 

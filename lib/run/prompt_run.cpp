@@ -44,7 +44,8 @@ PromptRun::PromptRun(store::Project& project, std::unique_ptr<Plan> plan)
     plan_->engine.cache_db = project.paths().db_file;
     ExecutorOptions options;
     options.engine = plan_->engine;
-    executor_ = std::make_unique<RunExecutor>(project.db(), plan_->prompt, plan_->provider, options);
+    executor_ =
+        std::make_unique<RunExecutor>(project.db(), plan_->prompt, plan_->provider, options);
 }
 
 PromptRun::PromptRun(PromptRun&&) noexcept = default;
@@ -83,15 +84,15 @@ PromptRun PromptRun::resume(store::Project& project, std::int64_t run_id,
                             provider::EngineOptions engine, bool retry_failed, bool force) {
     RunInfo info = load_run(project.db(), run_id);
     if (info.kind != "run")
-        throw Error(ErrorKind::Usage,
-                    "run " + std::to_string(run_id) + " is a cell of an eval run", {},
-                    "resume it with 'llmops eval run --resume EVAL_ID'");
+        throw Error(ErrorKind::Usage, "run " + std::to_string(run_id) + " is a cell of an eval run",
+                    {}, "resume it with 'llmops eval run --resume EVAL_ID'");
     if (info.status == RunStatus::Running && !force)
         throw Error(ErrorKind::Usage, "run " + std::to_string(run_id) + " is still running", {},
-                    "a run killed without a chance to record it stays 'running'; pass --force to resume it anyway");
+                    "a run killed without a chance to record it stays 'running'; pass --force to "
+                    "resume it anyway");
     if (!info.dataset_version_id)
-        throw Error(ErrorKind::BadInput, "the dataset of run " + std::to_string(run_id) +
-                                             " (" + info.data_source + ") was removed");
+        throw Error(ErrorKind::BadInput, "the dataset of run " + std::to_string(run_id) + " (" +
+                                             info.data_source + ") was removed");
     auto plan = std::make_unique<Plan>();
     prompt::PromptRegistry registry(project);
     plan->version = registry.resolve(info.prompt_ref);
@@ -127,7 +128,8 @@ ExecutionResult PromptRun::execute() {
             if (index >= p.row_count) return std::nullopt;
             if (p.skip.count(index)) continue;
             RunCase item{index, json::parse(text), {}};
-            for (const auto& [name, value] : p.vars.items()) item.variables[name] = value;
+            for (const auto& [name, value] : p.vars.items())
+                item.variables[name] = value;
             return item;
         }
         return std::nullopt;

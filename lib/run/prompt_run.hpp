@@ -30,8 +30,7 @@ class PromptRun {
     // Finishes an interrupted or failed run: the rows never recorded, and with `retry_failed`
     // the failed ones too. Same prompt, data, provider and variables as the original.
     static PromptRun resume(store::Project& project, std::int64_t run_id,
-                            provider::EngineOptions engine, bool retry_failed,
-                            bool force = false);
+                            provider::EngineOptions engine, bool retry_failed, bool force = false);
 
     PromptRun(PromptRun&&) noexcept;
     ~PromptRun();

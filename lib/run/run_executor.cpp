@@ -33,7 +33,9 @@ RunProgress RunExecutor::progress() const {
     return p;
 }
 
-void RunExecutor::cancel() noexcept { runner_.cancel(); }
+void RunExecutor::cancel() noexcept {
+    runner_.cancel();
+}
 
 namespace {
 
@@ -101,8 +103,10 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
                 record(std::move(row), item->variables);
                 continue;
             }
-            auto request = chat_request_for(*prompt_, rendered, runner_.config(), options_.overrides);
-            pending[next_position++] = {item->index, messages_json(request), std::move(item->variables)};
+            auto request =
+                chat_request_for(*prompt_, rendered, runner_.config(), options_.overrides);
+            pending[next_position++] = {item->index, messages_json(request),
+                                        std::move(item->variables)};
             return request;
         }
         return std::nullopt;

@@ -36,8 +36,8 @@ using RowObserver = std::function<void(const RunRow& row, const nlohmann::json& 
 struct ExecutorOptions {
     provider::EngineOptions engine;
     RequestOverrides overrides;
-    std::size_t flush_rows = 512;                         // rows per write transaction
-    std::chrono::milliseconds flush_interval{500};        // or sooner, when this much time passed
+    std::size_t flush_rows = 512;                  // rows per write transaction
+    std::chrono::milliseconds flush_interval{500}; // or sooner, when this much time passed
 };
 
 // Counters safe to read from another thread (a progress bar).

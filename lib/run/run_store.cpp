@@ -5,16 +5,20 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
-#include "eval/statistics.hpp"
+#include "stats/statistics.hpp"
 
 namespace llmops::run {
 
 std::string_view to_string(RunStatus status) {
     switch (status) {
-    case RunStatus::Running: return "running";
-    case RunStatus::Completed: return "completed";
-    case RunStatus::Interrupted: return "interrupted";
-    case RunStatus::Failed: return "failed";
+    case RunStatus::Running:
+        return "running";
+    case RunStatus::Completed:
+        return "completed";
+    case RunStatus::Interrupted:
+        return "interrupted";
+    case RunStatus::Failed:
+        return "failed";
     }
     return "running";
 }
@@ -88,8 +92,8 @@ void record_rows(store::Database& db, std::int64_t run_id, const std::vector<Run
 }
 
 void finish_run(store::Database& db, std::int64_t run_id, RunStatus status, double wall_s) {
-    auto update = db.prepare(
-        "UPDATE runs SET status = ?, finished_at = ?, wall_s = wall_s + ? WHERE id = ?");
+    auto update =
+        db.prepare("UPDATE runs SET status = ?, finished_at = ?, wall_s = wall_s + ? WHERE id = ?");
     update.bind(1, to_string(status)).bind(2, now_iso8601()).bind(3, wall_s).bind(4, run_id);
     update.run();
 }
@@ -128,7 +132,6 @@ RunInfo read_run(const store::Statement& row) {
     return run;
 }
 
-
 } // namespace
 
 RunInfo load_run(store::Database& db, std::int64_t run_id) {
@@ -164,16 +167,16 @@ std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind, std::
     auto query = db.prepare(sql);
     if (!kind.empty()) query.bind(1, kind);
     std::vector<RunInfo> runs;
-    while (query.step()) runs.push_back(read_run(query));
+    while (query.step())
+        runs.push_back(read_run(query));
     return runs;
 }
 
 RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     RunTotals totals;
-    auto sums = db.prepare(
-        "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
-        " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
-        " coalesce(sum(cost_usd), 0) FROM run_rows WHERE run_id = ?");
+    auto sums = db.prepare("SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
+                           " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+                           " coalesce(sum(cost_usd), 0) FROM run_rows WHERE run_id = ?");
     sums.bind(1, run_id);
     sums.step();
     totals.recorded = sums.column_int(0);
@@ -184,14 +187,15 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     totals.completion_tokens = sums.column_int(4);
     totals.cost_usd = sums.column_double(5);
     // Latency of answers that reached the provider (cache hits would skew it towards 0).
-    auto latencies = db.prepare(
-        "SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0");
+    auto latencies =
+        db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0");
     latencies.bind(1, run_id);
     std::vector<double> values;
-    while (latencies.step()) values.push_back(latencies.column_double(0));
+    while (latencies.step())
+        values.push_back(latencies.column_double(0));
     if (!values.empty()) {
-        totals.latency_p50_ms = eval::percentile(values, 50);
-        totals.latency_p95_ms = eval::percentile(values, 95);
+        totals.latency_p50_ms = stats::percentile(values, 50);
+        totals.latency_p95_ms = stats::percentile(values, 95);
     }
     return totals;
 }
@@ -201,7 +205,8 @@ std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, b
                                     : "SELECT row_index FROM run_rows WHERE run_id = ?");
     query.bind(1, run_id);
     std::set<std::int64_t> rows;
-    while (query.step()) rows.insert(query.column_int(0));
+    while (query.step())
+        rows.insert(query.column_int(0));
     return rows;
 }
 
@@ -266,7 +271,8 @@ nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals) {
         {"latency_p50_ms", totals.latency_p50_ms},
         {"latency_p95_ms", totals.latency_p95_ms},
         {"created_at", run.created_at},
-        {"finished_at", run.finished_at.empty() ? nlohmann::json() : nlohmann::json(run.finished_at)},
+        {"finished_at",
+         run.finished_at.empty() ? nlohmann::json() : nlohmann::json(run.finished_at)},
         {"wall_s", run.wall_s},
     };
 }
@@ -291,7 +297,8 @@ nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
         out["error"] = {{"kind", row.error_kind()}, {"message", row.error_message()}};
         if (r.http_status != 0) out["error"]["http_status"] = r.http_status;
     }
-    out["input"] = row.input.empty() ? nlohmann::json() : nlohmann::json::parse(row.input, nullptr, false);
+    out["input"] =
+        row.input.empty() ? nlohmann::json() : nlohmann::json::parse(row.input, nullptr, false);
     if (with_raw) out["raw"] = r.raw;
     return out;
 }

@@ -15,7 +15,7 @@ namespace llmops::store {
 class Database;
 
 class Statement {
-public:
+  public:
     Statement(Database& db, std::string_view sql);
     ~Statement();
     Statement(Statement&& other) noexcept;
@@ -32,7 +32,9 @@ public:
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
-    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const std::string& text) {
+        return bind(index, std::string_view(text));
+    }
     Statement& bind_blob(int index, std::string_view bytes);
     Statement& bind_null(int index);
     template <typename T> Statement& bind(int index, const std::optional<T>& value) {
@@ -51,13 +53,13 @@ public:
     std::string column_text(int column) const;
     std::optional<std::string> column_optional_text(int column) const;
 
-private:
+  private:
     Database* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };
 
 class Database {
-public:
+  public:
     // Opens (creating if asked) with WAL, foreign keys and a busy timeout.
     static Database open(const std::filesystem::path& path, bool create);
     ~Database();
@@ -77,7 +79,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     [[noreturn]] void throw_error(std::string_view what) const;
 
-private:
+  private:
     Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
     sqlite3* db_;
     std::filesystem::path path_;
@@ -85,14 +87,14 @@ private:
 
 // BEGIN IMMEDIATE so concurrent writers queue on the busy timeout instead of failing at commit.
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-private:
+  private:
     Database& db_;
     bool done_ = false;
 };

@@ -240,7 +240,9 @@ const std::vector<std::string_view>& migrations() {
 }
 } // namespace
 
-int latest_schema_version() { return static_cast<int>(migrations().size()); }
+int latest_schema_version() {
+    return static_cast<int>(migrations().size());
+}
 
 void migrate(Database& db) {
     int current = db.user_version();

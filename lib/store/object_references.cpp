@@ -20,7 +20,8 @@ std::vector<ObjectReference> list_object_references(Database& db) {
     std::vector<ObjectReference> refs;
     for (const char* sql : kReferenceQueries) {
         Statement st = db.prepare(sql);
-        while (st.step()) refs.push_back({st.column_text(0), st.column_text(1)});
+        while (st.step())
+            refs.push_back({st.column_text(0), st.column_text(1)});
     }
     return refs;
 }

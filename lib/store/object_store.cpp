@@ -30,7 +30,7 @@ struct DCtxDeleter {
 
 // Feeds bytes to zstd and writes what comes out to a temp file.
 class CompressingWriter {
-public:
+  public:
     explicit CompressingWriter(TempFile& out) : out_(out), ctx_(ZSTD_createCCtx()) {
         ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, kZstdLevel);
         buffer_.resize(ZSTD_CStreamOutSize());
@@ -39,7 +39,7 @@ public:
     void finish() { pump({}, ZSTD_e_end); }
     std::uint64_t written() const { return written_; }
 
-private:
+  private:
     void pump(std::string_view bytes, ZSTD_EndDirective mode) {
         ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
         for (;;) {
@@ -58,7 +58,9 @@ private:
     std::uint64_t written_ = 0;
 };
 
-std::string shard_name(const std::string& hex) { return hex.substr(0, 2); }
+std::string shard_name(const std::string& hex) {
+    return hex.substr(0, 2);
+}
 
 [[noreturn]] void throw_missing(const Hash128& hash) {
     throw Error(ErrorKind::Store, "object " + hash.hex() + " is missing from the store", {},
@@ -79,14 +81,16 @@ fs::path ObjectStore::path_for(const Hash128& hash, bool compressed) const {
 std::optional<StoredObject> ObjectStore::find(const Hash128& hash) const {
     for (bool compressed : {false, true}) {
         fs::path p = path_for(hash, compressed);
-        struct stat st{};
+        struct stat st {};
         if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode))
             return StoredObject{hash, p, static_cast<std::uint64_t>(st.st_size), compressed};
     }
     return std::nullopt;
 }
 
-bool ObjectStore::has(const Hash128& hash) const { return find(hash).has_value(); }
+bool ObjectStore::has(const Hash128& hash) const {
+    return find(hash).has_value();
+}
 
 ObjectInfo ObjectStore::commit(TempFile& tmp, const Hash128& hash, std::uint64_t size,
                                std::uint64_t stored_size, bool compressed) {

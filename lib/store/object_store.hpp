@@ -40,7 +40,7 @@ struct ObjectCheck {
 };
 
 class ObjectStore {
-public:
+  public:
     ObjectStore(std::filesystem::path objects_dir, std::filesystem::path tmp_dir);
 
     ObjectInfo put(std::string_view bytes, Compression compression = Compression::None);
@@ -65,7 +65,7 @@ public:
     const std::filesystem::path& objects_dir() const { return objects_dir_; }
     const std::filesystem::path& tmp_dir() const { return tmp_dir_; }
 
-private:
+  private:
     ObjectInfo commit(TempFile& tmp, const Hash128& hash, std::uint64_t size,
                       std::uint64_t stored_size, bool compressed);
 

@@ -19,7 +19,8 @@ namespace {
 constexpr const char* kStoreDirName = ".llmops";
 constexpr auto kLockTimeout = std::chrono::seconds(60);
 
-constexpr const char* kDefaultConfig = R"yaml(# llmops project configuration. Commit this file; keep .llmops/ out of git.
+constexpr const char* kDefaultConfig =
+    R"yaml(# llmops project configuration. Commit this file; keep .llmops/ out of git.
 # Reference: docs/config.md
 version: 1
 
@@ -38,7 +39,8 @@ FileDescriptor acquire_lock(const fs::path& lock_file, StoreAccess access) {
     if (access == StoreAccess::Read) return {};
     FileDescriptor fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd.valid())
-        throw Error(ErrorKind::Store, std::string("cannot open store lock: ") + std::strerror(errno),
+        throw Error(ErrorKind::Store,
+                    std::string("cannot open store lock: ") + std::strerror(errno),
                     ErrorLocation{.file = lock_file.string()});
     int mode = (access == StoreAccess::Exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
     auto deadline = std::chrono::steady_clock::now() + kLockTimeout;
@@ -104,8 +106,7 @@ ProjectPaths init_project(const fs::path& dir) {
     fs::path root = fs::canonical(dir);
     ProjectPaths paths = ProjectPaths::for_root(root);
     if (fs::exists(paths.store_dir))
-        throw Error(ErrorKind::Usage,
-                    "a project already exists at " + paths.store_dir.string(), {},
+        throw Error(ErrorKind::Usage, "a project already exists at " + paths.store_dir.string(), {},
                     "use it as it is; remove that directory first to start afresh");
 
     // Build the store under a temp name so a crash never leaves a half-made .llmops/.

@@ -39,7 +39,7 @@ enum class StoreAccess {
 };
 
 class Project {
-public:
+  public:
     static Project open(const ProjectPaths& paths, StoreAccess access);
 
     const ProjectPaths& paths() const { return paths_; }
@@ -47,7 +47,7 @@ public:
     ObjectStore& objects() { return objects_; }
     const ObjectStore& objects() const { return objects_; }
 
-private:
+  private:
     Project(ProjectPaths paths, Database db, FileDescriptor lock);
     ProjectPaths paths_;
     Database db_;

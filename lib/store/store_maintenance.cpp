@@ -59,8 +59,8 @@ FsckReport check_store(Project& project) {
         }
         Statement fk = project.db().prepare("PRAGMA foreign_key_check");
         while (fk.step())
-            report.problems.push_back(
-                {"database", fk.column_text(0), "row " + fk.column_text(1) + " breaks a foreign key"});
+            report.problems.push_back({"database", fk.column_text(0),
+                                       "row " + fk.column_text(1) + " breaks a foreign key"});
     }
     for (const auto& object : project.objects().list()) {
         ++report.objects_checked;
@@ -85,7 +85,8 @@ FsckReport check_store(Project& project) {
 GcReport collect_garbage(Project& project, bool dry_run) {
     GcReport report;
     std::unordered_set<std::string> referenced;
-    for (auto& ref : list_object_references(project.db())) referenced.insert(std::move(ref.hash_hex));
+    for (auto& ref : list_object_references(project.db()))
+        referenced.insert(std::move(ref.hash_hex));
     for (const auto& object : project.objects().list()) {
         if (referenced.count(object.hash.hex())) {
             ++report.objects_kept;

@@ -15,7 +15,7 @@ using NgramCounts = std::unordered_map<std::string, std::size_t>;
 
 // Counts the n-grams of one order. Tokens never contain a space, so joining with ' ' is
 // collision-free within one order.
-NgramCounts count_ngrams(const std::vector<std::string> &tokens, std::size_t n) {
+NgramCounts count_ngrams(const std::vector<std::string>& tokens, std::size_t n) {
     NgramCounts counts;
     if (n == 0 || tokens.size() < n) return counts;
     for (std::size_t i = 0; i + n <= tokens.size(); ++i) {
@@ -29,18 +29,18 @@ NgramCounts count_ngrams(const std::vector<std::string> &tokens, std::size_t n) 
     return counts;
 }
 
-std::size_t clipped_overlap(const NgramCounts &a, const NgramCounts &b) {
+std::size_t clipped_overlap(const NgramCounts& a, const NgramCounts& b) {
     std::size_t overlap = 0;
-    for (const auto &[ngram, count] : a) {
+    for (const auto& [ngram, count] : a) {
         const auto it = b.find(ngram);
         if (it != b.end()) overlap += std::min(count, it->second);
     }
     return overlap;
 }
 
-std::size_t total_count(const NgramCounts &counts) {
+std::size_t total_count(const NgramCounts& counts) {
     std::size_t total = 0;
-    for (const auto &entry : counts)
+    for (const auto& entry : counts)
         total += entry.second;
     return total;
 }
@@ -61,7 +61,7 @@ std::vector<std::string> bleu_tokens(std::string_view text, bool lowercase) {
 
 } // namespace
 
-BleuStats &BleuStats::operator+=(const BleuStats &other) {
+BleuStats& BleuStats::operator+=(const BleuStats& other) {
     sys_len += other.sys_len;
     ref_len += other.ref_len;
     for (int n = 0; n < kBleuMaxOrder; ++n) {
@@ -71,7 +71,7 @@ BleuStats &BleuStats::operator+=(const BleuStats &other) {
     return *this;
 }
 
-BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std::string> &refs,
+BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std::string>& refs,
                              bool lowercase) {
     if (refs.empty()) throw Error(ErrorKind::BadInput, "BLEU needs at least one reference");
     const auto hyp = bleu_tokens(hypothesis, lowercase);
@@ -81,11 +81,11 @@ BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std:
     std::array<NgramCounts, kBleuMaxOrder> ref_counts;
     bool have_len = false;
     std::size_t closest_len = 0;
-    for (const auto &ref_text : refs) {
+    for (const auto& ref_text : refs) {
         const auto ref = bleu_tokens(ref_text, lowercase);
         for (std::size_t n = 1; n <= kBleuMaxOrder; ++n)
-            for (const auto &[ngram, count] : count_ngrams(ref, n)) {
-                auto &slot = ref_counts[n - 1][ngram];
+            for (const auto& [ngram, count] : count_ngrams(ref, n)) {
+                auto& slot = ref_counts[n - 1][ngram];
                 slot = std::max(slot, count);
             }
         const auto diff = [&](std::size_t len) {
@@ -111,7 +111,7 @@ BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std:
 
 // sacrebleu's BLEU.compute_bleu with smooth_method='exp' (NIST geometric smoothing: the k-th
 // order with no match gets precision 1 / (2^k * total)).
-BleuScore bleu_from_stats(const BleuStats &stats, bool effective_order) {
+BleuScore bleu_from_stats(const BleuStats& stats, bool effective_order) {
     BleuScore out;
     out.correct = stats.correct;
     out.total = stats.total;
@@ -169,7 +169,7 @@ RougeScore rouge_from_counts(std::size_t hits, std::size_t candidate_total,
     return s;
 }
 
-std::size_t lcs_length(const std::vector<std::string> &a, const std::vector<std::string> &b) {
+std::size_t lcs_length(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::vector<std::size_t> row(b.size() + 1, 0);
     for (std::size_t i = 1; i <= a.size(); ++i) {
         std::size_t diagonal = 0; // row[j - 1] of the previous i
@@ -195,18 +195,19 @@ double token_f1(std::string_view prediction, std::string_view ground_truth) {
     return f_measure(precision, recall);
 }
 
-BleuScore sentence_bleu_score(std::string_view hypothesis, const std::vector<std::string> &refs,
+BleuScore sentence_bleu_score(std::string_view hypothesis, const std::vector<std::string>& refs,
                               bool lowercase) {
-    return bleu_from_stats(bleu_segment_stats(hypothesis, refs, lowercase), /*effective_order=*/true);
+    return bleu_from_stats(bleu_segment_stats(hypothesis, refs, lowercase),
+                           /*effective_order=*/true);
 }
 
-double sentence_bleu(std::string_view hypothesis, const std::vector<std::string> &refs,
+double sentence_bleu(std::string_view hypothesis, const std::vector<std::string>& refs,
                      bool lowercase) {
     return sentence_bleu_score(hypothesis, refs, lowercase).score;
 }
 
-BleuScore corpus_bleu(const std::vector<std::string> &hypotheses,
-                      const std::vector<std::vector<std::string>> &refs, bool lowercase) {
+BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
+                      const std::vector<std::vector<std::string>>& refs, bool lowercase) {
     if (hypotheses.size() != refs.size())
         throw Error(ErrorKind::BadInput, "corpus BLEU: " + std::to_string(hypotheses.size()) +
                                              " hypotheses but " + std::to_string(refs.size()) +

@@ -32,29 +32,29 @@ struct BleuStats {
     std::size_t ref_len = 0; // closest reference tokens (ties: the shorter)
     std::array<std::size_t, kBleuMaxOrder> correct{}; // clipped n-gram matches
     std::array<std::size_t, kBleuMaxOrder> total{};   // hypothesis n-grams
-    BleuStats &operator+=(const BleuStats &other);
+    BleuStats& operator+=(const BleuStats& other);
 };
 
 // sacrebleu's statistics of one hypothesis against its references (13a tokens); refs must
 // not be empty.
-BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std::string> &refs,
+BleuStats bleu_segment_stats(std::string_view hypothesis, const std::vector<std::string>& refs,
                              bool lowercase = false);
 // sacrebleu's BLEU.compute_bleu with 'exp' smoothing; effective order is sentence BLEU's
 // (orders without n-grams are left out), off for corpus BLEU.
-BleuScore bleu_from_stats(const BleuStats &stats, bool effective_order);
+BleuScore bleu_from_stats(const BleuStats& stats, bool effective_order);
 
 // sacrebleu.sentence_bleu(hyp, refs): 13a tokens, 'exp' smoothing, effective order on.
 // refs must not be empty.
-BleuScore sentence_bleu_score(std::string_view hypothesis, const std::vector<std::string> &refs,
+BleuScore sentence_bleu_score(std::string_view hypothesis, const std::vector<std::string>& refs,
                               bool lowercase = false);
-double sentence_bleu(std::string_view hypothesis, const std::vector<std::string> &refs,
+double sentence_bleu(std::string_view hypothesis, const std::vector<std::string>& refs,
                      bool lowercase = false);
 
 // sacrebleu.corpus_bleu: statistics summed over all segments, 'exp' smoothing, effective order
 // off. refs[i] holds the references of hypotheses[i] (sacrebleu takes the transpose: one stream
 // per reference set).
-BleuScore corpus_bleu(const std::vector<std::string> &hypotheses,
-                      const std::vector<std::vector<std::string>> &refs, bool lowercase = false);
+BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
+                      const std::vector<std::vector<std::string>>& refs, bool lowercase = false);
 
 struct RougeScore {
     double precision = 0.0; // overlap / candidate n-grams (or LCS / candidate tokens)

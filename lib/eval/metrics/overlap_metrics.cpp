@@ -44,7 +44,8 @@ class OverlapMetric final : public DeterministicMetric {
             expected = fmt::format("references {}", fmt::join(quoted, ", "));
         }
         OverlapValue value = score_(context.output, rendered.texts);
-        MetricResult result = scored(value.score, expected + ", got " + quote_for_reason(context.output));
+        MetricResult result =
+            scored(value.score, expected + ", got " + quote_for_reason(context.output));
         result.detail = std::move(value.detail);
         return result;
     }

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "eval/metric_definitions.hpp"
-#include "eval/metrics/retrieval.hpp"
+#include "index/ranking_metrics.hpp"
 #include "prompt/prompt_spec.hpp"
 
 namespace llmops::eval {
@@ -182,16 +182,16 @@ class RetrievalMetric final : public DeterministicMetric {
         std::optional<double> score;
         switch (kind_) {
         case RetrievalScore::Recall:
-            score = recall_at_k(retrieved, relevant, k_);
+            score = index::recall_at_k(retrieved, relevant, k_);
             break;
         case RetrievalScore::Precision:
-            score = precision_at_k(retrieved, relevant, k_);
+            score = index::precision_at_k(retrieved, relevant, k_);
             break;
         case RetrievalScore::ReciprocalRank:
-            score = reciprocal_rank(retrieved, relevant, k_);
+            score = index::reciprocal_rank(retrieved, relevant, k_);
             break;
         case RetrievalScore::Ndcg:
-            score = ndcg_at_k(retrieved, relevance.grades, k_);
+            score = index::ndcg_at_k(retrieved, relevance.grades, k_);
             break;
         }
         if (!score)

@@ -32,24 +32,24 @@ bool not_contains(std::string_view output, std::string_view needle) {
     return !contains(output, needle);
 }
 
-bool contains_any(std::string_view output, const std::vector<std::string> &needles,
+bool contains_any(std::string_view output, const std::vector<std::string>& needles,
                   bool ignore_case) {
     if (!ignore_case)
         return std::any_of(needles.begin(), needles.end(),
-                           [&](const std::string &n) { return contains(output, n); });
+                           [&](const std::string& n) { return contains(output, n); });
     const std::string folded = casefold(output);
-    return std::any_of(needles.begin(), needles.end(), [&](const std::string &n) {
+    return std::any_of(needles.begin(), needles.end(), [&](const std::string& n) {
         return folded.find(casefold(n)) != std::string::npos;
     });
 }
 
-bool contains_all(std::string_view output, const std::vector<std::string> &needles,
+bool contains_all(std::string_view output, const std::vector<std::string>& needles,
                   bool ignore_case) {
     if (!ignore_case)
         return std::all_of(needles.begin(), needles.end(),
-                           [&](const std::string &n) { return contains(output, n); });
+                           [&](const std::string& n) { return contains(output, n); });
     const std::string folded = casefold(output);
-    return std::all_of(needles.begin(), needles.end(), [&](const std::string &n) {
+    return std::all_of(needles.begin(), needles.end(), [&](const std::string& n) {
         return folded.find(casefold(n)) != std::string::npos;
     });
 }
@@ -68,8 +68,8 @@ RegexMatcher::RegexMatcher(std::string_view pattern) : pattern_(pattern) {
 }
 
 RegexMatcher::~RegexMatcher() = default;
-RegexMatcher::RegexMatcher(RegexMatcher &&) noexcept = default;
-RegexMatcher &RegexMatcher::operator=(RegexMatcher &&) noexcept = default;
+RegexMatcher::RegexMatcher(RegexMatcher&&) noexcept = default;
+RegexMatcher& RegexMatcher::operator=(RegexMatcher&&) noexcept = default;
 
 bool RegexMatcher::search(std::string_view text) const {
     return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_);

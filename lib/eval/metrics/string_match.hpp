@@ -22,10 +22,10 @@ bool contains(std::string_view output, std::string_view needle);
 bool icontains(std::string_view output, std::string_view needle);
 bool not_contains(std::string_view output, std::string_view needle);
 // True when at least one needle occurs; false for an empty list.
-bool contains_any(std::string_view output, const std::vector<std::string> &needles,
+bool contains_any(std::string_view output, const std::vector<std::string>& needles,
                   bool ignore_case = false);
 // True when every needle occurs; true for an empty list.
-bool contains_all(std::string_view output, const std::vector<std::string> &needles,
+bool contains_all(std::string_view output, const std::vector<std::string>& needles,
                   bool ignore_case = false);
 bool starts_with(std::string_view output, std::string_view prefix);
 
@@ -36,11 +36,11 @@ class RegexMatcher {
     // Throws llmops::Error (BadInput) carrying RE2's message when the pattern is invalid.
     explicit RegexMatcher(std::string_view pattern);
     ~RegexMatcher();
-    RegexMatcher(RegexMatcher &&) noexcept;
-    RegexMatcher &operator=(RegexMatcher &&) noexcept;
+    RegexMatcher(RegexMatcher&&) noexcept;
+    RegexMatcher& operator=(RegexMatcher&&) noexcept;
 
     bool search(std::string_view text) const;
-    const std::string &pattern() const { return pattern_; }
+    const std::string& pattern() const { return pattern_; }
 
   private:
     std::string pattern_;

@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "core/json_schema.hpp"
 #include "eval/metric_definitions.hpp"
 #include "eval/metrics/structured.hpp"
+#include "json/json_schema.hpp"
 
 namespace llmops::eval {
 

@@ -13,7 +13,7 @@ namespace {
 constexpr char32_t kReplacement = 0xFFFD;
 
 // Decodes one code point at text[i]; returns its length in bytes, or 0 when invalid.
-std::size_t decode_one(std::string_view text, std::size_t i, char32_t &out) {
+std::size_t decode_one(std::string_view text, std::size_t i, char32_t& out) {
     const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
     const unsigned char b0 = byte(i);
     if (b0 < 0x80) {
@@ -44,7 +44,7 @@ std::size_t decode_one(std::string_view text, std::size_t i, char32_t &out) {
     return len;
 }
 
-void append_utf8(std::string &out, char32_t cp) {
+void append_utf8(std::string& out, char32_t cp) {
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = kReplacement;
     if (cp < 0x80) {
         out += static_cast<char>(cp);
@@ -74,7 +74,7 @@ bool is_ascii_punctuation(char32_t c) {
            (c >= 0x7B && c <= 0x7E);
 }
 
-std::vector<std::string> split_code_points(const std::u32string &cps) {
+std::vector<std::string> split_code_points(const std::u32string& cps) {
     std::vector<std::string> tokens;
     std::string current;
     for (char32_t c : cps) {
@@ -165,23 +165,23 @@ bool is_word_char(char32_t c) {
 
 std::string to_lower(std::string_view text) {
     std::u32string cps = decode_utf8(text);
-    for (char32_t &c : cps)
+    for (char32_t& c : cps)
         c = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
     return encode_utf8(cps);
 }
 
 std::string casefold(std::string_view text) {
     const std::string valid = sanitize_utf8(text);
-    utf8proc_uint8_t *mapped = nullptr;
+    utf8proc_uint8_t* mapped = nullptr;
     const auto options =
         static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
     const utf8proc_ssize_t n =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t *>(valid.data()),
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
                      static_cast<utf8proc_ssize_t>(valid.size()), &mapped, options);
     // utf8proc allocates with malloc; free it on every path.
     std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(mapped, &std::free);
     if (n < 0) return to_lower(valid); // only on allocation failure: input is valid UTF-8
-    return std::string(reinterpret_cast<const char *>(mapped), static_cast<std::size_t>(n));
+    return std::string(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
 }
 
 std::vector<std::string> split_whitespace(std::string_view text) {
@@ -206,7 +206,7 @@ std::string normalize_answer(std::string_view text) {
     while (i < n) {
         bool replaced = false;
         if (i == 0 || !is_word_char(no_punct[i - 1])) {
-            for (const auto &article : kArticles) {
+            for (const auto& article : kArticles) {
                 const std::size_t end = i + article.size();
                 if (end <= n && no_punct.compare(i, article.size(), article) == 0 &&
                     (end == n || !is_word_char(no_punct[end]))) {
@@ -221,7 +221,7 @@ std::string normalize_answer(std::string_view text) {
     }
 
     std::string out;
-    for (const auto &token : split_code_points(no_articles)) {
+    for (const auto& token : split_code_points(no_articles)) {
         if (!out.empty()) out += ' ';
         out += token;
     }

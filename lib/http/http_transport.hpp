@@ -1,0 +1,70 @@
+#pragma once
+// Many HTTP POSTs in flight on one thread: connections are kept alive and reused across
+// requests, TCP_NODELAY is on, each request has its own timeout. http:// URLs go to our own
+// client (plain_http_client.hpp); https://, and everything when a proxy is set in the
+// environment or LLMOPS_HTTP_CLIENT=curl, go to libcurl (curl_client.hpp), loaded on first use.
+// Not thread-safe except wakeup(); the batch runner's loop owns it.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llmops::http {
+
+struct HttpCall {
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    double timeout_s = 60;
+    // Called with each block of the response body as it arrives (streaming); optional.
+    std::function<void(std::string_view)> on_data;
+};
+
+struct HttpResponse {
+    std::uint64_t ticket = 0;
+    bool transport_ok = true; // false: no complete HTTP response (see error, timed_out)
+    bool timed_out = false;
+    bool connect_failed = false; // could not resolve the host or connect
+    std::string error;           // what went wrong when !transport_ok
+    int status = 0;
+    std::string body;
+    std::optional<std::string> retry_after; // the Retry-After header, as sent
+};
+
+// True when every request goes through libcurl: LLMOPS_HTTP_CLIENT=curl, or a proxy in the
+// environment (libcurl alone knows proxies; it reads http_proxy, all_proxy and ALL_PROXY for
+// http:// URLs and applies NO_PROXY itself). Throws Error(Usage) when LLMOPS_HTTP_CLIENT is
+// neither builtin nor curl.
+bool http_via_curl_only();
+
+// Verbose logging: one line per call. Credentials never reach it (headers are redacted).
+using HttpLog = std::function<void(std::string_view line)>;
+
+class HttpTransport {
+  public:
+    explicit HttpTransport(std::size_t max_connections, HttpLog log = {});
+    ~HttpTransport();
+    HttpTransport(const HttpTransport&) = delete;
+    HttpTransport& operator=(const HttpTransport&) = delete;
+
+    void start(std::uint64_t ticket, HttpCall call);
+    // Drives transfers for at most max_wait (less when something finishes) and appends the
+    // finished ones to `done`.
+    void poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait);
+    // Stops every transfer; they are not reported.
+    void abort_all();
+    std::size_t in_flight() const;
+    // Makes a poll() in another thread return early.
+    void wakeup();
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace llmops::http

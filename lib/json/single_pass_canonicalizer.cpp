@@ -1,0 +1,585 @@
+#include "json/single_pass_canonicalizer.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace llmops {
+
+namespace {
+
+// Deeper documents are left to the full canonicaliser (which enforces kMaxJsonDepth): rows are
+// shallow, and a small bound keeps this recursion's stack use small.
+constexpr std::size_t kMaxDepth = 64;
+// Number literals longer than this are left to the full canonicaliser too.
+constexpr std::size_t kMaxNumberLength = 64;
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// The first byte at or after p that is '"', '\\', a control character or not ASCII.
+const char* find_string_special(const char* p, const char* end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        // Signed compare: bytes >= 0x80 are negative, so "< 0x20" also catches non-ASCII.
+        const __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmplt_epi8(v, space));
+        const int mask = _mm_movemask_epi8(hit);
+        if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+        p += 16;
+    }
+#endif
+    for (; p < end; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+    }
+    return end;
+}
+
+// Length of the valid UTF-8 sequence starting at p (whose first byte is >= 0x80), or 0. The
+// same rules as simdjson and find_invalid_utf8: no overlongs, surrogates or values > U+10FFFF.
+std::size_t utf8_sequence_length(const char* p, const char* end) {
+    const auto* s = reinterpret_cast<const unsigned char*>(p);
+    const auto avail = static_cast<std::size_t>(end - p);
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    const unsigned char c = s[0];
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (avail < len || s[1] < lo || s[1] > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
+    return len;
+}
+
+char* write_utf8(char32_t cp, char* o) {
+    if (cp < 0x80) {
+        *o++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        *o++ = static_cast<char>(0xC0 | (cp >> 6));
+        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = static_cast<char>(0xE0 | (cp >> 12));
+        *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = static_cast<char>(0xF0 | (cp >> 18));
+        *o++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+// The letter of a control character's two-character escape (\n …), or 0 for \u00XX.
+char short_escape(char32_t c) {
+    switch (c) {
+    case '\b':
+        return 'b';
+    case '\f':
+        return 'f';
+    case '\n':
+        return 'n';
+    case '\r':
+        return 'r';
+    case '\t':
+        return 't';
+    default:
+        return 0;
+    }
+}
+
+// Four hex digits at p, or -1.
+long hex4(const char* p) {
+    long v = 0;
+    for (int i = 0; i < 4; ++i) {
+        const int d = hex_value(p[i]);
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+// Bytewise unsigned comparison, the order keys sort in; inline because keys are short and a
+// call to memcmp per comparison was a visible share of the time.
+int compare_keys(std::string_view a, std::string_view b) {
+    const std::size_t n = std::min(a.size(), b.size());
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        if (x != y) {
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+            return x < y ? -1 : 1;
+        }
+    }
+    for (; i < n; ++i) {
+        const auto x = static_cast<unsigned char>(a[i]);
+        const auto y = static_cast<unsigned char>(b[i]);
+        if (x != y) return x < y ? -1 : 1;
+    }
+    return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+bool same_key(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && compare_keys(a, b) == 0;
+}
+
+// The type of the value that starts with `first`; `integer` tells numbers apart.
+JsonType type_of(char first, bool integer) {
+    switch (first) {
+    case '"':
+        return JsonType::String;
+    case '{':
+        return JsonType::Object;
+    case '[':
+        return JsonType::Array;
+    case 't':
+    case 'f':
+        return JsonType::Boolean;
+    case 'n':
+        return JsonType::Null;
+    default:
+        return integer ? JsonType::Integer : JsonType::Number;
+    }
+}
+
+} // namespace
+
+bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, std::string& out) {
+    p_ = text.data();
+    end_ = p_ + text.size();
+    pending_ = p_;
+    // Everything but a rewritten number is at most as long as its source (escapes only shrink,
+    // whitespace goes); number() asks for more room itself.
+    const std::size_t need = text.size() + 64;
+    if (capacity_ < need) {
+        capacity_ = std::max(need, capacity_ * 2);
+        buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
+    }
+    o_ = buffer_.get();
+    members_.clear();
+    fields_.clear();
+    skip_space();
+    if (p_ == end_ || (root == JsonRoot::Object && *p_ != '{')) return false;
+    root_is_object_ = *p_ == '{';
+    if (!value(0)) return false;
+    skip_space();
+    if (p_ != end_) return false;
+    flush();
+    out.append(buffer_.get(), static_cast<std::size_t>(o_ - buffer_.get()));
+    return true;
+}
+
+void SinglePassCanonicalizer::flush() {
+    const auto n = static_cast<std::size_t>(p_ - pending_);
+    std::memcpy(o_, pending_, n);
+    o_ += n;
+    pending_ = p_;
+    ++flushes_;
+}
+
+// Whitespace is not output: what came before it is copied, what follows starts a new run.
+void SinglePassCanonicalizer::drop_space() {
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    flush();
+    while (p_ < end_ && is_space(*p_))
+        ++p_;
+    pending_ = p_;
+}
+
+void SinglePassCanonicalizer::reserve_more(std::size_t n) {
+    const auto used = static_cast<std::size_t>(o_ - buffer_.get());
+    // Room for n, plus the bound the rest of the text needs.
+    const std::size_t need = used + n + static_cast<std::size_t>(end_ - pending_) + 64;
+    if (need <= capacity_) return;
+    const std::size_t capacity = std::max(need, capacity_ * 2);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    std::memcpy(bigger.get(), buffer_.get(), used);
+    buffer_ = std::move(bigger);
+    capacity_ = capacity;
+    o_ = buffer_.get() + used;
+}
+
+bool SinglePassCanonicalizer::value(std::size_t depth) {
+    switch (*p_) {
+    case '{':
+        return object(depth);
+    case '[':
+        return array(depth);
+    case '"':
+        return string(nullptr);
+    case 't':
+        return literal("true");
+    case 'f':
+        return literal("false");
+    case 'n':
+        return literal("null");
+    default:
+        return number();
+    }
+}
+
+bool SinglePassCanonicalizer::literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0)
+        return false;
+    p_ += word.size();
+    return true;
+}
+
+bool SinglePassCanonicalizer::open_empty(char close) {
+    ++p_;
+    skip_space();
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+}
+
+SinglePassCanonicalizer::Next SinglePassCanonicalizer::after_element(char close) {
+    skip_space();
+    if (p_ == end_) return Next::Bad;
+    if (*p_ == ',') {
+        ++p_;
+        skip_space();
+        return Next::More;
+    }
+    return *p_ == close ? Next::Closed : Next::Bad;
+}
+
+bool SinglePassCanonicalizer::array(std::size_t depth) {
+    if (depth >= kMaxDepth) return false;
+    if (open_empty(']')) return true;
+    for (;;) {
+        if (p_ == end_ || !value(depth + 1)) return false;
+        const Next next = after_element(']');
+        if (next == Next::Bad) return false;
+        if (next == Next::Closed) break;
+    }
+    ++p_;
+    return true;
+}
+
+bool SinglePassCanonicalizer::object(std::size_t depth) {
+    if (depth >= kMaxDepth) return false;
+    if (open_empty('}')) return true;
+    const std::size_t frame = members_.size();
+    const std::size_t flushes = flushes_;
+    bool sorted = true;
+    for (;;) {
+        if (p_ == end_ || *p_ != '"') return false;
+        Member member{};
+        member.in_begin = p_;
+        member.out_begin = out_position();
+        if (!string(&member.key)) return false;
+        if (members_.size() > frame) {
+            const int cmp = compare_keys(members_.back().key, member.key);
+            if (cmp == 0) return false; // duplicate key: the full canonicaliser reports it
+            if (cmp > 0) sorted = false;
+        }
+        skip_space();
+        if (p_ == end_ || *p_ != ':') return false;
+        ++p_;
+        skip_space();
+        if (p_ == end_) return false;
+        const char first = *p_;
+        if (!value(depth + 1)) return false;
+        member.type = type_of(first, integer_);
+        member.in_end = p_;
+        member.out_end = out_position();
+        members_.push_back(member);
+        const Next next = after_element('}');
+        if (next == Next::Bad) return false;
+        if (next == Next::Closed) break;
+    }
+    if (!sorted) {
+        if (!sort_members(frame, depth)) return false;
+        // Nothing written differently since the first member: its members are their own
+        // text, copied straight in sorted order.
+        write_sorted(frame, flushes_ == flushes && pending_ <= members_[frame].in_begin);
+    }
+    ++p_; // the closing brace, copied with what follows
+    if (depth == 0)
+        for (std::size_t i = frame; i < members_.size(); ++i)
+            fields_.push_back({members_[i].key, members_[i].type});
+    members_.resize(frame);
+    return true;
+}
+
+bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth) {
+    const std::size_t count = members_.size() - frame;
+    if (depth == 0 && last_keys_.size() == count) {
+        bool same = true;
+        for (std::size_t i = 0; i < count && same; ++i)
+            same = same_key(members_[frame + i].key, last_keys_[i]);
+        if (same) {
+            order_.resize(count);
+            for (std::size_t i = 0; i < count; ++i)
+                order_[i] = frame + last_order_[i];
+            return true;
+        }
+    }
+    order_.resize(count);
+    for (std::size_t i = 0; i < count; ++i)
+        order_[i] = frame + i;
+    std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
+        return compare_keys(members_[a].key, members_[b].key) < 0;
+    });
+    for (std::size_t i = 1; i < count; ++i)
+        if (same_key(members_[order_[i - 1]].key, members_[order_[i]].key))
+            return false; // duplicate
+    if (depth == 0) {
+        last_keys_.resize(count);
+        last_order_.resize(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            last_keys_[i].assign(members_[frame + i].key);
+            last_order_[i] = order_[i] - frame;
+        }
+    }
+    return true;
+}
+
+void SinglePassCanonicalizer::write_sorted(std::size_t frame, bool verbatim) {
+    const std::size_t count = members_.size() - frame;
+    if (verbatim) {
+        p_ = members_[frame].in_begin;
+        flush();
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i > 0) *o_++ = ',';
+            const Member& m = members_[order_[i]];
+            const auto n = static_cast<std::size_t>(m.in_end - m.in_begin);
+            std::memcpy(o_, m.in_begin, n);
+            o_ += n;
+        }
+        // No flush means no whitespace either: the closing brace follows the last member.
+        p_ = pending_ = members_.back().in_end;
+        return;
+    }
+    // The members are in the output in text order: rewrite them sorted in the same space (the
+    // same members and commas, so the same length).
+    flush();
+    const std::size_t begin = members_[frame].out_begin;
+    const std::size_t length = static_cast<std::size_t>(o_ - buffer_.get()) - begin;
+    if (scratch_capacity_ < length) {
+        scratch_capacity_ = std::max(length, scratch_capacity_ * 2);
+        scratch_ = std::make_unique_for_overwrite<char[]>(scratch_capacity_);
+    }
+    std::memcpy(scratch_.get(), buffer_.get() + begin, length);
+    char* o = buffer_.get() + begin;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) *o++ = ',';
+        const Member& m = members_[order_[i]];
+        const std::size_t n = m.out_end - m.out_begin;
+        std::memcpy(o, scratch_.get() + (m.out_begin - begin), n);
+        o += n;
+    }
+}
+
+bool SinglePassCanonicalizer::string(std::string_view* key) {
+    const char* open = p_;
+    const char* p = p_ + 1;
+    for (;;) {
+        p = find_string_special(p, end_);
+        if (p == end_) return false; // unterminated
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == '"') {
+            if (key) *key = std::string_view(open + 1, static_cast<std::size_t>(p - open - 1));
+            p_ = p + 1;
+            return true;
+        }
+        if (c >= 0x80) {
+            const std::size_t len = utf8_sequence_length(p, end_);
+            if (len == 0) return false;
+            p += len;
+            continue;
+        }
+        // A key with an escape sorts by its unescaped bytes: leave those to the full path.
+        if (c != '\\' || key) return false; // a raw control character is an error
+        p_ = p;
+        if (!escape()) return false;
+        p = p_;
+    }
+}
+
+// p_ is at a backslash: moves past the escape, writing it differently when its canonical
+// form differs.
+bool SinglePassCanonicalizer::escape() {
+    const char* p = p_;
+    if (end_ - p < 2) return false;
+    const char e = p[1];
+    switch (e) {
+    case '"':
+    case '\\':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+        p_ += 2; // already canonical
+        return true;
+    case '/':
+        flush();
+        *o_++ = '/';
+        p_ += 2;
+        pending_ = p_;
+        return true;
+    case 'u':
+        break;
+    default:
+        return false;
+    }
+    if (end_ - p < 6) return false;
+    const long unit = hex4(p + 2);
+    if (unit < 0) return false;
+    p += 6;
+    char32_t cp = static_cast<char32_t>(unit);
+    if (unit >= 0xD800 && unit <= 0xDFFF) {
+        // Only a high surrogate followed by an escaped low one makes a character.
+        if (unit >= 0xDC00 || end_ - p < 6 || p[0] != '\\' || p[1] != 'u') return false;
+        const long low = hex4(p + 2);
+        if (low < 0xDC00 || low > 0xDFFF) return false;
+        p += 6;
+        cp = 0x10000 + ((static_cast<char32_t>(unit) - 0xD800) << 10) +
+             (static_cast<char32_t>(low) - 0xDC00);
+    }
+    flush();
+    if (cp < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        *o_++ = '\\';
+        if (const char short_form = short_escape(cp)) {
+            *o_++ = short_form;
+        } else {
+            const char seq[5] = {'u', '0', '0', kHex[cp >> 4], kHex[cp & 15]};
+            std::memcpy(o_, seq, 5);
+            o_ += 5;
+        }
+    } else if (cp == '"' || cp == '\\') {
+        *o_++ = '\\';
+        *o_++ = static_cast<char>(cp);
+    } else {
+        o_ = write_utf8(cp, o_);
+    }
+    p_ = pending_ = p;
+    return true;
+}
+
+bool SinglePassCanonicalizer::number() {
+    const char* start = p_;
+    const char* p = p_;
+    const bool negative = p < end_ && *p == '-';
+    if (negative) ++p;
+    if (p == end_) return false;
+    const char* int_begin = p;
+    if (*p == '0') {
+        ++p;
+    } else if (*p >= '1' && *p <= '9') {
+        while (p < end_ && is_digit(*p))
+            ++p;
+    } else {
+        return false;
+    }
+    const char* int_end = p;
+    const char* frac_begin = nullptr;
+    if (p < end_ && *p == '.') {
+        frac_begin = ++p;
+        while (p < end_ && is_digit(*p))
+            ++p;
+        if (p == frac_begin) return false;
+    }
+    // Exponents are rare in data; the full canonicaliser handles their range questions.
+    if (p < end_ && (*p == 'e' || *p == 'E')) return false;
+    const auto length = static_cast<std::size_t>(p - start);
+    if (length > kMaxNumberLength) return false;
+
+    bool copy = false;
+    if (!frac_begin) {
+        const auto digits = static_cast<std::size_t>(int_end - int_begin);
+        integer_ = true;
+        if (negative && digits == 1 && *int_begin == '0') {
+            flush(); // -0 is 0
+            *o_++ = '0';
+            p_ = pending_ = p;
+            return true;
+        }
+        if (digits <= 18) {
+            copy = true; // fits int64 either way, and the literal is how it is written
+        } else {
+            // An integer beyond 64 bits is a double to the full canonicaliser: leave it there.
+            if (negative) {
+                std::int64_t v = 0;
+                auto r = std::from_chars(start, p, v);
+                copy = r.ec == std::errc{} && r.ptr == p;
+            } else {
+                std::uint64_t v = 0;
+                auto r = std::from_chars(start, p, v);
+                copy = r.ec == std::errc{} && r.ptr == p;
+            }
+            if (!copy) return false;
+        }
+    } else if (p[-1] != '0') {
+        integer_ = false;
+        // A decimal with at most 15 significant digits round-trips through a double, so its
+        // shortest form has exactly these digits; the literal is then canonical when it is laid
+        // out as ECMAScript would: no exponent is needed for 0.000001 <= |x| < 1e21.
+        std::size_t significant = 0;
+        const bool zero_prefix = int_end - int_begin == 1 && *int_begin == '0';
+        std::size_t leading_zeros = 0;
+        if (zero_prefix) {
+            const char* f = frac_begin;
+            while (f < p && *f == '0')
+                ++f;
+            leading_zeros = static_cast<std::size_t>(f - frac_begin);
+            significant = static_cast<std::size_t>(p - f);
+        } else {
+            significant = static_cast<std::size_t>(int_end - int_begin) +
+                          static_cast<std::size_t>(p - frac_begin);
+        }
+        copy = significant <= 15 && leading_zeros < 6;
+    }
+    if (copy) {
+        p_ = p;
+        return true;
+    }
+    number_text_.clear();
+    if (!append_canonical_number_text(std::string_view(start, length), number_text_)) return false;
+    integer_ = number_text_.find_first_of(".eE") == std::string::npos;
+    flush();
+    p_ = pending_ = p;
+    reserve_more(number_text_.size());
+    std::memcpy(o_, number_text_.data(), number_text_.size());
+    o_ += number_text_.size();
+    return true;
+}
+
+} // namespace llmops

@@ -1,0 +1,90 @@
+#pragma once
+// The fast path of JsonCanonicalizer: canonical JSON (data/canonical_json.hpp) in one pass over
+// the text, without a DOM. It validates while it copies, drops insignificant whitespace and
+// reorders the members of objects whose keys are not sorted, so a row that is already canonical
+// costs little more than a copy.
+//
+// It handles the common spellings only. Anything else — every error, and rare forms such as
+// exponents, integers beyond 64 bits, escaped keys, lone surrogates or deep nesting — it
+// declines, and the caller runs the full canonicaliser, which then gives the bytes or the error.
+// So accepting is the only way it can be wrong: tests/unit/test_single_pass_canonicalizer.cpp
+// checks that whatever it accepts, the full canonicaliser accepts with the same bytes.
+#include "json/canonical_json.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmops {
+
+class SinglePassCanonicalizer {
+  public:
+    // Appends the canonical form of `text` to `out` and returns true, or returns false and
+    // leaves `out` unchanged. Reads only the bytes of `text` (no padding needed).
+    bool append(std::string_view text, JsonRoot root, std::string& out);
+    // After an accepted object: its top-level members in text order; nullptr for other roots.
+    const std::vector<FieldType>* fields() const { return root_is_object_ ? &fields_ : nullptr; }
+
+  private:
+    struct Member {
+        std::string_view key; // raw key text between the quotes (never escaped here)
+        const char* in_begin; // the member ("key":value) in the text
+        const char* in_end;
+        std::size_t out_begin; // and in the output
+        std::size_t out_end;
+        JsonType type;
+    };
+
+    bool value(std::size_t depth);
+    bool object(std::size_t depth);
+    bool array(std::size_t depth);
+    // At an opening bracket: steps past it and the space after; true for an empty container
+    // (its closing bracket stepped past too).
+    bool open_empty(char close);
+    // After a member or element: skips space, then steps past a ',' and the space after it
+    // (More), stops at `close` (Closed), or finds anything else (Bad).
+    enum class Next { More, Closed, Bad };
+    Next after_element(char close);
+    bool string(std::string_view* key);
+    bool escape();
+    bool number();
+    bool literal(std::string_view word);
+    bool sort_members(std::size_t frame, std::size_t depth);
+    void write_sorted(std::size_t frame, bool verbatim);
+    void skip_space() {
+        if (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) drop_space();
+    }
+    void drop_space();
+    void flush();
+    void reserve_more(std::size_t n);
+    std::size_t out_position() const {
+        return static_cast<std::size_t>(o_ - buffer_.get()) +
+               static_cast<std::size_t>(p_ - pending_);
+    }
+
+    // Output is mostly the text itself: bytes from pending_ to p_ are output not yet copied,
+    // and are copied in one piece when something must be written differently (flush()).
+    const char* p_ = nullptr;
+    const char* end_ = nullptr;
+    const char* pending_ = nullptr;
+    std::size_t flushes_ = 0;
+    std::unique_ptr<char[]> buffer_;
+    std::size_t capacity_ = 0;
+    char* o_ = nullptr; // output cursor in buffer_
+    std::vector<Member> members_;
+    std::vector<std::size_t> order_;
+    // Rows of a dataset usually list their keys in one order: the sorted order of the last
+    // top-level object, kept to skip sorting the next one with the same keys.
+    std::vector<std::string> last_keys_;
+    std::vector<std::size_t> last_order_;
+    std::unique_ptr<char[]> scratch_;
+    std::size_t scratch_capacity_ = 0;
+    std::string number_text_;
+    bool integer_ = false; // whether the last number's canonical form is an integer
+    bool root_is_object_ = false;
+    std::vector<FieldType> fields_;
+};
+
+} // namespace llmops

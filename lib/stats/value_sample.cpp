@@ -1,0 +1,70 @@
+#include "stats/value_sample.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmops::stats {
+
+std::uint64_t ValueSample::next_random() {
+    // splitmix64: small, fast, and good enough to pick reservoir slots.
+    std::uint64_t z = (random_state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void ValueSample::switch_to_reservoir() {
+    if (sampled_) return;
+    sampled_ = true;
+    if (values_.size() > reservoir_size_) {
+        // A uniform subset of the values so far (partial Fisher-Yates), which algorithm R then
+        // continues as if it had sampled from the start.
+        for (std::size_t i = 0; i < reservoir_size_; ++i) {
+            const std::size_t j = i + next_random() % (values_.size() - i);
+            std::swap(values_[i], values_[j]);
+        }
+        values_.resize(reservoir_size_);
+    }
+    values_.shrink_to_fit();
+}
+
+double ValueSample::percentile(double p) {
+    if (values_.empty()) return 0.0;
+    const double n = static_cast<double>(values_.size());
+    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * n));
+    rank = std::clamp<std::size_t>(rank, 1, values_.size());
+    auto nth = values_.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+    std::nth_element(values_.begin(), nth, values_.end());
+    return *nth;
+}
+
+Histogram ValueSample::histogram(double lo, double hi, int bins) const {
+    Histogram h;
+    if (values_.empty() || bins <= 0) return h;
+    if (!(hi > lo)) bins = 1;
+    const double width = bins == 1 && !(hi > lo) ? 0.0 : (hi - lo) / bins;
+    for (int i = 0; i <= bins; ++i)
+        h.edges.push_back(i == bins ? std::max(hi, lo) : lo + width * i);
+    std::vector<std::uint64_t> raw(static_cast<std::size_t>(bins), 0);
+    for (double v : values_) {
+        int bin = width > 0 ? static_cast<int>((v - lo) / width) : 0;
+        ++raw[static_cast<std::size_t>(std::clamp(bin, 0, bins - 1))];
+    }
+    h.estimated = sampled_;
+    if (!sampled_) {
+        h.counts = std::move(raw);
+        return h;
+    }
+    // Scale sample counts to the full count, keeping the total exact.
+    const double scale = static_cast<double>(count_) / static_cast<double>(values_.size());
+    std::uint64_t total = 0;
+    for (auto c : raw) {
+        h.counts.push_back(static_cast<std::uint64_t>(std::llround(c * scale)));
+        total += h.counts.back();
+    }
+    auto largest = std::max_element(h.counts.begin(), h.counts.end());
+    if (total != count_) *largest = *largest + count_ - total;
+    return h;
+}
+
+} // namespace llmops::stats

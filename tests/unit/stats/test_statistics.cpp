@@ -1,0 +1,218 @@
+// Unit tests for lib/eval/statistics. Sources of expected values:
+//  [numpy]  numpy 1.24.2 (Debian 12 python3-numpy): np.mean, np.std, np.percentile.
+//  [scipy]  SciPy 1.10.1 (Debian 12 python3-scipy): scipy.stats.binom / binomtest, chi2.sf,
+//           norm.cdf / sf, wilcoxon (defaults unless a method is named).
+//  [splitmix-paper] SplitMix64's published first outputs for seed 0.
+//  [py-xoshiro] a Python transcription of xoshiro256** 1.0, SplitMix64 seeding, Lemire's
+//           bounded integers and the bootstrap loop, with np.percentile for the interval.
+//  [hand]   derived by hand, derivation in the comment.
+#include "core/error.hpp"
+#include "stats/statistics.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace llmops::stats;
+
+namespace {
+constexpr double kTol = 1e-6;
+}
+
+TEST_CASE("mean, stddev and percentiles match numpy", "[statistics]") {
+    const std::vector<double> x = {2.5, 3.0, 1.0, 4.5, 7.0, 3.0};
+    // [numpy]
+    CHECK(llmops::stats::mean(x) == Approx(3.5).margin(kTol));
+    CHECK(llmops::stats::stddev(x) == Approx(2.04939015319192).margin(kTol));
+    CHECK(llmops::stats::stddev(x, 0) == Approx(1.8708286933869707).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 0) == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 25) == Approx(2.625).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 50) == Approx(3.0).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 90) == Approx(5.75).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 100) == Approx(7.0).margin(kTol));
+    CHECK(llmops::stats::percentile(x, 33.3) == Approx(2.8325).margin(kTol));
+    const auto ps = llmops::stats::percentiles(x, {95, 99});
+    CHECK(ps[0] == Approx(6.375).margin(kTol));
+    CHECK(ps[1] == Approx(6.875).margin(kTol));
+    CHECK(llmops::stats::percentile({4.2}, 50) == Approx(4.2).margin(kTol));
+
+    CHECK_THROWS_AS(llmops::stats::mean({}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::stddev({1.0}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::percentile({}, 50), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::percentile(x, 101), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::percentile({1.0, NAN}, 50), llmops::Error);
+}
+
+TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
+    // [scipy]
+    CHECK(llmops::stats::normal_cdf(1.96) == Approx(0.9750021048517795).margin(kTol));
+    CHECK(llmops::stats::normal_cdf(-0.5) == Approx(0.3085375387259869).margin(kTol));
+    CHECK(llmops::stats::normal_sf(2.5) == Approx(0.006209665325776132).margin(kTol));
+    CHECK(llmops::stats::chi2_sf_1df(3.841458820694124) == Approx(0.05).margin(kTol));
+    CHECK(llmops::stats::chi2_sf_1df(0.5) == Approx(0.47950012218695337).margin(kTol));
+    CHECK(llmops::stats::chi2_sf_1df(0.0) == Approx(1.0).margin(kTol));
+}
+
+TEST_CASE("McNemar: exact binomial below 25 discordant pairs", "[statistics]") {
+    // [scipy] min(1, 2 * binom.cdf(min(b, c), b + c, 0.5)), equal to binomtest(...).pvalue.
+    auto r = llmops::stats::mcnemar(3, 10);
+    CHECK(r.exact);
+    CHECK(r.statistic == Approx(3).margin(kTol));
+    CHECK(r.p_value == Approx(0.09228515625).margin(kTol));
+    CHECK(llmops::stats::mcnemar(5, 5).p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(1, 11).p_value == Approx(0.00634765625).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 24).p_value == Approx(1.1920928955078125e-07).margin(kTol));
+    CHECK(llmops::stats::mcnemar(12, 12).p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(10, 3).p_value == Approx(0.09228515625).margin(kTol)); // symmetric
+    // [hand] no discordant pairs: no evidence, p = 1.
+    CHECK(llmops::stats::mcnemar(0, 0).p_value == Approx(1.0).margin(kTol));
+    CHECK_THROWS_AS(llmops::stats::mcnemar(-1, 3), llmops::Error);
+}
+
+TEST_CASE("McNemar: corrected chi-square from 25 discordant pairs", "[statistics]") {
+    // [scipy] stat = (|b - c| - 1)^2 / (b + c), p = chi2.sf(stat, 1).
+    auto r = llmops::stats::mcnemar(10, 25);
+    CHECK_FALSE(r.exact);
+    CHECK(r.statistic == Approx(5.6).margin(kTol));
+    CHECK(r.p_value == Approx(0.01796047752607879).margin(kTol));
+    CHECK(llmops::stats::mcnemar(30, 20).p_value == Approx(0.20309178757716426).margin(kTol));
+    CHECK(llmops::stats::mcnemar(13, 12).p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(100, 150).statistic == Approx(9.604).margin(kTol));
+    CHECK(llmops::stats::mcnemar(100, 150).p_value == Approx(0.0019415397850404208).margin(kTol));
+}
+
+TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
+    SECTION("exact, scipy's documentation example") {
+        // [scipy] wilcoxon(d) = (24.0, 0.041259765625), the value in SciPy's own docs.
+        const std::vector<double> d = {6, 8, 14, 16, 23, 24, 28, 29, 41, -48, 49, 56, 60, -67, 75};
+        const auto r = llmops::stats::wilcoxon(d);
+        CHECK(r.exact);
+        CHECK(r.n == 15);
+        CHECK(r.statistic == Approx(24.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.041259765625).margin(kTol));
+    }
+    SECTION("exact, small samples") {
+        // [scipy]
+        auto r = llmops::stats::wilcoxon({6, 8, 14, 16, 23, 24, 28, 29, 41, -48});
+        CHECK(r.statistic == Approx(10.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.083984375).margin(kTol));
+        r = llmops::stats::wilcoxon({0.5, -1.25, 2.0, 3.5, -0.25, 4.0});
+        CHECK(r.statistic == Approx(4.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.21875).margin(kTol));
+        r = llmops::stats::wilcoxon({1, -2, -3, 4, 5, -6, 7, -8});
+        CHECK(r.statistic == Approx(17.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.9453125).margin(kTol));
+        // [hand] W+ = 2+3+5+8 = 18 = n(n+1)/4, the centre of the distribution: p = 1.
+        r = llmops::stats::wilcoxon({-1, 2, 3, -4, 5, -6, -7, 8});
+        CHECK(r.statistic == Approx(18.0).margin(kTol));
+        CHECK(r.p_value == Approx(1.0).margin(kTol));
+    }
+    SECTION("exact up to 50 distinct differences") {
+        // [scipy] n = 30: (229.0, 0.9515264742076397); n = 50: (609.0, 0.7887529519630228).
+        std::vector<double> d30;
+        for (int i = 0; i < 30; ++i)
+            d30.push_back(((i * 7919) % 97 - 48) + i / 100.0);
+        auto r = llmops::stats::wilcoxon(d30);
+        CHECK(r.exact);
+        CHECK(r.statistic == Approx(229.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.9515264742076397).margin(kTol));
+        std::vector<double> d50;
+        for (int i = 0; i < 50; ++i)
+            d50.push_back(((i * 7919) % 211 - 105) + i / 1000.0);
+        r = llmops::stats::wilcoxon(d50);
+        CHECK(r.exact);
+        CHECK(r.statistic == Approx(609.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.7887529519630228).margin(kTol));
+    }
+    SECTION("zeros are dropped and force the normal approximation") {
+        // [scipy] 2 zeros among 10: (4.0, 0.0499499764547464), z = -1.9603921176392136.
+        const auto r =
+            llmops::stats::wilcoxon({0.0, 1.5, -0.5, 2.0, 0.0, 3.0, -1.0, 2.5, 4.0, 0.75});
+        CHECK_FALSE(r.exact);
+        CHECK(r.n == 8);
+        CHECK(r.statistic == Approx(4.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.0499499764547464).margin(kTol));
+        CHECK(r.z == Approx(-1.9603921176392136).margin(kTol));
+    }
+    SECTION("ties use the tie-corrected normal approximation") {
+        // [scipy] wilcoxon(d, method='approx') = (11.0, 0.018683874841108398). SciPy 1.10's
+        // 'auto' would take its exact branch on a truncated rank sum here (0.02685546875);
+        // see docs/metrics.md.
+        const auto r = llmops::stats::wilcoxon({1, 1, 1, -1, 1, 1, -1, 1, 1, 1, 2, 2});
+        CHECK_FALSE(r.exact);
+        CHECK(r.statistic == Approx(11.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.018683874841108398).margin(kTol));
+        CHECK(r.z == Approx(-2.351778943168525).margin(kTol));
+    }
+    SECTION("more than 50 differences use the normal approximation") {
+        std::vector<double> d;
+        for (int i = 0; i < 60; ++i)
+            d.push_back(((i * 37) % 101 - 40) / 10.0);
+        const auto r = llmops::stats::wilcoxon(d);
+        CHECK_FALSE(r.exact);
+        // [scipy] (583.0, 0.02263320893600752), z = -2.2795699155918028
+        CHECK(r.statistic == Approx(583.0).margin(kTol));
+        CHECK(r.p_value == Approx(0.02263320893600752).margin(kTol));
+        CHECK(r.z == Approx(-2.2795699155918028).margin(kTol));
+    }
+    SECTION("degenerate input") {
+        // [hand] scipy returns NaN (empty) or raises (all zero); we report no evidence.
+        CHECK(llmops::stats::wilcoxon({}).p_value == Approx(1.0).margin(kTol));
+        const auto zeros = llmops::stats::wilcoxon({0.0, 0.0, 0.0});
+        CHECK(zeros.n == 0);
+        CHECK(zeros.p_value == Approx(1.0).margin(kTol));
+        CHECK_THROWS_AS(llmops::stats::wilcoxon({1.0, INFINITY}), llmops::Error);
+    }
+}
+
+TEST_CASE("PRNG matches the published algorithms", "[statistics]") {
+    // [splitmix-paper] seed 0: e220a8397b1dcdaf, 6e789e6aa1b965f4, 06c45d188009454f.
+    std::uint64_t state = 0;
+    CHECK(llmops::stats::splitmix64(state) == 0xe220a8397b1dcdafULL);
+    CHECK(llmops::stats::splitmix64(state) == 0x6e789e6aa1b965f4ULL);
+    CHECK(llmops::stats::splitmix64(state) == 0x06c45d188009454fULL);
+    // [py-xoshiro]
+    llmops::stats::Xoshiro256 rng(0);
+    CHECK(rng.next() == 0x99ec5f36cb75f2b4ULL);
+    CHECK(rng.next() == 0xbf6e1f784956452aULL);
+    CHECK(rng.next() == 0x1a5f849d4933e6e0ULL);
+    llmops::stats::Xoshiro256 other(12345);
+    CHECK(other.next() == 0xbe6a36374160d49bULL);
+    CHECK(other.next() == 0x214aaa0637a688c6ULL);
+    llmops::stats::Xoshiro256 dice(7);
+    std::vector<std::uint64_t> draws;
+    for (int i = 0; i < 10; ++i)
+        draws.push_back(dice.below(10));
+    CHECK(draws == std::vector<std::uint64_t>{7, 2, 8, 9, 9, 8, 0, 1, 4, 1});
+}
+
+TEST_CASE("paired bootstrap CI is deterministic and pinned", "[statistics]") {
+    const std::vector<double> a = {0.2, 0.5, 0.9, 0.4, 0.7, 0.1, 0.8, 0.6, 0.3, 1.0, 0.55, 0.65};
+    const std::vector<double> b = {0.3, 0.6, 0.85, 0.6, 0.9, 0.15, 0.8, 0.75, 0.35, 1.0, 0.7, 0.6};
+    // [py-xoshiro] (0.075, 0.029166666666666636, 0.12499999999999999). As a sanity check,
+    // scipy.stats.bootstrap(method='percentile', random_state=1), a different PRNG, gives
+    // (0.0250, 0.1208).
+    const auto ci = llmops::stats::paired_bootstrap_ci(a, b, 10000, 42, 0.95);
+    CHECK(ci.mean_diff == Approx(0.075).margin(kTol));
+    CHECK(ci.lower == Approx(0.029166666666666636).margin(kTol));
+    CHECK(ci.upper == Approx(0.12499999999999999).margin(kTol));
+    CHECK(ci.resamples == 10000);
+    CHECK(ci.level == Approx(0.95).margin(kTol));
+    // [py-xoshiro] 2000 resamples, seed 2024, 90%: (0.075, 0.03333333333333332, 0.1125).
+    const auto ci90 = llmops::stats::paired_bootstrap_ci(a, b, 2000, 2024, 0.90);
+    CHECK(ci90.lower == Approx(0.03333333333333332).margin(kTol));
+    CHECK(ci90.upper == Approx(0.1125).margin(kTol));
+
+    const auto again = llmops::stats::paired_bootstrap_ci(a, b, 10000, 42, 0.95);
+    CHECK(again.lower == ci.lower);
+    CHECK(again.upper == ci.upper);
+    // [hand] identical runs: every resampled difference is 0.
+    const auto same = llmops::stats::paired_bootstrap_ci(a, a);
+    CHECK(same.lower == Approx(0.0).margin(kTol));
+    CHECK(same.upper == Approx(0.0).margin(kTol));
+
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, {1.0}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci({}, {}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 0), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, 1.0), llmops::Error);
+}
