@@ -68,13 +68,10 @@ int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
 } // namespace
 
 void register_cache_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* cache = app.add_subcommand("cache", "The provider response cache");
-    cache->require_subcommand(1);
-    ctx.command(*cache, "stats", "Entries, size and hits of the response cache",
-                [&ctx] { return cmd_cache_stats(ctx); });
+    CLI::App* cache = ctx.group(app, "cache");
+    ctx.command(*cache, "stats", [&ctx] { return cmd_cache_stats(ctx); });
     static std::string older_than;
-    ctx.command(*cache, "clear", "Remove cached responses (all, or older than a duration)",
-                [&ctx] { return cmd_cache_clear(ctx, older_than); })
+    ctx.command(*cache, "clear", [&ctx] { return cmd_cache_clear(ctx, older_than); })
         ->add_option("--older-than", older_than,
                      "Only entries created longer ago than this (30m, 12h, 7d)");
 }

@@ -314,13 +314,10 @@ int cmd_rm(CliContext& ctx, const std::string& ref) {
 } // namespace
 
 void register_data_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* data_cmd = app.add_subcommand("data", "Versioned datasets");
-    data_cmd->require_subcommand(1);
+    CLI::App* data_cmd = ctx.group(app, "data");
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c = ctx.command(*data_cmd, "add",
-                              "Store files (JSONL, CSV, JSON, or folders of them) as a new version",
-                              [&ctx, add] { return cmd_add(ctx, *add); });
+    CLI::App* c = ctx.command(*data_cmd, "add", [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("paths", add->paths, "Files or folders to read")->required();
     c->add_option("-n,--name", add->import.name, "Dataset name")->required();
     c->add_option("-m,--message", add->import.message, "What this version is");
@@ -334,39 +331,33 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
                   "How new chunks are stored: zstd (default) or none (faster, larger)")
         ->check(CLI::IsMember({"zstd", "none"}));
 
-    ctx.command(*data_cmd, "list", "List datasets and their latest versions",
-                [&ctx] { return cmd_list(ctx); });
+    ctx.command(*data_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto show_ref = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "show", "Show a version: rows, fields, sources, provenance",
-                [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
+    ctx.command(*data_cmd, "show", [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
         ->add_option("ref", *show_ref, "NAME, NAME@N, NAME@tag or NAME@hash")
         ->required();
 
     auto log_name = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "log", "List the versions of a dataset, newest first",
-                [&ctx, log_name] { return cmd_log(ctx, *log_name); })
+    ctx.command(*data_cmd, "log", [&ctx, log_name] { return cmd_log(ctx, *log_name); })
         ->add_option("name", *log_name, "Dataset name")
         ->required();
 
     auto cat = std::make_shared<CatOptions>();
-    c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout",
-                    [&ctx, cat] { return cmd_cat(ctx, *cat); });
+    c = ctx.command(*data_cmd, "cat", [&ctx, cat] { return cmd_cat(ctx, *cat); });
     c->add_option("ref", cat->ref, "Dataset reference")->required();
     c->add_option("--limit", cat->limit, "Stop after N rows");
     c->add_option("--format", cat->format, "jsonl (default) or csv");
 
     auto exp = std::make_shared<CatOptions>();
-    c = ctx.command(*data_cmd, "export", "Write a version's rows to a file",
-                    [&ctx, exp] { return cmd_export(ctx, *exp); });
+    c = ctx.command(*data_cmd, "export", [&ctx, exp] { return cmd_export(ctx, *exp); });
     c->add_option("ref", exp->ref, "Dataset reference")->required();
     c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
     c->add_option("--format", exp->format, "jsonl (default) or csv");
     c->add_option("--limit", exp->limit, "Stop after N rows");
 
     auto diff = std::make_shared<DiffCliOptions>();
-    c = ctx.command(*data_cmd, "diff", "Row-level differences between two versions",
-                    [&ctx, diff] { return cmd_diff(ctx, *diff); });
+    c = ctx.command(*data_cmd, "diff", [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("a", diff->a, "Old version")->required();
     c->add_option("b", diff->b, "New version")->required();
     c->add_option("-k,--key", diff->key,
@@ -375,14 +366,13 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("--stat", diff->stat, "Counts only");
 
     auto tag = std::make_shared<std::pair<std::string, std::string>>();
-    c = ctx.command(*data_cmd, "tag", "Name a version with a tag (moves an existing tag)",
+    c = ctx.command(*data_cmd, "tag",
                     [&ctx, tag] { return cmd_tag(ctx, tag->first, tag->second); });
     c->add_option("ref", tag->first, "Dataset reference")->required();
     c->add_option("tag", tag->second, "Tag name")->required();
 
     auto rm = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "rm", "Remove a dataset, or one version with NAME@N",
-                [&ctx, rm] { return cmd_rm(ctx, *rm); })
+    ctx.command(*data_cmd, "rm", [&ctx, rm] { return cmd_rm(ctx, *rm); })
         ->add_option("ref", *rm, "NAME or NAME@version")
         ->required();
 

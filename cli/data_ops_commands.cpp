@@ -226,8 +226,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     const char* kRef = "Dataset reference: NAME, NAME@N, NAME@tag or NAME@hash";
 
     auto dedup = std::make_shared<DedupCli>();
-    CLI::App* c = ctx.command(data_cmd, "dedup", "Drop exact and near-duplicate rows",
-                              [&ctx, dedup] { return cmd_dedup(ctx, *dedup); });
+    CLI::App* c = ctx.command(data_cmd, "dedup", [&ctx, dedup] { return cmd_dedup(ctx, *dedup); });
     c->add_option("ref", dedup->request.source, kRef)->required();
     c->add_flag("--normalize", dedup->request.options.normalize,
                 "Compare rows after NFKC, case folding and collapsing whitespace in strings");
@@ -248,8 +247,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("-m,--message", dedup->request.message, "What the new version is");
 
     auto split = std::make_shared<SplitCli>();
-    c = ctx.command(data_cmd, "split", "Split rows deterministically into NAME-train, NAME-val ...",
-                    [&ctx, split] { return cmd_split(ctx, *split); });
+    c = ctx.command(data_cmd, "split", [&ctx, split] { return cmd_split(ctx, *split); });
     c->add_option("ref", split->request.source, kRef)->required();
     c->add_option("--ratios", split->ratios,
                   "Splits and their shares, e.g. train=0.8,val=0.1,test=0.1")
@@ -263,7 +261,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
 
     auto transform = std::make_shared<TransformCli>();
     data::TransformSpec& spec = transform->request.spec;
-    c = ctx.command(data_cmd, "transform", "Filter rows and compute, rename, select or drop fields",
+    c = ctx.command(data_cmd, "transform",
                     [&ctx, transform] { return cmd_transform(ctx, *transform); });
     c->add_option("ref", transform->request.source, kRef)->required();
     c->add_option("--where", spec.where,
@@ -287,16 +285,14 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("-m,--message", transform->request.message, "What the new version is");
 
     auto merge = std::make_shared<data::MergeRequest>();
-    c = ctx.command(data_cmd, "merge", "Concatenate versions into a new dataset version",
-                    [&ctx, merge] { return cmd_merge(ctx, *merge); });
+    c = ctx.command(data_cmd, "merge", [&ctx, merge] { return cmd_merge(ctx, *merge); });
     c->add_option("refs", merge->sources, "Dataset references, in order")->required();
     c->add_option("-o,--output", merge->output, "Dataset to write")->required();
     c->add_flag("--dedup", merge->dedup, "Drop exact duplicate rows (the first stays)");
     c->add_option("-m,--message", merge->message, "What the new version is");
 
     auto sample = std::make_shared<data::SampleRequest>();
-    c = ctx.command(data_cmd, "sample", "A deterministic sample of N rows without replacement",
-                    [&ctx, sample] { return cmd_sample(ctx, *sample); });
+    c = ctx.command(data_cmd, "sample", [&ctx, sample] { return cmd_sample(ctx, *sample); });
     c->add_option("ref", sample->source, kRef)->required();
     c->add_option("-n,--n", sample->n, "Rows to keep")->required();
     c->add_option("--seed", sample->seed, "Seed of the row hashes (default 0)");

@@ -289,12 +289,11 @@ int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& 
 } // namespace
 
 void register_eval_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate prompts × providers on a dataset");
-    eval_cmd->require_subcommand(1);
+    CLI::App* eval_cmd = ctx.group(app, "eval");
 
     auto run = std::make_shared<RunFlags>();
-    CLI::App* run_cmd = ctx.command(*eval_cmd, "run", "Run an eval spec and score every case",
-                                    [&ctx, run] { return cmd_eval_run(ctx, *run); });
+    CLI::App* run_cmd =
+        ctx.command(*eval_cmd, "run", [&ctx, run] { return cmd_eval_run(ctx, *run); });
     run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
     run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
     run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")
@@ -308,22 +307,20 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     add_report_flags(run_cmd, run->reports);
 
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*eval_cmd, "list", "Eval runs, newest first",
-                [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
+    ctx.command(*eval_cmd, "list", [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs");
 
     auto show = std::make_shared<ShowFlags>();
-    CLI::App* show_cmd = ctx.command(*eval_cmd, "show", "An eval run's table, and its cases",
-                                     [&ctx, show] { return cmd_eval_show(ctx, *show); });
+    CLI::App* show_cmd =
+        ctx.command(*eval_cmd, "show", [&ctx, show] { return cmd_eval_show(ctx, *show); });
     show_cmd->add_option("run", show->run, "Eval run id, or latest")->required();
     show_cmd->add_flag("--cases", show->cases, "List every case with its failing metrics");
     show_cmd->add_flag("--failed", show->failed,
                        "Only the cases that did not pass (implies --cases)");
 
     auto compare = std::make_shared<CompareFlags>();
-    CLI::App* compare_cmd =
-        ctx.command(*eval_cmd, "compare", "Paired comparison of two eval runs",
-                    [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
+    CLI::App* compare_cmd = ctx.command(
+        *eval_cmd, "compare", [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
     compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run")->required();
     compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run")->required();
     compare_cmd->add_option("--metric", compare->metric, "Only this metric");
@@ -334,10 +331,9 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
 
     auto report_run = std::make_shared<std::string>();
     auto report_files = std::make_shared<ReportFiles>();
-    CLI::App* report_cmd = ctx.command(*eval_cmd, "report", "Write reports of a stored eval run",
-                                       [&ctx, report_run, report_files] {
-                                           return cmd_eval_report(ctx, *report_run, *report_files);
-                                       });
+    CLI::App* report_cmd = ctx.command(*eval_cmd, "report", [&ctx, report_run, report_files] {
+        return cmd_eval_report(ctx, *report_run, *report_files);
+    });
     report_cmd->add_option("run", *report_run, "Eval run id, or latest")->required();
     add_report_flags(report_cmd, *report_files);
 }

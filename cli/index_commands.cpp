@@ -205,13 +205,11 @@ int cmd_eval(CliContext& ctx, const EvalOptions& o) {
 } // namespace
 
 void register_index_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* index_cmd =
-        app.add_subcommand("index", "Retrieval indexes: BM25 full-text search over a dataset");
-    index_cmd->require_subcommand(1);
+    CLI::App* index_cmd = ctx.group(app, "index");
 
     auto build = std::make_shared<BuildOptions>();
-    CLI::App* c = ctx.command(*index_cmd, "build", "Index a dataset version's passages for search",
-                              [&ctx, build] { return cmd_build(ctx, *build); });
+    CLI::App* c =
+        ctx.command(*index_cmd, "build", [&ctx, build] { return cmd_build(ctx, *build); });
     c->add_option("name", build->build.name, "Index name")->required();
     c->add_option("--data", build->build.data_ref, "Dataset reference (NAME, NAME@N, NAME@tag)")
         ->required();
@@ -222,25 +220,22 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("-f,--force", build->build.replace, "Replace an index of the same name");
 
     auto query = std::make_shared<QueryOptions>();
-    c = ctx.command(*index_cmd, "query", "The top-k passages for a query, ranked by BM25",
-                    [&ctx, query] { return cmd_query(ctx, *query); });
+    c = ctx.command(*index_cmd, "query", [&ctx, query] { return cmd_query(ctx, *query); });
     c->add_option("name", query->name, "Index name")->required();
     c->add_option("text", query->text, "Query text (free text, not a query language)")->required();
     c->add_option("-k", query->k, "How many passages (default 5)");
     query->k1_option = c->add_option("--k1", query->k1, "BM25 k1 (default: the index's)");
     query->b_option = c->add_option("--b", query->b, "BM25 b (default: the index's)");
 
-    ctx.command(*index_cmd, "list", "List the indexes", [&ctx] { return cmd_list(ctx); });
+    ctx.command(*index_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto rm = std::make_shared<std::string>();
-    ctx.command(*index_cmd, "rm", "Remove an index", [&ctx, rm] { return cmd_rm(ctx, *rm); })
+    ctx.command(*index_cmd, "rm", [&ctx, rm] { return cmd_rm(ctx, *rm); })
         ->add_option("name", *rm, "Index name")
         ->required();
 
     auto eval = std::make_shared<EvalOptions>();
-    c = ctx.command(*index_cmd, "eval",
-                    "Recall, precision, MRR and nDCG against labelled queries, over a k1 x b grid",
-                    [&ctx, eval] { return cmd_eval(ctx, *eval); });
+    c = ctx.command(*index_cmd, "eval", [&ctx, eval] { return cmd_eval(ctx, *eval); });
     c->add_option("name", eval->name, "Index name")->required();
     c->add_option("--data", eval->data_ref, "Labelled dataset reference")->required();
     c->add_option("--query-field", eval->query_field, "Field holding the query text")->required();

@@ -244,37 +244,27 @@ int cmd_label(CliContext& ctx, const LabelOptions& options) {
 } // namespace
 
 void register_prompt_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* prompt_cmd =
-        app.add_subcommand("prompt", "Versioned prompts: add, label, render, diff");
-    prompt_cmd->require_subcommand(1);
+    CLI::App* prompt_cmd = ctx.group(app, "prompt");
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c =
-        ctx.command(*prompt_cmd, "add",
-                    "Check a prompt spec (YAML) and store it as a new version if it changed",
-                    [&ctx, add] { return cmd_add(ctx, *add); });
+    CLI::App* c = ctx.command(*prompt_cmd, "add", [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("file", add->file, "Prompt spec file (YAML)")->required();
     c->add_option("-m,--message", add->message, "What changed in this version");
 
-    ctx.command(*prompt_cmd, "list", "List prompts with their latest version and labels",
-                [&ctx] { return cmd_list(ctx); });
+    ctx.command(*prompt_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto show_ref = std::make_shared<std::string>();
-    ctx.command(*prompt_cmd, "show", "Show a prompt version's spec (YAML, or --json)",
-                [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
+    ctx.command(*prompt_cmd, "show", [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
         ->add_option("ref", *show_ref, "NAME, NAME@N, NAME@label or NAME@hash")
         ->required();
 
     auto log_name = std::make_shared<std::string>();
-    ctx.command(*prompt_cmd, "log", "List a prompt's versions, newest first, and its label history",
-                [&ctx, log_name] { return cmd_log(ctx, *log_name); })
+    ctx.command(*prompt_cmd, "log", [&ctx, log_name] { return cmd_log(ctx, *log_name); })
         ->add_option("name", *log_name, "Prompt name")
         ->required();
 
     auto diff = std::make_shared<DiffOptions>();
-    c = ctx.command(*prompt_cmd, "diff",
-                    "Unified diff of two prompt versions' messages and parameters",
-                    [&ctx, diff] { return cmd_diff(ctx, *diff); });
+    c = ctx.command(*prompt_cmd, "diff", [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("ref_a", diff->a, "The old version")->required();
     c->add_option("ref_b", diff->b, "The new version")->required();
     c->add_option("-U,--unified", diff->context, "Lines of context (default 3)")
@@ -282,8 +272,7 @@ void register_prompt_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("--exit-code", diff->exit_code, "Exit 1 when the versions differ");
 
     auto label = std::make_shared<LabelOptions>();
-    c = ctx.command(*prompt_cmd, "label", "Point LABEL (production, staging ...) at a version",
-                    [&ctx, label] { return cmd_label(ctx, *label); });
+    c = ctx.command(*prompt_cmd, "label", [&ctx, label] { return cmd_label(ctx, *label); });
     c->add_option("ref", label->ref, "The version: NAME@N, NAME@label, NAME@hash or NAME")
         ->required();
     c->add_option("label", label->label, "The label to set or move")->required();

@@ -225,9 +225,7 @@ int cmd_render(CliContext& ctx, const RenderCliOptions& o) {
 
 void register_prompt_render_command(CLI::App& prompt_cmd, CliContext& ctx) {
     auto o = std::make_shared<RenderCliOptions>();
-    CLI::App* c = ctx.command(prompt_cmd, "render",
-                              "Print the exact messages a prompt renders to (or a raw template)",
-                              [&ctx, o] { return cmd_render(ctx, *o); });
+    CLI::App* c = ctx.command(prompt_cmd, "render", [&ctx, o] { return cmd_render(ctx, *o); });
     c->add_option("ref", o->ref, "NAME, NAME@N, NAME@label or NAME@hash");
     c->add_option("--var", o->vars, "A variable, NAME=VALUE (repeatable)")
         ->option_text("NAME=VALUE");

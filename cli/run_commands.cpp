@@ -224,8 +224,8 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
 
 void register_run_commands(CLI::App& app, CliContext& ctx) {
     auto run_flags = std::make_shared<RunFlags>();
-    CLI::App* run_cmd = ctx.command(app, "run", "Run a prompt over a dataset against a provider",
-                                    [&ctx, run_flags] { return cmd_run(ctx, *run_flags); });
+    CLI::App* run_cmd =
+        ctx.command(app, "run", [&ctx, run_flags] { return cmd_run(ctx, *run_flags); });
     run_cmd->add_option("prompt", run_flags->prompt, "Prompt reference (NAME, NAME@3, NAME@label)");
     run_cmd->add_option("--data,-d", run_flags->data, "Dataset reference");
     run_cmd->add_option("--provider,-p", run_flags->provider,
@@ -241,15 +241,13 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
                       "With --resume: resume a run still marked running (its process was killed)");
     add_engine_flags(run_cmd, run_flags->engine);
 
-    CLI::App* runs = app.add_subcommand("runs", "Recorded runs");
-    runs->require_subcommand(1);
+    CLI::App* runs = ctx.group(app, "runs");
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*runs, "list", "Runs, newest first",
-                [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
+    ctx.command(*runs, "list", [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs");
     auto show = std::make_shared<ShowFlags>();
-    CLI::App* show_cmd = ctx.command(*runs, "show", "A run's summary, and its rows",
-                                     [&ctx, show] { return cmd_runs_show(ctx, *show); });
+    CLI::App* show_cmd =
+        ctx.command(*runs, "show", [&ctx, show] { return cmd_runs_show(ctx, *show); });
     show_cmd->add_option("id", show->id, "Run id")->required();
     show_cmd->add_flag("--rows", show->rows, "List every row's output or error");
     show_cmd->add_flag("--failed", show->failed, "Only the failed rows (implies --rows)");

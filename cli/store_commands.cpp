@@ -133,30 +133,24 @@ int cmd_object_cat(CliContext& ctx, const std::string& hex) {
 
 void register_store_commands(CLI::App& app, CliContext& ctx) {
     auto init_dir = std::make_shared<std::string>();
-    ctx.command(app, "init", "Create an llmops project (llmops.yaml and .llmops/) in DIR",
-                [&ctx, init_dir] { return cmd_init(ctx, *init_dir); })
+    ctx.command(app, "init", [&ctx, init_dir] { return cmd_init(ctx, *init_dir); })
         ->add_option("dir", *init_dir, "Project folder (default: the current folder)");
 
-    ctx.command(app, "status", "Show what the store holds", [&ctx] { return cmd_status(ctx); });
-    ctx.command(app, "fsck", "Check the database and re-hash every object; exit 1 on problems",
-                [&ctx] { return cmd_fsck(ctx); });
+    ctx.command(app, "status", [&ctx] { return cmd_status(ctx); });
+    ctx.command(app, "fsck", [&ctx] { return cmd_fsck(ctx); });
 
     auto gc_dry_run = std::make_shared<bool>(false);
-    ctx.command(app, "gc", "Remove objects nothing references and stale temp files",
-                [&ctx, gc_dry_run] { return cmd_gc(ctx, *gc_dry_run); })
+    ctx.command(app, "gc", [&ctx, gc_dry_run] { return cmd_gc(ctx, *gc_dry_run); })
         ->add_flag("-n,--dry-run", *gc_dry_run, "List what would be removed, remove nothing");
 
-    CLI::App* object = app.add_subcommand("object", "Plumbing: read and write raw objects");
-    object->require_subcommand(1);
+    CLI::App* object = ctx.group(app, "object");
     auto put = std::make_shared<std::pair<std::string, bool>>();
-    CLI::App* put_cmd =
-        ctx.command(*object, "put", "Store FILE as an object; print its hash",
-                    [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
+    CLI::App* put_cmd = ctx.command(
+        *object, "put", [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
     put_cmd->add_option("file", put->first, "File to store")->required();
     put_cmd->add_flag("--zstd", put->second, "Compress the object with zstd");
     auto cat_hash = std::make_shared<std::string>();
-    ctx.command(*object, "cat", "Write an object's content to stdout",
-                [&ctx, cat_hash] { return cmd_object_cat(ctx, *cat_hash); })
+    ctx.command(*object, "cat", [&ctx, cat_hash] { return cmd_object_cat(ctx, *cat_hash); })
         ->add_option("hash", *cat_hash, "Object hash (32 hex digits)")
         ->required();
 }
