@@ -1,6 +1,7 @@
 // llmops cache stats | clear: the provider response cache (docs/providers.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "provider/cache_json.hpp"
 #include "provider/provider_config.hpp"
 #include "provider/response_cache.hpp"
 
@@ -8,27 +9,13 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 int cmd_cache_stats(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     provider::CacheStats s = provider::cache_stats(project.db());
     if (ctx.json()) {
-        json groups = json::array();
-        for (const auto& g : s.groups)
-            groups.push_back({{"provider_type", g.provider_type},
-                              {"model", g.model},
-                              {"entries", g.entries},
-                              {"bytes", g.bytes},
-                              {"hits", g.hits}});
-        ctx.print_json({{"entries", s.entries},
-                        {"bytes", s.bytes},
-                        {"hits", s.hits},
-                        {"oldest", s.oldest.empty() ? json(nullptr) : json(s.oldest)},
-                        {"newest", s.newest.empty() ? json(nullptr) : json(s.newest)},
-                        {"by_model", groups}});
+        ctx.print_json(provider::to_json(s));
         return 0;
     }
     std::string text =
@@ -59,7 +46,7 @@ int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     std::int64_t removed = provider::cache_clear(project.db(), age);
     if (ctx.json())
-        ctx.print_json({{"removed", removed}});
+        ctx.print_json(provider::cache_clear_json(removed));
     else
         ctx.note(fmt::format("removed {} cached response{}", removed, removed == 1 ? "" : "s"));
     return 0;

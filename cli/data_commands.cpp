@@ -1,16 +1,13 @@
 // llmops data: add, list, show, log, cat, export, diff, tag, rm.
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "core/file_io.hpp"
 #include "data/dataset_catalog.hpp"
+#include "data/dataset_export.hpp"
 #include "data/dataset_import.hpp"
+#include "data/dataset_json.hpp"
 #include "data/dataset_ref.hpp"
-#include "data/dataset_rows.hpp"
-#include "data/formats/csv_writer.hpp"
-#include "data/formats/input_format.hpp"
-#include "data/ops/dataset_diff.hpp"
+#include "data/ops/ops_json.hpp"
 
-#include <cstdio>
 #include <fmt/format.h>
 #include <memory>
 
@@ -18,7 +15,6 @@ namespace llmops::cli {
 
 namespace fs = std::filesystem;
 using data::DatasetVersion;
-using nlohmann::json;
 
 namespace {
 
@@ -27,76 +23,6 @@ std::string version_line(const DatasetVersion& v) {
     return fmt::format("{:<24} {:>10} rows  {:>10}  {}  {}{}{}", v.ref(), v.rows,
                        human_bytes(static_cast<std::uint64_t>(v.bytes)), v.manifest.substr(0, 12),
                        v.created_at, v.message.empty() ? "" : "  " + v.message, tags);
-}
-
-// Output sink for row streams: stdout or an atomically replaced file.
-class RowOutput {
-  public:
-    explicit RowOutput(const std::string& path, const fs::path& tmp_dir) {
-        if (!path.empty()) {
-            target_ = path;
-            file_ = std::make_unique<TempFile>(tmp_dir, "export-");
-        }
-    }
-    void write(std::string& buffer, bool force = false) {
-        if (!force && buffer.size() < (1 << 20)) return;
-        if (file_)
-            file_->write(buffer);
-        else
-            std::fwrite(buffer.data(), 1, buffer.size(), stdout);
-        buffer.clear();
-    }
-    void finish(std::string& buffer) {
-        write(buffer, true);
-        if (file_) file_->commit_to(fs::absolute(target_));
-    }
-
-  private:
-    fs::path target_;
-    std::unique_ptr<TempFile> file_;
-};
-
-std::vector<std::string> schema_fields(const DatasetVersion& v) {
-    std::vector<std::string> fields;
-    for (const auto& [name, types] : v.schema.at("fields").items())
-        fields.push_back(name);
-    return fields;
-}
-
-data::InputFormat output_format(const std::string& format) {
-    auto f = data::parse_format_name(format);
-    if (!f || *f == data::InputFormat::Json)
-        throw Error(ErrorKind::Usage, "unknown output format '" + format + "'", {},
-                    "use --format jsonl or --format csv");
-    return *f;
-}
-
-// Streams a version's rows to a file or stdout as JSONL or CSV.
-std::int64_t write_rows(store::Project& project, const DatasetVersion& v, const std::string& format,
-                        std::int64_t limit, const std::string& path) {
-    data::InputFormat f = output_format(format);
-    RowOutput output(path, project.paths().tmp_dir);
-    std::string buffer;
-    std::optional<data::CsvWriter> csv;
-    if (f == data::InputFormat::Csv) {
-        csv.emplace(schema_fields(v));
-        csv->append_header(buffer);
-    }
-    std::int64_t written = 0;
-    data::for_each_row(project, v, [&](std::string_view row, std::int64_t) {
-        if (limit >= 0 && written >= limit) return false;
-        if (csv) {
-            csv->append_row(row, buffer);
-        } else {
-            buffer.append(row);
-            buffer.push_back('\n');
-        }
-        ++written;
-        output.write(buffer);
-        return true;
-    });
-    output.finish(buffer);
-    return written;
 }
 
 struct AddOptions {
@@ -113,10 +39,7 @@ int cmd_add(CliContext& ctx, AddOptions& o) {
     std::vector<fs::path> inputs(o.paths.begin(), o.paths.end());
     data::CommitResult r = data::import_files(project, inputs, o.import);
     if (ctx.json()) {
-        json out = r.version.to_json();
-        out["created"] = r.created;
-        out["new_object_bytes"] = r.new_object_bytes;
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r));
     } else if (r.created) {
         ctx.out(fmt::format("{}  {} rows  {}  stored {} new\n", r.version.ref(), r.version.rows,
                             r.version.manifest, human_bytes(r.new_object_bytes)));
@@ -130,11 +53,7 @@ int cmd_list(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto datasets = data::list_datasets(project.db());
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& d : datasets)
-            out.push_back(
-                {{"name", d.name}, {"versions", d.versions}, {"latest", d.latest.to_json()}});
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(datasets));
         return 0;
     }
     for (const auto& d : datasets)
@@ -149,12 +68,7 @@ int cmd_show(CliContext& ctx, const std::string& ref) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), ref);
     if (ctx.json()) {
-        json out = v.to_json();
-        json chunks = json::array();
-        for (const auto& c : data::version_chunks(project.db(), v.id))
-            chunks.push_back({{"hash", c.hash}, {"rows", c.rows}, {"bytes", c.bytes}});
-        out["chunks"] = chunks;
-        ctx.print_json(out);
+        ctx.print_json(data::version_with_chunks_json(v, data::version_chunks(project.db(), v.id)));
         return 0;
     }
     std::string text = fmt::format(
@@ -186,10 +100,7 @@ int cmd_log(CliContext& ctx, const std::string& name) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto versions = data::dataset_log(project.db(), name);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& v : versions)
-            out.push_back(v.to_json());
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(versions));
         return 0;
     }
     for (const auto& v : versions)
@@ -207,16 +118,18 @@ struct CatOptions {
 int cmd_cat(CliContext& ctx, const CatOptions& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
-    write_rows(project, v, o.format, o.limit, "");
+    data::ExportOptions options{.format = data::parse_output_format(o.format), .limit = o.limit};
+    data::export_rows(project, v, options, [&ctx](std::string_view block) { ctx.out(block); });
     return 0;
 }
 
 int cmd_export(CliContext& ctx, const CatOptions& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
-    std::int64_t n = write_rows(project, v, o.format, o.limit, o.output);
+    data::ExportOptions options{.format = data::parse_output_format(o.format), .limit = o.limit};
+    std::int64_t n = data::export_rows_to_file(project, v, options, o.output);
     if (ctx.json())
-        ctx.print_json({{"ref", v.ref()}, {"rows", n}, {"path", o.output}, {"format", o.format}});
+        ctx.print_json(data::export_json(v, n, o.output, o.format));
     else
         ctx.note(fmt::format("wrote {} rows of {} to {}", n, v.ref(), o.output));
     return 0;
@@ -241,32 +154,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     options.limit = o.stat ? 0 : o.limit;
     data::DatasetDiff d = data::diff_versions(project, a, b, options);
     if (ctx.json()) {
-        json changed = json::array();
-        for (const auto& c : d.changed_rows) {
-            json fields = json::array();
-            for (const auto& f : c.fields)
-                fields.push_back({{"field", f.field},
-                                  {"before", f.before ? json::parse(*f.before) : json()},
-                                  {"after", f.after ? json::parse(*f.after) : json()}});
-            changed.push_back({{"key", json::parse(c.key)}, {"fields", fields}});
-        }
-        json added = json::array(), removed = json::array();
-        for (const auto& r : d.added_rows)
-            added.push_back(json::parse(r));
-        for (const auto& r : d.removed_rows)
-            removed.push_back(json::parse(r));
-        ctx.print_json({{"a", a.ref()},
-                        {"b", b.ref()},
-                        {"rows_a", d.rows_a},
-                        {"rows_b", d.rows_b},
-                        {"added", d.added},
-                        {"removed", d.removed},
-                        {"changed", d.changed},
-                        {"chunks_read", d.chunks_read},
-                        {"chunks_total", d.chunks_total},
-                        {"added_rows", added},
-                        {"removed_rows", removed},
-                        {"changed_rows", changed}});
+        ctx.print_json(data::to_json(d, a, b));
         return 0;
     }
     std::string text;
@@ -293,7 +181,7 @@ int cmd_tag(CliContext& ctx, const std::string& ref, const std::string& tag) {
     DatasetVersion v = data::resolve_version(project.db(), ref);
     data::tag_version(project.db(), v, tag);
     if (ctx.json())
-        ctx.print_json({{"ref", v.ref()}, {"tag", tag}});
+        ctx.print_json(data::tag_json(v, tag));
     else
         ctx.note(fmt::format("tagged {} as {}@{}", v.ref(), v.name, tag));
     return 0;
@@ -304,7 +192,7 @@ int cmd_rm(CliContext& ctx, const std::string& ref) {
     data::DatasetRef parsed = data::parse_dataset_ref(ref);
     std::int64_t n = data::remove_dataset(project.db(), parsed.name, parsed.selector);
     if (ctx.json())
-        ctx.print_json({{"removed_versions", n}, {"ref", ref}});
+        ctx.print_json(data::removal_json(ref, n));
     else
         ctx.note(fmt::format("removed {} version(s) of {}; run 'llmops gc' to free their space", n,
                              parsed.name));

@@ -6,21 +6,14 @@
 #include "data/ops/dataset_sample.hpp"
 #include "data/ops/dataset_split.hpp"
 #include "data/ops/dataset_transform.hpp"
+#include "data/ops/ops_json.hpp"
 
 #include <fmt/format.h>
 #include <memory>
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
-
-// The new version as every command reports it: {"version": {...}, "created": bool}.
-void add_commit(json& out, const data::CommitResult& r) {
-    out["version"] = r.version.to_json();
-    out["created"] = r.created;
-}
 
 std::string commit_line(const data::DatasetVersion& source, const data::CommitResult& r) {
     if (!r.created)
@@ -62,37 +55,7 @@ int cmd_dedup(CliContext& ctx, DedupCli& o) {
     data::DedupReport r = data::dedup_dataset(project, o.request);
     const auto& near = o.request.options.near;
     if (ctx.json()) {
-        json dropped = json::array();
-        for (const auto& d : r.dropped) {
-            json item = {{"row", d.row},
-                         {"reason", d.similarity ? "near" : "exact"},
-                         {"duplicate_of", d.duplicate_of}};
-            if (d.similarity) item["similarity"] = *d.similarity;
-            dropped.push_back(std::move(item));
-        }
-        json near_json = nullptr;
-        if (near)
-            near_json = {{"field", near->field},
-                         {"threshold", near->threshold},
-                         {"shingle", o.shingle},
-                         {"shingle_size", near->shingles.size},
-                         {"permutations", near->permutations},
-                         {"bands", r.bands->bands},
-                         {"rows_per_band", r.bands->rows},
-                         {"rows_without_text", r.rows_without_text}};
-        json out = {{"source", r.source.ref()},
-                    {"dry_run", o.request.dry_run},
-                    {"normalize", o.request.options.normalize},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out},
-                    {"dropped_exact", r.exact},
-                    {"dropped_near", r.near},
-                    {"near", near_json},
-                    {"dropped", dropped},
-                    {"version", nullptr},
-                    {"created", false}};
-        if (r.commit) add_commit(out, *r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o.request));
         return 0;
     }
     std::string text;
@@ -130,17 +93,7 @@ int cmd_split(CliContext& ctx, SplitCli& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::SplitReport r = data::split_dataset(project, o.request);
     if (ctx.json()) {
-        json splits = json::array();
-        for (const auto& s : r.outputs) {
-            json item = {{"split", s.split}, {"ratio", s.ratio}, {"rows", s.rows}};
-            add_commit(item, s.commit);
-            splits.push_back(std::move(item));
-        }
-        ctx.print_json({{"source", r.source.ref()},
-                        {"seed", o.request.seed},
-                        {"by", o.request.by ? json(*o.request.by) : json()},
-                        {"rows_in", r.rows_in},
-                        {"splits", splits}});
+        ctx.print_json(data::to_json(r, o.request));
         return 0;
     }
     std::string text;
@@ -159,9 +112,7 @@ int cmd_transform(CliContext& ctx, TransformCli& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::TransformReport r = data::transform_dataset(project, o.request);
     if (ctx.json()) {
-        json out = {{"source", r.source.ref()}, {"rows_in", r.rows_in}, {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r));
         return 0;
     }
     ctx.out(fmt::format("{}: {} rows in, {} out\n", r.source.ref(), r.rows_in, r.rows_out));
@@ -173,17 +124,7 @@ int cmd_merge(CliContext& ctx, data::MergeRequest& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::MergeReport r = data::merge_datasets(project, o);
     if (ctx.json()) {
-        json sources = json::array();
-        for (const auto& s : r.sources)
-            sources.push_back({{"ref", s.version.ref()},
-                               {"rows_kept", s.rows_kept},
-                               {"duplicates", s.duplicates}});
-        json out = {{"sources", sources},
-                    {"dedup", o.dedup},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o));
         return 0;
     }
     std::string text;
@@ -203,13 +144,7 @@ int cmd_sample(CliContext& ctx, data::SampleRequest& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::SampleReport r = data::sample_dataset(project, o);
     if (ctx.json()) {
-        json out = {{"source", r.source.ref()},
-                    {"n", o.n},
-                    {"seed", o.seed},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o));
         return 0;
     }
     if (r.rows_out < o.n)

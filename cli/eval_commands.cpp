@@ -18,8 +18,6 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 struct ReportFiles {
@@ -156,18 +154,7 @@ int cmd_eval_list(CliContext& ctx, std::size_t limit) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto runs = eval::list_eval_runs(project.db(), limit);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& r : runs)
-            out.push_back({{"id", r.id},
-                           {"description", r.description},
-                           {"spec", r.spec_source},
-                           {"spec_hash", r.spec_hash},
-                           {"data", r.data_source},
-                           {"cases", r.case_count},
-                           {"status", r.status},
-                           {"passed", r.passed ? json(*r.passed) : json()},
-                           {"created_at", r.created_at}});
-        ctx.print_json(out);
+        ctx.print_json(eval::eval_runs_to_json(runs));
         return 0;
     }
     std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS",

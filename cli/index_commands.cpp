@@ -5,14 +5,13 @@
 #include "index/index_builder.hpp"
 #include "index/index_catalog.hpp"
 #include "index/index_evaluation.hpp"
+#include "index/index_json.hpp"
 #include "index/retrieval_index.hpp"
 
 #include <fmt/format.h>
 #include <memory>
 
 namespace llmops::cli {
-
-using nlohmann::json;
 
 namespace {
 
@@ -67,12 +66,7 @@ int cmd_query(CliContext& ctx, const QueryOptions& o) {
     if (o.b_option->count() > 0) params.b = o.b;
     std::vector<index::Passage> passages = retrieval.search(o.text, o.k, params);
     if (ctx.json()) {
-        ctx.print_json({{"index", o.name},
-                        {"query", o.text},
-                        {"k", o.k},
-                        {"k1", params.k1},
-                        {"b", params.b},
-                        {"results", index::passages_json(passages)}});
+        ctx.print_json(index::query_json(o.name, o.text, o.k, params, passages));
         return 0;
     }
     std::string text;
@@ -88,10 +82,7 @@ int cmd_list(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     std::vector<index::IndexInfo> indexes = index::list_indexes(project.db());
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& info : indexes)
-            out.push_back(info.to_json());
-        ctx.print_json(out);
+        ctx.print_json(index::to_json(indexes));
         return 0;
     }
     if (indexes.empty()) {
@@ -113,7 +104,7 @@ int cmd_rm(CliContext& ctx, const std::string& name) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     index::remove_index(project.db(), name);
     if (ctx.json())
-        ctx.print_json({{"removed", name}});
+        ctx.print_json(index::removal_json(name));
     else
         ctx.note("removed index " + name);
     return 0;
@@ -128,38 +119,6 @@ struct EvalOptions {
     std::vector<double> k1_values;
     std::vector<double> b_values;
 };
-
-json evaluation_json(const index::IndexInfo& info, const index::LabelledQueries& labelled,
-                     const index::EvaluationGrid& grid, const index::GridEvaluation& result) {
-    json settings = json::array();
-    for (std::size_t i = 0; i < result.settings.size(); ++i) {
-        const auto& s = result.settings[i];
-        json at_k = json::array();
-        for (const auto& m : s.at_k)
-            at_k.push_back(
-                {{"k", m.k}, {"precision", m.precision}, {"recall", m.recall}, {"ndcg", m.ndcg}});
-        settings.push_back({{"k1", s.params.k1},
-                            {"b", s.params.b},
-                            {"mrr", s.mrr},
-                            {"at_k", at_k},
-                            {"best", i == result.best}});
-    }
-    const auto& best = result.settings[result.best];
-    double best_ndcg = 0;
-    for (const auto& m : best.at_k)
-        if (m.k == result.largest_k) best_ndcg = m.ndcg;
-    return {{"index", info.name},
-            {"dataset", labelled.source_version},
-            {"queries", labelled.queries.size()},
-            {"skipped", labelled.skipped},
-            {"k", grid.ks},
-            {"settings", settings},
-            {"best",
-             {{"k1", best.params.k1},
-              {"b", best.params.b},
-              {"k", result.largest_k},
-              {"ndcg", best_ndcg}}}};
-}
 
 std::string evaluation_table(const index::EvaluationGrid& grid,
                              const index::GridEvaluation& result) {
@@ -188,7 +147,7 @@ int cmd_eval(CliContext& ctx, const EvalOptions& o) {
         index::load_labelled_queries(project, o.data_ref, o.query_field, o.relevant_field);
     index::GridEvaluation result = index::evaluate_grid(retrieval, labelled.queries, grid);
     if (ctx.json()) {
-        ctx.print_json(evaluation_json(retrieval.info(), labelled, grid, result));
+        ctx.print_json(index::evaluation_json(retrieval.info(), labelled, grid, result));
         return 0;
     }
     ctx.out(evaluation_table(grid, result));

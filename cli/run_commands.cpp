@@ -11,8 +11,6 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 struct EngineFlags {
@@ -155,10 +153,7 @@ int cmd_runs_list(CliContext& ctx, std::size_t limit) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto runs = run::list_runs(project.db(), "run", limit);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& info : runs)
-            out.push_back(run::run_to_json(info, run::run_totals(project.db(), info.id)));
-        ctx.print_json(out);
+        ctx.print_json(run::runs_to_json(project.db(), runs));
         return 0;
     }
     std::string text =
@@ -188,16 +183,9 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
     auto totals = run::run_totals(project.db(), info.id);
     bool rows = flags.rows || flags.failed;
     if (ctx.json()) {
-        json out = run::run_to_json(info, totals);
-        if (rows) {
-            out["rows"] = json::array();
-            run::for_each_run_row(project.db(), info.id, [&](const run::RunRow& row) {
-                if (!flags.failed || !row.ok())
-                    out["rows"].push_back(run::run_row_to_json(row, flags.raw));
-                return true;
-            });
-        }
-        ctx.print_json(out);
+        ctx.print_json(
+            rows ? run::run_with_rows_json(project.db(), info, totals, flags.failed, flags.raw)
+                 : run::run_to_json(info, totals));
         return 0;
     }
     print_run_summary(ctx, info, totals);

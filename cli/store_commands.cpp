@@ -1,7 +1,7 @@
 // init, status, fsck, gc and the object plumbing commands.
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "store/migrations.hpp"
+#include "store/store_json.hpp"
 #include "store/store_maintenance.hpp"
 
 #include <cstdio>
@@ -12,7 +12,6 @@
 namespace llmops::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -20,10 +19,7 @@ int cmd_init(CliContext& ctx, const std::string& dir) {
     store::ProjectPaths paths =
         store::init_project(dir.empty() ? fs::current_path() : fs::path(dir));
     if (ctx.json()) {
-        ctx.print_json({{"root", paths.root.string()},
-                        {"store", paths.store_dir.string()},
-                        {"config", paths.config_file.string()},
-                        {"schema_version", store::latest_schema_version()}});
+        ctx.print_json(store::init_to_json(paths));
     } else if (!ctx.options.quiet) {
         ctx.out(fmt::format("Initialised an llmops project in {}\n", paths.store_dir.string()));
     }
@@ -34,15 +30,7 @@ int cmd_status(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     store::StoreStatus s = store::store_status(project);
     if (ctx.json()) {
-        json counts = json::object();
-        for (const auto& c : s.counts)
-            counts[c.kind] = c.count;
-        ctx.print_json({{"root", s.root},
-                        {"schema_version", s.schema_version},
-                        {"counts", counts},
-                        {"objects", {{"count", s.object_count}, {"bytes", s.object_bytes}}},
-                        {"database_bytes", s.database_bytes},
-                        {"store_bytes", s.store_bytes}});
+        ctx.print_json(store::to_json(s));
         return 0;
     }
     std::string text =
@@ -61,13 +49,7 @@ int cmd_fsck(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     store::FsckReport report = store::check_store(project);
     if (ctx.json()) {
-        json problems = json::array();
-        for (const auto& p : report.problems)
-            problems.push_back({{"kind", p.kind}, {"subject", p.subject}, {"detail", p.detail}});
-        ctx.print_json({{"ok", report.problems.empty()},
-                        {"objects_checked", report.objects_checked},
-                        {"references_checked", report.references_checked},
-                        {"problems", problems}});
+        ctx.print_json(store::to_json(report));
     } else {
         for (const auto& p : report.problems)
             ctx.out(fmt::format("{} {}: {}\n", p.kind, p.subject, p.detail));
@@ -85,14 +67,7 @@ int cmd_gc(CliContext& ctx, bool dry_run) {
         ctx.open_project(dry_run ? store::StoreAccess::Read : store::StoreAccess::Exclusive);
     store::GcReport report = store::collect_garbage(project, dry_run);
     if (ctx.json()) {
-        json removed = json::array();
-        for (const auto& o : report.removed_objects)
-            removed.push_back({{"hash", o.hash.hex()}, {"bytes", o.stored_size}});
-        ctx.print_json({{"dry_run", dry_run},
-                        {"removed_objects", removed},
-                        {"removed_temp_files", report.removed_temp_files},
-                        {"bytes_freed", report.bytes_freed},
-                        {"objects_kept", report.objects_kept}});
+        ctx.print_json(store::to_json(report, dry_run));
         return 0;
     }
     const char* verb = dry_run ? "would remove" : "removed";
@@ -111,11 +86,7 @@ int cmd_object_put(CliContext& ctx, const std::string& file, bool compress) {
     store::ObjectInfo info = project.objects().put_file(file, compress ? store::Compression::Zstd
                                                                        : store::Compression::None);
     if (ctx.json())
-        ctx.print_json({{"hash", info.hash.hex()},
-                        {"size", info.size},
-                        {"stored_size", info.stored_size},
-                        {"compressed", info.compressed},
-                        {"existed", info.existed}});
+        ctx.print_json(store::to_json(info));
     else
         ctx.out(info.hash.hex() + "\n");
     return 0;

@@ -303,4 +303,22 @@ nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
     return out;
 }
 
+nlohmann::json runs_to_json(store::Database& db, const std::vector<RunInfo>& runs) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& info : runs)
+        out.push_back(run_to_json(info, run_totals(db, info.id)));
+    return out;
+}
+
+nlohmann::json run_with_rows_json(store::Database& db, const RunInfo& run, const RunTotals& totals,
+                                  bool failed_only, bool with_raw) {
+    nlohmann::json out = run_to_json(run, totals);
+    out["rows"] = nlohmann::json::array();
+    for_each_run_row(db, run.id, [&](const RunRow& row) {
+        if (!failed_only || !row.ok()) out["rows"].push_back(run_row_to_json(row, with_raw));
+        return true;
+    });
+    return out;
+}
+
 } // namespace llmops::run

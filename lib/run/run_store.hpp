@@ -108,5 +108,10 @@ void for_each_run_row(store::Database& db, std::int64_t run_id,
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
 nlohmann::json run_row_to_json(const RunRow& row, bool with_raw);
+// `runs list --json`: run_to_json of each run with its totals.
+nlohmann::json runs_to_json(store::Database& db, const std::vector<RunInfo>& runs);
+// `runs show --rows --json`: run_to_json plus "rows" (only the failed ones with failed_only).
+nlohmann::json run_with_rows_json(store::Database& db, const RunInfo& run, const RunTotals& totals,
+                                  bool failed_only, bool with_raw);
 
 } // namespace llmops::run
