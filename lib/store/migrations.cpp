@@ -214,7 +214,7 @@ const std::vector<std::string_view>& migrations() {
             PRIMARY KEY (eval_id, cell_index, case_index, metric_index)
         ) WITHOUT ROWID;
         )sql",
-        // 7: retrieval indexes (docs/index.md). One catalog row per index; each index's passages
+        // 7: retrieval indexes (docs/retrieval.md). One catalog row per index; the passages of each
         // live in their own FTS5 table, retrieval_index_<id>, created by `index build`, so BM25
         // statistics never mix across indexes. AUTOINCREMENT: a rebuilt index gets a new id and
         // a new table, and an id is never reused for a different index.
