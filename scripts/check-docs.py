@@ -8,8 +8,10 @@ Checks README.md, docs/*.md, examples/**/*.md and lib/**/README.md for:
      schemas/llmops.schema.json, and every key of the schema is in those tables;
   3. command lines (when LLMOPS_BIN names the binary, as ctest does): every `llmops ...` in
      inline code or in a shell code block names a command that `llmops help` knows, and every
-     option after it is one of that command's options or a global option. A line that calls a
-     command "coming" may name commands that do not exist yet.
+     option after it is one of that command's options or a global option, and so is every
+     option that starts a cell of the first column of a table under a heading that names
+     `llmops COMMAND`. A line
+     that calls a command "coming" may name commands that do not exist yet.
 Prints one line per problem (file:line: what) and exits 1 if there is any.
 """
 import json
@@ -209,55 +211,85 @@ def command_mentions(doc):
                 yield number, line, part[len("llmops "):]
 
 
+def check_command_line(tree, rest, line, where, problems):
+    """Checks the words after `llmops`; returns the command they name, or None."""
+    rest = re.sub(r"\s#\s.*$", "", rest)  # a shell comment
+    rest = re.sub(r"\s*/\s*", "/", rest)  # "add / list" is one list of subcommands
+    rest = re.sub(r"'[^']*'|\"[^\"]*\"", "ARG", rest)  # quoted arguments
+    command, options_known, descending, skip_next = (), True, True, False
+    for word in rest.replace("\\|", " ").split():
+        if word in ("|", ">", ">>", "<", "--") or word.startswith(("2>", ">")):
+            break
+        if skip_next:
+            skip_next = False
+            continue
+        token = word.strip("[]()`,…")
+        if re.match(r"^--?[A-Za-z]", token):
+            name = token.split("=")[0].split("|")[0]
+            skip_next = name == "-C"
+            if options_known:
+                check_option(tree, command, name, where, problems)
+            continue
+        if not descending:
+            continue
+        node = tree.node(command)
+        alternatives = token.split("/")
+        if not all(re.match(r"^[a-z][a-z0-9-]*$", a) for a in alternatives) \
+                or not node["subcommands"]:
+            descending = False  # a placeholder or argument: the command is complete
+            continue
+        missing = [a for a in alternatives if a not in node["subcommands"]]
+        if missing:
+            if "coming" not in line.lower():
+                shown = " ".join(("llmops",) + command + (missing[0],))
+                problems.append(f"{where}: unknown command '{shown}'")
+            return None
+        if len(alternatives) > 1:
+            return None  # a list of subcommands: their options are not checked
+        command += (token,)
+    return command if options_known else None
+
+
+def check_option(tree, command, name, where, problems):
+    if name not in tree.node(command)["options"] and name not in tree.global_options:
+        shown = " ".join(("llmops",) + command)
+        problems.append(f"{where}: '{shown}' has no option {name}")
+
+
+def check_option_tables(tree, doc, where_of, problems):
+    """Options in the first column of a table under a heading naming `llmops COMMAND`."""
+    command, level = None, 0
+    for number, line in doc.prose:
+        heading = HEADING.match(line)
+        if heading:
+            depth = len(heading.group(1))
+            named = [m.group(2).strip()[len("llmops "):] for m in INLINE_CODE.finditer(line)
+                     if m.group(2).strip().startswith("llmops ")]
+            if named:
+                command = check_command_line(tree, named[0], line, where_of(number), [])
+                level = depth
+            elif depth <= level:
+                command, level = None, 0
+            continue
+        if command is None or not line.startswith("|"):
+            continue
+        first_cell = line.strip().strip("|").split("|")[0]
+        for match in INLINE_CODE.finditer(first_cell):
+            if not match.group(2).startswith("-"):
+                continue  # an argument, or another program's command line
+            for token in match.group(2).replace(",", " ").split():
+                if re.match(r"^--?[A-Za-z]", token):
+                    check_option(tree, command, token.split("=")[0], where_of(number), problems)
+
+
 def check_commands(docs, binary, problems):
     tree = CommandTree(binary)
     for path, doc in docs.items():
+        def where_of(number):
+            return f"{rel(path)}:{number}"
         for number, line, rest in command_mentions(doc):
-            where = f"{rel(path)}:{number}"
-            rest = re.sub(r"\s#\s.*$", "", rest)  # a shell comment
-            rest = re.sub(r"\s*/\s*", "/", rest)  # "add / list" is one list of subcommands
-            rest = re.sub(r"'[^']*'|\"[^\"]*\"", "ARG", rest)  # quoted arguments
-            words = rest.replace("\\|", " ").split()
-            command, options_known, descending = (), True, True
-            skip_next = False
-            for word in words:
-                if word in ("|", ">", ">>", "<", "2>&1") or word.startswith(("2>", ">")):
-                    break
-                if word == "--":
-                    break
-                if skip_next:
-                    skip_next = False
-                    continue
-                token = word.strip("[]()`,…")
-                if token.startswith("-") and re.match(r"^--?[A-Za-z]", token):
-                    name = token.split("=")[0].split("|")[0]
-                    if name == "-C":
-                        skip_next = True
-                    if options_known and name not in tree.node(command)["options"] \
-                            and name not in tree.global_options:
-                        shown = "llmops " + " ".join(command) if command else "llmops"
-                        problems.append(f"{where}: '{shown}' has no option {name}")
-                    continue
-                if not descending:
-                    continue
-                node = tree.node(command)
-                alternatives = token.split("/") if "/" in token else [token]
-                if not all(re.match(r"^[a-z][a-z0-9-]*$", a) for a in alternatives):
-                    descending = False  # a placeholder or argument: the command is complete
-                    continue
-                if not node["subcommands"]:
-                    descending = False
-                    continue
-                missing = [a for a in alternatives if a not in node["subcommands"]]
-                if missing:
-                    if "coming" not in line.lower():
-                        shown = " ".join(("llmops",) + command + (missing[0],))
-                        problems.append(f"{where}: unknown command '{shown}'")
-                    options_known, descending = False, False
-                elif len(alternatives) > 1:
-                    options_known, descending = False, False  # a list of subcommands
-                else:
-                    command += (token,)
+            check_command_line(tree, rest, line, where_of(number), problems)
+        check_option_tables(tree, doc, where_of, problems)
 
 
 def main():
