@@ -7,6 +7,8 @@
 #include "interrupt.hpp"
 #include "report/deploy_report.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -278,9 +280,14 @@ int cmd_route(CliContext& ctx, const TrafficFlags& f) {
 void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     static DeployFlags f;
     CLI::App* cmd = ctx.command(app, "deploy",
-                                "Gate a prompt version and make it live in an "
-                                "environment; status, history, rollback",
+                                "Gate a prompt version and make it live in an environment; "
+                                "status, history, rollback",
                                 [&ctx] { return cmd_deploy(ctx, f); });
+    // `deploy PROMPT` runs only when no subcommand (status, history ...) was named: CLI11
+    // calls a parent's callback after its subcommand's.
+    cmd->callback([&ctx, cmd] {
+        if (cmd->get_subcommands().empty()) ctx.action = [&ctx] { return cmd_deploy(ctx, f); };
+    });
     cmd->require_subcommand(0, 1);
     cmd->add_option("prompt", f.prompt, "The candidate prompt version (NAME@VERSION, NAME@label)");
     cmd->add_option("--env", f.env, "The environment (environments: in llmops.yaml)");

@@ -133,8 +133,8 @@ GateResult eval_gate(GateContext& ctx, const Gate& gate, const Candidate& candid
             ++met;
             continue;
         }
-        failed += fmt::format("{}{} {} {:.4g} {} {:.4g}", failed.empty() ? "" : "; ",
-                              t.metric.empty() ? "pass_rate" : t.metric, t.statistic, t.actual,
+        std::string what = t.metric.empty() ? "pass_rate" : t.metric + " " + t.statistic;
+        failed += fmt::format("{}{} {:.4g} {} {:.4g}", failed.empty() ? "" : "; ", what, t.actual,
                               t.upper_bound ? ">" : "<", t.required);
     }
     r.detail = r.passed ? fmt::format("{} of {} thresholds met on {} cases", met,

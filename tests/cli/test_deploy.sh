@@ -68,27 +68,29 @@ environments:
       - eval: gate.yaml
 YAML
 
-# --- requires: nothing is live in staging yet ------------------------------------------------
+# --- requires: nothing is live in staging yet; every gate still runs --------------------------
+before=$(requests)
 run deploy ask@1 --env production --provider stub
 expect_rc 1 "production before staging"
 expect_contains "$OUT" "requires staging" "requires gate listed"
 expect_contains "$OUT" "BLOCKED" "blocked"
+expect_eq "$(( $(requests) - before ))" 30 "the eval gate asked 30 cases"
 run deploy status production
 expect_rc 0 "status"
 expect_contains "$ERR" "nothing is deployed to production" "nothing moved"
 
-# --- a passing candidate ----------------------------------------------------------------------
+# --- a passing candidate; the blocked attempt's eval is its evidence ---------------------------
 before=$(requests)
 run deploy ask@1 --env staging --provider stub --json
 expect_rc 0 "deploy to staging"
 expect_eq "$(json_get .outcome)" passed "staging outcome"
 expect_eq "$(json_get .release.number)" 1 "release 1"
-expect_eq "$(json_get '.gates[0].eval.reused')" false "first eval ran"
-expect_eq "$(( $(requests) - before ))" 30 "30 requests for 30 cases"
+expect_eq "$(json_get '.gates[0].eval.reused')" true "the stored eval is reused"
+expect_eq "$(requests)" "$before" "no request with stored evidence"
 T_STAGING_ONLY=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 sleep 0.01
 
-# --- evidence reuse: production gates on the same spec make no request ------------------------
+# --- production: requires met, evidence reused again ----------------------------------------------
 before=$(requests)
 run deploy ask@1 --env production --provider stub
 expect_rc 0 "deploy ask@1 to production"
@@ -97,7 +99,7 @@ expect_contains "$OUT" "nothing is live: no baseline" "first production release 
 expect_eq "$(requests)" "$before" "no new request with stored evidence"
 run prompt show ask@production --json
 expect_rc 0 "prompt show ask@production"
-expect_eq "$(json_get .number)" 1 "the production label follows the release"
+expect_eq "$(json_get .ref)" ask@1 "the production label follows the release"
 T_ONE=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 sleep 0.01
 
@@ -117,7 +119,7 @@ expect_eq "$(json_get '.gates[] | select(.gate | startswith("no_regression")) | 
 expect_eq "$(digest_traffic)" "$traffic_before" "traffic and labels untouched"
 xmllint --noout gates.xml || fail "JUnit report is not well-formed XML"
 expect_contains "$(cat gates.xml)" '<failure message="equals fell 1' "JUnit names the failed gate"
-expect_contains "$(cat gates.md)" "| no_regression gate.yaml | **FAIL** |" "Markdown table"
+expect_contains "$(cat gates.md)" 'no\_regression gate.yaml | **FAIL** |' "Markdown table"
 
 # --- forced deploy, then rollback ---------------------------------------------------------------
 run deploy ask@2 --env production --provider stub --force
@@ -132,7 +134,7 @@ expect_rc 0 "rollback"
 run deploy status production --json
 expect_eq "$(json_get '.[0].stable.number')" 1 "rollback returns release 1"
 run prompt show ask@production --json
-expect_eq "$(json_get .number)" 1 "label follows the rollback"
+expect_eq "$(json_get .ref)" ask@1 "label follows the rollback"
 run deploy history production --json
 expect_eq "$(json_get '[.[] | .outcome] | join(",")')" "done,forced,blocked,passed,blocked" \
   "every attempt recorded, newest first"
@@ -171,7 +173,7 @@ run deploy status production --json
 expect_eq "$(json_get '.[0].stable.number')" "$CANARY" "the canary is stable after promote"
 expect_eq "$(json_get '.[0].canary')" null "no canary after promote"
 run prompt show ask@production --json
-expect_eq "$(json_get .number)" 3 "label follows the promotion"
+expect_eq "$(json_get .ref)" ask@3 "label follows the promotion"
 
 # --- history --at ------------------------------------------------------------------------------
 run deploy history --at "$T_STAGING_ONLY" --json
