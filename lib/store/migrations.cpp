@@ -235,6 +235,62 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX retrieval_indexes_dataset ON retrieval_indexes(dataset_version_id);
         )sql",
+        // 8: deployments (docs/deploy.md). A release is immutable and numbered per environment
+        // and route; every attempt is kept, whatever its outcome; traffic holds what is live now
+        // and traffic_events every change of it, so "what was live at T" is one lookup.
+        R"sql(
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prompt_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+            provider_id TEXT NOT NULL,
+            provider_config TEXT NOT NULL,
+            provider_config_hash TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (env, route, number)
+        );
+        CREATE TABLE deploy_attempts (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            candidate TEXT NOT NULL,
+            release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL,
+            actor TEXT NOT NULL,
+            ci TEXT NOT NULL,
+            message TEXT NOT NULL,
+            gates TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX deploy_attempts_route ON deploy_attempts(env, route, id);
+        CREATE TABLE deploy_traffic (
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            stable_release_id INTEGER NOT NULL REFERENCES releases(id),
+            canary_release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL NOT NULL DEFAULT 0,
+            generation INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (env, route)
+        ) WITHOUT ROWID;
+        CREATE TABLE deploy_traffic_events (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            stable_release_id INTEGER NOT NULL REFERENCES releases(id),
+            canary_release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL NOT NULL,
+            attempt_id INTEGER NOT NULL REFERENCES deploy_attempts(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX deploy_traffic_events_route ON deploy_traffic_events(env, route, created_at);
+        )sql",
     };
     return steps;
 }
