@@ -42,6 +42,21 @@ struct Reply {
     std::uint64_t completion_tokens = 0;
 };
 
+// What --echo-key reflects: every credential header received, "Name: value; ...".
+inline std::string reflected_credentials(const httplib::Request& req) {
+    std::string out;
+    for (const auto& [name, value] : req.headers) {
+        std::string lower;
+        for (char c : name)
+            lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (lower != "authorization" && lower.find("key") == std::string::npos &&
+            lower.find("token") == std::string::npos && lower.find("secret") == std::string::npos)
+            continue;
+        out += (out.empty() ? "" : "; ") + name + ": " + value;
+    }
+    return out;
+}
+
 inline json openai_body(const Chat& chat, const Reply& r) {
     return {{"id", r.id},
             {"object", "chat.completion"},
