@@ -65,9 +65,13 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     return n;
 }
 
+// The endpoint cannot be reached at all: no name, no connection, or no TLS session with it
+// (a certificate that does not verify will not verify on a retry either).
 bool is_connect_failure(CURLcode code) {
     return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-           code == CURLE_COULDNT_RESOLVE_PROXY;
+           code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_SSL_CONNECT_ERROR ||
+           code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+           code == CURLE_UNSUPPORTED_PROTOCOL;
 }
 
 } // namespace

@@ -47,7 +47,9 @@ class ScriptedServer {
     };
     using Script = std::function<Answer(int connection, int request)>;
 
-    explicit ScriptedServer(Script script) : script_(std::move(script)) {
+    // `greeting`: bytes sent as soon as a connection is accepted, before any request.
+    explicit ScriptedServer(Script script, std::string greeting = {})
+        : script_(std::move(script)), greeting_(std::move(greeting)) {
         listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -94,6 +96,7 @@ class ScriptedServer {
     }
 
     void serve(int fd, int connection) {
+        if (!greeting_.empty()) ::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
         int now = ++concurrent_;
         for (int seen = max_concurrent_;
              now > seen && !max_concurrent_.compare_exchange_weak(seen, now);)
@@ -147,6 +150,7 @@ class ScriptedServer {
     }
 
     Script script_;
+    std::string greeting_;
     int listener_ = -1;
     int port_ = 0;
     std::thread acceptor_;
@@ -294,7 +298,24 @@ TEST_CASE("transport: only http and https are spoken", "[http][provider]") {
     HttpTransport t(1);
     auto done = post_all(t, "file:///etc/hostname", 1);
     CHECK_FALSE(done[0].transport_ok);
+    CHECK(done[0].connect_failed);
     CHECK(done[0].body.empty());
+    CHECK_FALSE(done[0].error.empty());
+}
+
+TEST_CASE("transport: https:// goes through TLS; a server that does not speak it is unreachable",
+          "[http][provider]") {
+    // A plain HTTP server that talks first: its answer is no TLS ServerHello.
+    ScriptedServer plain([](int, int) { return ScriptedServer::Answer{}; },
+                         "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    std::string url = plain.url();
+    url.replace(0, 4, "https");
+    HttpTransport t(1);
+    auto done = post_all(t, url, 1, 5);
+    CHECK_FALSE(done[0].transport_ok);
+    CHECK(done[0].connect_failed);
+    CHECK_FALSE(done[0].timed_out);
+    CHECK(done[0].status == 0); // no HTTP answer was read as one
     CHECK_FALSE(done[0].error.empty());
 }
 
