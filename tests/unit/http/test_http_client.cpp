@@ -303,7 +303,7 @@ TEST_CASE("transport: only http and https are spoken", "[http][provider]") {
     CHECK_FALSE(done[0].error.empty());
 }
 
-TEST_CASE("transport: https:// goes through TLS; a server that does not speak it is unreachable",
+TEST_CASE("transport: https:// goes through TLS, and a server without it is unreachable",
           "[http][provider]") {
     // A plain HTTP server that talks first: its answer is no TLS ServerHello.
     ScriptedServer plain([](int, int) { return ScriptedServer::Answer{}; },
