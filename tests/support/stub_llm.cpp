@@ -25,7 +25,6 @@
 #include <mutex>
 #include <pthread.h>
 #include <string>
-#include <strings.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -456,12 +455,8 @@ class App {
     void remember(const Request& req) {
         if (opts_.keep_requests == 0) return;
         json headers = json::object();
-        for (const auto& [name, value] : req.headers) {
-            const bool secret = ::strcasecmp(name.c_str(), "authorization") == 0 ||
-                                ::strcasecmp(name.c_str(), "api-key") == 0 ||
-                                ::strcasecmp(name.c_str(), "x-api-key") == 0;
-            headers[name] = secret ? std::string("<redacted>") : value;
-        }
+        for (const auto& [name, value] : req.headers)
+            headers[name] = is_credential_header(name) ? std::string("<redacted>") : value;
         json entry = {{"method", req.method},
                       {"path", req.path},
                       {"params", req.params},
