@@ -291,6 +291,13 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX deploy_traffic_events_route ON deploy_traffic_events(env, route, created_at);
         )sql",
+        // 9: a cached answer keeps the latency (and time to first token) of the call that
+        // produced it, so latency metrics of a cached rerun measure the model, not the cache
+        // (docs/providers.md). Entries from before have NULL there and count as misses.
+        R"sql(
+        ALTER TABLE provider_cache ADD COLUMN latency_ms REAL;
+        ALTER TABLE provider_cache ADD COLUMN ttft_ms REAL;
+        )sql",
     };
     return steps;
 }
