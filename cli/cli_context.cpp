@@ -74,12 +74,16 @@ CLI::App* add_table_command(CLI::App& parent, const CommandInfo& info) {
 
 CLI::App* CliContext::command(CLI::App& parent, const std::string& name, std::function<int()> fn) {
     const CommandInfo& info = table_entry(parent, name);
-    if (is_command_group(info.path))
+    if (!runs_itself(info))
         throw std::logic_error("command '" + std::string(info.path) + "' is a group");
     CLI::App* sub = add_table_command(parent, info);
     // Global options on every command, so they show in its help and work after its name.
     add_global_options(*sub, options);
-    sub->callback([this, &info, fn = std::move(fn)] {
+    if (is_command_group(info.path)) sub->require_subcommand(0, 1);
+    // CLI11 calls a parent's callback after its subcommand's: a group that runs itself
+    // (`deploy PROMPT`) leaves the action to the subcommand named (`deploy status`).
+    sub->callback([this, sub, &info, fn = std::move(fn)] {
+        if (!sub->get_subcommands().empty()) return;
         action = fn;
         chosen = &info;
     });
@@ -88,7 +92,7 @@ CLI::App* CliContext::command(CLI::App& parent, const std::string& name, std::fu
 
 CLI::App* CliContext::group(CLI::App& parent, const std::string& name) {
     const CommandInfo& info = table_entry(parent, name);
-    if (!is_command_group(info.path))
+    if (runs_itself(info))
         throw std::logic_error("command '" + std::string(info.path) + "' is not a group");
     CLI::App* sub = add_table_command(parent, info);
     sub->require_subcommand(1);

@@ -88,6 +88,18 @@ constexpr std::array kCommands = {
     CommandInfo{"index eval", "Retrieval",
                 "Recall, precision, MRR and nDCG against labelled queries, over a k1 x b grid",
                 Read},
+    // Deploy
+    CommandInfo{"deploy", "Deploy",
+                "Gate a prompt version and make it live in an environment; status, history, "
+                "rollback",
+                Write, true},
+    CommandInfo{"deploy status", "Deploy", "What is live in each environment and route", Read},
+    CommandInfo{"deploy history", "Deploy",
+                "Every deploy attempt, or what was live at a time (--at)", Read},
+    CommandInfo{"deploy rollback", "Deploy", "Go back to an earlier release (no gates)", Write},
+    CommandInfo{"deploy promote", "Deploy", "Give the canary 100% of the traffic", Write},
+    CommandInfo{"deploy ramp", "Deploy", "Change the canary's share of users", Write},
+    CommandInfo{"deploy route", "Deploy", "Which release serves a user key (plumbing)", Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},
@@ -129,6 +141,10 @@ const CommandInfo* find_command_info(std::string_view path) {
     for (const auto& c : kCommands)
         if (c.path == path) return &c;
     return nullptr;
+}
+
+bool runs_itself(const CommandInfo& command) {
+    return command.runs_itself || !is_command_group(command.path);
 }
 
 std::vector<const CommandInfo*> child_commands(std::string_view path) {
@@ -173,8 +189,12 @@ const CommandInfo* resolve_command(const std::vector<std::string>& words, ExtraW
             throw_unknown_command(path, word);
         }
         std::string candidate = path.empty() ? word : path + " " + word;
-        at = find_command_info(candidate);
-        if (!at) throw_unknown_command(path, word);
+        const CommandInfo* next = find_command_info(candidate);
+        if (!next) {
+            if (at && at->runs_itself && extra == ExtraWords::Arguments) break;
+            throw_unknown_command(path, word);
+        }
+        at = next;
         path = std::move(candidate);
     }
     return at;

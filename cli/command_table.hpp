@@ -19,6 +19,8 @@ struct CommandInfo {
     std::string_view group;   // the section that lists it: "Data", "Evaluation" ...
     std::string_view summary; // one line, no final full stop
     StoreUse store = StoreUse::None;
+    // A group that is also a command of its own: `deploy PROMPT` besides `deploy status`.
+    bool runs_itself = false;
 
     // The last word of the path: "add" for "data add".
     std::string_view name() const;
@@ -35,11 +37,14 @@ const CommandInfo* find_command_info(std::string_view path);
 // The direct children of a path ("" for the top level), in table order.
 std::vector<const CommandInfo*> child_commands(std::string_view path);
 
-// A group: a command that only holds subcommands (data, prompt, runs ...).
+// A group: a command with subcommands (data, prompt, runs, deploy ...).
 bool is_command_group(std::string_view path);
 
-// What words after a command without subcommands are: its arguments (`llmops run P`), or an
-// error (`llmops help data add extra`).
+// A command that does something itself: any but a group that only holds subcommands.
+bool runs_itself(const CommandInfo& command);
+
+// What words after a command that runs itself, and are not its subcommands, are: its
+// arguments (`llmops run P`, `llmops deploy P`), or an error (`llmops help data add extra`).
 enum class ExtraWords { Arguments, Error };
 
 // Resolves the words the user typed ("data", "add") to a table entry. Throws a usage error

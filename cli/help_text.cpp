@@ -40,7 +40,7 @@ std::string anchor(std::string_view path) {
 std::string markdown_reference(const CLI::App& root, const TableFormatter& formatter) {
     std::string out = "| command | store | what it does |\n| --- | --- | --- |\n";
     for (const CommandInfo& c : command_table())
-        if (!is_command_group(c.path))
+        if (runs_itself(c))
             out += fmt::format("| [`llmops {}`](#{}) | {} | {} |\n", c.path, anchor(c.path),
                                to_string(c.store), c.summary);
     std::string_view group;
@@ -49,7 +49,7 @@ std::string markdown_reference(const CLI::App& root, const TableFormatter& forma
             group = c.group;
             out += fmt::format("\n### {}\n", group);
         }
-        if (is_command_group(c.path)) continue;
+        if (!runs_itself(c)) continue;
         const CLI::App* app = find_app(root, c.path);
         out += fmt::format("\n#### `llmops {}`\n\n{}. {}\n\n```text\n{}```\n", c.path, c.summary,
                            store_note(c.store), app ? formatter.command_body(*app) : "");
@@ -119,7 +119,7 @@ std::string command_reference(const CLI::App& root, bool markdown) {
     if (markdown) return markdown_reference(root, *formatter);
     std::string out;
     for (const CommandInfo& c : command_table()) {
-        if (is_command_group(c.path)) continue;
+        if (!runs_itself(c)) continue;
         const CLI::App* app = find_app(root, c.path);
         out += fmt::format("{}llmops {} - {}\n{}", out.empty() ? "" : "\n", c.path, c.summary,
                            app ? formatter->command_body(*app) : "");

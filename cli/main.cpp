@@ -56,7 +56,7 @@ void check_command_path(int argc, char** argv) {
     bool asks_for_help = false;
     std::vector<std::string> words = command_words(argc, argv, asks_for_help);
     const auto* info = llmops::cli::resolve_command(words, llmops::cli::ExtraWords::Arguments);
-    if (info && llmops::cli::is_command_group(info->path) && !asks_for_help)
+    if (info && !llmops::cli::runs_itself(*info) && !asks_for_help)
         llmops::throw_usage(
             fmt::format("'llmops {}' needs a command", info->path),
             fmt::format("run 'llmops help {}' for the list of commands", info->path));
@@ -77,6 +77,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_cache_commands(app, ctx);
     llmops::cli::register_eval_commands(app, ctx);
     llmops::cli::register_index_commands(app, ctx);
+    llmops::cli::register_deploy_commands(app, ctx);
     llmops::cli::register_help_commands(app, ctx);
     check_registered(app);
     check_command_path(argc, argv);

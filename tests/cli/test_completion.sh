@@ -36,6 +36,9 @@ expect_bash "data" llmops --json da
 expect_bash "data" llmops help da
 expect_bash "add" llmops help data a
 expect_bash "--dry-run" llmops gc --dr
+expect_bash "status" llmops deploy st
+expect_bash "--env" llmops deploy --en
+expect_bash "--route" llmops deploy rollback prod --ro
 # An option's value and a command's arguments: nothing from us (bash falls back to files).
 expect_bash "" llmops run -p ""
 expect_bash "" llmops data add ""

@@ -48,10 +48,12 @@ check_unknown() { # WANT_IN_ERROR WANT_HINT ARGS...
   expect_eq "$(printf '%s\n' "$ERR" | sed -n 2p)" "hint: $hint" "llmops $* hint"
   expect_eq "$OUT" "" "llmops $* prints nothing on stdout"
 }
-check_unknown deploy "run 'llmops help' for the list of commands" deploy --help
-check_unknown deploy "run 'llmops help' for the list of commands" deploy qa@2
-check_unknown deploy "run 'llmops help' for the list of commands" --json deploy
-check_unknown deploy "run 'llmops help' for the list of commands" help deploy
+check_unknown frobnicate "run 'llmops help' for the list of commands" frobnicate --help
+check_unknown frobnicate "run 'llmops help' for the list of commands" frobnicate qa@2
+check_unknown frobnicate "run 'llmops help' for the list of commands" --json frobnicate
+check_unknown frobnicate "run 'llmops help' for the list of commands" help frobnicate
+check_unknown deplyo "did you mean 'deploy'?" deplyo --help
+check_unknown deplyo "did you mean 'deploy'?" deplyo qa@2
 check_unknown dta "did you mean 'data'?" dta list
 check_unknown dta "did you mean 'data'?" -C . dta --help
 check_unknown evl "did you mean 'eval'?" help evl
@@ -61,6 +63,14 @@ check_unknown "data frobnicate" "run 'llmops help data' for the list of commands
 check_unknown "data lst" "did you mean 'data list'?" data lst
 check_unknown "prompt rendr" "did you mean 'prompt render'?" prompt rendr --help
 check_unknown "data add extra" "'llmops data add' has no subcommands" help data add extra
+check_unknown "deploy statsu" "did you mean 'deploy status'?" help deploy statsu
+
+# A group that runs itself takes arguments where its subcommands go (`deploy PROMPT`); help
+# shows both.
+run help deploy
+expect_rc 0 "help deploy"
+expect_contains "$OUT" "Usage: llmops deploy [OPTIONS] [prompt] [COMMAND]" "help deploy usage"
+expect_contains "$OUT" "rollback" "help deploy lists its subcommands"
 
 # A group without its subcommand.
 run data
