@@ -71,7 +71,7 @@ void register_cache_commands(CLI::App& app, CliContext& ctx) {
                 [&ctx] { return cmd_cache_clear(ctx, older_than); })
         ->add_option("--older-than", older_than,
                      "Only entries created longer ago than this (30m, 12h, 7d; at most 36500d)")
-        ->check(duration_seconds(0, 36500.0 * 86400))
+        ->transform(duration_seconds(0, 36500.0 * 86400))
         ->option_text("DURATION");
 }
 

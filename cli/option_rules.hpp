@@ -30,7 +30,8 @@ struct RealRange {
 CLI::Validator real_number(RealRange range);
 
 // Durations: a number of seconds, or a number with a unit (500ms, 30s, 2m, 1h, 7d), from
-// `min_s` to `max_s` seconds. The text is rewritten to plain seconds for the option's value.
+// `min_s` to `max_s` seconds. The text is rewritten to plain seconds for the option's value,
+// so attach it with ->transform(), not ->check() (CLI11 discards a check's rewrite).
 CLI::Validator duration_seconds(double min_s, double max_s);
 
 // The ranges shared by several commands, so the same option means the same everywhere.

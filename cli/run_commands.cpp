@@ -36,7 +36,7 @@ void add_engine_flags(CLI::App* cmd, EngineFlags& flags) {
         ->option_text("N");
     cmd->add_option("--timeout", flags.timeout_s,
                     "Time per request: seconds, or 500ms, 30s, 2m; 1ms to 24h (provider default 60)")
-        ->check(request_timeout_seconds())
+        ->transform(request_timeout_seconds())
         ->option_text("DURATION");
     cmd->add_option("--rpm", flags.rpm, "Requests per minute limit (0.001 to 1e9)")
         ->check(requests_per_minute())

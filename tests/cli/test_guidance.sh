@@ -142,7 +142,9 @@ expect_contains "$row0" "q0" "row 0 shows its id"
 expect_contains "$row0" " ms" "row 0 shows its latency"
 run runs show "$RUN_ID" --rows --json
 expect_eq "$(json_get '.rows[1].id')" "q1" "rows carry their id in JSON"
-run run ask --data qa --provider echo --json
+run run ask --data qa --provider "exec:echo hi"
+run run ask --data qa --provider "exec:echo hi" --json
+expect_eq "$(json_get .cached)" 3 "the second exec run is answered from the cache"
 run runs show "$(json_get .id)" --rows
 expect_contains "$(printf '%s\n' "$OUT" | grep -E '^ +0  ')" "cached" "a cached row shows 'cached', not 0 ms"
 
