@@ -245,7 +245,8 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
                   "Words (default 3) or characters (default 5) per shingle, 1-64")
         ->check(whole_number(1, 64))
         ->option_text("N");
-    c->add_option("--permutations", dedup->permutations, "MinHash permutations, 1-1024 (default 128)")
+    c->add_option("--permutations", dedup->permutations,
+                  "MinHash permutations, 1-1024 (default 128)")
         ->check(whole_number(1, 1024))
         ->option_text("N");
     c->add_option("--seed", dedup->seed, "Seed of the MinHash hashes (default 0)")

@@ -67,8 +67,7 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
             // Past every bound the message shows: say why the digits were refused.
             if (ec == std::errc::result_out_of_range || (value > max && max >= kInt64Max))
                 return fmt::format("expected {}, got {} (too large)", expected, typed(text));
-            if (ec != std::errc() || end != text.data() + text.size() || value < min ||
-                value > max)
+            if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
                 return fmt::format("expected {}, got {}", expected, typed(text));
             return {};
         },

@@ -4,10 +4,10 @@
 #include "core/file_io.hpp"
 #include "data/dataset_rows.hpp"
 #include "mustache/mustache.hpp"
+#include "option_rules.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
 #include "json/yaml_document.hpp"
-#include "option_rules.hpp"
 
 #include <cstdio>
 #include <fmt/core.h>

@@ -34,8 +34,9 @@ void add_engine_flags(CLI::App* cmd, EngineFlags& flags) {
                     "Retries per request, 0-100 (provider default 4)")
         ->check(max_retries_range())
         ->option_text("N");
-    cmd->add_option("--timeout", flags.timeout_s,
-                    "Time per request: seconds, or 500ms, 30s, 2m; 1ms to 24h (provider default 60)")
+    cmd->add_option(
+           "--timeout", flags.timeout_s,
+           "Time per request: seconds, or 500ms, 30s, 2m; 1ms to 24h (provider default 60)")
         ->transform(request_timeout_seconds())
         ->option_text("DURATION");
     cmd->add_option("--rpm", flags.rpm, "Requests per minute limit (0.001 to 1e9)")
@@ -216,21 +217,23 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
     if (!rows) return 0;
     std::string text = fmt::format("\n{:>6}  {:<16}{:>14}{:>10}  {}\n", "ROW", "ID",
                                    "TOKENS IN/OUT", "LATENCY", "OUTPUT");
-    run::for_each_run_row_with_id(project, info, [&](const run::RunRow& row, const std::string& id) {
-        if (flags.failed && row.ok()) return true;
-        const auto& r = row.result;
-        std::string shown = row.ok() ? r.text : "ERROR " + row.error_kind() + ": " + row.error_message();
-        for (auto& c : shown)
-            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-        if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
-        // A cached answer took no time now: its latency would mislead, so it shows "cached".
-        std::string latency = r.cached ? "cached" : fmt::format("{:.0f} ms", r.latency_ms);
-        text += fmt::format("{:>6}  {:<16}{:>14}{:>10}  {}\n", row.row_index, id.empty() ? "-" : id,
-                            fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens), latency,
-                            shown);
-        if (flags.raw && !r.raw.empty()) text += fmt::format("        raw: {}\n", r.raw);
-        return true;
-    });
+    run::for_each_run_row_with_id(
+        project, info, [&](const run::RunRow& row, const std::string& id) {
+            if (flags.failed && row.ok()) return true;
+            const auto& r = row.result;
+            std::string shown =
+                row.ok() ? r.text : "ERROR " + row.error_kind() + ": " + row.error_message();
+            for (auto& c : shown)
+                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+            if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
+            // A cached answer took no time now: its latency would mislead, so it shows "cached".
+            std::string latency = r.cached ? "cached" : fmt::format("{:.0f} ms", r.latency_ms);
+            text += fmt::format(
+                "{:>6}  {:<16}{:>14}{:>10}  {}\n", row.row_index, id.empty() ? "-" : id,
+                fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens), latency, shown);
+            if (flags.raw && !r.raw.empty()) text += fmt::format("        raw: {}\n", r.raw);
+            return true;
+        });
     ctx.out(text);
     return 0;
 }

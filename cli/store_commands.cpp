@@ -53,8 +53,8 @@ int cmd_status(CliContext& ctx) {
     text +=
         fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
     text += fmt::format("{:<18}{:>10}\n", "database", human_bytes(s.database_bytes));
-    text += fmt::format("{:<18}{:>10}  ({})\n", "temp files", s.temp.count,
-                        human_bytes(s.temp.bytes));
+    text +=
+        fmt::format("{:<18}{:>10}  ({})\n", "temp files", s.temp.count, human_bytes(s.temp.bytes));
     text += fmt::format("{:<18}{:>10}\n", "store total", human_bytes(s.store_bytes));
     ctx.out(text);
     return 0;
@@ -67,12 +67,12 @@ int cmd_fsck(CliContext& ctx) {
         json problems = json::array();
         for (const auto& p : report.problems)
             problems.push_back({{"kind", p.kind}, {"subject", p.subject}, {"detail", p.detail}});
-        ctx.print_json({{"ok", report.problems.empty()},
-                        {"objects_checked", report.objects_checked},
-                        {"references_checked", report.references_checked},
-                        {"problems", problems},
-                        {"temp_files",
-                         {{"count", report.temp.count}, {"bytes", report.temp.bytes}}}});
+        ctx.print_json(
+            {{"ok", report.problems.empty()},
+             {"objects_checked", report.objects_checked},
+             {"references_checked", report.references_checked},
+             {"problems", problems},
+             {"temp_files", {{"count", report.temp.count}, {"bytes", report.temp.bytes}}}});
     } else {
         for (const auto& p : report.problems)
             ctx.out(fmt::format("{} {}: {}\n", p.kind, p.subject, p.detail));

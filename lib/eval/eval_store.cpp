@@ -249,7 +249,8 @@ std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id) {
 EvalParticipants load_participants(store::Database& db, std::int64_t eval_id) {
     EvalParticipants out;
     auto add_once = [](std::vector<std::string>& list, std::string item) {
-        if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(std::move(item));
+        if (std::find(list.begin(), list.end(), item) == list.end())
+            list.push_back(std::move(item));
     };
     for (const auto& cell : load_cells(db, eval_id)) {
         run::RunInfo info = run::load_run(db, cell.run_id);

@@ -109,8 +109,8 @@ MetricParameters::MetricParameters(const MetricSpec& spec, std::vector<std::stri
         std::vector<std::string> valid = allowed;
         valid.insert(valid.end(), common.begin(), common.end());
         if (valid.empty()) fail("takes no parameters, got '" + it.key() + "'");
-        fail(with_did_you_mean(fmt::format("unknown parameter '{}'; valid parameters: {}",
-                                           it.key(), fmt::join(valid, ", ")),
+        fail(with_did_you_mean(fmt::format("unknown parameter '{}'; valid parameters: {}", it.key(),
+                                           fmt::join(valid, ", ")),
                                it.key(), valid));
     }
 }

@@ -394,8 +394,7 @@ bool Validator::eval_object(const SchemaNode& n, const json& value) {
                     if (collecting()) {
                         std::size_t length = pointer_.size();
                         append_pointer_token(pointer_, key);
-                        report(extra.pointer, "additionalProperties",
-                               property_not_allowed(n, key));
+                        report(extra.pointer, "additionalProperties", property_not_allowed(n, key));
                         pointer_.resize(length);
                     }
                     if (stop()) return false;

@@ -129,7 +129,8 @@ std::int64_t PromptRegistry::prompt_id(std::string_view name) {
             names.push_back(all.column_text(0));
         throw Error(ErrorKind::BadInput,
                     with_did_you_mean("no prompt named '" + std::string(name) + "'", name, names),
-                    {}, "run 'llmops prompt list' to see the prompts, 'llmops prompt add' to add one");
+                    {},
+                    "run 'llmops prompt list' to see the prompts, 'llmops prompt add' to add one");
     }
     return st.column_int(0);
 }

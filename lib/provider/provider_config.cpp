@@ -2,8 +2,8 @@
 
 #include "core/closest_match.hpp"
 #include "core/error.hpp"
-#include "json/json_schema.hpp"
 #include "store/project_config.hpp"
+#include "json/json_schema.hpp"
 
 #include <charconv>
 #include <cmath>

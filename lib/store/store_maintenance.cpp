@@ -35,8 +35,8 @@ TempFiles temp_files(const ProjectPaths& paths) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(paths.tmp_dir, ec)) {
         ++temp.count;
-        temp.bytes += entry.is_directory(ec) ? directory_size(entry.path())
-                                             : file_size_or_zero(entry.path());
+        temp.bytes +=
+            entry.is_directory(ec) ? directory_size(entry.path()) : file_size_or_zero(entry.path());
     }
     return temp;
 }
@@ -112,8 +112,8 @@ GcReport collect_garbage(Project& project, bool dry_run) {
     // With the exclusive lock held no writer is running, so every temp file is stale.
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(project.paths().tmp_dir, ec)) {
-        report.bytes_freed += entry.is_directory(ec) ? directory_size(entry.path())
-                                                     : file_size_or_zero(entry.path());
+        report.bytes_freed +=
+            entry.is_directory(ec) ? directory_size(entry.path()) : file_size_or_zero(entry.path());
         report.removed_temp_files.push_back(entry.path().filename().string());
         if (!dry_run) fs::remove_all(entry.path(), ec);
     }

@@ -14,13 +14,16 @@ TEST_CASE("C0 controls and DEL are escaped", "[core]") {
 }
 
 TEST_CASE("C1 controls, line separators and bidi overrides are escaped", "[core]") {
-    CHECK(escape_control_characters("\xc2\x9b" "31m") == "\\u{009b}31m"); // U+009B CSI
+    CHECK(escape_control_characters("\xc2\x9b"
+                                    "31m") == "\\u{009b}31m"); // U+009B CSI
     CHECK(escape_control_characters("a\xe2\x80\xa8z") == "a\\u{2028}z");
-    CHECK(escape_control_characters("\xe2\x80\xae" "abc") == "\\u{202e}abc");
+    CHECK(escape_control_characters("\xe2\x80\xae"
+                                    "abc") == "\\u{202e}abc");
 }
 
 TEST_CASE("text that is not UTF-8 is escaped byte by byte", "[core]") {
-    CHECK(escape_control_characters("\x9b" "31m") == "\\x9b31m");
+    CHECK(escape_control_characters("\x9b"
+                                    "31m") == "\\x9b31m");
     CHECK(escape_control_characters("\xff\xfe") == "\\xff\\xfe");
     CHECK(escape_control_characters("\xe2\x80") == "\\xe2\\x80"); // cut short
     CHECK(escape_control_characters("\xc0\xaf") == "\\xc0\\xaf"); // overlong
