@@ -1,12 +1,12 @@
 // llmops run | runs list | runs show: a prompt over a dataset against a provider (docs/runs.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "interrupt.hpp"
 #include "progress_line.hpp"
 #include "run/prompt_run.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <memory>
 
 namespace llmops::cli {
@@ -97,6 +97,8 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
         throw_usage("--resume takes the prompt, data, provider and variables of the run itself");
     if (!flags.resume && (flags.retry_failed || flags.force))
         throw_usage("--retry-failed and --force only apply with --resume");
+    // Before anything is sent or stored: a bad -o would otherwise waste the whole run.
+    if (!flags.output.empty()) check_output_path(flags.output);
 
     InterruptGuard interrupt;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
@@ -131,10 +133,17 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
     auto info = run::load_run(project.db(), prompt_run->run_id());
     auto totals = run::run_totals(project.db(), info.id);
     if (!flags.output.empty()) {
-        std::ofstream out(flags.output, std::ios::binary | std::ios::trunc);
-        if (!out) throw_bad_input("cannot write " + flags.output);
-        run::export_run_rows(project.db(), info.id, out);
-        if (!out.flush()) throw_bad_input("cannot write " + flags.output);
+        try {
+            OutputFile out(flags.output);
+            run::export_run_rows(project.db(), info.id, out.stream());
+            out.commit();
+        } catch (const Error& e) {
+            // Only what shows while writing (a full disk) gets here; the run itself is stored.
+            throw Error(e.kind(), e.message(), e.where(),
+                        fmt::format("run {} is stored ({}); 'llmops run --resume {} -o {}' "
+                                    "writes the file again, sending only rows still missing",
+                                    info.id, run::to_string(info.status), info.id, flags.output));
+        }
     }
     print_run_summary(ctx, info, totals);
     if (result.status == run::RunStatus::Interrupted) {

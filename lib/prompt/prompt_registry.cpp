@@ -238,6 +238,13 @@ AddResult PromptRegistry::add_text(std::string_view yaml_text, const std::string
 
 AddResult PromptRegistry::add_loaded(LoadedSpec loaded, const std::string& source,
                                      const std::string& message) {
+    // A name a template uses must be declared, so that whether a row may lack it is written
+    // down (required, optional, a default) instead of found by a run's every row failing.
+    if (!loaded.undeclared.empty())
+        throw Error(ErrorKind::BadInput, loaded.undeclared.front().message,
+                    loaded.undeclared.front().where,
+                    "declare it under 'variables:' (with 'required: false' or a 'default' when "
+                    "it may be absent)");
     const CompiledPrompt& prompt = *loaded.prompt;
 
     // The stored spec pins its parent by hash: a version always renders the same way, and a

@@ -129,9 +129,22 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
     try {
         summary = runner_.run(next_request, on_result);
     } catch (...) {
-        flush();
-        finish_run(db_, run_id, RunStatus::Failed,
-                   std::chrono::duration<double>(Clock::now() - started).count());
+        // 'failed' means a provider stopped the run; any other error (the store, a bug) left
+        // it unfinished: 'interrupted', and a resume finishes it.
+        RunStatus status = RunStatus::Interrupted;
+        try {
+            std::rethrow_exception(std::current_exception());
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Provider) status = RunStatus::Failed;
+        } catch (...) {
+        }
+        try {
+            flush();
+            finish_run(db_, run_id, status,
+                       std::chrono::duration<double>(Clock::now() - started).count());
+        } catch (...) {
+            // The store failed again: the first error is the one to report.
+        }
         throw;
     }
     flush();

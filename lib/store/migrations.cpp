@@ -235,6 +235,12 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX retrieval_indexes_dataset ON retrieval_indexes(dataset_version_id);
         )sql",
+        // 8: the process that runs a run or an eval run (host/boot/pid/start time), set by the
+        // write that claims it: two resumes can no longer both take one (docs/runs.md).
+        R"sql(
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        ALTER TABLE eval_runs ADD COLUMN owner TEXT;
+        )sql",
     };
     return steps;
 }
