@@ -501,11 +501,16 @@ EvalRunSummary EvalRunner::execute() {
             if (e.kind() == ErrorKind::Provider) status = "failed";
         } catch (...) {
         }
+        // Best effort, each on its own: the store may fail again, and the first error is the
+        // one to report.
+        try {
+            set_eval_status(db, s.eval_id, status);
+        } catch (...) {
+        }
         try {
             EvalRunSummary partial = load_summary(db, s.eval_id);
             finish_eval_run(db, s.eval_id, status, false, summary_to_json(partial));
         } catch (...) {
-            // The store failed again: the first error is the one to report.
         }
         throw;
     }

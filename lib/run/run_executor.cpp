@@ -128,6 +128,7 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
     provider::BatchSummary summary;
     try {
         summary = runner_.run(next_request, on_result);
+        flush();
     } catch (...) {
         // 'failed' means a provider stopped the run; any other error (the store, a bug) left
         // it unfinished: 'interrupted', and a resume finishes it.
@@ -138,16 +139,19 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
             if (e.kind() == ErrorKind::Provider) status = RunStatus::Failed;
         } catch (...) {
         }
+        // Best effort, each on its own: the store may fail again, and the first error is the
+        // one to report. Rows that cannot be written are simply missing, which a resume sends.
         try {
             flush();
+        } catch (...) {
+        }
+        try {
             finish_run(db_, run_id, status,
                        std::chrono::duration<double>(Clock::now() - started).count());
         } catch (...) {
-            // The store failed again: the first error is the one to report.
         }
         throw;
     }
-    flush();
     result.status = summary.cancelled ? RunStatus::Interrupted : RunStatus::Completed;
     result.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
     finish_run(db_, run_id, result.status, result.wall_s);

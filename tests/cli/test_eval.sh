@@ -302,11 +302,11 @@ expect_rc 0 "the report written again"
 expect_contains "$(cat full-again.md)" "ask@1" "from the store"
 
 # --- a store failure mid-eval leaves it interrupted (resumable), not failed -----------------
-sqlite3 .llmops/store.db "CREATE TRIGGER test_fault BEFORE INSERT ON eval_scores BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON eval_scores BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
 run eval run better.yaml
 expect_rc 4 "a store failure mid-eval"
 expect_contains "$ERR" "injected store fault" "the store's message"
-sqlite3 .llmops/store.db "DROP TRIGGER test_fault"
+store_sql "DROP TRIGGER test_fault"
 FAULT_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
 expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" interrupted "recorded as interrupted"
 run eval run --resume "$FAULT_EVAL" --json
@@ -314,6 +314,7 @@ expect_eq "$(json_get .status)" completed "the resume finished it"
 expect_eq "$(json_get '.cells[0].passed')" 16 "every case scored"
 
 # --- a resume claims its eval: never two processes on one eval ----------------------------
+# (--no-cache: the slow provider answered these cases above, and the cache would be instant.)
 cat >claim.yaml <<'YAML'
 dataset: cases
 prompts: [ask]
@@ -324,10 +325,10 @@ thresholds: {pass_rate: 0}
 YAML
 slow_requests() { curl -s "$SLOW/stats" | jq -r .total; }
 eval_running_with_answers() {
-  sqlite3 .llmops/store.db "SELECT e.id FROM eval_runs e JOIN eval_cells c ON c.eval_id = e.id
+  store_sql "SELECT e.id FROM eval_runs e JOIN eval_cells c ON c.eval_id = e.id
     JOIN run_rows w ON w.run_id = c.run_id WHERE e.status = 'running' LIMIT 1"
 }
-"$LLMOPS_BIN" eval run claim.yaml --concurrency 1 -q >live.out 2>live.err &
+"$LLMOPS_BIN" eval run claim.yaml --concurrency 1 --no-cache -q >live.out 2>live.err &
 live=$!
 LIVE=""
 for _ in $(seq 400); do LIVE=$(eval_running_with_answers); [ -n "$LIVE" ] && break; sleep 0.05; done
@@ -342,11 +343,11 @@ set +e; wait "$live"; set -e
 run eval run --resume "$LIVE"
 expect_rc 2 "resume of a killed eval without --force"
 expect_contains "$ERR" "its process (pid $live) is gone" "says the process is gone"
-answered=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows WHERE run_id = (SELECT run_id FROM eval_cells WHERE eval_id = $LIVE)")
+answered=$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = (SELECT run_id FROM eval_cells WHERE eval_id = $LIVE)")
 sent_before=$(slow_requests)
-"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 -q >r1.out 2>r1.err &
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r1.out 2>r1.err &
 r1=$!
-"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 -q >r2.out 2>r2.err &
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r2.out 2>r2.err &
 r2=$!
 set +e; wait $r1; rc1=$?; wait $r2; rc2=$?; set -e
 expect_eq "$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')" "0 2 " "of two concurrent resumes exactly one proceeds"

@@ -163,7 +163,7 @@ expect_eq "$(wc -l <faults.jsonl)" 1000 "-o has every row"
 expect_eq "$(jq -s '[.[] | .row] == [range(1000)]' faults.jsonl)" true "-o is in row order"
 
 # --- the key is nowhere ------------------------------------------------------------------
-sqlite3 .llmops/store.db .dump >dump.sql
+store_sql .dump >dump.sql
 if grep -rqa -- "$SECRET" dump.sql .llmops out-*.jsonl faults.jsonl verbose.log; then
   fail "the API key leaked into the store, outputs or logs"
 fi
@@ -235,11 +235,11 @@ expect_rc 0 "resume a completed run to write its rows"
 expect_eq "$(wc -l <again.jsonl)" 3 "the rows written again"
 
 # --- a store failure mid-run leaves the run interrupted (resumable), not failed -------------
-sqlite3 .llmops/store.db "CREATE TRIGGER test_fault BEFORE INSERT ON run_rows BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON run_rows BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
 run run qa --data qa --provider echo --limit 5
 expect_rc 4 "a store failure mid-run"
 expect_contains "$ERR" "injected store fault" "the store's message"
-sqlite3 .llmops/store.db "DROP TRIGGER test_fault"
+store_sql "DROP TRIGGER test_fault"
 FAULT_RUN=$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')
 expect_eq "$("$LLMOPS_BIN" runs show "$FAULT_RUN" --json | jq -r .status)" interrupted "recorded as interrupted"
 run run --resume "$FAULT_RUN" --json
@@ -247,12 +247,13 @@ expect_rc 0 "resume after the store failure"
 expect_eq "$(json_get .status) $(json_get .recorded)" "completed 5" "the resume finished it"
 
 # --- a resume claims its run: never two processes on one run ------------------------------
+# (--no-cache: the slow provider answered these rows above, and the cache would be instant.)
 stub_requests() { curl -s "$SLOW_STUB/stats" | jq -r .total; }
-"$LLMOPS_BIN" run qa --data qa --provider slow --limit 40 --concurrency 1 -q >live.out 2>live.err &
+"$LLMOPS_BIN" run qa --data qa --provider slow --limit 40 --concurrency 1 --no-cache -q >live.out 2>live.err &
 live=$!
 LIVE_RUN=""
 for _ in $(seq 400); do
-  LIVE_RUN=$(sqlite3 .llmops/store.db "SELECT r.id FROM runs r JOIN run_rows w ON w.run_id = r.id WHERE r.status = 'running' AND r.kind = 'run' LIMIT 1")
+  LIVE_RUN=$(store_sql "SELECT r.id FROM runs r JOIN run_rows w ON w.run_id = r.id WHERE r.status = 'running' AND r.kind = 'run' LIMIT 1")
   [ -n "$LIVE_RUN" ] && break
   sleep 0.05
 done
@@ -268,11 +269,11 @@ run run --resume "$LIVE_RUN"
 expect_rc 2 "resume of a killed run without --force"
 expect_contains "$ERR" "its process (pid $live) is gone" "says the process is gone"
 expect_contains "$ERR" "--force" "hints at --force"
-recorded=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows WHERE run_id = $LIVE_RUN")
+recorded=$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = $LIVE_RUN")
 sent_before=$(stub_requests)
-"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 -q >r1.out 2>r1.err &
+"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 --no-cache -q >r1.out 2>r1.err &
 r1=$!
-"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 -q >r2.out 2>r2.err &
+"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 --no-cache -q >r2.out 2>r2.err &
 r2=$!
 set +e; wait $r1; rc1=$?; wait $r2; rc2=$?; set -e
 expect_eq "$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')" "0 2 " "of two concurrent resumes exactly one proceeds"
