@@ -297,6 +297,7 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
         c.cost_usd = totals.cost_usd;
         c.latency_p50_ms = totals.latency_p50_ms;
         c.latency_p95_ms = totals.latency_p95_ms;
+        c.cached = static_cast<std::size_t>(totals.cached);
 
         // Every case of the cell, filled from its run row and its score rows.
         std::vector<CaseOutcome> outcomes(cases.size());
@@ -480,6 +481,7 @@ json summary_to_json(const EvalRunSummary& s) {
                      {"cost_usd", c.cost_usd},
                      {"latency_p50_ms", c.latency_p50_ms},
                      {"latency_p95_ms", c.latency_p95_ms},
+                     {"cached", c.cached},
                      {"metrics", metrics}};
         if (!c.case_outcomes.empty()) {
             cell["cases_detail"] = json::array();

@@ -188,9 +188,10 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     totals.prompt_tokens = sums.column_int(3);
     totals.completion_tokens = sums.column_int(4);
     totals.cost_usd = sums.column_double(5);
-    // Latency of answers that reached the provider (cache hits would skew it towards 0).
-    auto latencies =
-        db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0");
+    // Latency of the model: a cache hit carries the latency of the call that produced it. Hits
+    // recorded before the cache kept latencies have 0 there and would skew it towards 0.
+    auto latencies = db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1"
+                                " AND (cached = 0 OR latency_ms > 0)");
     latencies.bind(1, run_id);
     std::vector<double> values;
     while (latencies.step())
