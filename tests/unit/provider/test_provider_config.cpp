@@ -156,7 +156,7 @@ TEST_CASE("durations", "[provider]") {
     CHECK_FALSE(parse_duration_seconds("-1s"));
 }
 
-TEST_CASE("a missing API key variable fails naming it; secrets are redacted", "[provider]") {
+TEST_CASE("a missing API key variable fails naming it, and secrets are redacted", "[provider]") {
     ScopedEnv key("LLMOPS_TEST_MISSING_KEY", nullptr);
     ProviderConfig c;
     c.id = "p";

@@ -240,7 +240,7 @@ TEST_CASE("20% faults of every kind over 1,000 requests: every row answered or f
     CHECK(summary.totals.errors == failed);
 }
 
-TEST_CASE("the response cache answers repeats; the key is in no row, raw body or log",
+TEST_CASE("the response cache answers repeats and the key is in no row, raw body or log",
           "[provider][stub]") {
     KeyEnv key;
     StubServer stub({"--require-key", kKey});
