@@ -153,7 +153,7 @@ expect_eq "$(json_get '.cases')" 21 "dataset rows + inline case"
 expect_eq "$(json_get '.cells[1].label')" "ask@1 × other" "provider label"
 expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="judge") | .errors')" 21 "unparseable judge answers are case errors"
 run eval show latest --cases --json
-expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "score" "judge error says why"
+expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "judge answer has no score 1-5" "judge error says why"
 expect_eq "$(json_get '.cells[0].cases_detail[20].metrics[2].passed')" true "inline case's own metric"
 
 # --- compare -----------------------------------------------------------------------------
