@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -291,8 +292,12 @@ TEST_CASE("the response cache answers repeats and the key is in no row, raw body
 
 TEST_CASE("cancellation delivers every request, the rest as Cancelled", "[provider][stub]") {
     KeyEnv key;
-    StubServer stub({"--latency-ms", "100"});
+    // Every other request hangs (far beyond the timeout): once one answer is delivered, a
+    // hanging request is certainly in flight and the batch cannot finish on its own.
+    StubServer stub({"--fault-rate", "0.5", "--fault-order", "round-robin", "--faults", "hang",
+                     "--hang-ms", "600000"});
     ProviderConfig c = stub_provider(stub);
+    c.timeout_s = 600;
     EngineOptions o;
     o.concurrency = 2;
     BatchRunner runner(c, o);
@@ -300,13 +305,14 @@ TEST_CASE("cancellation delivers every request, the rest as Cancelled", "[provid
     for (int i = 0; i < 20; ++i)
         requests.push_back(ask("r"));
     std::size_t delivered = 0, cancelled = 0;
-    // From another thread, as a SIGINT handler would: requests are in flight by then.
+    std::promise<void> first_delivery;
+    // From another thread, as a SIGINT handler would, once an answer was delivered.
     std::thread canceller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        first_delivery.get_future().wait();
         runner.cancel();
     });
     auto summary = runner.run(std::move(requests), [&](std::size_t, ChatResult&& r) {
-        ++delivered;
+        if (++delivered == 1) first_delivery.set_value();
         if (r.error == ProviderErrorKind::Cancelled) ++cancelled;
     });
     canceller.join();
