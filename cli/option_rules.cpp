@@ -138,5 +138,8 @@ CLI::Validator concurrency_range() {
 CLI::Validator max_retries_range() {
     return whole_number(0, 100);
 }
+CLI::Validator traffic_percent() {
+    return real_number({.min = 0, .max = 100, .above_min = false, .unit = "percent"});
+}
 
 } // namespace llmops::cli

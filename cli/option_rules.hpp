@@ -40,5 +40,6 @@ CLI::Validator requests_per_minute();     // --rpm
 CLI::Validator tokens_per_minute();       // --tpm
 CLI::Validator concurrency_range();       // -j: 1 to 1024
 CLI::Validator max_retries_range();       // --max-retries: 0 to 100
+CLI::Validator traffic_percent();         // deploy --canary, deploy ramp: 0 to 100
 
 } // namespace llmops::cli

@@ -8,9 +8,19 @@
 namespace llmops::store {
 
 const std::vector<std::string>& project_config_keys() {
-    static const std::vector<std::string> keys{"version", "providers", "prices"};
+    // schemas/llmops.schema.json lists the same keys (a unit test holds the two together).
+    static const std::vector<std::string> keys{"version", "providers", "prices", "environments"};
     return keys;
 }
+
+namespace {
+std::string join_keys(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& key : keys)
+        out += (out.empty() ? "" : ", ") + key;
+    return out;
+}
+} // namespace
 
 void check_project_config(const YamlDocument& document) {
     const nlohmann::json& root = document.value;
@@ -24,7 +34,7 @@ void check_project_config(const YamlDocument& document) {
         throw Error(ErrorKind::BadInput,
                     with_did_you_mean("unknown top-level key '" + key + "'", key, known),
                     document.location_of("/" + json_pointer_token(key)),
-                    "llmops.yaml may hold: version, providers, prices (docs/config.md)");
+                    "llmops.yaml may hold: " + join_keys(known) + " (docs/config.md)");
     }
 }
 

@@ -146,7 +146,7 @@ run run ask --data qa --provider "exec:echo hi"
 run run ask --data qa --provider "exec:echo hi" --json
 expect_eq "$(json_get .cached)" 3 "the second exec run is answered from the cache"
 run runs show "$(json_get .id)" --rows
-expect_contains "$(printf '%s\n' "$OUT" | grep -E '^ +0  ')" "cached" "a cached row shows 'cached', not 0 ms"
+expect_contains "$(printf '%s\n' "$OUT" | grep -E '^ +0  ')" " –  " "a cached row shows –, not 0 ms"
 
 # --- prompt render: one row as text, by index or by id ------------------------------------------
 run prompt render ask --data qa --row 1 --format text

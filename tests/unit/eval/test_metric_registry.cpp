@@ -214,7 +214,7 @@ TEST_CASE("f1, rouge and bleu score against templates", "[metric_registry]") {
     CHECK(*run("bleu", {{"expected", "The Quick Brown Fox Jumps"}}, hyp).score < 0.5);
 }
 
-TEST_CASE("bleu keeps each case's n-gram statistics; summed they give corpus BLEU",
+TEST_CASE("bleu keeps each case's n-gram statistics, which summed give corpus BLEU",
           "[metric_registry]") {
     // sacrebleu's README example: corpus BLEU 48.53 (tests/unit/test_metrics.cpp pins it).
     const std::vector<std::pair<std::string, json>> cases = {

@@ -1,7 +1,11 @@
 // llmops.yaml: unknown top-level keys are errors at their position, with a suggestion.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "store/project_config.hpp"
 #include "json/yaml_document.hpp"
 
@@ -34,7 +38,7 @@ TEST_CASE("an unknown top-level key is an error at its value", "[project_config]
     CHECK(e.where().file == "llmops.yaml");
     CHECK(e.where().line == 3);
     CHECK(e.where().column == 3);
-    CHECK(e.hint().find("version, providers, prices") != std::string::npos);
+    CHECK(e.hint().find("version, providers, prices, environments") != std::string::npos);
 
     Error far = config_error("models: []\n");
     CHECK(far.message() == "unknown top-level key 'models'");
@@ -43,4 +47,17 @@ TEST_CASE("an unknown top-level key is an error at its value", "[project_config]
 
 TEST_CASE("llmops.yaml must be a mapping", "[project_config]") {
     CHECK(config_error("- a\n- b\n").message() == "llmops.yaml must be a mapping of sections");
+}
+
+TEST_CASE("the known keys are the schema's top-level properties", "[project_config]") {
+    auto schema = nlohmann::json::parse(
+        llmops::read_file(std::string(LLMOPS_SOURCE_DIR) + "/schemas/llmops.schema.json"));
+    std::vector<std::string> properties;
+    for (const auto& [key, value] : schema.at("properties").items())
+        properties.push_back(key);
+    std::vector<std::string> known = llmops::store::project_config_keys();
+    std::sort(properties.begin(), properties.end());
+    std::sort(known.begin(), known.end());
+    CHECK(known == properties);
+    CHECK(schema.at("additionalProperties") == false);
 }
