@@ -350,7 +350,8 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     ramp->add_option("env", t.env, "The environment")->required();
     ramp->add_option("percent", t.percent, "The canary's new share, 0-100 (100 promotes it)")
         ->required()
-        ->check(traffic_percent());
+        ->check(traffic_percent())
+        ->option_text("PCT");
     ramp->add_option("--route", t.route, "The route (default: the environment's only one)");
     ramp->add_option("-m,--message", t.message, "Why: recorded with the change");
 

@@ -66,7 +66,7 @@ expect_contains "$ERR" "unchanged" "nothing to drop: no new version"
 
 expect_error 2 "dedup --near without --field" "--field" data dedup qa --near 0.8
 expect_error 2 "dedup --field without --near" "--near" data dedup qa --field question
-expect_error 2 "dedup --near out of range" "(0, 1]" data dedup qa --near 1.5 --field question
+expect_error 2 "dedup --near out of range" "--near: expected a number greater than 0 and at most 1, got '1.5'" data dedup qa --near 1.5 --field question
 expect_error 3 "dedup of an unknown dataset" "no dataset named 'nope'" data dedup nope
 expect_error 3 "dedup to a bad name" "output dataset name" data dedup qa -o "bad name"
 
