@@ -110,7 +110,7 @@ TEST_CASE("template compile errors map to the file position", "[prompt]") {
     CHECK_THAT(error_of("name: x\ntemplate: \"ab {{/x}}\"\n"), Catch::Contains("qa.yaml:2:15"));
 }
 
-TEST_CASE("undeclared variables are listed at their first use; unused ones warned", "[prompt]") {
+TEST_CASE("undeclared variables are listed at their first use, unused ones warned", "[prompt]") {
     LoadedSpec s = parse("name: x\ntemplate: |\n  Hi {{who}} {{who}}{{#items}}{{sep}}{{/items}}\n"
                          "variables:\n  unused: {type: string}\n");
     // `sep` is looked up inside a section: it may be an item's field.

@@ -97,7 +97,7 @@ TEST_CASE("an owner that cannot be checked needs force", "[run][claim]") {
     f.claim(true);
 }
 
-TEST_CASE("interrupted and failed runs are claimed at once; completed as the caller says",
+TEST_CASE("interrupted and failed runs are claimed at once, completed as the caller says",
           "[run][claim]") {
     Fixture f;
     for (const char* status : {"interrupted", "failed"}) {
