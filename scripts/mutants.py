@@ -251,6 +251,14 @@ class Build:
             self.commands = {os.path.abspath(os.path.join(e["directory"], e["file"])): e
                              for e in json.load(f)}
         self.tests = os.path.join(self.dir, "llmops_unit_tests")
+        # The archive and link steps, run by hand: ninja would see an object compiled outside
+        # it as out of date and compile the original source again.
+        commands = subprocess.run(["ninja", "-C", self.dir, "-t", "commands", "llmops_unit_tests"],
+                                  capture_output=True, text=True, check=True).stdout.splitlines()
+        self.archive = next(c for c in commands if "ar qc libllmops_lib.a" in c)
+        self.link = commands[-1]
+        if "-o llmops_unit_tests" not in self.link:
+            raise SystemExit("mutants: cannot find the unit tests' link command")
 
     def compile(self, source_rel, text):
         """Compiles `text` as source_rel into that file's object; False if it does not compile."""
@@ -284,14 +292,19 @@ class Build:
             os.unlink(tmp.name)
 
     def relink(self):
+        for command in (self.archive, self.link):
+            result = subprocess.run(command, shell=True, cwd=self.dir, capture_output=True,
+                                    text=True)
+            if result.returncode != 0:
+                raise SystemExit("mutants: relinking the unit tests failed:\n" +
+                                 result.stderr[-3000:])
+
+    def rebuild(self):
+        """Back to the original sources: ninja recompiles what was compiled outside it."""
         result = subprocess.run(["ninja", "-C", self.dir, "llmops_unit_tests"],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise SystemExit("mutants: relinking the unit tests failed:\n" + result.stdout[-3000:])
-        if "Building CXX" in result.stdout:
-            # ninja rebuilt an object: the mutation build is out of date with the tree.
-            raise SystemExit("mutants: ninja recompiled a source; run scripts/mutants.sh again "
-                             "so that it brings the build up to date first")
+            raise SystemExit("mutants: rebuilding the unit tests failed:\n" + result.stdout[-3000:])
 
     def run_tests(self, spec, timeout):
         start = time.monotonic()
@@ -331,31 +344,42 @@ def run_campaign(args):
         size = -(-len(plan) // count)
         plan = plan[(index - 1) * size:index * size]
     todo = [m for m in plan if m["id"] not in done and m["id"] not in equivalents]
+    print(f"mutants: {len(plan)} in this selection, {len(plan) - len(todo)} of them done before "
+          f"or listed as equivalent", flush=True)
     if args.limit:
         todo = todo[:args.limit]
-    print(f"mutants: {len(plan)} in this selection, {len(todo)} to run "
-          f"({len(plan) - len(todo)} done before or listed as equivalent)", flush=True)
     if not todo:
         return 0
 
     baselines = {}
-    with open(args.results, "a", encoding="utf-8") as results:
+    try:
+        run_mutants(build, todo, baselines, args.results, restore_state := {})
+    finally:
+        # Whatever happened, the build goes back to the original sources.
+        if restore_state.get("file"):
+            restore(build, restore_state["file"], restore_state["text"])
+    return 0
+
+
+def run_mutants(build, todo, baselines, results_path, state):
+    with open(results_path, "a", encoding="utf-8") as results:
         current_file = None
         original_text = None
         for n, m in enumerate(todo, start=1):
             if m["file"] != current_file:
                 if current_file is not None:
                     restore(build, current_file, original_text)
+                    state.clear()
                 current_file = m["file"]
                 with open(os.path.join(ROOT, current_file), encoding="utf-8") as f:
                     original_text = f.read()
             if m["spec"] not in baselines:
                 rc, seconds = build.run_tests(m["spec"], timeout=1800)
                 if rc != 0:
-                    restore(build, current_file, original_text)
                     raise SystemExit(f"mutants: the unmutated tests {m['spec']} fail ({rc}); "
                                      "fix them first")
                 baselines[m["spec"]] = seconds
+            state.update(file=current_file, text=original_text)
             lines = original_text.split("\n")
             assert lines[m["line"] - 1] == m["before"]
             lines[m["line"] - 1] = m["after"]
@@ -372,8 +396,6 @@ def run_campaign(args):
             mark = "SURVIVED" if status == "survived" else status
             print(f"[{n}/{len(todo)}] {mark:9} {m['file']}:{m['line']} {m['op']}: "
                   f"{m['after'].strip()}", flush=True)
-        restore(build, current_file, original_text)
-    return 0
 
 
 def restore(build, path, text):
