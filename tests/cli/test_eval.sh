@@ -278,7 +278,9 @@ answered=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows r JOIN eval_c
 if [ "$answered" -lt 1 ] || [ "$answered" -ge 20 ]; then fail "interrupted eval stored $answered of 20 answers"; fi
 # The same endpoint without the hangs, so that the resume can finish.
 stub_stop "$SLOW_PID" || fail "the hanging stub stops cleanly"
-stub_start --port "$SLOW_PORT"
+# From here on the endpoint is slow, not hanging: the claim tests below need runs that are
+# still going when a second process looks at them, and that finish by themselves.
+stub_start --port "$SLOW_PORT" --latency-ms 150
 run eval run --resume "$INT" --concurrency 8 --json
 expect_rc 1 "resume (4 cases fail, and without thresholds every case must pass)"
 expect_eq "$(json_get .status)" completed "resumed eval completed"

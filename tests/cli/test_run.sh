@@ -197,7 +197,9 @@ expect_eq "$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows WHERE run_i
 expect_contains "$(cat int.err)" "--resume $INT_RUN" "interrupt hints at --resume"
 # The same endpoint without the hangs, so that the resume can finish.
 stub_stop "$SLOW_PID" || fail "the hanging stub stops cleanly"
-stub_start --port "$SLOW_PORT"
+# From here on the endpoint is slow, not hanging: the claim tests below need runs that are
+# still going when a second process looks at them, and that finish by themselves.
+stub_start --port "$SLOW_PORT" --latency-ms 150
 run run --resume "$INT_RUN" --concurrency 8 --json
 expect_rc 0 "resume"
 expect_eq "$(json_get .recorded)" 60 "resume finishes every row"
@@ -319,7 +321,7 @@ expect_rc 0 "exec run again"
 expect_contains "$OUT" "rows 3/3  ok 3  failed 0  3 of 3 from cache" "a cached run says so"
 run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
 expect_rc 0 "runs show --rows of a cached run"
-expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *–  WHAT IS ITEM')" 3 \
+expect_eq "$(printf '%s\n' "$OUT" | grep -cE '^ *[0-9]+ .*  –  WHAT IS ITEM')" 3 \
   "cached rows show – as their latency, not 0 ms"
 # Fixing the model script makes its old answers miss.
 cat >model.sh <<'SH'
@@ -336,7 +338,7 @@ expect_contains "$OUT" "5 of 5 from cache" "all five cached now"
 run run qa --data qa --provider script --limit 6
 expect_contains "$OUT" "5 of 6 from cache" "a partly cached run says how much"
 run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
-expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *[0-9][0-9]* ms  WHAT IS ITEM')" 1 \
+expect_eq "$(printf '%s\n' "$OUT" | grep -cE '^ *[0-9]+ .*  [0-9]+ ms  WHAT IS ITEM')" 1 \
   "the one row answered now shows its latency"
 
 run fsck
