@@ -2,6 +2,7 @@
 // become exit codes.
 #include "cli_context.hpp"
 #include "command_table.hpp"
+#include "core/control_escape.hpp"
 #include "core/error.hpp"
 #include "help_text.hpp"
 
@@ -16,12 +17,11 @@ namespace {
 
 using llmops::cli::CliContext;
 
+// Messages echo names and values from files and command lines: escaped, so an error is one
+// line (plus its hint) and no escape sequence in a name reaches the terminal.
 void print_error(const CliContext& ctx, const std::string& message, const std::string& hint) {
-    if (ctx.color_stderr())
-        fmt::print(stderr, "\033[31mllmops: error:\033[0m {}\n", message);
-    else
-        fmt::print(stderr, "llmops: error: {}\n", message);
-    if (!hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
+    ctx.error(message);
+    if (!hint.empty()) fmt::print(stderr, "hint: {}\n", llmops::escape_control_characters(hint));
 }
 
 // The words that may name the command: everything but the global options (and -C's value)

@@ -40,6 +40,8 @@ int cmd_status(CliContext& ctx) {
     text +=
         fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
     text += fmt::format("{:<18}{:>10}\n", "database", human_bytes(s.database_bytes));
+    text +=
+        fmt::format("{:<18}{:>10}  ({})\n", "temp files", s.temp.count, human_bytes(s.temp.bytes));
     text += fmt::format("{:<18}{:>10}\n", "store total", human_bytes(s.store_bytes));
     ctx.out(text);
     return 0;
@@ -58,6 +60,11 @@ int cmd_fsck(CliContext& ctx) {
                              report.problems.empty()
                                  ? std::string("no problems")
                                  : fmt::format("{} problem(s)", report.problems.size())));
+        if (report.temp.count > 0)
+            ctx.note(fmt::format("{} temp file{} ({}) in .llmops/tmp, left by interrupted commands "
+                                 "or in use by running ones; 'llmops gc' removes them",
+                                 report.temp.count, report.temp.count == 1 ? "" : "s",
+                                 human_bytes(report.temp.bytes)));
     }
     return report.problems.empty() ? 0 : exit_code_for(ErrorKind::CheckFailed);
 }

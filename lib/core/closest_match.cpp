@@ -6,35 +6,37 @@ namespace llmops {
 
 namespace {
 
-char fold(char c) {
+char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 std::size_t allowed_edits(std::size_t length) {
-    return length <= 3 ? 1 : length <= 6 ? 2 : 3;
+    if (length <= 3) return 1;
+    if (length <= 6) return 2;
+    return 3;
 }
 
 } // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-    // Three rolling rows: the swap of neighbours looks two rows back.
-    const std::size_t n = b.size();
-    std::vector<std::size_t> before(n + 1), previous(n + 1), current(n + 1);
-    for (std::size_t j = 0; j <= n; ++j)
+    // Three rows of the dynamic-programming table: the swap rule looks two rows back.
+    std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
         previous[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         current[0] = i;
-        for (std::size_t j = 1; j <= n; ++j) {
-            const bool same = fold(a[i - 1]) == fold(b[j - 1]);
-            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + !same});
-            if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) &&
-                fold(a[i - 2]) == fold(b[j - 1]))
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const bool same = lower(a[i - 1]) == lower(b[j - 1]);
+            current[j] =
+                std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+                lower(a[i - 2]) == lower(b[j - 1]))
                 current[j] = std::min(current[j], before[j - 2] + 1);
         }
         std::swap(before, previous);
         std::swap(previous, current);
     }
-    return previous[n];
+    return previous[b.size()];
 }
 
 std::optional<std::string> closest_match(std::string_view word,
@@ -43,12 +45,12 @@ std::optional<std::string> closest_match(std::string_view word,
     std::size_t best_distance = 0;
     for (const auto& candidate : candidates) {
         if (candidate == word) continue;
-        const std::size_t d = edit_distance(word, candidate);
-        if (d > allowed_edits(word.size()) || d >= std::max(word.size(), candidate.size()))
-            continue;
-        if (!best || d < best_distance) {
+        const std::size_t distance = edit_distance(word, candidate);
+        const std::size_t longer = std::max(word.size(), candidate.size());
+        if (distance > allowed_edits(word.size()) || distance >= longer) continue;
+        if (!best || distance < best_distance) {
             best = candidate;
-            best_distance = d;
+            best_distance = distance;
         }
     }
     return best;
@@ -57,6 +59,13 @@ std::optional<std::string> closest_match(std::string_view word,
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
     auto match = closest_match(word, candidates);
     return match ? "did you mean '" + *match + "'?" : std::string();
+}
+
+std::string with_did_you_mean(std::string message, std::string_view word,
+                              const std::vector<std::string>& candidates) {
+    std::string suggestion = did_you_mean(word, candidates);
+    if (!suggestion.empty()) message += "; " + suggestion;
+    return message;
 }
 
 } // namespace llmops

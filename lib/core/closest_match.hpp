@@ -22,4 +22,8 @@ std::optional<std::string> closest_match(std::string_view word,
 // "did you mean 'NAME'?" for the closest match, or "" when there is none.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+// `message` + "; did you mean 'NAME'?" when a candidate is close to `word`, else `message`.
+std::string with_did_you_mean(std::string message, std::string_view word,
+                              const std::vector<std::string>& candidates);
+
 } // namespace llmops

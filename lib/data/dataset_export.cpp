@@ -1,7 +1,7 @@
 #include "data/dataset_export.hpp"
 
 #include "core/error.hpp"
-#include "core/file_io.hpp"
+#include "core/output_file.hpp"
 #include "data/dataset_rows.hpp"
 #include "data/formats/csv_writer.hpp"
 
@@ -62,10 +62,10 @@ std::int64_t export_rows(store::Project& project, const DatasetVersion& version,
 
 std::int64_t export_rows_to_file(store::Project& project, const DatasetVersion& version,
                                  const ExportOptions& options, const fs::path& path) {
-    TempFile file(project.paths().tmp_dir, "export-");
+    OutputFile file(path);
     std::int64_t written =
         export_rows(project, version, options, [&](std::string_view block) { file.write(block); });
-    file.commit_to(fs::absolute(path));
+    file.commit();
     return written;
 }
 

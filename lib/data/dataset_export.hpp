@@ -29,7 +29,7 @@ using ExportSink = std::function<void(std::string_view block)>;
 std::int64_t export_rows(store::Project& project, const DatasetVersion& version,
                          const ExportOptions& options, const ExportSink& sink);
 
-// Writes the rows to a temp file in the store and renames it over `path` when complete.
+// Writes the rows to `path` whole or not at all (core/output_file.hpp).
 std::int64_t export_rows_to_file(store::Project& project, const DatasetVersion& version,
                                  const ExportOptions& options, const std::filesystem::path& path);
 

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "eval/metrics/bleu_detail.hpp"
+#include "run/run_claim.hpp"
 #include "run/run_store.hpp"
 #include "stats/statistics.hpp"
 
@@ -41,8 +42,8 @@ Scoring scoring_from_json(const json& value) {
 std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
     auto insert = db.prepare(
         "INSERT INTO eval_runs (description, spec_source, spec_hash, spec, dataset_version_id,"
-        " data_source, case_count, scoring, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)");
+        " data_source, case_count, scoring, status, created_at, owner)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)");
     insert.bind(1, run.description)
         .bind(2, run.spec_source)
         .bind(3, run.spec_hash)
@@ -51,7 +52,8 @@ std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
         .bind(6, run.data_source)
         .bind(7, run.case_count)
         .bind(8, scoring_to_json(run.scoring).dump())
-        .bind(9, now_iso8601());
+        .bind(9, now_iso8601())
+        .bind(10, run::this_owner());
     insert.run();
     return db.last_insert_rowid();
 }
@@ -243,6 +245,20 @@ std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id) {
     while (query.step())
         out.push_back(
             {static_cast<int>(query.column_int(0)), query.column_int(1), query.column_text(2)});
+    return out;
+}
+
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id) {
+    EvalParticipants out;
+    auto add_once = [](std::vector<std::string>& list, std::string item) {
+        if (std::find(list.begin(), list.end(), item) == list.end())
+            list.push_back(std::move(item));
+    };
+    for (const auto& cell : load_cells(db, eval_id)) {
+        run::RunInfo info = run::load_run(db, cell.run_id);
+        add_once(out.prompts, info.prompt_ref);
+        add_once(out.providers, info.provider_id);
+    }
     return out;
 }
 
@@ -498,18 +514,22 @@ json case_to_json(const CaseOutcome& o) {
 
 } // namespace
 
-json eval_runs_to_json(const std::vector<EvalRunHeader>& runs) {
+json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs) {
     json out = json::array();
-    for (const auto& r : runs)
+    for (const auto& r : runs) {
+        EvalParticipants used = load_participants(db, r.id);
         out.push_back({{"id", r.id},
                        {"description", r.description},
                        {"spec", r.spec_source},
                        {"spec_hash", r.spec_hash},
                        {"data", r.data_source},
+                       {"prompts", used.prompts},
+                       {"providers", used.providers},
                        {"cases", r.case_count},
                        {"status", r.status},
                        {"passed", r.passed ? json(*r.passed) : json()},
                        {"created_at", r.created_at}});
+    }
     return out;
 }
 

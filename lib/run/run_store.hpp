@@ -102,16 +102,15 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id);
 // Row indices already recorded; with `only_ok`, only the answered ones.
 std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok);
 
-// Rows in index order; fn returns false to stop.
+// Rows in index order, read a page at a time: no statement is open while fn runs, so fn may
+// write (scores, say). fn returns false to stop.
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn);
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
-nlohmann::json run_row_to_json(const RunRow& row, bool with_raw);
+// `id`: the case's id (its dataset row's `id` field), written as "id" when not empty.
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id = {});
 // `runs list --json`: run_to_json of each run with its totals.
 nlohmann::json runs_to_json(store::Database& db, const std::vector<RunInfo>& runs);
-// `runs show --rows --json`: run_to_json plus "rows" (only the failed ones with failed_only).
-nlohmann::json run_with_rows_json(store::Database& db, const RunInfo& run, const RunTotals& totals,
-                                  bool failed_only, bool with_raw);
 
 } // namespace llmops::run

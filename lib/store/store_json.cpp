@@ -22,7 +22,8 @@ json to_json(const StoreStatus& s) {
             {"counts", counts},
             {"objects", {{"count", s.object_count}, {"bytes", s.object_bytes}}},
             {"database_bytes", s.database_bytes},
-            {"store_bytes", s.store_bytes}};
+            {"store_bytes", s.store_bytes},
+            {"temp_files", {{"count", s.temp.count}, {"bytes", s.temp.bytes}}}};
 }
 
 json to_json(const FsckReport& report) {
@@ -32,7 +33,8 @@ json to_json(const FsckReport& report) {
     return {{"ok", report.problems.empty()},
             {"objects_checked", report.objects_checked},
             {"references_checked", report.references_checked},
-            {"problems", problems}};
+            {"problems", problems},
+            {"temp_files", {{"count", report.temp.count}, {"bytes", report.temp.bytes}}}};
 }
 
 json to_json(const GcReport& report, bool dry_run) {

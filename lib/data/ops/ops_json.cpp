@@ -24,7 +24,8 @@ json optional_row(const std::optional<std::string>& text) {
 
 } // namespace
 
-json to_json(const DatasetDiff& d, const DatasetVersion& a, const DatasetVersion& b) {
+json to_json(const DatasetDiff& d, const DatasetVersion& a, const DatasetVersion& b,
+             const std::optional<std::string>& key) {
     json changed = json::array();
     for (const auto& c : d.changed_rows) {
         json fields = json::array();
@@ -36,6 +37,7 @@ json to_json(const DatasetDiff& d, const DatasetVersion& a, const DatasetVersion
     }
     return {{"a", a.ref()},
             {"b", b.ref()},
+            {"key", key ? json(*key) : json()},
             {"rows_a", d.rows_a},
             {"rows_b", d.rows_b},
             {"added", d.added},

@@ -12,7 +12,9 @@
 
 namespace llmops::data {
 
-nlohmann::json to_json(const DatasetDiff& diff, const DatasetVersion& a, const DatasetVersion& b);
+// `key`: the field that paired rows (none: changes are listed as removed + added).
+nlohmann::json to_json(const DatasetDiff& diff, const DatasetVersion& a, const DatasetVersion& b,
+                       const std::optional<std::string>& key);
 nlohmann::json to_json(const DedupReport& report, const DedupRequest& request);
 nlohmann::json to_json(const SplitReport& report, const SplitRequest& request);
 nlohmann::json to_json(const TransformReport& report);
