@@ -29,7 +29,7 @@ TEST_CASE("partials come from NAME.mustache or NAME in the folder", "[mustache][
     CHECK(render_text("{{> sub/x}}|{{> .hidden}}|{{> missing}}") == "||");
 }
 
-TEST_CASE("no folder gives no partials, and a file is not a folder", "[mustache][partials]") {
+TEST_CASE("no folder gives no partials and a file is not a folder", "[mustache][partials]") {
     testing::TempDir dir;
     CHECK(render(compile("a{{> x}}b", {.name = "t"}), nlohmann::json::object(),
                  partials_from_folder(""), {}) == "ab");
