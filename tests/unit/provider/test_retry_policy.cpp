@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 using namespace llmops::provider;
@@ -141,4 +143,9 @@ TEST_CASE("Retry-After values: numbers, dates, and what is refused", "[retry]") 
         INFO("'" << bad << "'");
         CHECK_FALSE(parse_retry_after(bad, now).has_value());
     }
+    // A header value is a view into a longer buffer: only its own bytes count.
+    const std::string buffer = "12345, Wed, 21 Oct 2015 07:28:05 GMT";
+    CHECK(parse_retry_after(std::string_view(buffer).substr(0, 2), now) == 12.0);
+    CHECK(parse_retry_after(std::string_view(buffer).substr(7), now) == 5.0);
+    CHECK_FALSE(parse_retry_after(std::string_view(buffer).substr(0, 6), now).has_value());
 }

@@ -332,4 +332,17 @@ TEST_CASE("paired bootstrap: one resample is allowed, level 0 is not", "[statist
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, 0.0), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, -0.5), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, -1), llmops::Error);
+    CHECK_THROWS_WITH(llmops::stats::paired_bootstrap_ci({}, {}),
+                      Catch::Contains("paired bootstrap: no pairs"));
+}
+
+TEST_CASE("stddev subtracts the mean before squaring", "[statistics]") {
+    // [hand] offsets 0.1, 0.2, 0.4 from 1e9: deviations -2/15, -1/30, 1/6, squares summing to
+    // 7/150; sqrt(7/450) = 0.1247219 and sqrt(7/300) = 0.1527525. The rounded mean is off by
+    // about 1e-7, which sum((v + m) * (v - m)) multiplies by 2e9.
+    const std::vector<double> x = {1e9 + 0.1, 1e9 + 0.2, 1e9 + 0.4};
+    CHECK(llmops::stats::stddev(x, 0) == Approx(0.1247219).margin(1e-6));
+    CHECK(llmops::stats::stddev(x) == Approx(0.1527525).margin(1e-6));
+    CHECK_THROWS_WITH(llmops::stats::percentiles({}, {50}),
+                      Catch::Contains("percentile of an empty sample"));
 }

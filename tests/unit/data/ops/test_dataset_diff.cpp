@@ -181,6 +181,12 @@ TEST_CASE("data diff pairs rows by key", "[data_diff]") {
         CHECK(d.added == 1);
         CHECK(d.removed == 1);
     }
+    SECTION("rows without the key never pair, even when their other fields agree") {
+        const DatasetDiff d = s.diff({{{"a", 1}, {"b", 1}}}, {{{"a", 1}, {"b", 2}}}, by_id);
+        CHECK(d.changed == 0);
+        CHECK(d.added == 1);
+        CHECK(d.removed == 1);
+    }
     SECTION("unchanged duplicates cancel before pairing") {
         const DatasetDiff d =
             s.diff({{{"id", 1}, {"a", 1}}, {{"id", 1}, {"a", 1}}, {{"id", 2}, {"a", 1}}},
