@@ -67,5 +67,7 @@ void register_run_commands(CLI::App& app, CliContext& ctx);
 void register_eval_commands(CLI::App& app, CliContext& ctx);
 void register_index_commands(CLI::App& app, CliContext& ctx);
 void register_deploy_commands(CLI::App& app, CliContext& ctx);
+// serve, logs, keys.
+void register_serve_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

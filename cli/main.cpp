@@ -50,6 +50,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_eval_commands(app, ctx);
     llmops::cli::register_index_commands(app, ctx);
     llmops::cli::register_deploy_commands(app, ctx);
+    llmops::cli::register_serve_commands(app, ctx); // serve, logs, keys (cli/serve_commands.cpp)
 
     try {
         app.parse(argc, argv);
