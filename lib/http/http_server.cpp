@@ -57,6 +57,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::atomic<std::size_t> connection_count{0};
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> draining{false};
+    std::atomic<bool> stopped{false}; // the I/O loop is stopping: posts may never run
     std::mutex drain_mutex;
     std::condition_variable drained;
     // Every open connection, to close them all at shutdown.
@@ -237,11 +238,23 @@ struct Session : std::enable_shared_from_this<Session> {
         if (!writing) write_next();
     }
 
-    void queue_end(std::uint64_t number) {
-        if (number != exchange || closed || !stream_head || end_requested) return;
+    void queue_end(std::uint64_t number, std::function<void(bool)>&& delivered) {
+        if (number != exchange || closed || !stream_head || end_requested) {
+            if (delivered) delivered(false);
+            return;
+        }
         end_requested = true;
+        on_stream_end = std::move(delivered);
         if (!writing) write_next();
     }
+
+    void report_stream_end(bool delivered) {
+        if (auto cb = std::move(on_stream_end)) {
+            on_stream_end = nullptr;
+            cb(delivered);
+        }
+    }
+    std::function<void(bool)> on_stream_end;
 
     void write_next() {
         stream.expires_after(seconds(server->options.limits.write_timeout_s));
@@ -256,6 +269,8 @@ struct Session : std::enable_shared_from_this<Session> {
             writing = true;
             net::async_write(stream, bhttp::make_chunk_last(),
                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) self->gone.store(true);
+                                 self->report_stream_end(!ec);
                                  bool keep = !ec && self->stream_head->keep_alive();
                                  self->stream_head.reset();
                                  self->stream_serializer.reset();
@@ -275,6 +290,7 @@ struct Session : std::enable_shared_from_this<Session> {
             gone.store(true);
             pending.clear();
             close();
+            report_stream_end(false);
             finish_current();
             return;
         }
@@ -361,10 +377,15 @@ class Exchange final : public ResponseWriter {
                       s->queue_chunk(n, std::move(d));
                   });
     }
-    void end_stream() override {
-        if (!streaming_.load() || done_.exchange(true)) return;
+    void end_stream(std::function<void(bool)> delivered) override {
+        if (!streaming_.load() || done_.exchange(true) || session_->server->stopped.load()) {
+            if (delivered) delivered(false);
+            return;
+        }
         net::post(session_->stream.get_executor(),
-                  [s = session_, n = number_] { s->queue_end(n); });
+                  [s = session_, n = number_, d = std::move(delivered)]() mutable {
+                      s->queue_end(n, std::move(d));
+                  });
     }
     bool client_gone() const override { return session_->gone.load(); }
 
@@ -507,6 +528,7 @@ std::size_t HttpServer::shutdown(double drain_timeout_s) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (impl_->connection_count.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    impl_->stopped.store(true);
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();

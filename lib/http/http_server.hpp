@@ -61,7 +61,9 @@ class ResponseWriter {
     virtual void respond(int status, HeaderFields headers, std::string body) = 0;
     virtual void begin_stream(int status, HeaderFields headers) = 0; // chunked encoding
     virtual void write(std::string data) = 0;
-    virtual void end_stream() = 0;
+    // `delivered` (optional) is called once the end of the stream reached the client (true) or
+    // the connection failed before (false): the moment a streamed answer's outcome is known.
+    virtual void end_stream(std::function<void(bool delivered)> delivered = {}) = 0;
     // True once a write to the client failed (it disconnected or stalled).
     virtual bool client_gone() const = 0;
 };

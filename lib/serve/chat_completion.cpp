@@ -212,14 +212,16 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
                     r.id, created, model, result.prompt_tokens, result.completion_tokens)));
         }
         ex->writer->write("data: [DONE]\n\n");
-        ex->writer->end_stream();
         r.status = 200;
-        if (ex->writer->client_gone()) {
-            r.status = 499;
-            r.error_kind = "client_disconnected";
-            r.error_message = "the client closed the connection during the stream";
-        }
-        finish(*ex, result.text);
+        // Logged once the end reached the client, or the client was found gone.
+        ex->writer->end_stream([this, ex, text = std::move(result.text)](bool delivered) mutable {
+            if (!delivered) {
+                ex->record.status = 499;
+                ex->record.error_kind = "client_disconnected";
+                ex->record.error_message = "the client closed the connection during the stream";
+            }
+            finish(*ex, std::move(text));
+        });
     };
 
     state->prep_ms = ms_since(ex->arrived);

@@ -81,7 +81,9 @@ class UpstreamWorker {
     bool submit(UpstreamCall&& call) {
         {
             std::lock_guard lock(mutex_);
-            if (inbox_.size() + waiting_count_.load() >= queue_limit_ + concurrency_) return false;
+            if (inbox_.size() + waiting_count_.load() + active_count_.load() >=
+                queue_limit_ + concurrency_)
+                return false;
             inbox_.push_back({std::move(call), Clock::now()});
         }
         wake();
