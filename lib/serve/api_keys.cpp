@@ -192,7 +192,7 @@ void KeyGuard::refill(State& s, Clock::time_point now) {
 }
 
 Admission KeyGuard::admit(std::string_view authorization, const std::string& route,
-                          double estimated_tokens) {
+                          double estimated_tokens, bool metered) {
     Admission a;
     constexpr std::string_view bearer = "Bearer ";
     if (authorization.size() <= bearer.size() || authorization.substr(0, bearer.size()) != bearer) {
@@ -222,6 +222,7 @@ Admission KeyGuard::admit(std::string_view authorization, const std::string& rou
         a.message = "key '" + s.key.name + "' may not use route '" + route + "'";
         return a;
     }
+    if (!metered) return a;
     if (s.key.budget_usd && s.spent_usd >= *s.key.budget_usd) {
         a.status = 429;
         a.kind = "budget_exhausted";

@@ -70,10 +70,12 @@ class KeyGuard {
               const std::vector<std::pair<std::string, double>>& spent);
     bool enabled() const; // any active key: every /v1 request needs one
 
-    // `authorization` is the Authorization header ("Bearer KEY"); `route` may be "" (not a
-    // chat request). Takes one request and the estimated tokens from the key's buckets.
+    // `authorization` is the Authorization header ("Bearer KEY"); `route` is the route or
+    // passthrough provider id of a chat request. A metered request takes one request and the
+    // estimated tokens from the key's buckets and needs budget left; others (models, feedback)
+    // only authenticate.
     Admission admit(std::string_view authorization, const std::string& route,
-                    double estimated_tokens);
+                    double estimated_tokens, bool metered = true);
     // After the answer: the real tokens and cost.
     void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
                 double cost_usd);

@@ -129,7 +129,8 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
 
     double estimate = estimated_tokens(chat);
     if (keys.enabled()) {
-        Admission a = keys.admit(request.header("Authorization"), rec.route, estimate);
+        Admission a = keys.admit(request.header("Authorization"),
+                                 rec.route.empty() ? rec.provider : rec.route, estimate);
         rec.key_name = a.key_name;
         if (a.status) {
             http::HeaderFields extra;

@@ -169,7 +169,7 @@ void Gateway::Impl::handle(http::ServerRequest&& request,
     std::string key_name;
     bool chat = path == "/v1/chat/completions";
     if (keys.enabled() && !chat) {
-        Admission a = keys.admit(request.header("Authorization"), "", 0);
+        Admission a = keys.admit(request.header("Authorization"), "", 0, /*metered=*/false);
         if (a.status) {
             ex->record.key_name = a.key_name;
             http::HeaderFields extra;
