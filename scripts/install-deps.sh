@@ -10,6 +10,7 @@ packages=(
   libzstd-dev libdtl-dev libutf8proc-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format-14
   python3 jq bc openssl git-lfs time libxml2-utils zstd
+  libboost1.81-dev libssl-dev wrk nginx-light prometheus
 )
 
 sudo_cmd=()
