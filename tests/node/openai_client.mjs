@@ -9,13 +9,13 @@ const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 const seen = {};
 
 const chat = await client.chat.completions
-  .withResponse()
-  .create.call(client.chat.completions, {
+  .create({
     model: "ask",
     messages: [],
-    variables: { question: "hello from node" },
+    variables: { question: "hello from node" }, // the llmops extension: the prompt's variables
     user: "node-user",
-  });
+  })
+  .withResponse();
 seen.content = chat.data.choices[0].message.content;
 seen.finish_reason = chat.data.choices[0].finish_reason;
 seen.total_tokens = chat.data.usage.total_tokens;
