@@ -70,6 +70,10 @@ class SqliteRequestLog final : public RequestLogBackend {
     explicit SqliteRequestLog(const std::string& db_file)
         : db_(store::Database::open(db_file, false)) {
         store::migrate(db_);
+        // The writer appends all day: a larger page cache and memory-mapped reads keep it from
+        // copying the same index pages in through pread on every group.
+        db_.exec("PRAGMA cache_size=-32768");
+        db_.exec("PRAGMA mmap_size=268435456");
     }
 
     void write_group(const std::vector<RequestRecord>& records,
