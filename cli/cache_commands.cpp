@@ -1,6 +1,8 @@
 // llmops cache stats | clear: the provider response cache (docs/providers.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "option_rules.hpp"
+#include "provider/cache_json.hpp"
 #include "provider/provider_config.hpp"
 #include "provider/response_cache.hpp"
 
@@ -8,27 +10,13 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 int cmd_cache_stats(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     provider::CacheStats s = provider::cache_stats(project.db());
     if (ctx.json()) {
-        json groups = json::array();
-        for (const auto& g : s.groups)
-            groups.push_back({{"provider_type", g.provider_type},
-                              {"model", g.model},
-                              {"entries", g.entries},
-                              {"bytes", g.bytes},
-                              {"hits", g.hits}});
-        ctx.print_json({{"entries", s.entries},
-                        {"bytes", s.bytes},
-                        {"hits", s.hits},
-                        {"oldest", s.oldest.empty() ? json(nullptr) : json(s.oldest)},
-                        {"newest", s.newest.empty() ? json(nullptr) : json(s.newest)},
-                        {"by_model", groups}});
+        ctx.print_json(provider::to_json(s));
         return 0;
     }
     std::string text =
@@ -48,18 +36,12 @@ int cmd_cache_stats(CliContext& ctx) {
     return 0;
 }
 
-int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
-    std::optional<double> age;
-    if (!older_than.empty()) {
-        age = provider::parse_duration_seconds(older_than);
-        if (!age)
-            throw_usage("--older-than: '" + older_than + "' is not a duration",
-                        "use a number with a unit: 30m, 12h, 7d");
-    }
+// `age`: seconds (the option's rule has turned "7d" into 604800).
+int cmd_cache_clear(CliContext& ctx, const std::optional<double>& age) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     std::int64_t removed = provider::cache_clear(project.db(), age);
     if (ctx.json())
-        ctx.print_json({{"removed", removed}});
+        ctx.print_json(provider::cache_clear_json(removed));
     else
         ctx.note(fmt::format("removed {} cached response{}", removed, removed == 1 ? "" : "s"));
     return 0;
@@ -68,15 +50,14 @@ int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
 } // namespace
 
 void register_cache_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* cache = app.add_subcommand("cache", "The provider response cache");
-    cache->require_subcommand(1);
-    ctx.command(*cache, "stats", "Entries, size and hits of the response cache",
-                [&ctx] { return cmd_cache_stats(ctx); });
-    static std::string older_than;
-    ctx.command(*cache, "clear", "Remove cached responses (all, or older than a duration)",
-                [&ctx] { return cmd_cache_clear(ctx, older_than); })
+    CLI::App* cache = ctx.group(app, "cache");
+    ctx.command(*cache, "stats", [&ctx] { return cmd_cache_stats(ctx); });
+    static std::optional<double> older_than;
+    ctx.command(*cache, "clear", [&ctx] { return cmd_cache_clear(ctx, older_than); })
         ->add_option("--older-than", older_than,
-                     "Only entries created longer ago than this (30m, 12h, 7d)");
+                     "Only entries created longer ago than this (30m, 12h, 7d; at most 36500d)")
+        ->transform(duration_seconds(0, 36500.0 * 86400))
+        ->option_text("DURATION");
 }
 
 } // namespace llmops::cli

@@ -4,6 +4,10 @@
 #include "core/file_io.hpp"
 #include "data/dataset_rows.hpp"
 #include "mustache/mustache.hpp"
+#include "mustache/partial_folder.hpp"
+#include "option_rules.hpp"
+#include "prompt/openai_batch.hpp"
+#include "prompt/prompt_json.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
 #include "json/yaml_document.hpp"
@@ -24,6 +28,7 @@ struct RenderCliOptions {
     std::string vars_file;
     std::string data;
     std::optional<std::int64_t> row;
+    std::string id; // --id: the row whose `id` field is this
     std::optional<std::int64_t> limit;
     std::string format; // text, json, openai; empty = text (json with --data or --json)
     std::string template_file;
@@ -71,10 +76,13 @@ void check_combinations(const RenderCliOptions& o) {
             throw_usage(
                 "--partials-dir, --escape and --allow-missing apply to --template-file only");
     }
-    if ((o.row || o.limit) && o.data.empty()) throw_usage("--row and --limit need --data");
-    if (o.row && o.limit) throw_usage("use --row or --limit, not both");
-    if (!o.data.empty() && o.format == "text")
-        throw_usage("--data prints JSON lines: use --format json or --format openai");
+    const bool one_row = o.row || !o.id.empty();
+    if ((one_row || o.limit) && o.data.empty()) throw_usage("--row, --id and --limit need --data");
+    if (o.row && !o.id.empty()) throw_usage("use --row or --id, not both");
+    if (one_row && o.limit) throw_usage("use --row (or --id) or --limit, not both");
+    if (!o.data.empty() && o.format == "text" && !one_row)
+        throw_usage("--format text renders one row: add --row N or --id ID",
+                    "several rows print as JSON lines: --format json or --format openai");
 }
 
 // Text form of the messages: a "[role]" line before each, a blank line between them.
@@ -115,26 +123,24 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
     prompt::RenderedPrompt rendered;
     std::int64_t rendered_rows = 0;
     bool found_row = false;
+    const bool one_row = o.row || !o.id.empty();
     data::for_each_row(project, o.data, [&](std::string_view text, std::int64_t index) {
         if (o.row && index < *o.row) return true;
+        if (!o.id.empty() && data::row_id(text) != o.id) return true;
         json vars = json::parse(text);
         for (auto it = constants.begin(); it != constants.end(); ++it)
             vars[it.key()] = *it;
         renderer.render(std::move(vars), rendered, static_cast<long>(index));
-        if (openai) {
-            // One line of an OpenAI Batch API input file.
-            json line = {{"custom_id", "row-" + std::to_string(index)},
-                         {"method", "POST"},
-                         {"url", std::string(prompt::openai_endpoint(p))},
-                         {"body", prompt::openai_request_body(p, rendered)}};
-            out.buffer() += line.dump(-1, ' ', false, json::error_handler_t::replace);
-            out.buffer() += '\n';
+        if (o.format == "text") {
+            out.buffer() += messages_text(rendered);
+        } else if (openai) {
+            prompt::append_openai_batch_line(p, rendered, static_cast<long>(index), out.buffer());
         } else {
             prompt::append_rendered_json_line(p, rendered, static_cast<long>(index), out.buffer());
         }
         out.maybe_flush();
         ++rendered_rows;
-        if (o.row) {
+        if (one_row) {
             found_row = true;
             return false;
         }
@@ -144,6 +150,9 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
         throw Error(
             ErrorKind::BadInput,
             fmt::format("dataset {} has no row {} (rows are numbered from 0)", o.data, *o.row));
+    if (!o.id.empty() && !found_row)
+        throw Error(ErrorKind::BadInput,
+                    fmt::format("dataset {} has no row with id '{}'", o.data, o.id));
     out.flush();
     ctx.verbose(fmt::format("rendered {} rows", rendered_rows));
     return 0;
@@ -175,42 +184,23 @@ int render_stored(CliContext& ctx, const RenderCliOptions& o) {
     return 0;
 }
 
-// Partials for raw templates: NAME.mustache (or NAME) in the partials folder.
-mustache::PartialCache partials_from_dir(const std::string& dir) {
-    if (dir.empty()) return mustache::PartialCache();
-    if (!fs::is_directory(dir))
-        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
-                    ErrorLocation{.file = dir});
-    fs::path base(dir);
-    return mustache::PartialCache(
-        [base](std::string_view name) -> std::optional<std::string> {
-            // Names are not paths: no escaping the folder.
-            if (name.empty() || name.find('/') != std::string_view::npos || name.front() == '.')
-                return std::nullopt;
-            for (const fs::path& candidate :
-                 {base / (std::string(name) + ".mustache"), base / std::string(name)}) {
-                std::error_code ec;
-                if (fs::is_regular_file(candidate, ec)) return read_file(candidate);
-            }
-            return std::nullopt;
-        },
-        mustache::CompileOptions{.name = dir});
-}
-
 int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
     std::string source = read_file(o.template_file);
     mustache::Template tmpl = mustache::compile(source, {.name = o.template_file});
     json vars = load_vars_file(o.vars_file);
     for (const auto& a : parse_assignments(o.vars))
         vars[a.name] = a.text;
-    mustache::PartialCache partials = partials_from_dir(o.partials_dir);
+    if (!o.partials_dir.empty() && !fs::is_directory(o.partials_dir))
+        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
+                    ErrorLocation{.file = o.partials_dir});
+    mustache::PartialCache partials = mustache::partials_from_folder(o.partials_dir);
     mustache::RenderOptions options;
     options.escape = o.escape == "html" ? mustache::Escape::Html : mustache::Escape::None;
     options.strict_variables = !o.allow_missing;
     options.strict_partials = !o.allow_missing;
     std::string text = mustache::render(tmpl, vars, partials, options);
     if (o.format == "json" || (o.format.empty() && ctx.json()))
-        ctx.print_json({{"template", o.template_file}, {"text", text}});
+        ctx.print_json(prompt::template_render_json(o.template_file, text));
     else
         ctx.out(text);
     return 0;
@@ -225,18 +215,23 @@ int cmd_render(CliContext& ctx, const RenderCliOptions& o) {
 
 void register_prompt_render_command(CLI::App& prompt_cmd, CliContext& ctx) {
     auto o = std::make_shared<RenderCliOptions>();
-    CLI::App* c = ctx.command(prompt_cmd, "render",
-                              "Print the exact messages a prompt renders to (or a raw template)",
-                              [&ctx, o] { return cmd_render(ctx, *o); });
+    CLI::App* c = ctx.command(prompt_cmd, "render", [&ctx, o] { return cmd_render(ctx, *o); });
     c->add_option("ref", o->ref, "NAME, NAME@N, NAME@label or NAME@hash");
     c->add_option("--var", o->vars, "A variable, NAME=VALUE (repeatable)")
         ->option_text("NAME=VALUE");
     c->add_option("--vars", o->vars_file, "Variables from a JSON or YAML file (an object)");
     c->add_option("--data", o->data, "Render once per row of this dataset (JSON lines)");
     c->add_option("--row", o->row, "With --data: only row N (0-based)")
-        ->check(CLI::NonNegativeNumber);
-    c->add_option("--limit", o->limit, "With --data: the first N rows")->check(CLI::PositiveNumber);
-    c->add_option("--format", o->format, "text (default), json, or openai (the request body)")
+        ->check(whole_number(0))
+        ->option_text("N");
+    c->add_option("--id", o->id, "With --data: only the row whose 'id' field is ID")
+        ->option_text("ID");
+    c->add_option("--limit", o->limit, "With --data: the first N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
+    c->add_option("--format", o->format,
+                  "text (default; with --data only for one row), json, or openai (the request "
+                  "body)")
         ->check(CLI::IsMember({"text", "json", "openai"}));
     c->add_option("--template-file", o->template_file,
                   "Render a raw Mustache template file instead");

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/output_file.hpp"
 #include "interrupt.hpp"
+#include "option_rules.hpp"
 #include "serve/api_keys.hpp"
 #include "serve/gateway.hpp"
 #include "serve/request_log.hpp"
@@ -206,73 +207,81 @@ struct KeyFlags {
 void register_serve_commands(CLI::App& app, CliContext& ctx) {
     auto serve_flags = std::make_shared<ServeFlags>();
     CLI::App* c =
-        ctx.command(app, "serve", "Serve an environment's routes as an OpenAI-compatible API",
-                    [&ctx, serve_flags] { return serve_command(ctx, *serve_flags); });
+        ctx.command(app, "serve", [&ctx, serve_flags] { return serve_command(ctx, *serve_flags); });
     c->add_option("--env", serve_flags->env, "The environment whose live releases are served")
         ->required();
-    c->add_option("--port", serve_flags->port, "Port (default: serve.port, 8080; 0 = any free)");
+    c->add_option("--port", serve_flags->port, "Port (default: serve.port, 8080; 0 = any free)")
+        ->check(whole_number(0, 65535))
+        ->option_text("N");
     c->add_option("--host", serve_flags->host,
                   "Address to bind (default 127.0.0.1; others need API keys)");
     c->add_option("--log-bodies", serve_flags->log_bodies,
-                  "Request and response bodies in the log: full, hash or none");
+                  "Request and response bodies in the log: full, hash or none")
+        ->check(CLI::IsMember({"full", "hash", "none"}))
+        ->option_text("POLICY");
     c->add_option("--port-file", serve_flags->port_file,
-                  "Write the port to this file once listening");
+                  "Write the port to this file once listening")
+        ->option_text("FILE");
     c->add_option("--drain-timeout", serve_flags->drain_timeout,
-                  "Seconds requests in flight may take after SIGTERM");
+                  "How long requests in flight may take after SIGTERM (10s, 2m)")
+        ->transform(duration_seconds(0.001, 86400))
+        ->option_text("DURATION");
 
     auto log_flags = std::make_shared<LogFlags>();
-    CLI::App* logs = app.add_subcommand("logs", "The gateway's request log");
-    logs->require_subcommand(1);
+    CLI::App* logs = ctx.group(app, "logs");
     auto filters = [log_flags](CLI::App* cmd) {
         cmd->add_option("--route", log_flags->route, "Only this route");
         cmd->add_option("--since", log_flags->since, "Only requests at or after this ISO time");
-        cmd->add_option("--status", log_flags->status, "Only this HTTP status");
+        cmd->add_option("--status", log_flags->status, "Only this HTTP status")
+            ->check(whole_number(100, 599))
+            ->option_text("CODE");
         cmd->add_flag("--errors", log_flags->errors, "Only failed requests (status >= 400)");
     };
-    c = ctx.command(*logs, "list", "Recent requests, newest first",
-                    [&ctx, log_flags] { return logs_list(ctx, *log_flags); });
+    c = ctx.command(*logs, "list", [&ctx, log_flags] { return logs_list(ctx, *log_flags); });
     filters(c);
-    c->add_option("-n,--limit", log_flags->limit, "How many (default 50; 0 = all)");
-    c = ctx.command(*logs, "show", "One request with its feedback",
-                    [&ctx, log_flags] { return logs_show(ctx, *log_flags); });
+    c->add_option("-n,--limit", log_flags->limit, "How many (default 50; 0 = all)")
+        ->check(whole_number(0))
+        ->option_text("N");
+    c = ctx.command(*logs, "show", [&ctx, log_flags] { return logs_show(ctx, *log_flags); });
     c->add_option("id", log_flags->id, "The request id (x-request-id)")->required();
-    c = ctx.command(*logs, "tail", "The last requests, oldest first; --follow for new ones",
-                    [&ctx, log_flags] { return logs_tail(ctx, *log_flags); });
+    c = ctx.command(*logs, "tail", [&ctx, log_flags] { return logs_tail(ctx, *log_flags); });
     filters(c);
-    c->add_option("-n,--limit", log_flags->limit, "How many to show first (default 50)");
+    c->add_option("-n,--limit", log_flags->limit, "How many to show first (default 50)")
+        ->check(whole_number(0))
+        ->option_text("N");
     c->add_flag("-f,--follow", log_flags->follow, "Keep printing new requests until Ctrl-C");
-    c = ctx.command(*logs, "export", "Every matching request as JSON lines, oldest first",
-                    [&ctx, log_flags] { return logs_export(ctx, *log_flags); });
+    c = ctx.command(*logs, "export", [&ctx, log_flags] { return logs_export(ctx, *log_flags); });
     filters(c);
     c->add_option("-o,--output", log_flags->output, "File to write (default: stdout)");
 
     auto key_flags = std::make_shared<KeyFlags>();
-    CLI::App* keys = app.add_subcommand("keys", "API keys of the gateway");
-    keys->require_subcommand(1);
-    c = ctx.command(*keys, "create", "Create a key; it is printed once, only its SHA-256 is kept",
-                    [&ctx, key_flags] {
-                        store::Project project = ctx.open_project(store::StoreAccess::Write);
-                        serve::KeyLimits limits{key_flags->rpm, key_flags->tpm, key_flags->budget,
-                                                key_flags->routes};
-                        auto created = serve::create_key(project.db(), key_flags->name, limits);
-                        if (ctx.json()) {
-                            json out = serve::api_key_to_json(created.key);
-                            out["key"] = created.secret;
-                            ctx.print_json(out);
-                        } else {
-                            ctx.out(created.secret + "\n");
-                            ctx.note("key '" + created.key.name +
-                                     "' created; it is shown only now, store it safely");
-                        }
-                        return 0;
-                    });
+    CLI::App* keys = ctx.group(app, "keys");
+    c = ctx.command(*keys, "create", [&ctx, key_flags] {
+        store::Project project = ctx.open_project(store::StoreAccess::Write);
+        serve::KeyLimits limits{key_flags->rpm, key_flags->tpm, key_flags->budget,
+                                key_flags->routes};
+        auto created = serve::create_key(project.db(), key_flags->name, limits);
+        if (ctx.json()) {
+            json out = serve::api_key_to_json(created.key);
+            out["key"] = created.secret;
+            ctx.print_json(out);
+        } else {
+            ctx.out(created.secret + "\n");
+            ctx.note("key '" + created.key.name +
+                     "' created; it is shown only now, store it safely");
+        }
+        return 0;
+    });
     c->add_option("name", key_flags->name, "The key's name")->required();
-    c->add_option("--rpm", key_flags->rpm, "Requests per minute");
-    c->add_option("--tpm", key_flags->tpm, "Tokens per minute (prompt + completion)");
-    c->add_option("--budget-usd", key_flags->budget, "Total spend allowed, USD");
+    c->add_option("--rpm", key_flags->rpm, "Requests per minute")->check(requests_per_minute());
+    c->add_option("--tpm", key_flags->tpm, "Tokens per minute (prompt + completion)")
+        ->check(tokens_per_minute());
+    c->add_option("--budget-usd", key_flags->budget, "Total spend allowed, USD")
+        ->check(real_number({0, 1e9, true, "USD"}))
+        ->option_text("USD");
     c->add_option("--routes", key_flags->routes, "Routes it may use (default: all)")
         ->delimiter(',');
-    c = ctx.command(*keys, "list", "Keys with their limits (never the key)", [&ctx, key_flags] {
+    c = ctx.command(*keys, "list", [&ctx, key_flags] {
         store::Project project = ctx.open_project(store::StoreAccess::Read);
         auto list = serve::list_keys(project.db(), key_flags->all);
         if (ctx.json()) {
@@ -295,16 +304,15 @@ void register_serve_commands(CLI::App& app, CliContext& ctx) {
         return 0;
     });
     c->add_flag("--all", key_flags->all, "Include revoked keys");
-    c = ctx.command(*keys, "revoke", "Revoke a key (a running gateway refuses it within 1 s)",
-                    [&ctx, key_flags] {
-                        store::Project project = ctx.open_project(store::StoreAccess::Write);
-                        auto k = serve::revoke_key(project.db(), key_flags->name);
-                        if (ctx.json())
-                            ctx.print_json(serve::api_key_to_json(k));
-                        else
-                            ctx.note("key '" + k.name + "' revoked");
-                        return 0;
-                    });
+    c = ctx.command(*keys, "revoke", [&ctx, key_flags] {
+        store::Project project = ctx.open_project(store::StoreAccess::Write);
+        auto k = serve::revoke_key(project.db(), key_flags->name);
+        if (ctx.json())
+            ctx.print_json(serve::api_key_to_json(k));
+        else
+            ctx.note("key '" + k.name + "' revoked");
+        return 0;
+    });
     c->add_option("name", key_flags->name, "The key's name")->required();
 }
 

@@ -96,6 +96,13 @@ EvalRunHeader load_eval_header(store::Database& db, std::int64_t eval_id);
 std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit = 0);
 std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id);
 std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id);
+// The prompt versions ("qa@3") and provider ids an eval run's cells used, each once, in cell
+// order: what `eval list` shows.
+struct EvalParticipants {
+    std::vector<std::string> prompts;
+    std::vector<std::string> providers;
+};
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id);
 // Cases of a cell that already have a score row for every metric they need (`needed` gives
 // the count per case).
 std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell);
@@ -109,5 +116,8 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
                             const SummaryOptions& options = {});
 
 nlohmann::json summary_to_json(const EvalRunSummary& summary);
+// `eval list --json`: [{"id", "description", "spec", "spec_hash", "data", "prompts",
+// "providers", "cases", "status", "passed", "created_at"}].
+nlohmann::json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs);
 
 } // namespace llmops::eval

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "provider/provider_config.hpp"
+#include "store/project_config.hpp"
 #include "json/json_schema.hpp"
 
 namespace llmops::serve {
@@ -120,7 +121,7 @@ ServeConfig parse_serve_config(const YamlDocument& document) {
 ServeConfig load_serve_config(const std::filesystem::path& config_file) {
     std::error_code ec;
     if (!std::filesystem::exists(config_file, ec)) return {};
-    return parse_serve_config(load_yaml_file(config_file));
+    return parse_serve_config(store::load_project_config(config_file));
 }
 
 } // namespace llmops::serve
