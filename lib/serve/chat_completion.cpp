@@ -48,11 +48,6 @@ bool is_usage_only_chunk(std::string_view data) {
     return choices != chunk.end() && choices->is_array() && choices->empty();
 }
 
-struct StreamState {
-    bool started = false;
-    double prep_ms = 0; // arrival to upstream submit: the gateway's part before the answer
-};
-
 } // namespace
 
 void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
@@ -104,33 +99,39 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     }
 
     // The request: the prompt's messages from the variables, then the client's.
-    provider::ChatRequest chat;
+    auto flow = std::make_shared<ChatFlow>();
+    flow->ex = ex;
+    flow->providers.push_back(provider_config);
     if (release) {
+        if (auto f = fallbacks.find(in.model); f != fallbacks.end())
+            for (const auto* p : f->second)
+                flow->providers.push_back(p);
         try {
             prompt::PromptRenderer renderer(release->prompt);
-            prompt::RenderedPrompt rendered =
+            flow->rendered =
                 renderer.render(in.variables ? std::move(*in.variables) : json::object());
-            run::RequestOverrides overrides;
-            overrides.parameters = in.parameters;
-            chat = run::chat_request_for(*release->prompt, rendered, *provider_config, overrides);
         } catch (const Error& e) {
             return respond_error(*ex,
                                  make_error(400, "bad_variables", e.message(), {}, "variables"));
         }
-    } else {
-        chat.parameters = in.parameters;
+        flow->prompt = release->prompt;
     }
-    for (auto& m : in.messages)
-        chat.messages.push_back(std::move(m));
+    flow->parameters = std::move(in.parameters);
+    flow->client_messages = std::move(in.messages);
+    flow->stream = in.stream;
+    flow->include_usage = in.include_usage;
+    flow->client_model = in.model;
+    flow->created = static_cast<std::int64_t>(std::time(nullptr));
+    provider::ChatRequest chat = flow->request_for(*provider_config);
     if (chat.messages.empty())
         return respond_error(*ex, make_error(400, "bad_field",
                                              "messages: at least one message is required", {},
                                              "messages"));
 
-    double estimate = estimated_tokens(chat);
+    flow->estimate = estimated_tokens(chat);
     if (keys.enabled()) {
         Admission a = keys.admit(request.header("Authorization"),
-                                 rec.route.empty() ? rec.provider : rec.route, estimate);
+                                 rec.route.empty() ? rec.provider : rec.route, flow->estimate);
         rec.key_name = a.key_name;
         if (a.status) {
             http::HeaderFields extra;
@@ -141,104 +142,140 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
                                  std::move(extra));
         }
     }
+    flow->prep_ms = ms_since(ex->arrived);
+    submit_chat(flow, std::move(chat));
+}
 
-    auto state = std::make_shared<StreamState>();
-    const std::int64_t created = static_cast<std::int64_t>(std::time(nullptr));
-    const std::string client_model = in.model;
-    const bool include_usage = in.include_usage;
-    const std::string provider_id = provider_config->id;
-    auto begin_stream = [this, ex, state] {
-        if (state->started) return;
-        state->started = true;
-        http::HeaderFields headers = common_headers(*ex, state->prep_ms);
-        headers.emplace_back("Content-Type", "text/event-stream");
-        headers.emplace_back("Cache-Control", "no-cache");
-        ex->writer->begin_stream(200, std::move(headers));
-    };
+provider::ChatRequest ChatFlow::request_for(const provider::ProviderConfig& provider) const {
+    provider::ChatRequest chat;
+    if (prompt) {
+        run::RequestOverrides overrides;
+        overrides.parameters = parameters;
+        chat = run::chat_request_for(*prompt, *rendered, provider, overrides);
+    } else {
+        chat.parameters = parameters;
+    }
+    for (const auto& m : client_messages)
+        chat.messages.push_back(m);
+    return chat;
+}
 
+void Gateway::Impl::begin_chat_stream(ChatFlow& flow) {
+    if (flow.started) return;
+    flow.started = true;
+    http::HeaderFields headers = common_headers(*flow.ex, flow.prep_ms);
+    headers.emplace_back("Content-Type", "text/event-stream");
+    headers.emplace_back("Cache-Control", "no-cache");
+    flow.ex->writer->begin_stream(200, std::move(headers));
+}
+
+void Gateway::Impl::submit_chat(std::shared_ptr<ChatFlow> flow, provider::ChatRequest chat) {
+    const provider::ProviderConfig& provider_config = *flow->providers[flow->attempt];
+    flow->ex->record.provider = provider_config.id;
     UpstreamCall call;
     call.request = std::move(chat);
-    call.stream = in.stream;
-    if (in.stream)
-        call.on_chunk = [ex, begin_stream, include_usage](std::string_view data) {
-            if (!include_usage && is_usage_only_chunk(data)) return;
-            begin_stream();
-            ex->writer->write(sse_event(data));
+    call.stream = flow->stream;
+    if (flow->stream)
+        call.on_chunk = [this, flow](std::string_view data) {
+            if (!flow->include_usage && is_usage_only_chunk(data)) return;
+            begin_chat_stream(*flow);
+            flow->ex->writer->write(sse_event(data));
         };
-    call.on_done = [this, ex, state, begin_stream, created, client_model, include_usage,
-                    provider_id, estimate](UpstreamOutcome&& out) {
-        RequestRecord& r = ex->record;
-        provider::ChatResult& result = out.result;
-        r.queue_ms = out.queue_ms;
-        r.upstream_ms = out.upstream_ms;
-        r.ttft_ms = result.ttft_ms;
-        r.prompt_tokens = result.prompt_tokens;
-        r.completion_tokens = result.completion_tokens;
-        r.cost_usd = result.cost_usd;
-        r.cached = result.cached;
-        r.model = result.model;
-        if (!r.key_name.empty())
-            keys.settle(r.key_name, estimate,
-                        static_cast<double>(result.prompt_tokens + result.completion_tokens),
-                        result.cost_usd);
-        const std::string model = result.model.empty() ? client_model : result.model;
-        if (!result.ok()) {
-            ApiError e = upstream_error(result, provider_id);
-            if (!state->started) {
-                http::HeaderFields extra;
-                if (e.status == 429) extra.emplace_back("Retry-After", "1");
-                return respond_error(*ex, e, std::move(extra));
-            }
-            // Mid-stream: the status is sent; say what happened in the stream, then end it.
-            ex->writer->write(sse_event(stream_error_data(e)));
-            ex->writer->end_stream();
-            r.status = 200;
-            r.error_kind = e.kind;
-            r.error_message = e.message;
-            return finish(*ex, std::nullopt);
-        }
-        if (!ex->record.streamed) {
-            return respond(*ex, 200, completion_body(r.id, created, model, result));
-        }
-        if (!out.chunks_forwarded) {
-            // A provider that does not stream here: the answer as one content chunk.
-            begin_stream();
-            ex->writer->write(sse_event(chunk_data(r.id, created, model, "assistant", "", "")));
-            ex->writer->write(sse_event(chunk_data(r.id, created, model, "", result.text, "")));
-            ex->writer->write(sse_event(
-                chunk_data(r.id, created, model, "", "",
-                           result.finish_reason.empty() ? "stop" : result.finish_reason)));
-            if (include_usage)
-                ex->writer->write(sse_event(usage_chunk_data(
-                    r.id, created, model, result.prompt_tokens, result.completion_tokens)));
-        }
-        ex->writer->write("data: [DONE]\n\n");
-        r.status = 200;
-        // Logged once the end reached the client, or the client was found gone.
-        ex->writer->end_stream([this, ex, text = std::move(result.text)](bool delivered) mutable {
-            if (!delivered) {
-                ex->record.status = 499;
-                ex->record.error_kind = "client_disconnected";
-                ex->record.error_message = "the client closed the connection during the stream";
-            }
-            finish(*ex, std::move(text));
-        });
-    };
-
-    state->prep_ms = ms_since(ex->arrived);
+    call.on_done = [this, flow](UpstreamOutcome&& out) { complete_chat(flow, std::move(out)); };
+    ApiError refusal;
     try {
-        if (upstream->submit(*provider_config, std::move(call)) ==
-            UpstreamPool::Submitted::QueueFull)
-            return respond_error(*ex,
-                                 make_error(503, "overloaded",
-                                            "provider '" + provider_id +
-                                                "' has too many requests waiting; retry later",
-                                            "overloaded"),
-                                 {{"Retry-After", "1"}});
+        if (upstream->submit(provider_config, std::move(call)) == UpstreamPool::Submitted::Accepted)
+            return;
+        refusal = make_error(503, "overloaded",
+                             "provider '" + provider_config.id +
+                                 "' has too many requests waiting; retry later",
+                             "overloaded");
     } catch (const Error& e) {
-        return respond_error(
-            *ex, make_error(503, "provider_config", e.message(), "provider_unavailable"));
+        refusal = make_error(503, "provider_config", e.message(), "provider_unavailable");
     }
+    if (flow->attempt + 1 < flow->providers.size()) {
+        flow->failures.push_back(provider_config.id + ": " + refusal.message);
+        ++flow->attempt;
+        return submit_chat(flow, flow->request_for(*flow->providers[flow->attempt]));
+    }
+    http::HeaderFields extra;
+    if (refusal.kind == "overloaded") extra.emplace_back("Retry-After", "1");
+    respond_error(*flow->ex, refusal, std::move(extra));
+}
+
+void Gateway::Impl::complete_chat(std::shared_ptr<ChatFlow> flow, UpstreamOutcome&& out) {
+    Exchange& ex = *flow->ex;
+    RequestRecord& r = ex.record;
+    provider::ChatResult& result = out.result;
+    r.queue_ms += out.queue_ms;
+    r.upstream_ms += out.upstream_ms;
+    const std::string provider_id = flow->providers[flow->attempt]->id;
+    // A failure before anything reached the client: the route's next fallback provider.
+    if (!result.ok() && result.error != provider::ProviderErrorKind::Cancelled &&
+        !out.chunks_forwarded && flow->attempt + 1 < flow->providers.size()) {
+        flow->failures.push_back(provider_id + ": " + result.error_message);
+        ++flow->attempt;
+        return submit_chat(flow, flow->request_for(*flow->providers[flow->attempt]));
+    }
+    if (!flow->failures.empty()) {
+        std::string notes;
+        for (const auto& f : flow->failures)
+            notes += (notes.empty() ? "" : "; ") + f;
+        r.error_message = "fallback after " + notes;
+    }
+    r.ttft_ms = result.ttft_ms;
+    r.prompt_tokens = result.prompt_tokens;
+    r.completion_tokens = result.completion_tokens;
+    r.cost_usd = result.cost_usd;
+    r.cached = result.cached;
+    r.model = result.model;
+    if (!r.key_name.empty())
+        keys.settle(r.key_name, flow->estimate,
+                    static_cast<double>(result.prompt_tokens + result.completion_tokens),
+                    result.cost_usd);
+    const std::string model = result.model.empty() ? flow->client_model : result.model;
+    const std::string& id = r.id;
+    const std::int64_t created = flow->created;
+    if (!result.ok()) {
+        ApiError e = upstream_error(result, provider_id);
+        if (!flow->failures.empty()) e.message += " (after fallbacks: " + r.error_message + ")";
+        if (!flow->started) {
+            http::HeaderFields extra;
+            if (e.status == 429) extra.emplace_back("Retry-After", "1");
+            return respond_error(ex, e, std::move(extra));
+        }
+        // Mid-stream: the status is sent; say what happened in the stream, then end it.
+        ex.writer->write(sse_event(stream_error_data(e)));
+        ex.writer->end_stream();
+        r.status = 200;
+        r.error_kind = e.kind;
+        r.error_message = e.message;
+        return finish(ex, std::nullopt);
+    }
+    if (!flow->stream) return respond(ex, 200, completion_body(id, created, model, result));
+    if (!out.chunks_forwarded) {
+        // A provider that does not stream here: the answer as one content chunk.
+        begin_chat_stream(*flow);
+        ex.writer->write(sse_event(chunk_data(id, created, model, "assistant", "", "")));
+        ex.writer->write(sse_event(chunk_data(id, created, model, "", result.text, "")));
+        ex.writer->write(
+            sse_event(chunk_data(id, created, model, "", "",
+                                 result.finish_reason.empty() ? "stop" : result.finish_reason)));
+        if (flow->include_usage)
+            ex.writer->write(sse_event(usage_chunk_data(id, created, model, result.prompt_tokens,
+                                                        result.completion_tokens)));
+    }
+    ex.writer->write("data: [DONE]\n\n");
+    r.status = 200;
+    // Logged once the end reached the client, or the client was found gone.
+    ex.writer->end_stream([this, flow, text = std::move(result.text)](bool delivered) mutable {
+        if (!delivered) {
+            flow->ex->record.status = 499;
+            flow->ex->record.error_kind = "client_disconnected";
+            flow->ex->record.error_message = "the client closed the connection during the stream";
+        }
+        finish(*flow->ex, std::move(text));
+    });
 }
 
 } // namespace llmops::serve

@@ -290,6 +290,14 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     g.catalog = provider::load_provider_catalog(g.options.paths.config_file);
     for (const auto& id : cfg.passthrough)
         g.passthrough.emplace(id, provider::resolve_provider(g.catalog, id));
+    for (const auto& [route, ids] : cfg.route_fallbacks)
+        for (const auto& id : ids) {
+            auto it = g.fallback_configs.find(id);
+            if (it == g.fallback_configs.end())
+                it =
+                    g.fallback_configs.emplace(id, provider::resolve_provider(g.catalog, id)).first;
+            g.fallbacks[route].push_back(&it->second);
+        }
     {
         store::Project project = store::Project::open(g.options.paths, store::StoreAccess::Read);
         g.routes = load_routes(project, g.options.env, g.catalog);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http/http_server.hpp"
+#include "prompt/prompt_render.hpp"
 #include "provider/provider_config.hpp"
 #include "serve/api_keys.hpp"
 #include "serve/chat_intake.hpp"
@@ -31,10 +32,34 @@ struct Exchange {
     std::string request_body;   // kept for the log when the policy asks
 };
 
+// One chat request across its providers: the route's own, then its fallbacks in order.
+struct ChatFlow {
+    std::shared_ptr<Exchange> ex;
+    std::vector<const provider::ProviderConfig*> providers;
+    std::size_t attempt = 0;
+    std::vector<std::string> failures; // "provider: what went wrong", for the log
+    prompt::CompiledPromptPtr prompt;  // null for passthrough
+    std::optional<prompt::RenderedPrompt> rendered;
+    nlohmann::json parameters = nlohmann::json::object();
+    std::vector<provider::ChatMessage> client_messages;
+    bool stream = false;
+    bool include_usage = false;
+    bool started = false; // the stream's head was sent
+    std::string client_model;
+    std::int64_t created = 0;
+    double estimate = 0;
+    double prep_ms = 0; // arrival to the first submit: the gateway's part before a stream
+
+    // The provider request: the rendered prompt's messages, then the client's.
+    provider::ChatRequest request_for(const provider::ProviderConfig& provider) const;
+};
+
 struct Gateway::Impl {
     GatewayOptions options;
     provider::ProviderCatalog catalog;
-    std::map<std::string, provider::ProviderConfig> passthrough; // by id
+    std::map<std::string, provider::ProviderConfig> passthrough;                   // by id
+    std::map<std::string, provider::ProviderConfig> fallback_configs;              // by id
+    std::map<std::string, std::vector<const provider::ProviderConfig*>> fallbacks; // by route
     std::unique_ptr<RequestLogBackend> log_backend;
     std::unique_ptr<RequestLogWriter> log;
     std::unique_ptr<UpstreamPool> upstream;
@@ -59,6 +84,9 @@ struct Gateway::Impl {
     void handle(http::ServerRequest&& request, std::shared_ptr<http::ResponseWriter> writer);
     void handle_chat(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
                      const std::string& key_name);
+    void submit_chat(std::shared_ptr<ChatFlow> flow, provider::ChatRequest chat);
+    void complete_chat(std::shared_ptr<ChatFlow> flow, UpstreamOutcome&& out);
+    void begin_chat_stream(ChatFlow& flow);
     void handle_feedback(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
                          const std::string& key_name);
 

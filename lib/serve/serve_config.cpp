@@ -23,6 +23,16 @@ constexpr const char* kServeSchema = R"json({
         "threads": {"type": "integer", "minimum": 1, "maximum": 64},
         "passthrough": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "log_bodies": {"enum": ["full", "hash", "none"]},
+        "routes": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "fallbacks": {"type": "array", "items": {"type": "string", "minLength": 1}}
+            }
+          }
+        },
         "drain_timeout": {"$ref": "#/$defs/duration"},
         "limits": {
           "type": "object",
@@ -93,6 +103,11 @@ ServeConfig parse_serve_config(const YamlDocument& document) {
     if (s.contains("passthrough"))
         for (const auto& id : s["passthrough"])
             config.passthrough.insert(id.get<std::string>());
+    if (s.contains("routes"))
+        for (const auto& [route, options] : s["routes"].items())
+            if (options.contains("fallbacks"))
+                config.route_fallbacks[route] =
+                    options["fallbacks"].get<std::vector<std::string>>();
     if (s.contains("log_bodies"))
         config.log_bodies = parse_body_policy(s["log_bodies"].get<std::string>());
     if (s.contains("drain_timeout"))

@@ -4,8 +4,10 @@
 // Reference: docs/serve.md, docs/config.md.
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "http/http_server.hpp"
 #include "json/yaml_document.hpp"
@@ -25,6 +27,8 @@ struct ServeConfig {
     std::size_t upstream_concurrency = 64; // requests in flight to one provider
     std::size_t upstream_queue = 1024;     // waiting for a slot; beyond it, 503
     std::set<std::string> passthrough;     // provider ids a client may send as `model`
+    // Per route: providers tried in order when the release's provider fails.
+    std::map<std::string, std::vector<std::string>> route_fallbacks;
     BodyPolicy log_bodies = BodyPolicy::Hash;
     double drain_timeout_s = 10;   // SIGTERM: how long requests in flight may take to finish
     double refresh_interval_s = 1; // how often deploys are picked up
