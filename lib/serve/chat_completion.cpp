@@ -119,6 +119,7 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     flow->parameters = std::move(in.parameters);
     flow->client_messages = std::move(in.messages);
     flow->stream = in.stream;
+    flow->use_cache = release && options.config.cached_routes.count(in.model) > 0;
     flow->include_usage = in.include_usage;
     flow->client_model = in.model;
     flow->created = static_cast<std::int64_t>(std::time(nullptr));
@@ -175,6 +176,7 @@ void Gateway::Impl::submit_chat(std::shared_ptr<ChatFlow> flow, provider::ChatRe
     UpstreamCall call;
     call.request = std::move(chat);
     call.stream = flow->stream;
+    call.use_cache = flow->use_cache;
     if (flow->stream)
         call.on_chunk = [this, flow](std::string_view data) {
             if (!flow->include_usage && is_usage_only_chunk(data)) return;

@@ -308,7 +308,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
         throw Error(ErrorKind::Usage, "refusing to listen on " + cfg.host + " without API keys", {},
                     "create one with 'llmops keys create NAME', or bind 127.0.0.1");
     g.log = std::make_unique<RequestLogWriter>(*g.log_backend);
-    g.upstream = std::make_unique<UpstreamPool>(cfg.upstream_concurrency, cfg.upstream_queue);
+    g.upstream = std::make_unique<UpstreamPool>(
+        cfg.upstream_concurrency, cfg.upstream_queue,
+        cfg.cached_routes.empty() ? std::string() : g.options.paths.db_file.string());
     http::ServerOptions server_options;
     server_options.host = cfg.host;
     server_options.port = cfg.port;

@@ -44,7 +44,8 @@ struct ChatFlow {
     std::vector<provider::ChatMessage> client_messages;
     bool stream = false;
     bool include_usage = false;
-    bool started = false; // the stream's head was sent
+    bool use_cache = false; // the route's `cache: true`
+    bool started = false;   // the stream's head was sent
     std::string client_model;
     std::int64_t created = 0;
     double estimate = 0;

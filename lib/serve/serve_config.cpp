@@ -29,7 +29,8 @@ constexpr const char* kServeSchema = R"json({
             "type": "object",
             "additionalProperties": false,
             "properties": {
-              "fallbacks": {"type": "array", "items": {"type": "string", "minLength": 1}}
+              "fallbacks": {"type": "array", "items": {"type": "string", "minLength": 1}},
+              "cache": {"type": "boolean"}
             }
           }
         },
@@ -104,10 +105,12 @@ ServeConfig parse_serve_config(const YamlDocument& document) {
         for (const auto& id : s["passthrough"])
             config.passthrough.insert(id.get<std::string>());
     if (s.contains("routes"))
-        for (const auto& [route, options] : s["routes"].items())
+        for (const auto& [route, options] : s["routes"].items()) {
             if (options.contains("fallbacks"))
                 config.route_fallbacks[route] =
                     options["fallbacks"].get<std::vector<std::string>>();
+            if (options.value("cache", false)) config.cached_routes.insert(route);
+        }
     if (s.contains("log_bodies"))
         config.log_bodies = parse_body_policy(s["log_bodies"].get<std::string>());
     if (s.contains("drain_timeout"))

@@ -29,6 +29,7 @@ struct ServeConfig {
     std::set<std::string> passthrough;     // provider ids a client may send as `model`
     // Per route: providers tried in order when the release's provider fails.
     std::map<std::string, std::vector<std::string>> route_fallbacks;
+    std::set<std::string> cached_routes; // routes answered from the response cache when it can
     BodyPolicy log_bodies = BodyPolicy::Hash;
     double drain_timeout_s = 10;   // SIGTERM: how long requests in flight may take to finish
     double refresh_interval_s = 1; // how often deploys are picked up

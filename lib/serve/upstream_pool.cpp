@@ -7,6 +7,7 @@
 #include "provider/credentials.hpp"
 #include "provider/provider_backend.hpp"
 #include "provider/request_codec.hpp"
+#include "provider/response_cache.hpp"
 #include "provider/retry_policy.hpp"
 
 #include <atomic>
@@ -44,6 +45,7 @@ struct Active {
     std::optional<double> ttft_ms;
     std::unique_ptr<provider::StreamDecoder> decoder;
     std::unique_ptr<http::SseParser> events;
+    std::string cache_key; // set when the answer may be cached
 };
 
 } // namespace
@@ -51,10 +53,11 @@ struct Active {
 class UpstreamWorker {
   public:
     UpstreamWorker(const provider::ProviderConfig& config, std::size_t concurrency,
-                   std::size_t queue_limit)
+                   std::size_t queue_limit, std::string cache_db)
         : config_(config), concurrency_(std::max<std::size_t>(1, concurrency)),
-          queue_limit_(queue_limit), api_key_(provider::read_api_key(config)),
-          secrets_(config, api_key_), rng_(std::random_device{}()) {
+          queue_limit_(queue_limit), cache_db_(std::move(cache_db)),
+          api_key_(provider::read_api_key(config)), secrets_(config, api_key_),
+          rng_(std::random_device{}()) {
         http_ = config.type != provider::ProviderType::Exec &&
                 config.type != provider::ProviderType::Echo;
         if (http_) {
@@ -123,16 +126,23 @@ class UpstreamWorker {
                 retries.erase(retries.begin());
                 start_attempt(ticket);
             }
+            // New answers reach the cache at once when idle, else every 100 ms, and before the
+            // lookups below.
+            if (cache_ &&
+                (active_.empty() || now - cache_flushed_ > std::chrono::milliseconds(100)))
+                flush_cache();
             while (active_.size() - retries.size() < concurrency_ && !waiting.empty()) {
                 auto a = std::make_unique<Active>();
                 a->call = std::move(waiting.front().call);
                 a->enqueued = waiting.front().enqueued;
                 waiting.pop_front();
                 a->first_start = Clock::now();
+                if (a->call.use_cache && answer_from_cache(*a)) continue;
                 std::uint64_t ticket = next_ticket_++;
                 active_.emplace(ticket, std::move(a));
                 start_attempt(ticket);
             }
+
             waiting_count_.store(waiting.size());
             active_count_.store(active_.size());
 
@@ -161,6 +171,7 @@ class UpstreamWorker {
             }
             active_count_.store(active_.size());
         }
+        flush_cache();
         // Stopping: everything not answered ends as Cancelled.
         if (transport_) transport_->abort_all();
         if (backend_) backend_->abort_all();
@@ -179,6 +190,46 @@ class UpstreamWorker {
         for (auto& w : inbox_)
             cancel(w.call, w.enqueued);
         inbox_.clear();
+    }
+
+    // A hit answers the call at once (no slot, no attempt); a miss remembers the key so that
+    // a successful answer is stored. A cache the store refuses is dropped for this worker.
+    bool answer_from_cache(Active& a) {
+        if (cache_db_.empty() || config_.type == provider::ProviderType::Echo) return false;
+        try {
+            if (!cache_) {
+                cache_.emplace(cache_db_);
+                keyer_.emplace(config_);
+                cache_flushed_ = Clock::now();
+            }
+            a.cache_key = keyer_->key(a.call.request);
+            auto hit = cache_->get(a.cache_key, provider::to_string(config_.type));
+            if (!hit) return false;
+            secrets_.scrub(*hit);
+            hit->cost_usd = 0; // nothing was spent
+            UpstreamOutcome out;
+            out.queue_ms = ms_between(a.enqueued, a.first_start);
+            out.result = std::move(*hit);
+            if (a.call.on_done) a.call.on_done(std::move(out));
+            return true;
+        } catch (const std::exception&) {
+            cache_.reset();
+            keyer_.reset();
+            a.cache_key.clear();
+            return false;
+        }
+    }
+
+    void flush_cache() {
+        if (!cache_) return;
+        try {
+            cache_->flush();
+            cache_->release_snapshot();
+        } catch (const std::exception&) {
+            cache_.reset();
+            keyer_.reset();
+        }
+        cache_flushed_ = Clock::now();
     }
 
     void start_attempt(std::uint64_t ticket) {
@@ -272,8 +323,18 @@ class UpstreamWorker {
         std::unique_ptr<Active> done = std::move(it->second);
         active_.erase(it);
         r.attempts = done->attempts;
-        if (r.ok())
+        if (r.ok()) {
             r.cost_usd = provider::cost_usd(config_.price, r.prompt_tokens, r.completion_tokens);
+            if (cache_ && !done->cache_key.empty()) {
+                try {
+                    cache_->put(done->cache_key, r, provider::to_string(config_.type),
+                                r.model.empty() ? config_.model : r.model);
+                } catch (const std::exception&) {
+                    cache_.reset();
+                    keyer_.reset();
+                }
+            }
+        }
         UpstreamOutcome out;
         out.queue_ms = ms_between(done->enqueued, done->first_start);
         out.upstream_ms = ms_between(done->first_start, Clock::now());
@@ -285,6 +346,10 @@ class UpstreamWorker {
     provider::ProviderConfig config_;
     std::size_t concurrency_;
     std::size_t queue_limit_;
+    std::string cache_db_;
+    std::optional<provider::ResponseCache> cache_; // worker thread only, opened on first use
+    std::optional<provider::RequestKeyer> keyer_;
+    Clock::time_point cache_flushed_;
     std::string api_key_;
     provider::SecretScrubber secrets_;
     std::mt19937_64 rng_;
@@ -306,8 +371,8 @@ class UpstreamWorker {
     std::thread thread_;
 };
 
-UpstreamPool::UpstreamPool(std::size_t concurrency, std::size_t queue_limit)
-    : concurrency_(concurrency), queue_limit_(queue_limit) {}
+UpstreamPool::UpstreamPool(std::size_t concurrency, std::size_t queue_limit, std::string cache_db)
+    : concurrency_(concurrency), queue_limit_(queue_limit), cache_db_(std::move(cache_db)) {}
 
 UpstreamPool::~UpstreamPool() {
     std::lock_guard lock(mutex_);
@@ -322,7 +387,8 @@ UpstreamPool::Submitted UpstreamPool::submit(const provider::ProviderConfig& con
         auto& slot = workers_[config.id];
         if (!slot) {
             try {
-                slot = std::make_unique<UpstreamWorker>(config, concurrency_, queue_limit_);
+                slot =
+                    std::make_unique<UpstreamWorker>(config, concurrency_, queue_limit_, cache_db_);
             } catch (...) {
                 workers_.erase(config.id);
                 throw;

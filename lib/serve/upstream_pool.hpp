@@ -29,6 +29,7 @@ struct UpstreamOutcome {
 struct UpstreamCall {
     provider::ChatRequest request;
     bool stream = false;
+    bool use_cache = false; // answer from the response cache when it holds the request
     // A streamed call: each chat.completion.chunk payload of the provider's event stream,
     // secrets scrubbed, on the worker thread ("[DONE]" is not passed on). Providers that cannot
     // stream (anthropic, exec, echo) never call it: the caller builds the stream from the result.
@@ -41,7 +42,8 @@ class UpstreamWorker;
 
 class UpstreamPool {
   public:
-    UpstreamPool(std::size_t concurrency, std::size_t queue_limit);
+    // `cache_db`: the store database holding the response cache ("" = no cache).
+    UpstreamPool(std::size_t concurrency, std::size_t queue_limit, std::string cache_db = {});
     ~UpstreamPool(); // stops the workers; calls not finished end as Cancelled
     UpstreamPool(const UpstreamPool&) = delete;
     UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -56,6 +58,7 @@ class UpstreamPool {
   private:
     std::size_t concurrency_;
     std::size_t queue_limit_;
+    std::string cache_db_;
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<UpstreamWorker>> workers_; // by provider id
 };

@@ -125,6 +125,9 @@ TEST_CASE("the serve: section of llmops.yaml", "[serve]") {
   log_bodies: none
   drain_timeout: 2m
   limits: {max_body_bytes: 2048, idle_timeout: 500ms, upstream_queue: 0}
+  routes:
+    qa: {fallbacks: [b, c], cache: true}
+    other: {cache: false}
 )",
                                                      "llmops.yaml"));
     CHECK(cfg.host == "0.0.0.0");
@@ -135,6 +138,8 @@ TEST_CASE("the serve: section of llmops.yaml", "[serve]") {
     CHECK(cfg.limits.max_body_bytes == 2048);
     CHECK(cfg.limits.idle_timeout_s == Approx(0.5));
     CHECK(cfg.upstream_queue == 0);
+    CHECK(cfg.route_fallbacks.at("qa") == std::vector<std::string>{"b", "c"});
+    CHECK(cfg.cached_routes == std::set<std::string>{"qa"});
     auto defaults = parse_serve_config(llmops::parse_yaml("providers: {}\n", "llmops.yaml"));
     CHECK(defaults.host == "127.0.0.1");
     CHECK(defaults.log_bodies == BodyPolicy::Hash);
