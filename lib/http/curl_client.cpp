@@ -1,7 +1,7 @@
 #include "http/curl_client.hpp"
 
-#include "core/ascii_text.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/curl_library.hpp"
 
 #include <algorithm>

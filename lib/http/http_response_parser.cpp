@@ -1,6 +1,6 @@
 #include "http/http_response_parser.hpp"
 
-#include "core/ascii_text.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <charconv>

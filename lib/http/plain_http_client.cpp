@@ -1,8 +1,8 @@
 #include "http/plain_http_client.hpp"
 
-#include "core/ascii_text.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/text.hpp"
 #include "http/http_response_parser.hpp"
 
 #include <algorithm>

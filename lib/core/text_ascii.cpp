@@ -1,4 +1,5 @@
-#include "core/ascii_text.hpp"
+// ASCII helpers and table lines (core/text.hpp).
+#include "core/text.hpp"
 
 #include <algorithm>
 
@@ -34,6 +35,17 @@ std::string_view trim_blanks(std::string_view text) {
     while (!text.empty() && is_blank(text.back()))
         text.remove_suffix(1);
     return text;
+}
+
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+    constexpr std::string_view kMore = "...";
+    const bool cut = text.size() > max_bytes;
+    std::string line(
+        cut ? utf8_prefix(text, max_bytes > kMore.size() ? max_bytes - kMore.size() : 0) : text);
+    for (char& c : line)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+    if (cut) line += kMore;
+    return line;
 }
 
 } // namespace llmops
