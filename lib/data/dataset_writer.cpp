@@ -16,8 +16,7 @@
 namespace llmops::data {
 
 namespace {
-constexpr std::size_t kMaxQueuedChunks = 64;
-constexpr std::size_t kMaxSpareBuffers = 16;
+constexpr std::size_t kMaxQueuedChunks = 32;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
 } // namespace
 
@@ -53,13 +52,18 @@ class DatasetWriter::ChunkPipeline {
 
     store::ObjectBatch& batch() { return batch_; }
 
-    // An empty buffer for the next chunk: one a worker is done with, so that chunk buffers are
-    // not allocated (and their pages faulted in) for every chunk.
-    std::string spare_buffer() {
-        std::lock_guard lock(mutex_);
-        if (spare_.empty()) return {};
-        std::string buffer = std::move(spare_.back());
-        spare_.pop_back();
+    // An empty buffer for the next chunk with room for `capacity` bytes: one a worker is done
+    // with, so that chunk buffers are not allocated (and their pages faulted in) for every chunk.
+    std::string spare_buffer(std::size_t capacity) {
+        std::string buffer;
+        {
+            std::lock_guard lock(mutex_);
+            if (!spare_.empty()) {
+                buffer = std::move(spare_.back());
+                spare_.pop_back();
+            }
+        }
+        buffer.reserve(capacity);
         return buffer;
     }
 
@@ -84,10 +88,9 @@ class DatasetWriter::ChunkPipeline {
                 store::ObjectInfo info = batch_.add(job.bytes, compression_);
                 std::lock_guard lock(mutex_);
                 chunks_[job.seq].hash = info.hash.hex();
-                if (spare_.size() < kMaxSpareBuffers) {
-                    job.bytes.clear();
-                    spare_.push_back(std::move(job.bytes));
-                }
+                // Kept for reuse, all of them: at most the queue and one per worker exist.
+                job.bytes.clear();
+                spare_.push_back(std::move(job.bytes));
             } catch (...) {
                 std::lock_guard lock(mutex_);
                 failure_ = std::current_exception();
@@ -127,8 +130,16 @@ class DatasetWriter::ChunkPipeline {
 
 DatasetWriter::DatasetWriter(store::Project& project, ChunkingParams params,
                              store::Compression chunks)
-    : project_(project), boundary_(params),
-      pipeline_(std::make_unique<ChunkPipeline>(project.objects(), chunks)) {}
+    : project_(project), params_(params), boundary_(params),
+      pipeline_(std::make_unique<ChunkPipeline>(project.objects(), chunks)) {
+    chunk_.reserve(chunk_capacity());
+}
+
+std::size_t DatasetWriter::chunk_capacity() const {
+    // A chunk ends at the first row that takes it to max_bytes: one size fits nearly every
+    // chunk, so buffers are allocated once and reused.
+    return params_.max_bytes + (64 << 10);
+}
 
 DatasetWriter::~DatasetWriter() = default;
 
@@ -163,8 +174,7 @@ void DatasetWriter::add_block(const RowBlock& block) {
 void DatasetWriter::end_chunk() {
     if (chunk_rows_ == 0) return;
     std::string full = std::move(chunk_);
-    chunk_ = pipeline_->spare_buffer();
-    chunk_.reserve(full.capacity());
+    chunk_ = pipeline_->spare_buffer(chunk_capacity());
     pipeline_->push(std::move(full), chunk_rows_);
     chunk_rows_ = 0;
 }

@@ -50,9 +50,11 @@ class DatasetWriter {
 
   private:
     void end_chunk();
+    std::size_t chunk_capacity() const;
     class ChunkPipeline;
 
     store::Project& project_;
+    ChunkingParams params_;
     ChunkBoundary boundary_;
     SchemaSummary schema_;
     std::string chunk_;

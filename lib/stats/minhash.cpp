@@ -192,6 +192,13 @@ void LshIndex::candidates(std::span<const std::uint32_t> signature,
     out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
+void LshIndex::reserve(std::size_t items) {
+    const std::size_t keys = items * static_cast<std::size_t>(bands_.bands);
+    while (slots_.size() < 2 * keys)
+        grow();
+    next_.reserve(keys);
+}
+
 void LshIndex::insert(std::uint32_t id, std::span<const std::uint32_t> signature) {
     const auto bands = static_cast<std::size_t>(bands_.bands);
     next_.resize((static_cast<std::size_t>(id) + 1) * bands, kNone);
@@ -235,6 +242,11 @@ std::size_t NearDuplicateIndex::matches(std::span<const std::uint32_t> signature
         if (similarity >= params_.threshold) out.push_back({id, similarity});
     }
     return candidates_.size();
+}
+
+void NearDuplicateIndex::reserve(std::size_t items) {
+    index_.reserve(items);
+    signatures_.reserve(items * static_cast<std::size_t>(params_.permutations));
 }
 
 std::uint32_t NearDuplicateIndex::insert(std::span<const std::uint32_t> signature) {

@@ -68,6 +68,8 @@ class LshIndex {
                     std::vector<std::uint32_t>& out) const;
     // Ids must be inserted in increasing order, starting at 0.
     void insert(std::uint32_t id, std::span<const std::uint32_t> signature);
+    // Room for `items` signatures without growing the table.
+    void reserve(std::size_t items);
 
   private:
     std::uint64_t band_key(std::span<const std::uint32_t> signature, int band) const;
@@ -117,6 +119,8 @@ class NearDuplicateIndex {
                         std::size_t budget = SIZE_MAX);
     // Adds a signature; its id is the number inserted before it.
     std::uint32_t insert(std::span<const std::uint32_t> signature);
+    // Room for `items` signatures (when their number is known, saves growing the tables).
+    void reserve(std::size_t items);
 
   private:
     NearDuplicateParams params_;

@@ -60,6 +60,7 @@ NearDuplicateEstimate find_near_duplicates(const std::vector<std::string>& texts
     }
 
     // Distinct signatures against each other, through the index dedup uses.
+    index.reserve(groups.size());
     std::uint64_t budget = kComparisonBudget;
     std::vector<stats::NearMatch> matches;
     for (std::size_t g = 0; g < groups.size() && out.complete; ++g) {
