@@ -41,6 +41,7 @@ class BlockBuffer {
         if (room() >= n) return;
         const std::size_t capacity = std::max(size_ + n, 2 * capacity_);
         auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+        prefault_for_writing(bigger.get(), capacity);
         if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
         data_ = std::move(bigger);
         capacity_ = capacity;
@@ -158,7 +159,10 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
     RowBlock& rows = parsed.rows;
     // Canonical text is rarely longer than the input: one size for every block, so a reused
     // buffer is never reallocated (and its pages faulted in again).
+    const std::size_t capacity = rows.text.capacity();
     rows.text.reserve(std::max(data.size(), kBlockBytes) + kBlockBytes / 8);
+    if (rows.text.capacity() != capacity)
+        prefault_for_writing(rows.text.data(), rows.text.capacity());
     long line = 0;
     while (!data.empty()) {
         const void* nl = std::memchr(data.data(), '\n', data.size());
