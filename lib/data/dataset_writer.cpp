@@ -37,20 +37,13 @@ class DatasetWriter::ChunkPipeline {
     // A chunk in a buffer of its own.
     void push(std::string chunk, std::int64_t rows) {
         const auto bytes = static_cast<std::int64_t>(chunk.size());
-        enqueue(Job{0, std::move(chunk), {}}, rows, bytes);
+        enqueue(Job{0, std::move(chunk), {}, {}}, rows, bytes);
     }
 
-    // A chunk that is a view into bytes the caller keeps, unchanged, until wait_for_views().
-    void push_view(std::string_view chunk, std::int64_t rows) {
-        enqueue(Job{0, {}, chunk}, rows, static_cast<std::int64_t>(chunk.size()));
-    }
-
-    // Returns once no worker holds a chunk pushed as a view any more (each is stored, or
-    // dropped after a failure): its bytes may then change. Rethrows a worker's failure.
-    void wait_for_views() {
-        std::unique_lock lock(mutex_);
-        views_done_.wait(lock, [this] { return views_pending_ == 0; });
-        rethrow_failure();
+    // A chunk that is a view into bytes `owner` keeps alive and unchanged; the owner is
+    // released once the chunk is stored.
+    void push_view(std::string_view chunk, std::int64_t rows, std::shared_ptr<const void> owner) {
+        enqueue(Job{0, {}, chunk, std::move(owner)}, rows, static_cast<std::int64_t>(chunk.size()));
     }
 
     // Waits for every chunk; returns them in order.
@@ -83,13 +76,10 @@ class DatasetWriter::ChunkPipeline {
   private:
     struct Job {
         std::size_t seq;
-        std::string bytes;     // the chunk, when owned
-        std::string_view view; // the chunk, when a view (bytes is empty then)
+        std::string bytes;                 // the chunk, when owned
+        std::string_view view;             // the chunk, when a view (bytes is empty then)
+        std::shared_ptr<const void> owner; // what keeps the view's bytes
     };
-
-    void view_released() { // under the lock
-        if (--views_pending_ == 0) views_done_.notify_all();
-    }
 
     void enqueue(Job job, std::int64_t rows, std::int64_t bytes) {
         std::unique_lock lock(mutex_);
@@ -97,7 +87,6 @@ class DatasetWriter::ChunkPipeline {
         rethrow_failure();
         job.seq = chunks_.size();
         chunks_.push_back({"", rows, bytes});
-        if (!job.view.empty()) ++views_pending_;
         queue_.push_back(std::move(job));
         ready_.notify_one();
     }
@@ -117,11 +106,10 @@ class DatasetWriter::ChunkPipeline {
             try {
                 store::ObjectInfo info =
                     batch_.add(is_view ? job.view : std::string_view(job.bytes), compression_);
+                job.owner.reset(); // outside the lock: it may free a block
                 std::lock_guard lock(mutex_);
                 chunks_[job.seq].hash = info.hash.hex();
-                if (is_view) {
-                    view_released();
-                } else {
+                if (!is_view) {
                     // Kept for reuse, all of them: at most the queue and one per worker exist.
                     job.bytes.clear();
                     spare_.push_back(std::move(job.bytes));
@@ -129,9 +117,6 @@ class DatasetWriter::ChunkPipeline {
             } catch (...) {
                 std::lock_guard lock(mutex_);
                 failure_ = std::current_exception();
-                if (is_view) view_released();
-                for (const Job& dropped : queue_)
-                    if (!dropped.view.empty()) view_released();
                 queue_.clear();
                 space_.notify_all();
                 return;
@@ -158,8 +143,6 @@ class DatasetWriter::ChunkPipeline {
     std::mutex mutex_;
     std::condition_variable ready_;
     std::condition_variable space_;
-    std::condition_variable views_done_;
-    std::size_t views_pending_ = 0;
     std::deque<Job> queue_;
     std::vector<std::string> spare_;
     std::vector<ChunkRef> chunks_;
@@ -193,37 +176,27 @@ void DatasetWriter::add_row(std::string_view row) {
     if (boundary_.ends_after(hash64(row), chunk_.size())) end_chunk();
 }
 
-void DatasetWriter::add_block(const RowBlock& block) {
-    schema_.merge(block.schema);
-    const std::string_view text = block.text;
+void DatasetWriter::add_block(std::shared_ptr<const RowBlock> block) {
+    schema_.merge(block->schema);
+    const std::string_view text = block->text;
     std::size_t run = 0; // start of the rows not yet in a chunk
-    try {
-        for (std::size_t i = 0; i < block.rows(); ++i) {
-            const std::size_t end = block.ends[i];
-            ++chunk_rows_;
-            if (!boundary_.ends_after(block.hashes[i], chunk_.size() + (end - run))) continue;
-            if (chunk_.empty()) {
-                // A chunk wholly inside the block is stored from the block itself, not copied.
-                pipeline_->push_view(text.substr(run, end - run), chunk_rows_);
-                chunk_rows_ = 0;
-            } else {
-                chunk_.append(text.substr(run, end - run));
-                end_chunk();
-            }
-            run = end;
+    for (std::size_t i = 0; i < block->rows(); ++i) {
+        const std::size_t end = block->ends[i];
+        ++chunk_rows_;
+        if (!boundary_.ends_after(block->hashes[i], chunk_.size() + (end - run))) continue;
+        if (chunk_.empty()) {
+            // A chunk wholly inside the block is stored from the block itself, not copied.
+            pipeline_->push_view(text.substr(run, end - run), chunk_rows_, block);
+            chunk_rows_ = 0;
+        } else {
+            chunk_.append(text.substr(run, end - run));
+            end_chunk();
         }
-    } catch (...) {
-        // No worker may read the block after the caller has it back, failure or not.
-        try {
-            pipeline_->wait_for_views();
-        } catch (...) { // the failure being thrown already
-        }
-        throw;
+        run = end;
     }
     chunk_.append(text.substr(run)); // the start of a chunk the next block ends
-    rows_ += static_cast<std::int64_t>(block.rows());
+    rows_ += static_cast<std::int64_t>(block->rows());
     bytes_ += static_cast<std::int64_t>(text.size());
-    pipeline_->wait_for_views(); // the caller reuses the block once this returns
 }
 
 void DatasetWriter::end_chunk() {

@@ -141,7 +141,7 @@ class BlockSource {
 
 struct Parsed {
     Block block;
-    RowBlock rows;
+    std::shared_ptr<RowBlock> rows;
     long lines = 0;
     std::optional<Error> error; // bad input, located by the line within the block
     std::exception_ptr failure; // anything else, passed on as it is
@@ -156,7 +156,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
     }
     std::string_view data = parsed.block.buffer.bytes();
     if (parsed.block.starts_file && data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);
-    RowBlock& rows = parsed.rows;
+    RowBlock& rows = *parsed.rows;
     // Canonical text is rarely longer than the input: one size for every block, so a reused
     // buffer is never reallocated (and its pages faulted in again).
     const std::size_t capacity = rows.text.capacity();
@@ -191,9 +191,29 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
 
 } // namespace
 
-JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options,
-                                        unsigned workers,
-                                        const std::function<void(const RowBlock&)>& consume) {
+namespace {
+
+// A parsed block's rows to fill: a used one that nobody holds any more, or a new one.
+std::shared_ptr<RowBlock> free_rows(std::vector<std::shared_ptr<RowBlock>>& spare) {
+    for (auto& rows : spare) {
+        if (rows.use_count() != 1) continue; // the consumer still reads it
+        std::shared_ptr<RowBlock> reuse = std::move(rows);
+        rows = std::move(spare.back());
+        spare.pop_back();
+        reuse->text.clear();
+        reuse->ends.clear();
+        reuse->hashes.clear();
+        reuse->schema = SchemaSummary();
+        return reuse;
+    }
+    return std::make_shared<RowBlock>();
+}
+
+} // namespace
+
+JsonlFileSummary
+read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsigned workers,
+                       const std::function<void(std::shared_ptr<const RowBlock>)>& consume) {
     const std::string name = path.string();
     BlockSource source(path, options.max_row_bytes);
     workers = std::max(1u, workers);
@@ -203,7 +223,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
     std::mutex mutex;
     std::condition_variable changed;
     std::map<std::size_t, Parsed> done;
-    std::vector<RowBlock> spare; // consumed blocks, reused for their buffers
+    std::vector<std::shared_ptr<RowBlock>> spare; // consumed blocks, reused for their buffers
     std::size_t blocks_cut = 0;
     std::size_t in_flight = 0;
     bool source_done = false;
@@ -233,10 +253,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                 }
                 parsed.block.seq = blocks_cut++;
                 ++in_flight;
-                if (!spare.empty()) {
-                    parsed.rows = std::move(spare.back());
-                    spare.pop_back();
-                }
+                parsed.rows = free_rows(spare);
             }
             try {
                 parse_block(parsed, canonicalizer, name, options);
@@ -293,15 +310,10 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                 throw Error(e.kind(), e.message(), where, e.hint());
             }
             consume(parsed.rows);
-            summary.rows += static_cast<std::int64_t>(parsed.rows.rows());
+            summary.rows += static_cast<std::int64_t>(parsed.rows->rows());
             lines_before += parsed.lines;
-            RowBlock reuse = std::move(parsed.rows);
-            reuse.text.clear();
-            reuse.ends.clear();
-            reuse.hashes.clear();
-            reuse.schema = SchemaSummary();
             std::lock_guard lock(mutex);
-            spare.push_back(std::move(reuse));
+            spare.push_back(std::move(parsed.rows)); // emptied when reused (it may still be read)
         }
         if (source_error) std::rethrow_exception(source_error);
         summary.hash = source.hash();
@@ -317,10 +329,11 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
 JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options,
                                         unsigned workers,
                                         const std::function<void(std::string_view)>& consume) {
-    return read_jsonl_in_parallel(path, options, workers, [&consume](const RowBlock& block) {
-        for (std::size_t i = 0; i < block.rows(); ++i)
-            consume(block.row(i));
-    });
+    return read_jsonl_in_parallel(path, options, workers,
+                                  [&consume](std::shared_ptr<const RowBlock> block) {
+                                      for (std::size_t i = 0; i < block->rows(); ++i)
+                                          consume(block->row(i));
+                                  });
 }
 
 } // namespace llmops::data
