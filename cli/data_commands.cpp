@@ -2,6 +2,7 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/output_file.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_import.hpp"
 #include "data/dataset_ref.hpp"
@@ -29,14 +30,11 @@ std::string version_line(const DatasetVersion& v) {
                        v.created_at, v.message.empty() ? "" : "  " + v.message, tags);
 }
 
-// Output sink for row streams: stdout or an atomically replaced file.
+// Output sink for row streams: stdout, or a file replaced whole (core/output_file.hpp).
 class RowOutput {
   public:
-    explicit RowOutput(const std::string& path, const fs::path& tmp_dir) {
-        if (!path.empty()) {
-            target_ = path;
-            file_ = std::make_unique<TempFile>(tmp_dir, "export-");
-        }
+    explicit RowOutput(const std::string& path) {
+        if (!path.empty()) file_ = std::make_unique<OutputFile>(path);
     }
     void write(std::string& buffer, bool force = false) {
         if (!force && buffer.size() < (1 << 20)) return;
@@ -48,12 +46,11 @@ class RowOutput {
     }
     void finish(std::string& buffer) {
         write(buffer, true);
-        if (file_) file_->commit_to(fs::absolute(target_));
+        if (file_) file_->commit();
     }
 
   private:
-    fs::path target_;
-    std::unique_ptr<TempFile> file_;
+    std::unique_ptr<OutputFile> file_;
 };
 
 std::vector<std::string> schema_fields(const DatasetVersion& v) {
@@ -75,7 +72,7 @@ data::InputFormat output_format(const std::string& format) {
 std::int64_t write_rows(store::Project& project, const DatasetVersion& v, const std::string& format,
                         std::int64_t limit, const std::string& path) {
     data::InputFormat f = output_format(format);
-    RowOutput output(path, project.paths().tmp_dir);
+    RowOutput output(path);
     std::string buffer;
     std::optional<data::CsvWriter> csv;
     if (f == data::InputFormat::Csv) {
@@ -212,6 +209,7 @@ int cmd_cat(CliContext& ctx, const CatOptions& o) {
 }
 
 int cmd_export(CliContext& ctx, const CatOptions& o) {
+    check_output_path(o.output);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
     std::int64_t n = write_rows(project, v, o.format, o.limit, o.output);

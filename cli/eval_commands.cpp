@@ -1,6 +1,7 @@
 // llmops eval run | list | show | compare | report (docs/eval.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "core/text.hpp"
 #include "eval/eval_compare.hpp"
 #include "eval/eval_runner.hpp"
@@ -13,7 +14,6 @@
 #include "report/report_format.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -36,33 +36,55 @@ void add_report_flags(CLI::App* cmd, ReportFiles& files) {
     cmd->add_option("--html", files.html, "Write a self-contained HTML report to FILE");
 }
 
-template <typename Writer> void write_report(const std::string& path, Writer&& writer) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw_bad_input("cannot write report " + path);
-    writer(out);
-    if (!out.flush()) throw_bad_input("cannot write report " + path);
+// Before anything is sent or stored (docs/reports.md): a report that cannot be written would
+// otherwise waste the whole eval.
+void check_report_paths(const ReportFiles& files) {
+    for (const std::string* path : {&files.junit, &files.markdown, &files.html})
+        if (!path->empty()) check_output_path(*path);
+}
+
+template <typename Writer>
+void write_report(std::string_view flag, const std::string& path, std::int64_t eval_id,
+                  Writer&& writer) {
+    try {
+        OutputFile out(path);
+        writer(out.stream());
+        out.commit();
+    } catch (const Error& e) {
+        // Only what shows while writing (a full disk) gets here; the eval itself is stored.
+        throw Error(e.kind(), e.message(), e.where(),
+                    fmt::format("eval {} is stored; 'llmops eval report {} {} {}' writes the "
+                                "report again",
+                                eval_id, eval_id, flag, path));
+    }
 }
 
 void write_reports(store::Project& project, std::int64_t eval_id, const ReportFiles& files) {
     if (!files.any()) return;
     auto summary = eval::load_summary(project.db(), eval_id, {.with_cases = true});
     if (!files.junit.empty())
-        write_report(files.junit,
+        write_report("--junit", files.junit, eval_id,
                      [&](std::ostream& out) { report::write_junit_report(summary, out); });
     if (!files.markdown.empty())
-        write_report(files.markdown,
+        write_report("--markdown", files.markdown, eval_id,
                      [&](std::ostream& out) { report::write_markdown_report(summary, out); });
     if (!files.html.empty())
-        write_report(files.html,
+        write_report("--html", files.html, eval_id,
                      [&](std::ostream& out) { report::write_eval_html_report(summary, out); });
 }
 
 std::string summary_text(const eval::EvalRunSummary& s) {
-    std::size_t answered = 0;
+    std::size_t answered = 0, cases = 0, cached = 0;
+    for (const auto& c : s.cells) {
+        cases += c.cases;
+        cached += c.cached;
+    }
+    std::string from_cache =
+        cached > 0 ? fmt::format("; {} of {} answers from cache", cached, cases) : "";
     std::string text =
-        fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s)\n", s.id, s.status,
+        fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s{})\n", s.id, s.status,
                     s.data_source, s.description.empty() ? "" : "  ", s.description, s.case_count,
-                    s.cells.size(), s.cells.size() == 1 ? "" : "s", s.wall_s);
+                    s.cells.size(), s.cells.size() == 1 ? "" : "s", s.wall_s, from_cache);
     for (const auto& c : s.cells) {
         answered += c.cases - c.errors;
         text += fmt::format("\n{}\n  pass {}/{} ({})  failed {}  errors {}  tokens {} in / {} out  "
@@ -110,6 +132,7 @@ struct RunFlags {
     std::optional<long> limit;
     std::optional<std::size_t> concurrency;
     bool no_cache = false;
+    bool force = false;
     ReportFiles reports;
 };
 
@@ -117,6 +140,8 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
     if (flags.spec.empty() == !flags.resume)
         throw_usage("eval run needs SPEC.yaml, or --resume RUN (not both)");
     if (flags.resume && flags.limit) throw_usage("--limit does not apply to --resume");
+    if (flags.force && !flags.resume) throw_usage("--force only applies with --resume");
+    check_report_paths(flags.reports);
     std::optional<eval::EvalSpec> spec;
     if (!flags.resume) spec = eval::load_eval_spec(flags.spec); // bad spec: before the store opens
 
@@ -126,6 +151,7 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
     options.limit = flags.limit;
     options.concurrency = flags.concurrency;
     options.no_cache = flags.no_cache;
+    options.force = flags.force;
     options.cancel = interrupt.flag();
     if (ctx.options.verbose) options.log = [&ctx](std::string_view line) { ctx.verbose(line); };
     std::optional<eval::EvalRunner> runner;
@@ -274,6 +300,7 @@ int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
 
 int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& files) {
     if (!files.any()) throw_usage("eval report needs --junit, --markdown or --html");
+    check_report_paths(files);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto header = eval::load_eval_header(project.db(), run);
     write_reports(project, header.id, files);
@@ -291,6 +318,9 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
                                     [&ctx, run] { return cmd_eval_run(ctx, *run); });
     run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
     run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
+    run_cmd->add_flag("--force", run->force,
+                      "With --resume: resume an eval still marked running (its process was "
+                      "killed)");
     run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")
         ->check(CLI::PositiveNumber);
     run_cmd

@@ -1,12 +1,12 @@
 // llmops run | runs list | runs show: a prompt over a dataset against a provider (docs/runs.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "interrupt.hpp"
 #include "progress_line.hpp"
 #include "run/prompt_run.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <memory>
 
 namespace llmops::cli {
@@ -79,13 +79,16 @@ void print_run_summary(const CliContext& ctx, const run::RunInfo& info, const ru
         ctx.print_json(run::run_to_json(info, t));
         return;
     }
+    // Cached answers keep the latency they were first produced in; say how many there were.
+    std::string from_cache =
+        t.cached > 0 ? fmt::format("  {} of {} from cache", t.cached, t.recorded) : "";
     ctx.out(fmt::format("run {}  {}  {} × {} → {}\n"
-                        "rows {}/{}  ok {}  failed {}  cached {}\n"
+                        "rows {}/{}  ok {}  failed {}{}\n"
                         "tokens {} in / {} out  cost ${:.4f}  latency p50 {:.0f} ms  p95 {:.0f} ms "
                         " wall {:.1f} s\n",
                         info.id, run::to_string(info.status), info.prompt_ref, info.data_source,
                         info.provider_id, t.recorded, info.row_count, t.succeeded, t.failed,
-                        t.cached, t.prompt_tokens, t.completion_tokens, t.cost_usd,
+                        from_cache, t.prompt_tokens, t.completion_tokens, t.cost_usd,
                         t.latency_p50_ms, t.latency_p95_ms, info.wall_s));
 }
 
@@ -97,6 +100,8 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
         throw_usage("--resume takes the prompt, data, provider and variables of the run itself");
     if (!flags.resume && (flags.retry_failed || flags.force))
         throw_usage("--retry-failed and --force only apply with --resume");
+    // Before anything is sent or stored: a bad -o would otherwise waste the whole run.
+    if (!flags.output.empty()) check_output_path(flags.output);
 
     InterruptGuard interrupt;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
@@ -131,10 +136,17 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
     auto info = run::load_run(project.db(), prompt_run->run_id());
     auto totals = run::run_totals(project.db(), info.id);
     if (!flags.output.empty()) {
-        std::ofstream out(flags.output, std::ios::binary | std::ios::trunc);
-        if (!out) throw_bad_input("cannot write " + flags.output);
-        run::export_run_rows(project.db(), info.id, out);
-        if (!out.flush()) throw_bad_input("cannot write " + flags.output);
+        try {
+            OutputFile out(flags.output);
+            run::export_run_rows(project.db(), info.id, out.stream());
+            out.commit();
+        } catch (const Error& e) {
+            // Only what shows while writing (a full disk) gets here; the run itself is stored.
+            throw Error(e.kind(), e.message(), e.where(),
+                        fmt::format("run {} is stored ({}); 'llmops run --resume {} -o {}' "
+                                    "writes the file again, sending only rows still missing",
+                                    info.id, run::to_string(info.status), info.id, flags.output));
+        }
     }
     print_run_summary(ctx, info, totals);
     if (result.status == run::RunStatus::Interrupted) {
@@ -211,7 +223,11 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
         for (auto& c : shown)
             if (c == '\n' || c == '\r' || c == '\t') c = ' ';
         if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
-        text += fmt::format("{:>6}  {}\n", row.row_index, shown);
+        // This run measured no latency for a cached answer (nor for one never sent).
+        bool measured = !row.result.cached && (row.ok() || row.result.latency_ms > 0);
+        std::string latency =
+            measured ? fmt::format("{:.0f} ms", row.result.latency_ms) : std::string("–");
+        text += fmt::format("{:>6}  {:>8}  {}\n", row.row_index, latency, shown);
         if (flags.raw && !row.result.raw.empty())
             text += fmt::format("        raw: {}\n", row.result.raw);
         return true;

@@ -12,6 +12,7 @@
 #include "prompt/prompt_registry.hpp"
 #include "provider/batch_runner.hpp"
 #include "provider/credentials.hpp"
+#include "run/run_claim.hpp"
 #include "run/run_executor.hpp"
 
 namespace llmops::eval {
@@ -442,10 +443,9 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
                               EvalRunOptions options) {
     store::Database& db = project.db();
     EvalRunHeader header = load_eval_header(db, eval_id);
-    if (header.status == "completed")
-        throw Error(ErrorKind::Usage,
-                    "eval run " + std::to_string(header.id) + " is already complete", {},
-                    "start a new one with 'llmops eval run SPEC'");
+    const run::ClaimRules claim{
+        .what = "eval run", .allow_completed = false, .force = options.force};
+    run::check_resumable(db, run::ClaimedTable::EvalRuns, header.id, claim);
     auto state = std::make_unique<State>();
     State& s = *state;
     s.project = &project;
@@ -475,7 +475,8 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
     s.plan_cells(&runs);
     s.build_metrics();
     s.use_project_indexes();
-    set_eval_status(db, header.id, "running");
+    // Last, when everything checked out: of two resumes, exactly one gets past this write.
+    run::claim_for_resume(db, run::ClaimedTable::EvalRuns, header.id, claim);
     return EvalRunner(std::move(state));
 }
 
@@ -490,9 +491,27 @@ EvalRunSummary EvalRunner::execute() {
             if (cancelled()) break;
             s.score(cell);
         }
-    } catch (const Error&) {
-        EvalRunSummary partial = load_summary(db, s.eval_id);
-        finish_eval_run(db, s.eval_id, "failed", false, summary_to_json(partial));
+    } catch (...) {
+        // The record must say what is true: 'failed' when a provider stopped the eval; any
+        // other error (the store, a bug) left it unfinished, and a resume finishes it.
+        std::string status = "interrupted";
+        try {
+            std::rethrow_exception(std::current_exception());
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Provider) status = "failed";
+        } catch (...) {
+        }
+        // Best effort, each on its own: the store may fail again, and the first error is the
+        // one to report.
+        try {
+            set_eval_status(db, s.eval_id, status);
+        } catch (...) {
+        }
+        try {
+            EvalRunSummary partial = load_summary(db, s.eval_id);
+            finish_eval_run(db, s.eval_id, status, false, summary_to_json(partial));
+        } catch (...) {
+        }
         throw;
     }
     std::string status = cancelled() ? "interrupted" : "completed";

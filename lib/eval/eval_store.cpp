@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "eval/metrics/bleu_detail.hpp"
+#include "run/run_claim.hpp"
 #include "run/run_store.hpp"
 #include "stats/statistics.hpp"
 
@@ -41,8 +42,8 @@ Scoring scoring_from_json(const json& value) {
 std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
     auto insert = db.prepare(
         "INSERT INTO eval_runs (description, spec_source, spec_hash, spec, dataset_version_id,"
-        " data_source, case_count, scoring, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)");
+        " data_source, case_count, scoring, status, created_at, owner)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)");
     insert.bind(1, run.description)
         .bind(2, run.spec_source)
         .bind(3, run.spec_hash)
@@ -51,7 +52,8 @@ std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
         .bind(6, run.data_source)
         .bind(7, run.case_count)
         .bind(8, scoring_to_json(run.scoring).dump())
-        .bind(9, now_iso8601());
+        .bind(9, now_iso8601())
+        .bind(10, run::this_owner());
     insert.run();
     return db.last_insert_rowid();
 }
@@ -295,6 +297,7 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
         c.cost_usd = totals.cost_usd;
         c.latency_p50_ms = totals.latency_p50_ms;
         c.latency_p95_ms = totals.latency_p95_ms;
+        c.cached = static_cast<std::size_t>(totals.cached);
 
         // Every case of the cell, filled from its run row and its score rows.
         std::vector<CaseOutcome> outcomes(cases.size());
@@ -478,6 +481,7 @@ json summary_to_json(const EvalRunSummary& s) {
                      {"cost_usd", c.cost_usd},
                      {"latency_p50_ms", c.latency_p50_ms},
                      {"latency_p95_ms", c.latency_p95_ms},
+                     {"cached", c.cached},
                      {"metrics", metrics}};
         if (!c.case_outcomes.empty()) {
             cell["cases_detail"] = json::array();

@@ -1,7 +1,7 @@
 #pragma once
 // `llmops run`: one prompt version over one dataset version against one provider, recorded as
-// a run. Everything is resolved and checked (references, variables, the API key) before the
-// run is created, so a bad command line leaves the store as it was.
+// a run. Everything is resolved and checked (references, variables, the API key, every row
+// rendering) before the run is created, so bad input leaves the store as it was.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,6 +45,8 @@ class PromptRun {
   private:
     struct Plan;
     explicit PromptRun(store::Project& project, std::unique_ptr<Plan> plan);
+    // Throws Error(BadInput) for the first row that cannot render, counting all of them.
+    static void check_rows_render(store::Project& project, const Plan& plan);
 
     store::Project* project_;
     std::unique_ptr<Plan> plan_;

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "run/run_claim.hpp"
 #include "stats/statistics.hpp"
 
 namespace llmops::run {
@@ -42,8 +43,8 @@ std::string RunRow::error_message() const {
 std::int64_t create_run(store::Database& db, const NewRun& run) {
     auto insert = db.prepare(
         "INSERT INTO runs (kind, prompt_version_id, dataset_version_id, data_source, provider_id,"
-        " provider_config, options, status, row_count, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)");
+        " provider_config, options, status, row_count, created_at, owner)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
     insert.bind(1, run.kind)
         .bind(2, run.prompt_version_id)
         .bind(3, run.dataset_version_id)
@@ -52,7 +53,8 @@ std::int64_t create_run(store::Database& db, const NewRun& run) {
         .bind(6, run.provider_config.dump())
         .bind(7, run.options.dump())
         .bind(8, run.row_count)
-        .bind(9, now_iso8601());
+        .bind(9, now_iso8601())
+        .bind(10, this_owner());
     insert.run();
     return db.last_insert_rowid();
 }
@@ -186,9 +188,10 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     totals.prompt_tokens = sums.column_int(3);
     totals.completion_tokens = sums.column_int(4);
     totals.cost_usd = sums.column_double(5);
-    // Latency of answers that reached the provider (cache hits would skew it towards 0).
-    auto latencies =
-        db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1 AND cached = 0");
+    // Latency of the model: a cache hit carries the latency of the call that produced it. Hits
+    // recorded before the cache kept latencies have 0 there and would skew it towards 0.
+    auto latencies = db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1"
+                                " AND (cached = 0 OR latency_ms > 0)");
     latencies.bind(1, run_id);
     std::vector<double> values;
     while (latencies.step())
@@ -212,40 +215,51 @@ std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, b
 
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn) {
+    // Pages of rows, the statement reset before the callback sees them: callers write scores
+    // as they go, and a write under an open cursor could not wait for a busy store.
+    constexpr std::int64_t kPage = 128;
     auto query = db.prepare(
         "SELECT row_index, input, output, finish_reason, model, prompt_tokens, completion_tokens,"
         " latency_ms, ttft_ms, cost_usd, cached, attempts, error_kind, error_message,"
-        " http_status, raw FROM run_rows WHERE run_id = ? ORDER BY row_index");
-    query.bind(1, run_id);
-    RunRow row;
-    while (query.step()) {
-        row.row_index = query.column_int(0);
-        row.input = query.column_text(1);
-        auto& r = row.result;
-        r.text = query.column_text(2);
-        r.finish_reason = query.column_text(3);
-        r.model = query.column_text(4);
-        r.prompt_tokens = query.column_int(5);
-        r.completion_tokens = query.column_int(6);
-        r.latency_ms = query.column_double(7);
-        r.ttft_ms = query.is_null(8) ? std::nullopt : std::optional<double>(query.column_double(8));
-        r.cost_usd = query.column_double(9);
-        r.cached = query.column_int(10) != 0;
-        r.attempts = static_cast<int>(query.column_int(11));
-        std::string kind = query.column_text(12);
-        std::string message = query.column_text(13);
-        r.http_status = static_cast<int>(query.column_int(14));
-        r.raw = query.column_text(15);
-        row.render_error.clear();
-        r.error = provider::ProviderErrorKind::None;
-        r.error_message.clear();
-        if (kind == "render") {
-            row.render_error = message;
-        } else if (!kind.empty()) {
-            r.error = provider::error_kind_from_string(kind);
-            r.error_message = message;
+        " http_status, raw FROM run_rows WHERE run_id = ? AND row_index > ? ORDER BY row_index"
+        " LIMIT ?");
+    std::vector<RunRow> page;
+    std::int64_t after = -1;
+    for (;;) {
+        page.clear();
+        query.bind(1, run_id).bind(2, after).bind(3, kPage);
+        while (query.step()) {
+            RunRow& row = page.emplace_back();
+            row.row_index = query.column_int(0);
+            row.input = query.column_text(1);
+            auto& r = row.result;
+            r.text = query.column_text(2);
+            r.finish_reason = query.column_text(3);
+            r.model = query.column_text(4);
+            r.prompt_tokens = query.column_int(5);
+            r.completion_tokens = query.column_int(6);
+            r.latency_ms = query.column_double(7);
+            r.ttft_ms =
+                query.is_null(8) ? std::nullopt : std::optional<double>(query.column_double(8));
+            r.cost_usd = query.column_double(9);
+            r.cached = query.column_int(10) != 0;
+            r.attempts = static_cast<int>(query.column_int(11));
+            std::string kind = query.column_text(12);
+            std::string message = query.column_text(13);
+            r.http_status = static_cast<int>(query.column_int(14));
+            r.raw = query.column_text(15);
+            if (kind == "render") {
+                row.render_error = message;
+            } else if (!kind.empty()) {
+                r.error = provider::error_kind_from_string(kind);
+                r.error_message = message;
+            }
         }
-        if (!fn(row)) return;
+        query.reset();
+        for (const RunRow& row : page)
+            if (!fn(row)) return;
+        if (static_cast<std::int64_t>(page.size()) < kPage) return;
+        after = page.back().row_index;
     }
 }
 

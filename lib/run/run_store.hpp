@@ -102,7 +102,8 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id);
 // Row indices already recorded; with `only_ok`, only the answered ones.
 std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok);
 
-// Rows in index order; fn returns false to stop.
+// Rows in index order, read a page at a time: no statement is open while fn runs, so fn may
+// write (scores, say). fn returns false to stop.
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn);
 

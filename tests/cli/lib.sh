@@ -75,6 +75,12 @@ store_digest() {
   } | sha256sum | cut -d' ' -f1
 }
 
+# store_sql SQL...: the sqlite3 shell on ./.llmops/store.db, waiting (as llmops does) while
+# another process writes, instead of failing with "database is locked".
+store_sql() {
+  sqlite3 -cmd ".timeout 30000" .llmops/store.db "$@"
+}
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2

@@ -67,6 +67,24 @@ run data export qa@2 -o out.csv --format csv
 run data add out.csv -n qa-csv --infer-types --json
 expect_eq "$(json_get .rows)" "3" "csv export re-added"
 
+# An output that cannot be written: exit 3 (as for every command's output file), the OS reason,
+# checked before any row is read; a failed write leaves the old file as it was.
+mkdir -p a-folder
+run data export qa@2 -o no-such-folder/out.jsonl
+expect_rc 3 "export into a missing folder"
+expect_one_line_error "export into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/out.jsonl: No such file or directory" "missing folder: the OS reason"
+run data export qa@2 -o a-folder
+expect_rc 3 "export onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run data export qa@2 -o /dev/full
+expect_rc 3 "export onto a full disk"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
+run data export qa@2 -o ""
+expect_rc 2 "export -o ''"
+expect_eq "$(ls -A a-folder)" "" "failed exports left nothing behind"
+if ls -A | grep -q '\.llmops-'; then fail "an export left a temp file"; fi
+
 # diff: with and without a key.
 run data diff qa@1 qa@2 --json
 expect_eq "$(json_get .added)" "2" "diff added (no key)"

@@ -275,6 +275,91 @@ expect_eq "$(json_get '.cells[0].passed')" 16 "resumed eval scored every case"
 run eval run --resume "$INT"
 expect_rc 2 "resume a completed eval"
 
+# --- report files are checked before anything is sent or stored ---------------------------
+mkdir -p a-folder
+before=$(store_digest)
+run eval run eval.yaml --junit no-such-folder/junit.xml
+expect_rc 3 "--junit into a missing folder"
+expect_one_line_error "--junit into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/junit.xml: No such file or directory" "missing folder: the OS reason"
+run eval run eval.yaml --markdown summary.md --html a-folder
+expect_rc 3 "--html onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run eval report "$EVAL1" --junit no-such-folder/junit.xml
+expect_rc 3 "eval report into a missing folder"
+expect_eq "$(store_digest)" "$before" "bad report paths left the store unchanged"
+expect_eq "$(ls -A a-folder)" "" "and created nothing"
+# A full disk shows only while writing: the eval is kept as stored (completed), exit 3, and the
+# hint gives the command that writes the report again.
+run eval run eval.yaml --markdown /dev/full
+expect_rc 3 "--markdown /dev/full"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
+FULL_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
+expect_contains "$ERR" "eval report $FULL_EVAL --markdown /dev/full" "the hint writes the report again"
+expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" completed "the eval itself completed"
+run eval report "$FULL_EVAL" --markdown full-again.md
+expect_rc 0 "the report written again"
+expect_contains "$(cat full-again.md)" "ask@1" "from the store"
+
+# --- a store failure mid-eval leaves it interrupted (resumable), not failed -----------------
+store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON eval_scores BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+run eval run better.yaml
+expect_rc 4 "a store failure mid-eval"
+expect_contains "$ERR" "injected store fault" "the store's message"
+store_sql "DROP TRIGGER test_fault"
+FAULT_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
+expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" interrupted "recorded as interrupted"
+run eval run --resume "$FAULT_EVAL" --json
+expect_eq "$(json_get .status)" completed "the resume finished it"
+expect_eq "$(json_get '.cells[0].passed')" 16 "every case scored"
+
+# --- a resume claims its eval: never two processes on one eval ----------------------------
+# (--no-cache: the slow provider answered these cases above, and the cache would be instant.)
+cat >claim.yaml <<'YAML'
+dataset: cases
+prompts: [ask]
+providers: [slow]
+metrics:
+  - equals: "{{expected}}"
+thresholds: {pass_rate: 0}
+YAML
+slow_requests() { curl -s "$SLOW/stats" | jq -r .total; }
+eval_running_with_answers() {
+  store_sql "SELECT e.id FROM eval_runs e JOIN eval_cells c ON c.eval_id = e.id
+    JOIN run_rows w ON w.run_id = c.run_id WHERE e.status = 'running' LIMIT 1"
+}
+"$LLMOPS_BIN" eval run claim.yaml --concurrency 1 --no-cache -q >live.out 2>live.err &
+live=$!
+LIVE=""
+for _ in $(seq 400); do LIVE=$(eval_running_with_answers); [ -n "$LIVE" ] && break; sleep 0.05; done
+[ -n "$LIVE" ] || fail "the slow eval never recorded an answer"
+run eval run --resume "$LIVE"
+expect_rc 2 "resume of an eval still running"
+expect_contains "$ERR" "still running (pid $live on this host)" "names the live process"
+run eval run --resume "$LIVE" --force
+expect_rc 2 "--force never takes a live process's eval"
+kill -9 "$live"
+set +e; wait "$live"; set -e
+run eval run --resume "$LIVE"
+expect_rc 2 "resume of a killed eval without --force"
+expect_contains "$ERR" "its process (pid $live) is gone" "says the process is gone"
+answered=$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = (SELECT run_id FROM eval_cells WHERE eval_id = $LIVE)")
+sent_before=$(slow_requests)
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r1.out 2>r1.err &
+r1=$!
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r2.out 2>r2.err &
+r2=$!
+set +e; wait $r1; rc1=$?; wait $r2; rc2=$?; set -e
+expect_eq "$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')" "0 2 " "of two concurrent resumes exactly one proceeds"
+expect_contains "$(cat r1.err r2.err)" "still running" "the other is refused"
+expect_eq "$(($(slow_requests) - sent_before))" "$((20 - answered))" "each missing case was answered once"
+expect_eq "$("$LLMOPS_BIN" eval show "$LIVE" --json | jq -r '.status, .cells[0].cases' | tr '\n' ' ')" "completed 20 " \
+  "the claimed resume finished the eval"
+run eval run claim.yaml --resume 1 --force
+expect_rc 2 "--resume takes no spec"
+run eval run claim.yaml --force
+expect_rc 2 "--force only with --resume"
+
 # --- corpus BLEU: the cases' n-gram statistics summed, as sacrebleu's corpus_bleu ----------
 # sacrebleu's README example (BLEU = 48.53): three segments, two reference sets; echo answers
 # with the hypothesis itself.
@@ -288,6 +373,8 @@ name: say
 messages:
   - role: user
     content: "{{hyp}}"
+variables:
+  hyp: {type: string, required: true}
 YAML
 run prompt add say.yaml
 cat >mt-eval.yaml <<'YAML'

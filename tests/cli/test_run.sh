@@ -131,9 +131,6 @@ run run qa --data qa
 expect_rc 2 "no provider"
 run run qa --data qa --provider echo --var nonsense
 expect_rc 2 "bad --var"
-LLMOPS_HTTP_CLIENT=wget run run qa --data qa --provider nowhere --limit 1
-expect_rc 2 "unknown LLMOPS_HTTP_CLIENT"
-expect_contains "$ERR" "builtin or curl" "LLMOPS_HTTP_CLIENT error names the choices"
 expect_eq "$(store_digest)" "$before" "failed commands left the store unchanged"
 
 # An unreachable endpoint fails after the retries, naming the URL (exit 5).
@@ -163,7 +160,7 @@ expect_eq "$(wc -l <faults.jsonl)" 1000 "-o has every row"
 expect_eq "$(jq -s '[.[] | .row] == [range(1000)]' faults.jsonl)" true "-o is in row order"
 
 # --- the key is nowhere ------------------------------------------------------------------
-sqlite3 .llmops/store.db .dump >dump.sql
+store_sql .dump >dump.sql
 if grep -rqa -- "$SECRET" dump.sql .llmops out-*.jsonl faults.jsonl verbose.log; then
   fail "the API key leaked into the store, outputs or logs"
 fi
@@ -193,15 +190,134 @@ run runs show 99999
 expect_rc 3 "unknown run"
 expect_one_line_error "unknown run"
 
-# --- render errors are row errors; the run goes on ---------------------------------------
-printf '{"id":"a","question":"fine"}\n{"id":"b"}\n{"id":"c","question":"also fine"}\n' >holes.jsonl
+# --- rows that cannot render are bad input: nothing sent, nothing stored ------------------
+printf '{"id":"a","question":"fine"}\n{"id":"b"}\n{"id":"c","question":"also fine"}\n{"id":"d"}\n' >holes.jsonl
 run data add holes.jsonl --name holes
-run run qa --data holes --provider echo --json
-expect_rc 5 "a row without its variable fails that row"
-expect_eq "$(json_get .succeeded)" 2 "other rows answered"
-run runs show "$(json_get .id)" --failed --json
-expect_eq "$(json_get '.rows[0].error.kind')" render "render error kind"
-expect_contains "$(json_get '.rows[0].error.message')" question "render error names the variable"
+before=$(store_digest)
+run run qa --data holes --provider stub
+expect_rc 3 "a row without a required variable"
+expect_one_line_error "a row without a required variable"
+expect_contains "$ERR" "missing required variable 'question'" "the variable is named"
+expect_contains "$ERR" "row 1" "the first failing row is named"
+expect_contains "$ERR" "2 of 4 rows cannot be rendered" "the hint counts the failing rows"
+expect_eq "$(store_digest)" "$before" "a run that cannot render stores nothing"
+run run qa --data holes --provider echo --limit 1 --json
+expect_rc 0 "only the rows the run takes are checked"
+
+# --- output files are checked before anything is sent or stored ---------------------------
+mkdir -p a-folder
+before=$(store_digest)
+run run qa --data qa --provider stub --limit 3 -o no-such-folder/out.jsonl
+expect_rc 3 "-o into a missing folder"
+expect_one_line_error "-o into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/out.jsonl: No such file or directory" "missing folder: the OS reason"
+run run qa --data qa --provider stub --limit 3 -o a-folder
+expect_rc 3 "-o onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run run qa --data qa --provider stub --limit 3 -o a-folder/x/y.jsonl
+expect_rc 3 "-o below a missing folder"
+expect_eq "$(store_digest)" "$before" "bad -o paths left the store unchanged"
+expect_eq "$(ls -A a-folder)" "" "and created nothing"
+# A full disk shows only while writing: the run is kept as it is (completed), exit 3, and the
+# hint says how to write the file again.
+run run qa --data qa --provider echo --limit 3 -o /dev/full
+expect_rc 3 "-o /dev/full"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
+FULL_RUN=$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')
+expect_contains "$ERR" "run --resume $FULL_RUN -o /dev/full" "the hint writes the file again"
+run runs show "$FULL_RUN" --json
+expect_eq "$(json_get .status)" completed "the run itself completed"
+run run --resume "$FULL_RUN" -o again.jsonl --json
+expect_rc 0 "resume a completed run to write its rows"
+expect_eq "$(wc -l <again.jsonl)" 3 "the rows written again"
+
+# --- a store failure mid-run leaves the run interrupted (resumable), not failed -------------
+store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON run_rows BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+run run qa --data qa --provider echo --limit 5
+expect_rc 4 "a store failure mid-run"
+expect_contains "$ERR" "injected store fault" "the store's message"
+store_sql "DROP TRIGGER test_fault"
+FAULT_RUN=$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')
+expect_eq "$("$LLMOPS_BIN" runs show "$FAULT_RUN" --json | jq -r .status)" interrupted "recorded as interrupted"
+run run --resume "$FAULT_RUN" --json
+expect_rc 0 "resume after the store failure"
+expect_eq "$(json_get .status) $(json_get .recorded)" "completed 5" "the resume finished it"
+
+# --- a resume claims its run: never two processes on one run ------------------------------
+# (--no-cache: the slow provider answered these rows above, and the cache would be instant.)
+stub_requests() { curl -s "$SLOW_STUB/stats" | jq -r .total; }
+"$LLMOPS_BIN" run qa --data qa --provider slow --limit 40 --concurrency 1 --no-cache -q >live.out 2>live.err &
+live=$!
+LIVE_RUN=""
+for _ in $(seq 400); do
+  LIVE_RUN=$(store_sql "SELECT r.id FROM runs r JOIN run_rows w ON w.run_id = r.id WHERE r.status = 'running' AND r.kind = 'run' LIMIT 1")
+  [ -n "$LIVE_RUN" ] && break
+  sleep 0.05
+done
+[ -n "$LIVE_RUN" ] || fail "the slow run never recorded a row"
+run run --resume "$LIVE_RUN"
+expect_rc 2 "resume of a run still running"
+expect_contains "$ERR" "still running (pid $live on this host)" "names the live process"
+run run --resume "$LIVE_RUN" --force
+expect_rc 2 "--force never takes a live process's run"
+kill -9 "$live"
+set +e; wait "$live"; set -e
+run run --resume "$LIVE_RUN"
+expect_rc 2 "resume of a killed run without --force"
+expect_contains "$ERR" "its process (pid $live) is gone" "says the process is gone"
+expect_contains "$ERR" "--force" "hints at --force"
+recorded=$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = $LIVE_RUN")
+sent_before=$(stub_requests)
+"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 --no-cache -q >r1.out 2>r1.err &
+r1=$!
+"$LLMOPS_BIN" run --resume "$LIVE_RUN" --force --concurrency 1 --no-cache -q >r2.out 2>r2.err &
+r2=$!
+set +e; wait $r1; rc1=$?; wait $r2; rc2=$?; set -e
+expect_eq "$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')" "0 2 " "of two concurrent resumes exactly one proceeds"
+expect_contains "$(cat r1.err r2.err)" "still running" "the other is refused"
+expect_eq "$(($(stub_requests) - sent_before))" "$((40 - recorded))" "the missing rows were sent once"
+run runs show "$LIVE_RUN" --json
+expect_eq "$(json_get .status) $(json_get .recorded)" "completed 40" "the claimed resume finished the run"
+
+# --- exec: cached answers follow the program's content; cached runs say so ---------------
+cat >model.sh <<'SH'
+#!/bin/sh
+tail -n 1 | tr a-z A-Z
+SH
+chmod +x model.sh
+cat >>llmops.yaml <<'YAML'
+  script:
+    type: exec
+    command: ./model.sh
+    format: text
+YAML
+run run qa --data qa --provider script --limit 3
+expect_rc 0 "exec run"
+expect_not_contains "$OUT" "from cache" "a fresh run says nothing about the cache"
+run run qa --data qa --provider script --limit 3
+expect_rc 0 "exec run again"
+expect_contains "$OUT" "rows 3/3  ok 3  failed 0  3 of 3 from cache" "a cached run says so"
+run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
+expect_rc 0 "runs show --rows of a cached run"
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *–  WHAT IS ITEM')" 3 \
+  "cached rows show – as their latency, not 0 ms"
+# Fixing the model script makes its old answers miss.
+cat >model.sh <<'SH'
+#!/bin/sh
+tail -n 1 | tr a-z A-Z | sed 's/$/ (v2)/'
+SH
+run run qa --data qa --provider script --limit 5 --json
+expect_rc 0 "exec run after the fix"
+expect_eq "$(json_get .cached)" 0 "a changed program is not answered from the cache"
+run runs show "$(json_get .id)" --rows --json
+expect_eq "$(json_get '.rows[0].output')" "WHAT IS ITEM 0? (v2)" "the fixed program answered"
+run run qa --data qa --provider script --limit 5
+expect_contains "$OUT" "5 of 5 from cache" "all five cached now"
+run run qa --data qa --provider script --limit 6
+expect_contains "$OUT" "5 of 6 from cache" "a partly cached run says how much"
+run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *[0-9][0-9]* ms  WHAT IS ITEM')" 1 \
+  "the one row answered now shows its latency"
 
 run fsck
 expect_rc 0 "fsck after runs"
