@@ -17,12 +17,21 @@
 #   BENCH_REPEAT    repetitions (default 5)
 #   BENCH_ADD_ARGS  extra `data add` options, such as "--compression none"
 #   BENCH_SCRATCH, LLMOPS_BIN, GEN_DATASET
+#   BENCH_SMOKE=1   20,000 rows for both, one repetition, smaller edits, and git-lfs only when
+#                   it is installed (.ci/run; the figures then mean nothing)
 source "$(dirname "$0")/common.sh"
 read -r -a add_args <<<"${BENCH_ADD_ARGS:-}"
 
-REPEAT=${BENCH_REPEAT:-5}
-p1_rows=${BENCH_ROWS:-${BENCH_P1_ROWS-1000000 4000000}}
-p2_rows=${BENCH_ROWS:-${BENCH_P2_ROWS-2000000 4000000}}
+REPEAT=${BENCH_REPEAT:-$(by_mode 5 1)}
+p1_rows=${BENCH_ROWS:-${BENCH_P1_ROWS-$(by_mode "1000000 4000000" 20000)}}
+p2_rows=${BENCH_ROWS:-${BENCH_P2_ROWS-$(by_mode "2000000 4000000" 20000)}}
+edit=$(by_mode "10000 10000 100" "1000 1000 10") # rows appended, removed, changed
+read -r n_append n_remove n_change <<<"$edit"
+with_lfs=1
+if [ "$SMOKE" = 1 ] && ! git lfs version >/dev/null 2>&1; then
+  with_lfs=0
+  echo "smoke mode: git-lfs is not installed, its contender is skipped"
+fi
 gen=${GEN_DATASET:-$(dirname "$LLMOPS_BIN")/gen_dataset}
 git_id=(-c user.name=bench -c user.email=bench@example.invalid)
 
@@ -30,7 +39,8 @@ git_id=(-c user.name=bench -c user.email=bench@example.invalid)
 dataset() {
   base=$SCRATCH/data-$1.jsonl
   edited=$SCRATCH/data-$1-edited.jsonl
-  if [ ! -f "$edited" ]; then "$gen" "$1" "$base" "$edited" 10000 10000 100; fi
+  # shellcheck disable=SC2086 # $edit is three numbers
+  if [ ! -f "$edited" ]; then "$gen" "$1" "$base" "$edited" $edit; fi
   mib=$(echo "$(stat -c %s "$base") / 1048576" | bc -l)
 }
 
@@ -55,6 +65,7 @@ p1() {
     measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$base" -n bench "${add_args[@]}"
     t_add+=("$SECONDS_TAKEN"); c_add+=("$CPU_TAKEN"); r_add+=("$PEAK_RSS_KB")
     # Peer: git-lfs hashes (SHA-256) and copies the file into .git/lfs/objects on `git add`.
+    if [ "$with_lfs" = 0 ]; then t_lfs+=(0); c_lfs+=(0); continue; fi
     rm -rf "$SCRATCH/lfs" && mkdir "$SCRATCH/lfs" && (
       cd "$SCRATCH/lfs" && git init -q && git lfs install --local >/dev/null &&
         git lfs track '*.jsonl' >/dev/null && git add .gitattributes &&
@@ -82,13 +93,17 @@ p1() {
   row "xxhsum -H2 FILE" t_hash c_hash "-"
   row "zstd -1 -T2 FILE (floor)" t_zstd c_zstd "-"
   row "llmops data add" t_add c_add "$(( $(stats "${r_add[@]}" | cut -d' ' -f3) / 1024 ))"
-  row "git lfs (add + commit)" t_lfs c_lfs "-"
+  if [ "$with_lfs" = 1 ]; then row "git lfs (add + commit)" t_lfs c_lfs "-"; fi
 
   read -r add_zstd lo1 hi1 <<<"$(stats $(ratios t_add t_zstd))"
   read -r lfs_add lo2 hi2 <<<"$(stats $(ratios t_lfs t_add))"
   printf '\nP1 at %s rows, ratios within each repetition (median, min-max):\n' "$rows"
   printf '  data add / zstd -1 -T2 = %.2f (%.2f-%.2f)   goal <= 1.3\n' "$add_zstd" "$lo1" "$hi1"
-  printf '  git-lfs / data add     = %.2f (%.2f-%.2f)   goal >= 2.5\n' "$lfs_add" "$lo2" "$hi2"
+  if [ "$with_lfs" = 1 ]; then
+    printf '  git-lfs / data add     = %.2f (%.2f-%.2f)   goal >= 2.5\n' "$lfs_add" "$lo2" "$hi2"
+  else
+    printf '  git-lfs / data add     = not run (git-lfs is not installed)\n'
+  fi
   printf '  peak RSS of data add   = %s MiB (largest run)  goal <= 256\n' \
     "$(( $(stats "${r_add[@]}" | cut -d' ' -f3) / 1024 ))"
 }
@@ -115,8 +130,8 @@ p2() {
   read -r cat_t cat_lo cat_hi <<<"$(stats "${t_cat[@]}")"
   read -r pct pct_lo pct_hi <<<"$(stats $(ratios t_diff t_cat))"
   local added=$((after - before))
-  printf '\nP2 at %s rows (%.0f MiB): +10,000 rows appended, a 10,000-row block removed, 100 rows changed; %s repetitions\n\n' \
-    "$rows" "$mib" "$REPEAT"
+  printf '\nP2 at %s rows (%.0f MiB): +%s rows appended, a %s-row block removed, %s rows changed; %s repetitions\n\n' \
+    "$rows" "$mib" "$n_append" "$n_remove" "$n_change" "$REPEAT"
   printf '| %-44s | %22s |\n' measure "value (min-max)"
   printf '|%s|%s|\n' "----------------------------------------------" "------------------------"
   printf '| %-44s | %22s |\n' "stored size of version 1 (objects)" "$before B"

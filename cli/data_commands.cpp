@@ -10,6 +10,7 @@
 #include "data/formats/csv_writer.hpp"
 #include "data/formats/input_format.hpp"
 #include "data/ops/dataset_diff.hpp"
+#include "option_rules.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
@@ -209,6 +210,10 @@ int cmd_cat(CliContext& ctx, const CatOptions& o) {
 }
 
 int cmd_export(CliContext& ctx, const CatOptions& o) {
+    // An empty name would mean stdout to write_rows: a silent cat, and two documents with --json.
+    if (o.output.empty())
+        throw_usage("--output: expected a file name, got ''",
+                    "use 'llmops data cat' to write rows to stdout");
     check_output_path(o.output);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
@@ -224,6 +229,7 @@ struct DiffCliOptions {
     std::string a, b, key;
     std::size_t limit = 20;
     bool stat = false;
+    bool no_key = false;
 };
 
 std::string optional_text(const std::optional<std::string>& s) {
@@ -235,7 +241,15 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     DatasetVersion a = data::resolve_version(project.db(), o.a);
     DatasetVersion b = data::resolve_version(project.db(), o.b);
     data::DiffOptions options;
-    if (!o.key.empty()) options.key = o.key;
+    if (!o.key.empty()) {
+        options.key = o.key;
+    } else if (!o.no_key) {
+        options.key = data::default_diff_key(a, b);
+        if (options.key)
+            ctx.note(fmt::format("pairing rows by their '{}' field (every row has one); --key "
+                                 "FIELD picks another, --no-key lists changes as removed + added",
+                                 *options.key));
+    }
     options.limit = o.stat ? 0 : o.limit;
     data::DatasetDiff d = data::diff_versions(project, a, b, options);
     if (ctx.json()) {
@@ -255,6 +269,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
             removed.push_back(json::parse(r));
         ctx.print_json({{"a", a.ref()},
                         {"b", b.ref()},
+                        {"key", options.key ? json(*options.key) : json()},
                         {"rows_a", d.rows_a},
                         {"rows_b", d.rows_b},
                         {"added", d.added},
@@ -273,7 +288,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     for (const auto& r : d.added_rows)
         text += "+ " + r + "\n";
     for (const auto& c : d.changed_rows) {
-        text += fmt::format("~ {}={}\n", o.key, c.key);
+        text += fmt::format("~ {}={}\n", *options.key, c.key);
         for (const auto& f : c.fields)
             text += fmt::format("    {}: {} -> {}\n", f.field, optional_text(f.before),
                                 optional_text(f.after));
@@ -351,7 +366,9 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout",
                     [&ctx, cat] { return cmd_cat(ctx, *cat); });
     c->add_option("ref", cat->ref, "Dataset reference")->required();
-    c->add_option("--limit", cat->limit, "Stop after N rows");
+    c->add_option("--limit", cat->limit, "Stop after N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
     c->add_option("--format", cat->format, "jsonl (default) or csv");
 
     auto exp = std::make_shared<CatOptions>();
@@ -360,16 +377,24 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("ref", exp->ref, "Dataset reference")->required();
     c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
     c->add_option("--format", exp->format, "jsonl (default) or csv");
-    c->add_option("--limit", exp->limit, "Stop after N rows");
+    c->add_option("--limit", exp->limit, "Stop after N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
 
     auto diff = std::make_shared<DiffCliOptions>();
     c = ctx.command(*data_cmd, "diff", "Row-level differences between two versions",
                     [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("a", diff->a, "Old version")->required();
     c->add_option("b", diff->b, "New version")->required();
-    c->add_option("-k,--key", diff->key,
-                  "Field identifying a row: pairs removed and added rows as changed");
-    c->add_option("--limit", diff->limit, "Rows listed per kind (default 20)");
+    CLI::Option* key_option =
+        c->add_option("-k,--key", diff->key,
+                      "Field identifying a row: pairs removed and added rows as changed "
+                      "(default: id, when every row has one)");
+    c->add_flag("--no-key", diff->no_key, "Pair no rows: list changes as removed + added")
+        ->excludes(key_option);
+    c->add_option("--limit", diff->limit, "Rows listed per kind, 0 or more (default 20)")
+        ->check(whole_number(0))
+        ->option_text("N");
     c->add_flag("--stat", diff->stat, "Counts only");
 
     auto tag = std::make_shared<std::pair<std::string, std::string>>();

@@ -7,6 +7,7 @@
 #include "eval/eval_runner.hpp"
 #include "eval/eval_store.hpp"
 #include "interrupt.hpp"
+#include "option_rules.hpp"
 #include "progress_line.hpp"
 #include "report/eval_html_report.hpp"
 #include "report/junit_report.hpp"
@@ -121,8 +122,8 @@ int exit_for(const CliContext& ctx, const eval::EvalRunSummary& s) {
     if (s.passed) return 0;
     for (const auto& t : s.thresholds)
         if (!t.met)
-            ctx.warn(fmt::format("threshold not met: {}: {}", t.cell,
-                                 report::format_threshold_result(t)));
+            ctx.error(fmt::format("threshold not met: {}: {}", t.cell,
+                                  report::format_threshold_result(t)));
     return exit_code_for(ErrorKind::CheckFailed);
 }
 
@@ -184,25 +185,34 @@ int cmd_eval_list(CliContext& ctx, std::size_t limit) {
     auto runs = eval::list_eval_runs(project.db(), limit);
     if (ctx.json()) {
         json out = json::array();
-        for (const auto& r : runs)
+        for (const auto& r : runs) {
+            auto used = eval::load_participants(project.db(), r.id);
             out.push_back({{"id", r.id},
                            {"description", r.description},
                            {"spec", r.spec_source},
                            {"spec_hash", r.spec_hash},
                            {"data", r.data_source},
+                           {"prompts", used.prompts},
+                           {"providers", used.providers},
                            {"cases", r.case_count},
                            {"status", r.status},
                            {"passed", r.passed ? json(*r.passed) : json()},
                            {"created_at", r.created_at}});
+        }
         ctx.print_json(out);
         return 0;
     }
-    std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS",
-                                   "RESULT", "CASES", "DATA", "CREATED", "DESCRIPTION");
-    for (const auto& r : runs)
-        text += fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", r.id, r.status,
+    const char* row_format = "{:>5}  {:<12}{:<8}{:>7}  {:<18}  {:<22}  {:<22}  {:<20}  {}\n";
+    std::string text = fmt::format(fmt::runtime(row_format), "ID", "STATUS", "RESULT", "CASES",
+                                   "DATA", "PROMPTS", "PROVIDERS", "CREATED", "DESCRIPTION");
+    for (const auto& r : runs) {
+        auto used = eval::load_participants(project.db(), r.id);
+        text += fmt::format(fmt::runtime(row_format), r.id, r.status,
                             r.passed ? (*r.passed ? "passed" : "failed") : "-", r.case_count,
-                            r.data_source, r.created_at, r.description);
+                            r.data_source, fmt::format("{}", fmt::join(used.prompts, ",")),
+                            fmt::format("{}", fmt::join(used.providers, ",")), r.created_at,
+                            r.description);
+    }
     ctx.out(text);
     return 0;
 }
@@ -292,7 +302,7 @@ int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
         ctx.out(text);
     }
     if (flags.fail_on_regression && comparison.regression) {
-        ctx.warn("B is significantly worse than A");
+        ctx.error("B is significantly worse than A");
         return exit_code_for(ErrorKind::CheckFailed);
     }
     return 0;
@@ -321,12 +331,14 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     run_cmd->add_flag("--force", run->force,
                       "With --resume: resume an eval still marked running (its process was "
                       "killed)");
-    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")
-        ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
     run_cmd
         ->add_option("--concurrency,-j", run->concurrency,
-                     "Requests in flight (default: the spec's, else 8)")
-        ->check(CLI::Range(1, 1024));
+                     "Requests in flight, 1-1024 (default: the spec's, else 8)")
+        ->check(concurrency_range())
+        ->option_text("N");
     run_cmd->add_flag("--no-cache", run->no_cache,
                       "Ask the providers even when an answer is cached");
     add_report_flags(run_cmd, run->reports);
@@ -334,7 +346,9 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     auto limit = std::make_shared<std::size_t>(0);
     ctx.command(*eval_cmd, "list", "Eval runs, newest first",
                 [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
-        ->add_option("--limit,-n", *limit, "At most N runs");
+        ->add_option("--limit,-n", *limit, "At most N runs (N >= 1; default: all)")
+        ->check(whole_number(1))
+        ->option_text("N");
 
     auto show = std::make_shared<ShowFlags>();
     CLI::App* show_cmd = ctx.command(*eval_cmd, "show", "An eval run's table, and its cases",
@@ -351,8 +365,11 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run")->required();
     compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run")->required();
     compare_cmd->add_option("--metric", compare->metric, "Only this metric");
-    compare_cmd->add_option("--alpha", compare->alpha, "Significance level (default 0.05)")
-        ->check(CLI::Range(1e-9, 0.5));
+    compare_cmd
+        ->add_option("--alpha", compare->alpha,
+                     "Significance level, greater than 0 and at most 0.5 (default 0.05)")
+        ->check(real_number({.min = 0, .max = 0.5, .above_min = true, .unit = ""}))
+        ->option_text("P");
     compare_cmd->add_flag("--fail-on-regression", compare->fail_on_regression,
                           "Exit 1 when B is significantly worse on any metric");
 

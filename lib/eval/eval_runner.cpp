@@ -327,7 +327,10 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
     for (std::size_t t = 0; t < tasks.size(); ++t)
         by_provider[tasks[t].provider].push_back(t);
     set_phase("judge", tasks.front().cell + 1, tasks.size());
-    for (const auto& [id, indices] : by_provider) {
+    for (const auto& provider_tasks : by_provider) {
+        // Not a structured binding: the lambda below captures it, which clang 14 refuses.
+        const std::string& id = provider_tasks.first;
+        const std::vector<std::size_t>& indices = provider_tasks.second;
         provider::BatchRunner runner(judge_provider(id), engine());
         std::vector<provider::ChatRequest> requests;
         requests.reserve(indices.size());

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/closest_match.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "data/dataset_ref.hpp"
@@ -309,6 +310,11 @@ class SpecReader {
         }
     }
 
+    static std::vector<std::string> with_pass_rate(std::vector<std::string> labels) {
+        labels.push_back(std::string(kOverallPassRate));
+        return labels;
+    }
+
     void read_thresholds() {
         for (const auto& [key, value] : root_["thresholds"].items()) {
             std::string pointer = child("/thresholds", key);
@@ -323,10 +329,11 @@ class SpecReader {
                 std::vector<std::string> labels;
                 for (const auto& [label, where] : all_labels_)
                     labels.push_back(label);
-                fail("thresholds: '" + key + "' is not a metric label (" +
-                         (labels.empty() ? std::string("the spec has no metrics")
-                                         : "labels: " + quoted_list(labels)) +
-                         "); 'pass_rate' is the overall pass rate",
+                fail(with_did_you_mean("thresholds: '" + key + "' is not a metric label (" +
+                                           (labels.empty() ? std::string("the spec has no metrics")
+                                                           : "labels: " + quoted_list(labels)) +
+                                           "); 'pass_rate' is the overall pass rate",
+                                       key, with_pass_rate(labels)),
                      at(pointer));
             }
             for (const auto& [statistic, bound] : value.items())

@@ -248,6 +248,20 @@ std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id) {
     return out;
 }
 
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id) {
+    EvalParticipants out;
+    auto add_once = [](std::vector<std::string>& list, std::string item) {
+        if (std::find(list.begin(), list.end(), item) == list.end())
+            list.push_back(std::move(item));
+    };
+    for (const auto& cell : load_cells(db, eval_id)) {
+        run::RunInfo info = run::load_run(db, cell.run_id);
+        add_once(out.prompts, info.prompt_ref);
+        add_once(out.providers, info.provider_id);
+    }
+    return out;
+}
+
 std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell) {
     auto query = db.prepare(
         "SELECT case_index, count(*) FROM eval_scores WHERE eval_id = ? AND cell_index = ?"

@@ -96,6 +96,13 @@ EvalRunHeader load_eval_header(store::Database& db, std::int64_t eval_id);
 std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit = 0);
 std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id);
 std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id);
+// The prompt versions ("qa@3") and provider ids an eval run's cells used, each once, in cell
+// order: what `eval list` shows.
+struct EvalParticipants {
+    std::vector<std::string> prompts;
+    std::vector<std::string> providers;
+};
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id);
 // Cases of a cell that already have a score row for every metric they need (`needed` gives
 // the count per case).
 std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
@@ -121,9 +122,16 @@ PromptRegistry::PromptRegistry(store::Project& project) : project_(project) {}
 std::int64_t PromptRegistry::prompt_id(std::string_view name) {
     Statement st = project_.db().prepare("SELECT id FROM prompts WHERE name = ?");
     st.bind(1, name);
-    if (!st.step())
-        throw Error(ErrorKind::BadInput, "no prompt named '" + std::string(name) + "'", {},
+    if (!st.step()) {
+        std::vector<std::string> names;
+        for (Statement all = project_.db().prepare("SELECT name FROM prompts ORDER BY name");
+             all.step();)
+            names.push_back(all.column_text(0));
+        throw Error(ErrorKind::BadInput,
+                    with_did_you_mean("no prompt named '" + std::string(name) + "'", name, names),
+                    {},
                     "run 'llmops prompt list' to see the prompts, 'llmops prompt add' to add one");
+    }
     return st.column_int(0);
 }
 

@@ -102,6 +102,8 @@ PromptRun PromptRun::start(store::Project& project, const PromptRunRequest& requ
     plan->row_count = plan->data.rows;
     if (request.limit) plan->row_count = std::min(plan->row_count, *request.limit);
     plan->engine = request.engine;
+    // The run records the provider as it is used: with --timeout, --max-retries ... applied.
+    provider::apply_engine_overrides(plan->provider, plan->engine);
 
     PromptRun run(project, std::move(plan)); // checks the API key before anything is stored
     const Plan& p = *run.plan_;
@@ -113,6 +115,7 @@ PromptRun PromptRun::start(store::Project& project, const PromptRunRequest& requ
     record.provider_id = p.provider.id;
     record.provider_config = provider::describe_provider(p.provider);
     record.options = {{"vars", p.vars}, {"concurrency", request.engine.concurrency}};
+    if (!request.engine.read_cache) record.options["no_cache"] = true;
     if (request.limit) record.options["limit"] = *request.limit;
     record.row_count = p.row_count;
     run.run_id_ = create_run(project.db(), record);
@@ -171,6 +174,27 @@ ExecutionResult PromptRun::execute() {
         return std::nullopt;
     };
     return executor_->execute(run_id_, cases);
+}
+
+void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
+                              const std::function<bool(const RunRow&, const std::string&)>& fn) {
+    // The dataset is read alongside the rows (both in index order), one chunk in memory.
+    std::optional<data::DatasetRowCursor> cursor;
+    if (run.dataset_version_id) {
+        auto version = data::find_version_by_id(project.db(), *run.dataset_version_id);
+        if (version) cursor.emplace(project, *version);
+    }
+    std::string_view row_text;
+    std::int64_t row_index = -1;
+    bool rows_left = cursor.has_value();
+    const std::string none;
+    for_each_run_row(project.db(), run.id, [&](const RunRow& row) {
+        while (rows_left && row_index < row.row_index)
+            rows_left = cursor->next(row_text, row_index);
+        std::optional<std::string> id;
+        if (rows_left && row_index == row.row_index) id = data::row_id(row_text);
+        return fn(row, id ? *id : none);
+    });
 }
 
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out) {

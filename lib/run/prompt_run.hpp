@@ -3,6 +3,7 @@
 // a run. Everything is resolved and checked (references, variables, the API key, every row
 // rendering) before the run is created, so bad input leaves the store as it was.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,11 @@ class PromptRun {
     std::int64_t run_id_ = 0;
     std::int64_t planned_ = 0;
 };
+
+// A run's rows in row order, each with the `id` field of its dataset row ("" when the row has
+// none, or the run's dataset was removed). fn returns false to stop.
+void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
+                              const std::function<bool(const RunRow&, const std::string&)>& fn);
 
 // Writes a run's rows in row order as JSON lines (run_row_to_json without the raw response).
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out);

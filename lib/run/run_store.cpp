@@ -291,7 +291,7 @@ nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals) {
     };
 }
 
-nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id) {
     const auto& r = row.result;
     nlohmann::json out = {
         {"row", row.row_index},
@@ -306,6 +306,7 @@ nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
         {"cached", r.cached},
         {"attempts", r.attempts},
     };
+    if (!id.empty()) out["id"] = id;
     if (r.ttft_ms) out["ttft_ms"] = *r.ttft_ms;
     if (!row.ok()) {
         out["error"] = {{"kind", row.error_kind()}, {"message", row.error_message()}};

@@ -108,6 +108,7 @@ void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn);
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
-nlohmann::json run_row_to_json(const RunRow& row, bool with_raw);
+// `id`: the case's id (its dataset row's `id` field), written as "id" when not empty.
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id = {});
 
 } // namespace llmops::run

@@ -85,10 +85,17 @@ expect_rc 2 "export -o ''"
 expect_eq "$(ls -A a-folder)" "" "failed exports left nothing behind"
 if ls -A | grep -q '\.llmops-'; then fail "an export left a temp file"; fi
 
-# diff: with and without a key.
-run data diff qa@1 qa@2 --json
+# diff: with and without a key; rows that all have an id are paired by it unless --no-key.
+run data diff qa@1 qa@2 --no-key --json
 expect_eq "$(json_get .added)" "2" "diff added (no key)"
 expect_eq "$(json_get .removed)" "2" "diff removed (no key)"
+expect_eq "$(json_get .key)" "null" "diff --no-key names no key"
+run data diff qa@1 qa@2 --json
+expect_eq "$(json_get .key)" "id" "diff pairs by id by default"
+expect_eq "$(json_get .changed)" "1" "diff changed (default key)"
+expect_contains "$ERR" "pairing rows by their 'id' field" "diff says which key it chose"
+run data diff qa@1 qa@2 --key id --no-key
+expect_rc 2 "diff --key with --no-key"
 run data diff qa@1 qa@2 --key id --json
 expect_eq "$(json_get .added)" "1" "diff added"
 expect_eq "$(json_get .removed)" "1" "diff removed"

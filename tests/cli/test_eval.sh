@@ -38,8 +38,12 @@ run prompt add ask-loud.yaml
 
 stub_start
 FAST=$STUB_URL
-stub_start --latency-ms 200
+# Every other request hangs (for 10 minutes): an eval against it answers some cases, then
+# cannot finish by itself, so the Ctrl-C test always interrupts it mid-run.
+stub_start --fault-rate 0.5 --fault-order round-robin --faults hang --hang-ms 600000
 SLOW=$STUB_URL
+SLOW_PID=$STUB_PID
+SLOW_PORT=$STUB_PORT
 cat >judge.sh <<'SH'
 #!/bin/sh
 # A judge that reads the prompt and says 5 when the answer is upper case, else 2.
@@ -149,7 +153,7 @@ expect_eq "$(json_get '.cases')" 21 "dataset rows + inline case"
 expect_eq "$(json_get '.cells[1].label')" "ask@1 × other" "provider label"
 expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="judge") | .errors')" 21 "unparseable judge answers are case errors"
 run eval show latest --cases --json
-expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "score" "judge error says why"
+expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "judge answer has no score 1-5" "judge error says why"
 expect_eq "$(json_get '.cells[0].cases_detail[20].metrics[2].passed')" true "inline case's own metric"
 
 # --- compare -----------------------------------------------------------------------------
@@ -262,12 +266,21 @@ expect_contains "$ERR" "rag-bad.yaml" "unknown index located in the spec"
 sed 's/providers: \[stub\]/providers: [slow]/' better.yaml >slow.yaml
 "$LLMOPS_BIN" eval run slow.yaml --concurrency 2 --json >int.json 2>int.err &
 pid=$!
-sleep 1.2
+# The state to interrupt in: an answer of this eval is in the store and two requests hang.
+wait_until "the eval against the hanging stub to record an answer" sql_count_at_least 1 \
+  "SELECT count(*) FROM run_rows r JOIN runs u ON u.id = r.run_id WHERE u.provider_id = 'slow' AND u.status = 'running'"
 kill -INT $pid
 set +e; wait $pid; INT_RC=$?; set -e
 expect_eq "$INT_RC" 130 "Ctrl-C exits 130"
 INT=$(jq -r .id int.json)
 expect_eq "$(jq -r .status int.json)" interrupted "interrupted"
+answered=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows r JOIN eval_cells c ON c.run_id = r.run_id WHERE c.eval_id = $INT")
+if [ "$answered" -lt 1 ] || [ "$answered" -ge 20 ]; then fail "interrupted eval stored $answered of 20 answers"; fi
+# The same endpoint without the hangs, so that the resume can finish.
+stub_stop "$SLOW_PID" || fail "the hanging stub stops cleanly"
+# From here on the endpoint is slow, not hanging: the claim tests below need runs that are
+# still going when a second process looks at them, and that finish by themselves.
+stub_start --port "$SLOW_PORT" --latency-ms 150
 run eval run --resume "$INT" --concurrency 8 --json
 expect_rc 1 "resume (4 cases fail, and without thresholds every case must pass)"
 expect_eq "$(json_get .status)" completed "resumed eval completed"

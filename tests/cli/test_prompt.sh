@@ -264,7 +264,7 @@ render_error 3 "--vars not an object" "must hold an object" prompt render qa-ans
 render_error 3 "--vars missing file" "nofile.json" prompt render qa-answer --vars nofile.json
 render_error 2 "--var without =" "--var expects NAME=VALUE" prompt render qa-answer --var question
 render_error 2 "neither REF nor template" "needs either a prompt REF or --template-file" prompt render
-render_error 2 "--row without --data" "--row and --limit need --data" prompt render qa-answer --row 1
+render_error 2 "--row without --data" "--row, --id and --limit need --data" prompt render qa-answer --row 1
 render_error 2 "--escape with a REF" "apply to --template-file only" prompt render qa-answer --escape html
 render_error 2 "bad --format" "--format" prompt render qa-answer --format xml
 
@@ -380,7 +380,7 @@ run prompt render qa-answer --data questions
 expect_rc 3 "a bad row stops the run"
 expect_contains "$ERR" "(row 3)" "the error names the row"
 render_error 3 "--row past the end" "has no row 9" prompt render qa-answer --data questions --row 9
-render_error 2 "--data with text format" "--data prints JSON lines" prompt render qa-answer --data questions --format text
+render_error 2 "--data with text format" "--format text renders one row: add --row N or --id ID" prompt render qa-answer --data questions --format text
 render_error 2 "--row and --limit" "not both" prompt render qa-answer --data questions --row 1 --limit 2
 
 # --- the store stays sound ---------------------------------------------------------------
