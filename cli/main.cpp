@@ -1,7 +1,7 @@
 // llmops: the command table, global options, and the one place errors become exit codes.
 #include "cli_context.hpp"
-#include "core/control_escape.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,9 +1,9 @@
 #pragma once
 // Text, one of each for every folder: UTF-8 (validated by simdjson's SIMD validator; code points
 // decoded, encoded and classified by utf8proc), cutting at character boundaries, ASCII helpers
-// for protocol and syntax text, measures of a text and the token estimate, and the Unicode
-// normalisation texts are compared under. Implemented in text_utf8.cpp, text_ascii.cpp,
-// text_measure.cpp and text_normalization.cpp.
+// for protocol and syntax text, text made safe for a terminal line, measures of a text and the
+// token estimate, and the Unicode normalisation texts are compared under. Implemented in
+// text_utf8.cpp, text_ascii.cpp, text_escape.cpp, text_measure.cpp and text_normalization.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -53,6 +53,7 @@ TextPosition position_of(std::string_view text, std::size_t offset);
 // ---- ASCII, for protocol and syntax text (HTTP headers and dates, filter expressions), where
 // Unicode case and space rules must not apply. Unicode-aware lowering is eval's to_lower.
 
+char ascii_lower(char c);
 std::string ascii_lower(std::string_view text);
 bool ascii_iequals(std::string_view a, std::string_view b);
 // Without the spaces and tabs at both ends.
@@ -62,6 +63,16 @@ std::string_view trim_blanks(std::string_view text);
 // spaces; when longer than `max_bytes`, cut at a character boundary and ended with "..." so
 // that the whole is at most `max_bytes` (max_bytes >= 4).
 std::string one_line(std::string_view text, std::size_t max_bytes);
+
+// ---- Text made safe for one line of a terminal: messages echo names and values that came from
+// files and command lines, and a newline in one must not split an error in two, nor an escape
+// sequence reach the terminal.
+
+// `text` with every control character written as an escape: C0 controls and DEL as \n, \r,
+// \t or \xNN; C1 controls (U+0080..U+009F), the line and paragraph separators (U+2028,
+// U+2029) and the bidirectional overrides (U+202A..U+202E, U+2066..U+2069) as \u{NNNN};
+// bytes that are not UTF-8 as \xNN. Everything else, backslashes included, is kept as it is.
+std::string escape_control_characters(std::string_view text);
 
 // ---- Measures ---------------------------------------------------------------------------------
 

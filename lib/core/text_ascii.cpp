@@ -7,25 +7,26 @@ namespace llmops {
 
 namespace {
 
-char lower_char(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool is_blank(char c) {
     return c == ' ' || c == '\t';
 }
 
 } // namespace
 
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string ascii_lower(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower_char);
+    for (char& c : out)
+        c = ascii_lower(c);
     return out;
 }
 
 bool ascii_iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower_char(x) == lower_char(y);
+               return ascii_lower(x) == ascii_lower(y);
            });
 }
 
