@@ -273,9 +273,9 @@ std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_
     return out;
 }
 
-EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
-                            const SummaryOptions& options) {
-    EvalRunHeader header = load_eval_header(db, eval_id);
+namespace {
+
+EvalRunSummary summary_of_header(const EvalRunHeader& header) {
     EvalRunSummary summary;
     summary.id = header.id;
     summary.description = header.description;
@@ -286,128 +286,162 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
     summary.created_at = header.created_at;
     summary.finished_at = header.finished_at;
     summary.case_count = static_cast<std::size_t>(header.case_count);
+    return summary;
+}
 
-    // The totals need a few flags per case; texts are read only when the cases are asked for.
-    std::vector<StoredCase> cases;
-    if (options.with_cases) cases = load_cases(db, eval_id);
-    const std::size_t case_count = options.with_cases ? cases.size() : summary.case_count;
-    std::map<std::string, std::size_t> metric_slot;
-    for (std::size_t i = 0; i < header.scoring.metrics.size(); ++i)
-        metric_slot[header.scoring.metrics[i].label] = i;
+// One metric of one cell: what aggregate() needs, and bleu's corpus statistics.
+struct MetricTally {
+    std::vector<double> values;
+    std::size_t passed = 0, failed = 0, errors = 0;
+    // bleu: the cases' n-gram statistics, summed; cases scored before bleu kept them (or
+    // with a damaged detail) leave the run without a corpus score rather than a wrong one.
+    std::optional<BleuStats> corpus;
+    std::size_t corpus_cases = 0;
+};
 
-    for (const auto& cell : load_cells(db, eval_id)) {
-        run::RunInfo info = run::load_run(db, cell.run_id);
-        run::RunTotals totals = run::run_totals(db, cell.run_id);
-        summary.wall_s += info.wall_s;
-        CellSummary c;
-        c.index = cell.index;
-        c.label = cell.label;
-        c.prompt_ref = info.prompt_ref;
-        c.provider_id = info.provider_id;
-        c.run_id = cell.run_id;
-        c.cases = case_count;
-        c.prompt_tokens = totals.prompt_tokens;
-        c.completion_tokens = totals.completion_tokens;
-        c.cost_usd = totals.cost_usd;
-        c.latency_p50_ms = totals.latency_p50_ms;
-        c.latency_p95_ms = totals.latency_p95_ms;
-        c.cached = static_cast<std::size_t>(totals.cached);
+// A cell being summarised: its tallies and, per case, whether the run answered it, whether a
+// metric failed or errored, and (with_cases) its outcome.
+struct CellTally {
+    std::vector<MetricTally> metrics;
+    std::vector<bool> answered;
+    std::vector<bool> metric_trouble;
+    std::vector<CaseOutcome> outcomes;
+};
 
-        // Every case of the cell, filled from its run row and its score rows.
-        std::vector<CaseOutcome> outcomes(cases.size());
-        std::vector<bool> answered(case_count, false);
-        std::vector<bool> metric_trouble(case_count, false);
-        for (std::size_t i = 0; i < cases.size(); ++i) {
-            outcomes[i].case_index = cases[i].index;
-            outcomes[i].case_id = cases[i].id;
-            outcomes[i].error = "not run";
+// The run rows of the cell: answered flags and, with cases, each case's answer.
+void read_run_rows(store::Database& db, std::int64_t run_id, const std::vector<StoredCase>& cases,
+                   bool with_cases, CellTally& tally) {
+    const std::size_t case_count = tally.answered.size();
+    run::for_each_run_row(db, run_id, [&](const run::RunRow& row) {
+        auto i = static_cast<std::size_t>(row.row_index);
+        if (i >= case_count) return true;
+        tally.answered[i] = row.ok();
+        if (!with_cases) return true;
+        CaseOutcome& o = tally.outcomes[i];
+        o.error = row.ok() ? std::string() : row.error_kind() + ": " + row.error_message();
+        o.latency_ms = row.result.latency_ms;
+        o.prompt_tokens = row.result.prompt_tokens;
+        o.completion_tokens = row.result.completion_tokens;
+        o.cost_usd = row.result.cost_usd;
+        o.cached = row.result.cached;
+        o.output = row.result.text;
+        o.input = row.input;
+        o.vars = json::parse(cases[i].fields_json);
+        return true;
+    });
+}
+
+// The score rows of the cell, into the metric tallies and (with cases) the outcomes.
+void read_scores(store::Database& db, std::int64_t eval_id, int cell_index,
+                 const std::map<std::string, std::size_t>& metric_slot, bool with_cases,
+                 CellTally& tally) {
+    const std::size_t case_count = tally.answered.size();
+    auto scores = db.prepare(
+        "SELECT case_index, metric, score, passed, reason, error, detail FROM eval_scores"
+        " WHERE eval_id = ? AND cell_index = ? ORDER BY case_index, metric_index");
+    scores.bind(1, eval_id).bind(2, cell_index);
+    while (scores.step()) {
+        auto i = static_cast<std::size_t>(scores.column_int(0));
+        if (i >= case_count) continue;
+        MetricOutcome m;
+        m.metric = scores.column_text(1);
+        if (!scores.is_null(2)) m.score = scores.column_double(2);
+        if (!scores.is_null(3)) m.passed = scores.column_int(3) != 0;
+        m.reason = scores.column_text(4);
+        m.error = scores.column_text(5);
+        if (!m.error.empty() || (m.passed && !*m.passed)) tally.metric_trouble[i] = true;
+        auto slot = metric_slot.find(m.metric);
+        if (slot != metric_slot.end()) {
+            MetricTally& t = tally.metrics[slot->second];
+            if (!m.error.empty())
+                ++t.errors;
+            else if (m.score)
+                t.values.push_back(*m.score);
+            if (t.corpus && m.score && m.error.empty())
+                if (auto stats =
+                        bleu_stats_from_json(json::parse(scores.column_text(6), nullptr, false))) {
+                    *t.corpus += *stats;
+                    ++t.corpus_cases;
+                }
+            if (m.passed) ++(*m.passed ? t.passed : t.failed);
         }
-        run::for_each_run_row(db, cell.run_id, [&](const run::RunRow& row) {
-            auto i = static_cast<std::size_t>(row.row_index);
-            if (i >= case_count) return true;
-            answered[i] = row.ok();
-            if (!options.with_cases) return true;
-            CaseOutcome& o = outcomes[i];
-            o.error = row.ok() ? std::string() : row.error_kind() + ": " + row.error_message();
-            o.latency_ms = row.result.latency_ms;
-            o.prompt_tokens = row.result.prompt_tokens;
-            o.completion_tokens = row.result.completion_tokens;
-            o.cost_usd = row.result.cost_usd;
-            o.cached = row.result.cached;
-            o.output = row.result.text;
-            o.input = row.input;
-            o.vars = json::parse(cases[i].fields_json);
-            return true;
-        });
-
-        std::vector<std::vector<double>> values(header.scoring.metrics.size());
-        std::vector<std::size_t> passed(values.size()), failed(values.size()),
-            errors(values.size());
-        // bleu: the cases' n-gram statistics, summed; cases scored before bleu kept them (or
-        // with a damaged detail) leave the run without a corpus score rather than a wrong one.
-        std::vector<std::optional<BleuStats>> corpus(values.size());
-        std::vector<std::size_t> corpus_cases(values.size());
-        for (std::size_t s = 0; s < corpus.size(); ++s)
-            if (header.scoring.metrics[s].name == "bleu") corpus[s] = BleuStats{};
-        auto scores = db.prepare(
-            "SELECT case_index, metric, score, passed, reason, error, detail FROM eval_scores"
-            " WHERE eval_id = ? AND cell_index = ? ORDER BY case_index, metric_index");
-        scores.bind(1, eval_id).bind(2, cell.index);
-        while (scores.step()) {
-            auto i = static_cast<std::size_t>(scores.column_int(0));
-            if (i >= case_count) continue;
-            MetricOutcome m;
-            m.metric = scores.column_text(1);
-            if (!scores.is_null(2)) m.score = scores.column_double(2);
-            if (!scores.is_null(3)) m.passed = scores.column_int(3) != 0;
-            m.reason = scores.column_text(4);
-            m.error = scores.column_text(5);
-            if (!m.error.empty() || (m.passed && !*m.passed)) metric_trouble[i] = true;
-            auto slot = metric_slot.find(m.metric);
-            if (slot != metric_slot.end()) {
-                std::size_t s = slot->second;
-                if (!m.error.empty())
-                    ++errors[s];
-                else if (m.score)
-                    values[s].push_back(*m.score);
-                if (corpus[s] && m.score && m.error.empty())
-                    if (auto stats = bleu_stats_from_json(
-                            json::parse(scores.column_text(6), nullptr, false))) {
-                        *corpus[s] += *stats;
-                        ++corpus_cases[s];
-                    }
-                if (m.passed) ++(*m.passed ? passed[s] : failed[s]);
-            }
-            if (options.with_cases) outcomes[i].metrics.push_back(std::move(m));
-        }
-
-        for (std::size_t i = 0; i < case_count; ++i) {
-            bool passed_case = answered[i] && !metric_trouble[i];
-            if (options.with_cases) outcomes[i].passed = passed_case;
-            if (passed_case)
-                ++c.passed;
-            else if (answered[i])
-                ++c.failed;
-            else
-                ++c.errors;
-        }
-        c.pass_rate = c.cases ? static_cast<double>(c.passed) / static_cast<double>(c.cases) : 0;
-        for (std::size_t s = 0; s < values.size(); ++s) {
-            c.metrics.push_back(aggregate(header.scoring.metrics[s], std::move(values[s]),
-                                          passed[s], failed[s], errors[s]));
-            if (corpus[s] && c.metrics.back().scored > 0 &&
-                corpus_cases[s] == c.metrics.back().scored)
-                c.metrics.back().corpus_bleu =
-                    bleu_from_stats(*corpus[s], /*effective_order=*/false).score;
-        }
-        if (options.with_cases)
-            for (auto& o : outcomes)
-                if (!options.failed_only || !o.passed) c.case_outcomes.push_back(std::move(o));
-        summary.cells.push_back(std::move(c));
+        if (with_cases) tally.outcomes[i].metrics.push_back(std::move(m));
     }
+}
 
-    // Without thresholds every case must pass, as in promptfoo.
-    std::vector<StoredThreshold> thresholds = header.scoring.thresholds;
+// Passed, failed and errors of the cell's cases, and its metric aggregates.
+void finish_cell(CellSummary& c, const Scoring& scoring, CellTally& tally,
+                 const SummaryOptions& options) {
+    for (std::size_t i = 0; i < tally.answered.size(); ++i) {
+        bool passed_case = tally.answered[i] && !tally.metric_trouble[i];
+        if (options.with_cases) tally.outcomes[i].passed = passed_case;
+        if (passed_case)
+            ++c.passed;
+        else if (tally.answered[i])
+            ++c.failed;
+        else
+            ++c.errors;
+    }
+    c.pass_rate = c.cases ? static_cast<double>(c.passed) / static_cast<double>(c.cases) : 0;
+    for (std::size_t s = 0; s < tally.metrics.size(); ++s) {
+        MetricTally& t = tally.metrics[s];
+        c.metrics.push_back(
+            aggregate(scoring.metrics[s], std::move(t.values), t.passed, t.failed, t.errors));
+        if (t.corpus && c.metrics.back().scored > 0 && t.corpus_cases == c.metrics.back().scored)
+            c.metrics.back().corpus_bleu =
+                bleu_from_stats(*t.corpus, /*effective_order=*/false).score;
+    }
+    if (options.with_cases)
+        for (auto& o : tally.outcomes)
+            if (!options.failed_only || !o.passed) c.case_outcomes.push_back(std::move(o));
+}
+
+CellSummary summarize_cell(store::Database& db, const EvalRunHeader& header, const StoredCell& cell,
+                           const run::RunInfo& info, const std::vector<StoredCase>& cases,
+                           std::size_t case_count, const SummaryOptions& options) {
+    run::RunTotals totals = run::run_totals(db, cell.run_id);
+    CellSummary c;
+    c.index = cell.index;
+    c.label = cell.label;
+    c.prompt_ref = info.prompt_ref;
+    c.provider_id = info.provider_id;
+    c.run_id = cell.run_id;
+    c.cases = case_count;
+    c.prompt_tokens = totals.prompt_tokens;
+    c.completion_tokens = totals.completion_tokens;
+    c.cost_usd = totals.cost_usd;
+    c.latency_p50_ms = totals.latency_p50_ms;
+    c.latency_p95_ms = totals.latency_p95_ms;
+    c.cached = static_cast<std::size_t>(totals.cached);
+
+    // Every case of the cell, filled from its run row and its score rows.
+    CellTally tally;
+    tally.answered.assign(case_count, false);
+    tally.metric_trouble.assign(case_count, false);
+    tally.outcomes.resize(cases.size());
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        tally.outcomes[i].case_index = cases[i].index;
+        tally.outcomes[i].case_id = cases[i].id;
+        tally.outcomes[i].error = "not run";
+    }
+    read_run_rows(db, cell.run_id, cases, options.with_cases, tally);
+
+    const auto& metrics = header.scoring.metrics;
+    std::map<std::string, std::size_t> metric_slot;
+    tally.metrics.resize(metrics.size());
+    for (std::size_t s = 0; s < metrics.size(); ++s) {
+        metric_slot[metrics[s].label] = s;
+        if (metrics[s].name == "bleu") tally.metrics[s].corpus = BleuStats{};
+    }
+    read_scores(db, header.id, cell.index, metric_slot, options.with_cases, tally);
+    finish_cell(c, header.scoring, tally, options);
+    return c;
+}
+
+// Every cell against every threshold; without thresholds every case must pass, as in
+// promptfoo.
+void apply_thresholds(EvalRunSummary& summary, const Scoring& scoring) {
+    std::vector<StoredThreshold> thresholds = scoring.thresholds;
     if (thresholds.empty()) thresholds.push_back({"", "pass_rate", 1.0});
     summary.passed = true;
     for (const auto& cell : summary.cells) {
@@ -425,6 +459,24 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
         }
     }
     if (summary.cells.empty()) summary.passed = false;
+}
+
+} // namespace
+
+EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
+                            const SummaryOptions& options) {
+    EvalRunHeader header = load_eval_header(db, eval_id);
+    EvalRunSummary summary = summary_of_header(header);
+    // The totals need a few flags per case; texts are read only when the cases are asked for.
+    std::vector<StoredCase> cases;
+    if (options.with_cases) cases = load_cases(db, eval_id);
+    const std::size_t case_count = options.with_cases ? cases.size() : summary.case_count;
+    for (const auto& cell : load_cells(db, eval_id)) {
+        run::RunInfo info = run::load_run(db, cell.run_id);
+        summary.wall_s += info.wall_s;
+        summary.cells.push_back(summarize_cell(db, header, cell, info, cases, case_count, options));
+    }
+    apply_thresholds(summary, header.scoring);
     return summary;
 }
 
@@ -461,6 +513,25 @@ json case_to_json(const CaseOutcome& o) {
 }
 
 } // namespace
+
+json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs) {
+    json out = json::array();
+    for (const auto& r : runs) {
+        EvalParticipants used = load_participants(db, r.id);
+        out.push_back({{"id", r.id},
+                       {"description", r.description},
+                       {"spec", r.spec_source},
+                       {"spec_hash", r.spec_hash},
+                       {"data", r.data_source},
+                       {"prompts", used.prompts},
+                       {"providers", used.providers},
+                       {"cases", r.case_count},
+                       {"status", r.status},
+                       {"passed", r.passed ? json(*r.passed) : json()},
+                       {"created_at", r.created_at}});
+    }
+    return out;
+}
 
 json summary_to_json(const EvalRunSummary& s) {
     json cells = json::array();

@@ -116,5 +116,8 @@ EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
                             const SummaryOptions& options = {});
 
 nlohmann::json summary_to_json(const EvalRunSummary& summary);
+// `eval list --json`: [{"id", "description", "spec", "spec_hash", "data", "prompts",
+// "providers", "cases", "status", "passed", "created_at"}].
+nlohmann::json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs);
 
 } // namespace llmops::eval
