@@ -5,8 +5,8 @@
 // already a dependency, blocks a pool thread per connection. Reference: lib/serve/README.md.
 #include "http/http_server.hpp"
 
-#include "core/ascii_text.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
