@@ -138,6 +138,9 @@ serve_stop
 expect_eq "$SERVE_RC" 0 "serve exits 0"
 run logs show "$FIRST_ID" --json
 expect_eq "$(json_get .key)" app "the key name is logged"
+expect_eq "$(json_get .body_policy)" hash "bodies are hashed by default"
+expect_eq "$(json_get '.request_body | test("^[0-9a-f]{32}$")')" true "the request body as its XXH3-128"
+expect_eq "$(json_get '.response_body | test("^[0-9a-f]{32}$")')" true "the response body as its XXH3-128"
 expect_eq "$(json_get '[.feedback[].value] | map(tostring) | join(",")')" "true,0.8,formal" "feedback stored against the request"
 expect_eq "$(json_get '.feedback[0].comment')" good "feedback comment"
 finish
