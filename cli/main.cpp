@@ -1,10 +1,14 @@
 // llmops: the command table, global options, and the one place errors become exit codes.
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "interrupt.hpp"
+#include "mustache/template_limits.hpp"
+#include "store/project_limits.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -30,6 +34,20 @@ CLI::App* find_command(CLI::App& app, const std::vector<std::string>& path) {
         }
     }
     return at;
+}
+
+// Every template this command compiles or renders gets the project's budgets (llmops.yaml
+// `limits:`, then LLMOPS_TEMPLATE_*) and stops on Ctrl-C where a guard is installed.
+void apply_template_limits() {
+    std::filesystem::path config_file;
+    try {
+        config_file = llmops::store::locate_project().config_file;
+    } catch (const llmops::Error&) {
+        // Not in a project (init, help): the defaults and the environment apply.
+    }
+    llmops::mustache::set_template_limits(llmops::store::load_template_limits(config_file),
+                                          llmops::store::limits_hint());
+    llmops::mustache::set_render_cancel_flag(llmops::cli::interrupt_flag());
 }
 
 int run(int argc, char** argv, CliContext& ctx) {
@@ -89,6 +107,7 @@ int run(int argc, char** argv, CliContext& ctx) {
         throw llmops::Error(llmops::ErrorKind::Usage,
                             std::string("cannot change to directory: ") + std::strerror(errno),
                             llmops::ErrorLocation{.file = ctx.options.directory});
+    apply_template_limits();
     return ctx.action();
 }
 

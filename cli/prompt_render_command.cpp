@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "data/dataset_rows.hpp"
+#include "interrupt.hpp"
 #include "mustache/mustache.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
@@ -116,6 +117,7 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
     std::int64_t rendered_rows = 0;
     bool found_row = false;
     data::for_each_row(project, o.data, [&](std::string_view text, std::int64_t index) {
+        if (interrupt_flag()->load()) throw Error(ErrorKind::Interrupted, "interrupted");
         if (o.row && index < *o.row) return true;
         json vars = json::parse(text);
         for (auto it = constants.begin(); it != constants.end(); ++it)
@@ -218,6 +220,7 @@ int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
 
 int cmd_render(CliContext& ctx, const RenderCliOptions& o) {
     check_combinations(o);
+    InterruptGuard interrupt; // renders and the row loop poll it: Ctrl-C exits 130
     return o.template_file.empty() ? render_stored(ctx, o) : render_template_file(ctx, o);
 }
 
