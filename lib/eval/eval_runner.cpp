@@ -236,8 +236,8 @@ void EvalRunner::State::keep_inline_cases(std::size_t count) {
 void EvalRunner::State::plan_thresholds_and_baseline() {
     for (const auto& t : spec.thresholds)
         scoring.thresholds.push_back({t.metric, t.statistic, t.value, spec.threshold_cells(t)});
-    for (const auto& [baseline, cell] : spec.baseline_pairs())
-        scoring.baseline.push_back({baseline, cell});
+    for (const auto& [baseline_cell, compared_cell] : spec.baseline_pairs())
+        scoring.baseline.push_back({baseline_cell, compared_cell});
 }
 
 void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
