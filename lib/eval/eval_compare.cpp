@@ -115,8 +115,8 @@ class PairedValues {
         std::string label;
         bool lower_is_better = false;
         bool verdict = false; // the case verdict rather than a metric
-        std::vector<double> a, b;
-        std::vector<std::string> ids;
+        std::vector<double> a{}, b{};
+        std::vector<std::string> ids{};
 
         void add(double x, double y, const std::string& id) {
             a.push_back(x);

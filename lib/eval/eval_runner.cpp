@@ -176,7 +176,8 @@ struct EvalRunner::State {
     void plan_thresholds_and_baseline();
     void answer(CellPlan& cell);
     void score(const CellPlan& cell);
-    void score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows);
+    void score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows,
+                    const VariableMapper& mapper);
     void run_judges(std::vector<JudgeTask>& tasks);
 };
 
@@ -319,6 +320,7 @@ void EvalRunner::State::answer(CellPlan& cell) {
 void EvalRunner::State::score(const CellPlan& cell) {
     store::Database& db = project->db();
     set_phase("score", cell.index + 1, static_cast<std::uint64_t>(case_count));
+    VariableMapper mapper(spec, options.retriever);
     std::vector<run::RunRow> rows;
     std::int64_t after = -1;
     while (!cancelled()) {
@@ -331,20 +333,20 @@ void EvalRunner::State::score(const CellPlan& cell) {
         } // the read ends here: scoring writes
         if (rows.empty()) break;
         after = rows.back().row_index;
-        score_page(cell, rows);
+        score_page(cell, rows, mapper);
         done += rows.size();
     }
 }
 
 // Scores one page of answers: deterministic metrics at once, judges batched through the engine.
-void EvalRunner::State::score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows) {
+void EvalRunner::State::score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows,
+                                   const VariableMapper& mapper) {
     store::Database& db = project->db();
     const std::int64_t first = rows.front().row_index, last = rows.back().row_index;
     auto counts = score_counts(db, eval_id, cell.index, first, last);
     // Case indexes are 0..n-1, so the page's cases are first..last.
     std::vector<StoredCase> page_cases =
         load_case_page(db, eval_id, first - 1, static_cast<std::size_t>(last - first + 1));
-    VariableMapper mapper(spec, options.retriever);
     std::vector<ScoreRow> pending;
     std::vector<JudgeTask> judges;
     for (const run::RunRow& row : rows) {

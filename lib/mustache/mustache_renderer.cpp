@@ -106,7 +106,7 @@ class Renderer {
         check_output(&node);
         if (options_.cancel != nullptr && steps_ % kCancelPollSteps == 0 &&
             options_.cancel->load(std::memory_order_relaxed))
-            throw Error(ErrorKind::Interrupted, "interrupted", location(&node));
+            throw Error(ErrorKind::Interrupted, "interrupted");
     }
 
     void check_output(const Node* node) const {

@@ -70,13 +70,13 @@ std::string comparison_verdict(const eval::MetricComparison& comparison) {
 
 std::string format_difference(double diff) {
     if (!std::isfinite(diff)) return "-";
-    return (diff >= 0 ? "+" : "-") + format_metric_value(std::fabs(diff));
+    return fmt::format("{}{}", diff >= 0 ? '+' : '-', format_metric_value(std::fabs(diff)));
 }
 
 std::string format_interval(const eval::MetricComparison& comparison) {
     if (comparison.pairs == 0) return "-";
-    return "[" + format_difference(comparison.ci.lower) + ", " +
-           format_difference(comparison.ci.upper) + "]";
+    return fmt::format("[{}, {}]", format_difference(comparison.ci.lower),
+                       format_difference(comparison.ci.upper));
 }
 
 std::string format_p_value(double p) {

@@ -89,10 +89,12 @@ wait_busy() {
   return 1
 }
 
-# exit_code_of PID: waits (up to ~60 s) for a background job and prints its exit code; a job
-# still running then is killed and reported as 124.
-exit_code_of() {
-  local pid=$1 rc=0
+# wait_exit PID: waits (up to ~60 s) for a background job of this shell and sets EXIT_CODE to
+# its exit code; a job still running then is killed and reported as 124. (Not in $(...): a
+# subshell cannot wait for its parent's jobs.)
+wait_exit() {
+  local pid=$1
+  EXIT_CODE=0
   for _ in $(seq 6000); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.01
@@ -100,11 +102,10 @@ exit_code_of() {
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    echo 124
+    EXIT_CODE=124
     return
   fi
-  wait "$pid" || rc=$?
-  echo "$rc"
+  wait "$pid" || EXIT_CODE=$?
 }
 
 finish() {

@@ -370,6 +370,15 @@ render_error 3 "--row past the end" "has no row 9" prompt render qa-answer --dat
 render_error 2 "--data with text format" "--data prints JSON lines" prompt render qa-answer --data questions --format text
 render_error 2 "--row and --limit" "not both" prompt render qa-answer --data questions --row 1 --limit 2
 
+# --- the store stays sound ---------------------------------------------------------------
+run fsck
+expect_rc 0 "fsck after prompt commands"
+run gc --dry-run --json
+expect_eq "$(json_get '.removed_objects | length')" "0" "gc keeps every prompt spec"
+run status --json
+expect_eq "$(json_get '.counts.prompts')" "5" "status counts prompts"
+expect_eq "$(json_get '."counts"."prompt versions"')" "6" "status counts prompt versions"
+
 # --- template budgets and Ctrl-C ----------------------------------------------------------
 # Nested sections over a list multiply: 60 levels over 2 items is 2^60 renders.
 nested() { # DEPTH: {{#a}} x DEPTH, x, {{/a}} x DEPTH
@@ -426,20 +435,15 @@ LLMOPS_TEMPLATE_STEPS=9007199254740992 "$LLMOPS_BIN" prompt render --template-fi
 pid=$!
 if wait_busy $pid; then
   kill -INT $pid
-  expect_eq "$(exit_code_of $pid)" 130 "Ctrl-C during a long render exits 130"
+  wait_exit $pid
+  expect_eq "$EXIT_CODE" 130 "Ctrl-C during a long render exits 130"
   expect_contains "$(cat int.err)" "llmops: error: interrupted" "Ctrl-C says so"
 else
   fail "the long render ended before it could be interrupted: $(cat int.err)"
   kill -KILL $pid 2>/dev/null || true
 fi
 
-# --- the store stays sound ---------------------------------------------------------------
 run fsck
-expect_rc 0 "fsck after prompt commands"
-run gc --dry-run --json
-expect_eq "$(json_get '.removed_objects | length')" "0" "gc keeps every prompt spec"
-run status --json
-expect_eq "$(json_get '.counts.prompts')" "5" "status counts prompts"
-expect_eq "$(json_get '."counts"."prompt versions"')" "6" "status counts prompt versions"
+expect_rc 0 "fsck after the template budget checks"
 
 finish

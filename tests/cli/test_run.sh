@@ -223,7 +223,7 @@ expect_rc 3 "a prompt over the step limit"
 expect_one_line_error "step limit"
 expect_contains "$ERR" "over the template step limit: more than 10000000 steps" "the limit is named"
 expect_contains "$ERR" "for prompt deep@1" "the prompt is named"
-expect_contains "$ERR" "#/messages/0/content:1:" "the template and the tag are named"
+expect_contains "$ERR" "(deep@1 /messages/0/content:1:343, row 0)" "the template, the tag and the row are named"
 LLMOPS_TEMPLATE_STEPS=1000 run run deep --data pairs --provider echo
 expect_rc 3 "LLMOPS_TEMPLATE_STEPS applies to run"
 expect_contains "$ERR" "more than 1000 steps" "the lowered limit is named"
@@ -234,7 +234,8 @@ LLMOPS_TEMPLATE_STEPS=9007199254740992 "$LLMOPS_BIN" run deep --data pairs --pro
 pid=$!
 if wait_busy $pid; then
   kill -INT $pid
-  expect_eq "$(exit_code_of $pid)" 130 "Ctrl-C during a long render exits 130"
+  wait_exit $pid
+  expect_eq "$EXIT_CODE" 130 "Ctrl-C during a long render exits 130"
   expect_eq "$(jq -r .status deep-int.json)" interrupted "the run is marked interrupted"
   expect_eq "$(jq -r .recorded deep-int.json)" 0 "the row being rendered is left for --resume"
 else
