@@ -48,7 +48,8 @@ template <typename Writer> void write_report(const std::string& path, Writer&& w
 void write_reports(store::Project& project, const eval::EvalRunSummary& summary,
                    const ReportFiles& files) {
     if (!files.any()) return;
-    const eval::CellCases cases = eval::stored_cases(project.db(), summary.id);
+    // Ctrl-C stops a long report too (exit 130; the eval run itself is already stored).
+    const eval::CellCases cases = eval::stored_cases(project.db(), summary.id, interrupt_flag());
     if (!files.junit.empty())
         write_report(files.junit,
                      [&](std::ostream& out) { report::write_junit_report(summary, cases, out); });

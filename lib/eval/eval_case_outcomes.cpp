@@ -1,5 +1,7 @@
 #include "eval/eval_case_outcomes.hpp"
 
+#include "core/error.hpp"
+
 namespace llmops::eval {
 
 using nlohmann::json;
@@ -80,12 +82,15 @@ bool CaseOutcomeReader::next(CaseOutcome& out) {
     return true;
 }
 
-CellCases stored_cases(store::Database& db, std::int64_t eval_id) {
-    return [&db, eval_id](const CellSummary& cell, const CaseVisitor& visit) {
+CellCases stored_cases(store::Database& db, std::int64_t eval_id, const std::atomic<bool>* cancel) {
+    return [&db, eval_id, cancel](const CellSummary& cell, const CaseVisitor& visit) {
         CaseOutcomeReader reader(db, eval_id, cell.index, cell.run_id);
         CaseOutcome outcome;
-        while (reader.next(outcome))
+        while (reader.next(outcome)) {
+            if (cancel != nullptr && cancel->load(std::memory_order_relaxed))
+                throw Error(ErrorKind::Interrupted, "interrupted");
             visit(outcome);
+        }
     };
 }
 

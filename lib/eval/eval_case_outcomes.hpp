@@ -3,6 +3,7 @@
 // time in case order by merging three ordered queries (the cases, the cell's run rows, its
 // scores): a report of a million cases holds one case at a time. Reads only; an open reader
 // holds a read transaction, so nothing should be written while one is open.
+#include <atomic>
 #include <cstdint>
 
 #include "eval/eval_result.hpp"
@@ -31,7 +32,9 @@ class CaseOutcomeReader {
     MetricOutcome score_;
 };
 
-// Visits the stored cases of each cell (the CellCases a report takes).
-CellCases stored_cases(store::Database& db, std::int64_t eval_id);
+// Visits the stored cases of each cell (the CellCases a report takes). `cancel` is polled
+// between cases; once set, the visit throws Error(Interrupted).
+CellCases stored_cases(store::Database& db, std::int64_t eval_id,
+                       const std::atomic<bool>* cancel = nullptr);
 
 } // namespace llmops::eval

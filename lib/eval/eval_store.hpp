@@ -28,7 +28,7 @@ struct StoredThreshold {
     std::string metric; // "" = the case pass rate
     std::string statistic;
     double value = 0;
-    std::vector<int> cells; // the cells it applies to (indexes); empty = every cell
+    std::vector<int> cells{}; // the cells it applies to (indexes); empty = every cell
 };
 // A cell reported against its baseline cell (the spec's `baseline:`).
 struct BaselinePair {
