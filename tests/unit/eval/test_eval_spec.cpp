@@ -489,7 +489,8 @@ TEST_CASE("eval_spec: thresholds scoped to prompts and providers", "[eval_spec]"
     CHECK(spec.thresholds[1].prompt == "qa@2");
     CHECK(spec.threshold_cells(spec.thresholds[1]) == std::vector<int>{2, 3});
     CHECK(spec.threshold_cells(spec.thresholds[2]) == std::vector<int>{2, 3});
-    CHECK(spec.thresholds[2].metric == "contains");
+    CHECK(spec.thresholds[1].metric == "contains"); // keys in order: contains, pass_rate
+    CHECK(spec.thresholds[2].statistic == "pass_rate");
     CHECK(spec.threshold_cells(spec.thresholds[3]) == std::vector<int>{1, 3});
 
     CHECK(error_of(kHead + "thresholds:\n  - prompt: qa-other\n    pass_rate: 1\n") ==
