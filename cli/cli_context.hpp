@@ -66,5 +66,6 @@ void register_cache_commands(CLI::App& app, CliContext& ctx);
 void register_run_commands(CLI::App& app, CliContext& ctx);
 void register_eval_commands(CLI::App& app, CliContext& ctx);
 void register_index_commands(CLI::App& app, CliContext& ctx);
+void register_deploy_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

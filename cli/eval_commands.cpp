@@ -85,11 +85,17 @@ std::string comparison_rows(const eval::CellComparison& cell) {
 }
 
 std::string summary_text(const eval::EvalRunSummary& s) {
-    std::size_t answered = 0;
+    std::size_t answered = 0, cases = 0, cached = 0;
+    for (const auto& c : s.cells) {
+        cases += c.cases;
+        cached += c.cached;
+    }
+    std::string from_cache =
+        cached > 0 ? fmt::format("; {} of {} answers from cache", cached, cases) : "";
     std::string text =
-        fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s)\n", s.id, s.status,
+        fmt::format("eval {}  {}  {}{}{}  ({} cases × {} cell{}, {:.1f} s{})\n", s.id, s.status,
                     s.data_source, s.description.empty() ? "" : "  ", s.description, s.case_count,
-                    s.cells.size(), s.cells.size() == 1 ? "" : "s", s.wall_s);
+                    s.cells.size(), s.cells.size() == 1 ? "" : "s", s.wall_s, from_cache);
     for (const auto& c : s.cells) {
         answered += c.cases - c.errors;
         text += fmt::format("\n{}\n  pass {}/{} ({})  failed {}  errors {}  tokens {} in / {} out  "

@@ -1,4 +1,4 @@
-// llmops index: build, query, list, rm, eval (docs/index.md).
+// llmops index: build, query, list, rm, eval (docs/retrieval.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/text_measure.hpp"

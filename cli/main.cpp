@@ -67,6 +67,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_run_commands(app, ctx);
     llmops::cli::register_eval_commands(app, ctx);
     llmops::cli::register_index_commands(app, ctx);
+    llmops::cli::register_deploy_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -79,13 +79,16 @@ void print_run_summary(const CliContext& ctx, const run::RunInfo& info, const ru
         ctx.print_json(run::run_to_json(info, t));
         return;
     }
+    // Cached answers keep the latency they were first produced in; say how many there were.
+    std::string from_cache =
+        t.cached > 0 ? fmt::format("  {} of {} from cache", t.cached, t.recorded) : "";
     ctx.out(fmt::format("run {}  {}  {} × {} → {}\n"
-                        "rows {}/{}  ok {}  failed {}  cached {}\n"
+                        "rows {}/{}  ok {}  failed {}{}\n"
                         "tokens {} in / {} out  cost ${:.4f}  latency p50 {:.0f} ms  p95 {:.0f} ms "
                         " wall {:.1f} s\n",
                         info.id, run::to_string(info.status), info.prompt_ref, info.data_source,
                         info.provider_id, t.recorded, info.row_count, t.succeeded, t.failed,
-                        t.cached, t.prompt_tokens, t.completion_tokens, t.cost_usd,
+                        from_cache, t.prompt_tokens, t.completion_tokens, t.cost_usd,
                         t.latency_p50_ms, t.latency_p95_ms, info.wall_s));
 }
 
@@ -211,7 +214,11 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
         for (auto& c : shown)
             if (c == '\n' || c == '\r' || c == '\t') c = ' ';
         if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
-        text += fmt::format("{:>6}  {}\n", row.row_index, shown);
+        // This run measured no latency for a cached answer (nor for one never sent).
+        bool measured = !row.result.cached && (row.ok() || row.result.latency_ms > 0);
+        std::string latency =
+            measured ? fmt::format("{:.0f} ms", row.result.latency_ms) : std::string("–");
+        text += fmt::format("{:>6}  {:>8}  {}\n", row.row_index, latency, shown);
         if (flags.raw && !row.result.raw.empty())
             text += fmt::format("        raw: {}\n", row.result.raw);
         return true;

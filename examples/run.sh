@@ -7,6 +7,14 @@ llmops=${LLMOPS_BIN:-$here/../build/llmops}
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/llmops-example.XXXXXX")}
 
 step() { printf '\n$ llmops %s\n' "$*"; "$llmops" "$@"; }
+# step_expect_fail CODE ARGS...: a step that must fail with CODE (a blocked deploy, say).
+step_expect_fail() {
+  local want=$1 rc=0
+  shift
+  printf '\n$ llmops %s   # expected to exit %s\n' "$*" "$want"
+  "$llmops" "$@" || rc=$?
+  if [ "$rc" -ne "$want" ]; then echo "expected exit $want, got $rc" >&2; exit 1; fi
+}
 has_command() { "$llmops" help "$@" >/dev/null 2>&1; }
 
 mkdir -p "$work"
@@ -48,6 +56,25 @@ step eval compare 1 2
 step index build qa-contexts --data qa --field context --id id
 step index query qa-contexts "capital of Australia" -k 2
 step eval run evals/rag.yaml
+
+# 6. Deploy: gate the prompt in staging, then production (the staging evidence is reused: no
+# model call); a regressed revision is blocked; a harmless one goes out as a canary, is ramped,
+# promoted, and rolled back (docs/deploy.md).
+if has_command deploy status; then
+  step deploy qa-answer@1 --env staging --provider extractive
+  step deploy qa-answer@1 --env production --provider extractive
+  step prompt add deploy/qa-answer-regressed.yaml -m "label the context Background"
+  step_expect_fail 1 deploy qa-answer@2 --env staging --markdown deploy-summary.md
+  step prompt add deploy/qa-answer-brief.yaml -m "ask for brevity"
+  step deploy qa-answer@3 --env staging
+  step deploy qa-answer@3 --env production --canary 25
+  step deploy route production --key user-42
+  step deploy ramp production 50
+  step deploy promote production
+  step deploy rollback production -m "back to release 1 while we look at brevity"
+  step deploy status
+  step deploy history production
+fi
 
 step status
 step fsck

@@ -24,7 +24,8 @@ namespace {
 
 constexpr std::size_t kCaseBatch = 512;
 
-// Collects cases and records them a batch at a time.
+// Collects cases and records them a batch at a time; without an eval run (eval_id 0) it only
+// counts them.
 class CaseRecorder {
   public:
     CaseRecorder(store::Database& db, const EvalSpec& spec, std::optional<long> limit,
@@ -37,6 +38,10 @@ class CaseRecorder {
     void add(const json& fields, std::string explicit_id = {}) {
         if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed))
             throw Error(ErrorKind::Interrupted, "interrupted");
+        if (eval_id_ == 0) {
+            ++count_;
+            return;
+        }
         StoredCase c;
         c.index = count_++;
         c.id = explicit_id.empty() ? case_id_of(fields, spec_.id_field, c.index)
@@ -48,6 +53,7 @@ class CaseRecorder {
     }
 
     void flush() {
+        if (batch_.empty()) return;
         record_cases(db_, eval_id_, batch_);
         batch_.clear();
     }
@@ -86,10 +92,11 @@ CaseOrigin resolve_case_origin(store::Project& project, const EvalSpec& spec) {
     return origin;
 }
 
-ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
-                           std::optional<long> limit, std::int64_t eval_id,
-                           const std::atomic<bool>* cancel) {
-    CaseRecorder recorder(project.db(), spec, limit, eval_id, cancel);
+namespace {
+
+// Dataset rows, then inline cases, into `recorder` until it is full.
+ImportedCases read_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         CaseRecorder& recorder) {
     if (spec.dataset_file) {
         data::ReaderOptions options;
         options.allow_empty = true;
@@ -117,6 +124,21 @@ ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const 
     recorder.flush();
     imported.count = recorder.count();
     return imported;
+}
+
+} // namespace
+
+ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                           std::optional<long> limit, std::int64_t eval_id,
+                           const std::atomic<bool>* cancel) {
+    CaseRecorder recorder(project.db(), spec, limit, eval_id, cancel);
+    return read_cases(project, spec, origin, recorder);
+}
+
+std::int64_t count_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         std::optional<long> limit) {
+    CaseRecorder counter(project.db(), spec, limit, 0, nullptr);
+    return read_cases(project, spec, origin, counter).count;
 }
 
 VariableMapper::VariableMapper(const EvalSpec& spec, Retriever retriever)

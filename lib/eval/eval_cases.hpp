@@ -42,6 +42,10 @@ ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const 
                            std::optional<long> limit, std::int64_t eval_id,
                            const std::atomic<bool>* cancel);
 
+// The number of cases import_cases would record (the data is read; nothing is kept).
+std::int64_t count_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         std::optional<long> limit);
+
 // The case id: the row's `case_id` field (a string, or a number as its digits), else
 // "case-N" with N the 1-based position.
 std::string case_id_of(const nlohmann::json& fields, const std::string& id_field,

@@ -64,8 +64,9 @@ struct CellSummary {
     std::int64_t prompt_tokens = 0;
     std::int64_t completion_tokens = 0;
     double cost_usd = 0;
-    double latency_p50_ms = 0;
+    double latency_p50_ms = 0; // cached answers count with the latency they were produced in
     double latency_p95_ms = 0;
+    std::size_t cached = 0; // answers served from the response cache
     std::vector<MetricAggregate> metrics;
     std::vector<CaseOutcome> case_outcomes; // filled only when cases were asked for
 };

@@ -129,6 +129,7 @@ CellSummary summarize_cell(store::Database& db, std::int64_t eval_id, const Stor
     c.cost_usd = totals.cost_usd;
     c.latency_p50_ms = totals.latency_p50_ms;
     c.latency_p95_ms = totals.latency_p95_ms;
+    c.cached = static_cast<std::size_t>(totals.cached);
 
     auto [answered, passed] = answered_and_passed(db, eval_id, cell, header.case_count);
     c.passed = passed;
@@ -274,6 +275,7 @@ json summary_to_json(const EvalRunSummary& s) {
                      {"cost_usd", c.cost_usd},
                      {"latency_p50_ms", c.latency_p50_ms},
                      {"latency_p95_ms", c.latency_p95_ms},
+                     {"cached", c.cached},
                      {"metrics", metrics}};
         if (!c.case_outcomes.empty()) {
             cell["cases_detail"] = json::array();

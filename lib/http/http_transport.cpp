@@ -1,19 +1,13 @@
 #include "http/http_transport.hpp"
 
+#include "core/ascii_text.hpp"
 #include "core/error.hpp"
-#include "core/file_io.hpp"
-#include "http/curl_client.hpp"
 #include "http/header_redaction.hpp"
-#include "http/plain_http_client.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <curl/curl.h>
 #include <fmt/format.h>
-#include <string_view>
-#include <sys/eventfd.h>
-#include <unistd.h>
+#include <mutex>
 #include <unordered_map>
 
 namespace llmops::http {
@@ -22,118 +16,232 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool set_in_environment(const char* name) {
-    const char* value = std::getenv(name);
-    return value && *value;
+// libcurl's process-wide state (TLS libraries), set up once before the first handle.
+void initialise_curl() {
+    static std::once_flag once;
+    static CURLcode result = CURLE_OK;
+    std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (result != CURLE_OK)
+        throw Error(ErrorKind::Provider,
+                    std::string("libcurl failed to initialise: ") + curl_easy_strerror(result));
+}
+
+struct Transfer {
+    std::uint64_t ticket = 0;
+    HttpCall call;
+    curl_slist* header_list = nullptr;
+    std::string body;
+    std::optional<std::string> retry_after;
+    char error[CURL_ERROR_SIZE] = {};
+    Clock::time_point started;
+
+    Transfer() = default;
+    Transfer(const Transfer&) = delete;
+    Transfer& operator=(const Transfer&) = delete;
+    ~Transfer() { curl_slist_free_all(header_list); }
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    std::size_t n = size * count;
+    t->body.append(data, n);
+    if (t->call.on_data) t->call.on_data(std::string_view(data, n));
+    return n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    std::size_t n = size * count;
+    std::string_view line(data, n);
+    // A new status line (after 100 Continue) starts a fresh header set.
+    if (line.starts_with("HTTP/")) t->retry_after.reset();
+    constexpr std::string_view kName = "retry-after:";
+    if (line.size() > kName.size() && ascii_iequals(line.substr(0, kName.size()), kName)) {
+        std::string_view value = line.substr(kName.size());
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+            value.remove_suffix(1);
+        t->retry_after = std::string(trim_blanks(value));
+    }
+    return n;
+}
+
+// The endpoint cannot be reached at all: no name, no connection, or no TLS session with it
+// (a certificate that does not verify will not verify on a retry either).
+bool is_connect_failure(CURLcode code) {
+    return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+           code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_SSL_CONNECT_ERROR ||
+           code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+           code == CURLE_UNSUPPORTED_PROTOCOL;
 }
 
 } // namespace
 
-bool http_via_curl_only() {
-    if (const char* choice = std::getenv("LLMOPS_HTTP_CLIENT"); choice && *choice) {
-        std::string_view c(choice);
-        if (c == "curl") return true;
-        if (c != "builtin")
-            throw Error(ErrorKind::Usage,
-                        fmt::format("LLMOPS_HTTP_CLIENT is '{}'; it must be builtin or curl", c));
-    }
-    return set_in_environment("http_proxy") || set_in_environment("all_proxy") ||
-           set_in_environment("ALL_PROXY");
-}
-
 struct HttpTransport::Impl {
+    CURLM* multi = nullptr;
     std::size_t max_connections = 1;
     HttpLog log;
-    bool all_to_curl = false;
-    std::unique_ptr<PlainHttpClient> plain;
-    std::unique_ptr<CurlClient> curl;
-    FileDescriptor wake; // an eventfd: wakeup() makes poll() return
-    std::vector<pollfd> fds;
-    std::unordered_map<std::uint64_t, std::pair<std::string, Clock::time_point>> logged;
+    std::vector<CURL*> idle; // easy handles kept for reuse (their connections live in multi)
+    std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
 
-    void log_finished(const std::vector<HttpResponse>& done, std::size_t from) {
-        for (std::size_t i = from; i < done.size(); ++i) {
-            const HttpResponse& r = done[i];
-            auto it = logged.find(r.ticket);
-            if (it == logged.end()) continue;
-            double ms =
-                std::chrono::duration<double, std::milli>(Clock::now() - it->second.second).count();
-            log(fmt::format("<- {} {} in {:.1f} ms{}", r.status, it->second.first, ms,
-                            r.transport_ok ? "" : " (" + r.error + ")"));
-            logged.erase(it);
+    CURL* take_easy() {
+        if (!idle.empty()) {
+            CURL* easy = idle.back();
+            idle.pop_back();
+            curl_easy_reset(easy);
+            return easy;
         }
+        CURL* easy = curl_easy_init();
+        if (!easy)
+            throw Error(ErrorKind::Provider, "cannot create an HTTP handle (out of memory?)");
+        return easy;
+    }
+
+    void release(CURL* easy) {
+        curl_multi_remove_handle(multi, easy);
+        if (idle.size() < max_connections)
+            idle.push_back(easy);
+        else
+            curl_easy_cleanup(easy);
+    }
+
+    void configure(CURL* e, Transfer& t) const {
+        curl_easy_setopt(e, CURLOPT_URL, t.call.url.c_str());
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.call.body.data());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(t.call.body.size()));
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+        auto timeout_ms = static_cast<long>(std::clamp(t.call.timeout_s * 1000, 1.0, 2e9));
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10000L));
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); // no SIGALRM for DNS timeouts
+        curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(e, CURLOPT_USERAGENT, "llmops/" LLMOPS_VERSION);
+        // No Accept-Encoding: servers that compress on request (the stub, many gateways)
+        // cost more CPU than the bytes saved on the short answers of chat APIs.
+    }
+
+    void collect(std::vector<HttpResponse>& done) {
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            CURL* easy = msg->easy_handle;
+            auto it = active.find(easy);
+            if (it == active.end()) continue;
+            Transfer& t = *it->second;
+            HttpResponse r;
+            r.ticket = t.ticket;
+            CURLcode code = msg->data.result;
+            long status = 0;
+            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+            r.status = static_cast<int>(status);
+            if (code != CURLE_OK) {
+                r.transport_ok = false;
+                r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+                r.connect_failed = is_connect_failure(code);
+                r.error = t.error[0] ? std::string(t.error) : curl_easy_strerror(code);
+            }
+            r.body = std::move(t.body);
+            r.retry_after = std::move(t.retry_after);
+            if (log) log_finished(r, t);
+            done.push_back(std::move(r));
+            active.erase(it);
+            release(easy);
+        }
+    }
+
+    void log_finished(const HttpResponse& r, const Transfer& t) const {
+        double ms = std::chrono::duration<double, std::milli>(Clock::now() - t.started).count();
+        log(fmt::format("<- {} {} in {:.1f} ms{}", r.status, t.call.url, ms,
+                        r.transport_ok ? "" : " (" + r.error + ")"));
     }
 };
 
 HttpTransport::HttpTransport(std::size_t max_connections, HttpLog log)
     : impl_(std::make_unique<Impl>()) {
+    initialise_curl();
+    impl_->multi = curl_multi_init();
+    if (!impl_->multi) throw Error(ErrorKind::Provider, "cannot create the HTTP client");
     impl_->max_connections = std::max<std::size_t>(1, max_connections);
     impl_->log = std::move(log);
-    impl_->all_to_curl = http_via_curl_only();
-    impl_->wake = FileDescriptor(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!impl_->wake.valid())
-        throw Error(ErrorKind::Provider,
-                    fmt::format("cannot create an eventfd: {}", std::strerror(errno)));
+    auto n = static_cast<long>(impl_->max_connections);
+    curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+    curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, n);
 }
 
-HttpTransport::~HttpTransport() = default;
+HttpTransport::~HttpTransport() {
+    abort_all();
+    for (CURL* easy : impl_->idle)
+        curl_easy_cleanup(easy);
+    curl_multi_cleanup(impl_->multi);
+}
 
 void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
+    auto t = std::make_unique<Transfer>();
+    t->ticket = ticket;
+    t->call = std::move(call);
+    t->started = Clock::now();
+    for (const auto& [name, value] : t->call.headers) {
+        curl_slist* grown = curl_slist_append(t->header_list, (name + ": " + value).c_str());
+        if (!grown) throw Error(ErrorKind::Provider, "cannot build the request headers");
+        t->header_list = grown;
+    }
+    // No 100-continue round trip for large bodies.
+    if (curl_slist* grown = curl_slist_append(t->header_list, "Expect:")) t->header_list = grown;
     if (impl_->log) {
-        std::string line = "-> POST " + call.url;
-        for (const auto& [name, value] : call.headers)
+        std::string line = "-> POST " + t->call.url;
+        for (const auto& [name, value] : t->call.headers)
             line += "\n   " + redacted_header_line(name, value);
         impl_->log(line);
-        impl_->logged[ticket] = {call.url, Clock::now()};
     }
-    if (!impl_->all_to_curl && parse_plain_http_url(call.url)) {
-        if (!impl_->plain) impl_->plain = std::make_unique<PlainHttpClient>(impl_->max_connections);
-        impl_->plain->start(ticket, std::move(call));
-    } else {
-        if (!impl_->curl) impl_->curl = std::make_unique<CurlClient>(impl_->max_connections);
-        impl_->curl->start(ticket, std::move(call));
+
+    CURL* e = impl_->take_easy();
+    impl_->configure(e, *t);
+    CURLMcode rc = curl_multi_add_handle(impl_->multi, e);
+    if (rc != CURLM_OK) {
+        impl_->release(e);
+        throw Error(ErrorKind::Provider,
+                    std::string("cannot start an HTTP request: ") + curl_multi_strerror(rc));
     }
+    impl_->active.emplace(e, std::move(t));
 }
 
 void HttpTransport::poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait) {
+    int running = 0;
+    curl_multi_perform(impl_->multi, &running);
     std::size_t before = done.size();
-    auto& fds = impl_->fds;
-    fds.clear();
-    fds.push_back({impl_->wake.get(), POLLIN, 0});
-    // Bounded so that it fits poll(2)'s int milliseconds.
-    auto wait =
-        std::clamp(max_wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1 << 30));
-    if (impl_->plain) wait = std::min(wait, impl_->plain->arm(fds));
-    if (impl_->curl && impl_->curl->in_flight() > 0) {
-        impl_->curl->poll(done, wait, fds);
-    } else {
-        int rc = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-        if (rc < 0) // EINTR: a signal; the caller's loop looks at it and polls again
-            for (pollfd& p : fds)
-                p.revents = 0;
-    }
-    if (fds[0].revents & POLLIN) {
-        std::uint64_t count = 0;
-        [[maybe_unused]] ssize_t n = ::read(impl_->wake.get(), &count, sizeof count);
-    }
-    if (impl_->plain) impl_->plain->handle(fds, done);
-    if (impl_->log) impl_->log_finished(done, before);
+    impl_->collect(done);
+    if (done.size() > before) return;
+    // Bounded so that it fits the int milliseconds of curl_multi_poll.
+    auto wait = std::clamp<std::int64_t>(max_wait.count(), 0, 1 << 30);
+    CURLMcode rc = curl_multi_poll(impl_->multi, nullptr, 0, static_cast<int>(wait), nullptr);
+    if (rc != CURLM_OK)
+        throw Error(ErrorKind::Provider,
+                    std::string("waiting for HTTP answers failed: ") + curl_multi_strerror(rc));
+    curl_multi_perform(impl_->multi, &running);
+    impl_->collect(done);
 }
 
 void HttpTransport::abort_all() {
-    if (impl_->plain) impl_->plain->abort_all();
-    if (impl_->curl) impl_->curl->abort_all();
-    impl_->logged.clear();
+    // Removing a transfer in progress closes its connection: its state is unknown.
+    for (auto& [easy, t] : impl_->active)
+        impl_->release(easy);
+    impl_->active.clear();
 }
 
 std::size_t HttpTransport::in_flight() const {
-    return (impl_->plain ? impl_->plain->in_flight() : 0) +
-           (impl_->curl ? impl_->curl->in_flight() : 0);
+    return impl_->active.size();
 }
 
 void HttpTransport::wakeup() {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(impl_->wake.get(), &one, sizeof one);
+    curl_multi_wakeup(impl_->multi);
 }
 
 } // namespace llmops::http

@@ -1,8 +1,10 @@
 #pragma once
-// Many HTTP POSTs in flight on one thread: connections are kept alive and reused across
-// requests, TCP_NODELAY is on, each request has its own timeout. http:// URLs go to our own
-// client (plain_http_client.hpp); https://, and everything when a proxy is set in the
-// environment or LLMOPS_HTTP_CLIENT=curl, go to libcurl (curl_client.hpp), loaded on first use.
+// Every outbound HTTP request, http:// and https:// alike, goes through libcurl: one multi
+// handle per transport carries many POSTs at once on the caller's thread, connections are
+// kept alive and reused (a connection the server closed is replaced, and a request it
+// dropped unanswered is sent once more on a fresh one), TCP_NODELAY is on, each request has
+// its own deadline, and proxies from the environment are honoured (libcurl reads http_proxy,
+// https_proxy, all_proxy and no_proxy itself).
 // Not thread-safe except wakeup(); the batch runner's loop owns it.
 #include <chrono>
 #include <cstdint>
@@ -36,25 +38,21 @@ struct HttpResponse {
     std::optional<std::string> retry_after; // the Retry-After header, as sent
 };
 
-// True when every request goes through libcurl: LLMOPS_HTTP_CLIENT=curl, or a proxy in the
-// environment (libcurl alone knows proxies; it reads http_proxy, all_proxy and ALL_PROXY for
-// http:// URLs and applies NO_PROXY itself). Throws Error(Usage) when LLMOPS_HTTP_CLIENT is
-// neither builtin nor curl.
-bool http_via_curl_only();
-
 // Verbose logging: one line per call. Credentials never reach it (headers are redacted).
 using HttpLog = std::function<void(std::string_view line)>;
 
 class HttpTransport {
   public:
+    // At most max_connections connections to one host at once (and kept alive afterwards);
+    // requests beyond that wait inside the transport for a connection to come free.
     explicit HttpTransport(std::size_t max_connections, HttpLog log = {});
     ~HttpTransport();
     HttpTransport(const HttpTransport&) = delete;
     HttpTransport& operator=(const HttpTransport&) = delete;
 
     void start(std::uint64_t ticket, HttpCall call);
-    // Drives transfers for at most max_wait (less when something finishes) and appends the
-    // finished ones to `done`.
+    // Drives transfers for at most max_wait (less when something finishes or wakeup() is
+    // called) and appends the finished ones to `done`.
     void poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait);
     // Stops every transfer; they are not reported.
     void abort_all();

@@ -3,7 +3,7 @@
 // (so the scores equal -bm25() at k1 = 1.2, b = 0.75), with k1 and b as parameters, which
 // bm25() fixes. It runs inside SQLite as the FTS5 auxiliary function
 //   llmops_bm25(fts_table, k1, b)
-// returning the score itself: higher is better. Formula: docs/index.md.
+// returning the score itself: higher is better. Formula: docs/retrieval.md.
 #include "store/database.hpp"
 
 namespace llmops::index {

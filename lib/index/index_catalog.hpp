@@ -34,7 +34,7 @@ struct IndexInfo {
     // The FTS5 table holding the passages.
     std::string fts_table() const;
     // {"name", "dataset", "source_ref", "dataset_available", "text_field", "id_field",
-    //  "tokenizer", "k1", "b", "documents", "created_at"} (docs/index.md).
+    //  "tokenizer", "k1", "b", "documents", "created_at"} (docs/retrieval.md).
     nlohmann::json to_json() const;
 };
 

@@ -363,13 +363,20 @@ std::vector<LabelEvent> PromptRegistry::label_history(std::string_view name) {
 }
 
 LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view label) {
+    store::Transaction tx(project_.db());
+    LabelChange change = set_label(ref, label, tx);
+    tx.commit();
+    return change;
+}
+
+LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view label,
+                                      const store::Transaction&) {
     validate_label(label);
     PromptVersionInfo target = resolve(ref);
     store::Database& db = project_.db();
     LabelChange change;
     change.label = std::string(label);
     change.to_number = target.number;
-    store::Transaction tx(db);
     std::optional<std::int64_t> from_id;
     {
         Statement st =
@@ -381,10 +388,7 @@ LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view lab
             change.from_number = st.column_int(1);
         }
     }
-    if (from_id && *from_id == target.id) {
-        tx.commit();
-        return change;
-    }
+    if (from_id && *from_id == target.id) return change;
     std::string now = now_iso8601();
     Statement upsert = db.prepare(
         "INSERT INTO prompt_labels (prompt_id, label, version_id, updated_at) VALUES (?, ?, ?, ?) "
@@ -400,7 +404,6 @@ LabelChange PromptRegistry::set_label(std::string_view ref, std::string_view lab
         .bind(4, target.id)
         .bind(5, now)
         .run();
-    tx.commit();
     change.changed = true;
     return change;
 }

@@ -96,6 +96,10 @@ class PromptRegistry {
     std::vector<LabelEvent> label_history(std::string_view name);
 
     LabelChange set_label(std::string_view ref, std::string_view label);
+    // The same inside a write transaction the caller holds (a deploy moves a label together
+    // with its release and traffic).
+    LabelChange set_label(std::string_view ref, std::string_view label,
+                          const store::Transaction& within);
 
   private:
     AddResult add_loaded(LoadedSpec loaded, const std::string& source, const std::string& message);

@@ -69,6 +69,7 @@ struct BatchRunner::Impl {
     ProviderConfig config;
     EngineOptions options;
     std::string api_key;
+    SecretScrubber secrets; // applied to every result before anyone sees it
     std::atomic<bool> cancelled{false};
     // The backend of the run in progress, for cancel() to wake its poll.
     std::mutex backend_mutex;
@@ -101,6 +102,7 @@ BatchRunner::BatchRunner(ProviderConfig config, EngineOptions options)
     if (options.tokens_per_minute) config.tokens_per_minute = *options.tokens_per_minute;
     options.concurrency = std::max<std::size_t>(1, options.concurrency);
     impl_->api_key = read_api_key(config);
+    impl_->secrets = SecretScrubber(config, impl_->api_key);
     impl_->config = std::move(config);
     impl_->options = std::move(options);
 }
@@ -222,6 +224,7 @@ BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink&
                     job->cache_key = keyer.key(job->request);
                     if (options.read_cache) {
                         if (auto hit = cache->get(job->cache_key, to_string(cfg.type))) {
+                            secrets.scrub(*hit); // written before a key was known to be echoed
                             hit->cost_usd =
                                 cost_usd(cfg.price, hit->prompt_tokens, hit->completion_tokens);
                             counters.cache_hits.fetch_add(1, rel);
@@ -265,6 +268,7 @@ BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink&
             if (node.empty()) continue;
             std::unique_ptr<Job> job = std::move(node.mapped());
             ChatResult& r = attempt.result;
+            secrets.scrub(r); // before it is logged, cached or delivered
             r.attempts = job->attempts;
             if (r.ok())
                 limiter.settle(job->estimated_tokens,

@@ -1,7 +1,6 @@
 #include "provider/provider_backend.hpp"
 
 #include "core/time.hpp"
-#include "http/header_redaction.hpp"
 #include "http/http_transport.hpp"
 #include "provider/credentials.hpp"
 #include "provider/exec_provider.hpp"
@@ -21,16 +20,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void keep_raw(ChatResult& r, std::string_view body, std::size_t limit, const std::string& key) {
-    r.raw_truncated = body.size() > limit;
-    r.raw = http::redact(body.substr(0, limit), key);
+// Scrubbed before it is cut, so that a cut can never leave part of a secret behind.
+void keep_raw(ChatResult& r, std::string_view body, std::size_t limit,
+              const SecretScrubber& secrets) {
+    std::string scrubbed = secrets.scrub(body);
+    r.raw_truncated = scrubbed.size() > limit;
+    if (r.raw_truncated) scrubbed.resize(limit);
+    r.raw = std::move(scrubbed);
 }
 
 class HttpBackend final : public ProviderBackend {
   public:
     HttpBackend(const ProviderConfig& config, std::string api_key, const BackendOptions& options)
-        : config_(config), api_key_(std::move(api_key)), codec_(make_codec(config)),
-          url_(config.endpoint_url()), transport_(options.concurrency, options.log) {}
+        : config_(config), api_key_(std::move(api_key)), secrets_(config, api_key_),
+          codec_(make_codec(config)), url_(config.endpoint_url()),
+          transport_(options.concurrency, options.log) {}
 
     void start(std::uint64_t ticket, const ChatRequest& request) override {
         auto& attempt = attempts_[ticket];
@@ -97,20 +101,18 @@ class HttpBackend final : public ProviderBackend {
             r.error =
                 response.timed_out ? ProviderErrorKind::Timeout : ProviderErrorKind::Connection;
             out.unreachable = response.connect_failed;
-            r.error_message = http::redact(
+            r.error_message = secrets_.scrub(
                 response.timed_out
                     ? "no answer within " + fmt_seconds(config_.timeout_s) + " from " + url_
-                    : url_ + ": " + response.error,
-                api_key_);
-            keep_raw(r, response.body, config_.max_raw_bytes, api_key_);
+                    : url_ + ": " + response.error);
+            keep_raw(r, response.body, config_.max_raw_bytes, secrets_);
             return out;
         }
-        keep_raw(r, response.body, config_.max_raw_bytes, api_key_);
+        keep_raw(r, response.body, config_.max_raw_bytes, secrets_);
         if (response.status < 200 || response.status >= 300) {
             r.error = error_kind_for_status(response.status);
-            r.error_message = http::redact("HTTP " + std::to_string(response.status) + " from " +
-                                               url_ + ": " + error_message_from_body(response.body),
-                                           api_key_);
+            r.error_message = secrets_.scrub("HTTP " + std::to_string(response.status) + " from " +
+                                             url_ + ": " + error_message_from_body(response.body));
             if (response.retry_after)
                 out.retry_after_s = parse_retry_after(*response.retry_after, now_unix_ms() / 1000);
             return out;
@@ -121,7 +123,8 @@ class HttpBackend final : public ProviderBackend {
         } else {
             codec_->parse_response(response.body, r);
         }
-        if (!r.ok()) r.error_message = http::redact(r.error_message + " (" + url_ + ")", api_key_);
+        if (!r.ok()) r.error_message = r.error_message + " (" + url_ + ")";
+        secrets_.scrub(r);
         return out;
     }
 
@@ -134,6 +137,7 @@ class HttpBackend final : public ProviderBackend {
 
     ProviderConfig config_;
     std::string api_key_;
+    SecretScrubber secrets_;
     std::unique_ptr<RequestCodec> codec_;
     std::string url_;
     http::HttpTransport transport_;

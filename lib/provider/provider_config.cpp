@@ -72,7 +72,7 @@ constexpr const char* kCatalogSchema = R"json({
 })json";
 
 const JsonSchema& catalog_schema() {
-    static const JsonSchema schema = JsonSchema::compile(json::parse(kCatalogSchema));
+    static const JsonSchema schema = JsonSchema::compile(provider_catalog_schema());
     return schema;
 }
 
@@ -186,6 +186,11 @@ ProviderConfig provider_from_json(const std::string& id, const json& v, const Ya
 }
 
 } // namespace
+
+const nlohmann::json& provider_catalog_schema() {
+    static const json schema = json::parse(kCatalogSchema);
+    return schema;
+}
 
 std::string_view to_string(ProviderType type) {
     switch (type) {

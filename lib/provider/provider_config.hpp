@@ -67,6 +67,10 @@ struct ProviderCatalog {
     std::map<std::string, ModelPrice> prices; // by model name
 };
 
+// The JSON Schema that `providers:` and `prices:` are checked against. schemas/llmops.schema.json
+// holds the same rules, with descriptions, for the whole file (docs/config.md).
+const nlohmann::json& provider_catalog_schema();
+
 // Reads `providers:` and `prices:` from a loaded llmops.yaml (other keys are ignored).
 // Throws Error(BadInput) at file:line:column for anything malformed.
 ProviderCatalog parse_provider_catalog(const YamlDocument& document);

@@ -2,6 +2,7 @@
 
 #include "core/hash.hpp"
 #include "core/time.hpp"
+#include "provider/exec_programs.hpp"
 #include "provider/exec_provider.hpp"
 #include "provider/request_codec.hpp"
 #include "json/canonical_json.hpp"
@@ -17,6 +18,7 @@ RequestKeyer::RequestKeyer(const ProviderConfig& config)
     : config_(config), endpoint_(config.endpoint_url()) {
     if (config.type != ProviderType::Exec && config.type != ProviderType::Echo)
         codec_ = make_codec(config);
+    if (config.type == ProviderType::Exec) programs_ = exec_program_fingerprints(config);
 }
 
 RequestKeyer::~RequestKeyer() = default;
@@ -33,6 +35,8 @@ json RequestKeyer::canonical(const ChatRequest& request) const {
         out["request"] = std::move(body);
     } else if (config_.type == ProviderType::Exec) {
         out["command"] = config_.command;
+        // Fixing the model script must make its old answers miss.
+        if (!programs_.empty()) out["programs"] = programs_;
         out["format"] = config_.input_format == ExecFormat::Text ? "text" : "json";
         out["output"] = config_.output_json ? "json" : "text";
         out["request"] = exec_request_json(config_, request);
@@ -80,7 +84,8 @@ std::optional<ChatResult> ResponseCache::get(const std::string& key,
     if (!select_)
         select_.emplace(
             db_.prepare("SELECT text, finish_reason, prompt_tokens, completion_tokens, model, raw, "
-                        "raw_truncated FROM provider_cache WHERE key = ?"));
+                        "raw_truncated, latency_ms, ttft_ms FROM provider_cache "
+                        "WHERE key = ? AND latency_ms IS NOT NULL"));
     store::Statement& st = *select_;
     st.reset();
     st.bind(1, key);
@@ -93,6 +98,8 @@ std::optional<ChatResult> ResponseCache::get(const std::string& key,
     r.model = st.column_text(4);
     r.raw = st.column_text(5);
     r.raw_truncated = st.column_int(6) != 0;
+    r.latency_ms = st.column_double(7); // of the call that produced it
+    if (!st.is_null(8)) r.ttft_ms = st.column_double(8);
     r.cached = true;
     st.reset();
     // Hits of one run are nearly always one group: skip the map lookup then.
@@ -119,13 +126,15 @@ void ResponseCache::flush() {
     if (!pending_.empty()) {
         store::Statement insert = db_.prepare(
             "INSERT INTO provider_cache (key, provider_type, model, text, finish_reason, "
-            "prompt_tokens, completion_tokens, raw, raw_truncated, bytes, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "prompt_tokens, completion_tokens, raw, raw_truncated, bytes, created_at, latency_ms, "
+            "ttft_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
+            "SET "
             "model = excluded.model, text = excluded.text, "
             "finish_reason = excluded.finish_reason, prompt_tokens = excluded.prompt_tokens, "
             "completion_tokens = excluded.completion_tokens, raw = excluded.raw, "
             "raw_truncated = excluded.raw_truncated, bytes = excluded.bytes, "
-            "created_at = excluded.created_at");
+            "created_at = excluded.created_at, latency_ms = excluded.latency_ms, "
+            "ttft_ms = excluded.ttft_ms");
         for (std::size_t i = 0; i < pending_.size(); ++i) {
             const auto& [key, r] = pending_[i];
             const auto& [type, model] = pending_groups_[i];
@@ -134,7 +143,7 @@ void ResponseCache::flush() {
             insert.bind(5, r.finish_reason).bind(6, r.prompt_tokens).bind(7, r.completion_tokens);
             insert.bind(8, r.raw).bind(9, r.raw_truncated ? 1 : 0);
             insert.bind(10, static_cast<std::int64_t>(r.text.size() + r.raw.size()));
-            insert.bind(11, now);
+            insert.bind(11, now).bind(12, r.latency_ms).bind(13, r.ttft_ms);
             insert.run();
         }
     }

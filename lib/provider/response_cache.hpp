@@ -2,7 +2,7 @@
 // The response cache: answers keyed by the XXH3-128 of the canonical request (provider type,
 // endpoint, model, messages, parameters; never a key or a header), in the provider_cache
 // table of store.db, hit counts by provider type and model in provider_cache_hits. Only
-// successful answers are cached.
+// successful answers are cached, each with the latency of the call that produced it.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -30,8 +30,9 @@ class RequestKeyer {
     RequestKeyer(RequestKeyer&&) noexcept;
 
     // {"type", "endpoint", "request"}: for HTTP providers the request body without the
-    // stream switches (a streamed and a plain call give the same answer); for exec the command
-    // and input format with the stdin JSON. Headers are left out: they may hold secrets.
+    // stream switches (a streamed and a plain call give the same answer); for exec the command,
+    // the fingerprints of the files it names (exec_programs.hpp, taken once, when the keyer is
+    // made) and input format with the stdin JSON. Headers are left out: they may hold secrets.
     nlohmann::json canonical(const ChatRequest& request) const;
     // 32 hex digits: hash128 of canonical_json(canonical(request)).
     std::string key(const ChatRequest& request) const;
@@ -40,6 +41,7 @@ class RequestKeyer {
     ProviderConfig config_;
     std::string endpoint_;
     std::unique_ptr<RequestCodec> codec_;
+    nlohmann::json programs_ = nlohmann::json::object(); // exec: {file named: fingerprint}
 };
 
 class ResponseCache {

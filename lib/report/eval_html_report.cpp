@@ -32,6 +32,8 @@ td.clip div{max-height:4.4em;overflow:hidden;white-space:pre-wrap;word-break:bre
 td.clip.open div{max-height:none}
 .ok,.v-pass{color:#176b2c}.bad,.v-fail{color:#a11d1d}.v-error{color:#8a5a00}
 .v-pass,.v-fail,.v-error{font-weight:600}
+svg.mark{width:1em;height:1em;vertical-align:-.15em;fill:none;stroke:currentColor;stroke-width:2.4;
+ stroke-linecap:round;stroke-linejoin:round}
 .badge{display:inline-block;padding:.05rem .55rem;border-radius:4px;font-size:.9em}
 .badge.pass{background:#dff3e4;color:#176b2c}.badge.fail{background:#fde8e8;color:#a11d1d}
 .controls{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:.6rem 0}
@@ -185,14 +187,24 @@ void write_header(const eval::EvalRunSummary& summary, std::ostream& out) {
     out << "<p class=\"sub\">" << fmt::format("{}", fmt::join(facts, " · ")) << "</p>";
 }
 
+// Drawn, not typed: the emoji check and cross need a colour-emoji font that a headless
+// browser or a server (Debian's default fonts, say) does not have, and show as empty boxes.
+constexpr std::string_view kCheckMark =
+    "<svg class=\"mark\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><path d=\"M3 8.5l3.2 "
+    "3.2L13 4.8\"/></svg>";
+constexpr std::string_view kCrossMark =
+    "<svg class=\"mark\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><path d=\"M4 4l8 "
+    "8M12 4l-8 8\"/></svg>";
+
 void write_thresholds(const eval::EvalRunSummary& summary, std::ostream& out) {
     if (summary.thresholds.empty()) return;
     out << "<h2>Thresholds</h2><table><tr><th></th><th>cell</th><th>requirement</th>"
            "<th>actual</th></tr>";
     for (const auto& t : summary.thresholds)
-        out << fmt::format("<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td>{}</tr>",
-                           t.met ? "ok" : "bad", t.met ? "✅ met" : "❌ not met", text(t.cell),
-                           text(format_threshold(t)), num_cell(format_metric_value(t.actual)));
+        out << fmt::format(
+            "<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td>{}</tr>", t.met ? "ok" : "bad",
+            t.met ? std::string(kCheckMark) + " met" : std::string(kCrossMark) + " not met",
+            text(t.cell), text(format_threshold(t)), num_cell(format_metric_value(t.actual)));
     out << "</table>";
 }
 

@@ -176,7 +176,7 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     RunTotals totals;
     auto sums = db.prepare("SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
                            " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
-                           " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND cached = 0), 0)"
+                           " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND (cached = 0 OR latency_ms > 0)), 0)"
                            " FROM run_rows WHERE run_id = ?");
     sums.bind(1, run_id);
     sums.step();
@@ -190,10 +190,11 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     const auto timed = static_cast<std::uint64_t>(sums.column_int(6));
     sums.reset();
     if (timed == 0) return totals;
-    // Latency of answers that reached the provider (cache hits would skew it towards 0), read
-    // in order so that memory does not grow with the rows (SQLite sorts in bounded memory).
+    // Latency of the model: a cache hit carries the latency of the call that produced it. Hits
+    // recorded before the cache kept latencies have 0 there and would skew it towards 0. Read
+    // in order, so memory does not grow with the rows (SQLite sorts in bounded memory).
     auto latencies = db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1"
-                                " AND cached = 0 ORDER BY latency_ms");
+                                " AND (cached = 0 OR latency_ms > 0) ORDER BY latency_ms");
     latencies.bind(1, run_id);
     stats::AscendingSample sample(timed, {50, 95});
     while (latencies.step() && sample.seen() < timed)

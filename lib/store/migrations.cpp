@@ -214,7 +214,7 @@ const std::vector<std::string_view>& migrations() {
             PRIMARY KEY (eval_id, cell_index, case_index, metric_index)
         ) WITHOUT ROWID;
         )sql",
-        // 7: retrieval indexes (docs/index.md). One catalog row per index; each index's passages
+        // 7: retrieval indexes (docs/retrieval.md). One catalog row per index; the passages of each
         // live in their own FTS5 table, retrieval_index_<id>, created by `index build`, so BM25
         // statistics never mix across indexes. AUTOINCREMENT: a rebuilt index gets a new id and
         // a new table, and an id is never reused for a different index.
@@ -234,6 +234,69 @@ const std::vector<std::string_view>& migrations() {
             created_at TEXT NOT NULL
         );
         CREATE INDEX retrieval_indexes_dataset ON retrieval_indexes(dataset_version_id);
+        )sql",
+        // 8: deployments (docs/deploy.md). A release is immutable and numbered per environment
+        // and route; every attempt is kept, whatever its outcome; traffic holds what is live now
+        // and traffic_events every change of it, so "what was live at T" is one lookup.
+        R"sql(
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prompt_version_id INTEGER NOT NULL REFERENCES prompt_versions(id),
+            provider_id TEXT NOT NULL,
+            provider_config TEXT NOT NULL,
+            provider_config_hash TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (env, route, number)
+        );
+        CREATE TABLE deploy_attempts (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            action TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            candidate TEXT NOT NULL,
+            release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL,
+            actor TEXT NOT NULL,
+            ci TEXT NOT NULL,
+            message TEXT NOT NULL,
+            gates TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX deploy_attempts_route ON deploy_attempts(env, route, id);
+        CREATE TABLE deploy_traffic (
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            stable_release_id INTEGER NOT NULL REFERENCES releases(id),
+            canary_release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL NOT NULL DEFAULT 0,
+            generation INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (env, route)
+        ) WITHOUT ROWID;
+        CREATE TABLE deploy_traffic_events (
+            id INTEGER PRIMARY KEY,
+            env TEXT NOT NULL,
+            route TEXT NOT NULL,
+            stable_release_id INTEGER NOT NULL REFERENCES releases(id),
+            canary_release_id INTEGER REFERENCES releases(id),
+            canary_percent REAL NOT NULL,
+            attempt_id INTEGER NOT NULL REFERENCES deploy_attempts(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX deploy_traffic_events_route ON deploy_traffic_events(env, route, created_at);
+        )sql",
+        // 9: a cached answer keeps the latency (and time to first token) of the call that
+        // produced it, so latency metrics of a cached rerun measure the model, not the cache
+        // (docs/providers.md). Entries from before have NULL there and count as misses.
+        R"sql(
+        ALTER TABLE provider_cache ADD COLUMN latency_ms REAL;
+        ALTER TABLE provider_cache ADD COLUMN ttft_ms REAL;
         )sql",
     };
     return steps;

@@ -131,9 +131,6 @@ run run qa --data qa
 expect_rc 2 "no provider"
 run run qa --data qa --provider echo --var nonsense
 expect_rc 2 "bad --var"
-LLMOPS_HTTP_CLIENT=wget run run qa --data qa --provider nowhere --limit 1
-expect_rc 2 "unknown LLMOPS_HTTP_CLIENT"
-expect_contains "$ERR" "builtin or curl" "LLMOPS_HTTP_CLIENT error names the choices"
 expect_eq "$(store_digest)" "$before" "failed commands left the store unchanged"
 
 # An unreachable endpoint fails after the retries, naming the URL (exit 5).
@@ -202,6 +199,46 @@ expect_eq "$(json_get .succeeded)" 2 "other rows answered"
 run runs show "$(json_get .id)" --failed --json
 expect_eq "$(json_get '.rows[0].error.kind')" render "render error kind"
 expect_contains "$(json_get '.rows[0].error.message')" question "render error names the variable"
+
+# --- exec: cached answers follow the program's content; cached runs say so ---------------
+cat >model.sh <<'SH'
+#!/bin/sh
+tail -n 1 | tr a-z A-Z
+SH
+chmod +x model.sh
+cat >>llmops.yaml <<'YAML'
+  script:
+    type: exec
+    command: ./model.sh
+    format: text
+YAML
+run run qa --data qa --provider script --limit 3
+expect_rc 0 "exec run"
+expect_not_contains "$OUT" "from cache" "a fresh run says nothing about the cache"
+run run qa --data qa --provider script --limit 3
+expect_rc 0 "exec run again"
+expect_contains "$OUT" "rows 3/3  ok 3  failed 0  3 of 3 from cache" "a cached run says so"
+run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
+expect_rc 0 "runs show --rows of a cached run"
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *–  WHAT IS ITEM')" 3 \
+  "cached rows show – as their latency, not 0 ms"
+# Fixing the model script makes its old answers miss.
+cat >model.sh <<'SH'
+#!/bin/sh
+tail -n 1 | tr a-z A-Z | sed 's/$/ (v2)/'
+SH
+run run qa --data qa --provider script --limit 5 --json
+expect_rc 0 "exec run after the fix"
+expect_eq "$(json_get .cached)" 0 "a changed program is not answered from the cache"
+run runs show "$(json_get .id)" --rows --json
+expect_eq "$(json_get '.rows[0].output')" "WHAT IS ITEM 0? (v2)" "the fixed program answered"
+run run qa --data qa --provider script --limit 5
+expect_contains "$OUT" "5 of 5 from cache" "all five cached now"
+run run qa --data qa --provider script --limit 6
+expect_contains "$OUT" "5 of 6 from cache" "a partly cached run says how much"
+run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^ *[0-9][0-9]*  *[0-9][0-9]* ms  WHAT IS ITEM')" 1 \
+  "the one row answered now shows its latency"
 
 # --- a template over its budget stops the run (exit 3); Ctrl-C inside a render ------------
 open=""; close=""

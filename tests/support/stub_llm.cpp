@@ -25,7 +25,6 @@
 #include <mutex>
 #include <pthread.h>
 #include <string>
-#include <strings.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -277,6 +276,10 @@ class App {
         }
         auto chat = parse_chat(req, res, api, deployment);
         if (!chat) return;
+        // --echo-key: a hostile endpoint that hands the caller's key back everywhere.
+        const std::string echoed =
+            opts_.echo_key ? " [echo " + reflected_credentials(req) + "]" : std::string();
+        chat->model += echoed;
 
         Fault fault;
         if (req.has_header("X-Stub-Fault")) {
@@ -310,8 +313,9 @@ class App {
                                    : opts_.retry_after);
             }
             send_error(res, api, fault.status,
-                       fault.status == 429 ? "Rate limit reached (injected by stub_llm)"
-                                           : "Injected failure (stub_llm)");
+                       (fault.status == 429 ? "Rate limit reached (injected by stub_llm)"
+                                            : "Injected failure (stub_llm)") +
+                           echoed);
             return;
         }
         if (fault.kind == FaultKind::hang && !shutdown_.sleep_ms(opts_.hang_ms)) {
@@ -321,7 +325,7 @@ class App {
 
         Reply reply;
         reply.id = (api == Api::anthropic ? "msg_stub_" : "chatcmpl-stub-") + std::to_string(n);
-        reply.text = answer_for(*chat);
+        reply.text = answer_for(*chat) + echoed;
         reply.prompt_tokens = estimate_tokens(chat->prompt_chars);
         std::size_t chars = count_chars(reply.text);
         if (chat->max_tokens && estimate_tokens(chars) > *chat->max_tokens) {
@@ -338,10 +342,10 @@ class App {
                                                 : openai_events(*chat, reply);
             stream(res, std::move(events), fault, api, scope);
         } else {
-            respond(res,
-                    api == Api::anthropic ? anthropic_body(*chat, reply)
-                                          : openai_body(*chat, reply),
-                    fault);
+            json body =
+                api == Api::anthropic ? anthropic_body(*chat, reply) : openai_body(*chat, reply);
+            if (opts_.echo_key) body["echo"] = echoed;
+            respond(res, body, fault);
         }
     }
 
@@ -451,12 +455,8 @@ class App {
     void remember(const Request& req) {
         if (opts_.keep_requests == 0) return;
         json headers = json::object();
-        for (const auto& [name, value] : req.headers) {
-            const bool secret = ::strcasecmp(name.c_str(), "authorization") == 0 ||
-                                ::strcasecmp(name.c_str(), "api-key") == 0 ||
-                                ::strcasecmp(name.c_str(), "x-api-key") == 0;
-            headers[name] = secret ? std::string("<redacted>") : value;
-        }
+        for (const auto& [name, value] : req.headers)
+            headers[name] = is_credential_header(name) ? std::string("<redacted>") : value;
         json entry = {{"method", req.method},
                       {"path", req.path},
                       {"params", req.params},

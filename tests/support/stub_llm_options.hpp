@@ -24,6 +24,7 @@ struct Options {
     std::string port_file;
     int threads = 64;
     std::string require_key;
+    bool echo_key = false;          // reflect credential headers in answers and errors
     std::optional<AnswerMode> mode; // unset: answers when --answers is given, else upper
     std::string answers_file;
     std::vector<std::string> models = {"stub-model"};
@@ -56,6 +57,9 @@ Listens on 127.0.0.1 only. Prints "PORT <n>" on stdout once it accepts connectio
   --threads N              worker threads = concurrent connections served (default 64)
   --require-key KEY        demand KEY: "Authorization: Bearer KEY" (OpenAI), "api-key: KEY"
                            (Azure), "x-api-key: KEY" + "anthropic-version" (Anthropic)
+  --echo-key               reflect the credential headers it got (Authorization, api-key,
+                           x-api-key, any *key*/*token*/*secret* header) in every answer,
+                           its model name, its body and error messages: a hostile endpoint
   --mode upper|echo|answers
                            upper: last user message upper-cased (ASCII; default)
                            echo: last user message verbatim
@@ -150,6 +154,8 @@ inline std::optional<Options> parse_options(int argc, char** argv) {
         } else if (arg == "--require-key") {
             o.require_key = next();
             if (o.require_key.empty()) throw UsageError("--require-key wants a non-empty key");
+        } else if (arg == "--echo-key") {
+            o.echo_key = true;
         } else if (arg == "--mode") {
             const std::string& m = next();
             if (m == "upper")
@@ -220,7 +226,8 @@ inline std::optional<Options> parse_options(int argc, char** argv) {
         } else {
             throw UsageError("unknown option '" + arg + "'");
         }
-        if (has_inline_value && (arg == "--retry-after-date" || arg == "--log"))
+        if (has_inline_value &&
+            (arg == "--retry-after-date" || arg == "--log" || arg == "--echo-key"))
             throw UsageError(arg + " takes no value");
     }
     if (o.mode == AnswerMode::answers && o.answers_file.empty())

@@ -42,6 +42,23 @@ struct Reply {
     std::uint64_t completion_tokens = 0;
 };
 
+// Headers that carry credentials: Authorization and any name with key, token or secret in it.
+inline bool is_credential_header(const std::string& name) {
+    std::string lower;
+    for (char c : name)
+        lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return lower == "authorization" || lower.find("key") != std::string::npos ||
+           lower.find("token") != std::string::npos || lower.find("secret") != std::string::npos;
+}
+
+// What --echo-key reflects: every credential header received, "Name: value; ...".
+inline std::string reflected_credentials(const httplib::Request& req) {
+    std::string out;
+    for (const auto& [name, value] : req.headers)
+        if (is_credential_header(name)) out += (out.empty() ? "" : "; ") + name + ": " + value;
+    return out;
+}
+
 inline json openai_body(const Chat& chat, const Reply& r) {
     return {{"id", r.id},
             {"object", "chat.completion"},

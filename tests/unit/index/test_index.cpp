@@ -45,7 +45,7 @@ const std::vector<json> kPets = {
     {{"id", "p5"}, {"body", "a quiet house"}},
 };
 
-// BM25 of one term written out: the formula of docs/index.md.
+// BM25 of one term written out: the formula of docs/retrieval.md.
 double bm25_term(double rows, double containing, double tf, double length, double mean_length,
                  double k1, double b) {
     double idf = std::log((rows - containing + 0.5) / (containing + 0.5));

@@ -69,7 +69,7 @@ TEST_CASE("openai and azure headers carry the key in their own header", "[provid
         CHECK(name != "Authorization");
 }
 
-TEST_CASE("openai responses are parsed; malformed ones are BadResponse", "[provider]") {
+TEST_CASE("openai responses are parsed, and malformed ones are BadResponse", "[provider]") {
     auto codec = make_codec(openai_config());
     ChatResult r;
     codec->parse_response(

@@ -4,35 +4,20 @@
 #include "provider/credentials.hpp"
 #include "provider/provider_config.hpp"
 
+#include "scoped_env.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
 using namespace llmops;
 using namespace llmops::provider;
+using llmops::testing::ScopedEnv;
 
 namespace {
 ProviderCatalog parse(const std::string& yaml) {
     return parse_provider_catalog(parse_yaml(yaml, "llmops.yaml"));
 }
 
-// Sets an environment variable for one test, restoring the old value afterwards.
-struct ScopedEnv {
-    std::string name;
-    std::optional<std::string> saved;
-    ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
-        if (const char* old = std::getenv(name.c_str())) saved = old;
-        if (value)
-            ::setenv(name.c_str(), value, 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-    ~ScopedEnv() {
-        if (saved)
-            ::setenv(name.c_str(), saved->c_str(), 1);
-        else
-            ::unsetenv(name.c_str());
-    }
-};
 } // namespace
 
 TEST_CASE("providers and prices are read from llmops.yaml", "[provider]") {
@@ -156,7 +141,7 @@ TEST_CASE("durations", "[provider]") {
     CHECK_FALSE(parse_duration_seconds("-1s"));
 }
 
-TEST_CASE("a missing API key variable fails naming it; secrets are redacted", "[provider]") {
+TEST_CASE("a missing API key variable fails naming it, and secrets are redacted", "[provider]") {
     ScopedEnv key("LLMOPS_TEST_MISSING_KEY", nullptr);
     ProviderConfig c;
     c.id = "p";
@@ -178,4 +163,44 @@ TEST_CASE("a missing API key variable fails naming it; secrets are redacted", "[
     CHECK(http::redacted_header_line("x-api-key", "sk") == "x-api-key: [REDACTED]");
     CHECK(http::redacted_header_line("Content-Type", "application/json") ==
           "Content-Type: application/json");
+}
+
+TEST_CASE("the secret scrubber removes the key and secret header values from results",
+          "[provider]") {
+    ProviderConfig c;
+    c.id = "p";
+    c.type = ProviderType::OpenAI;
+    c.headers = {{"X-Secret-Token", "tok-header-12345"},
+                 {"Authorization", "Bearer sk-bearer-6789"},
+                 {"X-Trace", "visible-value"}};
+    SecretScrubber secrets(c, "sk-the/key\"42");
+    CHECK_FALSE(secrets.empty());
+    CHECK(secrets.scrub("k=sk-the/key\"42; t=tok-header-12345") == "k=[REDACTED]; t=[REDACTED]");
+    // As it appears escaped inside a JSON body, and with '/' escaped as some servers write it.
+    CHECK(secrets.scrub(R"({"k":"sk-the/key\"42"})") == R"({"k":"[REDACTED]"})");
+    CHECK(secrets.scrub(R"({"k":"sk-the\/key\"42"})") == R"({"k":"[REDACTED]"})");
+    // The token of a Bearer header alone, as a server would echo it.
+    CHECK(secrets.scrub("token sk-bearer-6789 seen") == "token [REDACTED] seen");
+    CHECK(secrets.scrub("X-Trace: visible-value") == "X-Trace: visible-value");
+
+    ChatResult r;
+    r.text = "your key is sk-the/key\"42";
+    r.raw = R"({"echo":"Bearer sk-bearer-6789"})";
+    r.error_message = "HTTP 500: tok-header-12345";
+    r.model = "m sk-the/key\"42";
+    r.finish_reason = "stop";
+    secrets.scrub(r);
+    CHECK(r.text == "your key is [REDACTED]");
+    CHECK(r.raw == R"({"echo":"[REDACTED]"})"); // the whole header value is a secret
+    CHECK(r.error_message == "HTTP 500: [REDACTED]");
+    CHECK(r.model == "m [REDACTED]");
+    CHECK(r.finish_reason == "stop");
+
+    // Placeholders of a few characters are not secrets: "x" must not vanish from answers.
+    ProviderConfig local;
+    local.type = ProviderType::OpenAI;
+    SecretScrubber placeholder(local, "x");
+    CHECK(placeholder.empty());
+    CHECK(placeholder.scrub("xxx") == "xxx");
+    CHECK(SecretScrubber(local, "").empty());
 }

@@ -2,6 +2,7 @@
 #include "core/error.hpp"
 #include "provider/batch_runner.hpp"
 #include "provider/exec_provider.hpp"
+#include "scoped_env.hpp"
 #include "store/migrations.hpp"
 #include "temp_dir.hpp"
 #include "test_provider_stub.hpp"
@@ -21,9 +22,9 @@ namespace {
 constexpr const char* kKeyVar = "LLMOPS_TEST_PROVIDER_KEY";
 constexpr const char* kKey = "sk-test-9f8e7d6c5b4a-SECRET";
 
-struct KeyEnv {
-    KeyEnv() { ::setenv(kKeyVar, kKey, 1); }
-    ~KeyEnv() { ::unsetenv(kKeyVar); }
+// The key variable set for one test, and put back as it was afterwards.
+struct KeyEnv : testing::ScopedEnv {
+    KeyEnv() : ScopedEnv(kKeyVar, kKey) {}
 };
 
 ProviderConfig stub_provider(const StubServer& stub, ProviderType type = ProviderType::OpenAI) {
@@ -131,7 +132,7 @@ TEST_CASE("a wrong key stops the run with an auth error that does not show the k
 }
 
 TEST_CASE("a missing key variable fails before any request", "[provider][stub]") {
-    ::unsetenv(kKeyVar);
+    testing::ScopedEnv no_key(kKeyVar, nullptr);
     StubServer stub;
     ProviderConfig c = stub_provider(stub);
     try {
@@ -198,6 +199,34 @@ TEST_CASE("429 with an HTTP-date Retry-After is retried", "[provider][stub]") {
     CHECK(summary.totals.retries == 1);
 }
 
+TEST_CASE("a retry after 429 waits at least as long as Retry-After says", "[provider][stub]") {
+    KeyEnv key;
+    // One 429 with "Retry-After: 1"; the backoff alone would wait 5-10 ms.
+    StubServer stub({"--fault-first", "1", "--faults", "429", "--retry-after", "1"});
+    ProviderConfig c = stub_provider(stub);
+    REQUIRE(c.retry.base_delay_ms < 100);
+    using Clock = std::chrono::steady_clock;
+    std::vector<std::pair<Clock::time_point, std::string>> log;
+    EngineOptions o;
+    o.log = [&](std::string_view line) { log.emplace_back(Clock::now(), std::string(line)); };
+    BatchRunner runner(c, o);
+    ChatResult got;
+    runner.run(std::vector<ChatRequest>{ask("x")}, [&](std::size_t, ChatResult&& r) { got = r; });
+    REQUIRE(got.ok());
+    CHECK(got.attempts == 2);
+    // The moments the 429 was handled (the retry is logged then) and the second POST left.
+    std::optional<Clock::time_point> refused, second_post;
+    int posts = 0;
+    for (const auto& [at, line] : log) {
+        if (line.starts_with("retry 1/")) refused = at;
+        if (line.starts_with("-> POST") && ++posts == 2) second_post = at;
+    }
+    REQUIRE(refused);
+    REQUIRE(second_post);
+    // A lower bound only: the retry came no sooner than the server asked.
+    CHECK(*second_post - *refused >= std::chrono::milliseconds(1000));
+}
+
 TEST_CASE("20% faults of every kind over 1,000 requests: every row answered or failed",
           "[provider][stub]") {
     KeyEnv key;
@@ -240,10 +269,10 @@ TEST_CASE("20% faults of every kind over 1,000 requests: every row answered or f
     CHECK(summary.totals.errors == failed);
 }
 
-TEST_CASE("the response cache answers repeats; the key is in no row, raw body or log",
+TEST_CASE("the response cache answers repeats, and the key is in no row, raw body or log",
           "[provider][stub]") {
     KeyEnv key;
-    StubServer stub({"--require-key", kKey});
+    StubServer stub({"--require-key", kKey, "--latency-ms", "20"});
     testing::TempDir dir;
     store::Database db = store::Database::open(dir.path() / "store.db", true);
     store::migrate(db);
@@ -264,6 +293,12 @@ TEST_CASE("the response cache answers repeats; the key is in no row, raw body or
         CHECK(r.attempts == 0);
         CHECK(r.cost_usd > 0);
     }
+    // Cached answers keep what the call that produced them measured.
+    CHECK(first[1].latency_ms >= 20);
+    CHECK(second[1].latency_ms == first[1].latency_ms);
+    CHECK(second[1].prompt_tokens == first[1].prompt_tokens);
+    CHECK(second[1].completion_tokens == first[1].completion_tokens);
+    CHECK(second[1].cost_usd == first[1].cost_usd);
     CHECK(second[1].text == "BETA");
     CHECK_THAT(stub_stats(stub), Catch::Contains("\"total\":3"));
     o.read_cache = false; // --no-cache
@@ -276,7 +311,7 @@ TEST_CASE("the response cache answers repeats; the key is in no row, raw body or
     int n = 0;
     while (rows.step()) {
         ++n;
-        for (int col = 0; col < 11; ++col)
+        for (int col = 0; col < 13; ++col)
             CHECK(rows.column_optional_text(col).value_or("").find(kKey) == std::string::npos);
     }
     CHECK(n == 2);
@@ -287,6 +322,68 @@ TEST_CASE("the response cache answers repeats; the key is in no row, raw body or
         if (line.find("Authorization: [REDACTED]") != std::string::npos) saw_auth = true;
     }
     CHECK(saw_auth);
+}
+
+TEST_CASE("a server that echoes the key gets it stored nowhere", "[provider][stub]") {
+    KeyEnv key;
+    // Reflects every credential header in answers, model names, bodies and error messages.
+    StubServer stub({"--require-key", kKey, "--echo-key", "--fault-first", "1", "--faults", "400"});
+    testing::TempDir dir;
+    store::Database db = store::Database::open(dir.path() / "store.db", true);
+    store::migrate(db);
+    constexpr const char* kHeaderSecret = "tok-from-a-header-31415";
+    std::vector<std::string> log;
+    EngineOptions o;
+    o.concurrency = 1;
+    o.fail_fast = false;
+    o.cache_db = dir.path() / "store.db";
+    o.log = [&](std::string_view line) { log.emplace_back(line); };
+    auto no_secret = [&](const std::string& text) {
+        CHECK(text.find(kKey) == std::string::npos);
+        CHECK(text.find(kHeaderSecret) == std::string::npos);
+    };
+    for (bool stream : {false, true}) {
+        INFO("stream " << stream);
+        ProviderConfig c = stub_provider(stub);
+        c.stream = stream;
+        c.headers = {{"X-Secret-Token", kHeaderSecret}};
+        // Prompts of their own: a streamed request must not be answered from the cache.
+        const std::string first = stream ? "three" : "one", second = stream ? "four" : "two";
+        auto results = run_all(c, {ask(first), ask(second)}, o);
+        if (!stream) { // the first request of the stub's life gets the injected 400
+            CHECK(results[0].error == ProviderErrorKind::BadRequest);
+            CHECK_THAT(results[0].error_message, Catch::Contains("[echo"));
+        }
+        const ChatResult& answered = results[1];
+        REQUIRE(answered.ok());
+        // The echo was there, and the secrets in it were replaced.
+        CHECK_FALSE(answered.cached);
+        CHECK_THAT(answered.text, Catch::StartsWith(stream ? "FOUR [echo " : "TWO [echo "));
+        CHECK_THAT(answered.text, Catch::Contains("Bearer [REDACTED]"));
+        CHECK_THAT(answered.text, Catch::Contains("X-Secret-Token: [REDACTED]"));
+        for (const auto& r : results) {
+            no_secret(r.text);
+            no_secret(r.raw);
+            no_secret(r.error_message);
+            no_secret(r.model);
+        }
+        // Answered again from the cache: still nothing.
+        auto cached = run_all(c, {ask(second)}, o);
+        CHECK(cached[0].cached);
+        CHECK(cached[0].text == answered.text);
+        no_secret(cached[0].raw);
+        no_secret(cached[0].model);
+    }
+    store::Statement rows = db.prepare("SELECT * FROM provider_cache");
+    int n = 0;
+    while (rows.step()) {
+        ++n;
+        for (int col = 0; col < 13; ++col)
+            no_secret(rows.column_optional_text(col).value_or(""));
+    }
+    CHECK(n >= 2);
+    for (const auto& line : log)
+        no_secret(line);
 }
 
 TEST_CASE("cancellation delivers every request, the rest as Cancelled", "[provider][stub]") {
@@ -300,9 +397,12 @@ TEST_CASE("cancellation delivers every request, the rest as Cancelled", "[provid
     for (int i = 0; i < 20; ++i)
         requests.push_back(ask("r"));
     std::size_t delivered = 0, cancelled = 0;
-    // From another thread, as a SIGINT handler would: requests are in flight by then.
+    // From another thread, as a SIGINT handler would, once requests are in flight (each waits
+    // 100 ms at the stub, so some are still in flight when it lands).
     std::thread canceller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (runner.progress().in_flight == 0 && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         runner.cancel();
     });
     auto summary = runner.run(std::move(requests), [&](std::size_t, ChatResult&& r) {

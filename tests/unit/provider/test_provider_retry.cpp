@@ -81,7 +81,7 @@ TEST_CASE("token buckets: a minute's burst, then the rate", "[provider]") {
     CHECK(unlimited.wait_for(1e9, t0) == TokenBucket::Clock::duration::zero());
 }
 
-TEST_CASE("rate limiter combines requests and tokens per minute; settles real usage",
+TEST_CASE("rate limiter combines requests and tokens per minute and settles real usage",
           "[provider]") {
     auto t0 = RateLimiter::Clock::now();
     RateLimiter l(0, 600, t0); // 10 tokens/s

@@ -462,7 +462,7 @@ TEST_CASE("HTML report is self-contained and escapes everything", "[report][html
     std::size_t charts = 0;
     for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1))
         ++charts;
-    CHECK(charts == 1);
+    CHECK(charts - count_of(html, "<svg class=\"mark\"") == 1); // threshold marks aside
     // Exactly the two script elements of the report: the data cannot close or open one.
     CHECK(count_of(html, "<script") == 2);
     CHECK(count_of(html, "</script") == 2);
@@ -475,8 +475,12 @@ TEST_CASE("HTML report is self-contained and escapes everything", "[report][html
     CHECK(is_valid_utf8(html));
     // Summary, thresholds and filters are on the page.
     CHECK(html.find("<span class=\"badge fail\">failed</span>") != std::string::npos);
-    CHECK(html.find("❌ not met</td><td>qa-answer@3 × default</td><td>pass_rate ≥ 0.9</td>") !=
+    CHECK(html.find("</svg> not met</td><td>qa-answer@3 × default</td><td>pass_rate ≥ 0.9</td>") !=
           std::string::npos);
+    // Marks are drawn: no emoji that a browser without a colour-emoji font shows as a box.
+    CHECK(html.find("<svg class=\"mark\"") != std::string::npos);
+    CHECK(html.find("✅") == std::string::npos);
+    CHECK(html.find("❌") == std::string::npos);
     CHECK(html.find("<td class=\"n\">$0.01235</td>") != std::string::npos);
     CHECK(html.find("id=\"case-filter\" type=\"search\"") != std::string::npos);
     CHECK(html.find("<option value=\"error\">error</option>") != std::string::npos);

@@ -1,0 +1,96 @@
+// The environments: map of llmops.yaml: gates, requires, canary defaults, and errors located at
+// file:line:column.
+#include <catch2/catch.hpp>
+
+#include "core/error.hpp"
+#include "deploy/deployer.hpp"
+#include "deploy/environments.hpp"
+
+using namespace llmops::deploy;
+using llmops::Error;
+using llmops::parse_yaml;
+
+namespace {
+
+EnvironmentCatalog parse(const std::string& yaml) {
+    return parse_environments(parse_yaml(yaml, "llmops.yaml"), "/proj");
+}
+
+Error error_of(const std::string& yaml) {
+    try {
+        parse(yaml);
+    } catch (const Error& e) {
+        return e;
+    }
+    FAIL("expected an error");
+    return Error(llmops::ErrorKind::BadInput, "");
+}
+
+} // namespace
+
+TEST_CASE("environments with gates, requires and a canary default", "[deploy]") {
+    auto catalog = parse(R"(providers: {}
+environments:
+  staging:
+    gates:
+      - eval: evals/qa.yaml
+      - min_cases: 20
+  production:
+    requires: staging
+    canary: 10
+    gates:
+      - no_regression: {eval: evals/qa.yaml, metrics: [f1], alpha: 0.01, min_absolute_change: 0.02}
+)");
+    REQUIRE(catalog.environments.size() == 2);
+    const Environment& staging = catalog.get("staging");
+    REQUIRE(staging.gates.size() == 2);
+    CHECK(staging.gates[0].kind == GateKind::Eval);
+    CHECK(staging.gates[0].spec == std::filesystem::path("/proj/evals/qa.yaml"));
+    CHECK(staging.gates[1].kind == GateKind::MinCases);
+    CHECK(staging.gates[1].min_cases == 20);
+    const Environment& production = catalog.get("production");
+    CHECK(production.requires_live == std::vector<std::string>{"staging"});
+    CHECK(production.canary_percent == 10);
+    REQUIRE(production.gates.size() == 1);
+    const Gate& g = production.gates[0];
+    CHECK(g.kind == GateKind::NoRegression);
+    CHECK(g.metrics == std::vector<std::string>{"f1"});
+    CHECK(g.alpha == 0.01);
+    CHECK(g.min_absolute_change == 0.02);
+    CHECK_FALSE(g.min_relative_change.has_value());
+    CHECK(g.name() == "no_regression evals/qa.yaml");
+}
+
+TEST_CASE("no environments: key gives an empty catalog; unknown names are usage errors",
+          "[deploy]") {
+    auto catalog = parse("providers: {}\n");
+    CHECK(catalog.environments.empty());
+    CHECK_THROWS_WITH(catalog.get("production"), Catch::Contains("unknown environment"));
+}
+
+TEST_CASE("malformed environments are located", "[deploy]") {
+    Error e = error_of("environments:\n  staging:\n    gates:\n      - evl: x.yaml\n");
+    CHECK(e.kind() == llmops::ErrorKind::BadInput);
+    CHECK(e.where().line == 4);
+    e = error_of("environments:\n  prod:\n    canary: 150\n");
+    CHECK(e.where().line == 3);
+    e = error_of("environments:\n  prod:\n    requires: stagin\n");
+    CHECK_THAT(e.message(), Catch::Contains("unknown environment 'stagin'"));
+    CHECK(e.where().line == 3);
+    e = error_of("environments:\n  a: {requires: b}\n  b: {requires: a}\n");
+    CHECK_THAT(e.message(), Catch::Contains("cycle"));
+    e = error_of("environments:\n  prod:\n    gates:\n      - {eval: a.yaml, min_cases: 3}\n");
+    CHECK(e.where().line == 4);
+}
+
+TEST_CASE("points in time for history --at", "[deploy]") {
+    CHECK(parse_point_in_time("2026-01-02T03:04:05Z") == "2026-01-02T03:04:05.000Z");
+    CHECK(parse_point_in_time("2026-01-02 03:04:05.25+01:00") == "2026-01-02T02:04:05.250Z");
+    CHECK(parse_point_in_time("2026-01-02T03:04") == "2026-01-02T03:04:59.999Z");
+    CHECK(parse_point_in_time("2026-01-02") == "2026-01-02T23:59:59.999Z");
+    CHECK(parse_point_in_time("1h") < parse_point_in_time("1m"));
+    CHECK_THROWS_AS(parse_point_in_time("2999-01-01"), Error);
+    CHECK_THROWS_AS(parse_point_in_time("2026-02-30"), Error);
+    CHECK_THROWS_AS(parse_point_in_time("2026-13-01"), Error);
+    CHECK_THROWS_AS(parse_point_in_time("last tuesday"), Error);
+}
