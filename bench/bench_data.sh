@@ -5,15 +5,23 @@
 #  P2: a second version with rows appended, a block removed and rows changed: bytes the new
 #      version adds to the store, and `data diff` against `data cat` of both versions.
 # Usage: bench/bench_data.sh  (BENCH_ROWS, BENCH_REPEAT, BENCH_SCRATCH, LLMOPS_BIN, and
-# BENCH_ADD_ARGS for extra `data add` options such as "--compression zstd")
+# BENCH_ADD_ARGS for extra `data add` options such as "--compression zstd"; BENCH_SMOKE=1:
+# 20,000 rows, one run, and git-lfs only when it is installed)
 source "$(dirname "$0")/common.sh"
 read -r -a add_args <<<"${BENCH_ADD_ARGS:-}"
 
-rows=${BENCH_ROWS:-4000000}
+rows=${BENCH_ROWS:-$(by_mode 4000000 20000)}
+edit=$(by_mode "10000 10000 100" "1000 1000 10") # rows appended, removed, changed
+with_lfs=1
+if [ "$SMOKE" = 1 ] && ! git lfs version >/dev/null 2>&1; then
+  with_lfs=0
+  echo "smoke mode: git-lfs is not installed, its contender is skipped"
+fi
 gen=${GEN_DATASET:-$(dirname "$LLMOPS_BIN")/gen_dataset}
 base=$SCRATCH/data-$rows.jsonl
 edited=$SCRATCH/data-$rows-edited.jsonl
-if [ ! -f "$edited" ]; then "$gen" "$rows" "$base" "$edited" 10000 10000 100; fi
+# shellcheck disable=SC2086 # $edit is three numbers
+if [ ! -f "$edited" ]; then "$gen" "$rows" "$base" "$edited" $edit; fi
 size=$(stat -c %s "$base")
 mib=$(echo "$size / 1048576" | bc -l)
 cat "$base" "$edited" >/dev/null
@@ -29,6 +37,7 @@ for i in $(seq 1 "$REPEAT"); do
   measure "$LLMOPS_BIN" -C "$SCRATCH/proj" data add "$base" -n bench "${add_args[@]}"
   t_add+=("$SECONDS_TAKEN"); r_add+=("$PEAK_RSS_KB"); c_add+=("$CPU_TAKEN")
   # Peer: git-lfs hashes (SHA-256) and copies the file into .git/lfs/objects on `git add`.
+  if [ "$with_lfs" = 0 ]; then t_lfs+=(0); c_lfs+=(0); continue; fi
   rm -rf "$SCRATCH/lfs" && mkdir "$SCRATCH/lfs" && (
     cd "$SCRATCH/lfs" && git init -q && git lfs install --local >/dev/null &&
       git lfs track '*.jsonl' >/dev/null && git add .gitattributes &&
@@ -51,10 +60,15 @@ row "xxhsum -H2 FILE" "$hash" "$cpu_hash" "-"
 row "cp FILE" "$cp_" "$cpu_cp" "-"
 row "limit: xxhsum + cp" "$limit" "$(echo "$cpu_hash + $cpu_cp" | bc -l)" "-"
 row "zstd -1 FILE, one core" "$(median "${t_zstd[@]}")" "$(median "${c_zstd[@]}")" "-"
-row "git lfs (add + commit)" "$lfs" "$cpu_lfs" "-"
+if [ "$with_lfs" = 1 ]; then row "git lfs (add + commit)" "$lfs" "$cpu_lfs" "-"; fi
 row "llmops data add" "$add" "$cpu_add" "$(( $(median "${r_add[@]}") / 1024 ))"
-printf '\nP1 ratio add / limit = %.2f (goal <= 2); git-lfs / add = %.2f (goal >= 5); RSS goal <= 256 MiB\n' \
-  "$(echo "$add / $limit" | bc -l)" "$(echo "$lfs / $add" | bc -l)"
+if [ "$with_lfs" = 1 ]; then
+  printf '\nP1 ratio add / limit = %.2f (goal <= 2); git-lfs / add = %.2f (goal >= 5); RSS goal <= 256 MiB\n' \
+    "$(echo "$add / $limit" | bc -l)" "$(echo "$lfs / $add" | bc -l)"
+else
+  printf '\nP1 ratio add / limit = %.2f (goal <= 2); git-lfs not run (not installed)\n' \
+    "$(echo "$add / $limit" | bc -l)"
+fi
 printf 'zstd level 1 alone, spread over %s cores, would take %.2f x the limit\n' "$(nproc)" \
   "$(echo "$(median "${t_zstd[@]}") / $(nproc) / $limit" | bc -l)"
 
@@ -71,7 +85,9 @@ for i in $(seq 1 "$REPEAT"); do
 done
 diff_t=$(median "${t_diff[@]}"); cat_t=$(median "${t_cat[@]}")
 added=$((objects_after - objects_before))
-printf '\nP2: second version (+10,000 rows appended, 10,000-row block removed, 100 rows changed)\n\n'
+read -r n_append n_remove n_change <<<"$edit"
+printf '\nP2: second version (+%s rows appended, %s-row block removed, %s rows changed)\n\n' \
+  "$n_append" "$n_remove" "$n_change"
 printf '| %-44s | %14s |\n' measure value
 printf '|%s|%s|\n' "----------------------------------------------" "----------------"
 printf '| %-44s | %14s |\n' "stored size of version 1 (objects)" "$objects_before B"

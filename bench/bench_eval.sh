@@ -13,18 +13,24 @@
 # 2,000-case run's. It takes several minutes; the script fails when the RSS goal is missed.
 # Usage: bench/bench_eval.sh   (LLMOPS_BIN, BENCH_REPEAT, BENCH_CASES, BENCH_LATENCIES="0 50",
 #        BENCH_MILLION=1, BENCH_MILLION_CASES,
-#        PF_DIR = the promptfoo install, default /tmp/promptfoo-peer; see the peer README)
-if [ -z "${BENCH_EVAL_NETNS:-}" ]; then
+#        PF_DIR = the promptfoo install, default /tmp/promptfoo-peer; see the peer README;
+#        BENCH_SMOKE=1: 200 cases, one run, and promptfoo only when it is installed)
+export PF_DIR=${PF_DIR:-/tmp/promptfoo-peer}
+with_promptfoo=1
+if [ "${BENCH_SMOKE:-0}" = 1 ] && [ ! -x "$PF_DIR/node_modules/.bin/promptfoo" ]; then
+  with_promptfoo=0 # and no network namespace: it is there only to keep promptfoo offline
+  echo "smoke mode: promptfoo is not installed in $PF_DIR, its contender is skipped"
+fi
+if [ -z "${BENCH_EVAL_NETNS:-}" ] && [ "$with_promptfoo" = 1 ]; then
   exec unshare -n env BENCH_EVAL_NETNS=1 bash -c 'ip link set lo up && exec bash "$@"' bash "$0" "$@"
 fi
 source "$(dirname "$0")/common.sh"
 
-cases=${BENCH_CASES:-2000}
+cases=${BENCH_CASES:-$(by_mode 2000 200)}
 latencies=${BENCH_LATENCIES:-0 50}
 concurrency=16
 peer=${PROMPTFOO_PEER:-$(cd "$ROOT_DIR/../shared/peers/promptfoo" && pwd)}
-export PF_DIR=${PF_DIR:-/tmp/promptfoo-peer}
-[ -x "$PF_DIR/node_modules/.bin/promptfoo" ] ||
+[ "$with_promptfoo" = 0 ] || [ -x "$PF_DIR/node_modules/.bin/promptfoo" ] ||
   { echo "install promptfoo 0.121.20 into $PF_DIR first ($peer/README.md)" >&2; exit 1; }
 [ -x "$LLMOPS_BIN" ] || { echo "no llmops binary at $LLMOPS_BIN (set LLMOPS_BIN)" >&2; exit 1; }
 export LLMOPS_BUILD_DIR=${LLMOPS_BUILD_DIR:-$(dirname "$LLMOPS_BIN")}
@@ -116,7 +122,7 @@ metrics:
   - equals: "{{expected}}"
 EOF
   for _ in $(seq "$REPEAT"); do
-    run_promptfoo "$latency" "$STUB_PORT"
+    if [ "$with_promptfoo" = 1 ]; then run_promptfoo "$latency" "$STUB_PORT"; fi
     run_llmops "llmops/$latency" "eval-$latency.yaml" --no-cache
   done
   stub_stop
@@ -164,6 +170,14 @@ row() { printf '%-16s %8s %9s %9s %12s %9s %11s %10s\n' "$@"; }
 row tool latency "wall s" "CPU s" "peak RSS MiB" passed "wall ratio" "RSS ratio"
 status=0
 for latency in $latencies; do
+  if [ "$with_promptfoo" = 0 ]; then # smoke mode without the peer: llmops alone, no ratios
+    for key in "llmops/$latency" "llmops-cached/$latency"; do
+      [ -n "${WALLS[$key]:-}" ] || continue
+      row "${key%/*}" "$latency ms" "$(med "${WALLS[$key]}")" "$(med "${CPUS[$key]}")" \
+        "$(med "${RSSS[$key]}")" "$(printf '%s\n' ${PASSES[$key]} | sort -u | paste -sd/)" - -
+    done
+    continue
+  fi
   pf_wall=$(med "${WALLS[promptfoo/$latency]}")
   pf_rss=$(med "${RSSS[promptfoo/$latency]}")
   keys="promptfoo/$latency llmops/$latency"

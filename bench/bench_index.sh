@@ -4,12 +4,13 @@
 # latency p50/p95: in-process (llmops ranking vs FTS5's built-in bm25() on the same table) and
 # end to end (`llmops index query`, a process per query).
 # Usage: bench/bench_index.sh   (BENCH_ROWS=100000, BENCH_QUERIES=1000, BENCH_CLI_QUERIES=50,
-#        BENCH_REPEAT=3; LLMOPS_BIN; BENCH_DRIVER defaults to bench_index_query beside it)
+#        BENCH_REPEAT=3; LLMOPS_BIN; BENCH_DRIVER defaults to bench_index_query beside it;
+#        BENCH_SMOKE=1: 2,000 passages, 50 queries, 5 through the CLI, one run)
 source "$(dirname "$0")/common.sh"
 
-rows=${BENCH_ROWS:-100000}
-nqueries=${BENCH_QUERIES:-1000}
-ncli=${BENCH_CLI_QUERIES:-50}
+rows=${BENCH_ROWS:-$(by_mode 100000 2000)}
+nqueries=${BENCH_QUERIES:-$(by_mode 1000 50)}
+ncli=${BENCH_CLI_QUERIES:-$(by_mode 50 5)}
 driver=${BENCH_DRIVER:-$(dirname "$LLMOPS_BIN")/bench_index_query}
 [ -x "$driver" ] || { echo "build bench_index_query first (LLMOPS_BENCH=ON), or set BENCH_DRIVER" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell" >&2; exit 1; }

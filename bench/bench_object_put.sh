@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Stores a 1 GiB file as an object, side by side with the hash-and-copy limit measured in the
 # same run: `xxhsum -H2 FILE` + `cp FILE` (and `cp` + `sync`, since llmops fsyncs).
-# Usage: bench/bench_object_put.sh   (BENCH_REPEAT=3, BENCH_SIZE bytes, LLMOPS_BIN)
+# Usage: bench/bench_object_put.sh   (BENCH_REPEAT=3, BENCH_SIZE bytes, LLMOPS_BIN;
+# BENCH_SMOKE=1: 8 MiB, one run)
 source "$(dirname "$0")/common.sh"
 
-size=${BENCH_SIZE:-1073741824}
+size=${BENCH_SIZE:-$(by_mode 1073741824 8388608)}
 file=$SCRATCH/object-$size.bin
 make_random_file "$file" "$size"
 cat "$file" >/dev/null # warm the page cache for every contender alike

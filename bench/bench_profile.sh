@@ -2,10 +2,10 @@
 # `data profile` of a JSONL dataset side by side with `data cat > /dev/null` of the same
 # version, measured in the same run (goal: profile <= 3x cat).
 # Usage: bench/bench_profile.sh   (BENCH_ROWS rows, default 4M of ~250 B = ~1 GiB;
-#        BENCH_REPEAT=3; LLMOPS_BIN)
+#        BENCH_REPEAT=3; LLMOPS_BIN; BENCH_SMOKE=1: 20,000 rows, one run)
 source "$(dirname "$0")/common.sh"
 
-rows=${BENCH_ROWS:-4000000}
+rows=${BENCH_ROWS:-$(by_mode 4000000 20000)}
 file=$SCRATCH/profile-$rows.jsonl
 
 # Rows with fields id, question, answer, context, score; words drawn from a small vocabulary,

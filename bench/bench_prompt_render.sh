@@ -3,10 +3,11 @@
 # rows (default 1,000,000), side by side in one run with Jinja2 (the engine Prompt Flow uses)
 # rendering the equivalent template. Every contender reads the same JSONL rows and writes one
 # JSON line per row; the outputs are checked to be byte-identical first.
-# Usage: bench/bench_prompt_render.sh   (BENCH_REPEAT=3, BENCH_ROWS, LLMOPS_BIN, BENCH_DRIVER)
+# Usage: bench/bench_prompt_render.sh   (BENCH_REPEAT=3, BENCH_ROWS, LLMOPS_BIN, BENCH_DRIVER;
+# BENCH_SMOKE=1: 5,000 rows, one run)
 source "$(dirname "$0")/common.sh"
 
-rows=${BENCH_ROWS:-1000000}
+rows=${BENCH_ROWS:-$(by_mode 1000000 5000)}
 driver=${BENCH_DRIVER:-$(dirname "$LLMOPS_BIN")/bench_prompt_render}
 [ -x "$driver" ] || { echo "build bench_prompt_render first (LLMOPS_BENCH=ON), or set BENCH_DRIVER" >&2; exit 1; }
 python3 -c 'import jinja2' || { echo "python3 with jinja2 is needed" >&2; exit 1; }

@@ -3,10 +3,11 @@
 #   1. at 0 ms latency, concurrency 32 (writing the response cache): req/s, peak RSS;
 #   2. at 50 ms latency, concurrency 32: wall time against the ideal N x 0.05 / 32;
 #   3. run 1 again with the stub stopped: every answer from the cache.
-# Usage: bench/bench_provider.sh   (LLMOPS_BIN or BENCH_DRIVER point at the build)
+# Usage: bench/bench_provider.sh   (LLMOPS_BIN or BENCH_DRIVER point at the build;
+# BENCH_SMOKE=1: 300 requests)
 source "$(dirname "$0")/common.sh"
 
-requests=${BENCH_REQUESTS:-10000}
+requests=${BENCH_REQUESTS:-$(by_mode 10000 300)}
 build_dir=$(dirname "$LLMOPS_BIN")
 driver=${BENCH_DRIVER:-$build_dir/bench_provider}
 [ -x "$driver" ] || { echo "build bench_provider first (LLMOPS_BENCH=ON), or set BENCH_DRIVER" >&2; exit 1; }

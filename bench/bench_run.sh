@@ -4,10 +4,10 @@
 #   1. 0 ms latency, concurrency 32: rows/s and peak RSS (the stub shares the 2 cores);
 #   2. 50 ms latency, concurrency 32: wall time against the ideal rows x 0.05 / 32;
 #   3. run 1 again with the stub stopped: every answer from the response cache.
-# Usage: bench/bench_run.sh   (LLMOPS_BIN points at the build)
+# Usage: bench/bench_run.sh   (LLMOPS_BIN points at the build; BENCH_SMOKE=1: 300 rows)
 source "$(dirname "$0")/common.sh"
 
-rows=${BENCH_ROWS:-10000}
+rows=${BENCH_ROWS:-$(by_mode 10000 300)}
 export LLMOPS_BUILD_DIR=${LLMOPS_BUILD_DIR:-$(dirname "$LLMOPS_BIN")}
 source "$ROOT_DIR/tests/support/stub_llm.sh"
 
@@ -27,7 +27,7 @@ providers() { # FAST_URL SLOW_URL
 measure_run() { # ARGS...: sets WALL, RSS_MB, RPS, CACHED
   /usr/bin/time -o .time -f '%e %M' "$LLMOPS_BIN" run ask --data rows --json "$@" >.out 2>.err ||
     { [ $? -eq 5 ] || { cat .err >&2; exit 1; }; }
-  WALL=$(awk '{print $1}' .time)
+  WALL=$(awk '{print ($1 > 0 ? $1 : 0.01)}' .time)
   RSS_MB=$(awk '{printf "%.1f", $2 / 1024}' .time)
   RPS=$(awk -v n="$rows" -v w="$WALL" 'BEGIN {printf "%.0f", n / w}')
   CACHED=$(jq -r .cached .out)

@@ -1,7 +1,7 @@
 // llmops cache stats | clear: the provider response cache (docs/providers.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "provider/provider_config.hpp"
+#include "option_rules.hpp"
 #include "provider/response_cache.hpp"
 
 #include <fmt/core.h>
@@ -48,14 +48,8 @@ int cmd_cache_stats(CliContext& ctx) {
     return 0;
 }
 
-int cmd_cache_clear(CliContext& ctx, const std::string& older_than) {
-    std::optional<double> age;
-    if (!older_than.empty()) {
-        age = provider::parse_duration_seconds(older_than);
-        if (!age)
-            throw_usage("--older-than: '" + older_than + "' is not a duration",
-                        "use a number with a unit: 30m, 12h, 7d");
-    }
+// `age`: seconds (the option's rule has turned "7d" into 604800).
+int cmd_cache_clear(CliContext& ctx, const std::optional<double>& age) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     std::int64_t removed = provider::cache_clear(project.db(), age);
     if (ctx.json())
@@ -72,11 +66,13 @@ void register_cache_commands(CLI::App& app, CliContext& ctx) {
     cache->require_subcommand(1);
     ctx.command(*cache, "stats", "Entries, size and hits of the response cache",
                 [&ctx] { return cmd_cache_stats(ctx); });
-    static std::string older_than;
+    static std::optional<double> older_than;
     ctx.command(*cache, "clear", "Remove cached responses (all, or older than a duration)",
                 [&ctx] { return cmd_cache_clear(ctx, older_than); })
         ->add_option("--older-than", older_than,
-                     "Only entries created longer ago than this (30m, 12h, 7d)");
+                     "Only entries created longer ago than this (30m, 12h, 7d; at most 36500d)")
+        ->transform(duration_seconds(0, 36500.0 * 86400))
+        ->option_text("DURATION");
 }
 
 } // namespace llmops::cli

@@ -1,4 +1,5 @@
 #include "cli_context.hpp"
+#include "core/control_escape.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -35,21 +36,32 @@ void CliContext::out(std::string_view text) const {
     std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// Everything written to stderr goes through escape_control_characters: one line per message,
+// and no escape sequence from a name or value reaches the terminal.
 void CliContext::note(std::string_view text) const {
     if (options.quiet) return;
-    fmt::print(stderr, "{}\n", text);
+    fmt::print(stderr, "{}\n", escape_control_characters(text));
 }
 
 void CliContext::verbose(std::string_view text) const {
     if (!options.verbose || options.quiet) return;
-    fmt::print(stderr, "{}\n", text);
+    fmt::print(stderr, "{}\n", escape_control_characters(text));
 }
 
 void CliContext::warn(std::string_view text) const {
+    const std::string line = escape_control_characters(text);
     if (color_stderr())
-        fmt::print(stderr, "\033[33mllmops: warning:\033[0m {}\n", text);
+        fmt::print(stderr, "\033[33mllmops: warning:\033[0m {}\n", line);
     else
-        fmt::print(stderr, "llmops: warning: {}\n", text);
+        fmt::print(stderr, "llmops: warning: {}\n", line);
+}
+
+void CliContext::error(std::string_view text) const {
+    const std::string line = escape_control_characters(text);
+    if (color_stderr())
+        fmt::print(stderr, "\033[31mllmops: error:\033[0m {}\n", line);
+    else
+        fmt::print(stderr, "llmops: error: {}\n", line);
 }
 
 CLI::App* CliContext::command(CLI::App& parent, const std::string& name,

@@ -42,6 +42,9 @@ class CliContext {
     void note(std::string_view text) const;
     void verbose(std::string_view text) const;
     void warn(std::string_view text) const;
+    // A failure the exit code reports (a threshold not met, rows that failed): the same
+    // "llmops: error:" line as an error that stops a command.
+    void error(std::string_view text) const;
 
     store::ProjectPaths project_paths() const { return store::locate_project(); }
     store::Project open_project(store::StoreAccess access) const {

@@ -2,6 +2,7 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/output_file.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_import.hpp"
 #include "data/dataset_ref.hpp"
@@ -9,6 +10,7 @@
 #include "data/formats/csv_writer.hpp"
 #include "data/formats/input_format.hpp"
 #include "data/ops/dataset_diff.hpp"
+#include "option_rules.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
@@ -29,14 +31,11 @@ std::string version_line(const DatasetVersion& v) {
                        v.created_at, v.message.empty() ? "" : "  " + v.message, tags);
 }
 
-// Output sink for row streams: stdout or an atomically replaced file.
+// Output sink for row streams: stdout, or a file replaced whole (core/output_file.hpp).
 class RowOutput {
   public:
-    explicit RowOutput(const std::string& path, const fs::path& tmp_dir) {
-        if (!path.empty()) {
-            target_ = path;
-            file_ = std::make_unique<TempFile>(tmp_dir, "export-");
-        }
+    explicit RowOutput(const std::string& path) {
+        if (!path.empty()) file_ = std::make_unique<OutputFile>(path);
     }
     void write(std::string& buffer, bool force = false) {
         if (!force && buffer.size() < (1 << 20)) return;
@@ -48,12 +47,11 @@ class RowOutput {
     }
     void finish(std::string& buffer) {
         write(buffer, true);
-        if (file_) file_->commit_to(fs::absolute(target_));
+        if (file_) file_->commit();
     }
 
   private:
-    fs::path target_;
-    std::unique_ptr<TempFile> file_;
+    std::unique_ptr<OutputFile> file_;
 };
 
 std::vector<std::string> schema_fields(const DatasetVersion& v) {
@@ -75,7 +73,7 @@ data::InputFormat output_format(const std::string& format) {
 std::int64_t write_rows(store::Project& project, const DatasetVersion& v, const std::string& format,
                         std::int64_t limit, const std::string& path) {
     data::InputFormat f = output_format(format);
-    RowOutput output(path, project.paths().tmp_dir);
+    RowOutput output(path);
     std::string buffer;
     std::optional<data::CsvWriter> csv;
     if (f == data::InputFormat::Csv) {
@@ -212,6 +210,11 @@ int cmd_cat(CliContext& ctx, const CatOptions& o) {
 }
 
 int cmd_export(CliContext& ctx, const CatOptions& o) {
+    // An empty name would mean stdout to write_rows: a silent cat, and two documents with --json.
+    if (o.output.empty())
+        throw_usage("--output: expected a file name, got ''",
+                    "use 'llmops data cat' to write rows to stdout");
+    check_output_path(o.output);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
     std::int64_t n = write_rows(project, v, o.format, o.limit, o.output);
@@ -226,6 +229,7 @@ struct DiffCliOptions {
     std::string a, b, key;
     std::size_t limit = 20;
     bool stat = false;
+    bool no_key = false;
 };
 
 std::string optional_text(const std::optional<std::string>& s) {
@@ -237,7 +241,15 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     DatasetVersion a = data::resolve_version(project.db(), o.a);
     DatasetVersion b = data::resolve_version(project.db(), o.b);
     data::DiffOptions options;
-    if (!o.key.empty()) options.key = o.key;
+    if (!o.key.empty()) {
+        options.key = o.key;
+    } else if (!o.no_key) {
+        options.key = data::default_diff_key(a, b);
+        if (options.key)
+            ctx.note(fmt::format("pairing rows by their '{}' field (every row has one); --key "
+                                 "FIELD picks another, --no-key lists changes as removed + added",
+                                 *options.key));
+    }
     options.limit = o.stat ? 0 : o.limit;
     data::DatasetDiff d = data::diff_versions(project, a, b, options);
     if (ctx.json()) {
@@ -257,6 +269,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
             removed.push_back(json::parse(r));
         ctx.print_json({{"a", a.ref()},
                         {"b", b.ref()},
+                        {"key", options.key ? json(*options.key) : json()},
                         {"rows_a", d.rows_a},
                         {"rows_b", d.rows_b},
                         {"added", d.added},
@@ -275,7 +288,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     for (const auto& r : d.added_rows)
         text += "+ " + r + "\n";
     for (const auto& c : d.changed_rows) {
-        text += fmt::format("~ {}={}\n", o.key, c.key);
+        text += fmt::format("~ {}={}\n", *options.key, c.key);
         for (const auto& f : c.fields)
             text += fmt::format("    {}: {} -> {}\n", f.field, optional_text(f.before),
                                 optional_text(f.after));
@@ -353,7 +366,9 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout",
                     [&ctx, cat] { return cmd_cat(ctx, *cat); });
     c->add_option("ref", cat->ref, "Dataset reference")->required();
-    c->add_option("--limit", cat->limit, "Stop after N rows");
+    c->add_option("--limit", cat->limit, "Stop after N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
     c->add_option("--format", cat->format, "jsonl (default) or csv");
 
     auto exp = std::make_shared<CatOptions>();
@@ -362,16 +377,24 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("ref", exp->ref, "Dataset reference")->required();
     c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
     c->add_option("--format", exp->format, "jsonl (default) or csv");
-    c->add_option("--limit", exp->limit, "Stop after N rows");
+    c->add_option("--limit", exp->limit, "Stop after N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
 
     auto diff = std::make_shared<DiffCliOptions>();
     c = ctx.command(*data_cmd, "diff", "Row-level differences between two versions",
                     [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("a", diff->a, "Old version")->required();
     c->add_option("b", diff->b, "New version")->required();
-    c->add_option("-k,--key", diff->key,
-                  "Field identifying a row: pairs removed and added rows as changed");
-    c->add_option("--limit", diff->limit, "Rows listed per kind (default 20)");
+    CLI::Option* key_option =
+        c->add_option("-k,--key", diff->key,
+                      "Field identifying a row: pairs removed and added rows as changed "
+                      "(default: id, when every row has one)");
+    c->add_flag("--no-key", diff->no_key, "Pair no rows: list changes as removed + added")
+        ->excludes(key_option);
+    c->add_option("--limit", diff->limit, "Rows listed per kind, 0 or more (default 20)")
+        ->check(whole_number(0))
+        ->option_text("N");
     c->add_flag("--stat", diff->stat, "Counts only");
 
     auto tag = std::make_shared<std::pair<std::string, std::string>>();

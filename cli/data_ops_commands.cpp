@@ -6,6 +6,7 @@
 #include "data/ops/dataset_sample.hpp"
 #include "data/ops/dataset_split.hpp"
 #include "data/ops/dataset_transform.hpp"
+#include "option_rules.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -233,15 +234,24 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
                 "Compare rows after NFKC, case folding and collapsing whitespace in strings");
     dedup->near_option =
         c->add_option("--near", dedup->near,
-                      "Also drop near duplicates: estimated Jaccard similarity >= THRESHOLD (0-1]")
+                      "Also drop near duplicates: estimated Jaccard similarity >= THRESHOLD, "
+                      "greater than 0 and at most 1")
+            ->check(real_number({.min = 0, .max = 1, .above_min = true, .unit = ""}))
             ->option_text("THRESHOLD");
     c->add_option("--field", dedup->field, "The text field compared by --near");
     c->add_option("--shingle", dedup->shingle, "Shingles for --near: words (default) or chars")
         ->check(CLI::IsMember({"words", "chars"}));
     c->add_option("--shingle-size", dedup->shingle_size,
-                  "Words (default 3) or characters (default 5) per shingle");
-    c->add_option("--permutations", dedup->permutations, "MinHash permutations (default 128)");
-    c->add_option("--seed", dedup->seed, "Seed of the MinHash hashes (default 0)");
+                  "Words (default 3) or characters (default 5) per shingle, 1-64")
+        ->check(whole_number(1, 64))
+        ->option_text("N");
+    c->add_option("--permutations", dedup->permutations,
+                  "MinHash permutations, 1-1024 (default 128)")
+        ->check(whole_number(1, 1024))
+        ->option_text("N");
+    c->add_option("--seed", dedup->seed, "Seed of the MinHash hashes (default 0)")
+        ->check(seed_number())
+        ->option_text("SEED");
     c->add_flag("-n,--dry-run", dedup->request.dry_run,
                 "Report what would be dropped; write nothing");
     c->add_option("-o,--output", dedup->request.output, "Dataset to write (default: the source's)");
@@ -254,7 +264,9 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("--ratios", split->ratios,
                   "Splits and their shares, e.g. train=0.8,val=0.1,test=0.1")
         ->required();
-    c->add_option("--seed", split->request.seed, "Seed of the row hashes (default 0)");
+    c->add_option("--seed", split->request.seed, "Seed of the row hashes (default 0)")
+        ->check(seed_number())
+        ->option_text("SEED");
     c->add_option("--by", split->by, "Keep rows with the same value of FIELD together")
         ->option_text("FIELD");
     c->add_option("-o,--prefix", split->request.prefix,
@@ -298,8 +310,13 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c = ctx.command(data_cmd, "sample", "A deterministic sample of N rows without replacement",
                     [&ctx, sample] { return cmd_sample(ctx, *sample); });
     c->add_option("ref", sample->source, kRef)->required();
-    c->add_option("-n,--n", sample->n, "Rows to keep")->required();
-    c->add_option("--seed", sample->seed, "Seed of the row hashes (default 0)");
+    c->add_option("-n,--n", sample->n, "Rows to keep (N >= 1)")
+        ->required()
+        ->check(whole_number(1))
+        ->option_text("N");
+    c->add_option("--seed", sample->seed, "Seed of the row hashes (default 0)")
+        ->check(seed_number())
+        ->option_text("SEED");
     c->add_option("-o,--output", sample->output, "Dataset to write (default: NAME-sample)");
     c->add_option("-m,--message", sample->message, "What the new version is");
 }

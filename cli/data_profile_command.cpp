@@ -1,6 +1,6 @@
 // llmops data profile REF [--json] [--html FILE]: statistics of a dataset version.
 #include "cli_context.hpp"
-#include "core/file_io.hpp"
+#include "core/output_file.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/profile/dataset_profile.hpp"
 #include "report/profile_html.hpp"
@@ -9,8 +9,6 @@
 #include <memory>
 
 namespace llmops::cli {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -107,15 +105,14 @@ std::string profile_text(const data::DatasetProfile& p) {
 }
 
 int cmd_profile(CliContext& ctx, const ProfileCliOptions& o) {
+    if (!o.html.empty()) check_output_path(o.html); // before the profile's work
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     data::DatasetVersion v = data::resolve_version(project.db(), o.ref);
     data::DatasetProfile profile = data::profile_dataset(project, v);
     if (!o.html.empty()) {
-        const fs::path target = fs::absolute(o.html);
-        // A temp file beside the target, so the rename never crosses file systems.
-        TempFile file(target.parent_path(), ".llmops-profile-");
+        OutputFile file(o.html);
         file.write(report::render_profile_html(profile));
-        file.commit_to(target);
+        file.commit();
         ctx.note(fmt::format("wrote the HTML report to {}", o.html));
     }
     if (ctx.json())

@@ -5,6 +5,7 @@
 #include "deploy/deployer.hpp"
 #include "deploy/traffic_split.hpp"
 #include "interrupt.hpp"
+#include "option_rules.hpp"
 #include "report/deploy_report.hpp"
 
 #include <cerrno>
@@ -297,7 +298,9 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
                     "prompt's name)");
     cmd->add_option("--canary", f.canary,
                     "Send this percentage of users to the candidate (0-100); the live release "
-                    "keeps the rest");
+                    "keeps the rest")
+        ->check(traffic_percent())
+        ->option_text("PCT");
     cmd->add_flag("--dry-run", f.dry_run, "Run the gates and record the attempt; move nothing");
     cmd->add_flag("--force", f.force, "Go live even if gates fail (needs -m)");
     cmd->add_option("-m,--message", f.message, "Why: recorded with the attempt");
@@ -319,16 +322,21 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     history->add_option("--at", h.at,
                         "What was live at this time (2026-12-05T14:02 UTC, "
                         "+01:00 offsets, or 2h ago)");
-    history->add_option("-n,--limit", h.limit, "At most this many attempts (0 = all)");
+    history->add_option("-n,--limit", h.limit, "At most this many attempts (0 = all)")
+        ->check(whole_number(0))
+        ->option_text("N");
 
     static TrafficFlags t;
     CLI::App* rollback = ctx.command(*cmd, "rollback", "Go back to an earlier release (no gates)",
                                      [&ctx] { return cmd_traffic(ctx, "rollback", t); });
     rollback->add_option("env", t.env, "The environment")->required();
     rollback->add_option("--route", t.route, "The route (default: the environment's only one)");
-    rollback->add_option("--to", t.to,
-                         "The release number (default: drop the canary, else the "
-                         "previous release)");
+    rollback
+        ->add_option("--to", t.to,
+                     "The release number (default: drop the canary, else the "
+                     "previous release)")
+        ->check(whole_number(1))
+        ->option_text("N");
     rollback->add_option("-m,--message", t.message, "Why: recorded with the change");
 
     CLI::App* promote = ctx.command(*cmd, "promote", "Give the canary 100% of the traffic",
@@ -341,7 +349,9 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
                                  [&ctx] { return cmd_traffic(ctx, "ramp", t); });
     ramp->add_option("env", t.env, "The environment")->required();
     ramp->add_option("percent", t.percent, "The canary's new share, 0-100 (100 promotes it)")
-        ->required();
+        ->required()
+        ->check(traffic_percent())
+        ->option_text("PCT");
     ramp->add_option("--route", t.route, "The route (default: the environment's only one)");
     ramp->add_option("-m,--message", t.message, "Why: recorded with the change");
 

@@ -1,12 +1,14 @@
 // llmops eval run | list | show | compare | report (docs/eval.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "eval/eval_case_outcomes.hpp"
 #include "eval/eval_compare.hpp"
 #include "eval/eval_runner.hpp"
 #include "eval/eval_store.hpp"
 #include "eval/eval_summary.hpp"
 #include "interrupt.hpp"
+#include "option_rules.hpp"
 #include "progress_line.hpp"
 #include "report/eval_html_report.hpp"
 #include "report/junit_report.hpp"
@@ -14,7 +16,6 @@
 #include "report/report_format.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -37,11 +38,27 @@ void add_report_flags(CLI::App* cmd, ReportFiles& files) {
     cmd->add_option("--html", files.html, "Write a self-contained HTML report to FILE");
 }
 
-template <typename Writer> void write_report(const std::string& path, Writer&& writer) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw_bad_input("cannot write report " + path);
-    writer(out);
-    if (!out.flush()) throw_bad_input("cannot write report " + path);
+// Before anything is sent or stored (docs/reports.md): a report that cannot be written would
+// otherwise waste the whole eval.
+void check_report_paths(const ReportFiles& files) {
+    for (const std::string* path : {&files.junit, &files.markdown, &files.html})
+        if (!path->empty()) check_output_path(*path);
+}
+
+template <typename Writer>
+void write_report(std::string_view flag, const std::string& path, std::int64_t eval_id,
+                  Writer&& writer) {
+    try {
+        OutputFile out(path);
+        writer(out.stream());
+        out.commit();
+    } catch (const Error& e) {
+        // Only what shows while writing (a full disk) gets here; the eval itself is stored.
+        throw Error(e.kind(), e.message(), e.where(),
+                    fmt::format("eval {} is stored; 'llmops eval report {} {} {}' writes the "
+                                "report again",
+                                eval_id, eval_id, flag, path));
+    }
 }
 
 // The reports read the cases from the store as they write them: memory stays flat.
@@ -51,14 +68,14 @@ void write_reports(store::Project& project, const eval::EvalRunSummary& summary,
     // Ctrl-C stops a long report too (exit 130; the eval run itself is already stored).
     const eval::CellCases cases = eval::stored_cases(project.db(), summary.id, interrupt_flag());
     if (!files.junit.empty())
-        write_report(files.junit,
+        write_report("--junit", files.junit, summary.id,
                      [&](std::ostream& out) { report::write_junit_report(summary, cases, out); });
     if (!files.markdown.empty())
-        write_report(files.markdown, [&](std::ostream& out) {
+        write_report("--markdown", files.markdown, summary.id, [&](std::ostream& out) {
             report::write_markdown_report(summary, cases, out);
         });
     if (!files.html.empty())
-        write_report(files.html, [&](std::ostream& out) {
+        write_report("--html", files.html, summary.id, [&](std::ostream& out) {
             report::write_eval_html_report(summary, cases, out);
         });
 }
@@ -136,8 +153,8 @@ int exit_for(const CliContext& ctx, const eval::EvalRunSummary& s) {
     if (s.passed) return 0;
     for (const auto& t : s.thresholds)
         if (!t.met)
-            ctx.warn(fmt::format("threshold not met: {}: {}", t.cell,
-                                 report::format_threshold_result(t)));
+            ctx.error(fmt::format("threshold not met: {}: {}", t.cell,
+                                  report::format_threshold_result(t)));
     return exit_code_for(ErrorKind::CheckFailed);
 }
 
@@ -147,6 +164,7 @@ struct RunFlags {
     std::optional<long> limit;
     std::optional<std::size_t> concurrency;
     bool no_cache = false;
+    bool force = false;
     ReportFiles reports;
 };
 
@@ -154,6 +172,8 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
     if (flags.spec.empty() == !flags.resume)
         throw_usage("eval run needs SPEC.yaml, or --resume RUN (not both)");
     if (flags.resume && flags.limit) throw_usage("--limit does not apply to --resume");
+    if (flags.force && !flags.resume) throw_usage("--force only applies with --resume");
+    check_report_paths(flags.reports);
     std::optional<eval::EvalSpec> spec;
     if (!flags.resume) spec = eval::load_eval_spec(flags.spec); // bad spec: before the store opens
 
@@ -163,6 +183,7 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
     options.limit = flags.limit;
     options.concurrency = flags.concurrency;
     options.no_cache = flags.no_cache;
+    options.force = flags.force;
     options.cancel = interrupt.flag();
     if (ctx.options.verbose) options.log = [&ctx](std::string_view line) { ctx.verbose(line); };
     std::optional<eval::EvalRunner> runner;
@@ -195,25 +216,34 @@ int cmd_eval_list(CliContext& ctx, std::size_t limit) {
     auto runs = eval::list_eval_runs(project.db(), limit);
     if (ctx.json()) {
         json out = json::array();
-        for (const auto& r : runs)
+        for (const auto& r : runs) {
+            auto used = eval::load_participants(project.db(), r.id);
             out.push_back({{"id", r.id},
                            {"description", r.description},
                            {"spec", r.spec_source},
                            {"spec_hash", r.spec_hash},
                            {"data", r.data_source},
+                           {"prompts", used.prompts},
+                           {"providers", used.providers},
                            {"cases", r.case_count},
                            {"status", r.status},
                            {"passed", r.passed ? json(*r.passed) : json()},
                            {"created_at", r.created_at}});
+        }
         ctx.print_json(out);
         return 0;
     }
-    std::string text = fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", "ID", "STATUS",
-                                   "RESULT", "CASES", "DATA", "CREATED", "DESCRIPTION");
-    for (const auto& r : runs)
-        text += fmt::format("{:>5}  {:<12}{:<8}{:>7}  {:<24}{:<28}{}\n", r.id, r.status,
+    const char* row_format = "{:>5}  {:<12}{:<8}{:>7}  {:<18}  {:<22}  {:<22}  {:<20}  {}\n";
+    std::string text = fmt::format(fmt::runtime(row_format), "ID", "STATUS", "RESULT", "CASES",
+                                   "DATA", "PROMPTS", "PROVIDERS", "CREATED", "DESCRIPTION");
+    for (const auto& r : runs) {
+        auto used = eval::load_participants(project.db(), r.id);
+        text += fmt::format(fmt::runtime(row_format), r.id, r.status,
                             r.passed ? (*r.passed ? "passed" : "failed") : "-", r.case_count,
-                            r.data_source, r.created_at, r.description);
+                            r.data_source, fmt::format("{}", fmt::join(used.prompts, ",")),
+                            fmt::format("{}", fmt::join(used.providers, ",")), r.created_at,
+                            r.description);
+    }
     ctx.out(text);
     return 0;
 }
@@ -311,7 +341,7 @@ int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
         ctx.out(text);
     }
     if (flags.fail_on_regression && comparison.regression) {
-        ctx.warn("B is significantly worse than A");
+        ctx.error("B is significantly worse than A");
         return exit_code_for(ErrorKind::CheckFailed);
     }
     return 0;
@@ -319,6 +349,7 @@ int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
 
 int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& files) {
     if (!files.any()) throw_usage("eval report needs --junit, --markdown or --html");
+    check_report_paths(files);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto header = eval::load_eval_header(project.db(), run);
     write_reports(project, eval::load_summary(project.db(), header.id), files);
@@ -336,12 +367,17 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
                                     [&ctx, run] { return cmd_eval_run(ctx, *run); });
     run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
     run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
-    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases")
-        ->check(CLI::PositiveNumber);
+    run_cmd->add_flag("--force", run->force,
+                      "With --resume: resume an eval still marked running (its process was "
+                      "killed)");
+    run_cmd->add_option("--limit,-n", run->limit, "Only the first N cases (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
     run_cmd
         ->add_option("--concurrency,-j", run->concurrency,
-                     "Requests in flight (default: the spec's, else 8)")
-        ->check(CLI::Range(1, 1024));
+                     "Requests in flight, 1-1024 (default: the spec's, else 8)")
+        ->check(concurrency_range())
+        ->option_text("N");
     run_cmd->add_flag("--no-cache", run->no_cache,
                       "Ask the providers even when an answer is cached");
     add_report_flags(run_cmd, run->reports);
@@ -349,7 +385,9 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     auto limit = std::make_shared<std::size_t>(0);
     ctx.command(*eval_cmd, "list", "Eval runs, newest first",
                 [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
-        ->add_option("--limit,-n", *limit, "At most N runs");
+        ->add_option("--limit,-n", *limit, "At most N runs (N >= 1; default: all)")
+        ->check(whole_number(1))
+        ->option_text("N");
 
     auto show = std::make_shared<ShowFlags>();
     CLI::App* show_cmd = ctx.command(*eval_cmd, "show", "An eval run's table, and its cases",
@@ -372,8 +410,11 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
                      "'PROMPT x PROVIDER', or a prompt or provider alone)")
         ->expected(2);
     compare_cmd->add_option("--metric", compare->metric, "Only this metric");
-    compare_cmd->add_option("--alpha", compare->alpha, "Significance level (default 0.05)")
-        ->check(CLI::Range(1e-9, 0.5));
+    compare_cmd
+        ->add_option("--alpha", compare->alpha,
+                     "Significance level, greater than 0 and at most 0.5 (default 0.05)")
+        ->check(real_number({.min = 0, .max = 0.5, .above_min = true, .unit = ""}))
+        ->option_text("P");
     compare_cmd->add_flag("--fail-on-regression", compare->fail_on_regression,
                           "Exit 1 when B is significantly worse on any metric");
 

@@ -6,6 +6,7 @@
 #include "index/index_catalog.hpp"
 #include "index/index_evaluation.hpp"
 #include "index/retrieval_index.hpp"
+#include "option_rules.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -30,6 +31,14 @@ std::string describe(const index::IndexInfo& info) {
     return fmt::format("{}: {} passages from {} (text {}, id {}, k1 {}, b {})", info.name,
                        info.documents, info.source_version, info.text_field,
                        info.id_field ? *info.id_field : "row number", info.bm25.k1, info.bm25.b);
+}
+
+// BM25 parameters: k1 scales term frequency (0 to 1000), b the length normalisation (0 to 1).
+CLI::Validator k1_range() {
+    return real_number({.min = 0, .max = 1000, .above_min = false, .unit = ""});
+}
+CLI::Validator b_range() {
+    return real_number({.min = 0, .max = 1, .above_min = false, .unit = ""});
 }
 
 struct BuildOptions {
@@ -217,8 +226,12 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
         ->required();
     c->add_option("--field", build->build.text_field, "Field holding the passage text")->required();
     c->add_option("--id", build->id_field, "Field holding the passage id (default: row number)");
-    c->add_option("--k1", build->build.bm25.k1, "BM25 k1 for queries (default 1.2)");
-    c->add_option("--b", build->build.bm25.b, "BM25 b for queries (default 0.75)");
+    c->add_option("--k1", build->build.bm25.k1, "BM25 k1 for queries, 0-1000 (default 1.2)")
+        ->check(k1_range())
+        ->option_text("K1");
+    c->add_option("--b", build->build.bm25.b, "BM25 b for queries, 0-1 (default 0.75)")
+        ->check(b_range())
+        ->option_text("B");
     c->add_flag("-f,--force", build->build.replace, "Replace an index of the same name");
 
     auto query = std::make_shared<QueryOptions>();
@@ -226,9 +239,15 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
                     [&ctx, query] { return cmd_query(ctx, *query); });
     c->add_option("name", query->name, "Index name")->required();
     c->add_option("text", query->text, "Query text (free text, not a query language)")->required();
-    c->add_option("-k", query->k, "How many passages (default 5)");
-    query->k1_option = c->add_option("--k1", query->k1, "BM25 k1 (default: the index's)");
-    query->b_option = c->add_option("--b", query->b, "BM25 b (default: the index's)");
+    c->add_option("-k", query->k, "How many passages, 1-10000 (default 5)")
+        ->check(whole_number(1, 10000))
+        ->option_text("N");
+    query->k1_option = c->add_option("--k1", query->k1, "BM25 k1, 0-1000 (default: the index's)")
+                           ->check(k1_range())
+                           ->option_text("K1");
+    query->b_option = c->add_option("--b", query->b, "BM25 b, 0-1 (default: the index's)")
+                          ->check(b_range())
+                          ->option_text("B");
 
     ctx.command(*index_cmd, "list", "List the indexes", [&ctx] { return cmd_list(ctx); });
 
@@ -247,12 +266,20 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("--relevant-field", eval->relevant_field,
                   "Field holding the relevant passage ids (array or one id)")
         ->required();
-    c->add_option("-k", eval->ks, "Cut-offs, comma-separated (default 1,3,5,10)")->delimiter(',');
+    c->add_option("-k", eval->ks, "Cut-offs 1-10000, comma-separated (default 1,3,5,10)")
+        ->delimiter(',')
+        ->check(whole_number(1, 10000))
+        ->option_text("N,...");
     c->add_option("--k1", eval->k1_values,
-                  "k1 values to try, comma-separated (default: the index's)")
-        ->delimiter(',');
-    c->add_option("--b", eval->b_values, "b values to try, comma-separated (default: the index's)")
-        ->delimiter(',');
+                  "k1 values (0-1000) to try, comma-separated (default: the index's)")
+        ->delimiter(',')
+        ->check(k1_range())
+        ->option_text("K1,...");
+    c->add_option("--b", eval->b_values,
+                  "b values (0-1) to try, comma-separated (default: the index's)")
+        ->delimiter(',')
+        ->check(b_range())
+        ->option_text("B,...");
 }
 
 } // namespace llmops::cli

@@ -1,5 +1,6 @@
 // llmops: the command table, global options, and the one place errors become exit codes.
 #include "cli_context.hpp"
+#include "core/control_escape.hpp"
 #include "core/error.hpp"
 #include "interrupt.hpp"
 #include "mustache/template_limits.hpp"
@@ -16,12 +17,11 @@ namespace {
 
 using llmops::cli::CliContext;
 
+// Messages echo names and values from files and command lines: escaped, so an error is one
+// line (plus its hint) and no escape sequence in a name reaches the terminal.
 void print_error(const CliContext& ctx, const std::string& message, const std::string& hint) {
-    if (ctx.color_stderr())
-        fmt::print(stderr, "\033[31mllmops: error:\033[0m {}\n", message);
-    else
-        fmt::print(stderr, "llmops: error: {}\n", message);
-    if (!hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
+    ctx.error(message);
+    if (!hint.empty()) fmt::print(stderr, "hint: {}\n", llmops::escape_control_characters(hint));
 }
 
 CLI::App* find_command(CLI::App& app, const std::vector<std::string>& path) {

@@ -1,6 +1,7 @@
 // prompt add / list / show / log / diff / label. `prompt render` is in prompt_render_command.cpp.
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "option_rules.hpp"
 #include "prompt/prompt_diff.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/spec_yaml.hpp"
@@ -277,8 +278,9 @@ void register_prompt_commands(CLI::App& app, CliContext& ctx) {
                     [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("ref_a", diff->a, "The old version")->required();
     c->add_option("ref_b", diff->b, "The new version")->required();
-    c->add_option("-U,--unified", diff->context, "Lines of context (default 3)")
-        ->check(CLI::NonNegativeNumber);
+    c->add_option("-U,--unified", diff->context, "Lines of context, 0-10000 (default 3)")
+        ->check(whole_number(0, 10000))
+        ->option_text("N");
     c->add_flag("--exit-code", diff->exit_code, "Exit 1 when the versions differ");
 
     auto label = std::make_shared<LabelOptions>();

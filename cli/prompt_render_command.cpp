@@ -5,6 +5,7 @@
 #include "data/dataset_rows.hpp"
 #include "interrupt.hpp"
 #include "mustache/mustache.hpp"
+#include "option_rules.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
 #include "json/yaml_document.hpp"
@@ -25,6 +26,7 @@ struct RenderCliOptions {
     std::string vars_file;
     std::string data;
     std::optional<std::int64_t> row;
+    std::string id; // --id: the row whose `id` field is this
     std::optional<std::int64_t> limit;
     std::string format; // text, json, openai; empty = text (json with --data or --json)
     std::string template_file;
@@ -72,10 +74,13 @@ void check_combinations(const RenderCliOptions& o) {
             throw_usage(
                 "--partials-dir, --escape and --allow-missing apply to --template-file only");
     }
-    if ((o.row || o.limit) && o.data.empty()) throw_usage("--row and --limit need --data");
-    if (o.row && o.limit) throw_usage("use --row or --limit, not both");
-    if (!o.data.empty() && o.format == "text")
-        throw_usage("--data prints JSON lines: use --format json or --format openai");
+    const bool one_row = o.row || !o.id.empty();
+    if ((one_row || o.limit) && o.data.empty()) throw_usage("--row, --id and --limit need --data");
+    if (o.row && !o.id.empty()) throw_usage("use --row or --id, not both");
+    if (one_row && o.limit) throw_usage("use --row (or --id) or --limit, not both");
+    if (!o.data.empty() && o.format == "text" && !one_row)
+        throw_usage("--format text renders one row: add --row N or --id ID",
+                    "several rows print as JSON lines: --format json or --format openai");
 }
 
 // Text form of the messages: a "[role]" line before each, a blank line between them.
@@ -116,14 +121,18 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
     prompt::RenderedPrompt rendered;
     std::int64_t rendered_rows = 0;
     bool found_row = false;
+    const bool one_row = o.row || !o.id.empty();
     data::for_each_row(project, o.data, [&](std::string_view text, std::int64_t index) {
         if (interrupt_flag()->load()) throw Error(ErrorKind::Interrupted, "interrupted");
         if (o.row && index < *o.row) return true;
+        if (!o.id.empty() && data::row_id(text) != o.id) return true;
         json vars = json::parse(text);
         for (auto it = constants.begin(); it != constants.end(); ++it)
             vars[it.key()] = *it;
         renderer.render(std::move(vars), rendered, static_cast<long>(index));
-        if (openai) {
+        if (o.format == "text") {
+            out.buffer() += messages_text(rendered);
+        } else if (openai) {
             // One line of an OpenAI Batch API input file.
             json line = {{"custom_id", "row-" + std::to_string(index)},
                          {"method", "POST"},
@@ -136,7 +145,7 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
         }
         out.maybe_flush();
         ++rendered_rows;
-        if (o.row) {
+        if (one_row) {
             found_row = true;
             return false;
         }
@@ -146,6 +155,9 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
         throw Error(
             ErrorKind::BadInput,
             fmt::format("dataset {} has no row {} (rows are numbered from 0)", o.data, *o.row));
+    if (!o.id.empty() && !found_row)
+        throw Error(ErrorKind::BadInput,
+                    fmt::format("dataset {} has no row with id '{}'", o.data, o.id));
     out.flush();
     ctx.verbose(fmt::format("rendered {} rows", rendered_rows));
     return 0;
@@ -237,9 +249,16 @@ void register_prompt_render_command(CLI::App& prompt_cmd, CliContext& ctx) {
     c->add_option("--vars", o->vars_file, "Variables from a JSON or YAML file (an object)");
     c->add_option("--data", o->data, "Render once per row of this dataset (JSON lines)");
     c->add_option("--row", o->row, "With --data: only row N (0-based)")
-        ->check(CLI::NonNegativeNumber);
-    c->add_option("--limit", o->limit, "With --data: the first N rows")->check(CLI::PositiveNumber);
-    c->add_option("--format", o->format, "text (default), json, or openai (the request body)")
+        ->check(whole_number(0))
+        ->option_text("N");
+    c->add_option("--id", o->id, "With --data: only the row whose 'id' field is ID")
+        ->option_text("ID");
+    c->add_option("--limit", o->limit, "With --data: the first N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
+    c->add_option("--format", o->format,
+                  "text (default; with --data only for one row), json, or openai (the request "
+                  "body)")
         ->check(CLI::IsMember({"text", "json", "openai"}));
     c->add_option("--template-file", o->template_file,
                   "Render a raw Mustache template file instead");

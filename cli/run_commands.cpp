@@ -1,12 +1,13 @@
 // llmops run | runs list | runs show: a prompt over a dataset against a provider (docs/runs.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "interrupt.hpp"
+#include "option_rules.hpp"
 #include "progress_line.hpp"
 #include "run/prompt_run.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <memory>
 
 namespace llmops::cli {
@@ -25,15 +26,25 @@ struct EngineFlags {
 };
 
 void add_engine_flags(CLI::App* cmd, EngineFlags& flags) {
-    cmd->add_option("--concurrency,-j", flags.concurrency, "Requests in flight (default 8)")
-        ->check(CLI::Range(1, 1024));
+    cmd->add_option("--concurrency,-j", flags.concurrency, "Requests in flight, 1-1024 (default 8)")
+        ->check(concurrency_range())
+        ->option_text("N");
     cmd->add_flag("--no-cache", flags.no_cache, "Ask the provider even when an answer is cached");
-    cmd->add_option("--max-retries", flags.max_retries, "Retries per request (provider default 4)")
-        ->check(CLI::Range(0, 100));
-    cmd->add_option("--timeout", flags.timeout_s, "Seconds per request (provider default 60)")
-        ->check(CLI::PositiveNumber);
-    cmd->add_option("--rpm", flags.rpm, "Requests per minute limit")->check(CLI::PositiveNumber);
-    cmd->add_option("--tpm", flags.tpm, "Tokens per minute limit")->check(CLI::PositiveNumber);
+    cmd->add_option("--max-retries", flags.max_retries,
+                    "Retries per request, 0-100 (provider default 4)")
+        ->check(max_retries_range())
+        ->option_text("N");
+    cmd->add_option(
+           "--timeout", flags.timeout_s,
+           "Time per request: seconds, or 500ms, 30s, 2m; 1ms to 24h (provider default 60)")
+        ->transform(request_timeout_seconds())
+        ->option_text("DURATION");
+    cmd->add_option("--rpm", flags.rpm, "Requests per minute limit (0.001 to 1e9)")
+        ->check(requests_per_minute())
+        ->option_text("RATE");
+    cmd->add_option("--tpm", flags.tpm, "Tokens per minute limit (1 to 1e12)")
+        ->check(tokens_per_minute())
+        ->option_text("RATE");
 }
 
 provider::EngineOptions engine_options(const CliContext& ctx, const EngineFlags& flags,
@@ -100,6 +111,8 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
         throw_usage("--resume takes the prompt, data, provider and variables of the run itself");
     if (!flags.resume && (flags.retry_failed || flags.force))
         throw_usage("--retry-failed and --force only apply with --resume");
+    // Before anything is sent or stored: a bad -o would otherwise waste the whole run.
+    if (!flags.output.empty()) check_output_path(flags.output);
 
     InterruptGuard interrupt;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
@@ -134,10 +147,17 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
     auto info = run::load_run(project.db(), prompt_run->run_id());
     auto totals = run::run_totals(project.db(), info.id);
     if (!flags.output.empty()) {
-        std::ofstream out(flags.output, std::ios::binary | std::ios::trunc);
-        if (!out) throw_bad_input("cannot write " + flags.output);
-        run::export_run_rows(project.db(), info.id, out);
-        if (!out.flush()) throw_bad_input("cannot write " + flags.output);
+        try {
+            OutputFile out(flags.output);
+            run::export_run_rows(project.db(), info.id, out.stream());
+            out.commit();
+        } catch (const Error& e) {
+            // Only what shows while writing (a full disk) gets here; the run itself is stored.
+            throw Error(e.kind(), e.message(), e.where(),
+                        fmt::format("run {} is stored ({}); 'llmops run --resume {} -o {}' "
+                                    "writes the file again, sending only rows still missing",
+                                    info.id, run::to_string(info.status), info.id, flags.output));
+        }
     }
     print_run_summary(ctx, info, totals);
     if (result.status == run::RunStatus::Interrupted) {
@@ -147,8 +167,8 @@ int cmd_run(CliContext& ctx, const RunFlags& flags) {
         return kInterruptedExitCode;
     }
     if (totals.failed > 0) {
-        ctx.warn(fmt::format("{} of {} rows failed; see 'llmops runs show {} --rows --failed'",
-                             totals.failed, info.row_count, info.id));
+        ctx.error(fmt::format("{} of {} rows failed; see 'llmops runs show {} --rows --failed'",
+                              totals.failed, info.row_count, info.id));
         return exit_code_for(ErrorKind::Provider);
     }
     return 0;
@@ -194,11 +214,12 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
         json out = run::run_to_json(info, totals);
         if (rows) {
             out["rows"] = json::array();
-            run::for_each_run_row(project.db(), info.id, [&](const run::RunRow& row) {
-                if (!flags.failed || !row.ok())
-                    out["rows"].push_back(run::run_row_to_json(row, flags.raw));
-                return true;
-            });
+            run::for_each_run_row_with_id(
+                project, info, [&](const run::RunRow& row, const std::string& id) {
+                    if (!flags.failed || !row.ok())
+                        out["rows"].push_back(run::run_row_to_json(row, flags.raw, id));
+                    return true;
+                });
         }
         ctx.print_json(out);
         return 0;
@@ -206,23 +227,27 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
     print_run_summary(ctx, info, totals);
     ctx.out(fmt::format("provider {}\n", info.provider_config.dump()));
     if (!rows) return 0;
-    std::string text = "\n";
-    run::for_each_run_row(project.db(), info.id, [&](const run::RunRow& row) {
-        if (flags.failed && row.ok()) return true;
-        std::string shown =
-            row.ok() ? row.result.text : "ERROR " + row.error_kind() + ": " + row.error_message();
-        for (auto& c : shown)
-            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-        if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
-        // This run measured no latency for a cached answer (nor for one never sent).
-        bool measured = !row.result.cached && (row.ok() || row.result.latency_ms > 0);
-        std::string latency =
-            measured ? fmt::format("{:.0f} ms", row.result.latency_ms) : std::string("–");
-        text += fmt::format("{:>6}  {:>8}  {}\n", row.row_index, latency, shown);
-        if (flags.raw && !row.result.raw.empty())
-            text += fmt::format("        raw: {}\n", row.result.raw);
-        return true;
-    });
+    std::string text = fmt::format("\n{:>6}  {:<16}{:>14}{:>10}  {}\n", "ROW", "ID",
+                                   "TOKENS IN/OUT", "LATENCY", "OUTPUT");
+    run::for_each_run_row_with_id(
+        project, info, [&](const run::RunRow& row, const std::string& id) {
+            if (flags.failed && row.ok()) return true;
+            const auto& r = row.result;
+            std::string shown =
+                row.ok() ? r.text : "ERROR " + row.error_kind() + ": " + row.error_message();
+            for (auto& c : shown)
+                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+            if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
+            // This run measured no latency for a cached answer (nor for one never sent).
+            bool measured = !r.cached && (row.ok() || r.latency_ms > 0);
+            std::string latency =
+                measured ? fmt::format("{:.0f} ms", r.latency_ms) : std::string("–");
+            text += fmt::format(
+                "{:>6}  {:<16}{:>14}{:>10}  {}\n", row.row_index, id.empty() ? "-" : id,
+                fmt::format("{}/{}", r.prompt_tokens, r.completion_tokens), latency, shown);
+            if (flags.raw && !r.raw.empty()) text += fmt::format("        raw: {}\n", r.raw);
+            return true;
+        });
     ctx.out(text);
     return 0;
 }
@@ -237,11 +262,14 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
     run_cmd->add_option("--data,-d", run_flags->data, "Dataset reference");
     run_cmd->add_option("--provider,-p", run_flags->provider,
                         "Provider id from llmops.yaml, or inline (openai:MODEL, exec:CMD, echo)");
-    run_cmd->add_option("--limit,-n", run_flags->limit, "Only the first N rows")
-        ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--limit,-n", run_flags->limit, "Only the first N rows (N >= 1)")
+        ->check(whole_number(1))
+        ->option_text("N");
     run_cmd->add_option("--var", run_flags->vars, "NAME=VALUE for every row (repeatable)");
     run_cmd->add_option("--output,-o", run_flags->output, "Also write the rows as JSONL to FILE");
-    run_cmd->add_option("--resume", run_flags->resume, "Finish the missing rows of run ID");
+    run_cmd->add_option("--resume", run_flags->resume, "Finish the missing rows of run ID")
+        ->check(whole_number(1))
+        ->option_text("ID");
     run_cmd->add_flag("--retry-failed", run_flags->retry_failed,
                       "With --resume: redo failed rows too");
     run_cmd->add_flag("--force", run_flags->force,
@@ -253,7 +281,9 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
     auto limit = std::make_shared<std::size_t>(0);
     ctx.command(*runs, "list", "Runs, newest first",
                 [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
-        ->add_option("--limit,-n", *limit, "At most N runs");
+        ->add_option("--limit,-n", *limit, "At most N runs (N >= 1; default: all)")
+        ->check(whole_number(1))
+        ->option_text("N");
     auto show = std::make_shared<ShowFlags>();
     CLI::App* show_cmd = ctx.command(*runs, "show", "A run's summary, and its rows",
                                      [&ctx, show] { return cmd_runs_show(ctx, *show); });

@@ -42,7 +42,8 @@ int cmd_status(CliContext& ctx) {
                         {"counts", counts},
                         {"objects", {{"count", s.object_count}, {"bytes", s.object_bytes}}},
                         {"database_bytes", s.database_bytes},
-                        {"store_bytes", s.store_bytes}});
+                        {"store_bytes", s.store_bytes},
+                        {"temp_files", {{"count", s.temp.count}, {"bytes", s.temp.bytes}}}});
         return 0;
     }
     std::string text =
@@ -52,6 +53,8 @@ int cmd_status(CliContext& ctx) {
     text +=
         fmt::format("{:<18}{:>10}  ({})\n", "objects", s.object_count, human_bytes(s.object_bytes));
     text += fmt::format("{:<18}{:>10}\n", "database", human_bytes(s.database_bytes));
+    text +=
+        fmt::format("{:<18}{:>10}  ({})\n", "temp files", s.temp.count, human_bytes(s.temp.bytes));
     text += fmt::format("{:<18}{:>10}\n", "store total", human_bytes(s.store_bytes));
     ctx.out(text);
     return 0;
@@ -64,10 +67,12 @@ int cmd_fsck(CliContext& ctx) {
         json problems = json::array();
         for (const auto& p : report.problems)
             problems.push_back({{"kind", p.kind}, {"subject", p.subject}, {"detail", p.detail}});
-        ctx.print_json({{"ok", report.problems.empty()},
-                        {"objects_checked", report.objects_checked},
-                        {"references_checked", report.references_checked},
-                        {"problems", problems}});
+        ctx.print_json(
+            {{"ok", report.problems.empty()},
+             {"objects_checked", report.objects_checked},
+             {"references_checked", report.references_checked},
+             {"problems", problems},
+             {"temp_files", {{"count", report.temp.count}, {"bytes", report.temp.bytes}}}});
     } else {
         for (const auto& p : report.problems)
             ctx.out(fmt::format("{} {}: {}\n", p.kind, p.subject, p.detail));
@@ -76,6 +81,11 @@ int cmd_fsck(CliContext& ctx) {
                              report.problems.empty()
                                  ? std::string("no problems")
                                  : fmt::format("{} problem(s)", report.problems.size())));
+        if (report.temp.count > 0)
+            ctx.note(fmt::format("{} temp file{} ({}) in .llmops/tmp, left by interrupted commands "
+                                 "or in use by running ones; 'llmops gc' removes them",
+                                 report.temp.count, report.temp.count == 1 ? "" : "s",
+                                 human_bytes(report.temp.bytes)));
     }
     return report.problems.empty() ? 0 : exit_code_for(ErrorKind::CheckFailed);
 }

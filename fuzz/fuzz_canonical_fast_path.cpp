@@ -35,7 +35,7 @@ Outcome run(llmops::JsonCanonicalizer& c, std::string_view text, llmops::JsonRoo
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace llmops::data;
+    using namespace llmops;
     static SinglePassCanonicalizer single_pass;
     static JsonCanonicalizer full(FastPath::Off);
     static JsonCanonicalizer combined(FastPath::On);

@@ -1,5 +1,6 @@
 #include "data/dataset_catalog.hpp"
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "data/dataset_ref.hpp"
@@ -65,9 +66,14 @@ bool is_hex_prefix(const std::string& s) {
 std::int64_t dataset_id(store::Database& db, const std::string& name) {
     Statement st = db.prepare("SELECT id FROM datasets WHERE name = ?");
     st.bind(1, name);
-    if (!st.step())
-        throw Error(ErrorKind::BadInput, "no dataset named '" + name + "'", {},
+    if (!st.step()) {
+        std::vector<std::string> names;
+        for (Statement all = db.prepare("SELECT name FROM datasets ORDER BY name"); all.step();)
+            names.push_back(all.column_text(0));
+        throw Error(ErrorKind::BadInput,
+                    with_did_you_mean("no dataset named '" + name + "'", name, names), {},
                     "run 'llmops data list' to see the datasets");
+    }
     return st.column_int(0);
 }
 } // namespace
@@ -76,6 +82,13 @@ std::optional<DatasetVersion> latest_version(store::Database& db, const std::str
     auto found = query_versions(db, "WHERE d.name = ? ORDER BY v.number DESC LIMIT 1", name, "");
     if (found.empty()) return std::nullopt;
     return found.front();
+}
+
+std::optional<DatasetVersion> find_version_by_id(store::Database& db, std::int64_t version_id) {
+    Statement st = db.prepare(std::string(kVersionColumns) + "WHERE v.id = ?");
+    st.bind(1, version_id);
+    if (!st.step()) return std::nullopt;
+    return read_version(db, st);
 }
 
 DatasetVersion resolve_version(store::Database& db, const std::string& ref) {

@@ -19,6 +19,8 @@ struct DatasetSummary {
 // Throws Error(BadInput) naming what was not found.
 DatasetVersion resolve_version(store::Database& db, const std::string& ref);
 std::optional<DatasetVersion> latest_version(store::Database& db, const std::string& name);
+// By database id (as runs record it); nullopt when the version was removed.
+std::optional<DatasetVersion> find_version_by_id(store::Database& db, std::int64_t version_id);
 std::vector<DatasetSummary> list_datasets(store::Database& db);
 // Newest first.
 std::vector<DatasetVersion> dataset_log(store::Database& db, const std::string& name);

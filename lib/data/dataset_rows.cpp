@@ -1,6 +1,9 @@
 #include "data/dataset_rows.hpp"
 
 #include "data/dataset_catalog.hpp"
+#include "data/schema_summary.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace llmops::data {
 
@@ -45,6 +48,19 @@ bool DatasetRowCursor::next(std::string_view& row, std::int64_t& index) {
 
 void for_each_row(store::Project& project, const std::string& ref, const RowVisitor& fn) {
     for_each_row(project, resolve_version(project.db(), ref), fn);
+}
+
+std::optional<std::string> row_id(std::string_view row) {
+    std::optional<std::string> id;
+    for_each_member(row, [&](std::string_view key, std::string_view value) {
+        if (id || key != "id" || value.empty()) return;
+        const char* type = canonical_value_type(value);
+        if (std::string_view(type) == "string")
+            id = nlohmann::json::parse(value).get<std::string>(); // unescaped
+        else if (std::string_view(type) == "integer" || std::string_view(type) == "number")
+            id = std::string(value);
+    });
+    return id;
 }
 
 } // namespace llmops::data

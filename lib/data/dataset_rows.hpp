@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,10 @@ class DatasetRowCursor {
     std::size_t at_ = 0;
     std::int64_t index_ = 0;
 };
+
+// The `id` field of a canonical row as text: a string's characters, a number as written;
+// nullopt when the row has none, or one that is neither a string nor a number.
+std::optional<std::string> row_id(std::string_view row);
 
 // Calls fn for each row of one chunk's content.
 bool for_each_line(std::string_view chunk, std::int64_t& index, const RowVisitor& fn);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "store/project_config.hpp"
 #include "json/json_schema.hpp"
 
 namespace llmops::deploy {
@@ -176,7 +177,7 @@ EnvironmentCatalog parse_environments(const YamlDocument& document,
 
 EnvironmentCatalog load_environments(const std::filesystem::path& config_file) {
     if (!std::filesystem::exists(config_file)) return {};
-    return parse_environments(load_yaml_file(config_file), config_file.parent_path());
+    return parse_environments(store::load_project_config(config_file), config_file.parent_path());
 }
 
 } // namespace llmops::deploy

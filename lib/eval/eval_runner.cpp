@@ -14,6 +14,7 @@
 #include "prompt/prompt_registry.hpp"
 #include "provider/batch_runner.hpp"
 #include "provider/credentials.hpp"
+#include "run/run_claim.hpp"
 #include "run/run_executor.hpp"
 
 namespace llmops::eval {
@@ -396,7 +397,10 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
     std::map<std::string, std::vector<std::size_t>> by_provider;
     for (std::size_t t = 0; t < tasks.size(); ++t)
         by_provider[tasks[t].provider].push_back(t);
-    for (const auto& [id, indices] : by_provider) {
+    for (const auto& provider_tasks : by_provider) {
+        // Not a structured binding: the lambda below captures it, which clang 14 refuses.
+        const std::string& id = provider_tasks.first;
+        const std::vector<std::size_t>& indices = provider_tasks.second;
         provider::BatchRunner runner(judge_provider(id), engine());
         std::vector<provider::ChatRequest> requests;
         requests.reserve(indices.size());
@@ -513,10 +517,9 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
                               EvalRunOptions options) {
     store::Database& db = project.db();
     EvalRunHeader header = load_eval_header(db, eval_id);
-    if (header.status == "completed")
-        throw Error(ErrorKind::Usage,
-                    "eval run " + std::to_string(header.id) + " is already complete", {},
-                    "start a new one with 'llmops eval run SPEC'");
+    const run::ClaimRules claim{
+        .what = "eval run", .allow_completed = false, .force = options.force};
+    run::check_resumable(db, run::ClaimedTable::EvalRuns, header.id, claim);
     auto state = std::make_unique<State>();
     State& s = *state;
     s.project = &project;
@@ -547,7 +550,8 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
     s.scoring.thresholds = header.scoring.thresholds;
     s.scoring.baseline = header.scoring.baseline;
     s.use_project_indexes();
-    set_eval_status(db, header.id, "running");
+    // Last, when everything checked out: of two resumes, exactly one gets past this write.
+    run::claim_for_resume(db, run::ClaimedTable::EvalRuns, header.id, claim);
     return EvalRunner(std::move(state));
 }
 
@@ -562,14 +566,32 @@ EvalRunSummary EvalRunner::execute() {
             if (s.cancelled()) break;
             s.score(cell);
         }
-    } catch (const Error& e) {
-        // Ctrl-C inside a render ends the run like Ctrl-C between requests.
-        if (e.kind() != ErrorKind::Interrupted) {
-            EvalRunSummary partial = load_summary(db, s.eval_id, {.versus_baseline = false});
-            finish_eval_run(db, s.eval_id, "failed", false, summary_to_json(partial));
+    } catch (...) {
+        // The record must say what is true: 'failed' when a provider stopped the eval; any
+        // other error (the store, a bug) left it unfinished, and a resume finishes it. Ctrl-C
+        // inside a render ends the run like Ctrl-C between requests.
+        std::string status = "interrupted";
+        try {
+            std::rethrow_exception(std::current_exception());
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted) interrupted = true;
+            if (e.kind() == ErrorKind::Provider) status = "failed";
+        } catch (...) {
+        }
+        if (!interrupted) {
+            // Best effort, each on its own: the store may fail again, and the first error is
+            // the one to report.
+            try {
+                set_eval_status(db, s.eval_id, status);
+            } catch (...) {
+            }
+            try {
+                EvalRunSummary partial = load_summary(db, s.eval_id, {.versus_baseline = false});
+                finish_eval_run(db, s.eval_id, status, false, summary_to_json(partial));
+            } catch (...) {
+            }
             throw;
         }
-        interrupted = true;
     }
     std::string status = interrupted || s.cancelled() ? "interrupted" : "completed";
     set_eval_status(db, s.eval_id, status);

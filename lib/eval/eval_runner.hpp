@@ -22,6 +22,7 @@ struct EvalRunOptions {
     std::optional<long> limit;              // overrides the spec's `limit`
     std::optional<std::size_t> concurrency; // overrides the spec's `concurrency` (default 8)
     bool no_cache = false;
+    bool force = false; // resume: take over an eval still marked running whose process is gone
     const std::atomic<bool>* cancel = nullptr; // set by a SIGINT handler
     std::function<void(std::string_view)> log; // verbose lines (requests, retries)
     Retriever retriever;                       // fills `retrieve` variables
@@ -55,7 +56,8 @@ class EvalRunner {
 
     // Runs to the end (or the cancel flag) and returns the summary (status "completed" or
     // "interrupted"). Provider failures that stop a cell (auth, unreachable) propagate as
-    // Error(Provider) after the eval run is marked "failed".
+    // Error(Provider) after the eval run is marked "failed"; any other error propagates after
+    // it is marked "interrupted" (a resume finishes it).
     EvalRunSummary execute();
 
     EvalProgress progress() const; // safe from another thread

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/closest_match.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "data/dataset_ref.hpp"
@@ -310,6 +311,11 @@ class SpecReader {
         }
     }
 
+    static std::vector<std::string> with_pass_rate(std::vector<std::string> labels) {
+        labels.push_back(std::string(kOverallPassRate));
+        return labels;
+    }
+
     // `thresholds:` a map for every cell, or a list of maps, each optionally scoped with
     // `prompt:` and/or `provider:`.
     void read_thresholds() {
@@ -348,10 +354,11 @@ class SpecReader {
                 std::vector<std::string> labels;
                 for (const auto& [label, where] : all_labels_)
                     labels.push_back(label);
-                fail("thresholds: '" + key + "' is not a metric label (" +
-                         (labels.empty() ? std::string("the spec has no metrics")
-                                         : "labels: " + quoted_list(labels)) +
-                         "); 'pass_rate' is the overall pass rate",
+                fail(with_did_you_mean("thresholds: '" + key + "' is not a metric label (" +
+                                           (labels.empty() ? std::string("the spec has no metrics")
+                                                           : "labels: " + quoted_list(labels)) +
+                                           "); 'pass_rate' is the overall pass rate",
+                                       key, with_pass_rate(labels)),
                      at(pointer));
             }
             for (const auto& [statistic, bound] : value.items())

@@ -1,7 +1,10 @@
 #include "eval/eval_store.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "run/run_claim.hpp"
 #include "run/run_store.hpp"
 
 namespace llmops::eval {
@@ -50,8 +53,8 @@ Scoring scoring_from_json(const json& value) {
 std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
     auto insert = db.prepare(
         "INSERT INTO eval_runs (description, spec_source, spec_hash, spec, dataset_version_id,"
-        " data_source, case_count, scoring, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)");
+        " data_source, case_count, scoring, status, created_at, owner)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)");
     insert.bind(1, run.description)
         .bind(2, run.spec_source)
         .bind(3, run.spec_hash)
@@ -60,7 +63,8 @@ std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run) {
         .bind(6, run.data_source)
         .bind(7, run.case_count)
         .bind(8, scoring_to_json(run.scoring).dump())
-        .bind(9, now_iso8601());
+        .bind(9, now_iso8601())
+        .bind(10, run::this_owner());
     insert.run();
     return db.last_insert_rowid();
 }
@@ -236,6 +240,20 @@ std::vector<StoredCase> load_case_page(store::Database& db, std::int64_t eval_id
     while (query.step())
         out.push_back({query.column_int(0), query.column_text(1), query.column_text(2),
                        query.column_text(3)});
+    return out;
+}
+
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id) {
+    EvalParticipants out;
+    auto add_once = [](std::vector<std::string>& list, std::string item) {
+        if (std::find(list.begin(), list.end(), item) == list.end())
+            list.push_back(std::move(item));
+    };
+    for (const auto& cell : load_cells(db, eval_id)) {
+        run::RunInfo info = run::load_run(db, cell.run_id);
+        add_once(out.prompts, info.prompt_ref);
+        add_once(out.providers, info.provider_id);
+    }
     return out;
 }
 

@@ -117,6 +117,13 @@ std::vector<StoredCase> load_case_page(store::Database& db, std::int64_t eval_id
                                        std::int64_t after, std::size_t max,
                                        std::int64_t unanswered_in_run = 0);
 std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id);
+// The prompt versions ("qa@3") and provider ids an eval run's cells used, each once, in cell
+// order: what `eval list` shows.
+struct EvalParticipants {
+    std::vector<std::string> prompts;
+    std::vector<std::string> providers;
+};
+EvalParticipants load_participants(store::Database& db, std::int64_t eval_id);
 // The number of score rows per case of a cell, for the cases first..last.
 std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell,
                                          std::int64_t first, std::int64_t last);

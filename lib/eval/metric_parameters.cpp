@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "eval/metric_definitions.hpp"
 #include "prompt/prompt_spec.hpp"
@@ -98,7 +99,8 @@ json render_parameter(const json& value, const json& fields) {
 // ---------------------------------------------------------------------------------------------
 // MetricParameters
 
-MetricParameters::MetricParameters(const MetricSpec& spec, std::vector<std::string> allowed)
+MetricParameters::MetricParameters(const MetricSpec& spec, std::vector<std::string> allowed,
+                                   const std::vector<std::string>& common)
     : spec_(spec), params_(spec.params.is_null() ? json::object() : spec.params) {
     if (!params_.is_object()) fail_type("", "a mapping of parameters");
     // `- is_json: null` arrives as {"value": null}: no parameters.
@@ -106,9 +108,12 @@ MetricParameters::MetricParameters(const MetricSpec& spec, std::vector<std::stri
         params_ = json::object();
     for (auto it = params_.begin(); it != params_.end(); ++it) {
         if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
-        if (allowed.empty()) fail("takes no parameters, got '" + it.key() + "'");
-        fail(fmt::format("unknown parameter '{}'; valid parameters: {}", it.key(),
-                         fmt::join(allowed, ", ")));
+        std::vector<std::string> valid = allowed;
+        valid.insert(valid.end(), common.begin(), common.end());
+        if (valid.empty()) fail("takes no parameters, got '" + it.key() + "'");
+        fail(with_did_you_mean(fmt::format("unknown parameter '{}'; valid parameters: {}", it.key(),
+                                           fmt::join(valid, ", ")),
+                               it.key(), valid));
     }
 }
 

@@ -49,11 +49,14 @@ RenderedList render_all(const std::vector<ParameterTemplate>& templates,
                         const nlohmann::json& fields);
 
 // The parameters of one metric entry. The constructor rejects keys outside `allowed` (listing
-// the valid ones); the accessors reject wrong types. All errors are Error(BadInput) at the
-// entry's location, starting "metric '<label>': ".
+// the valid ones, `common` included, with a "did you mean"); the accessors reject wrong types.
+// All errors are Error(BadInput) at the entry's location, starting "metric '<label>': ".
+// `common` are the keys the spec reader takes out before (threshold, label): never in `params`,
+// but valid, so the list in an error names them.
 class MetricParameters {
   public:
-    MetricParameters(const MetricSpec& spec, std::vector<std::string> allowed);
+    MetricParameters(const MetricSpec& spec, std::vector<std::string> allowed,
+                     const std::vector<std::string>& common = {});
 
     const MetricSpec& spec() const { return spec_; }
     // The first of `keys` that is present (synonyms such as expected/value); giving two of them

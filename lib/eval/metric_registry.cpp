@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "eval/metric.hpp"
 #include "eval/metric_definitions.hpp"
@@ -47,10 +48,14 @@ std::unique_ptr<Metric> make_metric(const MetricSpec& spec, const MetricEnvironm
                            [&](const MetricDefinition& d) { return d.name == spec.name; });
     if (it == definitions.end())
         throw Error(ErrorKind::BadInput,
-                    fmt::format("unknown metric '{}'; valid metrics: {}", spec.name,
-                                fmt::join(metric_names(), ", ")),
+                    with_did_you_mean(fmt::format("unknown metric '{}'; valid metrics: {}",
+                                                  spec.name, fmt::join(metric_names(), ", ")),
+                                      spec.name, metric_names()),
                     spec.where);
-    MetricParameters params(spec, it->parameters);
+    // Every entry may carry a label; only scored metrics take a threshold.
+    std::vector<std::string> common{"label"};
+    if (!it->boolean) common.insert(common.begin(), "threshold");
+    MetricParameters params(spec, it->parameters, common);
     if (it->boolean && spec.threshold)
         params.fail("is a pass/fail assertion and takes no threshold");
     return it->make(spec, params, environment);

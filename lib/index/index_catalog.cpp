@@ -1,5 +1,6 @@
 #include "index/index_catalog.hpp"
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 
 namespace llmops::index {
@@ -57,9 +58,15 @@ std::optional<IndexInfo> find_index(store::Database& db, std::string_view name) 
 
 IndexInfo get_index(store::Database& db, std::string_view name) {
     std::optional<IndexInfo> info = find_index(db, name);
-    if (!info)
-        throw Error(ErrorKind::BadInput, "no index named '" + std::string(name) + "'", {},
-                    "run 'llmops index list' to see the indexes");
+    if (!info) {
+        std::vector<std::string> names;
+        for (Statement all = db.prepare("SELECT name FROM retrieval_indexes ORDER BY name");
+             all.step();)
+            names.push_back(all.column_text(0));
+        throw Error(ErrorKind::BadInput,
+                    with_did_you_mean("no index named '" + std::string(name) + "'", name, names),
+                    {}, "run 'llmops index list' to see the indexes");
+    }
     return *info;
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "json/json_schema.hpp"
 #include "json/json_schema_internal.hpp"
@@ -130,6 +131,16 @@ bool is_multiple_of(const json& value, long double divisor) {
 }
 
 constexpr int max_depth = 1000;
+
+// "property not allowed", with the nearest declared property when the key looks misspelt.
+std::string property_not_allowed(const SchemaNode& object, const std::string& key) {
+    std::vector<std::string> declared;
+    declared.reserve(object.properties.size());
+    for (const auto& property : object.properties)
+        declared.push_back(property.first);
+    std::string suggestion = did_you_mean(key, declared);
+    return suggestion.empty() ? "property not allowed" : "property not allowed; " + suggestion;
+}
 
 } // namespace
 
@@ -375,11 +386,23 @@ bool Validator::eval_object(const SchemaNode& n, const json& value) {
                     if (stop()) return false;
                 }
             }
-            if (!matched && n.additional_properties != no_node &&
-                !eval_at(n.additional_properties, it.value(), key,
-                         {"additionalProperties", "property not allowed"})) {
-                ok = false;
-                if (stop()) return false;
+            if (!matched && n.additional_properties != no_node) {
+                const SchemaNode& extra = node(n.additional_properties);
+                if (extra.boolean && !*extra.boolean) {
+                    // A closed object: a misspelt key most likely meant a declared one.
+                    ok = false;
+                    if (collecting()) {
+                        std::size_t length = pointer_.size();
+                        append_pointer_token(pointer_, key);
+                        report(extra.pointer, "additionalProperties", property_not_allowed(n, key));
+                        pointer_.resize(length);
+                    }
+                    if (stop()) return false;
+                } else if (!eval_at(n.additional_properties, it.value(), key,
+                                    {"additionalProperties", "property not allowed"})) {
+                    ok = false;
+                    if (stop()) return false;
+                }
             }
             if (n.property_names != no_node) {
                 json name = key;

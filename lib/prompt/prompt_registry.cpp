@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
@@ -121,9 +122,16 @@ PromptRegistry::PromptRegistry(store::Project& project) : project_(project) {}
 std::int64_t PromptRegistry::prompt_id(std::string_view name) {
     Statement st = project_.db().prepare("SELECT id FROM prompts WHERE name = ?");
     st.bind(1, name);
-    if (!st.step())
-        throw Error(ErrorKind::BadInput, "no prompt named '" + std::string(name) + "'", {},
+    if (!st.step()) {
+        std::vector<std::string> names;
+        for (Statement all = project_.db().prepare("SELECT name FROM prompts ORDER BY name");
+             all.step();)
+            names.push_back(all.column_text(0));
+        throw Error(ErrorKind::BadInput,
+                    with_did_you_mean("no prompt named '" + std::string(name) + "'", name, names),
+                    {},
                     "run 'llmops prompt list' to see the prompts, 'llmops prompt add' to add one");
+    }
     return st.column_int(0);
 }
 
@@ -238,6 +246,13 @@ AddResult PromptRegistry::add_text(std::string_view yaml_text, const std::string
 
 AddResult PromptRegistry::add_loaded(LoadedSpec loaded, const std::string& source,
                                      const std::string& message) {
+    // A name a template uses must be declared, so that whether a row may lack it is written
+    // down (required, optional, a default) instead of found by a run's every row failing.
+    if (!loaded.undeclared.empty())
+        throw Error(ErrorKind::BadInput, loaded.undeclared.front().message,
+                    loaded.undeclared.front().where,
+                    "declare it under 'variables:' (with 'required: false' or a 'default' when "
+                    "it may be absent)");
     const CompiledPrompt& prompt = *loaded.prompt;
 
     // The stored spec pins its parent by hash: a version always renders the same way, and a

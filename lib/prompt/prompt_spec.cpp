@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 #include "core/file_io.hpp"
@@ -254,15 +255,37 @@ std::optional<ErrorLocation> first_use(const CompiledPrompt& p, const std::strin
     return std::nullopt;
 }
 
+bool is_declared(const CompiledPrompt& p, const std::string& name) {
+    return p.variables.count(name) || (name == "examples" && !p.examples.is_null());
+}
+
+// Names this spec's own templates use at the top level without declaring them, each at its
+// first use.
+std::vector<SpecWarning> undeclared_variables(const CompiledPrompt& p, const SpecLocator& loc) {
+    std::vector<SpecWarning> out;
+    if (p.spec.messages.empty() && !p.spec.template_text) return out;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < p.templates.size(); ++i) {
+        for (const auto& ref : mustache::list_variables(p.templates[i])) {
+            if (ref.section_depth != 0 || ref.name == "." ||
+                ref.use == mustache::VariableUse::PartialName)
+                continue;
+            std::string name = first_segment(ref.name);
+            if (is_declared(p, name) || !seen.insert(name).second) continue;
+            out.push_back({"variable '" + name + "' is used but not declared",
+                           loc.in_template(position_pointer(p, i), ref.line, ref.column)});
+        }
+    }
+    return out;
+}
+
 std::vector<SpecWarning> spec_warnings(const CompiledPrompt& p, const SpecLocator& loc) {
     std::vector<SpecWarning> out;
+    // Names this level's templates use are in `undeclared`; a parent's were its own to check.
     for (const auto& name : p.used_top_level) {
-        if (p.variables.count(name)) continue;
-        if (name == "examples" && !p.examples.is_null()) continue;
-        auto where = first_use(p, name, loc);
-        out.push_back({"variable '" + name + "' is used but not declared" +
-                           (where ? std::string() : " (in a parent prompt)"),
-                       where ? *where : loc.at("")});
+        if (is_declared(p, name) || first_use(p, name, loc)) continue;
+        out.push_back(
+            {"variable '" + name + "' is used but not declared (in a parent prompt)", loc.at("")});
     }
     for (const auto& [name, var] : p.spec.variables) {
         std::string pointer = "/variables/" + json_pointer_token(name);
@@ -366,6 +389,7 @@ LoadedSpec parse_prompt_spec(std::string_view yaml_text, std::string source_name
         }
     }
     out.prompt = build(std::move(spec), std::move(parent), source_name, {}, loc);
+    out.undeclared = undeclared_variables(*out.prompt, loc);
     out.warnings = spec_warnings(*out.prompt, loc);
     return out;
 }

@@ -102,6 +102,9 @@ struct LoadedSpec {
     YamlDocument document;
     CompiledPromptPtr prompt;
     std::vector<SpecWarning> warnings;
+    // Variables this spec's own templates use but do not declare, at their first use.
+    // `prompt add` refuses such a spec (PromptRegistry); rendering one is still strict.
+    std::vector<SpecWarning> undeclared;
 };
 
 // Reads a spec file: YAML, schema, meaning (types of defaults, output schema, messages or

@@ -94,12 +94,16 @@ struct BatchRunner::Impl {
     BatchSummary run(const RequestSource& next, const ResultSink& on_result);
 };
 
-BatchRunner::BatchRunner(ProviderConfig config, EngineOptions options)
-    : impl_(std::make_unique<Impl>()) {
+void apply_engine_overrides(ProviderConfig& config, const EngineOptions& options) {
     if (options.max_retries) config.retry.max_retries = std::max(0, *options.max_retries);
     if (options.timeout_s) config.timeout_s = *options.timeout_s;
     if (options.requests_per_minute) config.requests_per_minute = *options.requests_per_minute;
     if (options.tokens_per_minute) config.tokens_per_minute = *options.tokens_per_minute;
+}
+
+BatchRunner::BatchRunner(ProviderConfig config, EngineOptions options)
+    : impl_(std::make_unique<Impl>()) {
+    apply_engine_overrides(config, options);
     options.concurrency = std::max<std::size_t>(1, options.concurrency);
     impl_->api_key = read_api_key(config);
     impl_->secrets = SecretScrubber(config, impl_->api_key);

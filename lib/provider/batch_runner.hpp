@@ -43,6 +43,10 @@ struct EngineOptions {
     std::uint64_t seed = 0; // jitter; 0 = random
 };
 
+// The provider as a run uses it: `config` with the overrides of `options` (--max-retries,
+// --timeout, --rpm, --tpm) applied. What a run records must be this, not the declaration.
+void apply_engine_overrides(ProviderConfig& config, const EngineOptions& options);
+
 struct ProgressSnapshot {
     std::uint64_t started = 0; // requests taken from the source
     std::uint64_t done = 0;    // results delivered

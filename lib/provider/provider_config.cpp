@@ -1,6 +1,8 @@
 #include "provider/provider_config.hpp"
 
+#include "core/closest_match.hpp"
 #include "core/error.hpp"
+#include "store/project_config.hpp"
 #include "json/json_schema.hpp"
 
 #include <charconv>
@@ -238,9 +240,7 @@ ProviderCatalog parse_provider_catalog(const YamlDocument& document) {
 }
 
 ProviderCatalog load_provider_catalog(const std::filesystem::path& config_file) {
-    std::error_code ec;
-    if (!std::filesystem::exists(config_file, ec)) return {};
-    return parse_provider_catalog(load_yaml_file(config_file));
+    return parse_provider_catalog(store::load_project_config(config_file));
 }
 
 ProviderConfig resolve_provider(const ProviderCatalog& catalog, std::string_view id) {
@@ -262,9 +262,14 @@ ProviderConfig resolve_provider(const ProviderCatalog& catalog, std::string_view
             c.model = std::string(rest);
         } else {
             std::string known;
-            for (const auto& [name, _] : catalog.providers)
+            std::vector<std::string> names{"echo"};
+            for (const auto& [name, _] : catalog.providers) {
                 known += (known.empty() ? "" : ", ") + name;
-            throw Error(ErrorKind::BadInput, "unknown provider '" + std::string(id) + "'", {},
+                names.push_back(name);
+            }
+            throw Error(ErrorKind::BadInput,
+                        with_did_you_mean("unknown provider '" + std::string(id) + "'", id, names),
+                        {},
                         "declare it under providers: in llmops.yaml or use an inline id such as "
                         "openai:gpt-4o-mini, anthropic:MODEL, azure:DEPLOYMENT, exec:COMMAND, "
                         "echo" +

@@ -74,7 +74,8 @@ const nlohmann::json& provider_catalog_schema();
 // Reads `providers:` and `prices:` from a loaded llmops.yaml (other keys are ignored).
 // Throws Error(BadInput) at file:line:column for anything malformed.
 ProviderCatalog parse_provider_catalog(const YamlDocument& document);
-// Convenience: load_yaml_file + parse; a missing file gives an empty catalog.
+// Convenience: store::load_project_config (which refuses unknown top-level keys) + parse; a
+// missing file gives an empty catalog.
 ProviderCatalog load_provider_catalog(const std::filesystem::path& config_file);
 
 // A declared id, else an inline id (`openai:MODEL`, `azure:DEPLOYMENT`, `anthropic:MODEL`,

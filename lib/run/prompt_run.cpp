@@ -6,6 +6,7 @@
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
 #include "prompt/prompt_registry.hpp"
+#include "run/run_claim.hpp"
 
 namespace llmops::run {
 
@@ -37,7 +38,47 @@ json answer_shaping(const json& described) {
     return out;
 }
 
+// The case of row `index`: its fields, with the --var values over them.
+json row_variables(std::string_view text, const json& vars) {
+    json variables = json::parse(text);
+    for (const auto& [name, value] : vars.items())
+        variables[name] = value;
+    return variables;
+}
+
 } // namespace
+
+// Every row renders before anything is sent or stored: the dataset version and the prompt
+// version never change, so a row that cannot render now never will, and a run of such rows
+// is bad input (exit 3), not a run of failed rows. Rendering is cheap next to a request.
+void PromptRun::check_rows_render(store::Project& project, const Plan& p) {
+    prompt::PromptRenderer renderer(p.prompt);
+    prompt::RenderedPrompt rendered;
+    data::DatasetRowCursor cursor(project, p.data);
+    std::string_view text;
+    std::int64_t index = 0;
+    std::optional<Error> first;
+    std::int64_t failing = 0;
+    while (cursor.next(text, index) && index < p.row_count) {
+        // Ctrl-C: stop checking; the run then starts interrupted and records nothing sent.
+        if (p.engine.cancel && index % 1024 == 0 && p.engine.cancel->load()) return;
+        try {
+            renderer.render(row_variables(text, p.vars), rendered, static_cast<long>(index));
+        } catch (const Error& e) {
+            // Ctrl-C inside a long render: the same as Ctrl-C between rows.
+            if (e.kind() == ErrorKind::Interrupted) return;
+            if (e.kind() != ErrorKind::BadInput) throw;
+            if (!first) first = e;
+            ++failing;
+        }
+    }
+    if (!first) return;
+    throw Error(ErrorKind::BadInput, first->message(), first->where(),
+                std::to_string(failing) + " of " + std::to_string(p.row_count) + " row" +
+                    (p.row_count == 1 ? "" : "s") +
+                    " cannot be rendered; nothing was sent or stored. Fix the prompt's "
+                    "variables or the data");
+}
 
 PromptRun::PromptRun(store::Project& project, std::unique_ptr<Plan> plan)
     : project_(&project), plan_(std::move(plan)) {
@@ -63,9 +104,12 @@ PromptRun PromptRun::start(store::Project& project, const PromptRunRequest& requ
     plan->row_count = plan->data.rows;
     if (request.limit) plan->row_count = std::min(plan->row_count, *request.limit);
     plan->engine = request.engine;
+    // The run records the provider as it is used: with --timeout, --max-retries ... applied.
+    provider::apply_engine_overrides(plan->provider, plan->engine);
 
     PromptRun run(project, std::move(plan)); // checks the API key before anything is stored
     const Plan& p = *run.plan_;
+    check_rows_render(project, p);
     NewRun record;
     record.prompt_version_id = p.version.id;
     record.dataset_version_id = p.data.id;
@@ -73,6 +117,7 @@ PromptRun PromptRun::start(store::Project& project, const PromptRunRequest& requ
     record.provider_id = p.provider.id;
     record.provider_config = provider::describe_provider(p.provider);
     record.options = {{"vars", p.vars}, {"concurrency", request.engine.concurrency}};
+    if (!request.engine.read_cache) record.options["no_cache"] = true;
     if (request.limit) record.options["limit"] = *request.limit;
     record.row_count = p.row_count;
     run.run_id_ = create_run(project.db(), record);
@@ -86,10 +131,8 @@ PromptRun PromptRun::resume(store::Project& project, std::int64_t run_id,
     if (info.kind != "run")
         throw Error(ErrorKind::Usage, "run " + std::to_string(run_id) + " is a cell of an eval run",
                     {}, "resume it with 'llmops eval run --resume EVAL_ID'");
-    if (info.status == RunStatus::Running && !force)
-        throw Error(ErrorKind::Usage, "run " + std::to_string(run_id) + " is still running", {},
-                    "a run killed without a chance to record it stays 'running'; pass --force to "
-                    "resume it anyway");
+    const ClaimRules claim{.what = "run", .allow_completed = true, .force = force};
+    check_resumable(project.db(), ClaimedTable::Runs, run_id, claim);
     if (!info.dataset_version_id)
         throw Error(ErrorKind::BadInput, "the dataset of run " + std::to_string(run_id) + " (" +
                                              info.data_source + ") was removed");
@@ -114,7 +157,8 @@ PromptRun PromptRun::resume(store::Project& project, std::int64_t run_id,
     PromptRun run(project, std::move(plan));
     run.run_id_ = run_id;
     run.planned_ = info.row_count - static_cast<std::int64_t>(run.plan_->skip.size());
-    reopen_run(project.db(), run_id);
+    // Last, when everything checked out: the claim is the resume's first write.
+    claim_for_resume(project.db(), ClaimedTable::Runs, run_id, claim);
     return run;
 }
 
@@ -127,14 +171,32 @@ ExecutionResult PromptRun::execute() {
         while (cursor.next(text, index)) {
             if (index >= p.row_count) return std::nullopt;
             if (p.skip.count(index)) continue;
-            RunCase item{index, json::parse(text), {}};
-            for (const auto& [name, value] : p.vars.items())
-                item.variables[name] = value;
-            return item;
+            return RunCase{index, row_variables(text, p.vars), {}};
         }
         return std::nullopt;
     };
     return executor_->execute(run_id_, cases);
+}
+
+void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
+                              const std::function<bool(const RunRow&, const std::string&)>& fn) {
+    // The dataset is read alongside the rows (both in index order), one chunk in memory.
+    std::optional<data::DatasetRowCursor> cursor;
+    if (run.dataset_version_id) {
+        auto version = data::find_version_by_id(project.db(), *run.dataset_version_id);
+        if (version) cursor.emplace(project, *version);
+    }
+    std::string_view row_text;
+    std::int64_t row_index = -1;
+    bool rows_left = cursor.has_value();
+    const std::string none;
+    for_each_run_row(project.db(), run.id, [&](const RunRow& row) {
+        while (rows_left && row_index < row.row_index)
+            rows_left = cursor->next(row_text, row_index);
+        std::optional<std::string> id;
+        if (rows_left && row_index == row.row_index) id = data::row_id(row_text);
+        return fn(row, id ? *id : none);
+    });
 }
 
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out) {

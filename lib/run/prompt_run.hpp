@@ -1,8 +1,9 @@
 #pragma once
 // `llmops run`: one prompt version over one dataset version against one provider, recorded as
-// a run. Everything is resolved and checked (references, variables, the API key) before the
-// run is created, so a bad command line leaves the store as it was.
+// a run. Everything is resolved and checked (references, variables, the API key, every row
+// rendering) before the run is created, so bad input leaves the store as it was.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,8 @@ class PromptRun {
   private:
     struct Plan;
     explicit PromptRun(store::Project& project, std::unique_ptr<Plan> plan);
+    // Throws Error(BadInput) for the first row that cannot render, counting all of them.
+    static void check_rows_render(store::Project& project, const Plan& plan);
 
     store::Project* project_;
     std::unique_ptr<Plan> plan_;
@@ -52,6 +55,11 @@ class PromptRun {
     std::int64_t run_id_ = 0;
     std::int64_t planned_ = 0;
 };
+
+// A run's rows in row order, each with the `id` field of its dataset row ("" when the row has
+// none, or the run's dataset was removed). fn returns false to stop.
+void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
+                              const std::function<bool(const RunRow&, const std::string&)>& fn);
 
 // Writes a run's rows in row order as JSON lines (run_row_to_json without the raw response).
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out);

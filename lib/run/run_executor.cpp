@@ -131,13 +131,30 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
     provider::BatchSummary summary;
     try {
         summary = runner_.run(next_request, on_result);
-    } catch (...) {
         flush();
-        finish_run(db_, run_id, RunStatus::Failed,
-                   std::chrono::duration<double>(Clock::now() - started).count());
+    } catch (...) {
+        // 'failed' means a provider stopped the run; any other error (the store, a bug) left
+        // it unfinished: 'interrupted', and a resume finishes it.
+        RunStatus status = RunStatus::Interrupted;
+        try {
+            std::rethrow_exception(std::current_exception());
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Provider) status = RunStatus::Failed;
+        } catch (...) {
+        }
+        // Best effort, each on its own: the store may fail again, and the first error is the
+        // one to report. Rows that cannot be written are simply missing, which a resume sends.
+        try {
+            flush();
+        } catch (...) {
+        }
+        try {
+            finish_run(db_, run_id, status,
+                       std::chrono::duration<double>(Clock::now() - started).count());
+        } catch (...) {
+        }
         throw;
     }
-    flush();
     result.status = summary.cancelled ? RunStatus::Interrupted : RunStatus::Completed;
     result.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
     finish_run(db_, run_id, result.status, result.wall_s);

@@ -66,7 +66,7 @@ class RunExecutor {
 
     // Runs every case into run `run_id` and marks the run finished (completed or interrupted).
     // A fail-fast provider error (auth, unreachable endpoint) marks the run failed, keeps the
-    // rows recorded so far and is rethrown.
+    // rows recorded so far and is rethrown; any other error marks it interrupted (resumable).
     ExecutionResult execute(std::int64_t run_id, const CaseSource& cases,
                             const RowObserver& observer = {});
 

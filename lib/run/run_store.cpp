@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "run/run_claim.hpp"
 #include "stats/statistics.hpp"
 
 namespace llmops::run {
@@ -42,8 +43,8 @@ std::string RunRow::error_message() const {
 std::int64_t create_run(store::Database& db, const NewRun& run) {
     auto insert = db.prepare(
         "INSERT INTO runs (kind, prompt_version_id, dataset_version_id, data_source, provider_id,"
-        " provider_config, options, status, row_count, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)");
+        " provider_config, options, status, row_count, created_at, owner)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)");
     insert.bind(1, run.kind)
         .bind(2, run.prompt_version_id)
         .bind(3, run.dataset_version_id)
@@ -52,7 +53,8 @@ std::int64_t create_run(store::Database& db, const NewRun& run) {
         .bind(6, run.provider_config.dump())
         .bind(7, run.options.dump())
         .bind(8, run.row_count)
-        .bind(9, now_iso8601());
+        .bind(9, now_iso8601())
+        .bind(10, this_owner());
     insert.run();
     return db.last_insert_rowid();
 }
@@ -174,10 +176,11 @@ std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind, std::
 
 RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     RunTotals totals;
-    auto sums = db.prepare("SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
-                           " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
-                           " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND (cached = 0 OR latency_ms > 0)), 0)"
-                           " FROM run_rows WHERE run_id = ?");
+    auto sums = db.prepare(
+        "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
+        " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+        " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND (cached = 0 OR latency_ms > 0)), 0)"
+        " FROM run_rows WHERE run_id = ?");
     sums.bind(1, run_id);
     sums.step();
     totals.recorded = sums.column_int(0);
@@ -268,10 +271,23 @@ bool RunRowCursor::next(RunRow& row) {
 
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn) {
-    RunRowCursor cursor(db, run_id);
-    RunRow row;
-    while (cursor.next(row))
-        if (!fn(row)) return;
+    // Pages of rows, each cursor finished before the callback sees its rows: callers write
+    // scores as they go, and a write under an open cursor could not wait for a busy store.
+    constexpr std::size_t kPage = 128;
+    std::vector<RunRow> page(kPage);
+    std::int64_t after = -1;
+    for (;;) {
+        std::size_t count = 0;
+        {
+            RunRowCursor cursor(db, run_id, after, kPage);
+            while (count < kPage && cursor.next(page[count]))
+                ++count;
+        }
+        for (std::size_t i = 0; i < count; ++i)
+            if (!fn(page[i])) return;
+        if (count < kPage) return;
+        after = page[count - 1].row_index;
+    }
 }
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals) {
@@ -302,7 +318,7 @@ nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals) {
     };
 }
 
-nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id) {
     const auto& r = row.result;
     nlohmann::json out = {
         {"row", row.row_index},
@@ -317,6 +333,7 @@ nlohmann::json run_row_to_json(const RunRow& row, bool with_raw) {
         {"cached", r.cached},
         {"attempts", r.attempts},
     };
+    if (!id.empty()) out["id"] = id;
     if (r.ttft_ms) out["ttft_ms"] = *r.ttft_ms;
     if (!row.ok()) {
         out["error"] = {{"kind", row.error_kind()}, {"message", row.error_message()}};

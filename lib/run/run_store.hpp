@@ -105,7 +105,8 @@ std::int64_t recorded_row_count(store::Database& db, std::int64_t run_id);
 // Row indices already recorded; with `only_ok`, only the answered ones.
 std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok);
 
-// Rows in index order; fn returns false to stop.
+// Rows in index order, read a page at a time: no statement is open while fn runs, so fn may
+// write (scores, say). fn returns false to stop.
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn);
 
@@ -124,6 +125,7 @@ class RunRowCursor {
 };
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
-nlohmann::json run_row_to_json(const RunRow& row, bool with_raw);
+// `id`: the case's id (its dataset row's `id` field), written as "id" when not empty.
+nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id = {});
 
 } // namespace llmops::run

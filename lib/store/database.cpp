@@ -3,12 +3,29 @@
 #include "core/error.hpp"
 
 #include <sqlite3.h>
+#include <stdexcept>
 
 namespace llmops::store {
 
 namespace {
 constexpr int kBusyTimeoutMs = 30000;
+
+// A statement stepped but not finished or reset holds a read snapshot of the database. A write
+// begun on that snapshot cannot wait for the busy timeout: SQLite fails it at once with
+// "database is locked" whenever another process wrote meanwhile. So writing while a cursor of
+// the same connection is open is a bug, caught here on every run instead of under load only.
+bool has_open_cursor(sqlite3* db, sqlite3_stmt* except = nullptr) {
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
+        if (st != except && sqlite3_stmt_busy(st)) return true;
+    return false;
 }
+
+void refuse_write_under_cursor(sqlite3* db, std::string_view what, sqlite3_stmt* except) {
+    if (has_open_cursor(db, except))
+        throw std::logic_error(std::string(what) +
+                               " while a read statement of the same connection is open");
+}
+} // namespace
 
 Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
     if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_,
@@ -54,6 +71,10 @@ Statement& Statement::bind_null(int index) {
 }
 
 bool Statement::step() {
+    // A write outside a transaction makes its own; with a cursor open it would be an upgrade.
+    if (!sqlite3_stmt_busy(stmt_) && !sqlite3_stmt_readonly(stmt_) &&
+        sqlite3_get_autocommit(db_->handle()))
+        refuse_write_under_cursor(db_->handle(), "a write", stmt_);
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -158,6 +179,7 @@ void Database::throw_error(std::string_view what) const {
 }
 
 Transaction::Transaction(Database& db) : db_(db) {
+    refuse_write_under_cursor(db_.handle(), "a write transaction", nullptr);
     db_.exec("BEGIN IMMEDIATE");
 }
 

@@ -86,6 +86,10 @@ class Database {
 };
 
 // BEGIN IMMEDIATE so concurrent writers queue on the busy timeout instead of failing at commit.
+// Starting one (or running a write outside one) while a statement of the same connection is
+// stepped and not yet reset throws std::logic_error: that write would upgrade a read snapshot,
+// which SQLite fails at once, busy timeout or not, when another process wrote meanwhile.
+// Read what you need first, or page through it (for_each_run_row does).
 class Transaction {
   public:
     explicit Transaction(Database& db);

@@ -298,6 +298,12 @@ const std::vector<std::string_view>& migrations() {
         ALTER TABLE provider_cache ADD COLUMN latency_ms REAL;
         ALTER TABLE provider_cache ADD COLUMN ttft_ms REAL;
         )sql",
+        // 10: the process that runs a run or an eval run (host/boot/pid/start time), set by the
+        // write that claims it: two resumes can no longer both take one (docs/runs.md).
+        R"sql(
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        ALTER TABLE eval_runs ADD COLUMN owner TEXT;
+        )sql",
     };
     return steps;
 }

@@ -30,6 +30,17 @@ std::uint64_t file_size_or_zero(const fs::path& p) {
 }
 } // namespace
 
+TempFiles temp_files(const ProjectPaths& paths) {
+    TempFiles temp;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(paths.tmp_dir, ec)) {
+        ++temp.count;
+        temp.bytes +=
+            entry.is_directory(ec) ? directory_size(entry.path()) : file_size_or_zero(entry.path());
+    }
+    return temp;
+}
+
 StoreStatus store_status(Project& project) {
     StoreStatus status;
     status.root = project.paths().root.string();
@@ -46,6 +57,7 @@ StoreStatus store_status(Project& project) {
     const fs::path& db = project.paths().db_file;
     status.database_bytes = file_size_or_zero(db) + file_size_or_zero(db.string() + "-wal");
     status.store_bytes = directory_size(project.paths().store_dir);
+    status.temp = temp_files(project.paths());
     return status;
 }
 
@@ -79,6 +91,7 @@ FsckReport check_store(Project& project) {
             report.problems.push_back(
                 {"missing-object", ref.hash_hex, "referenced by " + ref.owner});
     }
+    report.temp = temp_files(project.paths());
     return report;
 }
 
@@ -99,7 +112,8 @@ GcReport collect_garbage(Project& project, bool dry_run) {
     // With the exclusive lock held no writer is running, so every temp file is stale.
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(project.paths().tmp_dir, ec)) {
-        report.bytes_freed += file_size_or_zero(entry.path());
+        report.bytes_freed +=
+            entry.is_directory(ec) ? directory_size(entry.path()) : file_size_or_zero(entry.path());
         report.removed_temp_files.push_back(entry.path().filename().string());
         if (!dry_run) fs::remove_all(entry.path(), ec);
     }

@@ -13,6 +13,15 @@ struct KindCount {
     std::int64_t count = 0;
 };
 
+// What .llmops/tmp/ holds: staging files of writes in progress, or left behind by commands
+// that were killed. `llmops gc` removes them.
+struct TempFiles {
+    std::int64_t count = 0;
+    std::uint64_t bytes = 0;
+};
+
+TempFiles temp_files(const ProjectPaths& paths);
+
 struct StoreStatus {
     std::string root;
     int schema_version = 0;
@@ -21,6 +30,7 @@ struct StoreStatus {
     std::uint64_t object_bytes = 0;   // on disk
     std::uint64_t database_bytes = 0; // store.db plus WAL
     std::uint64_t store_bytes = 0;    // all of .llmops/
+    TempFiles temp;                   // in .llmops/tmp/
 };
 
 StoreStatus store_status(Project& project);
@@ -35,6 +45,7 @@ struct FsckReport {
     std::int64_t objects_checked = 0;
     std::int64_t references_checked = 0;
     std::vector<FsckProblem> problems;
+    TempFiles temp; // reported, not a problem: gc removes them
 };
 
 FsckReport check_store(Project& project);

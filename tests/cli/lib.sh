@@ -108,6 +108,37 @@ wait_exit() {
   wait "$pid" || EXIT_CODE=$?
 }
 
+# store_sql SQL...: the sqlite3 shell on ./.llmops/store.db, waiting (as llmops does) while
+# another process writes, instead of failing with "database is locked".
+store_sql() {
+  sqlite3 -cmd ".timeout 30000" .llmops/store.db "$@"
+}
+
+# wait_until WHAT COMMAND...: runs COMMAND every 50 ms until it succeeds. Tests wait for a
+# state (rows in the store, a file, a counter of the stub), never for a length of time. After
+# $POLL_TIMEOUT seconds (default 120) the test fails and ends: whatever came next would test
+# nothing.
+wait_until() {
+  local what=$1
+  shift
+  local deadline=$((SECONDS + ${POLL_TIMEOUT:-120}))
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail "timed out after ${POLL_TIMEOUT:-120} s waiting for $what"
+      finish
+    fi
+    sleep 0.05
+  done
+}
+
+# sql_count_at_least N SQL: true when the single number SQL selects from the store is >= N
+# (false while the store is busy or the table does not exist yet).
+sql_count_at_least() {
+  local got
+  got=$(sqlite3 .llmops/store.db "$2" 2>/dev/null) || return 1
+  [ -n "$got" ] && [ "$got" -ge "$1" ]
+}
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2

@@ -67,10 +67,35 @@ run data export qa@2 -o out.csv --format csv
 run data add out.csv -n qa-csv --infer-types --json
 expect_eq "$(json_get .rows)" "3" "csv export re-added"
 
-# diff: with and without a key.
-run data diff qa@1 qa@2 --json
+# An output that cannot be written: exit 3 (as for every command's output file), the OS reason,
+# checked before any row is read; a failed write leaves the old file as it was.
+mkdir -p a-folder
+run data export qa@2 -o no-such-folder/out.jsonl
+expect_rc 3 "export into a missing folder"
+expect_one_line_error "export into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/out.jsonl: No such file or directory" "missing folder: the OS reason"
+run data export qa@2 -o a-folder
+expect_rc 3 "export onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run data export qa@2 -o /dev/full
+expect_rc 3 "export onto a full disk"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
+run data export qa@2 -o ""
+expect_rc 2 "export -o ''"
+expect_eq "$(ls -A a-folder)" "" "failed exports left nothing behind"
+if ls -A | grep -q '\.llmops-'; then fail "an export left a temp file"; fi
+
+# diff: with and without a key; rows that all have an id are paired by it unless --no-key.
+run data diff qa@1 qa@2 --no-key --json
 expect_eq "$(json_get .added)" "2" "diff added (no key)"
 expect_eq "$(json_get .removed)" "2" "diff removed (no key)"
+expect_eq "$(json_get .key)" "null" "diff --no-key names no key"
+run data diff qa@1 qa@2 --json
+expect_eq "$(json_get .key)" "id" "diff pairs by id by default"
+expect_eq "$(json_get .changed)" "1" "diff changed (default key)"
+expect_contains "$ERR" "pairing rows by their 'id' field" "diff says which key it chose"
+run data diff qa@1 qa@2 --key id --no-key
+expect_rc 2 "diff --key with --no-key"
 run data diff qa@1 qa@2 --key id --json
 expect_eq "$(json_get .added)" "1" "diff added"
 expect_eq "$(json_get .removed)" "1" "diff removed"

@@ -66,8 +66,8 @@ expect_contains "$ERR" "unchanged" "nothing to drop: no new version"
 
 expect_error 2 "dedup --near without --field" "--field" data dedup qa --near 0.8
 expect_error 2 "dedup --field without --near" "--near" data dedup qa --field question
-expect_error 2 "dedup --near out of range" "(0, 1]" data dedup qa --near 1.5 --field question
-expect_error 3 "dedup of an unknown dataset" "nope" data dedup nope
+expect_error 2 "dedup --near out of range" "--near: expected a number greater than 0 and at most 1, got '1.5'" data dedup qa --near 1.5 --field question
+expect_error 3 "dedup of an unknown dataset" "no dataset named 'nope'" data dedup nope
 expect_error 3 "dedup to a bad name" "output dataset name" data dedup qa -o "bad name"
 
 ## split
@@ -95,7 +95,7 @@ expect_error 2 "malformed ratios" "bad --ratios" data split qa --ratios train
 expect_error 2 "ratio not a number" "not a number" data split qa --ratios train=x,val=0.5
 expect_error 3 "split --by a missing field" "no field 'nope'" data split qa --ratios a=0.5,b=0.5 --by nope
 expect_contains "$ERR" "row 0" "split --by names the row"
-expect_error 2 "split without --ratios" "ratios" data split qa
+expect_error 2 "split without --ratios" "--ratios" data split qa
 
 ## transform
 run data transform qa@1 --where 'topic==geo' --where 'id>=4' --set 'prompt=Q: {{question}} A: {{answer}}' \
@@ -117,10 +117,10 @@ expect_eq "$(json_get .rows_out)" "3" "contains and missing"
 expect_error 3 "invalid regex" "invalid regular expression" data transform qa --where 'question matches (['
 expect_error 2 "malformed --where" "bad --where" data transform qa --where 'question'
 expect_error 2 "malformed --set" "bad --set" data transform qa --set 'noequals'
-expect_error 3 "bad template" "--set" data transform qa --set 'x={{#a}}'
-expect_error 3 "missing template variable" "nope" data transform qa --set 'x={{nope}}'
+expect_error 3 "bad template" "unclosed section 'a'" data transform qa --set 'x={{#a}}'
+expect_error 3 "missing template variable" "missing variable 'nope'" data transform qa --set 'x={{nope}}'
 expect_contains "$ERR" "row 0" "template error names the row"
-expect_error 3 "unknown field to drop" "typo" data transform qa --drop typo
+expect_error 3 "unknown field to drop" "field 'typo'" data transform qa --drop typo
 expect_error 3 "nothing matches" "no row matches" data transform qa --where 'id>100'
 run data transform qa@1 --where 'id>100' --allow-empty -o empty --json
 expect_rc 0 "--allow-empty"
@@ -134,8 +134,8 @@ expect_eq "$(json_get '.version.provenance.sources | join(",")')" "qa@1,qa-geo@1
 run data merge qa@1 qa@1 -o merged-unique --dedup --json
 expect_eq "$(json_get .rows_out)" "6" "merge --dedup"
 expect_eq "$(json_get '.sources[1].duplicates')" "7" "duplicates per source"
-expect_error 2 "merge without -o" "output" data merge qa qa-geo
-expect_error 3 "merge of an unknown dataset" "nope" data merge qa nope -o m2
+expect_error 2 "merge without -o" "--output" data merge qa qa-geo
+expect_error 3 "merge of an unknown dataset" "no dataset named 'nope'" data merge qa nope -o m2
 
 ## sample
 run data sample qa@1 --n 3 --seed 1 --json
@@ -153,7 +153,8 @@ expect_rc 0 "sample larger than the dataset"
 expect_contains "$ERR" "only 7 rows" "warns about a short dataset"
 expect_error 2 "sample without --n" "--n" data sample qa
 expect_error 2 "sample --n 0" "at least 1" data sample qa --n 0
-expect_error 2 "sample --n not a number" "n" data sample qa --n many
+expect_error 2 "sample --n not a number" "--n" data sample qa --n many
+expect_contains "$ERR" "many" "sample --n not a number names the value"
 
 # Every --json parses; help lists the commands.
 run data --help

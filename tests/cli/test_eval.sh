@@ -38,8 +38,12 @@ run prompt add ask-loud.yaml
 
 stub_start
 FAST=$STUB_URL
-stub_start --latency-ms 200
+# Every other request hangs (for 10 minutes): an eval against it answers some cases, then
+# cannot finish by itself, so the Ctrl-C test always interrupts it mid-run.
+stub_start --fault-rate 0.5 --fault-order round-robin --faults hang --hang-ms 600000
 SLOW=$STUB_URL
+SLOW_PID=$STUB_PID
+SLOW_PORT=$STUB_PORT
 cat >judge.sh <<'SH'
 #!/bin/sh
 # A judge that reads the prompt and says 5 when the answer is upper case, else 2.
@@ -149,7 +153,7 @@ expect_eq "$(json_get '.cases')" 21 "dataset rows + inline case"
 expect_eq "$(json_get '.cells[1].label')" "ask@1 × other" "provider label"
 expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="judge") | .errors')" 21 "unparseable judge answers are case errors"
 run eval show latest --cases --json
-expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "score" "judge error says why"
+expect_contains "$(json_get '.cells[0].cases_detail[0].metrics[1].error')" "judge answer has no score 1-5" "judge error says why"
 expect_eq "$(json_get '.cells[0].cases_detail[20].metrics[2].passed')" true "inline case's own metric"
 
 # --- compare -----------------------------------------------------------------------------
@@ -323,18 +327,112 @@ expect_contains "$ERR" "rag-bad.yaml" "unknown index located in the spec"
 sed 's/providers: \[stub\]/providers: [slow]/' better.yaml >slow.yaml
 "$LLMOPS_BIN" eval run slow.yaml --concurrency 2 --json >int.json 2>int.err &
 pid=$!
-sleep 1.2
+# The state to interrupt in: an answer of this eval is in the store and two requests hang.
+wait_until "the eval against the hanging stub to record an answer" sql_count_at_least 1 \
+  "SELECT count(*) FROM run_rows r JOIN runs u ON u.id = r.run_id WHERE u.provider_id = 'slow' AND u.status = 'running'"
 kill -INT $pid
 set +e; wait $pid; INT_RC=$?; set -e
 expect_eq "$INT_RC" 130 "Ctrl-C exits 130"
 INT=$(jq -r .id int.json)
 expect_eq "$(jq -r .status int.json)" interrupted "interrupted"
+answered=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows r JOIN eval_cells c ON c.run_id = r.run_id WHERE c.eval_id = $INT")
+if [ "$answered" -lt 1 ] || [ "$answered" -ge 20 ]; then fail "interrupted eval stored $answered of 20 answers"; fi
+# The same endpoint without the hangs, so that the resume can finish.
+stub_stop "$SLOW_PID" || fail "the hanging stub stops cleanly"
+# From here on the endpoint is slow, not hanging: the claim tests below need runs that are
+# still going when a second process looks at them, and that finish by themselves.
+stub_start --port "$SLOW_PORT" --latency-ms 150
 run eval run --resume "$INT" --concurrency 8 --json
 expect_rc 1 "resume (4 cases fail, and without thresholds every case must pass)"
 expect_eq "$(json_get .status)" completed "resumed eval completed"
 expect_eq "$(json_get '.cells[0].passed')" 16 "resumed eval scored every case"
 run eval run --resume "$INT"
 expect_rc 2 "resume a completed eval"
+
+# --- report files are checked before anything is sent or stored ---------------------------
+mkdir -p a-folder
+before=$(store_digest)
+run eval run eval.yaml --junit no-such-folder/junit.xml
+expect_rc 3 "--junit into a missing folder"
+expect_one_line_error "--junit into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/junit.xml: No such file or directory" "missing folder: the OS reason"
+run eval run eval.yaml --markdown summary.md --html a-folder
+expect_rc 3 "--html onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run eval report "$EVAL1" --junit no-such-folder/junit.xml
+expect_rc 3 "eval report into a missing folder"
+expect_eq "$(store_digest)" "$before" "bad report paths left the store unchanged"
+expect_eq "$(ls -A a-folder)" "" "and created nothing"
+# A full disk shows only while writing: the eval is kept as stored (completed), exit 3, and the
+# hint gives the command that writes the report again.
+run eval run eval.yaml --markdown /dev/full
+expect_rc 3 "--markdown /dev/full"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
+FULL_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
+expect_contains "$ERR" "eval report $FULL_EVAL --markdown /dev/full" "the hint writes the report again"
+expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" completed "the eval itself completed"
+run eval report "$FULL_EVAL" --markdown full-again.md
+expect_rc 0 "the report written again"
+expect_contains "$(cat full-again.md)" "ask@1" "from the store"
+
+# --- a store failure mid-eval leaves it interrupted (resumable), not failed -----------------
+store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON eval_scores BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+run eval run better.yaml
+expect_rc 4 "a store failure mid-eval"
+expect_contains "$ERR" "injected store fault" "the store's message"
+store_sql "DROP TRIGGER test_fault"
+FAULT_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
+expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" interrupted "recorded as interrupted"
+run eval run --resume "$FAULT_EVAL" --json
+expect_eq "$(json_get .status)" completed "the resume finished it"
+expect_eq "$(json_get '.cells[0].passed')" 16 "every case scored"
+
+# --- a resume claims its eval: never two processes on one eval ----------------------------
+# (--no-cache: the slow provider answered these cases above, and the cache would be instant.)
+cat >claim.yaml <<'YAML'
+dataset: cases
+prompts: [ask]
+providers: [slow]
+metrics:
+  - equals: "{{expected}}"
+thresholds: {pass_rate: 0}
+YAML
+slow_requests() { curl -s "$SLOW/stats" | jq -r .total; }
+eval_running_with_answers() {
+  store_sql "SELECT e.id FROM eval_runs e JOIN eval_cells c ON c.eval_id = e.id
+    JOIN run_rows w ON w.run_id = c.run_id WHERE e.status = 'running' LIMIT 1"
+}
+"$LLMOPS_BIN" eval run claim.yaml --concurrency 1 --no-cache -q >live.out 2>live.err &
+live=$!
+LIVE=""
+for _ in $(seq 400); do LIVE=$(eval_running_with_answers); [ -n "$LIVE" ] && break; sleep 0.05; done
+[ -n "$LIVE" ] || fail "the slow eval never recorded an answer"
+run eval run --resume "$LIVE"
+expect_rc 2 "resume of an eval still running"
+expect_contains "$ERR" "still running (pid $live on this host)" "names the live process"
+run eval run --resume "$LIVE" --force
+expect_rc 2 "--force never takes a live process's eval"
+kill -9 "$live"
+set +e; wait "$live"; set -e
+run eval run --resume "$LIVE"
+expect_rc 2 "resume of a killed eval without --force"
+expect_contains "$ERR" "its process (pid $live) is gone" "says the process is gone"
+answered=$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = (SELECT run_id FROM eval_cells WHERE eval_id = $LIVE)")
+sent_before=$(slow_requests)
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r1.out 2>r1.err &
+r1=$!
+"$LLMOPS_BIN" eval run --resume "$LIVE" --force --concurrency 1 --no-cache -q >r2.out 2>r2.err &
+r2=$!
+set +e; wait $r1; rc1=$?; wait $r2; rc2=$?; set -e
+expect_eq "$(printf '%s\n' "$rc1" "$rc2" | sort | tr '\n' ' ')" "0 2 " "of two concurrent resumes exactly one proceeds"
+expect_contains "$(cat r1.err r2.err)" "still running" "the other is refused"
+expect_eq "$(($(slow_requests) - sent_before))" "$((20 - answered))" "each missing case was answered once"
+expect_eq "$("$LLMOPS_BIN" eval show "$LIVE" --json | jq -r '.status, .cells[0].cases' | tr '\n' ' ')" "completed 20 " \
+  "the claimed resume finished the eval"
+run eval run claim.yaml --resume 1 --force
+expect_rc 2 "--resume takes no spec"
+run eval run claim.yaml --force
+expect_rc 2 "--force only with --resume"
 
 # --- corpus BLEU: the cases' n-gram statistics summed, as sacrebleu's corpus_bleu ----------
 # sacrebleu's README example (BLEU = 48.53): three segments, two reference sets; echo answers
@@ -349,6 +447,8 @@ name: say
 messages:
   - role: user
     content: "{{hyp}}"
+variables:
+  hyp: {type: string, required: true}
 YAML
 run prompt add say.yaml
 cat >mt-eval.yaml <<'YAML'

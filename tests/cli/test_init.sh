@@ -8,7 +8,9 @@ expect_contains "$OUT" "llmops " "--version"
 
 run help
 expect_rc 0 help
-expect_contains "$OUT" "init" "help lists commands"
+for cmd in init data prompt run runs eval index object fsck gc; do
+  expect_contains "$OUT" "  $cmd " "help lists $cmd"
+done
 run help gc
 expect_rc 0 "help gc"
 expect_contains "$OUT" "--dry-run" "help gc"

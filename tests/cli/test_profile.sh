@@ -48,7 +48,22 @@ grep -q '<svg' report.html || fail "HTML report has no <svg"
 grep -q '&lt;b&gt;yes&lt;/b&gt; &amp; no' report.html || fail "HTML report does not escape values"
 if grep -q '<b>yes' report.html; then fail "HTML report has an unescaped value"; fi
 if grep -Eqi '<script|<link|src=' report.html; then fail "HTML report is not self-contained"; fi
-ls -a | grep -q '.llmops-profile-' && fail "profile left a temp file"
+if ls -A | grep -q '\.llmops-'; then fail "profile left a temp file"; fi
+
+# An --html file that cannot be written: exit 3 (as for every command's output file), the OS
+# reason, checked before the profile is computed.
+mkdir -p a-folder
+run data profile qa --html no-such-folder/p.html
+expect_rc 3 "--html into a missing folder"
+expect_one_line_error "--html into a missing folder"
+expect_contains "$ERR" "cannot write no-such-folder/p.html: No such file or directory" "missing folder: the OS reason"
+expect_eq "$OUT" "" "nothing profiled before the path was checked"
+run data profile qa --html a-folder
+expect_rc 3 "--html onto a folder"
+expect_contains "$ERR" "cannot write a-folder: Is a directory" "folder: the OS reason"
+run data profile qa --html /dev/full
+expect_rc 3 "--html onto a full disk"
+expect_contains "$ERR" "cannot write /dev/full: No space left on device" "full disk: the OS reason"
 
 # --json and --html together: JSON on stdout, the report on disk.
 run data profile qa --json --html both.html

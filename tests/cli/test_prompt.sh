@@ -60,18 +60,27 @@ expect_eq "$(json_get .created)" "true" "add --json created"
 expect_eq "$(json_get .message)" "tighter system message" "add --json message"
 hash2=$(json_get .hash)
 
-# Warnings: used but not declared, declared but not used (with file:line:column), exit 0.
+# A variable a template uses must be declared (file:line:column of its first use, exit 3,
+# nothing stored); declared optional it is fine. Declared but not used: a warning, exit 0.
 cat >warn.yaml <<'EOF'
 name: warn
 template: |
-  Hello {{who}}
+  Hello {{who}}{{#who}}!{{/who}}
 variables:
   unused: {type: string}
 EOF
+before=$(store_digest)
 run prompt add warn.yaml
-expect_rc 0 "add with warnings"
-expect_contains "$ERR" "llmops: warning: variable 'who' is used but not declared (warn.yaml:3:9)" "undeclared warning"
+expect_rc 3 "add with an undeclared variable"
+expect_one_line_error "add with an undeclared variable"
+expect_contains "$ERR" "llmops: error: variable 'who' is used but not declared (warn.yaml:3:9)" "undeclared error"
+expect_contains "$ERR" "required: false" "the hint says how to make it optional"
+expect_eq "$(store_digest)" "$before" "a refused spec stores nothing"
+printf '  who: {type: string, required: false}\n' >>warn.yaml
+run prompt add warn.yaml
+expect_rc 0 "add with the variable declared optional"
 expect_contains "$ERR" "llmops: warning: variable 'unused' is declared but not used (warn.yaml:5:11)" "unused warning"
+expect_not_contains "$ERR" "'who'" "a declared variable is not warned about"
 
 # Errors: exit 3, one line with file:line:column, store unchanged.
 add_error() { # FILE WHAT EXPECTED...
@@ -255,7 +264,7 @@ render_error 3 "--vars not an object" "must hold an object" prompt render qa-ans
 render_error 3 "--vars missing file" "nofile.json" prompt render qa-answer --vars nofile.json
 render_error 2 "--var without =" "--var expects NAME=VALUE" prompt render qa-answer --var question
 render_error 2 "neither REF nor template" "needs either a prompt REF or --template-file" prompt render
-render_error 2 "--row without --data" "--row and --limit need --data" prompt render qa-answer --row 1
+render_error 2 "--row without --data" "--row, --id and --limit need --data" prompt render qa-answer --row 1
 render_error 2 "--escape with a REF" "apply to --template-file only" prompt render qa-answer --escape html
 render_error 2 "bad --format" "--format" prompt render qa-answer --format xml
 
@@ -269,11 +278,15 @@ variables:
   loud: {type: boolean, default: false}
 EOF
 run prompt add summ.yaml
-expect_contains "$ERR" "variable 'tone' is used but not declared" "summ warning"
+expect_rc 3 "summ with tone undeclared"
+expect_contains "$ERR" "variable 'tone' is used but not declared (summ.yaml:2:" "summ error"
+printf '  tone: {type: string, required: true}\n' >>summ.yaml
+run prompt add summ.yaml
+expect_rc 0 "summ with tone declared"
 run prompt render summarize --var text=T --var sentences=2 --var loud=true --var tone=calm
 expect_rc 0 "completion render"
 expect_eq "$OUT" "Summarise in 2 sentences: T! calm" "completion text"
-render_error 3 "undeclared variable missing" "missing variable 'tone' for prompt summarize@1" \
+render_error 3 "required variable missing" "missing required variable 'tone' for prompt summarize@1" \
   prompt render summarize --var text=T
 render_error 3 "bad integer" "variable 'sentences' for prompt summarize@1 must be integer, got 'two'" \
   prompt render summarize --var text=T --var sentences=two
@@ -367,7 +380,7 @@ run prompt render qa-answer --data questions
 expect_rc 3 "a bad row stops the run"
 expect_contains "$ERR" "(row 3)" "the error names the row"
 render_error 3 "--row past the end" "has no row 9" prompt render qa-answer --data questions --row 9
-render_error 2 "--data with text format" "--data prints JSON lines" prompt render qa-answer --data questions --format text
+render_error 2 "--data with text format" "--format text renders one row: add --row N or --id ID" prompt render qa-answer --data questions --format text
 render_error 2 "--row and --limit" "not both" prompt render qa-answer --data questions --row 1 --limit 2
 
 # --- the store stays sound ---------------------------------------------------------------

@@ -114,10 +114,8 @@ expect_eq "$(json_get '[.by_fault["429"],.by_fault.truncated]|join(",")')" "1,2"
 curl -sS -o "$WORK/hang.out" -w '%{http_code}' -m 60 -H 'X-Stub-Fault: hang' \
   --data-binary "$chat" "$STUB_URL/v1/chat/completions" >"$WORK/hang.status" 2>/dev/null &
 hang_pid=$!
-for _ in $(seq 100); do
-  [ "$(curl -sS "$STUB_URL/stats" | jq .in_flight)" = 1 ] && break
-  sleep 0.05
-done
+hang_in_flight() { [ "$(curl -sS "$STUB_URL/stats" | jq .in_flight)" = 1 ]; }
+wait_until "the hanging request to reach the stub" hang_in_flight
 set +e
 stub_stop
 RC=$?

@@ -11,12 +11,23 @@ bool is_blank_line(std::string_view line) {
     return true;
 }
 
-Error jsonl_line_error(const JsonTextError& error, const std::string& file, long line) {
+Error jsonl_line_error(const JsonTextError& error, std::string_view text, const std::string& file,
+                       long line) {
     // A line holds no raw newline, so the column is the byte offset in the line plus one.
-    const long column =
-        error.offset() == std::string::npos ? 0 : static_cast<long>(error.offset()) + 1;
+    long column = error.offset() == std::string::npos ? 0 : static_cast<long>(error.offset()) + 1;
     std::string message = error.what();
     if (error.issue() == JsonIssue::NotObject) message = "line is " + message;
+    // Two bytes that no JSON text holds and that the parser reports without a position: name
+    // them, with their column (the first line's byte order mark was skipped before).
+    if (text.starts_with("\xEF\xBB\xBF")) {
+        message = "byte order mark (U+FEFF) at the start of a line; only the file may start "
+                  "with one";
+        column = 1;
+    } else if (const std::size_t nul = text.find('\0');
+               nul != std::string_view::npos && nul <= error.offset()) { // npos: no position
+        message = "NUL byte (0x00) in a line; JSON text cannot hold one";
+        column = static_cast<long>(nul) + 1;
+    }
     return Error(ErrorKind::BadInput, message,
                  ErrorLocation{.file = file, .line = line, .column = column});
 }
@@ -58,7 +69,7 @@ bool JsonlReader::read_row(Row& out) {
         try {
             canonicalizer_.append(data, length, out.json, JsonRoot::Object);
         } catch (const JsonTextError& error) {
-            throw jsonl_line_error(error, source_name(), line_);
+            throw jsonl_line_error(error, std::string_view(data, length), source_name(), line_);
         }
         return true;
     }

@@ -19,8 +19,10 @@ class JsonlReader final : public RowReader {
     bool started_ = false;
 };
 
-// The error for a JSONL line that is not a valid JSON object (shared with the parallel reader).
-Error jsonl_line_error(const JsonTextError& error, const std::string& file, long line);
+// The error for JSONL line `text` that is not a valid JSON object (shared with the parallel
+// reader).
+Error jsonl_line_error(const JsonTextError& error, std::string_view text, const std::string& file,
+                       long line);
 
 // True for a line of only spaces, tabs and carriage returns (skipped like an empty one).
 bool is_blank_line(std::string_view line);

@@ -229,7 +229,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
         try {
             canonicalizer.append_unpadded(text, rows.text, JsonRoot::Object);
         } catch (const JsonTextError& e) {
-            parsed.error = jsonl_line_error(e, name, line);
+            parsed.error = jsonl_line_error(e, text, name, line);
             return;
         }
         rows.end_row(start, canonicalizer.last_fields());

@@ -94,6 +94,27 @@ std::vector<FieldChange> changed_fields(std::string_view before, std::string_vie
     return out;
 }
 
+namespace {
+// True when every row of `v` has `field`, never null (from the version's type counts).
+bool every_row_has(const DatasetVersion& v, const std::string& field) {
+    const auto& fields = v.schema.at("fields");
+    auto it = fields.find(field);
+    if (it == fields.end()) return false;
+    std::int64_t rows_with_value = 0;
+    for (const auto& [type, count] : it->items()) {
+        if (type == "null") return false;
+        rows_with_value += count.get<std::int64_t>();
+    }
+    return rows_with_value == v.rows;
+}
+} // namespace
+
+std::optional<std::string> default_diff_key(const DatasetVersion& a, const DatasetVersion& b) {
+    const std::string id = "id";
+    if (a.rows > 0 && b.rows > 0 && every_row_has(a, id) && every_row_has(b, id)) return id;
+    return std::nullopt;
+}
+
 DatasetDiff diff_versions(store::Project& project, const DatasetVersion& a, const DatasetVersion& b,
                           const DiffOptions& options) {
     DatasetDiff diff;

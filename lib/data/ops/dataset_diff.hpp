@@ -42,6 +42,10 @@ struct DiffOptions {
     std::size_t limit = 20;
 };
 
+// The key `data diff` pairs rows by when none is given: `id`, when every row of both versions
+// has it and none has it null. nullopt otherwise (rows are then listed as removed + added).
+std::optional<std::string> default_diff_key(const DatasetVersion& a, const DatasetVersion& b);
+
 DatasetDiff diff_versions(store::Project& project, const DatasetVersion& a, const DatasetVersion& b,
                           const DiffOptions& options);
 

@@ -61,7 +61,7 @@ environments:
     CHECK(g.name() == "no_regression evals/qa.yaml");
 }
 
-TEST_CASE("no environments: key gives an empty catalog; unknown names are usage errors",
+TEST_CASE("no environments: key gives an empty catalog, and unknown names are usage errors",
           "[deploy]") {
     auto catalog = parse("providers: {}\n");
     CHECK(catalog.environments.empty());

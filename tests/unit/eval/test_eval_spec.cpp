@@ -313,13 +313,13 @@ TEST_CASE("eval_spec: the bad-spec corpus", "[eval_spec]") {
     };
     // tests/data/bad-eval/README.md lists the same cases.
     const std::vector<BadSpec> corpus = {
-        {"unknown_field.yaml", "/metric: property not allowed", 6, 3},
+        {"unknown_field.yaml", "/metric: property not allowed; did you mean 'metrics'?", 6, 3},
         {"wrong_type.yaml", "/concurrency: must be integer, got string", 4, 14},
         {"wrong_parameter_type.yaml", "/providers/1/temperature: must be number, got string", 5,
          45},
         {"bad_threshold_reference.yaml",
          "thresholds: 'rouge' is not a metric label (labels: 'exact_match', 'rouge_l'); "
-         "'pass_rate' is the overall pass rate",
+         "'pass_rate' is the overall pass rate; did you mean 'rouge_l'?",
          9, 10},
         {"duplicate_metric_label.yaml",
          "metrics: the label 'overlap' is used twice (first at duplicate_metric_label.yaml:5:5)", 6,

@@ -398,7 +398,7 @@ TEST_CASE("judge and rubric spec errors", "[judge]") {
           "metric 'judge': needs a judge provider: set 'provider:' (the eval has no default)");
     CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}, {"rubric", "x"}}), env) ==
           "metric 'judge': unknown parameter 'rubric'; valid parameters: criterion, value, "
-          "provider, model, question, context, expected");
+          "provider, model, question, context, expected, threshold, label");
     CHECK(make_error(spec_of("rubric", json::object()), env) ==
           "metric 'rubric': needs the parameter 'rubric' (or 'value')");
     CHECK(make_error(spec_of("rubric", {{"value", "Polite"}}, 3), env) ==

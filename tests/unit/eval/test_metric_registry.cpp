@@ -214,7 +214,7 @@ TEST_CASE("f1, rouge and bleu score against templates", "[metric_registry]") {
     CHECK(*run("bleu", {{"expected", "The Quick Brown Fox Jumps"}}, hyp).score < 0.5);
 }
 
-TEST_CASE("bleu keeps each case's n-gram statistics; summed they give corpus BLEU",
+TEST_CASE("bleu keeps each case's n-gram statistics, which summed give corpus BLEU",
           "[metric_registry]") {
     // sacrebleu's README example: corpus BLEU 48.53 (tests/unit/test_metrics.cpp pins it).
     const std::vector<std::pair<std::string, json>> cases = {
@@ -432,14 +432,21 @@ TEST_CASE("make_metric rejects bad spec entries at their location", "[metric_reg
     std::string unknown = make_error(spec_of("rouge"));
     CHECK(unknown.rfind("unknown metric 'rouge'; valid metrics: bleu, contains, contains_all, ",
                         0) == 0);
+    CHECK(unknown.find("; did you mean 'rouge1'?") != std::string::npos);
+    CHECK(make_error(spec_of("containz")).find("did you mean 'contains'?") != std::string::npos);
     CHECK(unknown.find("rouge1, rouge2, rouge_l, rubric, starts_with, token_count") !=
           std::string::npos);
 
+    // The list names the keys every entry may carry (label; threshold for scored metrics),
+    // and a close key is suggested.
     CHECK(make_error(spec_of("equals", {{"expect", "Paris"}})) ==
           "metric 'equals': unknown parameter 'expect'; valid parameters: expected, value, "
-          "ignore_case, trim");
+          "ignore_case, trim, label; did you mean 'expected'?");
     CHECK(make_error(spec_of("is_json", {{"strict", true}})) ==
-          "metric 'is_json': takes no parameters, got 'strict'");
+          "metric 'is_json': unknown parameter 'strict'; valid parameters: label");
+    CHECK(make_error(spec_of("rouge_l", {{"expected", "x"}, {"treshold", 0.5}})) ==
+          "metric 'rouge_l': unknown parameter 'treshold'; valid parameters: expected, value, "
+          "threshold, label; did you mean 'threshold'?");
     CHECK(make_error(spec_of("equals", {{"expected", {"Paris"}}})) ==
           "metric 'equals': parameter 'expected' must be a string, got array");
     CHECK(make_error(spec_of("equals", {{"expected", "a"}, {"trim", "yes"}})) ==

@@ -156,7 +156,7 @@ TEST_CASE("errors carry file:line:column", "[yaml]") {
     }
 }
 
-TEST_CASE("empty input is null; comments only is null", "[yaml]") {
+TEST_CASE("empty input and comments only are null", "[yaml]") {
     CHECK(parse_yaml("", "e.yaml").value.is_null());
     CHECK(parse_yaml("# nothing\n", "e.yaml").value.is_null());
 }

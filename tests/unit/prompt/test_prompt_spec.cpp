@@ -110,15 +110,24 @@ TEST_CASE("template compile errors map to the file position", "[prompt]") {
     CHECK_THAT(error_of("name: x\ntemplate: \"ab {{/x}}\"\n"), Catch::Contains("qa.yaml:2:15"));
 }
 
-TEST_CASE("warnings for undeclared and unused variables", "[prompt]") {
-    LoadedSpec s =
-        parse("name: x\ntemplate: |\n  Hi {{who}}\nvariables:\n  unused: {type: string}\n");
-    REQUIRE(s.warnings.size() == 2);
-    CHECK(s.warnings[0].message == "variable 'who' is used but not declared");
-    CHECK(s.warnings[0].where.line == 3);
-    CHECK(s.warnings[0].where.column == 6);
-    CHECK(s.warnings[1].message == "variable 'unused' is declared but not used");
-    CHECK(s.warnings[1].where.line == 5);
+TEST_CASE("undeclared variables are listed at their first use, unused ones warned", "[prompt]") {
+    LoadedSpec s = parse("name: x\ntemplate: |\n  Hi {{who}} {{who}}{{#items}}{{sep}}{{/items}}\n"
+                         "variables:\n  unused: {type: string}\n");
+    // `sep` is looked up inside a section: it may be an item's field.
+    REQUIRE(s.undeclared.size() == 2);
+    CHECK(s.undeclared[0].message == "variable 'who' is used but not declared");
+    CHECK(s.undeclared[0].where.line == 3);
+    CHECK(s.undeclared[0].where.column == 6);
+    CHECK(s.undeclared[1].message == "variable 'items' is used but not declared");
+    REQUIRE(s.warnings.size() == 1);
+    CHECK(s.warnings[0].message == "variable 'unused' is declared but not used");
+    CHECK(s.warnings[0].where.line == 5);
+    // Declared optional, a default, or the spec's own examples: nothing to report.
+    LoadedSpec ok = parse("name: x\ntemplate: '{{a}}{{b}}{{#examples}}{{q}}{{/examples}}'\n"
+                          "variables: {a: {required: false}, b: {default: 1}}\n"
+                          "examples: [{q: 1}]\n");
+    CHECK(ok.undeclared.empty());
+    CHECK(ok.warnings.empty());
 }
 
 TEST_CASE("a variable used only inside a section counts as used", "[prompt]") {

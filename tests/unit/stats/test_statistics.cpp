@@ -112,6 +112,45 @@ TEST_CASE("McNemar: corrected chi-square from 25 discordant pairs", "[statistics
     CHECK(llmops::stats::mcnemar(100, 150).p_value == Approx(0.0019415397850404208).margin(kTol));
 }
 
+TEST_CASE("McNemar: the exact/asymptotic boundary is 25 discordant pairs", "[statistics]") {
+    // Counts where the two branches give different p-values, so that the branch taken shows.
+    // [scipy] exact: min(1, 2 * binom.cdf(min(b, c), n, 0.5)); asymptotic: chi2.sf((|b - c| -
+    // 1)^2 / n, 1). (5, 20): exact 0.004077315330505371, asymptotic 0.005110260660855866.
+    auto at25 = llmops::stats::mcnemar(5, 20);
+    CHECK_FALSE(at25.exact);
+    CHECK(at25.statistic == Approx(7.84).margin(kTol));
+    CHECK(at25.p_value == Approx(0.005110260660855866).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(20, 5).p_value == Approx(0.005110260660855866).epsilon(1e-9));
+    // (5, 19): exact 0.006610751152038574, asymptotic 0.007963489206550003.
+    auto at24 = llmops::stats::mcnemar(5, 19);
+    CHECK(at24.exact);
+    CHECK(at24.statistic == Approx(5).margin(kTol));
+    CHECK(at24.p_value == Approx(0.006610751152038574).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(19, 5).exact);
+    // (0, 25): asymptotic 1.5866563039511885e-06 (exact would be 5.96e-08); (0, 24): exact.
+    CHECK_FALSE(llmops::stats::mcnemar(0, 25).exact);
+    CHECK(llmops::stats::mcnemar(0, 25).p_value == Approx(1.5866563039511885e-06).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(0, 24).p_value == Approx(1.1920928955078125e-07).epsilon(1e-9));
+    // (7, 18): asymptotic 0.04550026389635857, exact 0.043285250663757324: only the exact
+    // branch is below 0.045.
+    CHECK(llmops::stats::mcnemar(7, 18).p_value == Approx(0.04550026389635857).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(7, 17).p_value == Approx(0.06391465663909912).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(11, 14).p_value == Approx(0.6891565167793516).epsilon(1e-9));
+    CHECK(llmops::stats::mcnemar(4, 20).p_value == Approx(0.001543879508972168).epsilon(1e-9));
+    // Few pairs: exact, p = 1 (the asymptotic p of (1, 1) would be 0.4795).
+    const auto one_each = llmops::stats::mcnemar(1, 1);
+    CHECK(one_each.exact);
+    CHECK(one_each.statistic == Approx(1).margin(kTol));
+    CHECK(one_each.p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 1).exact);
+    CHECK(llmops::stats::mcnemar(0, 1).p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 0).statistic == Approx(0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 0).b == 0);
+    CHECK(llmops::stats::mcnemar(3, 4).b == 3);
+    CHECK(llmops::stats::mcnemar(3, 4).c == 4);
+    CHECK_THROWS_AS(llmops::stats::mcnemar(3, -1), llmops::Error);
+}
+
 TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
     SECTION("exact, scipy's documentation example") {
         // [scipy] wilcoxon(d) = (24.0, 0.041259765625), the value in SciPy's own docs.

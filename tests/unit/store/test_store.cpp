@@ -220,3 +220,36 @@ TEST_CASE("errors map to the documented exit codes", "[error]") {
     Error r(ErrorKind::BadInput, "missing variable", ErrorLocation{.row = 4, .field = "question"});
     CHECK(std::string(r.what()) == "missing variable (row 4, field question)");
 }
+
+TEST_CASE("no write starts under an open read of the same connection", "[store]") {
+    // SQLite would fail such a write at once under concurrency ("database is locked", whatever
+    // the busy timeout); the database layer refuses it every time instead.
+    testing::TempDir dir;
+    Database db = Database::open(dir.path() / "store.db", true);
+    db.exec("CREATE TABLE t (x INTEGER)");
+    db.exec("INSERT INTO t VALUES (1), (2)");
+    Statement cursor = db.prepare("SELECT x FROM t");
+    REQUIRE(cursor.step()); // a read is open now
+    CHECK_THROWS_AS(Transaction(db), std::logic_error);
+    Statement insert = db.prepare("INSERT INTO t VALUES (3)");
+    CHECK_THROWS_AS(insert.run(), std::logic_error);
+    // Reads may go on; once the cursor is reset, writes may start.
+    Statement count = db.prepare("SELECT count(*) FROM t");
+    CHECK(count.step());
+    count.reset();
+    cursor.reset();
+    {
+        Transaction tx(db);
+        insert.run();
+        tx.commit();
+    }
+    // Inside a write transaction a cursor may stay open: the write lock is already held.
+    Transaction tx(db);
+    Statement again = db.prepare("SELECT x FROM t");
+    REQUIRE(again.step());
+    insert.run();
+    again.reset();
+    tx.commit();
+    count.step();
+    CHECK(count.column_int(0) == 4);
+}

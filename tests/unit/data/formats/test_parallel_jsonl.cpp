@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 using namespace llmops;
@@ -131,9 +132,83 @@ TEST_CASE("parallel JSONL fails like the sequential reader on every bad JSONL fi
         INFO(entry.path().filename().string());
         auto expected = failure_of([&] { sequential(entry.path(), options); });
         auto got = failure_of([&] { parallel(entry.path(), options); });
+        // Each reader must reject the file on its own: agreeing to accept it is no pass.
+        const std::string name = entry.path().filename().string();
+        if (name != "empty.jsonl" && name != "blank_only.jsonl") {
+            CHECK(expected.has_value());
+            CHECK(got.has_value());
+        }
         CHECK(got == expected);
     }
-    CHECK(files >= 10);
+    CHECK(files >= 14);
+}
+
+TEST_CASE("both JSONL readers reject one character after a row", "[data][parallel]") {
+    testing::TempDir dir;
+    const fs::path file = dir.path() / "trailing.jsonl";
+    struct Case {
+        const char* bytes;
+        long line, column;
+    };
+    const Case cases[] = {
+        {"{\"a\":1}x", 1, 8},                  // the last line, no final newline
+        {"{\"a\":1}x\n", 1, 8},                // a newline after it
+        {"{\"a\":1}\n{\"b\":2}x", 2, 8},       // on a later line without a newline
+        {"{\"a\":1}\r\n{\"b\":2}x\r\n", 2, 8}, // CRLF line ends
+        {"{\"a\":1} x\n", 1, 9},               // after a space
+        {"{\"a\":1}}\n", 1, 8},                // a second closing brace
+        {"{\"a\":1}\"\n", 1, 9},               // a stray quote: an unterminated string
+    };
+    for (const Case& c : cases) {
+        INFO(std::string(c.bytes));
+        write_bytes(file, c.bytes);
+        auto expected = failure_of([&] { sequential(file, {}); });
+        REQUIRE(expected);
+        CHECK(expected->line == c.line);
+        CHECK(expected->column == c.column);
+        CHECK(failure_of([&] { parallel(file, {}); }) == expected);
+    }
+    // The same rows without the stray character are accepted by both.
+    write_bytes(file, "{\"a\":1}\r\n{\"b\":2} \t\r\n");
+    CHECK(sequential(file, {}) == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"});
+    CHECK(parallel(file, {}) == sequential(file, {}));
+}
+
+TEST_CASE("a later byte order mark and NUL bytes are named with line and column",
+          "[data][parallel]") {
+    testing::TempDir dir;
+    const fs::path file = dir.path() / "odd.jsonl";
+    struct Case {
+        std::string bytes;
+        std::string message;
+        long line, column;
+    };
+    const std::string bom = "byte order mark (U+FEFF) at the start of a line; only the file may "
+                            "start with one";
+    const std::string nul = "NUL byte (0x00) in a line; JSON text cannot hold one";
+    const Case cases[] = {
+        {"{\"a\":1}\n\xEF\xBB\xBF{\"a\":2}\n", bom, 2, 1},
+        {"\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBF{\"a\":2}\n", bom, 2, 1},
+        {std::string("{\"a\":1}\n\0\n{\"a\":2}\n", 15), nul, 2, 1},
+        {std::string("{\"a\":1}\0\n", 9), nul, 1, 8},
+        {std::string("{\"a\":1}\n  \0{\"a\":2}\n", 18), nul, 2, 3},
+        {std::string("{\"a\":\"x\0y\"}\n", 13), nul, 1, 8},
+        // An error before the NUL byte is reported as it is.
+        {std::string("{\"a\":?}\0\n", 9),
+         "malformed JSON: syntax error while parsing value - "
+         "invalid literal",
+         1, 6},
+    };
+    for (const Case& c : cases) {
+        INFO(nlohmann::json(c.bytes).dump());
+        write_bytes(file, c.bytes);
+        auto expected = failure_of([&] { sequential(file, {}); });
+        REQUIRE(expected);
+        CHECK(expected->message.starts_with(c.message));
+        CHECK(expected->line == c.line);
+        CHECK(expected->column == c.column);
+        CHECK(failure_of([&] { parallel(file, {}); }) == expected);
+    }
 }
 
 TEST_CASE("parallel JSONL: BOM, CRLF, blank lines and no final newline", "[data][parallel]") {

@@ -68,6 +68,14 @@ TEST_CASE("bad-input corpus: each file fails with its message and location", "[d
          "malformed JSON: syntax error while parsing value - unexpected '{'; expected end of "
          "input",
          1, 9},
+        {"trailing_character.jsonl",
+         "malformed JSON: syntax error while parsing value - invalid literal; expected end of "
+         "input",
+         1, 8},
+        {"bom_later_line.jsonl",
+         "byte order mark (U+FEFF) at the start of a line; only the file may start with one", 3, 1},
+        {"nul_between_rows.jsonl", "NUL byte (0x00) in a line; JSON text cannot hold one", 2, 1},
+        {"nul_after_row.jsonl", "NUL byte (0x00) in a line; JSON text cannot hold one", 2, 8},
         {"not_object.jsonl", "line is not a JSON object (found array)", 3, 1},
         {"scalar_line.jsonl", "line is not a JSON object (found string)", 1, 1},
         {"duplicate_key.jsonl", "duplicate key \"a\"", 1, 14},

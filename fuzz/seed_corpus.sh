@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Rebuilds the committed seed corpora, fuzz/corpus/<target>/, from the test data: the good
+# and bad input files of tests/data, their single JSON lines, the eval specs and example
+# project YAML, and a few templates for every Mustache feature. Run it after adding test data,
+# then commit fuzz/corpus. fuzz/run.sh fuzzes each target from its corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=fuzz/corpus
+rm -rf "$out"
+
+seed_file() { # TARGET FILE [PREFIX_BYTE_OCTAL]: FILE as one seed, optionally after a byte
+  local dir=$out/$1 name
+  name=$(basename "$2")
+  mkdir -p "$dir"
+  if [ -n "${3:-}" ]; then
+    { printf "\\$3"; cat "$2"; } >"$dir/$3-$name"
+  else
+    cp "$2" "$dir/$name"
+  fi
+}
+
+seed_lines() { # TARGET FILE: every non-blank line of FILE as a seed of its own
+  local dir=$out/$1 name n=0 line
+  name=$(basename "$2")
+  mkdir -p "$dir"
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    [ -n "${line//[[:space:]]/}" ] || continue
+    printf '%s' "$line" >"$dir/$name-line$n"
+  done <"$2"
+}
+
+for f in tests/data/good/*.jsonl tests/data/bad/*.jsonl; do
+  seed_file fuzz_jsonl_reader "$f"
+  seed_lines fuzz_canonical_fast_path "$f"
+done
+for f in tests/data/good/*.json tests/data/bad/*.json; do
+  seed_file fuzz_json_array_reader "$f"
+  seed_file fuzz_canonical_fast_path "$f"
+done
+# The CSV target reads its options from the first byte: with and without type inference.
+for f in tests/data/good/*.csv tests/data/bad/*.csv; do
+  seed_file fuzz_csv_reader "$f" 000
+  seed_file fuzz_csv_reader "$f" 001
+done
+for f in tests/data/bad-eval/*.yaml examples/project/llmops.yaml examples/project/*/*.yaml; do
+  seed_file fuzz_yaml_config "$f"
+done
+# Prompt files are Mustache templates inside YAML: as a whole, they are templates too.
+for f in examples/project/prompts/*.yaml; do seed_file fuzz_mustache "$f"; done
+templates=(
+  'Hello {{name}}, {{{name}}} and {{&name}}.'
+  '{{#list}}<{{.}}>{{/list}}{{^list}}none{{/list}}'
+  '{{#nested.a.b}}{{c}}{{/nested.a.b}} {{nested.a.b.c}}'
+  '{{! a comment }}{{=<% %>=}}<% name %><%={{ }}=%>{{n}}'
+  '{{>child}}{{>loop}}'
+  '{{<base}}{{$a}}override{{/a}}{{/base}}'
+  '{{<mid}}{{/mid}}{{$b}}default{{/b}}'
+  '  {{#yes}}\n  line\n  {{/yes}}\n'
+  '{{#list}}{{#.}}{{name}}{{/.}}{{/list}}'
+  '{{*partial}} {{>*self}}'
+  '{{#open}} never closed'
+  '{{/close}}'
+  '{{'
+)
+i=0
+for t in "${templates[@]}"; do
+  i=$((i + 1))
+  printf '%b' "$t" >"$out/fuzz_mustache/template-$i"
+done
+find "$out" -type f | wc -l | xargs echo "seeds:"
