@@ -2,13 +2,13 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "option_rules.hpp"
+#include "provider/cache_json.hpp"
+#include "provider/provider_config.hpp"
 #include "provider/response_cache.hpp"
 
 #include <fmt/core.h>
 
 namespace llmops::cli {
-
-using nlohmann::json;
 
 namespace {
 
@@ -16,19 +16,7 @@ int cmd_cache_stats(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     provider::CacheStats s = provider::cache_stats(project.db());
     if (ctx.json()) {
-        json groups = json::array();
-        for (const auto& g : s.groups)
-            groups.push_back({{"provider_type", g.provider_type},
-                              {"model", g.model},
-                              {"entries", g.entries},
-                              {"bytes", g.bytes},
-                              {"hits", g.hits}});
-        ctx.print_json({{"entries", s.entries},
-                        {"bytes", s.bytes},
-                        {"hits", s.hits},
-                        {"oldest", s.oldest.empty() ? json(nullptr) : json(s.oldest)},
-                        {"newest", s.newest.empty() ? json(nullptr) : json(s.newest)},
-                        {"by_model", groups}});
+        ctx.print_json(provider::to_json(s));
         return 0;
     }
     std::string text =
@@ -53,7 +41,7 @@ int cmd_cache_clear(CliContext& ctx, const std::optional<double>& age) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     std::int64_t removed = provider::cache_clear(project.db(), age);
     if (ctx.json())
-        ctx.print_json({{"removed", removed}});
+        ctx.print_json(provider::cache_clear_json(removed));
     else
         ctx.note(fmt::format("removed {} cached response{}", removed, removed == 1 ? "" : "s"));
     return 0;
@@ -62,13 +50,10 @@ int cmd_cache_clear(CliContext& ctx, const std::optional<double>& age) {
 } // namespace
 
 void register_cache_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* cache = app.add_subcommand("cache", "The provider response cache");
-    cache->require_subcommand(1);
-    ctx.command(*cache, "stats", "Entries, size and hits of the response cache",
-                [&ctx] { return cmd_cache_stats(ctx); });
+    CLI::App* cache = ctx.group(app, "cache");
+    ctx.command(*cache, "stats", [&ctx] { return cmd_cache_stats(ctx); });
     static std::optional<double> older_than;
-    ctx.command(*cache, "clear", "Remove cached responses (all, or older than a duration)",
-                [&ctx] { return cmd_cache_clear(ctx, older_than); })
+    ctx.command(*cache, "clear", [&ctx] { return cmd_cache_clear(ctx, older_than); })
         ->add_option("--older-than", older_than,
                      "Only entries created longer ago than this (30m, 12h, 7d; at most 36500d)")
         ->transform(duration_seconds(0, 36500.0 * 86400))

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/core.h>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace llmops::cli {
@@ -64,13 +65,66 @@ void CliContext::error(std::string_view text) const {
         fmt::print(stderr, "llmops: error: {}\n", line);
 }
 
-CLI::App* CliContext::command(CLI::App& parent, const std::string& name,
-                              const std::string& description, std::function<int()> fn) {
-    CLI::App* sub = parent.add_subcommand(name, description);
+namespace {
+
+const CommandInfo& table_entry(const CLI::App& parent, const std::string& name) {
+    const std::string parent_path = command_path(parent);
+    const std::string path = parent_path.empty() ? name : parent_path + " " + name;
+    const CommandInfo* info = find_command_info(path);
+    if (!info) throw std::logic_error("command '" + path + "' is not in the command table");
+    return *info;
+}
+
+CLI::App* add_table_command(CLI::App& parent, const CommandInfo& info) {
+    CLI::App* sub = parent.add_subcommand(std::string(info.name()), std::string(info.summary));
+    // Help lists commands by their table group; subcommands of a group under one heading.
+    sub->group(info.parent().empty() ? std::string(info.group) : "Commands");
+    return sub;
+}
+
+} // namespace
+
+CLI::App* CliContext::command(CLI::App& parent, const std::string& name, std::function<int()> fn) {
+    const CommandInfo& info = table_entry(parent, name);
+    if (!runs_itself(info))
+        throw std::logic_error("command '" + std::string(info.path) + "' is a group");
+    CLI::App* sub = add_table_command(parent, info);
     // Global options on every command, so they show in its help and work after its name.
     add_global_options(*sub, options);
-    sub->callback([this, fn = std::move(fn)] { action = fn; });
+    if (is_command_group(info.path)) sub->require_subcommand(0, 1);
+    // CLI11 calls a parent's callback after its subcommand's: a group that runs itself
+    // (`deploy PROMPT`) leaves the action to the subcommand named (`deploy status`).
+    sub->callback([this, sub, &info, fn = std::move(fn)] {
+        if (!sub->get_subcommands().empty()) return;
+        action = fn;
+        chosen = &info;
+    });
     return sub;
+}
+
+CLI::App* CliContext::group(CLI::App& parent, const std::string& name) {
+    const CommandInfo& info = table_entry(parent, name);
+    if (runs_itself(info))
+        throw std::logic_error("command '" + std::string(info.path) + "' is not a group");
+    CLI::App* sub = add_table_command(parent, info);
+    sub->require_subcommand(1);
+    return sub;
+}
+
+store::Project CliContext::open_project(store::StoreAccess access) const {
+    const StoreUse granted = chosen ? chosen->store : StoreUse::None;
+    if (granted == StoreUse::None ||
+        (granted == StoreUse::Read && access != store::StoreAccess::Read))
+        throw std::logic_error(fmt::format("command '{}' opens the store beyond its table entry",
+                                           chosen ? chosen->path : ""));
+    return store::Project::open(project_paths(), access);
+}
+
+std::string command_path(const CLI::App& app) {
+    std::string path;
+    for (const CLI::App* at = &app; at->get_parent() != nullptr; at = at->get_parent())
+        path = path.empty() ? at->get_name() : at->get_name() + " " + path;
+    return path;
 }
 
 void add_global_options(CLI::App& app, GlobalOptions& options) {

@@ -1,5 +1,6 @@
 #pragma once
 // What every command gets: the global options and the output conventions of docs/cli.md.
+#include "command_table.hpp"
 #include "store/project.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,10 +26,15 @@ class CliContext {
     // The chosen command's work; set by its CLI11 callback, run by main() after parsing so
     // that -C and the other global options are known first. Returns the exit code.
     std::function<int()> action;
+    // The chosen command's entry in the command table.
+    const CommandInfo* chosen = nullptr;
 
-    // Registers a command: its callback records fn as the action to run.
-    CLI::App* command(CLI::App& parent, const std::string& name, const std::string& description,
-                      std::function<int()> fn);
+    // Registers the command `parent name` of the command table (its help comes from there):
+    // its callback records fn as the action to run. Throws std::logic_error for a command
+    // the table does not list.
+    CLI::App* command(CLI::App& parent, const std::string& name, std::function<int()> fn);
+    // Registers a group of the command table (data, prompt ...): subcommands only.
+    CLI::App* group(CLI::App& parent, const std::string& name);
 
     bool json() const { return options.json; }
     bool color_stderr() const;
@@ -47,13 +53,16 @@ class CliContext {
     void error(std::string_view text) const;
 
     store::ProjectPaths project_paths() const { return store::locate_project(); }
-    store::Project open_project(store::StoreAccess access) const {
-        return store::Project::open(project_paths(), access);
-    }
+    // Opens the project store; the access must be one the command table grants the chosen
+    // command (std::logic_error otherwise: the table would be lying).
+    store::Project open_project(store::StoreAccess access) const;
 };
 
 // Adds the global options to an app or subcommand so they work before or after the command.
 void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// The command table path of a registered app: "data add" ("" for the root).
+std::string command_path(const CLI::App& app);
 
 std::string human_bytes(std::uint64_t bytes);
 
@@ -70,5 +79,7 @@ void register_run_commands(CLI::App& app, CliContext& ctx);
 void register_eval_commands(CLI::App& app, CliContext& ctx);
 void register_index_commands(CLI::App& app, CliContext& ctx);
 void register_deploy_commands(CLI::App& app, CliContext& ctx);
+// help and completion; they describe the whole tree, so they come last.
+void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

@@ -1,18 +1,16 @@
 // llmops data: add, list, show, log, cat, export, diff, tag, rm.
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "core/file_io.hpp"
 #include "core/output_file.hpp"
 #include "data/dataset_catalog.hpp"
+#include "data/dataset_export.hpp"
 #include "data/dataset_import.hpp"
+#include "data/dataset_json.hpp"
 #include "data/dataset_ref.hpp"
-#include "data/dataset_rows.hpp"
-#include "data/formats/csv_writer.hpp"
-#include "data/formats/input_format.hpp"
 #include "data/ops/dataset_diff.hpp"
+#include "data/ops/ops_json.hpp"
 #include "option_rules.hpp"
 
-#include <cstdio>
 #include <fmt/format.h>
 #include <memory>
 
@@ -20,7 +18,6 @@ namespace llmops::cli {
 
 namespace fs = std::filesystem;
 using data::DatasetVersion;
-using nlohmann::json;
 
 namespace {
 
@@ -29,72 +26,6 @@ std::string version_line(const DatasetVersion& v) {
     return fmt::format("{:<24} {:>10} rows  {:>10}  {}  {}{}{}", v.ref(), v.rows,
                        human_bytes(static_cast<std::uint64_t>(v.bytes)), v.manifest.substr(0, 12),
                        v.created_at, v.message.empty() ? "" : "  " + v.message, tags);
-}
-
-// Output sink for row streams: stdout, or a file replaced whole (core/output_file.hpp).
-class RowOutput {
-  public:
-    explicit RowOutput(const std::string& path) {
-        if (!path.empty()) file_ = std::make_unique<OutputFile>(path);
-    }
-    void write(std::string& buffer, bool force = false) {
-        if (!force && buffer.size() < (1 << 20)) return;
-        if (file_)
-            file_->write(buffer);
-        else
-            std::fwrite(buffer.data(), 1, buffer.size(), stdout);
-        buffer.clear();
-    }
-    void finish(std::string& buffer) {
-        write(buffer, true);
-        if (file_) file_->commit();
-    }
-
-  private:
-    std::unique_ptr<OutputFile> file_;
-};
-
-std::vector<std::string> schema_fields(const DatasetVersion& v) {
-    std::vector<std::string> fields;
-    for (const auto& [name, types] : v.schema.at("fields").items())
-        fields.push_back(name);
-    return fields;
-}
-
-data::InputFormat output_format(const std::string& format) {
-    auto f = data::parse_format_name(format);
-    if (!f || *f == data::InputFormat::Json)
-        throw Error(ErrorKind::Usage, "unknown output format '" + format + "'", {},
-                    "use --format jsonl or --format csv");
-    return *f;
-}
-
-// Streams a version's rows to a file or stdout as JSONL or CSV.
-std::int64_t write_rows(store::Project& project, const DatasetVersion& v, const std::string& format,
-                        std::int64_t limit, const std::string& path) {
-    data::InputFormat f = output_format(format);
-    RowOutput output(path);
-    std::string buffer;
-    std::optional<data::CsvWriter> csv;
-    if (f == data::InputFormat::Csv) {
-        csv.emplace(schema_fields(v));
-        csv->append_header(buffer);
-    }
-    std::int64_t written = 0;
-    data::for_each_row(project, v, [&](std::string_view row, std::int64_t) {
-        if (limit >= 0 && written >= limit) return false;
-        if (csv) {
-            csv->append_row(row, buffer);
-        } else {
-            buffer.append(row);
-            buffer.push_back('\n');
-        }
-        ++written;
-        output.write(buffer);
-        return true;
-    });
-    output.finish(buffer);
-    return written;
 }
 
 struct AddOptions {
@@ -111,10 +42,7 @@ int cmd_add(CliContext& ctx, AddOptions& o) {
     std::vector<fs::path> inputs(o.paths.begin(), o.paths.end());
     data::CommitResult r = data::import_files(project, inputs, o.import);
     if (ctx.json()) {
-        json out = r.version.to_json();
-        out["created"] = r.created;
-        out["new_object_bytes"] = r.new_object_bytes;
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r));
     } else if (r.created) {
         ctx.out(fmt::format("{}  {} rows  {}  stored {} new\n", r.version.ref(), r.version.rows,
                             r.version.manifest, human_bytes(r.new_object_bytes)));
@@ -128,11 +56,7 @@ int cmd_list(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto datasets = data::list_datasets(project.db());
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& d : datasets)
-            out.push_back(
-                {{"name", d.name}, {"versions", d.versions}, {"latest", d.latest.to_json()}});
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(datasets));
         return 0;
     }
     for (const auto& d : datasets)
@@ -147,12 +71,7 @@ int cmd_show(CliContext& ctx, const std::string& ref) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), ref);
     if (ctx.json()) {
-        json out = v.to_json();
-        json chunks = json::array();
-        for (const auto& c : data::version_chunks(project.db(), v.id))
-            chunks.push_back({{"hash", c.hash}, {"rows", c.rows}, {"bytes", c.bytes}});
-        out["chunks"] = chunks;
-        ctx.print_json(out);
+        ctx.print_json(data::version_with_chunks_json(v, data::version_chunks(project.db(), v.id)));
         return 0;
     }
     std::string text = fmt::format(
@@ -184,10 +103,7 @@ int cmd_log(CliContext& ctx, const std::string& name) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto versions = data::dataset_log(project.db(), name);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& v : versions)
-            out.push_back(v.to_json());
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(versions));
         return 0;
     }
     for (const auto& v : versions)
@@ -205,7 +121,8 @@ struct CatOptions {
 int cmd_cat(CliContext& ctx, const CatOptions& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
-    write_rows(project, v, o.format, o.limit, "");
+    data::ExportOptions options{.format = data::parse_output_format(o.format), .limit = o.limit};
+    data::export_rows(project, v, options, [&ctx](std::string_view block) { ctx.out(block); });
     return 0;
 }
 
@@ -217,9 +134,10 @@ int cmd_export(CliContext& ctx, const CatOptions& o) {
     check_output_path(o.output);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
-    std::int64_t n = write_rows(project, v, o.format, o.limit, o.output);
+    data::ExportOptions options{.format = data::parse_output_format(o.format), .limit = o.limit};
+    std::int64_t n = data::export_rows_to_file(project, v, options, o.output);
     if (ctx.json())
-        ctx.print_json({{"ref", v.ref()}, {"rows", n}, {"path", o.output}, {"format", o.format}});
+        ctx.print_json(data::export_json(v, n, o.output, o.format));
     else
         ctx.note(fmt::format("wrote {} rows of {} to {}", n, v.ref(), o.output));
     return 0;
@@ -253,33 +171,7 @@ int cmd_diff(CliContext& ctx, const DiffCliOptions& o) {
     options.limit = o.stat ? 0 : o.limit;
     data::DatasetDiff d = data::diff_versions(project, a, b, options);
     if (ctx.json()) {
-        json changed = json::array();
-        for (const auto& c : d.changed_rows) {
-            json fields = json::array();
-            for (const auto& f : c.fields)
-                fields.push_back({{"field", f.field},
-                                  {"before", f.before ? json::parse(*f.before) : json()},
-                                  {"after", f.after ? json::parse(*f.after) : json()}});
-            changed.push_back({{"key", json::parse(c.key)}, {"fields", fields}});
-        }
-        json added = json::array(), removed = json::array();
-        for (const auto& r : d.added_rows)
-            added.push_back(json::parse(r));
-        for (const auto& r : d.removed_rows)
-            removed.push_back(json::parse(r));
-        ctx.print_json({{"a", a.ref()},
-                        {"b", b.ref()},
-                        {"key", options.key ? json(*options.key) : json()},
-                        {"rows_a", d.rows_a},
-                        {"rows_b", d.rows_b},
-                        {"added", d.added},
-                        {"removed", d.removed},
-                        {"changed", d.changed},
-                        {"chunks_read", d.chunks_read},
-                        {"chunks_total", d.chunks_total},
-                        {"added_rows", added},
-                        {"removed_rows", removed},
-                        {"changed_rows", changed}});
+        ctx.print_json(data::to_json(d, a, b, options.key));
         return 0;
     }
     std::string text;
@@ -306,7 +198,7 @@ int cmd_tag(CliContext& ctx, const std::string& ref, const std::string& tag) {
     DatasetVersion v = data::resolve_version(project.db(), ref);
     data::tag_version(project.db(), v, tag);
     if (ctx.json())
-        ctx.print_json({{"ref", v.ref()}, {"tag", tag}});
+        ctx.print_json(data::tag_json(v, tag));
     else
         ctx.note(fmt::format("tagged {} as {}@{}", v.ref(), v.name, tag));
     return 0;
@@ -317,7 +209,7 @@ int cmd_rm(CliContext& ctx, const std::string& ref) {
     data::DatasetRef parsed = data::parse_dataset_ref(ref);
     std::int64_t n = data::remove_dataset(project.db(), parsed.name, parsed.selector);
     if (ctx.json())
-        ctx.print_json({{"removed_versions", n}, {"ref", ref}});
+        ctx.print_json(data::removal_json(ref, n));
     else
         ctx.note(fmt::format("removed {} version(s) of {}; run 'llmops gc' to free their space", n,
                              parsed.name));
@@ -327,13 +219,10 @@ int cmd_rm(CliContext& ctx, const std::string& ref) {
 } // namespace
 
 void register_data_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* data_cmd = app.add_subcommand("data", "Versioned datasets");
-    data_cmd->require_subcommand(1);
+    CLI::App* data_cmd = ctx.group(app, "data");
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c = ctx.command(*data_cmd, "add",
-                              "Store files (JSONL, CSV, JSON, or folders of them) as a new version",
-                              [&ctx, add] { return cmd_add(ctx, *add); });
+    CLI::App* c = ctx.command(*data_cmd, "add", [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("paths", add->paths, "Files or folders to read")->required();
     c->add_option("-n,--name", add->import.name, "Dataset name")->required();
     c->add_option("-m,--message", add->import.message, "What this version is");
@@ -347,24 +236,20 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
                   "How new chunks are stored: zstd (default) or none (faster, larger)")
         ->check(CLI::IsMember({"zstd", "none"}));
 
-    ctx.command(*data_cmd, "list", "List datasets and their latest versions",
-                [&ctx] { return cmd_list(ctx); });
+    ctx.command(*data_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto show_ref = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "show", "Show a version: rows, fields, sources, provenance",
-                [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
+    ctx.command(*data_cmd, "show", [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
         ->add_option("ref", *show_ref, "NAME, NAME@N, NAME@tag or NAME@hash")
         ->required();
 
     auto log_name = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "log", "List the versions of a dataset, newest first",
-                [&ctx, log_name] { return cmd_log(ctx, *log_name); })
+    ctx.command(*data_cmd, "log", [&ctx, log_name] { return cmd_log(ctx, *log_name); })
         ->add_option("name", *log_name, "Dataset name")
         ->required();
 
     auto cat = std::make_shared<CatOptions>();
-    c = ctx.command(*data_cmd, "cat", "Write a version's rows to stdout",
-                    [&ctx, cat] { return cmd_cat(ctx, *cat); });
+    c = ctx.command(*data_cmd, "cat", [&ctx, cat] { return cmd_cat(ctx, *cat); });
     c->add_option("ref", cat->ref, "Dataset reference")->required();
     c->add_option("--limit", cat->limit, "Stop after N rows (N >= 1)")
         ->check(whole_number(1))
@@ -372,8 +257,7 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("--format", cat->format, "jsonl (default) or csv");
 
     auto exp = std::make_shared<CatOptions>();
-    c = ctx.command(*data_cmd, "export", "Write a version's rows to a file",
-                    [&ctx, exp] { return cmd_export(ctx, *exp); });
+    c = ctx.command(*data_cmd, "export", [&ctx, exp] { return cmd_export(ctx, *exp); });
     c->add_option("ref", exp->ref, "Dataset reference")->required();
     c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
     c->add_option("--format", exp->format, "jsonl (default) or csv");
@@ -382,8 +266,7 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
         ->option_text("N");
 
     auto diff = std::make_shared<DiffCliOptions>();
-    c = ctx.command(*data_cmd, "diff", "Row-level differences between two versions",
-                    [&ctx, diff] { return cmd_diff(ctx, *diff); });
+    c = ctx.command(*data_cmd, "diff", [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("a", diff->a, "Old version")->required();
     c->add_option("b", diff->b, "New version")->required();
     CLI::Option* key_option =
@@ -398,14 +281,13 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("--stat", diff->stat, "Counts only");
 
     auto tag = std::make_shared<std::pair<std::string, std::string>>();
-    c = ctx.command(*data_cmd, "tag", "Name a version with a tag (moves an existing tag)",
+    c = ctx.command(*data_cmd, "tag",
                     [&ctx, tag] { return cmd_tag(ctx, tag->first, tag->second); });
     c->add_option("ref", tag->first, "Dataset reference")->required();
     c->add_option("tag", tag->second, "Tag name")->required();
 
     auto rm = std::make_shared<std::string>();
-    ctx.command(*data_cmd, "rm", "Remove a dataset, or one version with NAME@N",
-                [&ctx, rm] { return cmd_rm(ctx, *rm); })
+    ctx.command(*data_cmd, "rm", [&ctx, rm] { return cmd_rm(ctx, *rm); })
         ->add_option("ref", *rm, "NAME or NAME@version")
         ->required();
 

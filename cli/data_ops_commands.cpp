@@ -6,6 +6,7 @@
 #include "data/ops/dataset_sample.hpp"
 #include "data/ops/dataset_split.hpp"
 #include "data/ops/dataset_transform.hpp"
+#include "data/ops/ops_json.hpp"
 #include "option_rules.hpp"
 
 #include <fmt/format.h>
@@ -13,15 +14,7 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
-
-// The new version as every command reports it: {"version": {...}, "created": bool}.
-void add_commit(json& out, const data::CommitResult& r) {
-    out["version"] = r.version.to_json();
-    out["created"] = r.created;
-}
 
 std::string commit_line(const data::DatasetVersion& source, const data::CommitResult& r) {
     if (!r.created)
@@ -63,37 +56,7 @@ int cmd_dedup(CliContext& ctx, DedupCli& o) {
     data::DedupReport r = data::dedup_dataset(project, o.request);
     const auto& near = o.request.options.near;
     if (ctx.json()) {
-        json dropped = json::array();
-        for (const auto& d : r.dropped) {
-            json item = {{"row", d.row},
-                         {"reason", d.similarity ? "near" : "exact"},
-                         {"duplicate_of", d.duplicate_of}};
-            if (d.similarity) item["similarity"] = *d.similarity;
-            dropped.push_back(std::move(item));
-        }
-        json near_json = nullptr;
-        if (near)
-            near_json = {{"field", near->field},
-                         {"threshold", near->threshold},
-                         {"shingle", o.shingle},
-                         {"shingle_size", near->shingles.size},
-                         {"permutations", near->permutations},
-                         {"bands", r.bands->bands},
-                         {"rows_per_band", r.bands->rows},
-                         {"rows_without_text", r.rows_without_text}};
-        json out = {{"source", r.source.ref()},
-                    {"dry_run", o.request.dry_run},
-                    {"normalize", o.request.options.normalize},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out},
-                    {"dropped_exact", r.exact},
-                    {"dropped_near", r.near},
-                    {"near", near_json},
-                    {"dropped", dropped},
-                    {"version", nullptr},
-                    {"created", false}};
-        if (r.commit) add_commit(out, *r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o.request));
         return 0;
     }
     std::string text;
@@ -131,17 +94,7 @@ int cmd_split(CliContext& ctx, SplitCli& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::SplitReport r = data::split_dataset(project, o.request);
     if (ctx.json()) {
-        json splits = json::array();
-        for (const auto& s : r.outputs) {
-            json item = {{"split", s.split}, {"ratio", s.ratio}, {"rows", s.rows}};
-            add_commit(item, s.commit);
-            splits.push_back(std::move(item));
-        }
-        ctx.print_json({{"source", r.source.ref()},
-                        {"seed", o.request.seed},
-                        {"by", o.request.by ? json(*o.request.by) : json()},
-                        {"rows_in", r.rows_in},
-                        {"splits", splits}});
+        ctx.print_json(data::to_json(r, o.request));
         return 0;
     }
     std::string text;
@@ -160,9 +113,7 @@ int cmd_transform(CliContext& ctx, TransformCli& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::TransformReport r = data::transform_dataset(project, o.request);
     if (ctx.json()) {
-        json out = {{"source", r.source.ref()}, {"rows_in", r.rows_in}, {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r));
         return 0;
     }
     ctx.out(fmt::format("{}: {} rows in, {} out\n", r.source.ref(), r.rows_in, r.rows_out));
@@ -174,17 +125,7 @@ int cmd_merge(CliContext& ctx, data::MergeRequest& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::MergeReport r = data::merge_datasets(project, o);
     if (ctx.json()) {
-        json sources = json::array();
-        for (const auto& s : r.sources)
-            sources.push_back({{"ref", s.version.ref()},
-                               {"rows_kept", s.rows_kept},
-                               {"duplicates", s.duplicates}});
-        json out = {{"sources", sources},
-                    {"dedup", o.dedup},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o));
         return 0;
     }
     std::string text;
@@ -204,13 +145,7 @@ int cmd_sample(CliContext& ctx, data::SampleRequest& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     data::SampleReport r = data::sample_dataset(project, o);
     if (ctx.json()) {
-        json out = {{"source", r.source.ref()},
-                    {"n", o.n},
-                    {"seed", o.seed},
-                    {"rows_in", r.rows_in},
-                    {"rows_out", r.rows_out}};
-        add_commit(out, r.commit);
-        ctx.print_json(out);
+        ctx.print_json(data::to_json(r, o));
         return 0;
     }
     if (r.rows_out < o.n)
@@ -227,8 +162,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     const char* kRef = "Dataset reference: NAME, NAME@N, NAME@tag or NAME@hash";
 
     auto dedup = std::make_shared<DedupCli>();
-    CLI::App* c = ctx.command(data_cmd, "dedup", "Drop exact and near-duplicate rows",
-                              [&ctx, dedup] { return cmd_dedup(ctx, *dedup); });
+    CLI::App* c = ctx.command(data_cmd, "dedup", [&ctx, dedup] { return cmd_dedup(ctx, *dedup); });
     c->add_option("ref", dedup->request.source, kRef)->required();
     c->add_flag("--normalize", dedup->request.options.normalize,
                 "Compare rows after NFKC, case folding and collapsing whitespace in strings");
@@ -258,8 +192,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("-m,--message", dedup->request.message, "What the new version is");
 
     auto split = std::make_shared<SplitCli>();
-    c = ctx.command(data_cmd, "split", "Split rows deterministically into NAME-train, NAME-val ...",
-                    [&ctx, split] { return cmd_split(ctx, *split); });
+    c = ctx.command(data_cmd, "split", [&ctx, split] { return cmd_split(ctx, *split); });
     c->add_option("ref", split->request.source, kRef)->required();
     c->add_option("--ratios", split->ratios,
                   "Splits and their shares, e.g. train=0.8,val=0.1,test=0.1")
@@ -275,7 +208,7 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
 
     auto transform = std::make_shared<TransformCli>();
     data::TransformSpec& spec = transform->request.spec;
-    c = ctx.command(data_cmd, "transform", "Filter rows and compute, rename, select or drop fields",
+    c = ctx.command(data_cmd, "transform",
                     [&ctx, transform] { return cmd_transform(ctx, *transform); });
     c->add_option("ref", transform->request.source, kRef)->required();
     c->add_option("--where", spec.where,
@@ -299,16 +232,14 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("-m,--message", transform->request.message, "What the new version is");
 
     auto merge = std::make_shared<data::MergeRequest>();
-    c = ctx.command(data_cmd, "merge", "Concatenate versions into a new dataset version",
-                    [&ctx, merge] { return cmd_merge(ctx, *merge); });
+    c = ctx.command(data_cmd, "merge", [&ctx, merge] { return cmd_merge(ctx, *merge); });
     c->add_option("refs", merge->sources, "Dataset references, in order")->required();
     c->add_option("-o,--output", merge->output, "Dataset to write")->required();
     c->add_flag("--dedup", merge->dedup, "Drop exact duplicate rows (the first stays)");
     c->add_option("-m,--message", merge->message, "What the new version is");
 
     auto sample = std::make_shared<data::SampleRequest>();
-    c = ctx.command(data_cmd, "sample", "A deterministic sample of N rows without replacement",
-                    [&ctx, sample] { return cmd_sample(ctx, *sample); });
+    c = ctx.command(data_cmd, "sample", [&ctx, sample] { return cmd_sample(ctx, *sample); });
     c->add_option("ref", sample->source, kRef)->required();
     c->add_option("-n,--n", sample->n, "Rows to keep (N >= 1)")
         ->required()

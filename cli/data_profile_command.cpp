@@ -126,10 +126,7 @@ int cmd_profile(CliContext& ctx, const ProfileCliOptions& o) {
 
 void register_data_profile_command(CLI::App& data_cmd, CliContext& ctx) {
     auto o = std::make_shared<ProfileCliOptions>();
-    CLI::App* c = ctx.command(data_cmd, "profile",
-                              "Statistics of a version: types, missing, distinct, numbers, text, "
-                              "duplicates",
-                              [&ctx, o] { return cmd_profile(ctx, *o); });
+    CLI::App* c = ctx.command(data_cmd, "profile", [&ctx, o] { return cmd_profile(ctx, *o); });
     c->add_option("ref", o->ref, "Dataset reference")->required();
     c->add_option("--html", o->html, "Also write a self-contained HTML report to FILE");
 }

@@ -16,8 +16,6 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 struct DeployFlags {
@@ -155,10 +153,7 @@ int cmd_status(CliContext& ctx, const std::string& env) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto traffic = deploy::list_traffic(project.db(), env);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& t : traffic)
-            out.push_back(deploy::traffic_to_json(t));
-        ctx.print_json(out);
+        ctx.print_json(deploy::traffic_list_to_json(traffic));
         return 0;
     }
     if (traffic.empty()) {
@@ -189,10 +184,7 @@ int cmd_history(CliContext& ctx, const HistoryFlags& f) {
                 if (auto t = deploy::traffic_at(project.db(), env, route, at))
                     live.push_back(std::move(*t));
         if (ctx.json()) {
-            json out = json::array();
-            for (const auto& t : live)
-                out.push_back(deploy::traffic_to_json(t));
-            ctx.print_json({{"at", at}, {"live", out}});
+            ctx.print_json(deploy::live_at_to_json(at, live));
             return 0;
         }
         std::string text = fmt::format("live at {}\n{:<14}{:<20}{:<40}{}\n", at, "ENV", "ROUTE",
@@ -205,10 +197,7 @@ int cmd_history(CliContext& ctx, const HistoryFlags& f) {
     }
     auto attempts = deploy::list_attempts(project.db(), f.env, f.route, f.limit);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& a : attempts)
-            out.push_back(deploy::attempt_to_json(a));
-        ctx.print_json(out);
+        ctx.print_json(deploy::attempts_to_json(attempts));
         return 0;
     }
     std::string text =
@@ -263,12 +252,7 @@ int cmd_route(CliContext& ctx, const TrafficFlags& f) {
     deploy::RouteAnswer a = deploy::route_for(project.db(), f.env, route, f.key);
     const deploy::Release& r = a.release();
     if (ctx.json()) {
-        ctx.print_json({{"env", f.env},
-                        {"route", route},
-                        {"key", f.key},
-                        {"bucket", a.bucket},
-                        {"canary", a.canary},
-                        {"release", deploy::release_to_json(r)}});
+        ctx.print_json(deploy::route_answer_to_json(f.env, route, f.key, a));
         return 0;
     }
     ctx.out(fmt::format("{} ({}; bucket {} of {})\n", release_text(r),
@@ -280,16 +264,8 @@ int cmd_route(CliContext& ctx, const TrafficFlags& f) {
 
 void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     static DeployFlags f;
-    CLI::App* cmd = ctx.command(app, "deploy",
-                                "Gate a prompt version and make it live in an environment; "
-                                "status, history, rollback",
-                                [&ctx] { return cmd_deploy(ctx, f); });
-    // `deploy PROMPT` runs only when no subcommand (status, history ...) was named: CLI11
-    // calls a parent's callback after its subcommand's.
-    cmd->callback([&ctx, cmd] {
-        if (cmd->get_subcommands().empty()) ctx.action = [&ctx] { return cmd_deploy(ctx, f); };
-    });
-    cmd->require_subcommand(0, 1);
+    // `deploy PROMPT` runs when no subcommand (status, history ...) is named.
+    CLI::App* cmd = ctx.command(app, "deploy", [&ctx] { return cmd_deploy(ctx, f); });
     cmd->add_option("prompt", f.prompt, "The candidate prompt version (NAME@VERSION, NAME@label)");
     cmd->add_option("--env", f.env, "The environment (environments: in llmops.yaml)");
     cmd->add_option("--provider", f.provider, "The provider (default: the one live on the route)");
@@ -308,15 +284,11 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     cmd->add_option("--markdown", f.markdown, "Write a Markdown summary to FILE");
 
     static std::string status_env;
-    ctx.command(*cmd, "status", "What is live in each environment and route",
-                [&ctx] { return cmd_status(ctx, status_env); })
+    ctx.command(*cmd, "status", [&ctx] { return cmd_status(ctx, status_env); })
         ->add_option("env", status_env, "Only this environment");
 
     static HistoryFlags h;
-    CLI::App* history = ctx.command(*cmd, "history",
-                                    "Every deploy attempt, or what was live at "
-                                    "a time (--at)",
-                                    [&ctx] { return cmd_history(ctx, h); });
+    CLI::App* history = ctx.command(*cmd, "history", [&ctx] { return cmd_history(ctx, h); });
     history->add_option("env", h.env, "Only this environment");
     history->add_option("--route", h.route, "Only this route");
     history->add_option("--at", h.at,
@@ -327,8 +299,8 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
         ->option_text("N");
 
     static TrafficFlags t;
-    CLI::App* rollback = ctx.command(*cmd, "rollback", "Go back to an earlier release (no gates)",
-                                     [&ctx] { return cmd_traffic(ctx, "rollback", t); });
+    CLI::App* rollback =
+        ctx.command(*cmd, "rollback", [&ctx] { return cmd_traffic(ctx, "rollback", t); });
     rollback->add_option("env", t.env, "The environment")->required();
     rollback->add_option("--route", t.route, "The route (default: the environment's only one)");
     rollback
@@ -339,14 +311,13 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
         ->option_text("N");
     rollback->add_option("-m,--message", t.message, "Why: recorded with the change");
 
-    CLI::App* promote = ctx.command(*cmd, "promote", "Give the canary 100% of the traffic",
-                                    [&ctx] { return cmd_traffic(ctx, "promote", t); });
+    CLI::App* promote =
+        ctx.command(*cmd, "promote", [&ctx] { return cmd_traffic(ctx, "promote", t); });
     promote->add_option("env", t.env, "The environment")->required();
     promote->add_option("--route", t.route, "The route (default: the environment's only one)");
     promote->add_option("-m,--message", t.message, "Why: recorded with the change");
 
-    CLI::App* ramp = ctx.command(*cmd, "ramp", "Change the canary's share of users",
-                                 [&ctx] { return cmd_traffic(ctx, "ramp", t); });
+    CLI::App* ramp = ctx.command(*cmd, "ramp", [&ctx] { return cmd_traffic(ctx, "ramp", t); });
     ramp->add_option("env", t.env, "The environment")->required();
     ramp->add_option("percent", t.percent, "The canary's new share, 0-100 (100 promotes it)")
         ->required()
@@ -355,8 +326,7 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     ramp->add_option("--route", t.route, "The route (default: the environment's only one)");
     ramp->add_option("-m,--message", t.message, "Why: recorded with the change");
 
-    CLI::App* route = ctx.command(*cmd, "route", "Which release serves a user key (plumbing)",
-                                  [&ctx] { return cmd_route(ctx, t); });
+    CLI::App* route = ctx.command(*cmd, "route", [&ctx] { return cmd_route(ctx, t); });
     route->add_option("env", t.env, "The environment")->required();
     route->add_option("--route", t.route, "The route (default: the environment's only one)");
     route->add_option("--key", t.key, "The user key (OpenAI `user` field or X-User-Id)")

@@ -21,8 +21,6 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 struct ReportFiles {
@@ -215,22 +213,7 @@ int cmd_eval_list(CliContext& ctx, std::size_t limit) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto runs = eval::list_eval_runs(project.db(), limit);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& r : runs) {
-            auto used = eval::load_participants(project.db(), r.id);
-            out.push_back({{"id", r.id},
-                           {"description", r.description},
-                           {"spec", r.spec_source},
-                           {"spec_hash", r.spec_hash},
-                           {"data", r.data_source},
-                           {"prompts", used.prompts},
-                           {"providers", used.providers},
-                           {"cases", r.case_count},
-                           {"status", r.status},
-                           {"passed", r.passed ? json(*r.passed) : json()},
-                           {"created_at", r.created_at}});
-        }
-        ctx.print_json(out);
+        ctx.print_json(eval::eval_runs_to_json(project.db(), runs));
         return 0;
     }
     const char* row_format = "{:>5}  {:<12}{:<8}{:>7}  {:<18}  {:<22}  {:<22}  {:<20}  {}\n";
@@ -359,12 +342,11 @@ int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& 
 } // namespace
 
 void register_eval_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* eval_cmd = app.add_subcommand("eval", "Evaluate prompts × providers on a dataset");
-    eval_cmd->require_subcommand(1);
+    CLI::App* eval_cmd = ctx.group(app, "eval");
 
     auto run = std::make_shared<RunFlags>();
-    CLI::App* run_cmd = ctx.command(*eval_cmd, "run", "Run an eval spec and score every case",
-                                    [&ctx, run] { return cmd_eval_run(ctx, *run); });
+    CLI::App* run_cmd =
+        ctx.command(*eval_cmd, "run", [&ctx, run] { return cmd_eval_run(ctx, *run); });
     run_cmd->add_option("spec", run->spec, "The eval spec (YAML)");
     run_cmd->add_option("--resume", run->resume, "Finish an interrupted eval run");
     run_cmd->add_flag("--force", run->force,
@@ -383,15 +365,14 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     add_report_flags(run_cmd, run->reports);
 
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*eval_cmd, "list", "Eval runs, newest first",
-                [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
+    ctx.command(*eval_cmd, "list", [&ctx, limit] { return cmd_eval_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs (N >= 1; default: all)")
         ->check(whole_number(1))
         ->option_text("N");
 
     auto show = std::make_shared<ShowFlags>();
-    CLI::App* show_cmd = ctx.command(*eval_cmd, "show", "An eval run's table, and its cases",
-                                     [&ctx, show] { return cmd_eval_show(ctx, *show); });
+    CLI::App* show_cmd =
+        ctx.command(*eval_cmd, "show", [&ctx, show] { return cmd_eval_show(ctx, *show); });
     show_cmd->add_option("run", show->run, "Eval run id, or latest")->required();
     show_cmd->add_flag("--cases", show->cases, "List every case with its failing metrics");
     show_cmd->add_flag("--failed", show->failed,
@@ -399,8 +380,7 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
 
     auto compare = std::make_shared<CompareFlags>();
     CLI::App* compare_cmd = ctx.command(
-        *eval_cmd, "compare", "Paired comparison of two eval runs, or of two cells of one run",
-        [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
+        *eval_cmd, "compare", [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
     compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run (or the run, with --cells)")
         ->required();
     compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run");
@@ -420,10 +400,9 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
 
     auto report_run = std::make_shared<std::string>();
     auto report_files = std::make_shared<ReportFiles>();
-    CLI::App* report_cmd = ctx.command(*eval_cmd, "report", "Write reports of a stored eval run",
-                                       [&ctx, report_run, report_files] {
-                                           return cmd_eval_report(ctx, *report_run, *report_files);
-                                       });
+    CLI::App* report_cmd = ctx.command(*eval_cmd, "report", [&ctx, report_run, report_files] {
+        return cmd_eval_report(ctx, *report_run, *report_files);
+    });
     report_cmd->add_option("run", *report_run, "Eval run id, or latest")->required();
     add_report_flags(report_cmd, *report_files);
 }

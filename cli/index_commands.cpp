@@ -5,6 +5,7 @@
 #include "index/index_builder.hpp"
 #include "index/index_catalog.hpp"
 #include "index/index_evaluation.hpp"
+#include "index/index_json.hpp"
 #include "index/retrieval_index.hpp"
 #include "option_rules.hpp"
 
@@ -12,8 +13,6 @@
 #include <memory>
 
 namespace llmops::cli {
-
-using nlohmann::json;
 
 namespace {
 
@@ -76,12 +75,7 @@ int cmd_query(CliContext& ctx, const QueryOptions& o) {
     if (o.b_option->count() > 0) params.b = o.b;
     std::vector<index::Passage> passages = retrieval.search(o.text, o.k, params);
     if (ctx.json()) {
-        ctx.print_json({{"index", o.name},
-                        {"query", o.text},
-                        {"k", o.k},
-                        {"k1", params.k1},
-                        {"b", params.b},
-                        {"results", index::passages_json(passages)}});
+        ctx.print_json(index::query_json(o.name, o.text, o.k, params, passages));
         return 0;
     }
     std::string text;
@@ -97,10 +91,7 @@ int cmd_list(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     std::vector<index::IndexInfo> indexes = index::list_indexes(project.db());
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& info : indexes)
-            out.push_back(info.to_json());
-        ctx.print_json(out);
+        ctx.print_json(index::to_json(indexes));
         return 0;
     }
     if (indexes.empty()) {
@@ -122,7 +113,7 @@ int cmd_rm(CliContext& ctx, const std::string& name) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     index::remove_index(project.db(), name);
     if (ctx.json())
-        ctx.print_json({{"removed", name}});
+        ctx.print_json(index::removal_json(name));
     else
         ctx.note("removed index " + name);
     return 0;
@@ -137,38 +128,6 @@ struct EvalOptions {
     std::vector<double> k1_values;
     std::vector<double> b_values;
 };
-
-json evaluation_json(const index::IndexInfo& info, const index::LabelledQueries& labelled,
-                     const index::EvaluationGrid& grid, const index::GridEvaluation& result) {
-    json settings = json::array();
-    for (std::size_t i = 0; i < result.settings.size(); ++i) {
-        const auto& s = result.settings[i];
-        json at_k = json::array();
-        for (const auto& m : s.at_k)
-            at_k.push_back(
-                {{"k", m.k}, {"precision", m.precision}, {"recall", m.recall}, {"ndcg", m.ndcg}});
-        settings.push_back({{"k1", s.params.k1},
-                            {"b", s.params.b},
-                            {"mrr", s.mrr},
-                            {"at_k", at_k},
-                            {"best", i == result.best}});
-    }
-    const auto& best = result.settings[result.best];
-    double best_ndcg = 0;
-    for (const auto& m : best.at_k)
-        if (m.k == result.largest_k) best_ndcg = m.ndcg;
-    return {{"index", info.name},
-            {"dataset", labelled.source_version},
-            {"queries", labelled.queries.size()},
-            {"skipped", labelled.skipped},
-            {"k", grid.ks},
-            {"settings", settings},
-            {"best",
-             {{"k1", best.params.k1},
-              {"b", best.params.b},
-              {"k", result.largest_k},
-              {"ndcg", best_ndcg}}}};
-}
 
 std::string evaluation_table(const index::EvaluationGrid& grid,
                              const index::GridEvaluation& result) {
@@ -197,7 +156,7 @@ int cmd_eval(CliContext& ctx, const EvalOptions& o) {
         index::load_labelled_queries(project, o.data_ref, o.query_field, o.relevant_field);
     index::GridEvaluation result = index::evaluate_grid(retrieval, labelled.queries, grid);
     if (ctx.json()) {
-        ctx.print_json(evaluation_json(retrieval.info(), labelled, grid, result));
+        ctx.print_json(index::evaluation_json(retrieval.info(), labelled, grid, result));
         return 0;
     }
     ctx.out(evaluation_table(grid, result));
@@ -214,13 +173,11 @@ int cmd_eval(CliContext& ctx, const EvalOptions& o) {
 } // namespace
 
 void register_index_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* index_cmd =
-        app.add_subcommand("index", "Retrieval indexes: BM25 full-text search over a dataset");
-    index_cmd->require_subcommand(1);
+    CLI::App* index_cmd = ctx.group(app, "index");
 
     auto build = std::make_shared<BuildOptions>();
-    CLI::App* c = ctx.command(*index_cmd, "build", "Index a dataset version's passages for search",
-                              [&ctx, build] { return cmd_build(ctx, *build); });
+    CLI::App* c =
+        ctx.command(*index_cmd, "build", [&ctx, build] { return cmd_build(ctx, *build); });
     c->add_option("name", build->build.name, "Index name")->required();
     c->add_option("--data", build->build.data_ref, "Dataset reference (NAME, NAME@N, NAME@tag)")
         ->required();
@@ -235,8 +192,7 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("-f,--force", build->build.replace, "Replace an index of the same name");
 
     auto query = std::make_shared<QueryOptions>();
-    c = ctx.command(*index_cmd, "query", "The top-k passages for a query, ranked by BM25",
-                    [&ctx, query] { return cmd_query(ctx, *query); });
+    c = ctx.command(*index_cmd, "query", [&ctx, query] { return cmd_query(ctx, *query); });
     c->add_option("name", query->name, "Index name")->required();
     c->add_option("text", query->text, "Query text (free text, not a query language)")->required();
     c->add_option("-k", query->k, "How many passages, 1-10000 (default 5)")
@@ -249,17 +205,15 @@ void register_index_commands(CLI::App& app, CliContext& ctx) {
                           ->check(b_range())
                           ->option_text("B");
 
-    ctx.command(*index_cmd, "list", "List the indexes", [&ctx] { return cmd_list(ctx); });
+    ctx.command(*index_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto rm = std::make_shared<std::string>();
-    ctx.command(*index_cmd, "rm", "Remove an index", [&ctx, rm] { return cmd_rm(ctx, *rm); })
+    ctx.command(*index_cmd, "rm", [&ctx, rm] { return cmd_rm(ctx, *rm); })
         ->add_option("name", *rm, "Index name")
         ->required();
 
     auto eval = std::make_shared<EvalOptions>();
-    c = ctx.command(*index_cmd, "eval",
-                    "Recall, precision, MRR and nDCG against labelled queries, over a k1 x b grid",
-                    [&ctx, eval] { return cmd_eval(ctx, *eval); });
+    c = ctx.command(*index_cmd, "eval", [&ctx, eval] { return cmd_eval(ctx, *eval); });
     c->add_option("name", eval->name, "Index name")->required();
     c->add_option("--data", eval->data_ref, "Labelled dataset reference")->required();
     c->add_option("--query-field", eval->query_field, "Field holding the query text")->required();

@@ -1,7 +1,10 @@
-// llmops: the command table, global options, and the one place errors become exit codes.
+// llmops: builds the commands of the command table, parses, and is the one place errors
+// become exit codes.
 #include "cli_context.hpp"
+#include "command_table.hpp"
 #include "core/control_escape.hpp"
 #include "core/error.hpp"
+#include "help_text.hpp"
 #include "interrupt.hpp"
 #include "mustache/template_limits.hpp"
 #include "store/project_limits.hpp"
@@ -11,6 +14,7 @@
 #include <exception>
 #include <filesystem>
 #include <fmt/format.h>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace {
@@ -24,16 +28,42 @@ void print_error(const CliContext& ctx, const std::string& message, const std::s
     if (!hint.empty()) fmt::print(stderr, "hint: {}\n", llmops::escape_control_characters(hint));
 }
 
-CLI::App* find_command(CLI::App& app, const std::vector<std::string>& path) {
-    CLI::App* at = &app;
-    for (const auto& name : path) {
-        try {
-            at = at->get_subcommand(name);
-        } catch (const CLI::OptionNotFound&) {
-            return nullptr;
+// The words that may name the command: everything but the global options (and -C's value)
+// before `--`. Only global options can come before the command, so this is exact up to it.
+std::vector<std::string> command_words(int argc, char** argv, bool& asks_for_help) {
+    std::vector<std::string> words;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg == "-h" || arg == "--help" || arg == "--version") asks_for_help = true;
+        if (arg == "-C") {
+            ++i;
+            continue;
         }
+        if (arg.size() > 1 && arg.front() == '-') continue;
+        words.emplace_back(arg);
     }
-    return at;
+    return words;
+}
+
+// Every table entry must have been registered, or help and completion would show a command
+// that does not run.
+void check_registered(const CLI::App& app) {
+    for (const auto& c : llmops::cli::command_table())
+        if (!llmops::cli::find_app(app, c.path))
+            throw std::logic_error("command '" + std::string(c.path) + "' is not registered");
+}
+
+// Unknown commands, and groups without their subcommand, fail before CLI11 parses: it would
+// print the top-level help for `llmops deploy --help` and a raw message otherwise.
+void check_command_path(int argc, char** argv) {
+    bool asks_for_help = false;
+    std::vector<std::string> words = command_words(argc, argv, asks_for_help);
+    const auto* info = llmops::cli::resolve_command(words, llmops::cli::ExtraWords::Arguments);
+    if (info && !llmops::cli::runs_itself(*info) && !asks_for_help)
+        llmops::throw_usage(
+            fmt::format("'llmops {}' needs a command", info->path),
+            fmt::format("run 'llmops help {}' for the list of commands", info->path));
 }
 
 // Every template this command compiles or renders gets the project's budgets (llmops.yaml
@@ -52,22 +82,23 @@ void apply_template_limits() {
 
 int run(int argc, char** argv, CliContext& ctx) {
     CLI::App app{"llmops: the lifecycle of LLM applications, from data to monitoring", "llmops"};
+    app.formatter(std::make_shared<llmops::cli::TableFormatter>());
     app.require_subcommand(0, 1);
     app.set_version_flag("--version", std::string("llmops ") + LLMOPS_VERSION);
     app.footer("Run 'llmops help COMMAND' for a command's options. Docs: docs/cli.md");
     llmops::cli::add_global_options(app, ctx.options);
 
-    std::vector<std::string> help_topic;
-    ctx.command(app, "help", "Show help for llmops or a command", [] { return 0; })
-        ->add_option("command", help_topic, "The command (and subcommand) to describe");
     llmops::cli::register_store_commands(app, ctx);
     llmops::cli::register_data_commands(app, ctx);
     llmops::cli::register_prompt_commands(app, ctx);
-    llmops::cli::register_cache_commands(app, ctx);
     llmops::cli::register_run_commands(app, ctx);
+    llmops::cli::register_cache_commands(app, ctx);
     llmops::cli::register_eval_commands(app, ctx);
     llmops::cli::register_index_commands(app, ctx);
     llmops::cli::register_deploy_commands(app, ctx);
+    llmops::cli::register_help_commands(app, ctx);
+    check_registered(app);
+    check_command_path(argc, argv);
 
     try {
         app.parse(argc, argv);
@@ -87,19 +118,6 @@ int run(int argc, char** argv, CliContext& ctx) {
         return llmops::exit_code_for(llmops::ErrorKind::Usage);
     }
 
-    if (app.got_subcommand("help")) {
-        CLI::App* topic = find_command(app, help_topic);
-        if (!topic) {
-            print_error(ctx,
-                        "unknown command '" + fmt::format("{}", fmt::join(help_topic, " ")) + "'",
-                        "run 'llmops help' for the list");
-            return llmops::exit_code_for(llmops::ErrorKind::Usage);
-        }
-        // App::help() would describe the selected "help" command itself; format directly.
-        fmt::print("{}", topic->get_formatter()->make_help(topic, topic->get_name(),
-                                                           CLI::AppFormatMode::Normal));
-        return 0;
-    }
     if (!ctx.action) {
         fmt::print("{}", app.help());
         return 0;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "option_rules.hpp"
 #include "prompt/prompt_diff.hpp"
+#include "prompt/prompt_json.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/spec_yaml.hpp"
 
@@ -10,8 +11,6 @@
 #include <fmt/format.h>
 
 namespace llmops::cli {
-
-using nlohmann::json;
 
 // Defined in prompt_render_command.cpp.
 void register_prompt_render_command(CLI::App& prompt, CliContext& ctx);
@@ -24,19 +23,6 @@ std::string short_hash(const std::string& hash) {
 
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
     return fmt::format("{}", fmt::join(items, sep));
-}
-
-json version_json(const prompt::PromptVersionInfo& v) {
-    return {{"name", v.name},
-            {"version", v.number},
-            {"ref", v.ref()},
-            {"hash", v.hash},
-            {"labels", v.labels},
-            {"description", v.description},
-            {"message", v.message},
-            {"source", v.source},
-            {"created_at", v.created_at},
-            {"parent", v.parent_ref.empty() ? json(nullptr) : json(v.parent_ref)}};
 }
 
 std::string where_text(const ErrorLocation& where) {
@@ -54,13 +40,7 @@ int cmd_add(CliContext& ctx, const AddOptions& options) {
     prompt::AddResult result = registry.add_file(options.file, options.message);
     const auto& v = result.version;
     if (ctx.json()) {
-        json warnings = json::array();
-        for (const auto& w : result.warnings)
-            warnings.push_back({{"message", w.message}, {"where", w.where.to_string()}});
-        json out = version_json(v);
-        out["created"] = result.created;
-        out["warnings"] = warnings;
-        ctx.print_json(out);
+        ctx.print_json(prompt::to_json(result));
         return 0;
     }
     for (const auto& w : result.warnings)
@@ -78,20 +58,7 @@ int cmd_list(CliContext& ctx) {
     prompt::PromptRegistry registry(project);
     auto prompts = registry.list();
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& s : prompts) {
-            json labels = json::object();
-            for (const auto& [label, number] : s.labels)
-                labels[label] = number;
-            out.push_back({{"name", s.latest.name},
-                           {"latest", s.latest.number},
-                           {"hash", s.latest.hash},
-                           {"versions", s.version_count},
-                           {"labels", labels},
-                           {"description", s.latest.description},
-                           {"updated_at", s.latest.created_at}});
-        }
-        ctx.print_json(out);
+        ctx.print_json(prompt::to_json(prompts));
         return 0;
     }
     if (prompts.empty()) {
@@ -119,11 +86,9 @@ int cmd_show(CliContext& ctx, const std::string& ref) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     prompt::PromptRegistry registry(project);
     prompt::PromptVersionInfo v = registry.resolve(ref);
-    json spec = registry.load_document(v);
+    nlohmann::json spec = registry.load_document(v);
     if (ctx.json()) {
-        json out = version_json(v);
-        out["spec"] = spec;
-        ctx.print_json(out);
+        ctx.print_json(prompt::version_with_spec_json(v, spec));
         return 0;
     }
     // The header is YAML comments, so `prompt show REF > file.yaml` gives an addable spec.
@@ -144,20 +109,8 @@ int cmd_log(CliContext& ctx, const std::string& name) {
     prompt::PromptRegistry registry(project);
     auto versions = registry.versions(name);
     auto events = registry.label_history(name);
-    auto event_json = [](const prompt::LabelEvent& e) {
-        return json{{"label", e.label},
-                    {"from", e.from_number ? json(*e.from_number) : json(nullptr)},
-                    {"to", e.to_number},
-                    {"created_at", e.created_at}};
-    };
     if (ctx.json()) {
-        json vs = json::array();
-        for (const auto& v : versions)
-            vs.push_back(version_json(v));
-        json es = json::array();
-        for (const auto& e : events)
-            es.push_back(event_json(e));
-        ctx.print_json({{"name", name}, {"versions", vs}, {"label_events", es}});
+        ctx.print_json(prompt::log_json(name, versions, events));
         return 0;
     }
     std::string text;
@@ -197,12 +150,7 @@ int cmd_diff(CliContext& ctx, const DiffOptions& options) {
     prompt::PromptDiff diff = prompt::diff_specs(a.ref(), registry.load_document(a), b.ref(),
                                                  registry.load_document(b), options.context);
     if (ctx.json()) {
-        ctx.print_json({{"a", version_json(a)},
-                        {"b", version_json(b)},
-                        {"identical", diff.identical},
-                        {"added_lines", diff.added_lines},
-                        {"removed_lines", diff.removed_lines},
-                        {"diff", diff.unified}});
+        ctx.print_json(prompt::to_json(diff, a, b));
     } else if (diff.identical) {
         ctx.note(fmt::format("{} and {} are identical", a.ref(), b.ref()));
     } else {
@@ -224,11 +172,7 @@ int cmd_label(CliContext& ctx, const LabelOptions& options) {
     prompt::LabelChange change = registry.set_label(options.ref, options.label);
     std::string name = prompt::parse_prompt_ref(options.ref).name;
     if (ctx.json()) {
-        ctx.print_json({{"name", name},
-                        {"label", change.label},
-                        {"from", change.from_number ? json(*change.from_number) : json(nullptr)},
-                        {"to", change.to_number},
-                        {"changed", change.changed}});
+        ctx.print_json(prompt::to_json(change, name));
         return 0;
     }
     if (!change.changed)
@@ -245,37 +189,27 @@ int cmd_label(CliContext& ctx, const LabelOptions& options) {
 } // namespace
 
 void register_prompt_commands(CLI::App& app, CliContext& ctx) {
-    CLI::App* prompt_cmd =
-        app.add_subcommand("prompt", "Versioned prompts: add, label, render, diff");
-    prompt_cmd->require_subcommand(1);
+    CLI::App* prompt_cmd = ctx.group(app, "prompt");
 
     auto add = std::make_shared<AddOptions>();
-    CLI::App* c =
-        ctx.command(*prompt_cmd, "add",
-                    "Check a prompt spec (YAML) and store it as a new version if it changed",
-                    [&ctx, add] { return cmd_add(ctx, *add); });
+    CLI::App* c = ctx.command(*prompt_cmd, "add", [&ctx, add] { return cmd_add(ctx, *add); });
     c->add_option("file", add->file, "Prompt spec file (YAML)")->required();
     c->add_option("-m,--message", add->message, "What changed in this version");
 
-    ctx.command(*prompt_cmd, "list", "List prompts with their latest version and labels",
-                [&ctx] { return cmd_list(ctx); });
+    ctx.command(*prompt_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
     auto show_ref = std::make_shared<std::string>();
-    ctx.command(*prompt_cmd, "show", "Show a prompt version's spec (YAML, or --json)",
-                [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
+    ctx.command(*prompt_cmd, "show", [&ctx, show_ref] { return cmd_show(ctx, *show_ref); })
         ->add_option("ref", *show_ref, "NAME, NAME@N, NAME@label or NAME@hash")
         ->required();
 
     auto log_name = std::make_shared<std::string>();
-    ctx.command(*prompt_cmd, "log", "List a prompt's versions, newest first, and its label history",
-                [&ctx, log_name] { return cmd_log(ctx, *log_name); })
+    ctx.command(*prompt_cmd, "log", [&ctx, log_name] { return cmd_log(ctx, *log_name); })
         ->add_option("name", *log_name, "Prompt name")
         ->required();
 
     auto diff = std::make_shared<DiffOptions>();
-    c = ctx.command(*prompt_cmd, "diff",
-                    "Unified diff of two prompt versions' messages and parameters",
-                    [&ctx, diff] { return cmd_diff(ctx, *diff); });
+    c = ctx.command(*prompt_cmd, "diff", [&ctx, diff] { return cmd_diff(ctx, *diff); });
     c->add_option("ref_a", diff->a, "The old version")->required();
     c->add_option("ref_b", diff->b, "The new version")->required();
     c->add_option("-U,--unified", diff->context, "Lines of context, 0-10000 (default 3)")
@@ -284,8 +218,7 @@ void register_prompt_commands(CLI::App& app, CliContext& ctx) {
     c->add_flag("--exit-code", diff->exit_code, "Exit 1 when the versions differ");
 
     auto label = std::make_shared<LabelOptions>();
-    c = ctx.command(*prompt_cmd, "label", "Point LABEL (production, staging ...) at a version",
-                    [&ctx, label] { return cmd_label(ctx, *label); });
+    c = ctx.command(*prompt_cmd, "label", [&ctx, label] { return cmd_label(ctx, *label); });
     c->add_option("ref", label->ref, "The version: NAME@N, NAME@label, NAME@hash or NAME")
         ->required();
     c->add_option("label", label->label, "The label to set or move")->required();

@@ -5,7 +5,10 @@
 #include "data/dataset_rows.hpp"
 #include "interrupt.hpp"
 #include "mustache/mustache.hpp"
+#include "mustache/partial_folder.hpp"
 #include "option_rules.hpp"
+#include "prompt/openai_batch.hpp"
+#include "prompt/prompt_json.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
 #include "json/yaml_document.hpp"
@@ -133,13 +136,7 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
         if (o.format == "text") {
             out.buffer() += messages_text(rendered);
         } else if (openai) {
-            // One line of an OpenAI Batch API input file.
-            json line = {{"custom_id", "row-" + std::to_string(index)},
-                         {"method", "POST"},
-                         {"url", std::string(prompt::openai_endpoint(p))},
-                         {"body", prompt::openai_request_body(p, rendered)}};
-            out.buffer() += line.dump(-1, ' ', false, json::error_handler_t::replace);
-            out.buffer() += '\n';
+            prompt::append_openai_batch_line(p, rendered, static_cast<long>(index), out.buffer());
         } else {
             prompt::append_rendered_json_line(p, rendered, static_cast<long>(index), out.buffer());
         }
@@ -189,42 +186,23 @@ int render_stored(CliContext& ctx, const RenderCliOptions& o) {
     return 0;
 }
 
-// Partials for raw templates: NAME.mustache (or NAME) in the partials folder.
-mustache::PartialCache partials_from_dir(const std::string& dir) {
-    if (dir.empty()) return mustache::PartialCache();
-    if (!fs::is_directory(dir))
-        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
-                    ErrorLocation{.file = dir});
-    fs::path base(dir);
-    return mustache::PartialCache(
-        [base](std::string_view name) -> std::optional<std::string> {
-            // Names are not paths: no escaping the folder.
-            if (name.empty() || name.find('/') != std::string_view::npos || name.front() == '.')
-                return std::nullopt;
-            for (const fs::path& candidate :
-                 {base / (std::string(name) + ".mustache"), base / std::string(name)}) {
-                std::error_code ec;
-                if (fs::is_regular_file(candidate, ec)) return read_file(candidate);
-            }
-            return std::nullopt;
-        },
-        mustache::CompileOptions{.name = dir});
-}
-
 int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
     std::string source = read_file(o.template_file);
     mustache::Template tmpl = mustache::compile(source, {.name = o.template_file});
     json vars = load_vars_file(o.vars_file);
     for (const auto& a : parse_assignments(o.vars))
         vars[a.name] = a.text;
-    mustache::PartialCache partials = partials_from_dir(o.partials_dir);
+    if (!o.partials_dir.empty() && !fs::is_directory(o.partials_dir))
+        throw Error(ErrorKind::BadInput, "--partials-dir is not a folder",
+                    ErrorLocation{.file = o.partials_dir});
+    mustache::PartialCache partials = mustache::partials_from_folder(o.partials_dir);
     mustache::RenderOptions options;
     options.escape = o.escape == "html" ? mustache::Escape::Html : mustache::Escape::None;
     options.strict_variables = !o.allow_missing;
     options.strict_partials = !o.allow_missing;
     std::string text = mustache::render(tmpl, vars, partials, options);
     if (o.format == "json" || (o.format.empty() && ctx.json()))
-        ctx.print_json({{"template", o.template_file}, {"text", text}});
+        ctx.print_json(prompt::template_render_json(o.template_file, text));
     else
         ctx.out(text);
     return 0;
@@ -240,9 +218,7 @@ int cmd_render(CliContext& ctx, const RenderCliOptions& o) {
 
 void register_prompt_render_command(CLI::App& prompt_cmd, CliContext& ctx) {
     auto o = std::make_shared<RenderCliOptions>();
-    CLI::App* c = ctx.command(prompt_cmd, "render",
-                              "Print the exact messages a prompt renders to (or a raw template)",
-                              [&ctx, o] { return cmd_render(ctx, *o); });
+    CLI::App* c = ctx.command(prompt_cmd, "render", [&ctx, o] { return cmd_render(ctx, *o); });
     c->add_option("ref", o->ref, "NAME, NAME@N, NAME@label or NAME@hash");
     c->add_option("--var", o->vars, "A variable, NAME=VALUE (repeatable)")
         ->option_text("NAME=VALUE");

@@ -12,8 +12,6 @@
 
 namespace llmops::cli {
 
-using nlohmann::json;
-
 namespace {
 
 struct EngineFlags {
@@ -178,10 +176,7 @@ int cmd_runs_list(CliContext& ctx, std::size_t limit) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto runs = run::list_runs(project.db(), "run", limit);
     if (ctx.json()) {
-        json out = json::array();
-        for (const auto& info : runs)
-            out.push_back(run::run_to_json(info, run::run_totals(project.db(), info.id)));
-        ctx.print_json(out);
+        ctx.print_json(run::runs_to_json(project.db(), runs));
         return 0;
     }
     std::string text =
@@ -211,17 +206,9 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
     auto totals = run::run_totals(project.db(), info.id);
     bool rows = flags.rows || flags.failed;
     if (ctx.json()) {
-        json out = run::run_to_json(info, totals);
-        if (rows) {
-            out["rows"] = json::array();
-            run::for_each_run_row_with_id(
-                project, info, [&](const run::RunRow& row, const std::string& id) {
-                    if (!flags.failed || !row.ok())
-                        out["rows"].push_back(run::run_row_to_json(row, flags.raw, id));
-                    return true;
-                });
-        }
-        ctx.print_json(out);
+        ctx.print_json(rows
+                           ? run::run_with_rows_json(project, info, totals, flags.failed, flags.raw)
+                           : run::run_to_json(info, totals));
         return 0;
     }
     print_run_summary(ctx, info, totals);
@@ -256,8 +243,8 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
 
 void register_run_commands(CLI::App& app, CliContext& ctx) {
     auto run_flags = std::make_shared<RunFlags>();
-    CLI::App* run_cmd = ctx.command(app, "run", "Run a prompt over a dataset against a provider",
-                                    [&ctx, run_flags] { return cmd_run(ctx, *run_flags); });
+    CLI::App* run_cmd =
+        ctx.command(app, "run", [&ctx, run_flags] { return cmd_run(ctx, *run_flags); });
     run_cmd->add_option("prompt", run_flags->prompt, "Prompt reference (NAME, NAME@3, NAME@label)");
     run_cmd->add_option("--data,-d", run_flags->data, "Dataset reference");
     run_cmd->add_option("--provider,-p", run_flags->provider,
@@ -276,17 +263,15 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
                       "With --resume: resume a run still marked running (its process was killed)");
     add_engine_flags(run_cmd, run_flags->engine);
 
-    CLI::App* runs = app.add_subcommand("runs", "Recorded runs");
-    runs->require_subcommand(1);
+    CLI::App* runs = ctx.group(app, "runs");
     auto limit = std::make_shared<std::size_t>(0);
-    ctx.command(*runs, "list", "Runs, newest first",
-                [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
+    ctx.command(*runs, "list", [&ctx, limit] { return cmd_runs_list(ctx, *limit); })
         ->add_option("--limit,-n", *limit, "At most N runs (N >= 1; default: all)")
         ->check(whole_number(1))
         ->option_text("N");
     auto show = std::make_shared<ShowFlags>();
-    CLI::App* show_cmd = ctx.command(*runs, "show", "A run's summary, and its rows",
-                                     [&ctx, show] { return cmd_runs_show(ctx, *show); });
+    CLI::App* show_cmd =
+        ctx.command(*runs, "show", [&ctx, show] { return cmd_runs_show(ctx, *show); });
     show_cmd->add_option("id", show->id, "Run id")->required();
     show_cmd->add_flag("--rows", show->rows, "List every row's output or error");
     show_cmd->add_flag("--failed", show->failed, "Only the failed rows (implies --rows)");

@@ -1,7 +1,7 @@
 // init, status, fsck, gc and the object plumbing commands.
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "store/migrations.hpp"
+#include "store/store_json.hpp"
 #include "store/store_maintenance.hpp"
 
 #include <cstdio>
@@ -12,7 +12,6 @@
 namespace llmops::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
 
@@ -20,10 +19,7 @@ int cmd_init(CliContext& ctx, const std::string& dir) {
     store::ProjectPaths paths =
         store::init_project(dir.empty() ? fs::current_path() : fs::path(dir));
     if (ctx.json()) {
-        ctx.print_json({{"root", paths.root.string()},
-                        {"store", paths.store_dir.string()},
-                        {"config", paths.config_file.string()},
-                        {"schema_version", store::latest_schema_version()}});
+        ctx.print_json(store::init_to_json(paths));
     } else if (!ctx.options.quiet) {
         ctx.out(fmt::format("Initialised an llmops project in {}\n", paths.store_dir.string()));
     }
@@ -34,16 +30,7 @@ int cmd_status(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     store::StoreStatus s = store::store_status(project);
     if (ctx.json()) {
-        json counts = json::object();
-        for (const auto& c : s.counts)
-            counts[c.kind] = c.count;
-        ctx.print_json({{"root", s.root},
-                        {"schema_version", s.schema_version},
-                        {"counts", counts},
-                        {"objects", {{"count", s.object_count}, {"bytes", s.object_bytes}}},
-                        {"database_bytes", s.database_bytes},
-                        {"store_bytes", s.store_bytes},
-                        {"temp_files", {{"count", s.temp.count}, {"bytes", s.temp.bytes}}}});
+        ctx.print_json(store::to_json(s));
         return 0;
     }
     std::string text =
@@ -64,15 +51,7 @@ int cmd_fsck(CliContext& ctx) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     store::FsckReport report = store::check_store(project);
     if (ctx.json()) {
-        json problems = json::array();
-        for (const auto& p : report.problems)
-            problems.push_back({{"kind", p.kind}, {"subject", p.subject}, {"detail", p.detail}});
-        ctx.print_json(
-            {{"ok", report.problems.empty()},
-             {"objects_checked", report.objects_checked},
-             {"references_checked", report.references_checked},
-             {"problems", problems},
-             {"temp_files", {{"count", report.temp.count}, {"bytes", report.temp.bytes}}}});
+        ctx.print_json(store::to_json(report));
     } else {
         for (const auto& p : report.problems)
             ctx.out(fmt::format("{} {}: {}\n", p.kind, p.subject, p.detail));
@@ -95,14 +74,7 @@ int cmd_gc(CliContext& ctx, bool dry_run) {
         ctx.open_project(dry_run ? store::StoreAccess::Read : store::StoreAccess::Exclusive);
     store::GcReport report = store::collect_garbage(project, dry_run);
     if (ctx.json()) {
-        json removed = json::array();
-        for (const auto& o : report.removed_objects)
-            removed.push_back({{"hash", o.hash.hex()}, {"bytes", o.stored_size}});
-        ctx.print_json({{"dry_run", dry_run},
-                        {"removed_objects", removed},
-                        {"removed_temp_files", report.removed_temp_files},
-                        {"bytes_freed", report.bytes_freed},
-                        {"objects_kept", report.objects_kept}});
+        ctx.print_json(store::to_json(report, dry_run));
         return 0;
     }
     const char* verb = dry_run ? "would remove" : "removed";
@@ -121,11 +93,7 @@ int cmd_object_put(CliContext& ctx, const std::string& file, bool compress) {
     store::ObjectInfo info = project.objects().put_file(file, compress ? store::Compression::Zstd
                                                                        : store::Compression::None);
     if (ctx.json())
-        ctx.print_json({{"hash", info.hash.hex()},
-                        {"size", info.size},
-                        {"stored_size", info.stored_size},
-                        {"compressed", info.compressed},
-                        {"existed", info.existed}});
+        ctx.print_json(store::to_json(info));
     else
         ctx.out(info.hash.hex() + "\n");
     return 0;
@@ -143,30 +111,24 @@ int cmd_object_cat(CliContext& ctx, const std::string& hex) {
 
 void register_store_commands(CLI::App& app, CliContext& ctx) {
     auto init_dir = std::make_shared<std::string>();
-    ctx.command(app, "init", "Create an llmops project (llmops.yaml and .llmops/) in DIR",
-                [&ctx, init_dir] { return cmd_init(ctx, *init_dir); })
+    ctx.command(app, "init", [&ctx, init_dir] { return cmd_init(ctx, *init_dir); })
         ->add_option("dir", *init_dir, "Project folder (default: the current folder)");
 
-    ctx.command(app, "status", "Show what the store holds", [&ctx] { return cmd_status(ctx); });
-    ctx.command(app, "fsck", "Check the database and re-hash every object; exit 1 on problems",
-                [&ctx] { return cmd_fsck(ctx); });
+    ctx.command(app, "status", [&ctx] { return cmd_status(ctx); });
+    ctx.command(app, "fsck", [&ctx] { return cmd_fsck(ctx); });
 
     auto gc_dry_run = std::make_shared<bool>(false);
-    ctx.command(app, "gc", "Remove objects nothing references and stale temp files",
-                [&ctx, gc_dry_run] { return cmd_gc(ctx, *gc_dry_run); })
+    ctx.command(app, "gc", [&ctx, gc_dry_run] { return cmd_gc(ctx, *gc_dry_run); })
         ->add_flag("-n,--dry-run", *gc_dry_run, "List what would be removed, remove nothing");
 
-    CLI::App* object = app.add_subcommand("object", "Plumbing: read and write raw objects");
-    object->require_subcommand(1);
+    CLI::App* object = ctx.group(app, "object");
     auto put = std::make_shared<std::pair<std::string, bool>>();
-    CLI::App* put_cmd =
-        ctx.command(*object, "put", "Store FILE as an object; print its hash",
-                    [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
+    CLI::App* put_cmd = ctx.command(
+        *object, "put", [&ctx, put] { return cmd_object_put(ctx, put->first, put->second); });
     put_cmd->add_option("file", put->first, "File to store")->required();
     put_cmd->add_flag("--zstd", put->second, "Compress the object with zstd");
     auto cat_hash = std::make_shared<std::string>();
-    ctx.command(*object, "cat", "Write an object's content to stdout",
-                [&ctx, cat_hash] { return cmd_object_cat(ctx, *cat_hash); })
+    ctx.command(*object, "cat", [&ctx, cat_hash] { return cmd_object_cat(ctx, *cat_hash); })
         ->add_option("hash", *cat_hash, "Object hash (32 hex digits)")
         ->required();
 }

@@ -185,10 +185,12 @@ class CommandTree:
                 match = re.match(r"^  (\S+)", line)
                 if not match:
                     continue
-                if section == "Subcommands":
-                    subcommands.add(match.group(1))
-                elif section in ("Options", "Global options"):
+                if section in ("Options", "Global options"):
                     options.update(re.findall(r"(?:^|,)(--?[A-Za-z][\w-]*)", match.group(1)))
+                elif section not in (None, "Positionals"):
+                    # Commands are listed under their command-table group ("Data:", "Store:")
+                    # at the top level and under "Commands:" in a group's help.
+                    subcommands.add(match.group(1))
             self.cache[path] = {"ok": result.returncode == 0, "subcommands": subcommands,
                                 "options": options}
         return self.cache[path]

@@ -9,7 +9,7 @@ packages=(
   libxxhash-dev xxhash libcpp-httplib-dev nlohmann-json3-dev libre2-dev libsimdjson-dev
   libzstd-dev libdtl-dev libutf8proc-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format-14
-  python3 jq bc openssl git-lfs time libxml2-utils zstd
+  python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
 )
 
 sudo_cmd=()

@@ -68,4 +68,32 @@ json traffic_change_to_json(const TrafficChange& c) {
             {"after", traffic_to_json(c.after)}};
 }
 
+json traffic_list_to_json(const std::vector<Traffic>& traffic) {
+    json out = json::array();
+    for (const auto& t : traffic)
+        out.push_back(traffic_to_json(t));
+    return out;
+}
+
+json live_at_to_json(const std::string& at, const std::vector<Traffic>& live) {
+    return {{"at", at}, {"live", traffic_list_to_json(live)}};
+}
+
+json attempts_to_json(const std::vector<Attempt>& attempts) {
+    json out = json::array();
+    for (const auto& a : attempts)
+        out.push_back(attempt_to_json(a));
+    return out;
+}
+
+json route_answer_to_json(const std::string& env, const std::string& route, const std::string& key,
+                          const RouteAnswer& answer) {
+    return {{"env", env},
+            {"route", route},
+            {"key", key},
+            {"bucket", answer.bucket},
+            {"canary", answer.canary},
+            {"release", release_to_json(answer.release())}};
+}
+
 } // namespace llmops::deploy

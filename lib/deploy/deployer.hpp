@@ -95,5 +95,14 @@ nlohmann::json traffic_to_json(const Traffic& traffic);
 nlohmann::json attempt_to_json(const Attempt& attempt);
 nlohmann::json deploy_result_to_json(const DeployResult& result);
 nlohmann::json traffic_change_to_json(const TrafficChange& change);
+// `deploy status`: the traffic of each route.
+nlohmann::json traffic_list_to_json(const std::vector<Traffic>& traffic);
+// `deploy history --at`: {"at", "live": [traffic]}.
+nlohmann::json live_at_to_json(const std::string& at, const std::vector<Traffic>& live);
+// `deploy history`: the attempts.
+nlohmann::json attempts_to_json(const std::vector<Attempt>& attempts);
+// `deploy route`: {"env", "route", "key", "bucket", "canary", "release"}.
+nlohmann::json route_answer_to_json(const std::string& env, const std::string& route,
+                                    const std::string& key, const RouteAnswer& answer);
 
 } // namespace llmops::deploy

@@ -268,4 +268,23 @@ std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_
     return out;
 }
 
+json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs) {
+    json out = json::array();
+    for (const auto& r : runs) {
+        EvalParticipants used = load_participants(db, r.id);
+        out.push_back({{"id", r.id},
+                       {"description", r.description},
+                       {"spec", r.spec_source},
+                       {"spec_hash", r.spec_hash},
+                       {"data", r.data_source},
+                       {"prompts", used.prompts},
+                       {"providers", used.providers},
+                       {"cases", r.case_count},
+                       {"status", r.status},
+                       {"passed", r.passed ? json(*r.passed) : json()},
+                       {"created_at", r.created_at}});
+    }
+    return out;
+}
+
 } // namespace llmops::eval

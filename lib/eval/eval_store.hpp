@@ -128,4 +128,8 @@ EvalParticipants load_participants(store::Database& db, std::int64_t eval_id);
 std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell,
                                          std::int64_t first, std::int64_t last);
 
+// `eval list --json`: [{"id", "description", "spec", "spec_hash", "data", "prompts",
+// "providers", "cases", "status", "passed", "created_at"}].
+nlohmann::json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs);
+
 } // namespace llmops::eval

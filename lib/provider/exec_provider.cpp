@@ -85,40 +85,34 @@ void parse_json_output(const std::string& out, ChatResult& r) {
     }
 }
 
-} // namespace
+// The three standard streams of the program: the parent's ends and the child's.
+struct ChildPipes {
+    FileDescriptor in_parent, in_child, out_parent, out_child, err_parent, err_child;
+};
 
-json exec_request_json(const ProviderConfig& config, const ChatRequest& request) {
-    json body = json::object();
-    const std::string& model = request.model.empty() ? config.model : request.model;
-    if (!model.empty()) body["model"] = model;
-    body["messages"] = messages_json(request.messages);
-    merge_parameters_into(body, config.parameters, request.parameters);
-    return body;
-}
-
-ChatResult run_exec(const ProviderConfig& config, const ChatRequest& request,
-                    const std::atomic<bool>* cancel) {
-    const std::string input = config.input_format == ExecFormat::Text
-                                  ? prompt_text(request)
-                                  : exec_request_json(config, request).dump() + "\n";
-    // stdin is a socket so that writing to a program that exited early gives EPIPE via
-    // MSG_NOSIGNAL instead of a process-wide SIGPIPE.
+// Empty on success, else what failed. stdin is a socket so that writing to a program that
+// exited early gives EPIPE via MSG_NOSIGNAL instead of a process-wide SIGPIPE.
+std::string open_pipes(ChildPipes& p) {
     int in_pair[2], out_pipe[2], err_pipe[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) != 0)
-        return exec_failure(ProviderErrorKind::Exec,
-                            std::string("socketpair: ") + std::strerror(errno));
-    FileDescriptor in_parent(in_pair[0]), in_child(in_pair[1]);
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0)
-        return exec_failure(ProviderErrorKind::Exec, std::string("pipe: ") + std::strerror(errno));
-    FileDescriptor out_parent(out_pipe[0]), out_child(out_pipe[1]);
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0)
-        return exec_failure(ProviderErrorKind::Exec, std::string("pipe: ") + std::strerror(errno));
-    FileDescriptor err_parent(err_pipe[0]), err_child(err_pipe[1]);
+        return std::string("socketpair: ") + std::strerror(errno);
+    p.in_parent = FileDescriptor(in_pair[0]);
+    p.in_child = FileDescriptor(in_pair[1]);
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+    p.out_parent = FileDescriptor(out_pipe[0]);
+    p.out_child = FileDescriptor(out_pipe[1]);
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+    p.err_parent = FileDescriptor(err_pipe[0]);
+    p.err_child = FileDescriptor(err_pipe[1]);
+    return {};
+}
 
+// Starts `/bin/sh -c COMMAND` on the child ends; returns posix_spawn's error number (0: ok).
+int spawn_shell(const ProviderConfig& config, const ChildPipes& pipes, pid_t& pid) {
     SpawnActions spawn;
-    posix_spawn_file_actions_adddup2(&spawn.actions, in_child.get(), 0);
-    posix_spawn_file_actions_adddup2(&spawn.actions, out_child.get(), 1);
-    posix_spawn_file_actions_adddup2(&spawn.actions, err_child.get(), 2);
+    posix_spawn_file_actions_adddup2(&spawn.actions, pipes.in_child.get(), 0);
+    posix_spawn_file_actions_adddup2(&spawn.actions, pipes.out_child.get(), 1);
+    posix_spawn_file_actions_adddup2(&spawn.actions, pipes.err_child.get(), 2);
     if (!config.working_dir.empty())
         posix_spawn_file_actions_addchdir_np(&spawn.actions, config.working_dir.c_str());
     // Own process group, so a timeout kills the shell and whatever it started; default
@@ -135,23 +129,24 @@ ChatResult run_exec(const ProviderConfig& config, const ChatRequest& request,
     posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                               POSIX_SPAWN_SETSIGDEF);
     const char* argv[] = {"/bin/sh", "-c", config.command.c_str(), nullptr};
-    pid_t pid = 0;
-    auto started = Clock::now();
-    int rc = ::posix_spawn(&pid, "/bin/sh", &spawn.actions, &spawn.attr,
-                           const_cast<char* const*>(argv), environ);
-    if (rc != 0)
-        return exec_failure(ProviderErrorKind::Exec,
-                            "cannot run '" + config.command + "': " + std::strerror(rc));
-    in_child.close();
-    out_child.close();
-    err_child.close();
-    set_nonblocking(in_parent.get());
+    return ::posix_spawn(&pid, "/bin/sh", &spawn.actions, &spawn.attr,
+                         const_cast<char* const*>(argv), environ);
+}
 
+struct Exchange {
     std::string out, err;
-    std::size_t written = 0;
     bool timed_out = false, cancelled = false, too_big = false;
-    auto deadline = started + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(config.timeout_s));
+};
+
+// Writes `input` to the program's stdin and collects stdout and stderr until both close, the
+// deadline passes, `cancel` is set or the output grows past kMaxOutputBytes.
+Exchange exchange(ChildPipes& pipes, const std::string& input, Clock::time_point deadline,
+                  const std::atomic<bool>* cancel) {
+    Exchange x;
+    FileDescriptor& in_parent = pipes.in_parent;
+    FileDescriptor& out_parent = pipes.out_parent;
+    FileDescriptor& err_parent = pipes.err_parent;
+    std::size_t written = 0;
     if (input.empty()) in_parent = FileDescriptor();
     char buffer[65536];
     while (out_parent.valid() || err_parent.valid()) {
@@ -165,11 +160,11 @@ ChatResult run_exec(const ProviderConfig& config, const ChatRequest& request,
         add(err_parent, POLLIN);
         auto now = Clock::now();
         if (now >= deadline) {
-            timed_out = true;
+            x.timed_out = true;
             break;
         }
         if (cancel && cancel->load()) {
-            cancelled = true;
+            x.cancelled = true;
             break;
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
@@ -188,55 +183,98 @@ ChatResult run_exec(const ProviderConfig& config, const ChatRequest& request,
                 continue;
             }
             FileDescriptor& fd = fds[i].fd == out_parent.get() ? out_parent : err_parent;
-            std::string& sink = &fd == &out_parent ? out : err;
+            std::string& sink = &fd == &out_parent ? x.out : x.err;
             ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
             if (r > 0)
                 sink.append(buffer, static_cast<std::size_t>(r));
             else if (r == 0 || (errno != EAGAIN && errno != EINTR))
                 fd = FileDescriptor();
-            if (out.size() + err.size() > kMaxOutputBytes) too_big = true;
+            if (x.out.size() + x.err.size() > kMaxOutputBytes) x.too_big = true;
         }
-        if (too_big) break;
+        if (x.too_big) break;
     }
     in_parent = FileDescriptor();
-    if (timed_out || cancelled || too_big) ::kill(-pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    ChatResult r;
-    r.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    r.attempts = 1;
-    if (cancelled) return exec_failure(ProviderErrorKind::Cancelled, "cancelled");
-    if (timed_out)
+    return x;
+}
+
+// The answer, or the failure, of a program that has exited with `status`.
+ChatResult exec_outcome(const ProviderConfig& config, const ChatRequest& request,
+                        const std::string& input, Exchange& x, int status, double latency_ms) {
+    if (x.cancelled) return exec_failure(ProviderErrorKind::Cancelled, "cancelled");
+    if (x.timed_out)
         return exec_failure(ProviderErrorKind::Timeout,
                             "'" + config.command + "' timed out after " +
                                 std::to_string(config.timeout_s) + " s and was killed");
-    if (too_big)
+    if (x.too_big)
         return exec_failure(ProviderErrorKind::Exec,
                             "'" + config.command + "' wrote more than 64 MiB; stopped");
     if (WIFSIGNALED(status))
         return exec_failure(ProviderErrorKind::Exec,
                             "'" + config.command + "' was killed by signal " +
                                 std::to_string(WTERMSIG(status)) +
-                                (err.empty() ? "" : ": " + tail(err, kStderrKept)));
+                                (x.err.empty() ? "" : ": " + tail(x.err, kStderrKept)));
     if (WEXITSTATUS(status) != 0)
         return exec_failure(ProviderErrorKind::Exec,
                             "'" + config.command + "' exited with status " +
                                 std::to_string(WEXITSTATUS(status)) +
-                                (err.empty() ? "" : ": " + tail(err, kStderrKept)));
-    r.raw = out.substr(0, config.max_raw_bytes);
-    r.raw_truncated = out.size() > config.max_raw_bytes;
+                                (x.err.empty() ? "" : ": " + tail(x.err, kStderrKept)));
+    ChatResult r;
+    r.latency_ms = latency_ms;
+    r.attempts = 1;
+    r.raw = x.out.substr(0, config.max_raw_bytes);
+    r.raw_truncated = x.out.size() > config.max_raw_bytes;
     r.prompt_tokens = estimate_tokens(input);
     if (config.output_json) {
-        parse_json_output(out, r);
+        parse_json_output(x.out, r);
     } else {
-        if (!out.empty() && out.back() == '\n') out.pop_back();
-        r.text = std::move(out);
+        if (!x.out.empty() && x.out.back() == '\n') x.out.pop_back();
+        r.text = std::move(x.out);
         r.finish_reason = "stop";
         r.completion_tokens = estimate_tokens(r.text);
     }
     r.model = request.model.empty() ? config.model : request.model;
     return r;
+}
+
+} // namespace
+
+json exec_request_json(const ProviderConfig& config, const ChatRequest& request) {
+    json body = json::object();
+    const std::string& model = request.model.empty() ? config.model : request.model;
+    if (!model.empty()) body["model"] = model;
+    body["messages"] = messages_json(request.messages);
+    merge_parameters_into(body, config.parameters, request.parameters);
+    return body;
+}
+
+ChatResult run_exec(const ProviderConfig& config, const ChatRequest& request,
+                    const std::atomic<bool>* cancel) {
+    const std::string input = config.input_format == ExecFormat::Text
+                                  ? prompt_text(request)
+                                  : exec_request_json(config, request).dump() + "\n";
+    ChildPipes pipes;
+    if (std::string failed = open_pipes(pipes); !failed.empty())
+        return exec_failure(ProviderErrorKind::Exec, failed);
+    pid_t pid = 0;
+    auto started = Clock::now();
+    if (int rc = spawn_shell(config, pipes, pid); rc != 0)
+        return exec_failure(ProviderErrorKind::Exec,
+                            "cannot run '" + config.command + "': " + std::strerror(rc));
+    pipes.in_child.close();
+    pipes.out_child.close();
+    pipes.err_child.close();
+    set_nonblocking(pipes.in_parent.get());
+
+    auto deadline = started + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(config.timeout_s));
+    Exchange x = exchange(pipes, input, deadline, cancel);
+    if (x.timed_out || x.cancelled || x.too_big) ::kill(-pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const double latency_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    return exec_outcome(config, request, input, x, status, latency_ms);
 }
 
 } // namespace llmops::provider

@@ -199,6 +199,17 @@ void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
     });
 }
 
+json run_with_rows_json(store::Project& project, const RunInfo& run, const RunTotals& totals,
+                        bool failed_only, bool with_raw) {
+    json out = run_to_json(run, totals);
+    out["rows"] = json::array();
+    for_each_run_row_with_id(project, run, [&](const RunRow& row, const std::string& id) {
+        if (!failed_only || !row.ok()) out["rows"].push_back(run_row_to_json(row, with_raw, id));
+        return true;
+    });
+    return out;
+}
+
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out) {
     for_each_run_row(db, run_id, [&](const RunRow& row) {
         out << run_row_to_json(row, false).dump(-1, ' ', false, json::error_handler_t::replace)

@@ -61,6 +61,11 @@ class PromptRun {
 void for_each_run_row_with_id(store::Project& project, const RunInfo& run,
                               const std::function<bool(const RunRow&, const std::string&)>& fn);
 
+// `runs show --rows --json`: run_to_json plus "rows" with their ids (only the failed ones
+// with failed_only).
+nlohmann::json run_with_rows_json(store::Project& project, const RunInfo& run,
+                                  const RunTotals& totals, bool failed_only, bool with_raw);
+
 // Writes a run's rows in row order as JSON lines (run_row_to_json without the raw response).
 void export_run_rows(store::Database& db, std::int64_t run_id, std::ostream& out);
 

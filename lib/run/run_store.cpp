@@ -345,4 +345,11 @@ nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::stri
     return out;
 }
 
+nlohmann::json runs_to_json(store::Database& db, const std::vector<RunInfo>& runs) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& info : runs)
+        out.push_back(run_to_json(info, run_totals(db, info.id)));
+    return out;
+}
+
 } // namespace llmops::run

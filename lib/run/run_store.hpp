@@ -127,5 +127,7 @@ class RunRowCursor {
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
 // `id`: the case's id (its dataset row's `id` field), written as "id" when not empty.
 nlohmann::json run_row_to_json(const RunRow& row, bool with_raw, const std::string& id = {});
+// `runs list --json`: run_to_json of each run with its totals.
+nlohmann::json runs_to_json(store::Database& db, const std::vector<RunInfo>& runs);
 
 } // namespace llmops::run
