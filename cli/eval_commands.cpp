@@ -2,6 +2,7 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/text.hpp"
 #include "eval/eval_case_outcomes.hpp"
 #include "eval/eval_compare.hpp"
 #include "eval/eval_runner.hpp"
@@ -236,13 +237,6 @@ struct ShowFlags {
     bool cases = false;
     bool failed = false;
 };
-
-std::string one_line(std::string text, std::size_t max) {
-    for (auto& c : text)
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    if (text.size() > max) text = text.substr(0, max - 3) + "...";
-    return text;
-}
 
 int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);

@@ -2,8 +2,8 @@
 // become exit codes.
 #include "cli_context.hpp"
 #include "command_table.hpp"
-#include "core/control_escape.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "help_text.hpp"
 #include "interrupt.hpp"
 #include "mustache/template_limits.hpp"

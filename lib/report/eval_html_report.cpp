@@ -1,5 +1,6 @@
 #include "report/eval_html_report.hpp"
 
+#include "core/text.hpp"
 #include "report/case_verdict.hpp"
 #include "report/profile_html.hpp"
 #include "report/report_format.hpp"

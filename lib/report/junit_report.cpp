@@ -1,5 +1,6 @@
 #include "report/junit_report.hpp"
 
+#include "core/text.hpp"
 #include "report/case_verdict.hpp"
 #include "report/report_format.hpp"
 #include "report/report_text.hpp"

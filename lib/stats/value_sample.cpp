@@ -1,16 +1,15 @@
 #include "stats/value_sample.hpp"
 
+#include "stats/statistics.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace llmops::stats {
 
 std::uint64_t ValueSample::next_random() {
-    // splitmix64: small, fast, and good enough to pick reservoir slots.
-    std::uint64_t z = (random_state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    // SplitMix64: small, fast, and good enough to pick reservoir slots.
+    return splitmix64(random_state_);
 }
 
 void ValueSample::switch_to_reservoir() {
@@ -28,14 +27,21 @@ void ValueSample::switch_to_reservoir() {
     values_.shrink_to_fit();
 }
 
-double ValueSample::percentile(double p) {
+double ValueSample::percentile(double q, double (*map)(double)) {
     if (values_.empty()) return 0.0;
-    const double n = static_cast<double>(values_.size());
-    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * n));
-    rank = std::clamp<std::size_t>(rank, 1, values_.size());
-    auto nth = values_.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-    std::nth_element(values_.begin(), nth, values_.end());
-    return *nth;
+    const PercentileRank at = percentile_rank(values_.size(), q);
+    const auto lower = values_.begin() + static_cast<std::ptrdiff_t>(at.lower);
+    std::nth_element(values_.begin(), lower, values_.end());
+    double lower_value = *lower;
+    // After the selection every later value is >= *lower: the next one up is their minimum.
+    double upper_value = at.fraction > 0 && lower + 1 != values_.end()
+                             ? *std::min_element(lower + 1, values_.end())
+                             : lower_value;
+    if (map) {
+        lower_value = map(lower_value);
+        upper_value = map(upper_value);
+    }
+    return interpolate_percentile(lower_value, upper_value, at.fraction);
 }
 
 EqualWidthBins::EqualWidthBins(double lo, double hi, int bins) : lo_(lo), hi_(hi), bins_(bins) {

@@ -52,9 +52,10 @@ class ValueSample {
     std::uint64_t count() const { return count_; }
     std::size_t memory_bytes() const { return values_.capacity() * sizeof(double); }
 
-    // Nearest-rank percentile (p in (0, 100]): the smallest kept value with at least p% of the
-    // kept values at or below it. Reorders the kept values (a selection, not a full sort).
-    double percentile(double p);
+    // The q-th percentile (q in [0, 100]) of the kept values by the percentile rule
+    // (statistics.hpp), 0 when none are kept; with `map`, a non-decreasing function, the
+    // percentile of the mapped values. Reorders the kept values (a selection, not a sort).
+    double percentile(double q, double (*map)(double) = nullptr);
     // `bins` equal-width bins over [lo, hi]; counts scaled to count() when sampled.
     Histogram histogram(double lo, double hi, int bins) const;
 

@@ -7,6 +7,7 @@
 #include "data/dataset_rows.hpp"
 #include "data/schema_summary.hpp"
 #include "json/canonical_json.hpp"
+#include "json/json_string.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -82,7 +83,7 @@ std::optional<std::string> RowTransform::apply(std::string_view row, std::int64_
 
     std::vector<Member> members;
     for_each_member(row, [&](std::string_view key, std::string_view value) {
-        members.push_back({decode_canonical_key(key), value});
+        members.push_back({decode_json_string(key), value});
     });
     auto find = [&](const std::string& key) {
         return std::find_if(members.begin(), members.end(),

@@ -1,4 +1,4 @@
-// Unit tests for lib/eval/statistics. Sources of expected values:
+// Unit tests for lib/stats/statistics. Sources of expected values:
 //  [numpy]  numpy 1.24.2 (Debian 12 python3-numpy): np.mean, np.std, np.percentile.
 //  [scipy]  SciPy 1.10.1 (Debian 12 python3-scipy): scipy.stats.binom / binomtest, chi2.sf,
 //           norm.cdf / sf, wilcoxon (defaults unless a method is named).
@@ -37,6 +37,15 @@ TEST_CASE("mean, stddev and percentiles match numpy", "[statistics]") {
     CHECK(ps[0] == Approx(6.375).margin(kTol));
     CHECK(ps[1] == Approx(6.875).margin(kTol));
     CHECK(llmops::stats::percentile({4.2}, 50) == Approx(4.2).margin(kTol));
+
+    // [hand] the rule's parts: index h = q/100 * (n - 1) for n = 6, q = 90 is 4.5.
+    const auto rank = llmops::stats::percentile_rank(6, 90);
+    CHECK(rank.lower == 4);
+    CHECK(rank.fraction == Approx(0.5));
+    CHECK(llmops::stats::percentile_rank(6, 100).lower == 5);
+    CHECK(llmops::stats::percentile_rank(6, 100).fraction == 0);
+    CHECK(llmops::stats::interpolate_percentile(4.5, 7.0, 0.5) == Approx(5.75));
+    CHECK(llmops::stats::interpolate_percentile(3.0, 3.0, 0.75) == 3.0);
 
     CHECK_THROWS_AS(llmops::stats::mean({}), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::stddev({1.0}), llmops::Error);
@@ -241,6 +250,8 @@ TEST_CASE("PRNG matches the published algorithms", "[statistics]") {
     CHECK(llmops::stats::splitmix64(state) == 0xe220a8397b1dcdafULL);
     CHECK(llmops::stats::splitmix64(state) == 0x6e789e6aa1b965f4ULL);
     CHECK(llmops::stats::splitmix64(state) == 0x06c45d188009454fULL);
+    // [hand] the output function alone: the first output is mix64(0 + golden ratio).
+    CHECK(llmops::stats::mix64(0x9e3779b97f4a7c15ULL) == 0xe220a8397b1dcdafULL);
     // [py-xoshiro]
     llmops::stats::Xoshiro256 rng(0);
     CHECK(rng.next() == 0x99ec5f36cb75f2b4ULL);
