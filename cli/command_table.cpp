@@ -76,7 +76,8 @@ constexpr std::array kCommands = {
     CommandInfo{"eval run", "Evaluation", "Run an eval spec and score every case", Write},
     CommandInfo{"eval list", "Evaluation", "Eval runs, newest first", Read},
     CommandInfo{"eval show", "Evaluation", "An eval run's table, and its cases", Read},
-    CommandInfo{"eval compare", "Evaluation", "Paired comparison of two eval runs", Read},
+    CommandInfo{"eval compare", "Evaluation",
+                "Paired comparison of two eval runs, or of two cells of one run", Read},
     CommandInfo{"eval report", "Evaluation", "Write reports of a stored eval run", Read},
     // Retrieval
     CommandInfo{"index", "Retrieval", "Retrieval indexes: BM25 full-text search over a dataset",

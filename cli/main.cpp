@@ -5,10 +5,14 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "help_text.hpp"
+#include "interrupt.hpp"
+#include "mustache/template_limits.hpp"
+#include "store/project_limits.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -62,6 +66,20 @@ void check_command_path(int argc, char** argv) {
             fmt::format("run 'llmops help {}' for the list of commands", info->path));
 }
 
+// Every template this command compiles or renders gets the project's budgets (llmops.yaml
+// `limits:`, then LLMOPS_TEMPLATE_*) and stops on Ctrl-C where a guard is installed.
+void apply_template_limits() {
+    std::filesystem::path config_file;
+    try {
+        config_file = llmops::store::locate_project().config_file;
+    } catch (const llmops::Error&) {
+        // Not in a project (init, help): the defaults and the environment apply.
+    }
+    llmops::mustache::set_template_limits(llmops::store::load_template_limits(config_file),
+                                          llmops::store::limits_hint());
+    llmops::mustache::set_render_cancel_flag(llmops::cli::interrupt_flag());
+}
+
 int run(int argc, char** argv, CliContext& ctx) {
     CLI::App app{"llmops: the lifecycle of LLM applications, from data to monitoring", "llmops"};
     app.formatter(std::make_shared<llmops::cli::TableFormatter>());
@@ -109,6 +127,7 @@ int run(int argc, char** argv, CliContext& ctx) {
         throw llmops::Error(llmops::ErrorKind::Usage,
                             std::string("cannot change to directory: ") + std::strerror(errno),
                             llmops::ErrorLocation{.file = ctx.options.directory});
+    apply_template_limits();
     return ctx.action();
 }
 

@@ -103,6 +103,39 @@ std::vector<double> percentiles(std::vector<double> values, const std::vector<do
     return out;
 }
 
+AscendingSample::AscendingSample(std::uint64_t count, std::vector<double> qs) : count_(count) {
+    if (count == 0) bad("percentile of an empty sample");
+    for (double q : qs) {
+        // The one percentile rule: the same position percentile_of_sorted interpolates at.
+        const PercentileRank at = percentile_rank(static_cast<std::size_t>(count), q);
+        Rank rank;
+        rank.below = at.lower;
+        rank.above = std::min<std::uint64_t>(rank.below + 1, count - 1);
+        rank.fraction = at.fraction;
+        ranks_.push_back(rank);
+    }
+}
+
+void AscendingSample::add(double value) {
+    if (!std::isfinite(value)) bad("percentile: values must be finite numbers");
+    if (seen_ == count_) bad("percentile: more values than counted");
+    if (seen_ > 0 && value < max_) bad("percentile: values must come in ascending order");
+    if (seen_ == 0) min_ = value;
+    max_ = value;
+    sum_ += value;
+    for (Rank& rank : ranks_) {
+        if (rank.below == seen_) rank.below_value = value;
+        if (rank.above == seen_) rank.above_value = value;
+    }
+    ++seen_;
+}
+
+double AscendingSample::percentile(std::size_t i) const {
+    if (seen_ != count_) bad("percentile: fewer values than counted");
+    const Rank& rank = ranks_.at(i);
+    return interpolate_percentile(rank.below_value, rank.above_value, rank.fraction);
+}
+
 double normal_cdf(double x) {
     return 0.5 * std::erfc(-x / std::sqrt(2.0));
 }

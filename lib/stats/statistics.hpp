@@ -31,6 +31,35 @@ double interpolate_percentile(double lower_value, double upper_value, double fra
 double percentile(std::vector<double> values, double q);
 std::vector<double> percentiles(std::vector<double> values, const std::vector<double>& qs);
 
+// The same sum, extremes and percentiles for a sample read in ascending order whose size is
+// known in advance (an SQL query with ORDER BY, after a count), in constant memory: only the
+// values at the ranks the percentiles need are kept. The sum adds the values in that order,
+// as mean() over the sorted sample would.
+class AscendingSample {
+  public:
+    // `qs`: the percentiles wanted, each in [0, 100]. Throws when count is 0.
+    AscendingSample(std::uint64_t count, std::vector<double> qs);
+    // The next value: finite, and not below the one before (else throws).
+    void add(double value);
+    std::uint64_t seen() const { return seen_; }
+    double sum() const { return sum_; }
+    double min() const { return min_; }
+    double max() const { return max_; }
+    // The i-th requested percentile; throws unless all `count` values were added.
+    double percentile(std::size_t i) const;
+
+  private:
+    struct Rank {
+        std::uint64_t below = 0, above = 0; // the ranks around the percentile's position
+        double fraction = 0;                // how far between them
+        double below_value = 0, above_value = 0;
+    };
+    std::uint64_t count_;
+    std::uint64_t seen_ = 0;
+    double sum_ = 0, min_ = 0, max_ = 0;
+    std::vector<Rank> ranks_;
+};
+
 // Standard normal CDF and survival function, and the chi-square(1 df) survival function.
 double normal_cdf(double x);
 double normal_sf(double x);

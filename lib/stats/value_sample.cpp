@@ -44,21 +44,41 @@ double ValueSample::percentile(double q, double (*map)(double)) {
     return interpolate_percentile(lower_value, upper_value, at.fraction);
 }
 
+EqualWidthBins::EqualWidthBins(double lo, double hi, int bins) : lo_(lo), hi_(hi), bins_(bins) {
+    if (bins_ <= 0) bins_ = 0;
+    if (bins_ > 0 && !(hi > lo)) bins_ = 1;
+    width_ = bins_ == 1 && !(hi > lo) ? 0.0 : (bins_ > 0 ? (hi - lo) / bins_ : 0.0);
+    counts_.assign(static_cast<std::size_t>(bins_), 0);
+}
+
+void EqualWidthBins::add(double value) {
+    if (bins_ == 0) return;
+    int bin = width_ > 0 ? static_cast<int>((value - lo_) / width_) : 0;
+    ++counts_[static_cast<std::size_t>(std::clamp(bin, 0, bins_ - 1))];
+    ++added_;
+}
+
+Histogram EqualWidthBins::histogram() const {
+    Histogram h;
+    if (added_ == 0 || bins_ == 0) return h;
+    for (int i = 0; i <= bins_; ++i)
+        h.edges.push_back(i == bins_ ? std::max(hi_, lo_) : lo_ + width_ * i);
+    h.counts = counts_;
+    return h;
+}
+
 Histogram ValueSample::histogram(double lo, double hi, int bins) const {
     Histogram h;
     if (values_.empty() || bins <= 0) return h;
-    if (!(hi > lo)) bins = 1;
-    const double width = bins == 1 && !(hi > lo) ? 0.0 : (hi - lo) / bins;
-    for (int i = 0; i <= bins; ++i)
-        h.edges.push_back(i == bins ? std::max(hi, lo) : lo + width * i);
-    std::vector<std::uint64_t> raw(static_cast<std::size_t>(bins), 0);
-    for (double v : values_) {
-        int bin = width > 0 ? static_cast<int>((v - lo) / width) : 0;
-        ++raw[static_cast<std::size_t>(std::clamp(bin, 0, bins - 1))];
-    }
+    EqualWidthBins binned(lo, hi, bins);
+    for (double v : values_)
+        binned.add(v);
+    Histogram exact = binned.histogram();
+    h.edges = std::move(exact.edges);
+    const std::vector<std::uint64_t>& raw = binned.counts();
     h.estimated = sampled_;
     if (!sampled_) {
-        h.counts = std::move(raw);
+        h.counts = raw;
         return h;
     }
     // Scale sample counts to the full count, keeping the total exact.

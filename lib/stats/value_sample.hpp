@@ -13,6 +13,23 @@ struct Histogram {
     bool estimated = false;            // counts scaled up from a sample
 };
 
+// Counts values into `bins` equal-width bins over [lo, hi] as they come (the histogram of a
+// stream whose range is known, e.g. from its min and max): memory does not grow with them.
+class EqualWidthBins {
+  public:
+    EqualWidthBins(double lo, double hi, int bins);
+    void add(double value);
+    bool empty() const { return added_ == 0; }
+    Histogram histogram() const; // exact counts; empty without values
+    const std::vector<std::uint64_t>& counts() const { return counts_; }
+
+  private:
+    double lo_, hi_, width_;
+    int bins_;
+    std::vector<std::uint64_t> counts_;
+    std::uint64_t added_ = 0;
+};
+
 class ValueSample {
   public:
     ValueSample(std::size_t exact_limit, std::size_t reservoir_size)

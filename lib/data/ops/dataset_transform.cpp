@@ -70,8 +70,9 @@ std::optional<std::string> RowTransform::apply(std::string_view row, std::int64_
             try {
                 mustache::render_to(rendered, a.tmpl, value, options);
             } catch (const Error& e) {
-                throw Error(ErrorKind::BadInput, "--set " + a.field + ": " + e.message(),
-                            ErrorLocation{.row = index, .field = a.field});
+                // The kind stays: a template over its budget or Ctrl-C is not a missing field.
+                throw Error(e.kind(), "--set " + a.field + ": " + e.message(),
+                            ErrorLocation{.row = index, .field = a.field}, e.hint());
             }
             value[a.field] = rendered;
         }

@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <cmath>
 
 using namespace llmops::stats;
@@ -50,6 +52,35 @@ TEST_CASE("mean, stddev and percentiles match numpy", "[statistics]") {
     CHECK_THROWS_AS(llmops::stats::percentile({}, 50), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::percentile(x, 101), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::percentile({1.0, NAN}, 50), llmops::Error);
+}
+
+TEST_CASE("an ascending sample gives percentile()'s figures in constant memory", "[statistics]") {
+    std::vector<double> x = {2.5, 3.0, 1.0, 4.5, 7.0, 3.0};
+    const std::vector<double> qs = {0, 25, 33.3, 50, 90, 95, 99, 100};
+    std::vector<double> sorted = x;
+    std::sort(sorted.begin(), sorted.end());
+    llmops::stats::AscendingSample sample(sorted.size(), qs);
+    for (double v : sorted)
+        sample.add(v);
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+        INFO(qs[i]);
+        CHECK(sample.percentile(i) == llmops::stats::percentile(x, qs[i])); // exactly
+    }
+    CHECK(sample.min() == 1.0);
+    CHECK(sample.max() == 7.0);
+    CHECK(sample.sum() / 6 == llmops::stats::mean(sorted));
+    llmops::stats::AscendingSample one(1, {50, 95});
+    one.add(4.2);
+    CHECK(one.percentile(0) == 4.2);
+    CHECK(one.percentile(1) == 4.2);
+
+    CHECK_THROWS_AS(llmops::stats::AscendingSample(0, {50}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::AscendingSample(3, {101}), llmops::Error);
+    llmops::stats::AscendingSample unsorted(3, {50});
+    unsorted.add(2);
+    CHECK_THROWS_AS(unsorted.add(1), llmops::Error);        // must come in order
+    CHECK_THROWS_AS(unsorted.percentile(0), llmops::Error); // not all values yet
+    CHECK_THROWS_AS(unsorted.add(NAN), llmops::Error);
 }
 
 TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
