@@ -56,7 +56,8 @@ void check_registered(const CLI::App& app) {
 
 // Unknown commands, and groups without their subcommand, fail before CLI11 parses: it would
 // print the top-level help for `llmops deploy --help` and a raw message otherwise.
-void check_command_path(int argc, char** argv) {
+// Returns the command named, if any.
+const llmops::cli::CommandInfo* check_command_path(int argc, char** argv) {
     bool asks_for_help = false;
     std::vector<std::string> words = command_words(argc, argv, asks_for_help);
     const auto* info = llmops::cli::resolve_command(words, llmops::cli::ExtraWords::Arguments);
@@ -64,6 +65,7 @@ void check_command_path(int argc, char** argv) {
         llmops::throw_usage(
             fmt::format("'llmops {}' needs a command", info->path),
             fmt::format("run 'llmops help {}' for the list of commands", info->path));
+    return info;
 }
 
 // Every template this command compiles or renders gets the project's budgets (llmops.yaml
@@ -99,7 +101,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_serve_commands(app, ctx); // serve, logs, keys (cli/serve_commands.cpp)
     llmops::cli::register_help_commands(app, ctx);
     check_registered(app);
-    check_command_path(argc, argv);
+    const llmops::cli::CommandInfo* command = check_command_path(argc, argv);
 
     try {
         app.parse(argc, argv);
@@ -127,7 +129,8 @@ int run(int argc, char** argv, CliContext& ctx) {
         throw llmops::Error(llmops::ErrorKind::Usage,
                             std::string("cannot change to directory: ") + std::strerror(errno),
                             llmops::ErrorLocation{.file = ctx.options.directory});
-    apply_template_limits();
+    // help, completion and init render no template: a broken llmops.yaml must not stop them.
+    if (!command || command->store != llmops::cli::StoreUse::None) apply_template_limits();
     return ctx.action();
 }
 
