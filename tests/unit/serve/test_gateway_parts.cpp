@@ -143,7 +143,7 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
     CHECK(spend[0].second == Approx(5.0));
 }
 
-TEST_CASE("keys: only the SHA-256 is stored; the guard answers 401, 403 and 429", "[serve]") {
+TEST_CASE("keys: only the SHA-256 is stored and the guard answers 401, 403 and 429", "[serve]") {
     Fixture f;
     CHECK(serve::sha256_hex("abc") ==
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
