@@ -7,7 +7,12 @@
 # (default 3), promptfoo and llmops interleaved so that machine load hits both alike. Both must
 # report the same pass count. llmops also runs once more from its response cache (stub stopped).
 # promptfoo phones home, so the whole script re-runs itself inside `unshare -n` (loopback only).
+# With BENCH_MILLION=1, llmops alone also runs once on BENCH_MILLION_CASES (default 1,000,000)
+# cases of the same shape against the stub at 0 ms (issue 12: peak RSS must stay <= 64 MiB and
+# time grow linearly): its row is "llmops-1M", followed by its time per case beside the
+# 2,000-case run's. It takes several minutes; the script fails when the RSS goal is missed.
 # Usage: bench/bench_eval.sh   (LLMOPS_BIN, BENCH_REPEAT, BENCH_CASES, BENCH_LATENCIES="0 50",
+#        BENCH_MILLION=1, BENCH_MILLION_CASES,
 #        PF_DIR = the promptfoo install, default /tmp/promptfoo-peer; see the peer README;
 #        BENCH_SMOKE=1: 200 cases, one run, and promptfoo only when it is installed)
 export PF_DIR=${PF_DIR:-/tmp/promptfoo-peer}
@@ -125,6 +130,38 @@ EOF
     for _ in $(seq "$REPEAT"); do run_llmops "llmops-cached/0" "eval-0.yaml"; done
   fi
 done
+big=${BENCH_MILLION_CASES:-1000000}
+if [ "${BENCH_MILLION:-0}" != 0 ]; then
+  # The same case shape as the peer's generator (question, contains, expected), made here:
+  # the peer's CSV and promptfoo are not part of this point.
+  python3 - "$big" >big.jsonl <<'EOF'
+import json, sys
+for i in range(int(sys.argv[1])):
+    q = f"What is item number {i} of the benchmark list?"
+    print(json.dumps({"id": i, "question": q, "contains": "ITEM NUMBER",
+                      "expected": f"PLEASE ANSWER {q.upper()}"}))
+EOF
+  stub_start --threads 64 --keep-requests 0 --latency-ms 0 --models gpt-4o-mini
+  cat >>llmops.yaml <<EOF
+  stub-big:
+    type: openai
+    model: gpt-4o-mini
+    base_url: $STUB_URL/v1
+    api_key_env: ""
+    parameters: {temperature: 0, max_tokens: 1024}
+EOF
+  cat >eval-big.yaml <<EOF
+description: eval scale bench, $big cases, stub at 0 ms
+dataset: big.jsonl
+prompts: bench-answer
+providers: stub-big
+metrics:
+  - contains: "{{contains}}"
+  - equals: "{{expected}}"
+EOF
+  run_llmops "llmops-1M/0" eval-big.yaml --no-cache
+  stub_stop
+fi
 echo "load after:  $(uptime)"
 echo
 
@@ -161,6 +198,15 @@ for latency in $latencies; do
       'BEGIN {printf "%.1f", (w / i - 1) * 100}')% over the ideal $cases x $latency ms / $concurrency"
   fi
 done
+if [ -n "${WALLS[llmops-1M/0]:-}" ]; then
+  wall=$(med "${WALLS[llmops-1M/0]}")
+  rss=$(med "${RSSS[llmops-1M/0]}")
+  row llmops-1M "0 ms" "$wall" "$(med "${CPUS[llmops-1M/0]}")" "$rss" "${PASSES[llmops-1M/0]}" - -
+  echo "  llmops-1M: $big cases (1 run): $(awk -v w="$wall" -v n="$big" 'BEGIN {printf "%.1f", w / n * 1e6}') µs per case" \
+    "vs $(awk -v w="$(med "${WALLS[llmops/0]:-0}")" -v n="$cases" 'BEGIN {printf "%.1f", w / n * 1e6}') µs at $cases cases;" \
+    "peak RSS $rss MiB, $(awk -v r="$rss" 'BEGIN {print (r <= 64) ? "within the 64 MiB goal" : "OVER the 64 MiB goal"}')"
+  if awk -v r="$rss" 'BEGIN {exit !(r > 64)}'; then status=1; fi
+fi
 echo
 echo "runs per figure: $REPEAT (medians); ratios are promptfoo / row"
 [ "$status" = 0 ] || echo "PASS COUNTS DIFFER between promptfoo and llmops" >&2

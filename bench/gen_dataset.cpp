@@ -2,6 +2,8 @@
 // edited second version of issue 3's P2: rows appended, a contiguous block removed, and rows
 // changed at random positions.
 //   gen_dataset ROWS OUT.jsonl [EDITED.jsonl APPEND REMOVE CHANGE]
+#include "stats/statistics.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -9,13 +11,7 @@
 #include <unordered_set>
 
 namespace {
-std::uint64_t next(std::uint64_t& state) {
-    state += 0x9E3779B97F4A7C15ull;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+using llmops::stats::splitmix64;
 
 const char* const kWords[] = {"model",  "prompt", "answer",  "context", "question",
                               "vector", "token",  "latency", "dataset", "version",
@@ -26,7 +22,7 @@ std::string words(std::uint64_t& rng, int n) {
     std::string out;
     for (int i = 0; i < n; ++i) {
         if (i) out += ' ';
-        out += kWords[next(rng) % 20];
+        out += kWords[splitmix64(rng) % 20];
     }
     return out;
 }
@@ -35,7 +31,8 @@ std::string words(std::uint64_t& rng, int n) {
 std::string row(std::uint64_t id, int variant) {
     std::uint64_t rng = id * 7919 + static_cast<std::uint64_t>(variant);
     char score[32];
-    std::snprintf(score, sizeof score, "%.3f", static_cast<double>(next(rng) % 1000) / 1000.0);
+    std::snprintf(score, sizeof score, "%.3f",
+                  static_cast<double>(splitmix64(rng) % 1000) / 1000.0);
     return "{\"id\":" + std::to_string(id) + ",\"question\":\"" + words(rng, 8) +
            "?\",\"answer\":\"" + words(rng, 6) + "\",\"context\":\"" + words(rng, 20) +
            "\",\"score\":" + score + ",\"variant\":" + std::to_string(variant) + "}\n";
@@ -67,7 +64,7 @@ int main(int argc, char** argv) {
     std::unordered_set<std::uint64_t> changed;
     std::uint64_t rng = 42;
     while (changed.size() < change) {
-        std::uint64_t at = next(rng) % rows;
+        std::uint64_t at = splitmix64(rng) % rows;
         if (at < remove_from || at >= remove_from + remove) changed.insert(at);
     }
     FILE* edited = std::fopen(argv[3], "wb");

@@ -1,5 +1,5 @@
 #include "cli_context.hpp"
-#include "core/control_escape.hpp"
+#include "core/text.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,7 @@
 // llmops data profile REF [--json] [--html FILE]: statistics of a dataset version.
 #include "cli_context.hpp"
 #include "core/output_file.hpp"
+#include "core/text.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/profile/dataset_profile.hpp"
 #include "report/profile_html.hpp"
@@ -24,17 +25,8 @@ std::string number(double v) {
 }
 
 std::string short_value(const nlohmann::json& v, bool truncated) {
-    std::string text = v.dump();
-    for (auto& c : text)
-        if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    if (text.size() > 40) {
-        std::size_t cut = 37;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-            --cut;
-        text = text.substr(0, cut) + "...";
-    } else if (truncated) {
-        text += "...";
-    }
+    std::string text = one_line(v.dump(), 40);
+    if (truncated && !text.ends_with("...")) text += "...";
     return text;
 }
 

@@ -2,9 +2,12 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/text.hpp"
+#include "eval/eval_case_outcomes.hpp"
 #include "eval/eval_compare.hpp"
 #include "eval/eval_runner.hpp"
 #include "eval/eval_store.hpp"
+#include "eval/eval_summary.hpp"
 #include "interrupt.hpp"
 #include "option_rules.hpp"
 #include "progress_line.hpp"
@@ -57,18 +60,44 @@ void write_report(std::string_view flag, const std::string& path, std::int64_t e
     }
 }
 
-void write_reports(store::Project& project, std::int64_t eval_id, const ReportFiles& files) {
+// The reports read the cases from the store as they write them: memory stays flat.
+void write_reports(store::Project& project, const eval::EvalRunSummary& summary,
+                   const ReportFiles& files) {
     if (!files.any()) return;
-    auto summary = eval::load_summary(project.db(), eval_id, {.with_cases = true});
+    // Ctrl-C stops a long report too (exit 130; the eval run itself is already stored).
+    const eval::CellCases cases = eval::stored_cases(project.db(), summary.id, interrupt_flag());
     if (!files.junit.empty())
-        write_report("--junit", files.junit, eval_id,
-                     [&](std::ostream& out) { report::write_junit_report(summary, out); });
+        write_report("--junit", files.junit, summary.id,
+                     [&](std::ostream& out) { report::write_junit_report(summary, cases, out); });
     if (!files.markdown.empty())
-        write_report("--markdown", files.markdown, eval_id,
-                     [&](std::ostream& out) { report::write_markdown_report(summary, out); });
+        write_report("--markdown", files.markdown, summary.id, [&](std::ostream& out) {
+            report::write_markdown_report(summary, cases, out);
+        });
     if (!files.html.empty())
-        write_report("--html", files.html, eval_id,
-                     [&](std::ostream& out) { report::write_eval_html_report(summary, out); });
+        write_report("--html", files.html, summary.id, [&](std::ostream& out) {
+            report::write_eval_html_report(summary, cases, out);
+        });
+}
+
+std::string comparison_rows(const eval::CellComparison& cell) {
+    std::string text = fmt::format("  {:<20}{:>9}{:>9}{:>10}  {:<22}{:>9}  {:<16}{}\n", "METRIC",
+                                   "A", "B", "B-A", "95% CI", "P", "TEST", "");
+    for (const auto& m : cell.metrics) {
+        std::string verdict = m.regression ? "REGRESSION" : m.significant ? "improved" : "";
+        text += fmt::format(
+            "  {:<20}{:>9.4f}{:>9.4f}{:>+10.4f}  [{:+.4f}, {:+.4f}]  {:>9.4g}  {:<16}{}\n",
+            m.metric, m.mean_a, m.mean_b, m.diff, m.ci.lower, m.ci.upper, m.p_value, m.test,
+            verdict);
+    }
+    for (const auto& m : cell.metrics) {
+        if (m.regressed.empty()) continue;
+        std::string ids;
+        for (std::size_t i = 0; i < m.regressed.size() && i < 20; ++i)
+            ids += (i ? ", " : "") + m.regressed[i];
+        if (m.regressed.size() > 20) ids += fmt::format(" … ({} in all)", m.regressed.size());
+        text += fmt::format("  worse in B on {}: {}\n", m.metric, ids);
+    }
+    return text;
 }
 
 std::string summary_text(const eval::EvalRunSummary& s) {
@@ -101,6 +130,10 @@ std::string summary_text(const eval::EvalRunSummary& s) {
                                 m.scored ? report::format_metric_value(m.p50) : "-",
                                 m.pass_rate ? report::format_rate(*m.pass_rate) : "-", m.errors);
     }
+    for (const auto& c : s.versus_baseline)
+        text += fmt::format("\n{} against the baseline {} (A: baseline, B: cell; {} pairs)\n",
+                            c.cell_b, c.cell_a, c.paired) +
+                comparison_rows(c);
     if (!s.thresholds.empty()) {
         text += "\nthresholds\n";
         for (const auto& t : s.thresholds)
@@ -169,7 +202,7 @@ int cmd_eval_run(CliContext& ctx, const RunFlags& flags) {
         });
         summary = runner->execute();
     }
-    write_reports(project, summary.id, flags.reports);
+    write_reports(project, summary, flags.reports);
     if (ctx.json())
         ctx.print_json(eval::summary_to_json(summary));
     else
@@ -204,13 +237,6 @@ struct ShowFlags {
     bool cases = false;
     bool failed = false;
 };
-
-std::string one_line(std::string text, std::size_t max) {
-    for (auto& c : text)
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    if (text.size() > max) text = text.substr(0, max - 3) + "...";
-    return text;
-}
 
 int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
@@ -247,44 +273,45 @@ int cmd_eval_show(CliContext& ctx, const ShowFlags& flags) {
 struct CompareFlags {
     std::string run_a;
     std::string run_b;
+    std::vector<std::string> cells; // --cells A B: two cells of run_a
     std::string metric;
     double alpha = 0.05;
     bool fail_on_regression = false;
 };
 
 int cmd_eval_compare(CliContext& ctx, const CompareFlags& flags) {
+    const bool in_run = !flags.cells.empty();
+    if (in_run && flags.cells.size() != 2)
+        throw_usage("--cells takes two cells: the baseline A and the candidate B",
+                    "llmops eval compare RUN --cells 'qa@1 x local' 'qa@2 x local'");
+    if (in_run == !flags.run_b.empty())
+        throw_usage("eval compare needs RUN_A RUN_B, or RUN --cells A B (not both)");
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     eval::CompareOptions options;
     options.metric = flags.metric;
     options.alpha = flags.alpha;
-    auto comparison = eval::compare_eval_runs(project.db(), flags.run_a, flags.run_b, options);
+    auto comparison =
+        in_run ? eval::compare_cells_of_run(project.db(), flags.run_a, flags.cells[0],
+                                            flags.cells[1], options)
+               : eval::compare_eval_runs(project.db(), flags.run_a, flags.run_b, options);
     if (ctx.json()) {
         ctx.print_json(eval::comparison_to_json(comparison));
     } else {
-        std::string text = fmt::format("eval {} (A) vs eval {} (B), alpha {}\n", comparison.run_a,
-                                       comparison.run_b, comparison.alpha);
+        std::string text = in_run
+                               ? fmt::format("eval {}: {} (A) vs {} (B), alpha {}\n",
+                                             comparison.run_a, comparison.cells.front().cell_a,
+                                             comparison.cells.front().cell_b, comparison.alpha)
+                               : fmt::format("eval {} (A) vs eval {} (B), alpha {}\n",
+                                             comparison.run_a, comparison.run_b, comparison.alpha);
         for (const auto& cell : comparison.cells) {
-            text += fmt::format("\n{}{}  ({} pairs by {}; {} only in A, {} only in B)\n",
+            if (in_run)
+                text += fmt::format("\n{} pairs by case\n", cell.paired);
+            else
+                text +=
+                    fmt::format("\n{}{}  ({} pairs by {}; {} only in A, {} only in B)\n",
                                 cell.cell_a, cell.cell_a == cell.cell_b ? "" : " vs " + cell.cell_b,
                                 cell.paired, cell.paired_by, cell.only_a, cell.only_b);
-            text += fmt::format("  {:<20}{:>9}{:>9}{:>10}  {:<22}{:>9}  {:<16}{}\n", "METRIC", "A",
-                                "B", "B-A", "95% CI", "P", "TEST", "");
-            for (const auto& m : cell.metrics) {
-                std::string verdict = m.regression ? "REGRESSION" : m.significant ? "improved" : "";
-                text += fmt::format(
-                    "  {:<20}{:>9.4f}{:>9.4f}{:>+10.4f}  [{:+.4f}, {:+.4f}]  {:>9.4g}  {:<16}{}\n",
-                    m.metric, m.mean_a, m.mean_b, m.diff, m.ci.lower, m.ci.upper, m.p_value, m.test,
-                    verdict);
-            }
-            for (const auto& m : cell.metrics) {
-                if (m.regressed.empty()) continue;
-                std::string ids;
-                for (std::size_t i = 0; i < m.regressed.size() && i < 20; ++i)
-                    ids += (i ? ", " : "") + m.regressed[i];
-                if (m.regressed.size() > 20)
-                    ids += fmt::format(" … ({} in all)", m.regressed.size());
-                text += fmt::format("  worse in B on {}: {}\n", m.metric, ids);
-            }
+            text += comparison_rows(cell);
         }
         for (const auto& label : comparison.unmatched_cells)
             text += fmt::format("\nno partner for cell {}\n", label);
@@ -302,7 +329,7 @@ int cmd_eval_report(CliContext& ctx, const std::string& run, const ReportFiles& 
     check_report_paths(files);
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     auto header = eval::load_eval_header(project.db(), run);
-    write_reports(project, header.id, files);
+    write_reports(project, eval::load_summary(project.db(), header.id), files);
     return 0;
 }
 
@@ -348,8 +375,14 @@ void register_eval_commands(CLI::App& app, CliContext& ctx) {
     auto compare = std::make_shared<CompareFlags>();
     CLI::App* compare_cmd = ctx.command(
         *eval_cmd, "compare", [&ctx, compare] { return cmd_eval_compare(ctx, *compare); });
-    compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run")->required();
-    compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run")->required();
+    compare_cmd->add_option("run_a", compare->run_a, "Baseline eval run (or the run, with --cells)")
+        ->required();
+    compare_cmd->add_option("run_b", compare->run_b, "Candidate eval run");
+    compare_cmd
+        ->add_option("--cells", compare->cells,
+                     "Two cells of RUN_A: baseline and candidate (label as in eval show, "
+                     "'PROMPT x PROVIDER', or a prompt or provider alone)")
+        ->expected(2);
     compare_cmd->add_option("--metric", compare->metric, "Only this metric");
     compare_cmd
         ->add_option("--alpha", compare->alpha,

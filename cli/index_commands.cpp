@@ -1,7 +1,7 @@
 // llmops index: build, query, list, rm, eval (docs/retrieval.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
-#include "core/text_measure.hpp"
+#include "core/text.hpp"
 #include "index/index_builder.hpp"
 #include "index/index_catalog.hpp"
 #include "index/index_evaluation.hpp"
@@ -15,16 +15,6 @@
 namespace llmops::cli {
 
 namespace {
-
-// Passage text on one line of a table: newlines and tabs as spaces, cut to a width.
-std::string one_line(std::string_view text, std::size_t max_bytes) {
-    std::string_view cut = utf8_prefix(text, max_bytes);
-    std::string line(cut);
-    for (char& c : line)
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    if (cut.size() < text.size()) line += "...";
-    return line;
-}
 
 std::string describe(const index::IndexInfo& info) {
     return fmt::format("{}: {} passages from {} (text {}, id {}, k1 {}, b {})", info.name,

@@ -36,6 +36,9 @@ InterruptGuard::~InterruptGuard() {
 const std::atomic<bool>* InterruptGuard::flag() const {
     return &g_interrupted;
 }
+const std::atomic<bool>* interrupt_flag() {
+    return &g_interrupted;
+}
 bool InterruptGuard::interrupted() const {
     return g_interrupted.load();
 }

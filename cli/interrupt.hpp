@@ -16,6 +16,10 @@ class InterruptGuard {
     bool interrupted() const;
 };
 
+// The flag every InterruptGuard sets; it exists for the whole process, so a long loop (a
+// template render) can poll it whether or not a guard is installed.
+const std::atomic<bool>* interrupt_flag();
+
 // The conventional exit status of a command stopped by SIGINT (128 + 2).
 constexpr int kInterruptedExitCode = 130;
 

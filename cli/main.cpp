@@ -2,13 +2,17 @@
 // become exit codes.
 #include "cli_context.hpp"
 #include "command_table.hpp"
-#include "core/control_escape.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "help_text.hpp"
+#include "interrupt.hpp"
+#include "mustache/template_limits.hpp"
+#include "store/project_limits.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -52,7 +56,8 @@ void check_registered(const CLI::App& app) {
 
 // Unknown commands, and groups without their subcommand, fail before CLI11 parses: it would
 // print the top-level help for `llmops deploy --help` and a raw message otherwise.
-void check_command_path(int argc, char** argv) {
+// Returns the command named, if any.
+const llmops::cli::CommandInfo* check_command_path(int argc, char** argv) {
     bool asks_for_help = false;
     std::vector<std::string> words = command_words(argc, argv, asks_for_help);
     const auto* info = llmops::cli::resolve_command(words, llmops::cli::ExtraWords::Arguments);
@@ -60,6 +65,21 @@ void check_command_path(int argc, char** argv) {
         llmops::throw_usage(
             fmt::format("'llmops {}' needs a command", info->path),
             fmt::format("run 'llmops help {}' for the list of commands", info->path));
+    return info;
+}
+
+// Every template this command compiles or renders gets the project's budgets (llmops.yaml
+// `limits:`, then LLMOPS_TEMPLATE_*) and stops on Ctrl-C where a guard is installed.
+void apply_template_limits() {
+    std::filesystem::path config_file;
+    try {
+        config_file = llmops::store::locate_project().config_file;
+    } catch (const llmops::Error&) {
+        // Not in a project (init, help): the defaults and the environment apply.
+    }
+    llmops::mustache::set_template_limits(llmops::store::load_template_limits(config_file),
+                                          llmops::store::limits_hint());
+    llmops::mustache::set_render_cancel_flag(llmops::cli::interrupt_flag());
 }
 
 int run(int argc, char** argv, CliContext& ctx) {
@@ -78,9 +98,10 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_eval_commands(app, ctx);
     llmops::cli::register_index_commands(app, ctx);
     llmops::cli::register_deploy_commands(app, ctx);
+    llmops::cli::register_serve_commands(app, ctx); // serve, logs, keys (cli/serve_commands.cpp)
     llmops::cli::register_help_commands(app, ctx);
     check_registered(app);
-    check_command_path(argc, argv);
+    const llmops::cli::CommandInfo* command = check_command_path(argc, argv);
 
     try {
         app.parse(argc, argv);
@@ -108,6 +129,8 @@ int run(int argc, char** argv, CliContext& ctx) {
         throw llmops::Error(llmops::ErrorKind::Usage,
                             std::string("cannot change to directory: ") + std::strerror(errno),
                             llmops::ErrorLocation{.file = ctx.options.directory});
+    // help, completion and init render no template: a broken llmops.yaml must not stop them.
+    if (!command || command->store != llmops::cli::StoreUse::None) apply_template_limits();
     return ctx.action();
 }
 

@@ -1,4 +1,5 @@
 #include "option_rules.hpp"
+#include "core/text.hpp"
 #include "provider/provider_config.hpp"
 
 #include <charconv>
@@ -20,8 +21,7 @@ std::string bound_text(double value) {
 
 // What was typed, cut so that a pasted page never becomes the error message.
 std::string typed(const std::string& text) {
-    if (text.size() <= 40) return "'" + text + "'";
-    return "'" + text.substr(0, 37) + "...'";
+    return "'" + one_line(text, 40) + "'";
 }
 
 std::string whole_range_text(std::uint64_t min, std::uint64_t max) {

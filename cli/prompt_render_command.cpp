@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "data/dataset_rows.hpp"
+#include "interrupt.hpp"
 #include "mustache/mustache.hpp"
 #include "mustache/partial_folder.hpp"
 #include "option_rules.hpp"
@@ -125,6 +126,7 @@ int render_rows(CliContext& ctx, store::Project& project, prompt::PromptRenderer
     bool found_row = false;
     const bool one_row = o.row || !o.id.empty();
     data::for_each_row(project, o.data, [&](std::string_view text, std::int64_t index) {
+        if (interrupt_flag()->load()) throw Error(ErrorKind::Interrupted, "interrupted");
         if (o.row && index < *o.row) return true;
         if (!o.id.empty() && data::row_id(text) != o.id) return true;
         json vars = json::parse(text);
@@ -208,6 +210,7 @@ int render_template_file(CliContext& ctx, const RenderCliOptions& o) {
 
 int cmd_render(CliContext& ctx, const RenderCliOptions& o) {
     check_combinations(o);
+    InterruptGuard interrupt; // renders and the row loop poll it: Ctrl-C exits 130
     return o.template_file.empty() ? render_stored(ctx, o) : render_template_file(ctx, o);
 }
 

@@ -2,6 +2,7 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/text.hpp"
 #include "interrupt.hpp"
 #include "option_rules.hpp"
 #include "progress_line.hpp"
@@ -220,11 +221,8 @@ int cmd_runs_show(CliContext& ctx, const ShowFlags& flags) {
         project, info, [&](const run::RunRow& row, const std::string& id) {
             if (flags.failed && row.ok()) return true;
             const auto& r = row.result;
-            std::string shown =
-                row.ok() ? r.text : "ERROR " + row.error_kind() + ": " + row.error_message();
-            for (auto& c : shown)
-                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-            if (shown.size() > 160) shown = shown.substr(0, 157) + "...";
+            std::string shown = one_line(
+                row.ok() ? r.text : "ERROR " + row.error_kind() + ": " + row.error_message(), 160);
             // This run measured no latency for a cached answer (nor for one never sent).
             bool measured = !r.cached && (row.ok() || r.latency_ms > 0);
             std::string latency =

@@ -76,5 +76,23 @@ if has_command deploy status; then
   step deploy history production
 fi
 
+# 7. Serve: production's routes as an OpenAI-compatible API on 127.0.0.1; one request with
+# curl, SIGTERM, then the request log (docs/serve.md).
+if has_command serve; then
+  printf '\n$ llmops serve --env production --port 0 --port-file serve.port &\n'
+  "$llmops" serve --env production --port 0 --port-file serve.port 2>serve.log &
+  serve_pid=$!
+  for _ in $(seq 200); do [ -s serve.port ] && break; sleep 0.05; done
+  [ -s serve.port ] || { cat serve.log >&2; exit 1; }
+  url="http://127.0.0.1:$(cat serve.port)"
+  printf '\n$ curl -s %s/v1/chat/completions -d {"model": "qa-answer", "variables": ...}\n' "$url"
+  curl -sS --fail-with-body "$url/v1/chat/completions" -H 'Content-Type: application/json' \
+    -d '{"model": "qa-answer", "user": "user-42", "variables": {"question": "What is the capital of France?", "context": "Paris is the capital and largest city of France."}}'
+  echo
+  kill -TERM "$serve_pid"
+  wait "$serve_pid"
+  step logs list
+fi
+
 step status
 step fsck

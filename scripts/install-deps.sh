@@ -10,7 +10,11 @@ packages=(
   libzstd-dev libdtl-dev libutf8proc-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format-14
   python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
+  libboost1.81-dev libssl-dev wrk nginx-light prometheus nodejs
 )
+
+# npm: Debian's package, unless a Node.js build that bundles it is installed already.
+command -v npm >/dev/null || packages+=(npm)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -21,8 +25,14 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-echo "install-deps: installing ${missing[*]}"
-"${sudo_cmd[@]}" apt-get update
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+
+# The official clients the gateway tests drive (tests/node/package.json pins them).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/tests/node/node_modules/openai" ]; then
+  (cd "$root/tests/node" && npm ci --no-audit --no-fund)
+fi

@@ -34,7 +34,12 @@ Error::Error(ErrorKind kind, std::string message, ErrorLocation where, std::stri
       kind_(kind), message_(std::move(message)), where_(std::move(where)), hint_(std::move(hint)) {}
 
 int exit_code_for(ErrorKind kind) {
+    if (kind == ErrorKind::Limit) return static_cast<int>(ErrorKind::BadInput);
     return static_cast<int>(kind);
+}
+
+bool stops_command(const Error& error) {
+    return error.kind() == ErrorKind::Limit || error.kind() == ErrorKind::Interrupted;
 }
 
 void throw_bad_input(std::string message, ErrorLocation where) {

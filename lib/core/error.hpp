@@ -13,6 +13,10 @@ enum class ErrorKind {
     BadInput = 3,    // a file, config or dataset is malformed
     Store = 4,       // the project store is missing, locked, corrupt or too new
     Provider = 5,    // a model provider or the network failed
+    // A template went over a budget (docs/templates.md#limits). Bad input too (exit 3), but it
+    // stops the whole command: code that records a per-row failure and goes on rethrows it.
+    Limit = 6,
+    Interrupted = 130, // Ctrl-C (SIGINT or SIGTERM) stopped the command
 };
 
 // Where an error happened; every field is optional (zero / empty = unknown).
@@ -51,6 +55,10 @@ class Error : public std::runtime_error {
 };
 
 int exit_code_for(ErrorKind kind);
+
+// True for the errors no per-row handling may absorb (a template over its budget, Ctrl-C):
+// a loop that turns errors into failed rows must rethrow these.
+bool stops_command(const Error& error);
 
 // Convenience constructors for the common kinds.
 [[noreturn]] void throw_bad_input(std::string message, ErrorLocation where = {});

@@ -73,4 +73,9 @@ class TempFile {
 
 std::uint64_t directory_size(const std::filesystem::path& dir);
 
+// Maps in the pages of a freshly allocated buffer about to be written, in one system call
+// instead of a page fault per page (costly in a virtual machine). Advice only: errors and old
+// kernels change nothing.
+void prefault_for_writing(void* data, std::size_t size);
+
 } // namespace llmops

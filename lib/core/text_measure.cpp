@@ -1,4 +1,5 @@
-#include "core/text_measure.hpp"
+// Measures of a text and the token estimate (core/text.hpp).
+#include "core/text.hpp"
 
 #include <array>
 #ifdef __SSE2__
@@ -24,47 +25,6 @@ constexpr std::array<std::uint8_t, 256> make_byte_classes() {
     return t;
 }
 constexpr std::array<std::uint8_t, 256> kByteClass = make_byte_classes();
-
-void append_utf8(std::uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// The 4 hex digits at text[at..at+4), or -1.
-long hex4(std::string_view text, std::size_t at) {
-    if (at + 4 > text.size()) return -1;
-    long v = 0;
-    for (std::size_t i = at; i < at + 4; ++i) {
-        int h = hex_value(text[i]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-} // namespace
-
-namespace {
 
 // One byte at a time; carries the in-word state across calls.
 void measure_bytes(const unsigned char* p, std::size_t from, std::size_t to, std::size_t n,
@@ -130,67 +90,6 @@ TextMeasure measure_text(std::string_view utf8) {
 #endif
     measure_bytes(p, i, n, n, in_space, m);
     return m;
-}
-
-std::string_view decode_canonical_string(std::string_view quoted, std::string& scratch) {
-    std::string_view body = quoted;
-    if (!body.empty() && body.front() == '"') body.remove_prefix(1);
-    if (body.find('\\') == std::string_view::npos) return body.substr(0, body.find('"'));
-    scratch.clear();
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        char c = body[i];
-        if (c == '"') break; // the closing quote: inside, quotes are escaped
-        if (c != '\\') {
-            scratch.push_back(c);
-            continue;
-        }
-        if (++i >= body.size()) break;
-        switch (body[i]) {
-        case 'b':
-            scratch.push_back('\b');
-            break;
-        case 'f':
-            scratch.push_back('\f');
-            break;
-        case 'n':
-            scratch.push_back('\n');
-            break;
-        case 'r':
-            scratch.push_back('\r');
-            break;
-        case 't':
-            scratch.push_back('\t');
-            break;
-        case 'u': {
-            long cp = hex4(body, i + 1);
-            if (cp < 0) return scratch; // cut short
-            i += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && i + 2 < body.size() && body[i + 1] == '\\' &&
-                body[i + 2] == 'u') {
-                long low = hex4(body, i + 3);
-                if (low >= 0xDC00 && low <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                    i += 6;
-                }
-            }
-            if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD; // a lone surrogate
-            append_utf8(static_cast<std::uint32_t>(cp), scratch);
-            break;
-        }
-        default:
-            scratch.push_back(body[i]);
-            break; // \" \\ \/
-        }
-    }
-    return scratch;
-}
-
-std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
-    if (text.size() <= max_bytes) return text;
-    std::size_t end = max_bytes;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-        --end;
-    return text.substr(0, end);
 }
 
 } // namespace llmops

@@ -1,5 +1,7 @@
-#include "core/text_normalization.hpp"
+// Unicode normalisation for comparing texts (core/text.hpp).
+#include "core/text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -9,18 +11,14 @@ namespace llmops {
 
 namespace {
 
-bool is_space(utf8proc_int32_t cp) {
+bool is_space(char32_t cp) {
     if (cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F) || cp == 0x85)
         return true;
     if (cp < 0x80) return false;
-    auto category = utf8proc_category(cp);
+    auto category = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
     return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
            category == UTF8PROC_CATEGORY_ZP;
 }
-
-} // namespace
-
-namespace {
 
 // ASCII is its own NFKC form and folds by tolower: the common case, without utf8proc's
 // allocation and per-code-point tables.
@@ -60,19 +58,17 @@ std::string normalize_text(std::string_view text) {
     out.reserve(folded.size());
     bool pending_space = false;
     for (std::size_t at = 0; at < folded.size();) {
-        utf8proc_int32_t cp = 0;
-        utf8proc_ssize_t len =
-            utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(folded.data() + at),
-                             static_cast<utf8proc_ssize_t>(folded.size() - at), &cp);
-        if (len <= 0) len = 1; // cannot happen on valid UTF-8; never loop forever
+        char32_t cp = 0xFFFD;
+        // An invalid byte cannot occur in valid UTF-8; step over it rather than loop forever.
+        const std::size_t len = std::max<std::size_t>(decode_utf8_at(folded, at, cp), 1);
         if (is_space(cp)) {
             pending_space = !out.empty();
         } else {
             if (pending_space) out.push_back(' ');
             pending_space = false;
-            out.append(folded.substr(at, static_cast<std::size_t>(len)));
+            out.append(folded.substr(at, len));
         }
-        at += static_cast<std::size_t>(len);
+        at += len;
     }
     return out;
 }

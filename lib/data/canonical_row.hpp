@@ -13,11 +13,7 @@ std::string canonical_key(std::string_view name);
 // The canonical text of the value of the top-level field whose escaped key is `key`, if present.
 std::optional<std::string_view> find_field(std::string_view row, std::string_view key);
 
-// The UTF-8 content of a canonical JSON string (given with its quotes).
-std::string decode_canonical_string(std::string_view quoted);
-
-// A key as written in canonical text (escaped, no quotes) decoded to UTF-8.
-std::string decode_canonical_key(std::string_view key);
+// (A canonical string or key decoded to UTF-8: decode_json_string, json/json_string.hpp.)
 
 // The text string operations see: a string's content, any other value's canonical text
 // (`42`, `true`, `null`, `{"a":1}`).

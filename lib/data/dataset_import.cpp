@@ -44,9 +44,11 @@ CommitResult import_files(store::Project& project, const std::vector<std::filesy
                                  {"format", std::string(format_name(format))}};
         if (format == InputFormat::Jsonl) {
             // Parsed on every core, and hashed on the way: the file is read once.
-            JsonlFileSummary summary = read_jsonl_in_parallel(
-                file, reader_options, parse_threads(),
-                [&writer](const RowBlock& block) { writer.add_block(block); });
+            JsonlFileSummary summary =
+                read_jsonl_in_parallel(file, reader_options, parse_threads(),
+                                       [&writer](std::shared_ptr<const RowBlock> block) {
+                                           writer.add_block(std::move(block));
+                                       });
             source["hash"] = summary.hash.hex();
             source["bytes"] = summary.bytes;
             source["rows"] = summary.rows;

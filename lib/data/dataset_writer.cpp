@@ -1,6 +1,7 @@
 #include "data/dataset_writer.hpp"
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "data/dataset_catalog.hpp"
@@ -16,8 +17,7 @@
 namespace llmops::data {
 
 namespace {
-constexpr std::size_t kMaxQueuedChunks = 64;
-constexpr std::size_t kMaxSpareBuffers = 16;
+constexpr std::size_t kMaxQueuedChunks = 32;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
 } // namespace
 
@@ -34,14 +34,16 @@ class DatasetWriter::ChunkPipeline {
 
     ~ChunkPipeline() { stop(); }
 
+    // A chunk in a buffer of its own.
     void push(std::string chunk, std::int64_t rows) {
-        std::unique_lock lock(mutex_);
-        space_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks || failure_; });
-        rethrow_failure();
-        std::size_t seq = chunks_.size();
-        chunks_.push_back({"", rows, static_cast<std::int64_t>(chunk.size())});
-        queue_.push_back({seq, std::move(chunk)});
-        ready_.notify_one();
+        const auto bytes = static_cast<std::int64_t>(chunk.size());
+        enqueue(Job{0, std::move(chunk), {}, {}}, rows, bytes);
+    }
+
+    // A chunk that is a view into bytes `owner` keeps alive and unchanged; the owner is
+    // released once the chunk is stored.
+    void push_view(std::string_view chunk, std::int64_t rows, std::shared_ptr<const void> owner) {
+        enqueue(Job{0, {}, chunk, std::move(owner)}, rows, static_cast<std::int64_t>(chunk.size()));
     }
 
     // Waits for every chunk; returns them in order.
@@ -53,21 +55,41 @@ class DatasetWriter::ChunkPipeline {
 
     store::ObjectBatch& batch() { return batch_; }
 
-    // An empty buffer for the next chunk: one a worker is done with, so that chunk buffers are
-    // not allocated (and their pages faulted in) for every chunk.
-    std::string spare_buffer() {
-        std::lock_guard lock(mutex_);
-        if (spare_.empty()) return {};
-        std::string buffer = std::move(spare_.back());
-        spare_.pop_back();
+    // An empty buffer for the next chunk with room for `capacity` bytes: one a worker is done
+    // with, so that chunk buffers are not allocated (and their pages faulted in) for every chunk.
+    std::string spare_buffer(std::size_t capacity) {
+        std::string buffer;
+        {
+            std::lock_guard lock(mutex_);
+            if (!spare_.empty()) {
+                buffer = std::move(spare_.back());
+                spare_.pop_back();
+            }
+        }
+        if (buffer.capacity() < capacity) {
+            buffer.reserve(capacity);
+            prefault_for_writing(buffer.data(), buffer.capacity());
+        }
         return buffer;
     }
 
   private:
     struct Job {
         std::size_t seq;
-        std::string bytes;
+        std::string bytes;                 // the chunk, when owned
+        std::string_view view;             // the chunk, when a view (bytes is empty then)
+        std::shared_ptr<const void> owner; // what keeps the view's bytes
     };
+
+    void enqueue(Job job, std::int64_t rows, std::int64_t bytes) {
+        std::unique_lock lock(mutex_);
+        space_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks || failure_; });
+        rethrow_failure();
+        job.seq = chunks_.size();
+        chunks_.push_back({"", rows, bytes});
+        queue_.push_back(std::move(job));
+        ready_.notify_one();
+    }
 
     void run() {
         for (;;) {
@@ -80,11 +102,15 @@ class DatasetWriter::ChunkPipeline {
                 queue_.pop_front();
                 space_.notify_one();
             }
+            const bool is_view = !job.view.empty();
             try {
-                store::ObjectInfo info = batch_.add(job.bytes, compression_);
+                store::ObjectInfo info =
+                    batch_.add(is_view ? job.view : std::string_view(job.bytes), compression_);
+                job.owner.reset(); // outside the lock: it may free a block
                 std::lock_guard lock(mutex_);
                 chunks_[job.seq].hash = info.hash.hex();
-                if (spare_.size() < kMaxSpareBuffers) {
+                if (!is_view) {
+                    // Kept for reuse, all of them: at most the queue and one per worker exist.
                     job.bytes.clear();
                     spare_.push_back(std::move(job.bytes));
                 }
@@ -127,8 +153,16 @@ class DatasetWriter::ChunkPipeline {
 
 DatasetWriter::DatasetWriter(store::Project& project, ChunkingParams params,
                              store::Compression chunks)
-    : project_(project), boundary_(params),
-      pipeline_(std::make_unique<ChunkPipeline>(project.objects(), chunks)) {}
+    : project_(project), params_(params), boundary_(params),
+      pipeline_(std::make_unique<ChunkPipeline>(project.objects(), chunks)) {
+    chunk_ = pipeline_->spare_buffer(chunk_capacity());
+}
+
+std::size_t DatasetWriter::chunk_capacity() const {
+    // A chunk ends at the first row that takes it to max_bytes: one size fits nearly every
+    // chunk, so buffers are allocated once and reused.
+    return params_.max_bytes + (64 << 10);
+}
 
 DatasetWriter::~DatasetWriter() = default;
 
@@ -142,29 +176,33 @@ void DatasetWriter::add_row(std::string_view row) {
     if (boundary_.ends_after(hash64(row), chunk_.size())) end_chunk();
 }
 
-void DatasetWriter::add_block(const RowBlock& block) {
-    schema_.merge(block.schema);
-    const std::string_view text = block.text;
-    std::size_t run = 0; // start of the rows not yet copied into chunk_
-    for (std::size_t i = 0; i < block.rows(); ++i) {
-        const std::size_t end = block.ends[i];
+void DatasetWriter::add_block(std::shared_ptr<const RowBlock> block) {
+    schema_.merge(block->schema);
+    const std::string_view text = block->text;
+    std::size_t run = 0; // start of the rows not yet in a chunk
+    for (std::size_t i = 0; i < block->rows(); ++i) {
+        const std::size_t end = block->ends[i];
         ++chunk_rows_;
-        if (boundary_.ends_after(block.hashes[i], chunk_.size() + (end - run))) {
+        if (!boundary_.ends_after(block->hashes[i], chunk_.size() + (end - run))) continue;
+        if (chunk_.empty()) {
+            // A chunk wholly inside the block is stored from the block itself, not copied.
+            pipeline_->push_view(text.substr(run, end - run), chunk_rows_, block);
+            chunk_rows_ = 0;
+        } else {
             chunk_.append(text.substr(run, end - run));
-            run = end;
             end_chunk();
         }
+        run = end;
     }
-    chunk_.append(text.substr(run));
-    rows_ += static_cast<std::int64_t>(block.rows());
+    chunk_.append(text.substr(run)); // the start of a chunk the next block ends
+    rows_ += static_cast<std::int64_t>(block->rows());
     bytes_ += static_cast<std::int64_t>(text.size());
 }
 
 void DatasetWriter::end_chunk() {
     if (chunk_rows_ == 0) return;
     std::string full = std::move(chunk_);
-    chunk_ = pipeline_->spare_buffer();
-    chunk_.reserve(full.capacity());
+    chunk_ = pipeline_->spare_buffer(chunk_capacity());
     pipeline_->push(std::move(full), chunk_rows_);
     chunk_rows_ = 0;
 }

@@ -44,15 +44,18 @@ class DatasetWriter {
     // `row` is the canonical JSON text of one object, without a newline.
     void add_row(std::string_view row);
     // The same for many rows at once, prepared on another thread; the same version results.
-    void add_block(const RowBlock& block);
+    // The writer holds the block until the chunks it stores straight from it are stored.
+    void add_block(std::shared_ptr<const RowBlock> block);
     std::int64_t rows() const { return rows_; }
     CommitResult commit(const VersionDraft& draft);
 
   private:
     void end_chunk();
+    std::size_t chunk_capacity() const;
     class ChunkPipeline;
 
     store::Project& project_;
+    ChunkingParams params_;
     ChunkBoundary boundary_;
     SchemaSummary schema_;
     std::string chunk_;

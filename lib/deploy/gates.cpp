@@ -13,6 +13,7 @@
 #include "eval/eval_runner.hpp"
 #include "eval/eval_spec.hpp"
 #include "eval/eval_store.hpp"
+#include "eval/eval_summary.hpp"
 #include "json/canonical_json.hpp"
 
 namespace llmops::deploy {
@@ -56,11 +57,13 @@ class GateContext {
         auto known = done_.find(key);
         if (known != done_.end()) return known->second;
         eval::EvalSpec spec = substitute(load_spec(spec_path), candidate);
-        eval::CaseSet cases = eval::load_case_set(project_, spec, spec.limit);
+        // The cases are counted, not held: an eval of a million cases costs no memory here.
+        eval::CaseOrigin origin = eval::resolve_case_origin(project_, spec);
         eval::EvidenceKey evidence_key{.spec_hash = spec.hash,
-                                       .dataset_version_id = cases.dataset_version_id,
-                                       .data_source = cases.data_source,
-                                       .case_count = static_cast<std::int64_t>(cases.cases.size()),
+                                       .dataset_version_id = origin.dataset_version_id,
+                                       .data_source = origin.data_source,
+                                       .case_count =
+                                           eval::count_cases(project_, spec, origin, spec.limit),
                                        .prompt_version_id = candidate.prompt.id,
                                        .provider_config_hash = candidate.provider_config_hash};
         EvalEvidence out;

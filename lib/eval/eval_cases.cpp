@@ -22,36 +22,58 @@ std::string case_id_of(const json& fields, const std::string& id_field, std::int
 
 namespace {
 
-bool full(const CaseSet& set, std::optional<long> limit) {
-    return limit && static_cast<long>(set.cases.size()) >= *limit;
-}
+constexpr std::size_t kCaseBatch = 512;
 
-void add_case(CaseSet& set, const EvalSpec& spec, json fields, std::vector<MetricSpec> metrics,
-              std::string explicit_id = {}) {
-    StoredCase c;
-    c.index = static_cast<std::int64_t>(set.cases.size());
-    c.id =
-        explicit_id.empty() ? case_id_of(fields, spec.id_field, c.index) : std::move(explicit_id);
-    c.fields_json = fields.dump();
-    c.input_hash = hash128(c.fields_json).hex();
-    set.cases.push_back(std::move(c));
-    set.own_metrics.push_back(std::move(metrics));
-}
+// Collects cases and records them a batch at a time; without an eval run (eval_id 0) it only
+// counts them.
+class CaseRecorder {
+  public:
+    CaseRecorder(store::Database& db, const EvalSpec& spec, std::optional<long> limit,
+                 std::int64_t eval_id, const std::atomic<bool>* cancel)
+        : db_(db), spec_(spec), limit_(limit), eval_id_(eval_id), cancel_(cancel) {}
+
+    bool full() const { return limit_ && count_ >= *limit_; }
+    std::int64_t count() const { return count_; }
+
+    void add(const json& fields, std::string explicit_id = {}) {
+        if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed))
+            throw Error(ErrorKind::Interrupted, "interrupted");
+        if (eval_id_ == 0) {
+            ++count_;
+            return;
+        }
+        StoredCase c;
+        c.index = count_++;
+        c.id = explicit_id.empty() ? case_id_of(fields, spec_.id_field, c.index)
+                                   : std::move(explicit_id);
+        c.fields_json = fields.dump();
+        c.input_hash = hash128(c.fields_json).hex();
+        batch_.push_back(std::move(c));
+        if (batch_.size() >= kCaseBatch) flush();
+    }
+
+    void flush() {
+        if (batch_.empty()) return;
+        record_cases(db_, eval_id_, batch_);
+        batch_.clear();
+    }
+
+  private:
+    store::Database& db_;
+    const EvalSpec& spec_;
+    std::optional<long> limit_;
+    std::int64_t eval_id_;
+    const std::atomic<bool>* cancel_;
+    std::int64_t count_ = 0;
+    std::vector<StoredCase> batch_;
+};
 
 } // namespace
 
-CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::optional<long> limit) {
-    CaseSet set;
+CaseOrigin resolve_case_origin(store::Project& project, const EvalSpec& spec) {
+    CaseOrigin origin;
     if (spec.dataset_file) {
-        set.data_source = spec.dataset;
-        data::ReaderOptions options;
-        options.allow_empty = true;
-        for (const auto& file : data::expand_inputs({*spec.dataset_file})) {
-            auto reader = data::open_row_reader(file, data::detect_format(file), options);
-            data::Row row;
-            while (!full(set, limit) && reader->next(row))
-                add_case(set, spec, json::parse(row.json), {});
-        }
+        origin.data_source = spec.dataset;
     } else if (!spec.dataset.empty()) {
         data::DatasetVersion version;
         try {
@@ -59,23 +81,64 @@ CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::option
         } catch (const Error& e) {
             throw Error(e.kind(), e.message(), spec.yaml.location_of("/dataset"), e.hint());
         }
-        set.dataset_version_id = version.id;
-        set.data_source = version.ref();
+        origin.dataset_version_id = version.id;
+        origin.dataset_ref = version.ref();
+        origin.data_source = version.ref();
+    }
+    if (origin.data_source.empty())
+        origin.data_source = "inline";
+    else if (!spec.cases.empty())
+        origin.data_source += " + inline";
+    return origin;
+}
+
+namespace {
+
+// Dataset rows, then inline cases, into `recorder` until it is full.
+ImportedCases read_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         CaseRecorder& recorder) {
+    if (spec.dataset_file) {
+        data::ReaderOptions options;
+        options.allow_empty = true;
+        for (const auto& file : data::expand_inputs({*spec.dataset_file})) {
+            auto reader = data::open_row_reader(file, data::detect_format(file), options);
+            data::Row row;
+            while (!recorder.full() && reader->next(row))
+                recorder.add(json::parse(row.json));
+        }
+    } else if (origin.dataset_version_id) {
+        // The version resolved before, even if the name has moved on since.
+        data::DatasetVersion version = data::resolve_version(project.db(), origin.dataset_ref);
         data::DatasetRowCursor cursor(project, version);
         std::string_view text;
         std::int64_t index = 0;
-        while (!full(set, limit) && cursor.next(text, index))
-            add_case(set, spec, json::parse(text), {});
+        while (!recorder.full() && cursor.next(text, index))
+            recorder.add(json::parse(text));
     }
+    ImportedCases imported;
+    imported.dataset_rows = recorder.count();
     for (const auto& inline_case : spec.cases) {
-        if (full(set, limit)) break;
-        add_case(set, spec, inline_case.vars, inline_case.metrics, inline_case.id);
+        if (recorder.full()) break;
+        recorder.add(inline_case.vars, inline_case.id);
     }
-    if (set.data_source.empty())
-        set.data_source = "inline";
-    else if (!spec.cases.empty())
-        set.data_source += " + inline";
-    return set;
+    recorder.flush();
+    imported.count = recorder.count();
+    return imported;
+}
+
+} // namespace
+
+ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                           std::optional<long> limit, std::int64_t eval_id,
+                           const std::atomic<bool>* cancel) {
+    CaseRecorder recorder(project.db(), spec, limit, eval_id, cancel);
+    return read_cases(project, spec, origin, recorder);
+}
+
+std::int64_t count_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         std::optional<long> limit) {
+    CaseRecorder counter(project.db(), spec, limit, 0, nullptr);
+    return read_cases(project, spec, origin, counter).count;
 }
 
 VariableMapper::VariableMapper(const EvalSpec& spec, Retriever retriever)

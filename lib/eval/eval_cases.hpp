@@ -2,6 +2,7 @@
 // The cases of an eval: the rows of its dataset (a stored version, or a file read directly)
 // followed by the spec's inline cases, and how each case's fields become prompt variables
 // (`vars:` templates and retrievals). Reference: docs/eval-spec.md.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,17 +18,33 @@
 
 namespace llmops::eval {
 
-struct CaseSet {
-    std::vector<StoredCase> cases;
-    // Per case: the inline case's own metrics (empty for dataset rows).
-    std::vector<std::vector<MetricSpec>> own_metrics;
+// Where the cases come from, resolved before anything is stored.
+struct CaseOrigin {
     std::optional<std::int64_t> dataset_version_id;
-    std::string data_source; // "qa@3", a file path, or "inline"
+    std::string dataset_ref; // the stored version, "qa@3"
+    std::string data_source; // "qa@3", a file path, or "inline" (and " + inline")
 };
 
-// Reads every case (up to `limit`). Throws Error(BadInput) for an unknown dataset or a bad
-// file (file:line:column), located at the spec's `dataset` value where that helps.
-CaseSet load_case_set(store::Project& project, const EvalSpec& spec, std::optional<long> limit);
+// Resolves the spec's dataset. Throws Error(BadInput) for an unknown dataset, located at the
+// spec's `dataset` value.
+CaseOrigin resolve_case_origin(store::Project& project, const EvalSpec& spec);
+
+struct ImportedCases {
+    std::int64_t count = 0;
+    std::int64_t dataset_rows = 0; // the inline cases follow them
+};
+
+// Reads the cases (dataset rows, then the spec's inline cases; up to `limit`) and records them
+// as the cases of `eval_id` a batch at a time, so memory does not grow with the cases. Call it
+// inside the transaction that creates the eval run: a bad row (file:line:column) throws and
+// leaves nothing. `cancel` is polled between rows; once set, throws Error(Interrupted).
+ImportedCases import_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                           std::optional<long> limit, std::int64_t eval_id,
+                           const std::atomic<bool>* cancel);
+
+// The number of cases import_cases would record (the data is read; nothing is kept).
+std::int64_t count_cases(store::Project& project, const EvalSpec& spec, const CaseOrigin& origin,
+                         std::optional<long> limit);
 
 // The case id: the row's `case_id` field (a string, or a number as its digits), else
 // "case-N" with N the 1-based position.

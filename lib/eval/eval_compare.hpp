@@ -1,8 +1,9 @@
 #pragma once
 // `llmops eval compare A B`: pairs the cases of two eval runs (by case id when ids are unique
-// in both, else by the hash of the case's fields) and tests, per metric, whether B differs
-// from A: McNemar for pass/fail values, Wilcoxon signed-rank for numeric scores, and a 95%
-// paired bootstrap interval of the mean difference. Formulas: docs/metrics.md.
+// in both, else by the hash of the case's fields), or of two cells of one run (case by case),
+// and tests, per metric, whether B differs from A: McNemar for pass/fail values, Wilcoxon
+// signed-rank for numeric scores, and a 95% paired bootstrap interval of the mean difference.
+// Formulas: docs/metrics.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,7 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "stats/statistics.hpp"
+#include "eval/comparison_result.hpp"
+#include "eval/eval_result.hpp"
+#include "eval/eval_store.hpp"
 #include "store/database.hpp"
 
 namespace llmops::eval {
@@ -22,29 +25,8 @@ struct CompareOptions {
     std::uint64_t seed = 0;
 };
 
-struct MetricComparison {
-    std::string metric; // a label, or "pass" for the case verdict
-    std::string test;   // "mcnemar-exact", "mcnemar-chi2", "wilcoxon-exact", "wilcoxon-normal"
-    bool lower_is_better = false;
-    std::size_t pairs = 0;
-    double mean_a = 0, mean_b = 0, diff = 0; // diff = mean_b - mean_a
-    stats::BootstrapCI ci;
-    double p_value = 1;
-    bool significant = false;
-    bool regression = false;            // significant, and B is worse
-    std::vector<std::string> regressed; // case ids where B is worse than A
-};
-
-struct CellComparison {
-    std::string cell_a, cell_b;
-    std::string paired_by; // "id" or "input"
-    std::size_t paired = 0;
-    std::size_t only_a = 0, only_b = 0; // cases without a partner
-    std::vector<MetricComparison> metrics;
-};
-
 struct EvalComparison {
-    std::int64_t run_a = 0, run_b = 0;
+    std::int64_t run_a = 0, run_b = 0; // the same run for two cells of one run
     double alpha = 0.05;
     std::vector<CellComparison> cells;
     std::vector<std::string> unmatched_cells;
@@ -55,6 +37,21 @@ struct EvalComparison {
 EvalComparison compare_eval_runs(store::Database& db, std::string_view run_a,
                                  std::string_view run_b, const CompareOptions& options = {});
 
+// Two cells of one eval run (`eval compare RUN --cells A B`), paired case by case. A cell is
+// named by its label as `eval show` prints it ("qa@3 × local", with " x " or "/" for " × "),
+// or by its prompt (qa@3, or qa) or its provider label alone when that names one cell. Throws
+// Error(BadInput) for a name that matches no cell or several, listing the cells.
+EvalComparison compare_cells_of_run(store::Database& db, std::string_view run,
+                                    std::string_view cell_a, std::string_view cell_b,
+                                    const CompareOptions& options = {});
+
+// The index of the cell `name` names (rules above) among `labels`; throws as above.
+std::size_t find_cell(const std::vector<std::string>& labels, std::string_view name);
+
+// Each pair of the run's `baseline:` (A = the baseline cell), with the default options.
+std::vector<CellComparison> compare_with_baseline(store::Database& db, const EvalRunHeader& header);
+
 nlohmann::json comparison_to_json(const EvalComparison& comparison);
+nlohmann::json cell_comparison_to_json(const CellComparison& comparison);
 
 } // namespace llmops::eval

@@ -2,11 +2,14 @@
 // A finished (or interrupted) eval run as reports and `eval show` see it: per cell aggregates,
 // threshold outcomes and, when loaded, every case. Built from the store by eval_store.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "eval/comparison_result.hpp"
 
 namespace llmops::eval {
 
@@ -68,6 +71,20 @@ struct CellSummary {
     std::vector<CaseOutcome> case_outcomes; // filled only when cases were asked for
 };
 
+// Visits the cases of one cell in case order. A report may go through a cell's cases more than
+// once (counts first, then rows): each pass reads them again instead of keeping them, so a
+// report's memory does not grow with the cases it writes.
+using CaseVisitor = std::function<void(const CaseOutcome&)>;
+using CellCases = std::function<void(const CellSummary& cell, const CaseVisitor& visit)>;
+
+// The cases already held in each cell's case_outcomes.
+inline CellCases loaded_cases() {
+    return [](const CellSummary& cell, const CaseVisitor& visit) {
+        for (const auto& c : cell.case_outcomes)
+            visit(c);
+    };
+}
+
 struct ThresholdOutcome {
     std::string cell;   // the cell label
     std::string metric; // "" for the overall pass_rate
@@ -92,6 +109,8 @@ struct EvalRunSummary {
     std::vector<CellSummary> cells;
     std::vector<ThresholdOutcome> thresholds;
     bool passed = false; // every threshold met (and no threshold = true)
+    // With a `baseline:` in the spec: each cell against its baseline cell (A = the baseline).
+    std::vector<CellComparison> versus_baseline;
 };
 
 } // namespace llmops::eval

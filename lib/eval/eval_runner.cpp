@@ -1,11 +1,13 @@
 #include "eval/eval_runner.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "core/error.hpp"
 #include "eval/eval_store.hpp"
+#include "eval/eval_summary.hpp"
 #include "eval/judge_prompts.hpp"
 #include "eval/metric.hpp"
 #include "index/retrieval_index.hpp"
@@ -22,7 +24,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kDefaultConcurrency = 8;
-constexpr std::size_t kScoreBatch = 512;
+// Cases handled per page: each phase reads a page, works on it, writes, and reads the next,
+// so memory does not grow with the cases and no read is open while it writes.
+constexpr std::size_t kPageSize = 512;
 
 struct CellPlan {
     int index = 0;
@@ -43,6 +47,7 @@ struct JudgeTask {
     std::string provider;
     std::string output;
     std::string input;
+    json fields;
     json vars;
     provider::ChatResult answer_result; // the answer being judged (latency, tokens)
     provider::ChatRequest request;
@@ -65,12 +70,17 @@ struct EvalRunner::State {
     EvalSpec spec;
     EvalRunOptions options;
     provider::ProviderCatalog catalog;
-    CaseSet cases;
+    CaseOrigin origin;
+    std::int64_t case_count = 0;
     std::vector<CellPlan> cells;
     std::vector<std::unique_ptr<Metric>> metrics; // every metric instance
-    // Per case: (metric, label) in metric_index order: the spec's metrics, then its own.
-    std::vector<std::vector<std::pair<const Metric*, std::string>>> case_metrics;
-    std::vector<std::pair<const Metric*, std::string>> shared_metrics;
+    // (metric, label) in metric_index order: the spec's metrics for the dataset rows; for each
+    // inline case, the spec's and then its own.
+    using MetricList = std::vector<std::pair<const Metric*, std::string>>;
+    MetricList shared_metrics;
+    std::vector<MetricList> inline_metrics;
+    // scoring.metrics.size() once inline case k's own labels were added.
+    std::vector<std::size_t> labels_after_inline;
     Scoring scoring;
     std::map<std::string, provider::ProviderConfig> judge_providers;
     std::map<std::string, std::unique_ptr<prompt::PromptRenderer>> judge_renderers;
@@ -151,10 +161,24 @@ struct EvalRunner::State {
         };
     }
 
+    bool cancelled() const { return options.cancel && options.cancel->load(); }
+
+    const MetricList& metrics_for(std::int64_t case_index) const {
+        const std::int64_t k = case_index - scoring.first_inline_case;
+        if (scoring.first_inline_case >= 0 && k >= 0 &&
+            k < static_cast<std::int64_t>(inline_metrics.size()))
+            return inline_metrics[static_cast<std::size_t>(k)];
+        return shared_metrics;
+    }
+
     void build_metrics();
+    void keep_inline_cases(std::size_t count);
     void plan_cells(const std::vector<run::RunInfo>* existing);
+    void plan_thresholds_and_baseline();
     void answer(CellPlan& cell);
     void score(const CellPlan& cell);
+    void score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows,
+                    const VariableMapper& mapper);
     void run_judges(std::vector<JudgeTask>& tasks);
 };
 
@@ -184,9 +208,9 @@ void EvalRunner::State::build_metrics() {
         metrics.push_back(make_metric(m, environment));
         shared_metrics.emplace_back(metrics.back().get(), add_label(*metrics.back(), m.label));
     }
-    for (const auto& own : cases.own_metrics) {
+    for (const auto& inline_case : spec.cases) {
         auto list = shared_metrics;
-        for (const auto& m : own) {
+        for (const auto& m : inline_case.metrics) {
             check_judge_provider(m);
             metrics.push_back(make_metric(m, environment));
             // A case's own metric named like a spec-wide one is scored separately.
@@ -197,10 +221,25 @@ void EvalRunner::State::build_metrics() {
                 label = m.label + "#" + std::to_string(n);
             list.emplace_back(metrics.back().get(), add_label(*metrics.back(), label));
         }
-        case_metrics.push_back(std::move(list));
+        inline_metrics.push_back(std::move(list));
+        labels_after_inline.push_back(scoring.metrics.size());
     }
+}
+
+// A limit may leave some inline cases out: their own metrics (and labels no other case
+// brought) go too.
+void EvalRunner::State::keep_inline_cases(std::size_t count) {
+    if (count >= inline_metrics.size()) return;
+    inline_metrics.resize(count);
+    scoring.metrics.resize(count == 0 ? shared_metrics.size() : labels_after_inline[count - 1]);
+    labels_after_inline.resize(count);
+}
+
+void EvalRunner::State::plan_thresholds_and_baseline() {
     for (const auto& t : spec.thresholds)
-        scoring.thresholds.push_back({t.metric, t.statistic, t.value});
+        scoring.thresholds.push_back({t.metric, t.statistic, t.value, spec.threshold_cells(t)});
+    for (const auto& [baseline_cell, compared_cell] : spec.baseline_pairs())
+        scoring.baseline.push_back({baseline_cell, compared_cell});
 }
 
 void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
@@ -238,9 +277,9 @@ void EvalRunner::State::plan_cells(const std::vector<run::RunInfo>* existing) {
 
 void EvalRunner::State::answer(CellPlan& cell) {
     store::Database& db = project->db();
-    auto recorded = run::recorded_rows(db, cell.run_id, false);
-    set_phase("answer", cell.index + 1, cases.cases.size() - recorded.size());
-    if (recorded.size() == cases.cases.size()) return;
+    const std::int64_t recorded = run::recorded_row_count(db, cell.run_id);
+    set_phase("answer", cell.index + 1, static_cast<std::uint64_t>(case_count - recorded));
+    if (recorded >= case_count) return;
 
     run::ExecutorOptions executor_options;
     executor_options.engine = engine();
@@ -248,21 +287,29 @@ void EvalRunner::State::answer(CellPlan& cell) {
     run::RunExecutor executor(db, cell.prompt, cell.provider, executor_options);
     run::reopen_run(db, cell.run_id);
     VariableMapper mapper(spec, options.retriever);
+    // The cases this cell has not answered, a page at a time.
+    std::vector<StoredCase> page;
     std::size_t next = 0;
+    std::int64_t after = -1;
     run::CaseSource source = [&]() -> std::optional<run::RunCase> {
-        while (next < cases.cases.size()) {
-            const StoredCase& c = cases.cases[next++];
-            if (recorded.count(c.index)) continue;
-            run::RunCase item;
-            item.index = c.index;
-            try {
-                item.variables = mapper.variables(json::parse(c.fields_json));
-            } catch (const Error& e) {
-                item.error = e.message();
-            }
-            return item;
+        if (next == page.size()) {
+            if (cancelled()) return std::nullopt;
+            page = load_case_page(db, eval_id, after, kPageSize, cell.run_id);
+            next = 0;
+            if (page.empty()) return std::nullopt;
+            after = page.back().index;
         }
-        return std::nullopt;
+        const StoredCase& c = page[next++];
+        run::RunCase item;
+        item.index = c.index;
+        try {
+            item.variables = mapper.variables(json::parse(c.fields_json));
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted) return std::nullopt; // left for a resume
+            if (stops_command(e)) throw;
+            item.error = e.message();
+        }
+        return item;
     };
     executor.execute(cell.run_id, source, [&](const run::RunRow& row, const json&) {
         ++done;
@@ -273,24 +320,52 @@ void EvalRunner::State::answer(CellPlan& cell) {
 
 void EvalRunner::State::score(const CellPlan& cell) {
     store::Database& db = project->db();
-    auto counts = score_counts(db, eval_id, cell.index);
+    set_phase("score", cell.index + 1, static_cast<std::uint64_t>(case_count));
     VariableMapper mapper(spec, options.retriever);
+    std::vector<run::RunRow> rows;
+    std::int64_t after = -1;
+    while (!cancelled()) {
+        rows.clear();
+        {
+            run::RunRowCursor cursor(db, cell.run_id, after, kPageSize);
+            run::RunRow row;
+            while (cursor.next(row))
+                rows.push_back(row);
+        } // the read ends here: scoring writes
+        if (rows.empty()) break;
+        after = rows.back().row_index;
+        score_page(cell, rows, mapper);
+        done += rows.size();
+    }
+}
+
+// Scores one page of answers: deterministic metrics at once, judges batched through the engine.
+void EvalRunner::State::score_page(const CellPlan& cell, const std::vector<run::RunRow>& rows,
+                                   const VariableMapper& mapper) {
+    store::Database& db = project->db();
+    const std::int64_t first = rows.front().row_index, last = rows.back().row_index;
+    auto counts = score_counts(db, eval_id, cell.index, first, last);
+    // Case indexes are 0..n-1, so the page's cases are first..last.
+    std::vector<StoredCase> page_cases =
+        load_case_page(db, eval_id, first - 1, static_cast<std::size_t>(last - first + 1));
     std::vector<ScoreRow> pending;
     std::vector<JudgeTask> judges;
-    set_phase("score", cell.index + 1, cases.cases.size());
-    run::for_each_run_row(db, cell.run_id, [&](const run::RunRow& row) {
-        auto i = static_cast<std::size_t>(row.row_index);
-        if (!row.ok() || i >= cases.cases.size()) return true;
-        const auto& list = case_metrics[i];
+    for (const run::RunRow& row : rows) {
+        const std::int64_t offset = row.row_index - first;
+        if (!row.ok() || offset >= static_cast<std::int64_t>(page_cases.size())) continue;
+        const StoredCase& stored = page_cases[static_cast<std::size_t>(offset)];
+        if (stored.index != row.row_index) continue; // not a case of this eval
+        const auto& list = metrics_for(row.row_index);
         if (auto c = counts.find(row.row_index);
             c != counts.end() && c->second >= static_cast<int>(list.size()))
-            return true;
-        json fields = json::parse(cases.cases[i].fields_json);
+            continue;
+        json fields = json::parse(stored.fields_json);
         json vars;
         try {
             vars = mapper.variables(fields);
-        } catch (const Error&) {
-            return true; // the row would not have rendered
+        } catch (const Error& e) {
+            if (stops_command(e)) throw;
+            continue; // the row would not have rendered
         }
         std::string input = input_text_of(row.input);
         CaseContext context{fields, vars, input, row.result.text, row.result};
@@ -302,20 +377,16 @@ void EvalRunner::State::score(const CellPlan& cell) {
                     judge.provider.empty() ? spec.providers.front().id : judge.provider;
                 judge_provider(provider_id);
                 judges.push_back({cell.index, row.row_index, static_cast<int>(m), list[m].first,
-                                  std::move(provider_id), row.result.text, input, vars, row.result,
-                                  std::move(judge.request)});
+                                  std::move(provider_id), row.result.text, input, fields, vars,
+                                  row.result, std::move(judge.request)});
                 continue;
             }
+            if (!result->error.empty()) ++errors;
             pending.push_back({cell.index, row.row_index, static_cast<int>(m), list[m].second,
                                result->score, result->passed, std::move(result->reason),
                                std::move(result->error), std::move(result->detail)});
         }
-        if (pending.size() >= kScoreBatch) {
-            record_scores(db, eval_id, pending);
-            pending.clear();
-        }
-        return true;
-    });
+    }
     record_scores(db, eval_id, pending);
     if (!judges.empty()) run_judges(judges);
 }
@@ -326,7 +397,6 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
     std::map<std::string, std::vector<std::size_t>> by_provider;
     for (std::size_t t = 0; t < tasks.size(); ++t)
         by_provider[tasks[t].provider].push_back(t);
-    set_phase("judge", tasks.front().cell + 1, tasks.size());
     for (const auto& provider_tasks : by_provider) {
         // Not a structured binding: the lambda below captures it, which clang 14 refuses.
         const std::string& id = provider_tasks.first;
@@ -342,22 +412,16 @@ void EvalRunner::State::run_judges(std::vector<JudgeTask>& tasks) {
                 if (answer.error == provider::ProviderErrorKind::Cancelled)
                     return; // left for a resume
                 JudgeTask& task = tasks[indices[position]];
-                ++done;
                 if (answer.cached) ++cached;
-                json fields =
-                    json::parse(cases.cases[static_cast<std::size_t>(task.case_index)].fields_json);
-                CaseContext context{fields, task.vars, task.input, task.output, task.answer_result};
+                CaseContext context{task.fields, task.vars, task.input, task.output,
+                                    task.answer_result};
                 MetricResult result = task.metric->finish(context, answer);
                 if (!result.error.empty()) ++errors;
-                const auto& list = case_metrics[static_cast<std::size_t>(task.case_index)];
+                const auto& list = metrics_for(task.case_index);
                 pending.push_back({task.cell, task.case_index, task.metric_index,
                                    list[static_cast<std::size_t>(task.metric_index)].second,
                                    result.score, result.passed, std::move(result.reason),
                                    std::move(result.error), std::move(result.detail)});
-                if (pending.size() >= kScoreBatch) {
-                    record_scores(db, eval_id, pending);
-                    pending.clear();
-                }
             });
         record_scores(db, eval_id, pending);
         if (summary.cancelled) return;
@@ -372,7 +436,7 @@ std::int64_t EvalRunner::eval_id() const {
     return state_->eval_id;
 }
 std::size_t EvalRunner::case_count() const {
-    return state_->cases.cases.size();
+    return static_cast<std::size_t>(state_->case_count);
 }
 std::size_t EvalRunner::cell_count() const {
     return state_->cells.size();
@@ -401,15 +465,15 @@ EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOpti
     s.options = std::move(options);
     s.catalog = provider::load_provider_catalog(project.paths().config_file);
     std::optional<long> limit = s.options.limit ? s.options.limit : s.spec.limit;
-    s.cases = load_case_set(project, s.spec, limit);
-    if (s.cases.cases.empty())
-        throw Error(ErrorKind::BadInput, "the eval has no cases",
-                    s.spec.yaml.location_of("/dataset"));
+    s.origin = resolve_case_origin(project, s.spec);
     s.plan_cells(nullptr);
     s.build_metrics();
+    s.plan_thresholds_and_baseline();
     s.use_project_indexes();
     VariableMapper check(s.spec, s.options.retriever); // templates compile
 
+    // The run, its cases (streamed from the dataset) and its cells, in one transaction: a bad
+    // row, Ctrl-C or an empty dataset leaves nothing behind.
     store::Database& db = project.db();
     store::Transaction tx(db);
     NewEvalRun record;
@@ -417,24 +481,31 @@ EvalRunner EvalRunner::start(store::Project& project, EvalSpec spec, EvalRunOpti
     record.spec_source = s.spec.source;
     record.spec_hash = s.spec.hash;
     record.spec = s.spec.document;
-    record.dataset_version_id = s.cases.dataset_version_id;
-    record.data_source = s.cases.data_source;
-    record.case_count = static_cast<std::int64_t>(s.cases.cases.size());
+    record.dataset_version_id = s.origin.dataset_version_id;
+    record.data_source = s.origin.data_source;
     record.scoring = s.scoring;
     s.eval_id = create_eval_run(db, record);
-    record_cases(db, s.eval_id, s.cases.cases);
+    ImportedCases imported =
+        import_cases(project, s.spec, s.origin, limit, s.eval_id, s.options.cancel);
+    if (imported.count == 0)
+        throw Error(ErrorKind::BadInput, "the eval has no cases",
+                    s.spec.yaml.location_of("/dataset"));
+    s.case_count = imported.count;
+    s.keep_inline_cases(static_cast<std::size_t>(imported.count - imported.dataset_rows));
+    s.scoring.first_inline_case = imported.dataset_rows;
+    set_eval_plan(db, s.eval_id, s.case_count, s.scoring);
     for (auto& cell : s.cells) {
         run::NewRun r;
         r.kind = "eval";
         r.prompt_version_id = cell.version.id;
-        r.dataset_version_id = s.cases.dataset_version_id;
-        r.data_source = s.cases.data_source;
+        r.dataset_version_id = s.origin.dataset_version_id;
+        r.data_source = s.origin.data_source;
         r.provider_id = cell.provider.id;
         r.provider_config = provider::describe_provider(cell.provider);
         r.options = {{"eval", s.eval_id},
                      {"model", cell.overrides.model},
                      {"parameters", cell.overrides.parameters}};
-        r.row_count = record.case_count;
+        r.row_count = s.case_count;
         cell.run_id = run::create_run(db, r);
         add_cell(db, s.eval_id, {cell.index, cell.run_id, cell.label});
     }
@@ -456,27 +527,28 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
     s.options = std::move(options);
     s.catalog = provider::load_provider_catalog(project.paths().config_file);
     s.eval_id = header.id;
-    s.cases.cases = load_cases(db, header.id);
-    s.cases.dataset_version_id = header.dataset_version_id;
-    s.cases.data_source = header.data_source;
-    // Inline cases carry their own metrics; they follow the dataset rows in spec order.
-    s.cases.own_metrics.assign(s.cases.cases.size(), {});
-    std::size_t first_inline = s.cases.cases.size() >= s.spec.cases.size()
-                                   ? s.cases.cases.size() - s.spec.cases.size()
-                                   : 0;
-    for (std::size_t i = first_inline, k = 0; i < s.cases.cases.size() && k < s.spec.cases.size();
-         ++i, ++k)
-        s.cases.own_metrics[i] = s.spec.cases[k].metrics;
+    s.case_count = header.case_count;
+    s.origin.dataset_version_id = header.dataset_version_id;
+    s.origin.data_source = header.data_source;
     std::vector<run::RunInfo> runs;
     for (const auto& cell : load_cells(db, header.id))
         runs.push_back(run::load_run(db, cell.run_id));
-    if (runs.size() != s.spec.prompts.size() * s.spec.providers.size())
-        throw Error(ErrorKind::Store,
-                    "eval run " + std::to_string(header.id) + " has " +
-                        std::to_string(runs.size()) + " cells, its spec makes " +
-                        std::to_string(s.spec.prompts.size() * s.spec.providers.size()));
+    if (runs.size() != s.spec.cell_count())
+        throw Error(ErrorKind::Store, "eval run " + std::to_string(header.id) + " has " +
+                                          std::to_string(runs.size()) + " cells, its spec makes " +
+                                          std::to_string(s.spec.cell_count()));
     s.plan_cells(&runs);
     s.build_metrics();
+    // Inline cases follow the dataset rows; runs stored before that was recorded had every
+    // inline case after them.
+    std::int64_t first_inline = header.scoring.first_inline_case;
+    if (first_inline < 0)
+        first_inline = std::max<std::int64_t>(
+            0, s.case_count - static_cast<std::int64_t>(s.spec.cases.size()));
+    s.keep_inline_cases(static_cast<std::size_t>(s.case_count - first_inline));
+    s.scoring.first_inline_case = first_inline;
+    s.scoring.thresholds = header.scoring.thresholds;
+    s.scoring.baseline = header.scoring.baseline;
     s.use_project_indexes();
     // Last, when everything checked out: of two resumes, exactly one gets past this write.
     run::claim_for_resume(db, run::ClaimedTable::EvalRuns, header.id, claim);
@@ -486,38 +558,42 @@ EvalRunner EvalRunner::resume(store::Project& project, std::string_view eval_id,
 EvalRunSummary EvalRunner::execute() {
     State& s = *state_;
     store::Database& db = s.project->db();
-    auto cancelled = [&] { return s.options.cancel && s.options.cancel->load(); };
+    bool interrupted = false;
     try {
         for (auto& cell : s.cells) {
-            if (cancelled()) break;
+            if (s.cancelled()) break;
             s.answer(cell);
-            if (cancelled()) break;
+            if (s.cancelled()) break;
             s.score(cell);
         }
     } catch (...) {
         // The record must say what is true: 'failed' when a provider stopped the eval; any
-        // other error (the store, a bug) left it unfinished, and a resume finishes it.
+        // other error (the store, a bug) left it unfinished, and a resume finishes it. Ctrl-C
+        // inside a render ends the run like Ctrl-C between requests.
         std::string status = "interrupted";
         try {
             std::rethrow_exception(std::current_exception());
         } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted) interrupted = true;
             if (e.kind() == ErrorKind::Provider) status = "failed";
         } catch (...) {
         }
-        // Best effort, each on its own: the store may fail again, and the first error is the
-        // one to report.
-        try {
-            set_eval_status(db, s.eval_id, status);
-        } catch (...) {
+        if (!interrupted) {
+            // Best effort, each on its own: the store may fail again, and the first error is
+            // the one to report.
+            try {
+                set_eval_status(db, s.eval_id, status);
+            } catch (...) {
+            }
+            try {
+                EvalRunSummary partial = load_summary(db, s.eval_id, {.versus_baseline = false});
+                finish_eval_run(db, s.eval_id, status, false, summary_to_json(partial));
+            } catch (...) {
+            }
+            throw;
         }
-        try {
-            EvalRunSummary partial = load_summary(db, s.eval_id);
-            finish_eval_run(db, s.eval_id, status, false, summary_to_json(partial));
-        } catch (...) {
-        }
-        throw;
     }
-    std::string status = cancelled() ? "interrupted" : "completed";
+    std::string status = interrupted || s.cancelled() ? "interrupted" : "completed";
     set_eval_status(db, s.eval_id, status);
     EvalRunSummary summary = load_summary(db, s.eval_id);
     finish_eval_run(db, s.eval_id, status, summary.passed, summary_to_json(summary));

@@ -53,11 +53,26 @@ constexpr std::string_view kEvalSchema = R"schema(
       "items": {"$ref": "#/$defs/case"}
     },
     "thresholds": {
-      "type": "object",
-      "properties": {
-        "pass_rate": {"$ref": "#/$defs/fraction"}
-      },
-      "additionalProperties": {"$ref": "#/$defs/metric_threshold"}
+      "description": "A map for every cell, or a list of maps each scoped to some cells with 'prompt' and/or 'provider'.",
+      "anyOf": [
+        {"$ref": "#/$defs/threshold_map"},
+        {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/scoped_thresholds"}}
+      ]
+    },
+    "baseline": {
+      "description": "The cells every other cell is compared with (paired tests in every report): a prompt of 'prompts' (against that prompt's cell on the same provider), or {prompt, provider} with either or both.",
+      "anyOf": [
+        {"$ref": "#/$defs/prompt_ref"},
+        {
+          "type": "object",
+          "minProperties": 1,
+          "additionalProperties": false,
+          "properties": {
+            "prompt": {"$ref": "#/$defs/prompt_ref"},
+            "provider": {"type": "string", "minLength": 1}
+          }
+        }
+      ]
     },
     "concurrency": {"type": "integer", "minimum": 1, "maximum": 1024},
     "limit": {"type": "integer", "minimum": 1}
@@ -159,6 +174,23 @@ constexpr std::string_view kEvalSchema = R"schema(
         "vars": {"type": "object"},
         "metrics": {"$ref": "#/$defs/metrics"}
       }
+    },
+    "threshold_map": {
+      "type": "object",
+      "properties": {
+        "pass_rate": {"$ref": "#/$defs/fraction"}
+      },
+      "additionalProperties": {"$ref": "#/$defs/metric_threshold"}
+    },
+    "scoped_thresholds": {
+      "type": "object",
+      "minProperties": 1,
+      "properties": {
+        "prompt": {"$ref": "#/$defs/prompt_ref"},
+        "provider": {"type": "string", "minLength": 1},
+        "pass_rate": {"$ref": "#/$defs/fraction"}
+      },
+      "additionalProperties": {"$ref": "#/$defs/metric_threshold"}
     },
     "metric_threshold": {
       "type": "object",

@@ -94,6 +94,7 @@ class SpecReader {
         }
         if (root_.contains("cases")) read_cases();
         if (root_.contains("thresholds")) read_thresholds();
+        if (root_.contains("baseline")) read_baseline();
         if (root_.contains("concurrency"))
             spec_.concurrency = root_["concurrency"].get<std::size_t>();
         if (root_.contains("limit")) spec_.limit = root_["limit"].get<long>();
@@ -315,14 +316,38 @@ class SpecReader {
         return labels;
     }
 
+    // `thresholds:` a map for every cell, or a list of maps, each optionally scoped with
+    // `prompt:` and/or `provider:`.
     void read_thresholds() {
-        for (const auto& [key, value] : root_["thresholds"].items()) {
-            std::string pointer = child("/thresholds", key);
+        const json& thresholds = root_["thresholds"];
+        if (!thresholds.is_array()) {
+            read_threshold_map(thresholds, "/thresholds", {}, {});
+            return;
+        }
+        for (std::size_t i = 0; i < thresholds.size(); ++i) {
+            const std::string pointer = child("/thresholds", i);
+            const json& entry = thresholds[i];
+            std::string prompt = entry.value("prompt", "");
+            std::string provider = entry.value("provider", "");
+            if (!prompt.empty()) check_prompt(prompt, child(pointer, "prompt"), "thresholds");
+            if (!provider.empty())
+                check_provider(provider, child(pointer, "provider"), "thresholds");
+            read_threshold_map(entry, pointer, prompt, provider);
+        }
+    }
+
+    void read_threshold_map(const json& map, const std::string& map_pointer,
+                            const std::string& prompt, const std::string& provider) {
+        for (const auto& [key, value] : map.items()) {
+            std::string pointer = child(map_pointer, key);
+            if (key == "prompt" || key == "provider") continue; // the scope (list form)
             if (key == kOverallPassRate) {
                 spec_.thresholds.push_back(ThresholdSpec{.metric = "",
                                                          .statistic = std::string(key),
                                                          .value = value.get<double>(),
-                                                         .where = at(pointer)});
+                                                         .where = at(pointer),
+                                                         .prompt = prompt,
+                                                         .provider = provider});
                 continue;
             }
             if (!all_labels_.count(key)) {
@@ -340,8 +365,55 @@ class SpecReader {
                 spec_.thresholds.push_back(ThresholdSpec{.metric = key,
                                                          .statistic = statistic,
                                                          .value = bound.get<double>(),
-                                                         .where = at(child(pointer, statistic))});
+                                                         .where = at(child(pointer, statistic)),
+                                                         .prompt = prompt,
+                                                         .provider = provider});
         }
+    }
+
+    // `baseline: PROMPT` or `baseline: {prompt: P, provider: V}` (either or both).
+    void read_baseline() {
+        const json& value = root_["baseline"];
+        BaselineSpec baseline;
+        baseline.where = at("/baseline");
+        if (value.is_string()) {
+            baseline.prompt = value.get<std::string>();
+            check_prompt(baseline.prompt, "/baseline", "baseline");
+        } else {
+            baseline.prompt = value.value("prompt", "");
+            baseline.provider = value.value("provider", "");
+            if (!baseline.prompt.empty())
+                check_prompt(baseline.prompt, "/baseline/prompt", "baseline");
+            if (!baseline.provider.empty())
+                check_provider(baseline.provider, "/baseline/provider", "baseline");
+        }
+        spec_.baseline = std::move(baseline);
+        if (spec_.baseline_pairs().empty())
+            fail("baseline: there is no other cell to compare with it (the matrix has " +
+                     std::to_string(spec_.cell_count()) + " cell" +
+                     (spec_.cell_count() == 1 ? "" : "s") + ")",
+                 at("/baseline"));
+    }
+
+    void check_prompt(const std::string& prompt, const std::string& pointer,
+                      std::string_view field) const {
+        if (std::find(spec_.prompts.begin(), spec_.prompts.end(), prompt) != spec_.prompts.end())
+            return;
+        fail(std::string(field) + ": prompt '" + prompt + "' is not in 'prompts' (" +
+                 quoted_list(spec_.prompts) + ")",
+             at(pointer));
+    }
+
+    void check_provider(const std::string& provider, const std::string& pointer,
+                        std::string_view field) const {
+        std::vector<std::string> labels;
+        for (const auto& entry : spec_.providers) {
+            if (entry.label == provider) return;
+            labels.push_back(entry.label);
+        }
+        fail(std::string(field) + ": provider '" + provider + "' is not in 'providers' (" +
+                 quoted_list(labels) + ")",
+             at(pointer));
     }
 
     EvalSpec& spec_;
@@ -384,6 +456,41 @@ void validate_against_schema(const YamlDocument& doc) {
 }
 
 } // namespace
+
+std::vector<int> EvalSpec::threshold_cells(const ThresholdSpec& threshold) const {
+    std::vector<int> cells;
+    if (threshold.prompt.empty() && threshold.provider.empty()) return cells;
+    for (std::size_t p = 0; p < prompts.size(); ++p)
+        for (std::size_t v = 0; v < providers.size(); ++v)
+            if ((threshold.prompt.empty() || prompts[p] == threshold.prompt) &&
+                (threshold.provider.empty() || providers[v].label == threshold.provider))
+                cells.push_back(cell_index(p, v));
+    return cells;
+}
+
+std::vector<std::pair<int, int>> EvalSpec::baseline_pairs() const {
+    std::vector<std::pair<int, int>> pairs;
+    if (!baseline) return pairs;
+    auto prompt_at = [&](const std::string& prompt) {
+        return static_cast<std::size_t>(std::find(prompts.begin(), prompts.end(), prompt) -
+                                        prompts.begin());
+    };
+    auto provider_at = [&](const std::string& label) {
+        std::size_t v = 0;
+        while (v < providers.size() && providers[v].label != label)
+            ++v;
+        return v;
+    };
+    for (std::size_t p = 0; p < prompts.size(); ++p)
+        for (std::size_t v = 0; v < providers.size(); ++v) {
+            // The cell's baseline: the named prompt and/or provider, the rest its own.
+            std::size_t bp = baseline->prompt.empty() ? p : prompt_at(baseline->prompt);
+            std::size_t bv = baseline->provider.empty() ? v : provider_at(baseline->provider);
+            if (bp >= prompts.size() || bv >= providers.size() || (bp == p && bv == v)) continue;
+            pairs.emplace_back(cell_index(bp, bv), cell_index(p, v));
+        }
+    return pairs;
+}
 
 EvalSpec parse_eval_spec(std::string_view yaml_text, std::string source_name) {
     EvalSpec spec;

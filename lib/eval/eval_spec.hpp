@@ -1,12 +1,14 @@
 #pragma once
 // An eval spec (YAML, schemas/eval.schema.json): which cases, which prompts and providers form
-// the matrix, how row fields become prompt variables, which metrics score every case, and the
-// thresholds that make `eval run` exit 1. Reference: docs/eval-spec.md.
+// the matrix, how row fields become prompt variables, which metrics score every case, the
+// thresholds that make `eval run` exit 1 (for every cell, or some), and the baseline the cells
+// are compared with. Reference: docs/eval-spec.md.
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -63,10 +65,23 @@ struct CaseSpec {
 // `rouge_l: {mean: 0.6}` is {metric "rouge_l", statistic "mean"}. Statistics: mean, min,
 // max, p50, p95, pass_rate. Lower-is-better metrics (latency, cost, token_count) read the
 // value as an upper bound, the others as a lower bound.
+// In the list form of `thresholds:` an entry may be scoped to some cells with `prompt:` (as
+// written in `prompts:`) and/or `provider:` (a provider's label); unscoped = every cell.
 struct ThresholdSpec {
     std::string metric;
     std::string statistic;
     double value = 0;
+    ErrorLocation where;
+    std::string prompt;   // "" = any
+    std::string provider; // "" = any
+};
+
+// `baseline:` the cells the others are reported against. `prompt` alone: each cell against the
+// baseline prompt's cell on the same provider; `provider` alone: against the same prompt on
+// the baseline provider; both: every cell against that one cell.
+struct BaselineSpec {
+    std::string prompt;   // as written in `prompts:`; "" = the cell's own
+    std::string provider; // a provider label; "" = the cell's own
     ErrorLocation where;
 };
 
@@ -89,6 +104,7 @@ struct EvalSpec {
     std::vector<MetricSpec> metrics;
     std::vector<CaseSpec> cases;
     std::vector<ThresholdSpec> thresholds;
+    std::optional<BaselineSpec> baseline;
     std::optional<std::size_t> concurrency;
     std::optional<long> limit;
 
@@ -97,6 +113,16 @@ struct EvalSpec {
                              // (canonical_json: sorted keys, numbers by value)
     nlohmann::json document; // the spec as JSON (stored with the eval run)
     YamlDocument yaml;       // for locating later (semantic) errors
+
+    // The matrix: cell p × providers.size() + v is prompt p on provider v.
+    std::size_t cell_count() const { return prompts.size() * providers.size(); }
+    int cell_index(std::size_t prompt, std::size_t provider) const {
+        return static_cast<int>(prompt * providers.size() + provider);
+    }
+    // The cells a threshold applies to; empty = every cell.
+    std::vector<int> threshold_cells(const ThresholdSpec& threshold) const;
+    // (baseline cell, cell) for every cell `baseline:` compares; empty without one.
+    std::vector<std::pair<int, int>> baseline_pairs() const;
 };
 
 // Parses and checks a spec against schemas/eval.schema.json and the rules above. Throws

@@ -1,7 +1,8 @@
 #pragma once
 // Eval runs in store.db (schema 6): the run, its cells (each a run of kind "eval"), its cases
 // and the score of every metric on every case in every cell. Aggregates and threshold outcomes
-// are computed from these rows, so `eval run`, `eval show` and the reports agree.
+// are computed from these rows (eval_summary.hpp), so `eval run`, `eval show` and the reports
+// agree.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -27,10 +28,20 @@ struct StoredThreshold {
     std::string metric; // "" = the case pass rate
     std::string statistic;
     double value = 0;
+    std::vector<int> cells{}; // the cells it applies to (indexes); empty = every cell
+};
+// A cell reported against its baseline cell (the spec's `baseline:`).
+struct BaselinePair {
+    int baseline = 0;
+    int cell = 0;
 };
 struct Scoring {
     std::vector<ScoredMetric> metrics; // in metric_index order
     std::vector<StoredThreshold> thresholds;
+    std::vector<BaselinePair> baseline;
+    // The dataset rows come first, then the spec's inline cases: the index of the first
+    // inline case (= the number of dataset rows). -1 = not recorded (older eval runs).
+    std::int64_t first_inline_case = -1;
 };
 nlohmann::json scoring_to_json(const Scoring& scoring);
 Scoring scoring_from_json(const nlohmann::json& value);
@@ -84,6 +95,9 @@ struct EvalRunHeader : NewEvalRun {
 
 std::int64_t create_eval_run(store::Database& db, const NewEvalRun& run);
 void record_cases(store::Database& db, std::int64_t eval_id, const std::vector<StoredCase>& cases);
+// Once the cases are recorded: their number, and the scoring that depends on them.
+void set_eval_plan(store::Database& db, std::int64_t eval_id, std::int64_t case_count,
+                   const Scoring& scoring);
 void add_cell(store::Database& db, std::int64_t eval_id, const StoredCell& cell);
 void record_scores(store::Database& db, std::int64_t eval_id, const std::vector<ScoreRow>& scores);
 void set_eval_status(store::Database& db, std::int64_t eval_id, std::string_view status);
@@ -94,7 +108,14 @@ void finish_eval_run(store::Database& db, std::int64_t eval_id, std::string_view
 EvalRunHeader load_eval_header(store::Database& db, std::string_view id_text);
 EvalRunHeader load_eval_header(store::Database& db, std::int64_t eval_id);
 std::vector<EvalRunHeader> list_eval_runs(store::Database& db, std::size_t limit = 0);
+// Every case, in index order (memory grows with the cases: for comparisons, which pair them).
 std::vector<StoredCase> load_cases(store::Database& db, std::int64_t eval_id);
+// One page of cases in index order: those after index `after`, at most `max` of them, and with
+// `unanswered_in_run` (a run id) only those that run has no row for. The query is finished on
+// return, so the caller may write to the store between pages.
+std::vector<StoredCase> load_case_page(store::Database& db, std::int64_t eval_id,
+                                       std::int64_t after, std::size_t max,
+                                       std::int64_t unanswered_in_run = 0);
 std::vector<StoredCell> load_cells(store::Database& db, std::int64_t eval_id);
 // The prompt versions ("qa@3") and provider ids an eval run's cells used, each once, in cell
 // order: what `eval list` shows.
@@ -103,19 +124,10 @@ struct EvalParticipants {
     std::vector<std::string> providers;
 };
 EvalParticipants load_participants(store::Database& db, std::int64_t eval_id);
-// Cases of a cell that already have a score row for every metric they need (`needed` gives
-// the count per case).
-std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell);
+// The number of score rows per case of a cell, for the cases first..last.
+std::map<std::int64_t, int> score_counts(store::Database& db, std::int64_t eval_id, int cell,
+                                         std::int64_t first, std::int64_t last);
 
-struct SummaryOptions {
-    bool with_cases = false;
-    bool failed_only = false; // with_cases: only cases that did not pass
-};
-// Aggregates per cell and threshold outcomes, from the stored rows.
-EvalRunSummary load_summary(store::Database& db, std::int64_t eval_id,
-                            const SummaryOptions& options = {});
-
-nlohmann::json summary_to_json(const EvalRunSummary& summary);
 // `eval list --json`: [{"id", "description", "spec", "spec_hash", "data", "prompts",
 // "providers", "cases", "status", "passed", "created_at"}].
 nlohmann::json eval_runs_to_json(store::Database& db, const std::vector<EvalRunHeader>& runs);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "eval/metric_definitions.hpp"
 
 namespace llmops::eval {
@@ -41,14 +42,8 @@ MetricResult DeterministicMetric::scored(double score, std::string_view explanat
 }
 
 std::string quote_for_reason(std::string_view text, std::size_t limit) {
-    bool cut = text.size() > limit;
-    if (cut) {
-        std::size_t end = limit;
-        // Back up to the start of a UTF-8 sequence so the cut never splits a character.
-        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-            --end;
-        text = text.substr(0, end);
-    }
+    const bool cut = text.size() > limit;
+    text = utf8_prefix(text, limit);
     std::string quoted =
         json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
     if (cut) quoted += "…";

@@ -60,7 +60,9 @@ ParameterTemplate::Rendered ParameterTemplate::render(const json& fields) const 
     try {
         out.text = render_collecting_missing(compiled_, fields, missing);
     } catch (const Error& e) {
-        // Partials cannot be resolved here, and render limits may trip: a case error too.
+        // A template over its budget (or Ctrl-C) stops the eval; an unresolvable partial is a
+        // case error.
+        if (stops_command(e)) throw;
         out.error = "parameter '" + parameter_ + "': " + e.message();
         return out;
     }

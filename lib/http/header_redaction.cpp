@@ -1,6 +1,6 @@
 #include "http/header_redaction.hpp"
 
-#include "core/ascii_text.hpp"
+#include "core/text.hpp"
 
 namespace llmops::http {
 

@@ -1,6 +1,6 @@
 #include "http/http_date.hpp"
 
-#include "core/ascii_text.hpp"
+#include "core/text.hpp"
 
 #include <array>
 #include <cctype>

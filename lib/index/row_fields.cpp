@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "data/canonical_row.hpp"
 #include "json/canonical_json.hpp"
+#include "json/json_string.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -60,14 +61,14 @@ void RowField::wrong_type(std::string_view value, std::string_view wanted,
 
 std::string RowField::text(std::string_view row, std::int64_t row_index) const {
     std::string_view v = value(row, row_index);
-    if (is_string(v)) return data::decode_canonical_string(v);
+    if (is_string(v)) return decode_json_string(v);
     if (is_number(v)) return std::string(v);
     wrong_type(v, "a string or a number", row_index);
 }
 
 std::vector<std::string> RowField::ids(std::string_view row, std::int64_t row_index) const {
     std::string_view v = value(row, row_index);
-    if (is_string(v)) return {data::decode_canonical_string(v)};
+    if (is_string(v)) return {decode_json_string(v)};
     if (is_number(v)) return {std::string(v)};
     if (v == "null") return {};
     if (v.front() != '[') wrong_type(v, "an array of ids, a string or a number", row_index);

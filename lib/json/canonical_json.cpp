@@ -1,7 +1,7 @@
 #include "json/canonical_json.hpp"
 
 #include "core/error.hpp"
-#include "core/utf8.hpp"
+#include "core/text.hpp"
 #include "json/json_error_locator.hpp"
 #include "json/single_pass_canonicalizer.hpp"
 #include "json/text_buffer.hpp"

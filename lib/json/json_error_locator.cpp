@@ -1,6 +1,8 @@
 #include "json/json_error_locator.hpp"
 
+#include "core/text.hpp"
 #include "json/canonical_json.hpp"
+#include "json/json_string.hpp"
 
 #include <nlohmann/json.hpp>
 #include <unordered_set>
@@ -65,90 +67,13 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-void append_utf8(std::uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-bool read_hex4(std::string_view text, std::size_t at, std::uint32_t& value) {
-    if (at + 4 > text.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + 4; ++i) {
-        const char c = text[i];
-        value <<= 4;
-        if (c >= '0' && c <= '9')
-            value |= static_cast<std::uint32_t>(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            value |= static_cast<std::uint32_t>(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            value |= static_cast<std::uint32_t>(c - 'A' + 10);
-        else
-            return false;
-    }
-    return true;
-}
-
 // Reads the string whose opening quote is at text[i]; returns the index after the closing
 // quote and the unescaped content.
 std::size_t read_string(std::string_view text, std::size_t i, std::string& content) {
-    content.clear();
-    ++i;
-    while (i < text.size() && text[i] != '"') {
-        if (text[i] != '\\' || i + 1 >= text.size()) {
-            content += text[i++];
-            continue;
-        }
-        const char e = text[i + 1];
-        i += 2;
-        switch (e) {
-        case 'b':
-            content += '\b';
-            break;
-        case 'f':
-            content += '\f';
-            break;
-        case 'n':
-            content += '\n';
-            break;
-        case 'r':
-            content += '\r';
-            break;
-        case 't':
-            content += '\t';
-            break;
-        case 'u': {
-            std::uint32_t cp = 0;
-            if (!read_hex4(text, i, cp)) break;
-            i += 4;
-            std::uint32_t low = 0;
-            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 <= text.size() && text[i] == '\\' &&
-                text[i + 1] == 'u' && read_hex4(text, i + 2, low) && low >= 0xDC00 &&
-                low < 0xE000) {
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-                i += 6;
-            }
-            append_utf8(cp, content);
-            break;
-        }
-        default:
-            content += e;
-            break; // \" \\ \/
-        }
-    }
-    return i < text.size() ? i + 1 : i;
+    std::size_t consumed = 0;
+    const std::string_view value = decode_json_string(text.substr(i), content, &consumed);
+    if (value.data() != content.data()) content.assign(value); // no escape: a view into text
+    return i + consumed;
 }
 
 } // namespace
@@ -226,11 +151,7 @@ std::string quote_for_message(std::string_view text) {
     std::string_view shown = text;
     bool cut = false;
     if (shown.size() > kMax) {
-        std::size_t end = kMax;
-        // Do not split a UTF-8 sequence.
-        while (end > 0 && (static_cast<unsigned char>(shown[end]) & 0xC0) == 0x80)
-            --end;
-        shown = shown.substr(0, end);
+        shown = utf8_prefix(shown, kMax);
         cut = true;
     }
     std::string out;

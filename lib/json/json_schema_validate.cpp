@@ -14,6 +14,7 @@
 
 #include "core/closest_match.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "json/json_schema.hpp"
 #include "json/json_schema_internal.hpp"
 #include "json/json_schema_validator.hpp"
@@ -52,12 +53,6 @@ bool is_integral(const json& value) {
     if (!value.is_number_float()) return false;
     double d = value.get<double>();
     return std::isfinite(d) && std::floor(d) == d;
-}
-
-std::size_t code_points(const std::string& s) {
-    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80; // skip UTF-8 continuation bytes
-    }));
 }
 
 std::string type_list(std::uint8_t types) {
@@ -248,7 +243,7 @@ bool Validator::eval_string(const SchemaNode& n, const json& value) {
     const auto& text = value.get_ref<const std::string&>();
     bool ok = true;
     if (n.max_length || n.min_length) {
-        std::size_t length = code_points(text);
+        std::size_t length = code_point_count(text);
         if (n.max_length && length > *n.max_length) {
             ok = false;
             report(n, "maxLength",

@@ -1,5 +1,8 @@
 #include "json/single_pass_canonicalizer.hpp"
 
+#include "core/text.hpp"
+#include "json/json_string.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -21,13 +24,6 @@ constexpr std::size_t kMaxNumberLength = 64;
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // The first byte at or after p that is '"', '\\', a control character or not ASCII.
@@ -54,52 +50,6 @@ const char* find_string_special(const char* p, const char* end) {
     return end;
 }
 
-// Length of the valid UTF-8 sequence starting at p (whose first byte is >= 0x80), or 0. The
-// same rules as simdjson and find_invalid_utf8: no overlongs, surrogates or values > U+10FFFF.
-std::size_t utf8_sequence_length(const char* p, const char* end) {
-    const auto* s = reinterpret_cast<const unsigned char*>(p);
-    const auto avail = static_cast<std::size_t>(end - p);
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    const unsigned char c = s[0];
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (avail < len || s[1] < lo || s[1] > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
-    return len;
-}
-
-char* write_utf8(char32_t cp, char* o) {
-    if (cp < 0x80) {
-        *o++ = static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        *o++ = static_cast<char>(0xC0 | (cp >> 6));
-        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        *o++ = static_cast<char>(0xE0 | (cp >> 12));
-        *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        *o++ = static_cast<char>(0xF0 | (cp >> 18));
-        *o++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        *o++ = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return o;
-}
-
 // The letter of a control character's two-character escape (\n …), or 0 for \u00XX.
 char short_escape(char32_t c) {
     switch (c) {
@@ -116,17 +66,6 @@ char short_escape(char32_t c) {
     default:
         return 0;
     }
-}
-
-// Four hex digits at p, or -1.
-long hex4(const char* p) {
-    long v = 0;
-    for (int i = 0; i < 4; ++i) {
-        const int d = hex_value(p[i]);
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
 }
 
 // Bytewise unsigned comparison, the order keys sort in; inline because keys are short and a
@@ -419,9 +358,14 @@ bool SinglePassCanonicalizer::string(std::string_view* key) {
             return true;
         }
         if (c >= 0x80) {
-            const std::size_t len = utf8_sequence_length(p, end_);
-            if (len == 0) return false;
-            p += len;
+            // A run of non-ASCII bytes holds whole sequences when the text is valid, so each
+            // run is checked on its own by the SIMD validator.
+            const char* run_end = p + 1;
+            while (run_end != end_ && static_cast<unsigned char>(*run_end) >= 0x80)
+                ++run_end;
+            if (!is_valid_utf8(std::string_view(p, static_cast<std::size_t>(run_end - p))))
+                return false;
+            p = run_end;
             continue;
         }
         // A key with an escape sorts by its unescaped bytes: leave those to the full path.
@@ -460,14 +404,14 @@ bool SinglePassCanonicalizer::escape() {
         return false;
     }
     if (end_ - p < 6) return false;
-    const long unit = hex4(p + 2);
+    const long unit = json_hex4(p + 2);
     if (unit < 0) return false;
     p += 6;
     char32_t cp = static_cast<char32_t>(unit);
     if (unit >= 0xD800 && unit <= 0xDFFF) {
         // Only a high surrogate followed by an escaped low one makes a character.
         if (unit >= 0xDC00 || end_ - p < 6 || p[0] != '\\' || p[1] != 'u') return false;
-        const long low = hex4(p + 2);
+        const long low = json_hex4(p + 2);
         if (low < 0xDC00 || low > 0xDFFF) return false;
         p += 6;
         cp = 0x10000 + ((static_cast<char32_t>(unit) - 0xD800) << 10) +

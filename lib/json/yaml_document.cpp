@@ -20,6 +20,7 @@
 #include <yaml-cpp/parser.h>
 
 #include "core/file_io.hpp"
+#include "core/text.hpp"
 
 namespace llmops {
 namespace {
@@ -47,40 +48,6 @@ std::string json_pointer_token(std::string_view token) {
 }
 
 namespace {
-
-bool valid_utf8(std::string_view s) {
-    static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000}; // no overlong forms
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t extra = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = c & 0x1Fu;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = c & 0x0Fu;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (i + extra >= s.size()) return false;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if (cp < min_for[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 std::size_t count_values(const json& value) {
     std::size_t n = 1;
@@ -158,7 +125,7 @@ class JsonBuilder : public YAML::EventHandler {
 
     void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   const std::string& text) override {
-        if (!valid_utf8(text)) fail("invalid UTF-8 in a scalar", mark);
+        if (!is_valid_utf8(text)) fail("invalid UTF-8 in a scalar", mark);
         bool merge_key = tag == "?" && text == "<<";
         add_value(resolve_scalar(tag, text, mark), mark, anchor, false, false, merge_key);
     }

@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mustache/template_limits.hpp"
+
 namespace llmops::mustache {
 
 namespace detail {
@@ -29,8 +31,9 @@ struct TemplateData;
 struct CompileOptions {
     // Shown as the "file" of error locations, e.g. "prompts/qa.yaml" or a partial's name.
     std::string name;
-    // Sections, blocks and parents nested deeper than this are a compile error.
-    int max_depth = 512;
+    // Sections, blocks and parents nested deeper than this are a compile error (the process's
+    // template limit unless set; see template_limits.hpp).
+    int max_depth = template_limits().max_depth;
 };
 
 // An immutable compiled template. Cheap to copy (shared); safe to render from many threads.
@@ -104,9 +107,13 @@ struct RenderOptions {
     int max_partial_depth = 64;
     // Sections, blocks and partials nested deeper than this at render time are an error.
     int max_render_depth = 2048;
-    // When non-zero, rendering more than this many tags and text runs is an error: a bound on
-    // the time a hostile template can take (nested loops over lists multiply).
-    std::uint64_t max_steps = 0;
+    // Budgets of one render (the process's template limits unless set; 0 = none). More steps
+    // (tags and text runs rendered) or more output than this throws Error(Limit) naming the
+    // template and the limit: a bound on the time and memory a hostile template can take.
+    std::uint64_t max_steps = template_limits().max_steps;
+    std::uint64_t max_output_bytes = template_limits().max_output_bytes;
+    // Polled every few thousand steps; once set, the render throws Error(Interrupted).
+    const std::atomic<bool>* cancel = render_cancel_flag();
 };
 
 // Renders into a new string.

@@ -285,9 +285,12 @@ class Compiler {
             t.enclosing = open.empty() ? -1 : open.back();
             if (opens(t)) {
                 if (static_cast<int>(open.size()) >= options_.max_depth)
-                    fail("sections nested deeper than " + std::to_string(options_.max_depth) +
-                             " levels",
-                         t);
+                    throw Error(ErrorKind::BadInput,
+                                "sections nested deeper than " +
+                                    std::to_string(options_.max_depth) +
+                                    " levels (the template depth limit)",
+                                ErrorLocation::in_file(options_.name, t.line, t.column),
+                                template_limits_hint());
                 open.push_back(i);
             } else if (t.tag == TagKind::Close) {
                 if (open.empty())

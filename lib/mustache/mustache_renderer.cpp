@@ -59,6 +59,7 @@ class Renderer {
     void run(const json& context) {
         ContextFrame root{&context, nullptr};
         render(template_->root, &root, nullptr);
+        check_output(nullptr);
     }
 
   private:
@@ -71,13 +72,48 @@ class Renderer {
     int depth_ = 0;
     int partial_depth_ = 0;
     std::uint64_t steps_ = 0;
+    const std::size_t start_size_ = out_.size(); // `out` may hold earlier renders
 
-    [[noreturn]] void fail(const std::string& message, const Node& node) const {
+    static constexpr std::uint64_t kCancelPollSteps = 4096;
+
+    ErrorLocation location(const Node* node) const {
         ErrorLocation where;
         where.file = template_->name;
-        where.line = node.line;
-        where.column = node.column;
-        throw Error(ErrorKind::BadInput, message, std::move(where));
+        if (node != nullptr) {
+            where.line = node->line;
+            where.column = node->column;
+        }
+        return where;
+    }
+
+    [[noreturn]] void fail(const std::string& message, const Node& node) const {
+        throw Error(ErrorKind::BadInput, message, location(&node));
+    }
+
+    // The location names the template (or partial) and the tag being rendered.
+    [[noreturn]] void over_limit(const std::string& message, const Node* node) const {
+        throw Error(ErrorKind::Limit, message, location(node), template_limits_hint());
+    }
+
+    // Before each node: the step budget, the output budget and the cancel flag.
+    void step(const Node& node) {
+        ++steps_;
+        if (options_.max_steps != 0 && steps_ > options_.max_steps)
+            over_limit("over the template step limit: more than " +
+                           std::to_string(options_.max_steps) +
+                           " steps (tags and text runs) in one render",
+                       &node);
+        check_output(&node);
+        if (options_.cancel != nullptr && steps_ % kCancelPollSteps == 0 &&
+            options_.cancel->load(std::memory_order_relaxed))
+            throw Error(ErrorKind::Interrupted, "interrupted");
+    }
+
+    void check_output(const Node* node) const {
+        if (options_.max_output_bytes != 0 && out_.size() - start_size_ > options_.max_output_bytes)
+            over_limit("over the template output limit: more than " +
+                           std::to_string(options_.max_output_bytes) + " bytes from one render",
+                       node);
     }
 
     void enter(const Node& node) {
@@ -218,9 +254,7 @@ class Renderer {
     void render(const std::vector<Node>& nodes, const ContextFrame* ctx,
                 const OverrideScope* scope) {
         for (const Node& node : nodes) {
-            if (options_.max_steps != 0 && ++steps_ > options_.max_steps)
-                fail("rendering took more than " + std::to_string(options_.max_steps) + " steps",
-                     node);
+            step(node);
             switch (node.kind) {
             case NodeKind::Text:
                 emit_text(node.text);

@@ -1,5 +1,7 @@
 #include "provider/chat_types.hpp"
 
+#include "core/text.hpp"
+
 namespace llmops::provider {
 
 std::string_view to_string(ProviderErrorKind kind) {
@@ -71,10 +73,7 @@ std::string prompt_text(const ChatRequest& request) {
 }
 
 std::int64_t estimate_tokens(std::string_view text) {
-    std::int64_t code_points = 0;
-    for (unsigned char c : text)
-        if ((c & 0xC0) != 0x80) ++code_points;
-    return (code_points + 3) / 4;
+    return static_cast<std::int64_t>(approx_tokens(text));
 }
 
 } // namespace llmops::provider

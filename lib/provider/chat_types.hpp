@@ -76,7 +76,7 @@ ProviderErrorKind error_kind_for_status(int http_status);
 // contents joined by blank lines (what `exec` with `format: text` and `echo` use).
 std::string prompt_text(const ChatRequest& request);
 
-// Token estimate for rate limiting and offline providers: ceil(code points / 4).
+// Token estimate for rate limiting and offline providers: core/text.hpp's approx_tokens.
 std::int64_t estimate_tokens(std::string_view text);
 
 } // namespace llmops::provider

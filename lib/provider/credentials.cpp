@@ -1,7 +1,7 @@
 #include "provider/credentials.hpp"
 
-#include "core/ascii_text.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/header_redaction.hpp"
 
 #include <algorithm>

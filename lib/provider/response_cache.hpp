@@ -60,6 +60,9 @@ class ResponseCache {
     void put(const std::string& key, const ChatResult& result, std::string_view provider_type,
              std::string_view model);
     void flush();
+    // Ends the read transaction lookups keep open, so a long-lived owner (the gateway) sees
+    // answers written since and does not hold back WAL checkpoints while idle.
+    void release_snapshot() { end_read(); }
 
   private:
     void end_read();

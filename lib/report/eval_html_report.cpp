@@ -1,5 +1,6 @@
 #include "report/eval_html_report.hpp"
 
+#include "core/text.hpp"
 #include "report/case_verdict.hpp"
 #include "report/profile_html.hpp"
 #include "report/report_format.hpp"
@@ -246,33 +247,72 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
     out << "</table>";
 }
 
-// Metric labels in order of first appearance over all cells, for the case table's columns.
 // A histogram of each graded metric's case scores (pass/fail metrics, all 0 or 1, have their
 // pass rate instead; a metric every case scores alike has its value in the metrics table).
-void write_distributions(const eval::EvalRunSummary& summary, std::ostream& out) {
+// One pass over each cell's cases, binning into the range its aggregates give.
+void write_distributions(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                         std::ostream& out) {
     constexpr int kBins = 10;
     std::string charts;
-    for (const auto& cell : summary.cells)
-        for (const auto& m : cell.metrics) {
-            stats::ValueSample scores(cell.case_outcomes.size(), 0);
-            double lo = 0, hi = 0;
+    for (const auto& cell : summary.cells) {
+        struct Chart {
+            const eval::MetricAggregate* metric;
+            stats::EqualWidthBins bins;
             bool graded = false;
-            for (const auto& c : cell.case_outcomes)
-                for (const auto& o : c.metrics) {
-                    if (o.metric != m.metric || !o.score || !o.error.empty()) continue;
-                    double v = *o.score;
-                    lo = scores.count() == 0 ? v : std::min(lo, v);
-                    hi = scores.count() == 0 ? v : std::max(hi, v);
-                    scores.add(v);
-                    graded = graded || (v != 0 && v != 1);
+        };
+        std::vector<Chart> wanted;
+        for (const auto& m : cell.metrics)
+            if (m.scored > 0 && m.min < m.max) // nothing to tell from a single value
+                wanted.push_back({&m, stats::EqualWidthBins(m.min, m.max, kBins)});
+        if (wanted.empty()) continue;
+        cases(cell, [&](const eval::CaseOutcome& c) {
+            for (const auto& o : c.metrics) {
+                if (!o.score || !o.error.empty()) continue;
+                for (auto& chart : wanted) {
+                    if (chart.metric->metric != o.metric) continue;
+                    chart.bins.add(*o.score);
+                    chart.graded = chart.graded || (*o.score != 0 && *o.score != 1);
                 }
-            if (!graded || lo == hi) continue; // nothing to tell from a single value
-            charts += histogram_svg(scores.histogram(lo, hi, kBins), cell.label + " · " + m.metric);
-        }
+            }
+        });
+        for (const auto& chart : wanted)
+            if (chart.graded)
+                charts += histogram_svg(chart.bins.histogram(),
+                                        cell.label + " · " + chart.metric->metric);
+    }
     if (charts.empty()) return;
     out << "<h2>Score distributions</h2><div class=\"charts\">" << charts << "</div>";
 }
 
+void write_baseline(const eval::EvalRunSummary& summary, std::ostream& out) {
+    if (summary.versus_baseline.empty()) return;
+    out << "<h2>Against the baseline</h2><p class=\"sub\">Paired tests on the same cases "
+           "(McNemar for pass/fail, Wilcoxon signed-rank for scores; 95% bootstrap interval of "
+           "the difference). Definitions: docs/metrics.md.</p><table><tr><th>cell</th>"
+           "<th>baseline</th><th>metric</th><th>baseline</th><th>cell</th><th>difference</th>"
+           "<th>95% CI</th><th>p</th><th>test</th><th>verdict</th></tr>";
+    for (const auto& c : summary.versus_baseline)
+        for (const auto& m : c.metrics) {
+            const std::string verdict = m.pairs ? comparison_verdict(m) : "no pairs";
+            out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", text(c.cell_b),
+                               text(c.cell_a), text(m.metric));
+            for (const std::string& value :
+                 {m.pairs ? format_metric_value(m.mean_a) : "–",
+                  m.pairs ? format_metric_value(m.mean_b) : "–",
+                  m.pairs ? format_difference(m.diff) : "–", format_interval(m),
+                  m.pairs ? format_p_value(m.p_value) : "–"})
+                out << num_cell(value);
+            out << fmt::format("<td>{}</td><td class=\"{}\">{}</td></tr>", text(m.test),
+                               m.regression    ? "bad"
+                               : m.significant ? "ok"
+                                               : "",
+                               text(verdict));
+        }
+    out << "</table>";
+}
+
+// The case table's metric columns: every metric label of the cells (and of the cases held in
+// memory, if any), in order of appearance.
 std::vector<std::string> metric_columns(const eval::EvalRunSummary& summary) {
     std::vector<std::string> labels;
     const auto add = [&](const std::string& label) {
@@ -288,44 +328,58 @@ std::vector<std::string> metric_columns(const eval::EvalRunSummary& summary) {
     return labels;
 }
 
-nlohmann::json case_data(const eval::EvalRunSummary& summary, const EvalHtmlOptions& options) {
-    const std::vector<std::string> metrics = metric_columns(summary);
-    nlohmann::json cells = nlohmann::json::array();
-    nlohmann::json cases = nlohmann::json::array();
-    for (std::size_t ci = 0; ci < summary.cells.size(); ++ci) {
-        const auto& cell = summary.cells[ci];
-        cells.push_back(to_valid_utf8(cell.label));
-        for (const auto& c : cell.case_outcomes) {
-            nlohmann::json scores(metrics.size(), nullptr), passes(metrics.size(), nullptr);
-            for (const auto& m : c.metrics) {
-                const auto at = static_cast<std::size_t>(
-                    std::find(metrics.begin(), metrics.end(), m.metric) - metrics.begin());
-                if (m.score) scores[at] = *m.score;
-                if (m.passed) passes[at] = *m.passed;
-            }
-            std::string problems;
-            for (const auto& p : case_problems(c))
-                problems += (problems.empty() ? "" : "\n") + p;
-            cases.push_back({
-                {"id", to_valid_utf8(c.case_id.empty() ? fmt::format("case {}", c.case_index)
-                                                       : c.case_id)},
-                {"cell", ci},
-                {"v", std::string(verdict_name(case_verdict(c)))},
-                {"s", std::move(scores)},
-                {"p", std::move(passes)},
-                {"out", clip_text(c.output, options.max_text_bytes)},
-                {"err", clip_text(problems, options.max_text_bytes)},
-                {"ms", c.latency_ms},
-                {"tok", c.prompt_tokens + c.completion_tokens},
-                {"cost", c.cost_usd},
-            });
-        }
+nlohmann::json case_row(const eval::CaseOutcome& c, std::size_t cell,
+                        const std::vector<std::string>& metrics, const EvalHtmlOptions& options) {
+    nlohmann::json scores(metrics.size(), nullptr), passes(metrics.size(), nullptr);
+    for (const auto& m : c.metrics) {
+        const auto found = std::find(metrics.begin(), metrics.end(), m.metric);
+        if (found == metrics.end()) continue;
+        const auto at = static_cast<std::size_t>(found - metrics.begin());
+        if (m.score) scores[at] = *m.score;
+        if (m.passed) passes[at] = *m.passed;
     }
-    return {{"metrics", metrics}, {"cells", std::move(cells)}, {"cases", std::move(cases)}};
+    std::string problems;
+    for (const auto& p : case_problems(c))
+        problems += (problems.empty() ? "" : "\n") + p;
+    return {
+        {"id", to_valid_utf8(c.case_id.empty() ? fmt::format("case {}", c.case_index) : c.case_id)},
+        {"cell", cell},
+        {"v", std::string(verdict_name(case_verdict(c)))},
+        {"s", std::move(scores)},
+        {"p", std::move(passes)},
+        {"out", clip_text(c.output, options.max_text_bytes)},
+        {"err", clip_text(problems, options.max_text_bytes)},
+        {"ms", c.latency_ms},
+        {"tok", c.prompt_tokens + c.completion_tokens},
+        {"cost", c.cost_usd},
+    };
 }
 
-void write_case_table(const eval::EvalRunSummary& summary, const EvalHtmlOptions& options,
-                      std::ostream& out) {
+std::string dump_script_safe(const nlohmann::json& value) {
+    return script_safe_json(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// The case table's data, {"metrics", "cells", "cases"}, written one case at a time.
+void write_case_data(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                     const EvalHtmlOptions& options, std::ostream& out) {
+    const std::vector<std::string> metrics = metric_columns(summary);
+    nlohmann::json cells = nlohmann::json::array();
+    for (const auto& cell : summary.cells)
+        cells.push_back(to_valid_utf8(cell.label));
+    out << "{\"metrics\":" << dump_script_safe(metrics) << ",\"cells\":" << dump_script_safe(cells)
+        << ",\"cases\":[";
+    bool first = true;
+    for (std::size_t ci = 0; ci < summary.cells.size(); ++ci)
+        cases(summary.cells[ci], [&](const eval::CaseOutcome& c) {
+            if (!first) out << ',';
+            first = false;
+            out << dump_script_safe(case_row(c, ci, metrics, options));
+        });
+    out << "]}";
+}
+
+void write_case_table(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                      const EvalHtmlOptions& options, std::ostream& out) {
     out << "<h2>Cases</h2><div class=\"controls\">"
            "<input id=\"case-filter\" type=\"search\" placeholder=\"Filter: case id, cell, "
            "output, error…\" aria-label=\"Filter cases\">"
@@ -344,10 +398,9 @@ void write_case_table(const eval::EvalRunSummary& summary, const EvalHtmlOptions
            "<p class=\"sub\">Verdicts: <b>fail</b> — answered, and a metric failed; "
            "<b>error</b> — no answer, or a metric could not be computed. Click an output to "
            "show all of it. Definitions: docs/reports.md.</p>";
-    const std::string json =
-        case_data(summary, options).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out << "<script type=\"application/json\" id=\"eval-cases\">" << script_safe_json(json)
-        << "</script><script>" << kScript << "</script>";
+    out << "<script type=\"application/json\" id=\"eval-cases\">";
+    write_case_data(summary, cases, options, out);
+    out << "</script><script>" << kScript << "</script>";
 }
 
 } // namespace
@@ -377,11 +430,17 @@ std::string script_safe_json(const std::string& json_text) {
 
 void write_eval_html_report(const eval::EvalRunSummary& summary, std::ostream& out,
                             const EvalHtmlOptions& options) {
+    write_eval_html_report(summary, eval::loaded_cases(), out, options);
+}
+
+void write_eval_html_report(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                            std::ostream& out, const EvalHtmlOptions& options) {
     write_header(summary, out);
     write_thresholds(summary, out);
     write_cells(summary, out);
-    write_distributions(summary, out);
-    write_case_table(summary, options, out);
+    write_baseline(summary, out);
+    write_distributions(summary, cases, out);
+    write_case_table(summary, cases, options, out);
     out << "<p class=\"sub\">Generated by llmops eval.</p></body></html>\n";
 }
 

@@ -1,5 +1,6 @@
 #include "report/junit_report.hpp"
 
+#include "core/text.hpp"
 #include "report/case_verdict.hpp"
 #include "report/report_format.hpp"
 #include "report/report_text.hpp"
@@ -36,15 +37,15 @@ struct SuiteCounts {
     double time_s = 0;
 };
 
-SuiteCounts count_cell(const eval::CellSummary& cell) {
+SuiteCounts count_cell(const eval::CellSummary& cell, const eval::CellCases& cases) {
     SuiteCounts counts;
-    for (const auto& c : cell.case_outcomes) {
+    cases(cell, [&](const eval::CaseOutcome& c) {
         ++counts.tests;
         counts.time_s += c.latency_ms / 1000.0;
         const CaseVerdict verdict = case_verdict(c);
         if (verdict == CaseVerdict::Failed) ++counts.failures;
         if (verdict == CaseVerdict::Error) ++counts.errors;
-    }
+    });
     return counts;
 }
 
@@ -87,8 +88,7 @@ void write_case(const eval::CellSummary& cell, const eval::CaseOutcome& c, std::
 }
 
 void write_cell_suite(const eval::EvalRunSummary& summary, const eval::CellSummary& cell,
-                      std::ostream& out) {
-    const SuiteCounts counts = count_cell(cell);
+                      const SuiteCounts& counts, const eval::CellCases& cases, std::ostream& out) {
     out << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
                        "skipped=\"0\" time=\"{}\"",
                        attr(cell.label), counts.tests, counts.failures, counts.errors,
@@ -108,8 +108,7 @@ void write_cell_suite(const eval::EvalRunSummary& summary, const eval::CellSumma
     property("latency_p50_ms", fmt::format("{}", cell.latency_p50_ms));
     property("latency_p95_ms", fmt::format("{}", cell.latency_p95_ms));
     out << "    </properties>\n";
-    for (const auto& c : cell.case_outcomes)
-        write_case(cell, c, out);
+    cases(cell, [&](const eval::CaseOutcome& c) { write_case(cell, c, out); });
     out << "  </testsuite>\n";
 }
 
@@ -191,9 +190,16 @@ std::string xml_escape(std::string_view text, bool attribute) {
 }
 
 void write_junit_report(const eval::EvalRunSummary& summary, std::ostream& out) {
+    write_junit_report(summary, eval::loaded_cases(), out);
+}
+
+void write_junit_report(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                        std::ostream& out) {
+    // The counts head the document, so the cases are read twice: counted, then written.
+    std::vector<SuiteCounts> cell_counts;
     SuiteCounts total;
     for (const auto& cell : summary.cells) {
-        const SuiteCounts counts = count_cell(cell);
+        const SuiteCounts& counts = cell_counts.emplace_back(count_cell(cell, cases));
         total.tests += counts.tests;
         total.failures += counts.failures;
         total.errors += counts.errors;
@@ -207,8 +213,8 @@ void write_junit_report(const eval::EvalRunSummary& summary, std::ostream& out) 
                        "time=\"{}\">\n",
                        attr(fmt::format("llmops eval run {}", summary.id)), total.tests,
                        total.failures, total.errors, seconds(summary.wall_s));
-    for (const auto& cell : summary.cells)
-        write_cell_suite(summary, cell, out);
+    for (std::size_t i = 0; i < summary.cells.size(); ++i)
+        write_cell_suite(summary, summary.cells[i], cell_counts[i], cases, out);
     if (!summary.thresholds.empty()) write_threshold_suite(summary, out);
     out << "</testsuites>\n";
 }

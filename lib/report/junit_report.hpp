@@ -11,8 +11,11 @@
 
 namespace llmops::report {
 
-// Writes the report. Cases come from each cell's case_outcomes (load them first); a cell
-// without loaded cases gives an empty suite.
+// Writes the report, reading each cell's cases from `cases` (twice: counted, then written), so
+// memory does not grow with the cases.
+void write_junit_report(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                        std::ostream& out);
+// The same with the cases held in each cell's case_outcomes.
 void write_junit_report(const eval::EvalRunSummary& summary, std::ostream& out);
 
 // Text made safe for XML 1.0: invalid UTF-8 and the characters XML 1.0 forbids (control

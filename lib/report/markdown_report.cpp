@@ -104,32 +104,52 @@ void write_metrics(const eval::EvalRunSummary& summary, const MarkdownOptions& o
     out << "\n";
 }
 
-void write_failed_cases(const eval::CellSummary& cell, const MarkdownOptions& options,
-                        std::ostream& out) {
+void write_baseline(const eval::EvalRunSummary& summary, const MarkdownOptions& options,
+                    std::ostream& out) {
+    if (summary.versus_baseline.empty()) return;
+    out << "### Against the baseline\n\n"
+           "Paired tests on the same cases (McNemar for pass/fail, Wilcoxon signed-rank for "
+           "scores; 95% bootstrap interval of the difference).\n\n"
+           "| cell | baseline | metric | baseline | cell | difference | 95% CI | p | verdict |\n"
+           "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n";
+    for (const auto& c : summary.versus_baseline)
+        for (const auto& m : c.metrics)
+            out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                               markdown_cell_text(c.cell_b, options.max_text_bytes),
+                               markdown_cell_text(c.cell_a, options.max_text_bytes),
+                               markdown_cell_text(m.metric, options.max_text_bytes),
+                               m.pairs ? format_metric_value(m.mean_a) : "–",
+                               m.pairs ? format_metric_value(m.mean_b) : "–",
+                               m.pairs ? format_difference(m.diff) : "–", format_interval(m),
+                               m.pairs ? format_p_value(m.p_value) : "–",
+                               m.pairs ? comparison_verdict(m) : "no pairs");
+    out << "\n";
+}
+
+// One pass over the cell's cases: the first few failures are kept, the rest only counted.
+void write_failed_cases(const eval::CellSummary& cell, const eval::CellCases& cases,
+                        const MarkdownOptions& options, std::ostream& out) {
     std::size_t not_passed = 0;
-    for (const auto& c : cell.case_outcomes)
-        if (case_verdict(c) != CaseVerdict::Passed) ++not_passed;
-    if (not_passed == 0) return;
-    const std::size_t shown = std::min(not_passed, options.max_failed_cases);
-    out << fmt::format("#### Failed cases: {} ({} of {} shown)\n\n",
-                       markdown_cell_text(cell.label, options.max_text_bytes), shown, not_passed);
-    if (shown == 0) return;
-    out << "| case | verdict | reasons |\n| --- | --- | --- |\n";
-    std::size_t listed = 0;
-    for (const auto& c : cell.case_outcomes) {
+    std::string rows;
+    cases(cell, [&](const eval::CaseOutcome& c) {
         const CaseVerdict verdict = case_verdict(c);
-        if (verdict == CaseVerdict::Passed) continue;
-        if (listed++ == shown) break;
+        if (verdict == CaseVerdict::Passed) return;
+        if (not_passed++ >= options.max_failed_cases) return;
         std::string reasons;
         for (const auto& problem : case_problems(c)) {
             if (!reasons.empty()) reasons += "<br>";
             reasons += markdown_cell_text(problem, options.max_text_bytes);
         }
         const std::string id = c.case_id.empty() ? fmt::format("case {}", c.case_index) : c.case_id;
-        out << fmt::format("| {} | {} | {} |\n", markdown_cell_text(id, options.max_text_bytes),
-                           verdict_name(verdict), reasons);
-    }
-    out << "\n";
+        rows += fmt::format("| {} | {} | {} |\n", markdown_cell_text(id, options.max_text_bytes),
+                            verdict_name(verdict), reasons);
+    });
+    if (not_passed == 0) return;
+    const std::size_t shown = std::min(not_passed, options.max_failed_cases);
+    out << fmt::format("#### Failed cases: {} ({} of {} shown)\n\n",
+                       markdown_cell_text(cell.label, options.max_text_bytes), shown, not_passed);
+    if (shown == 0) return;
+    out << "| case | verdict | reasons |\n| --- | --- | --- |\n" << rows << "\n";
 }
 
 } // namespace
@@ -180,12 +200,18 @@ std::string markdown_cell_text(std::string_view text, std::size_t max_bytes) {
 
 void write_markdown_report(const eval::EvalRunSummary& summary, std::ostream& out,
                            const MarkdownOptions& options) {
+    write_markdown_report(summary, eval::loaded_cases(), out, options);
+}
+
+void write_markdown_report(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                           std::ostream& out, const MarkdownOptions& options) {
     write_heading(summary, options, out);
     write_thresholds(summary, options, out);
     write_cells(summary, options, out);
     write_metrics(summary, options, out);
+    write_baseline(summary, options, out);
     for (const auto& cell : summary.cells)
-        write_failed_cases(cell, options, out);
+        write_failed_cases(cell, cases, options, out);
 }
 
 } // namespace llmops::report

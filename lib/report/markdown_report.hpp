@@ -1,8 +1,9 @@
 #pragma once
 // The Markdown report of an eval run (`eval run --markdown FILE`), written for a CI step
 // summary (GitHub's $GITHUB_STEP_SUMMARY, a merge request comment): pass/fail heading, the
-// threshold outcomes, one table row per cell, per-metric statistics, and the first failed
-// cases of each cell with their reasons. Reference: docs/reports.md.
+// threshold outcomes, one table row per cell, per-metric statistics, each cell against its
+// baseline (when the spec names one), and the first failed cases of each cell with their
+// reasons. Reference: docs/reports.md.
 #include <cstddef>
 #include <ostream>
 #include <string>
@@ -19,6 +20,10 @@ struct MarkdownOptions {
     std::size_t max_text_bytes = 300;
 };
 
+// Reads each cell's cases once from `cases`, keeping only the failures it lists.
+void write_markdown_report(const eval::EvalRunSummary& summary, const eval::CellCases& cases,
+                           std::ostream& out, const MarkdownOptions& options = {});
+// The same with the cases held in each cell's case_outcomes.
 void write_markdown_report(const eval::EvalRunSummary& summary, std::ostream& out,
                            const MarkdownOptions& options = {});
 

@@ -63,4 +63,25 @@ std::string format_threshold_result(const eval::ThresholdOutcome& threshold) {
                        format_metric_value(threshold.actual), threshold_bound(threshold));
 }
 
+std::string comparison_verdict(const eval::MetricComparison& comparison) {
+    if (!comparison.significant) return "no significant difference";
+    return comparison.regression ? "worse" : "better";
+}
+
+std::string format_difference(double diff) {
+    if (!std::isfinite(diff)) return "-";
+    return fmt::format("{}{}", diff >= 0 ? '+' : '-', format_metric_value(std::fabs(diff)));
+}
+
+std::string format_interval(const eval::MetricComparison& comparison) {
+    if (comparison.pairs == 0) return "-";
+    return fmt::format("[{}, {}]", format_difference(comparison.ci.lower),
+                       format_difference(comparison.ci.upper));
+}
+
+std::string format_p_value(double p) {
+    if (!std::isfinite(p)) return "-";
+    return fmt::format("{:.4g}", p);
+}
+
 } // namespace llmops::report

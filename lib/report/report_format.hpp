@@ -34,4 +34,15 @@ std::string format_threshold(const eval::ThresholdOutcome& threshold);
 // required ≥ 0.6".
 std::string format_threshold_result(const eval::ThresholdOutcome& threshold);
 
+// A paired comparison's outcome for B against A: "better" or "worse" when significant (by the
+// metric's direction), else "no significant difference".
+std::string comparison_verdict(const eval::MetricComparison& comparison);
+
+// A signed difference ("+0.150", "-0.020") and a confidence interval ("[+0.050, +0.250]").
+std::string format_difference(double diff);
+std::string format_interval(const eval::MetricComparison& comparison);
+
+// A p-value: 4 significant digits ("0.01234", "3.2e-07").
+std::string format_p_value(double p);
+
 } // namespace llmops::report

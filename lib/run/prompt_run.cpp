@@ -65,6 +65,8 @@ void PromptRun::check_rows_render(store::Project& project, const Plan& p) {
         try {
             renderer.render(row_variables(text, p.vars), rendered, static_cast<long>(index));
         } catch (const Error& e) {
+            // Ctrl-C inside a long render: the same as Ctrl-C between rows.
+            if (e.kind() == ErrorKind::Interrupted) return;
             if (e.kind() != ErrorKind::BadInput) throw;
             if (!first) first = e;
             ++failing;

@@ -97,6 +97,9 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
             try {
                 renderer.render(item->variables, rendered, static_cast<long>(item->index));
             } catch (const Error& e) {
+                // Ctrl-C in a long render: stop taking cases; this one is left for a resume.
+                if (e.kind() == ErrorKind::Interrupted) return std::nullopt;
+                if (stops_command(e)) throw; // a template over its budget fails the run
                 RunRow row;
                 row.row_index = item->index;
                 row.render_error = render_error_text(e);

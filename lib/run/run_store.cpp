@@ -176,9 +176,11 @@ std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind, std::
 
 RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     RunTotals totals;
-    auto sums = db.prepare("SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
-                           " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
-                           " coalesce(sum(cost_usd), 0) FROM run_rows WHERE run_id = ?");
+    auto sums = db.prepare(
+        "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
+        " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+        " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND (cached = 0 OR latency_ms > 0)), 0)"
+        " FROM run_rows WHERE run_id = ?");
     sums.bind(1, run_id);
     sums.step();
     totals.recorded = sums.column_int(0);
@@ -188,19 +190,30 @@ RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     totals.prompt_tokens = sums.column_int(3);
     totals.completion_tokens = sums.column_int(4);
     totals.cost_usd = sums.column_double(5);
+    const auto timed = static_cast<std::uint64_t>(sums.column_int(6));
+    sums.reset();
+    if (timed == 0) return totals;
     // Latency of the model: a cache hit carries the latency of the call that produced it. Hits
-    // recorded before the cache kept latencies have 0 there and would skew it towards 0.
+    // recorded before the cache kept latencies have 0 there and would skew it towards 0. Read
+    // in order, so memory does not grow with the rows (SQLite sorts in bounded memory).
     auto latencies = db.prepare("SELECT latency_ms FROM run_rows WHERE run_id = ? AND ok = 1"
-                                " AND (cached = 0 OR latency_ms > 0)");
+                                " AND (cached = 0 OR latency_ms > 0) ORDER BY latency_ms");
     latencies.bind(1, run_id);
-    std::vector<double> values;
-    while (latencies.step())
-        values.push_back(latencies.column_double(0));
-    if (!values.empty()) {
-        totals.latency_p50_ms = stats::percentile(values, 50);
-        totals.latency_p95_ms = stats::percentile(values, 95);
+    stats::AscendingSample sample(timed, {50, 95});
+    while (latencies.step() && sample.seen() < timed)
+        sample.add(latencies.column_double(0));
+    if (sample.seen() == timed) {
+        totals.latency_p50_ms = sample.percentile(0);
+        totals.latency_p95_ms = sample.percentile(1);
     }
     return totals;
+}
+
+std::int64_t recorded_row_count(store::Database& db, std::int64_t run_id) {
+    auto query = db.prepare("SELECT count(*) FROM run_rows WHERE run_id = ?");
+    query.bind(1, run_id);
+    query.step();
+    return query.column_int(0);
 }
 
 std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok) {
@@ -213,53 +226,67 @@ std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, b
     return rows;
 }
 
+RunRowCursor::RunRowCursor(store::Database& db, std::int64_t run_id, std::int64_t after,
+                           std::size_t limit)
+    : query_(db.prepare(
+          "SELECT row_index, input, output, finish_reason, model, prompt_tokens,"
+          " completion_tokens, latency_ms, ttft_ms, cost_usd, cached, attempts, error_kind,"
+          " error_message, http_status, raw FROM run_rows WHERE run_id = ? AND row_index > ?"
+          " ORDER BY row_index LIMIT ?")) {
+    query_.bind(1, run_id).bind(2, after);
+    query_.bind(3, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+}
+
+bool RunRowCursor::next(RunRow& row) {
+    if (!query_.step()) return false;
+    const store::Statement& query = query_;
+    row.row_index = query.column_int(0);
+    row.input = query.column_text(1);
+    auto& r = row.result;
+    r.text = query.column_text(2);
+    r.finish_reason = query.column_text(3);
+    r.model = query.column_text(4);
+    r.prompt_tokens = query.column_int(5);
+    r.completion_tokens = query.column_int(6);
+    r.latency_ms = query.column_double(7);
+    r.ttft_ms = query.is_null(8) ? std::nullopt : std::optional<double>(query.column_double(8));
+    r.cost_usd = query.column_double(9);
+    r.cached = query.column_int(10) != 0;
+    r.attempts = static_cast<int>(query.column_int(11));
+    std::string kind = query.column_text(12);
+    std::string message = query.column_text(13);
+    r.http_status = static_cast<int>(query.column_int(14));
+    r.raw = query.column_text(15);
+    row.render_error.clear();
+    r.error = provider::ProviderErrorKind::None;
+    r.error_message.clear();
+    if (kind == "render") {
+        row.render_error = message;
+    } else if (!kind.empty()) {
+        r.error = provider::error_kind_from_string(kind);
+        r.error_message = message;
+    }
+    return true;
+}
+
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn) {
-    // Pages of rows, the statement reset before the callback sees them: callers write scores
-    // as they go, and a write under an open cursor could not wait for a busy store.
-    constexpr std::int64_t kPage = 128;
-    auto query = db.prepare(
-        "SELECT row_index, input, output, finish_reason, model, prompt_tokens, completion_tokens,"
-        " latency_ms, ttft_ms, cost_usd, cached, attempts, error_kind, error_message,"
-        " http_status, raw FROM run_rows WHERE run_id = ? AND row_index > ? ORDER BY row_index"
-        " LIMIT ?");
-    std::vector<RunRow> page;
+    // Pages of rows, each cursor finished before the callback sees its rows: callers write
+    // scores as they go, and a write under an open cursor could not wait for a busy store.
+    constexpr std::size_t kPage = 128;
+    std::vector<RunRow> page(kPage);
     std::int64_t after = -1;
     for (;;) {
-        page.clear();
-        query.bind(1, run_id).bind(2, after).bind(3, kPage);
-        while (query.step()) {
-            RunRow& row = page.emplace_back();
-            row.row_index = query.column_int(0);
-            row.input = query.column_text(1);
-            auto& r = row.result;
-            r.text = query.column_text(2);
-            r.finish_reason = query.column_text(3);
-            r.model = query.column_text(4);
-            r.prompt_tokens = query.column_int(5);
-            r.completion_tokens = query.column_int(6);
-            r.latency_ms = query.column_double(7);
-            r.ttft_ms =
-                query.is_null(8) ? std::nullopt : std::optional<double>(query.column_double(8));
-            r.cost_usd = query.column_double(9);
-            r.cached = query.column_int(10) != 0;
-            r.attempts = static_cast<int>(query.column_int(11));
-            std::string kind = query.column_text(12);
-            std::string message = query.column_text(13);
-            r.http_status = static_cast<int>(query.column_int(14));
-            r.raw = query.column_text(15);
-            if (kind == "render") {
-                row.render_error = message;
-            } else if (!kind.empty()) {
-                r.error = provider::error_kind_from_string(kind);
-                r.error_message = message;
-            }
+        std::size_t count = 0;
+        {
+            RunRowCursor cursor(db, run_id, after, kPage);
+            while (count < kPage && cursor.next(page[count]))
+                ++count;
         }
-        query.reset();
-        for (const RunRow& row : page)
-            if (!fn(row)) return;
-        if (static_cast<std::int64_t>(page.size()) < kPage) return;
-        after = page.back().row_index;
+        for (std::size_t i = 0; i < count; ++i)
+            if (!fn(page[i])) return;
+        if (count < kPage) return;
+        after = page[count - 1].row_index;
     }
 }
 

@@ -99,6 +99,9 @@ std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind = "run
                                std::size_t limit = 0);
 RunTotals run_totals(store::Database& db, std::int64_t run_id);
 
+// The number of rows recorded so far.
+std::int64_t recorded_row_count(store::Database& db, std::int64_t run_id);
+
 // Row indices already recorded; with `only_ok`, only the answered ones.
 std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, bool only_ok);
 
@@ -106,6 +109,20 @@ std::set<std::int64_t> recorded_rows(store::Database& db, std::int64_t run_id, b
 // write (scores, say). fn returns false to stop.
 void for_each_run_row(store::Database& db, std::int64_t run_id,
                       const std::function<bool(const RunRow&)>& fn);
+
+// Rows in index order, pulled one at a time: those after row index `after`, at most `limit`
+// of them (0 = all). An open cursor holds a read transaction: a caller that writes reads a
+// page (a limit), lets the cursor go, then writes.
+class RunRowCursor {
+  public:
+    RunRowCursor(store::Database& db, std::int64_t run_id, std::int64_t after = -1,
+                 std::size_t limit = 0);
+    // Fills `row` (reusing its strings) with the next row; false at the end.
+    bool next(RunRow& row);
+
+  private:
+    store::Statement query_;
+};
 
 nlohmann::json run_to_json(const RunInfo& run, const RunTotals& totals);
 // `id`: the case's id (its dataset row's `id` field), written as "id" when not empty.

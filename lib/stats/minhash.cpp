@@ -1,14 +1,13 @@
 #include "stats/minhash.hpp"
 
 #include "core/hash.hpp"
-#include "core/text_normalization.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <utf8proc.h>
 
 namespace llmops::stats {
 
@@ -16,24 +15,8 @@ namespace {
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
-bool is_word_code_point(utf8proc_int32_t cp) {
-    if (cp < 0x80)
-        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return true;
-    default:
-        return false;
-    }
+bool is_word_code_point(char32_t cp) {
+    return is_unicode_letter_or_number(cp) || is_unicode_combining_mark(cp);
 }
 
 // Byte offsets where units start, plus the end offset: words as [start, end) pairs, or code
@@ -44,14 +27,8 @@ void unit_bounds(std::string_view text, ShingleKind kind, std::vector<std::size_
     ends.clear();
     bool in_word = false;
     for (std::size_t at = 0; at < text.size();) {
-        utf8proc_int32_t cp = static_cast<unsigned char>(text[at]);
-        std::size_t step = 1;
-        if (cp >= 0x80) {
-            utf8proc_ssize_t len =
-                utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
-                                 static_cast<utf8proc_ssize_t>(text.size() - at), &cp);
-            if (len > 1) step = static_cast<std::size_t>(len);
-        }
+        char32_t cp = 0xFFFD;
+        const std::size_t step = std::max<std::size_t>(decode_utf8_at(text, at, cp), 1);
         if (kind == ShingleKind::Chars) {
             starts.push_back(at);
             ends.push_back(at + step);
@@ -215,6 +192,13 @@ void LshIndex::candidates(std::span<const std::uint32_t> signature,
     out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
+void LshIndex::reserve(std::size_t items) {
+    const std::size_t keys = items * static_cast<std::size_t>(bands_.bands);
+    while (slots_.size() < 2 * keys)
+        grow();
+    next_.reserve(keys);
+}
+
 void LshIndex::insert(std::uint32_t id, std::span<const std::uint32_t> signature) {
     const auto bands = static_cast<std::size_t>(bands_.bands);
     next_.resize((static_cast<std::size_t>(id) + 1) * bands, kNone);
@@ -234,6 +218,42 @@ void LshIndex::insert(std::uint32_t id, std::span<const std::uint32_t> signature
         }
         slot.head = id;
     }
+}
+
+NearDuplicateIndex::NearDuplicateIndex(const NearDuplicateParams& params)
+    : params_(params), hasher_(params.permutations, params.seed),
+      bands_(choose_bands(params.threshold, params.permutations)), index_(bands_) {}
+
+bool NearDuplicateIndex::signature(std::string_view text, std::vector<std::uint32_t>& out) {
+    shingle_hashes(text, params_.shingles, params_.seed, shingles_);
+    return hasher_.signature(shingles_, out);
+}
+
+std::size_t NearDuplicateIndex::matches(std::span<const std::uint32_t> signature,
+                                        std::vector<NearMatch>& out, std::size_t budget) {
+    out.clear();
+    index_.candidates(signature, candidates_);
+    const std::size_t p = signature.size();
+    const std::size_t compared = std::min(candidates_.size(), budget);
+    for (std::size_t i = 0; i < compared; ++i) {
+        const std::uint32_t id = candidates_[i];
+        const double similarity = estimate_jaccard(
+            signature, std::span<const std::uint32_t>(signatures_.data() + id * p, p));
+        if (similarity >= params_.threshold) out.push_back({id, similarity});
+    }
+    return candidates_.size();
+}
+
+void NearDuplicateIndex::reserve(std::size_t items) {
+    index_.reserve(items);
+    signatures_.reserve(items * static_cast<std::size_t>(params_.permutations));
+}
+
+std::uint32_t NearDuplicateIndex::insert(std::span<const std::uint32_t> signature) {
+    const auto id = static_cast<std::uint32_t>(signatures_.size() / signature.size());
+    signatures_.insert(signatures_.end(), signature.begin(), signature.end());
+    index_.insert(id, signature);
+    return id;
 }
 
 } // namespace llmops::stats

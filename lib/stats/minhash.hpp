@@ -2,11 +2,16 @@
 // MinHash signatures and LSH banding for near-duplicate text (Broder 1997; Leskovec, Rajaraman
 // and Ullman, "Mining of Massive Datasets", ch. 3).
 //
+// What a near duplicate is, for `data dedup --near` and `data profile` alike (NearDuplicateIndex):
+// two texts whose signatures share at least one LSH band and agree in at least `threshold` of
+// their positions.
+//
 // A text becomes a set of shingles (3-word or 5-character windows of its normalised form); its
 // signature keeps, for each of P hash "permutations", the smallest hash over the set. The
 // share of equal positions in two signatures estimates the Jaccard similarity of the sets.
 // LSH cuts signatures into b bands of r rows: texts agreeing on a whole band are candidates,
 // with probability 1 - (1 - s^r)^b for similarity s.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -63,6 +68,8 @@ class LshIndex {
                     std::vector<std::uint32_t>& out) const;
     // Ids must be inserted in increasing order, starting at 0.
     void insert(std::uint32_t id, std::span<const std::uint32_t> signature);
+    // Room for `items` signatures without growing the table.
+    void reserve(std::size_t items);
 
   private:
     std::uint64_t band_key(std::span<const std::uint32_t> signature, int band) const;
@@ -81,6 +88,48 @@ class LshIndex {
     std::size_t used_ = 0;
     // next_[id * bands + band]: the previous id in that band's chain.
     std::vector<std::uint32_t> next_{};
+};
+
+struct NearDuplicateParams {
+    double threshold = 0.8; // estimated Jaccard similarity, in (0, 1]
+    ShingleOptions shingles{};
+    int permutations = 128;
+    std::uint64_t seed = 0;
+};
+
+struct NearMatch {
+    std::uint32_t id = 0;
+    double similarity = 0; // estimated Jaccard similarity
+};
+
+// The one definition of a near duplicate: signatures of texts, and for a new signature the
+// inserted ones it is a near duplicate of.
+class NearDuplicateIndex {
+  public:
+    explicit NearDuplicateIndex(const NearDuplicateParams& params);
+    const NearDuplicateParams& params() const { return params_; }
+    LshBands bands() const { return bands_; }
+
+    // The MinHash signature of `text` (the shingles of its normalised form) into `out`; false
+    // for a text without shingles (nothing to compare).
+    bool signature(std::string_view text, std::vector<std::uint32_t>& out);
+    // The inserted signatures `signature` is a near duplicate of, ascending by id. Returns the
+    // number of candidates LSH gave; only the first `budget` of them are compared.
+    std::size_t matches(std::span<const std::uint32_t> signature, std::vector<NearMatch>& out,
+                        std::size_t budget = SIZE_MAX);
+    // Adds a signature; its id is the number inserted before it.
+    std::uint32_t insert(std::span<const std::uint32_t> signature);
+    // Room for `items` signatures (when their number is known, saves growing the tables).
+    void reserve(std::size_t items);
+
+  private:
+    NearDuplicateParams params_;
+    MinHasher hasher_;
+    LshBands bands_;
+    LshIndex index_;
+    std::vector<std::uint32_t> signatures_; // flattened, permutations per id
+    std::vector<std::uint64_t> shingles_;   // scratch
+    std::vector<std::uint32_t> candidates_; // scratch
 };
 
 } // namespace llmops::stats

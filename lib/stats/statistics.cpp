@@ -20,19 +20,10 @@ void require_finite(const std::vector<double>& values, const char* what) {
         if (!std::isfinite(v)) bad(std::string(what) + ": values must be finite numbers");
 }
 
-// numpy's _lerp: the two-sided form keeps the result monotonic and exact at t = 0 and 1.
-double lerp(double a, double b, double t) {
-    const double diff = b - a;
-    return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
-}
-
 double percentile_of_sorted(const std::vector<double>& sorted, double q) {
-    if (!(q >= 0.0 && q <= 100.0)) bad("percentile must be between 0 and 100");
-    const double index = q / 100.0 * static_cast<double>(sorted.size() - 1);
-    const double below = std::floor(index);
-    const auto lo = static_cast<std::size_t>(below);
-    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-    return lerp(sorted[lo], sorted[hi], index - below);
+    const PercentileRank at = percentile_rank(sorted.size(), q);
+    const std::size_t upper = std::min(at.lower + 1, sorted.size() - 1);
+    return interpolate_percentile(sorted[at.lower], sorted[upper], at.fraction);
 }
 
 std::uint64_t rotl(std::uint64_t x, int k) {
@@ -81,6 +72,19 @@ double stddev(const std::vector<double>& values, int ddof) {
     return std::sqrt(squares / static_cast<double>(values.size() - static_cast<std::size_t>(ddof)));
 }
 
+PercentileRank percentile_rank(std::size_t n, double q) {
+    if (!(q >= 0.0 && q <= 100.0)) bad("percentile must be between 0 and 100");
+    const double index = q / 100.0 * static_cast<double>(n == 0 ? 0 : n - 1);
+    const double below = std::floor(index);
+    return {static_cast<std::size_t>(below), index - below};
+}
+
+// numpy's _lerp: the two-sided form keeps the result monotonic and exact at t = 0 and 1.
+double interpolate_percentile(double lower_value, double upper_value, double fraction) {
+    const double diff = upper_value - lower_value;
+    return fraction >= 0.5 ? upper_value - diff * (1.0 - fraction) : lower_value + diff * fraction;
+}
+
 double percentile(std::vector<double> values, double q) {
     if (values.empty()) bad("percentile of an empty sample");
     require_finite(values, "percentile");
@@ -99,6 +103,39 @@ std::vector<double> percentiles(std::vector<double> values, const std::vector<do
     return out;
 }
 
+AscendingSample::AscendingSample(std::uint64_t count, std::vector<double> qs) : count_(count) {
+    if (count == 0) bad("percentile of an empty sample");
+    for (double q : qs) {
+        // The one percentile rule: the same position percentile_of_sorted interpolates at.
+        const PercentileRank at = percentile_rank(static_cast<std::size_t>(count), q);
+        Rank rank;
+        rank.below = at.lower;
+        rank.above = std::min<std::uint64_t>(rank.below + 1, count - 1);
+        rank.fraction = at.fraction;
+        ranks_.push_back(rank);
+    }
+}
+
+void AscendingSample::add(double value) {
+    if (!std::isfinite(value)) bad("percentile: values must be finite numbers");
+    if (seen_ == count_) bad("percentile: more values than counted");
+    if (seen_ > 0 && value < max_) bad("percentile: values must come in ascending order");
+    if (seen_ == 0) min_ = value;
+    max_ = value;
+    sum_ += value;
+    for (Rank& rank : ranks_) {
+        if (rank.below == seen_) rank.below_value = value;
+        if (rank.above == seen_) rank.above_value = value;
+    }
+    ++seen_;
+}
+
+double AscendingSample::percentile(std::size_t i) const {
+    if (seen_ != count_) bad("percentile: fewer values than counted");
+    const Rank& rank = ranks_.at(i);
+    return interpolate_percentile(rank.below_value, rank.above_value, rank.fraction);
+}
+
 double normal_cdf(double x) {
     return 0.5 * std::erfc(-x / std::sqrt(2.0));
 }
@@ -113,7 +150,10 @@ double chi2_sf_1df(double x) {
 }
 
 std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    return mix64(state += 0x9e3779b97f4a7c15ULL);
+}
+
+std::uint64_t mix64(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);

@@ -14,9 +14,51 @@ double mean(const std::vector<double>& values);
 // Standard deviation with `ddof` delta degrees of freedom (1: sample, 0: population, numpy's
 // default). Throws unless values.size() > ddof.
 double stddev(const std::vector<double>& values, int ddof = 1);
-// numpy.percentile(values, q) with the default 'linear' method; q in [0, 100].
+
+// The percentile rule, the one llmops uses everywhere (docs/metrics.md, "Percentiles"): numpy's
+// default 'linear' method (Hyndman & Fan type 7). On n ascending values x, the q-th percentile
+// (q in [0, 100]) lies at index h = q/100 * (n - 1): x[lower] + fraction * (x[lower + 1] -
+// x[lower]) with lower = floor(h), fraction = h - lower.
+struct PercentileRank {
+    std::size_t lower = 0; // 0-based index into the ascending values
+    double fraction = 0;   // 0 <= fraction < 1; 0 when lower is the last index
+};
+// Where the q-th percentile of n > 0 values lies. Throws on q outside [0, 100].
+PercentileRank percentile_rank(std::size_t n, double q);
+// The percentile from the values at `lower` and `lower + 1` (numpy's monotone two-sided lerp).
+double interpolate_percentile(double lower_value, double upper_value, double fraction);
+// numpy.percentile(values, q); throws on an empty sample or a value that is not finite.
 double percentile(std::vector<double> values, double q);
 std::vector<double> percentiles(std::vector<double> values, const std::vector<double>& qs);
+
+// The same sum, extremes and percentiles for a sample read in ascending order whose size is
+// known in advance (an SQL query with ORDER BY, after a count), in constant memory: only the
+// values at the ranks the percentiles need are kept. The sum adds the values in that order,
+// as mean() over the sorted sample would.
+class AscendingSample {
+  public:
+    // `qs`: the percentiles wanted, each in [0, 100]. Throws when count is 0.
+    AscendingSample(std::uint64_t count, std::vector<double> qs);
+    // The next value: finite, and not below the one before (else throws).
+    void add(double value);
+    std::uint64_t seen() const { return seen_; }
+    double sum() const { return sum_; }
+    double min() const { return min_; }
+    double max() const { return max_; }
+    // The i-th requested percentile; throws unless all `count` values were added.
+    double percentile(std::size_t i) const;
+
+  private:
+    struct Rank {
+        std::uint64_t below = 0, above = 0; // the ranks around the percentile's position
+        double fraction = 0;                // how far between them
+        double below_value = 0, above_value = 0;
+    };
+    std::uint64_t count_;
+    std::uint64_t seen_ = 0;
+    double sum_ = 0, min_ = 0, max_ = 0;
+    std::vector<Rank> ranks_;
+};
 
 // Standard normal CDF and survival function, and the chi-square(1 df) survival function.
 double normal_cdf(double x);
@@ -25,6 +67,8 @@ double chi2_sf_1df(double x);
 
 // SplitMix64 (Steele, Lea & Flood 2014): advances `state` and returns the next output.
 std::uint64_t splitmix64(std::uint64_t& state);
+// SplitMix64's output function alone: a strong 64-bit mix of one value (a hash of a position).
+std::uint64_t mix64(std::uint64_t value);
 
 // xoshiro256** 1.0 (Blackman & Vigna), seeded from one 64-bit seed through SplitMix64 as its
 // authors recommend. Ours rather than <random> because the bootstrap must give the same

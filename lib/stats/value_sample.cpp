@@ -1,16 +1,15 @@
 #include "stats/value_sample.hpp"
 
+#include "stats/statistics.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace llmops::stats {
 
 std::uint64_t ValueSample::next_random() {
-    // splitmix64: small, fast, and good enough to pick reservoir slots.
-    std::uint64_t z = (random_state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+    // SplitMix64: small, fast, and good enough to pick reservoir slots.
+    return splitmix64(random_state_);
 }
 
 void ValueSample::switch_to_reservoir() {
@@ -28,31 +27,58 @@ void ValueSample::switch_to_reservoir() {
     values_.shrink_to_fit();
 }
 
-double ValueSample::percentile(double p) {
+double ValueSample::percentile(double q, double (*map)(double)) {
     if (values_.empty()) return 0.0;
-    const double n = static_cast<double>(values_.size());
-    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * n));
-    rank = std::clamp<std::size_t>(rank, 1, values_.size());
-    auto nth = values_.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-    std::nth_element(values_.begin(), nth, values_.end());
-    return *nth;
+    const PercentileRank at = percentile_rank(values_.size(), q);
+    const auto lower = values_.begin() + static_cast<std::ptrdiff_t>(at.lower);
+    std::nth_element(values_.begin(), lower, values_.end());
+    double lower_value = *lower;
+    // After the selection every later value is >= *lower: the next one up is their minimum.
+    double upper_value = at.fraction > 0 && lower + 1 != values_.end()
+                             ? *std::min_element(lower + 1, values_.end())
+                             : lower_value;
+    if (map) {
+        lower_value = map(lower_value);
+        upper_value = map(upper_value);
+    }
+    return interpolate_percentile(lower_value, upper_value, at.fraction);
+}
+
+EqualWidthBins::EqualWidthBins(double lo, double hi, int bins) : lo_(lo), hi_(hi), bins_(bins) {
+    if (bins_ <= 0) bins_ = 0;
+    if (bins_ > 0 && !(hi > lo)) bins_ = 1;
+    width_ = bins_ == 1 && !(hi > lo) ? 0.0 : (bins_ > 0 ? (hi - lo) / bins_ : 0.0);
+    counts_.assign(static_cast<std::size_t>(bins_), 0);
+}
+
+void EqualWidthBins::add(double value) {
+    if (bins_ == 0) return;
+    int bin = width_ > 0 ? static_cast<int>((value - lo_) / width_) : 0;
+    ++counts_[static_cast<std::size_t>(std::clamp(bin, 0, bins_ - 1))];
+    ++added_;
+}
+
+Histogram EqualWidthBins::histogram() const {
+    Histogram h;
+    if (added_ == 0 || bins_ == 0) return h;
+    for (int i = 0; i <= bins_; ++i)
+        h.edges.push_back(i == bins_ ? std::max(hi_, lo_) : lo_ + width_ * i);
+    h.counts = counts_;
+    return h;
 }
 
 Histogram ValueSample::histogram(double lo, double hi, int bins) const {
     Histogram h;
     if (values_.empty() || bins <= 0) return h;
-    if (!(hi > lo)) bins = 1;
-    const double width = bins == 1 && !(hi > lo) ? 0.0 : (hi - lo) / bins;
-    for (int i = 0; i <= bins; ++i)
-        h.edges.push_back(i == bins ? std::max(hi, lo) : lo + width * i);
-    std::vector<std::uint64_t> raw(static_cast<std::size_t>(bins), 0);
-    for (double v : values_) {
-        int bin = width > 0 ? static_cast<int>((v - lo) / width) : 0;
-        ++raw[static_cast<std::size_t>(std::clamp(bin, 0, bins - 1))];
-    }
+    EqualWidthBins binned(lo, hi, bins);
+    for (double v : values_)
+        binned.add(v);
+    Histogram exact = binned.histogram();
+    h.edges = std::move(exact.edges);
+    const std::vector<std::uint64_t>& raw = binned.counts();
     h.estimated = sampled_;
     if (!sampled_) {
-        h.counts = std::move(raw);
+        h.counts = raw;
         return h;
     }
     // Scale sample counts to the full count, keeping the total exact.

@@ -13,6 +13,23 @@ struct Histogram {
     bool estimated = false;            // counts scaled up from a sample
 };
 
+// Counts values into `bins` equal-width bins over [lo, hi] as they come (the histogram of a
+// stream whose range is known, e.g. from its min and max): memory does not grow with them.
+class EqualWidthBins {
+  public:
+    EqualWidthBins(double lo, double hi, int bins);
+    void add(double value);
+    bool empty() const { return added_ == 0; }
+    Histogram histogram() const; // exact counts; empty without values
+    const std::vector<std::uint64_t>& counts() const { return counts_; }
+
+  private:
+    double lo_, hi_, width_;
+    int bins_;
+    std::vector<std::uint64_t> counts_;
+    std::uint64_t added_ = 0;
+};
+
 class ValueSample {
   public:
     ValueSample(std::size_t exact_limit, std::size_t reservoir_size)
@@ -35,9 +52,10 @@ class ValueSample {
     std::uint64_t count() const { return count_; }
     std::size_t memory_bytes() const { return values_.capacity() * sizeof(double); }
 
-    // Nearest-rank percentile (p in (0, 100]): the smallest kept value with at least p% of the
-    // kept values at or below it. Reorders the kept values (a selection, not a full sort).
-    double percentile(double p);
+    // The q-th percentile (q in [0, 100]) of the kept values by the percentile rule
+    // (statistics.hpp), 0 when none are kept; with `map`, a non-decreasing function, the
+    // percentile of the mapped values. Reorders the kept values (a selection, not a sort).
+    double percentile(double q, double (*map)(double) = nullptr);
     // `bins` equal-width bins over [lo, hi]; counts scaled to count() when sampled.
     Histogram histogram(double lo, double hi, int bins) const;
 

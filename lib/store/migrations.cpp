@@ -304,6 +304,71 @@ const std::vector<std::string_view>& migrations() {
         ALTER TABLE runs ADD COLUMN owner TEXT;
         ALTER TABLE eval_runs ADD COLUMN owner TEXT;
         )sql",
+        // 11: the gateway (docs/serve.md): every request it answered, feedback about them, and
+        // API keys (only their SHA-256). request_log has no foreign keys: rows come from a
+        // gateway that may log to another database, and outlive releases.
+        R"sql(
+        CREATE TABLE request_log (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            env TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            route TEXT,
+            release_id INTEGER,
+            release_number INTEGER,
+            canary INTEGER NOT NULL DEFAULT 0,
+            prompt_version TEXT,
+            provider TEXT,
+            model TEXT,
+            key_name TEXT,
+            user_hash TEXT,
+            status INTEGER NOT NULL,
+            error_kind TEXT,
+            error_message TEXT,
+            total_ms REAL NOT NULL,
+            queue_ms REAL NOT NULL,
+            upstream_ms REAL NOT NULL,
+            overhead_ms REAL NOT NULL,
+            ttft_ms REAL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            cost_usd REAL NOT NULL,
+            cached INTEGER NOT NULL,
+            streamed INTEGER NOT NULL,
+            body_policy TEXT NOT NULL,
+            request_body TEXT,
+            response_body TEXT
+        );
+        CREATE INDEX request_log_time ON request_log(created_at);
+        CREATE INDEX request_log_route ON request_log(env, route, created_at);
+        CREATE INDEX request_log_key ON request_log(key_name);
+        CREATE TABLE request_feedback (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT NOT NULL REFERENCES request_log(id),
+            name TEXT NOT NULL,
+            value_type TEXT NOT NULL,
+            value_number REAL,
+            value_text TEXT,
+            comment TEXT NOT NULL,
+            key_name TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX request_feedback_request ON request_feedback(request_id);
+        CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            key_sha256 TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            rpm REAL,
+            tpm REAL,
+            budget_usd REAL,
+            routes TEXT,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        )sql",
     };
     return steps;
 }

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -19,6 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int kBatchZstdLevel = 1; // chunks are written once and read often: favour speed
 constexpr std::string_view kCompressedSuffix = ".zst";
+constexpr std::size_t kParallelRenames = 256; // fewer objects: renamed on the calling thread
 
 [[noreturn]] void throw_store(const std::string& what, const fs::path& where) {
     throw Error(ErrorKind::Store, what + ": " + std::strerror(errno),
@@ -80,7 +82,16 @@ ObjectInfo ObjectBatch::add(std::string_view bytes, Compression compression) {
 }
 
 // Like ObjectStore::find: the stored size and form of an object already in the store.
-std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::string& hex) const {
+std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::string& hex) {
+    const auto shard = static_cast<std::size_t>(std::stoul(hex.substr(0, 2), nullptr, 16));
+    std::uint8_t state = shards_[shard].load(std::memory_order_relaxed);
+    if (state == 0) {
+        struct stat st {};
+        const std::string dir = hex.substr(0, 2);
+        state = ::fstatat(objects_dir_.get(), dir.c_str(), &st, 0) == 0 ? 2 : 1;
+        shards_[shard].store(state, std::memory_order_relaxed);
+    }
+    if (state == 1) return std::nullopt;
     std::string name = hex.substr(0, 2) + "/" + hex.substr(2);
     for (bool compressed : {false, true}) {
         if (compressed) name += kCompressedSuffix;
@@ -141,11 +152,37 @@ void ObjectBatch::commit() {
     for (const auto& p : pending_) {
         std::string shard = p.target.substr(0, 2);
         if (shards.insert(shard).second) ::mkdirat(objects_dir_.get(), shard.c_str(), 0755);
+    }
+    // Thousands of renames are the serial tail of a large add: both halves at once.
+    const std::size_t half = pending_.size() > kParallelRenames ? pending_.size() / 2 : 0;
+    std::exception_ptr failure;
+    std::thread other;
+    if (half > 0)
+        other = std::thread([&] {
+            try {
+                rename_into_place(0, half);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        });
+    try {
+        rename_into_place(half, pending_.size());
+    } catch (...) {
+        if (other.joinable()) other.join();
+        throw;
+    }
+    if (other.joinable()) other.join();
+    if (failure) std::rethrow_exception(failure);
+    committed_ = true;
+    sync_filesystem(objects_dir_.get(), store_.objects_dir());
+}
+
+void ObjectBatch::rename_into_place(std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+        const Pending& p = pending_[i];
         if (::renameat(tmp_dir_.get(), p.tmp.c_str(), objects_dir_.get(), p.target.c_str()) != 0)
             throw_store("cannot rename object into place", store_.objects_dir() / p.target);
     }
-    committed_ = true;
-    sync_filesystem(objects_dir_.get(), store_.objects_dir());
 }
 
 } // namespace llmops::store

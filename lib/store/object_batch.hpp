@@ -6,6 +6,8 @@
 #include "core/file_io.hpp"
 #include "store/object_store.hpp"
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -38,7 +40,8 @@ class ObjectBatch {
         std::string tmp;    // in tmp/
         std::string target; // in objects/, "ab/cdef…[.zst]"
     };
-    std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex) const;
+    std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex);
+    void rename_into_place(std::size_t from, std::size_t to); // pending_[from, to)
 
     ObjectStore& store_;
     FileDescriptor tmp_dir_;
@@ -47,6 +50,11 @@ class ObjectBatch {
     std::mutex mutex_;
     std::vector<Pending> pending_;
     std::unordered_set<std::string> seen_;
+    // Per shard folder ("ab"): 0 not looked at yet, 1 absent, 2 present. An object cannot be in
+    // an absent shard, so a new store's objects are checked with one call per shard, not two
+    // per object. (Another process storing the same object meanwhile is harmless: the rename
+    // replaces it with the same bytes; only new_bytes counts it once more.)
+    std::array<std::atomic<std::uint8_t>, 256> shards_{};
     std::uint64_t next_tmp_ = 0;
     std::uint64_t new_bytes_ = 0;
     bool committed_ = false;

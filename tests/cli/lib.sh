@@ -75,6 +75,39 @@ store_digest() {
   } | sha256sum | cut -d' ' -f1
 }
 
+# wait_busy PID: polls until the process has installed its SIGINT handler and spent 0.1 s of
+# CPU (it is in its long loop, ready to be interrupted); false if it ended first or after ~60 s.
+wait_busy() {
+  local pid=$1 mask ticks
+  for _ in $(seq 6000); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    if [ -n "$mask" ] && (((16#$mask & 2) != 0)) && [ "${ticks:-0}" -ge 10 ]; then return 0; fi
+    sleep 0.01
+  done
+  return 1
+}
+
+# wait_exit PID: waits (up to ~60 s) for a background job of this shell and sets EXIT_CODE to
+# its exit code; a job still running then is killed and reported as 124. (Not in $(...): a
+# subshell cannot wait for its parent's jobs.)
+wait_exit() {
+  local pid=$1
+  EXIT_CODE=0
+  for _ in $(seq 6000); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    EXIT_CODE=124
+    return
+  fi
+  wait "$pid" || EXIT_CODE=$?
+}
+
 # store_sql SQL...: the sqlite3 shell on ./.llmops/store.db, waiting (as llmops does) while
 # another process writes, instead of failing with "database is locked".
 store_sql() {

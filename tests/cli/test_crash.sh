@@ -55,12 +55,14 @@ done
 # --- data add: killed after it stored some chunks, before the version exists ---------------
 for i in $(seq 1 200000); do echo "{\"id\":$i,\"text\":\"row $i with some padding to fill chunks\"}"; done >rows.jsonl
 mkfifo feed.jsonl
-for fed_rows in 20000 120000; do
+for fed_rows in 80000 160000; do
   "$LLMOPS_BIN" data add feed.jsonl -n crash >/dev/null 2>&1 &
   pid=$!
   exec 3>feed.jsonl
   head -n "$fed_rows" rows.jsonl >&3
-  # Chunks go to temp files until the version commits; 20,000 rows fill dozens. Wait for two.
+  # Chunks go to temp files until the version commits. data add parses a few 1 MiB blocks
+  # ahead of the chunk writer (about 3 MiB, 50,000 of these rows), so 80,000 rows always
+  # give some; wait for two.
   wait_until "data add to write chunks of the first $fed_rows rows" temp_files_at_least 2
   kill_mid_write "$pid"
   exec 3>&-

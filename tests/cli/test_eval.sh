@@ -187,6 +187,67 @@ run eval report "$GOOD" --markdown again.md
 expect_rc 0 "eval report"
 [ -s again.md ] || fail "eval report wrote nothing"
 
+# --- which of two prompts is better: one run, compared cell against cell --------------------
+# ask passes 16 of 20 `equals`; ask-loud ("Answer this: ...") passes none.
+cat >ab.yaml <<'YAML'
+dataset: cases
+prompts: [ask-loud, ask]
+providers: [stub]
+metrics:
+  - equals: "{{expected}}"
+baseline: ask-loud
+thresholds:
+  - prompt: ask          # gate only the candidate
+    pass_rate: 0.75
+YAML
+run eval run ab.yaml --json --markdown ab.md --html ab.html --junit ab.xml
+expect_rc 0 "the scoped threshold gates only the candidate"
+AB=$(json_get .id)
+expect_eq "$(json_get '.thresholds | length')" 1 "one threshold outcome"
+expect_eq "$(json_get '.thresholds[0].cell')" "ask@1 × stub" "for the candidate's cell"
+expect_eq "$(json_get '.baseline | length')" 1 "one cell against the baseline"
+expect_eq "$(json_get '.baseline[0].cell_a')" "ask-loud@1 × stub" "A is the baseline"
+expect_eq "$(json_get '.baseline[0].cell_b')" "ask@1 × stub" "B is the candidate"
+expect_eq "$(json_get '.baseline[0].paired_by')" case "paired case by case"
+expect_eq "$(json_get '.baseline[0].metrics[] | select(.metric=="equals") | .test')" mcnemar-exact "McNemar"
+expect_eq "$(json_get '.baseline[0].metrics[] | select(.metric=="equals") | .significant')" true "significant"
+expect_eq "$(json_get '.baseline[0].metrics[] | select(.metric=="equals") | .regression')" false "B is better"
+expect_contains "$(cat ab.md)" "### Against the baseline" "the Markdown report compares with the baseline"
+expect_contains "$(cat ab.md)" "| ask@1 × stub | ask-loud@1 × stub | equals |" "Markdown row per metric"
+expect_contains "$(cat ab.html)" "<h2>Against the baseline</h2>" "the HTML report compares with the baseline"
+run eval run ab.yaml
+expect_contains "$OUT" "ask@1 × stub against the baseline ask-loud@1 × stub" "the table compares with the baseline"
+run eval show "$AB" --json
+expect_eq "$(json_get '.baseline[0].metrics[] | select(.metric=="equals") | .diff')" 0.8 "eval show compares too"
+sed '/^thresholds:/,$d' ab.yaml >ab-all.yaml
+printf 'thresholds: {pass_rate: 0.75}\n' >>ab-all.yaml
+run eval run ab-all.yaml
+expect_rc 1 "unscoped, the baseline's cell fails the threshold"
+
+run eval compare "$AB" --cells ask-loud ask --json
+expect_rc 0 "compare two cells of one run"
+expect_eq "$(json_get '.run_a')" "$AB" "run_a is the run"
+expect_eq "$(json_get '.run_b')" "$AB" "run_b is the run"
+expect_eq "$(json_get '.cells[0].paired')" 20 "every case paired"
+expect_eq "$(json_get '.cells[0].metrics[] | select(.metric=="equals") | .mean_b')" 0.8 "B's mean"
+run eval compare "$AB" --cells 'ask@1 x stub' 'ask-loud@1 × stub' --fail-on-regression
+expect_rc 1 "the other way round B regressed"
+expect_contains "$OUT" "ask@1 × stub (A) vs ask-loud@1 × stub (B)" "cells named in the heading"
+expect_contains "$OUT" "REGRESSION" "regression shown"
+run eval compare "$AB" --cells nope ask
+expect_rc 3 "unknown cell"
+expect_one_line_error "unknown cell"
+expect_contains "$ERR" "no cell 'nope'" "unknown cell named"
+expect_contains "$ERR" "ask-loud@1 × stub" "the cells are listed"
+run eval compare "$AB" --cells ask
+expect_rc 2 "--cells needs two"
+run eval compare "$AB" "$GOOD" --cells ask ask-loud
+expect_rc 2 "RUN_B and --cells"
+printf 'dataset: cases\nprompts: [ask, ask-loud]\nproviders: [stub]\nbaseline: asks\n' >bad-baseline.yaml
+run eval run bad-baseline.yaml
+expect_rc 3 "a baseline not in prompts"
+expect_contains "$ERR" "baseline: prompt 'asks' is not in 'prompts' ('ask', 'ask-loud') (bad-baseline.yaml:4:11)" "located"
+
 # --- bad specs: one line, location, exit 3, store unchanged --------------------------------
 before=$(store_digest)
 printf 'dataset: cases\nprompts: [ask]\nproviders: [stub]\nmetrics: [contains: x]\nbogus: 1\n' >bad1.yaml

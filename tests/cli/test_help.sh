@@ -96,4 +96,17 @@ expect_rc 0 "help outside a project"
 run -C outside completion bash
 expect_rc 0 "completion outside a project"
 
+# ... and inside a project whose llmops.yaml is broken, which the other commands report.
+mkdir broken
+run init broken
+printf 'limits:\n  template_steps: [\n' >broken/llmops.yaml
+run -C broken help data add
+expect_rc 0 "help in a project with a broken llmops.yaml"
+expect_contains "$OUT" "Usage: llmops data add" "help still shows the usage"
+run -C broken completion bash
+expect_rc 0 "completion in a project with a broken llmops.yaml"
+run -C broken data list
+expect_rc 3 "a command of the project reports the broken llmops.yaml"
+expect_contains "$ERR" "llmops.yaml:" "the error names the file"
+
 finish

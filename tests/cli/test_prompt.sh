@@ -392,4 +392,71 @@ run status --json
 expect_eq "$(json_get '.counts.prompts')" "5" "status counts prompts"
 expect_eq "$(json_get '."counts"."prompt versions"')" "6" "status counts prompt versions"
 
+# --- template budgets and Ctrl-C ----------------------------------------------------------
+# Nested sections over a list multiply: 60 levels over 2 items is 2^60 renders.
+nested() { # DEPTH: {{#a}} x DEPTH, x, {{/a}} x DEPTH
+  local i open="" close=""
+  for i in $(seq "$1"); do open+="{{#a}}"; close+="{{/a}}"; done
+  printf '%sx%s\n' "$open" "$close"
+}
+nested 60 >deep60.mustache
+nested 500 >deep500.mustache
+printf '{"a": [1, 2]}' >two.json
+render_error 3 "a render over the step limit" \
+  "over the template step limit: more than 10000000 steps (tags and text runs) in one render (deep60.mustache:1:" \
+  prompt render --template-file deep60.mustache --vars two.json
+expect_contains "$ERR" "hint: raise limits.template_steps" "the step limit error says how to raise it"
+render_error 3 "500 levels over the depth limit" \
+  "sections nested deeper than 100 levels (the template depth limit) (deep500.mustache:1:601)" \
+  prompt render --template-file deep500.mustache --vars two.json
+LLMOPS_TEMPLATE_DEPTH=600 LLMOPS_TEMPLATE_STEPS=5000 run prompt render --template-file deep500.mustache --vars two.json
+expect_rc 3 "500 levels with the depth raised: the step limit"
+expect_contains "$ERR" "more than 5000 steps" "LLMOPS_TEMPLATE_STEPS sets the step limit"
+LLMOPS_TEMPLATE_OUTPUT_BYTES=100 run prompt render --template-file letter.mustache --var name="$(printf '%0200d' 0)" --var order=1 --var team=T --partials-dir partials
+expect_rc 3 "a render over the output limit"
+expect_contains "$ERR" "over the template output limit: more than 100 bytes from one render" "output limit named"
+LLMOPS_TEMPLATE_STEPS=lots run prompt render --template-file letter.mustache --var name=A
+expect_rc 2 "a bad LLMOPS_TEMPLATE_STEPS"
+expect_contains "$ERR" "LLMOPS_TEMPLATE_STEPS must be a whole number" "bad variable named"
+# llmops.yaml `limits:` applies to stored prompts too.
+cp llmops.yaml llmops.yaml.saved 2>/dev/null || : >llmops.yaml.saved
+printf 'limits:\n  template_steps: 20\n' >>llmops.yaml
+cat >listing.yaml <<'YAML'
+name: listing
+template: "{{#items}}- {{.}}\n{{/items}}"
+variables:
+  items: {type: array, required: true}
+YAML
+run prompt add listing.yaml
+expect_rc 0 "prompt add listing"
+run prompt render listing --var items='[1,2,3]'
+expect_rc 0 "a small list fits 20 steps"
+run prompt render listing --var items='[1,2,3,4,5,6,7,8,9,10,11,12]'
+expect_rc 3 "llmops.yaml limits.template_steps"
+expect_contains "$ERR" "more than 20 steps" "the configured limit is named"
+expect_contains "$ERR" "for prompt listing@1" "the prompt is named"
+printf 'limits:\n  template_stpes: 20\n' >llmops.yaml
+run prompt render listing --var items='[1]'
+expect_rc 3 "an unknown limit"
+expect_contains "$ERR" "limits: unknown key 'template_stpes'" "unknown limit named"
+expect_contains "$ERR" "llmops.yaml:2:" "at its line"
+mv llmops.yaml.saved llmops.yaml
+
+# Ctrl-C in the middle of one endless render: exit 130 within moments.
+LLMOPS_TEMPLATE_STEPS=9007199254740992 "$LLMOPS_BIN" prompt render --template-file deep60.mustache \
+  --vars two.json >int.out 2>int.err &
+pid=$!
+if wait_busy $pid; then
+  kill -INT $pid
+  wait_exit $pid
+  expect_eq "$EXIT_CODE" 130 "Ctrl-C during a long render exits 130"
+  expect_contains "$(cat int.err)" "llmops: error: interrupted" "Ctrl-C says so"
+else
+  fail "the long render ended before it could be interrupted: $(cat int.err)"
+  kill -KILL $pid 2>/dev/null || true
+fi
+
+run fsck
+expect_rc 0 "fsck after the template budget checks"
+
 finish

@@ -341,6 +341,46 @@ run runs show "$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')" --rows
 expect_eq "$(printf '%s\n' "$OUT" | grep -cE '^ *[0-9]+ .*  [0-9]+ ms  WHAT IS ITEM')" 1 \
   "the one row answered now shows its latency"
 
+# --- a template over its budget stops the run (exit 3); Ctrl-C inside a render ------------
+open=""; close=""
+for _ in $(seq 60); do open+="{{#a}}"; close+="{{/a}}"; done
+cat >deep.yaml <<YAML
+name: deep
+messages:
+  - role: user
+    content: "$open.$close"
+variables:
+  a: {type: array, required: true}
+YAML
+run prompt add deep.yaml
+expect_rc 0 "prompt add deep (60 levels are within the depth limit)"
+printf '{"a":[1,2]}\n{"a":[1,2]}\n' >pairs.jsonl
+run data add pairs.jsonl --name pairs
+run run deep --data pairs --provider echo
+expect_rc 3 "a prompt over the step limit"
+expect_one_line_error "step limit"
+expect_contains "$ERR" "over the template step limit: more than 10000000 steps" "the limit is named"
+expect_contains "$ERR" "for prompt deep@1" "the prompt is named"
+expect_contains "$ERR" "(deep@1 /messages/0/content:1:343, row 0)" "the template, the tag and the row are named"
+LLMOPS_TEMPLATE_STEPS=1000 run run deep --data pairs --provider echo
+expect_rc 3 "LLMOPS_TEMPLATE_STEPS applies to run"
+expect_contains "$ERR" "more than 1000 steps" "the lowered limit is named"
+
+# With no budget to speak of, only Ctrl-C ends it: exit 130 and the run is interrupted.
+LLMOPS_TEMPLATE_STEPS=9007199254740992 "$LLMOPS_BIN" run deep --data pairs --provider echo \
+  --json >deep-int.json 2>deep-int.err &
+pid=$!
+if wait_busy $pid; then
+  kill -INT $pid
+  wait_exit $pid
+  expect_eq "$EXIT_CODE" 130 "Ctrl-C during a long render exits 130"
+  expect_eq "$(jq -r .status deep-int.json)" interrupted "the run is marked interrupted"
+  expect_eq "$(jq -r .recorded deep-int.json)" 0 "the row being rendered is left for --resume"
+else
+  fail "the long render ended before it could be interrupted: $(cat deep-int.err)"
+  kill -KILL $pid 2>/dev/null || true
+fi
+
 run fsck
 expect_rc 0 "fsck after runs"
 finish

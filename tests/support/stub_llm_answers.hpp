@@ -1,6 +1,8 @@
 // Deterministic answers and token estimates of the stub model server.
 #pragma once
 
+#include "core/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -36,17 +38,14 @@ inline std::string content_text(const json& content) {
     return out;
 }
 
-// Characters are Unicode code points (UTF-8 lead bytes), so counts do not depend on encoding
-// width; invalid UTF-8 still counts deterministically.
+// Characters are Unicode code points, so counts do not depend on encoding width; tokens are
+// llmops' own estimate of them (core/text.hpp).
 inline std::size_t count_chars(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s)
-        if ((c & 0xC0) != 0x80) ++n;
-    return n;
+    return llmops::code_point_count(s);
 }
 
 inline std::uint64_t estimate_tokens(std::size_t chars) {
-    return (chars + 3) / 4;
+    return llmops::approx_tokens_of_chars(chars);
 }
 
 // Keeps at most max_chars code points, never splitting one.

@@ -1,6 +1,8 @@
 // Fault kinds of the stub model server and the deterministic plan that picks them.
 #pragma once
 
+#include "stats/statistics.hpp"
+
 #include <atomic>
 #include <cctype>
 #include <cmath>
@@ -47,10 +49,7 @@ inline Fault parse_fault(const std::string& text) {
 // SplitMix64: a stateless mix of (seed, sequence number), so choices depend only on the order
 // requests arrive in, never on thread timing inside the server.
 inline std::uint64_t mix64(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return llmops::stats::splitmix64(x);
 }
 
 inline double unit_interval(std::uint64_t x) {

@@ -44,9 +44,7 @@ struct Reply {
 
 // Headers that carry credentials: Authorization and any name with key, token or secret in it.
 inline bool is_credential_header(const std::string& name) {
-    std::string lower;
-    for (char c : name)
-        lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    const std::string lower = llmops::ascii_lower(name);
     return lower == "authorization" || lower.find("key") != std::string::npos ||
            lower.find("token") != std::string::npos || lower.find("secret") != std::string::npos;
 }

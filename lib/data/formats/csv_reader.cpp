@@ -1,7 +1,7 @@
 #include "data/formats/csv_reader.hpp"
 
 #include "core/error.hpp"
-#include "core/utf8.hpp"
+#include "core/text.hpp"
 #include "data/formats/csv_value.hpp"
 #include "json/canonical_json.hpp"
 #include "json/json_error_locator.hpp"

@@ -1,6 +1,6 @@
 #include "data/formats/json_array_reader.hpp"
 
-#include "core/utf8.hpp"
+#include "core/text.hpp"
 
 #include <cstring>
 

@@ -5,17 +5,13 @@
 #include "data/formats/jsonl_reader.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -25,176 +21,127 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kBlockBytes = 4 << 20;
+constexpr std::size_t kBlockBytes = 1 << 20;
+// Read (and hashed) in pieces this size, so each is hashed while it is still in the cache.
+constexpr std::size_t kReadBytes = 256 << 10;
 
-// Bytes of the file: a mapping of a regular file (no copy out of the page cache), or bytes
-// read from a pipe.
-class FileRange {
+// A block's bytes, in a buffer reused from block to block: read() into memory that is already
+// mapped costs less here than mapping the file (page faults, TLB misses, munmap).
+class BlockBuffer {
   public:
-    FileRange() = default;
-    FileRange(void* map, std::size_t map_length, std::string_view bytes)
-        : map_(map), map_length_(map_length), bytes_(bytes) {}
-    explicit FileRange(std::string owned)
-        : owned_(std::make_unique<std::string>(std::move(owned))), bytes_(*owned_) {}
-    FileRange(FileRange&& other) noexcept { take(other); }
-    FileRange& operator=(FileRange&& other) noexcept {
-        if (this != &other) {
-            release();
-            take(other);
-        }
-        return *this;
-    }
-    FileRange(const FileRange&) = delete;
-    FileRange& operator=(const FileRange&) = delete;
-    ~FileRange() { release(); }
-
-    std::string_view bytes() const { return bytes_; }
-    void shrink(std::size_t length) { bytes_ = bytes_.substr(0, length); }
-    // Maps all pages of a mapping in one system call rather than a page fault per few pages
-    // (outside the lock the block was cut under). Advice only: failure changes nothing.
-    void prefault() const {
-#ifdef MADV_POPULATE_READ
-        if (map_) ::madvise(map_, map_length_, MADV_POPULATE_READ);
-#endif
+    char* data() { return data_.get(); }
+    std::string_view bytes() const { return {data_.get(), size_}; }
+    std::size_t size() const { return size_; }
+    std::size_t room() const { return capacity_ - size_; }
+    void clear() { size_ = 0; }
+    void grew(std::size_t n) { size_ += n; }
+    void shrink(std::size_t n) { size_ = n; }
+    // Room for `n` more bytes, keeping the content.
+    void reserve_more(std::size_t n) {
+        if (room() >= n) return;
+        const std::size_t capacity = std::max(size_ + n, 2 * capacity_);
+        auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+        prefault_for_writing(bigger.get(), capacity);
+        if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        capacity_ = capacity;
     }
 
   private:
-    void take(FileRange& other) {
-        map_ = std::exchange(other.map_, nullptr);
-        map_length_ = other.map_length_;
-        owned_ = std::move(other.owned_); // on the heap: bytes_ stays valid
-        bytes_ = std::exchange(other.bytes_, {});
-    }
-    void release() {
-        if (map_) ::munmap(map_, map_length_);
-        map_ = nullptr;
-        owned_.reset();
-        bytes_ = {};
-    }
-
-    void* map_ = nullptr;
-    std::size_t map_length_ = 0;
-    std::unique_ptr<std::string> owned_;
-    std::string_view bytes_;
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
 };
 
 struct Block {
     std::size_t seq = 0;
-    FileRange range;
+    BlockBuffer buffer;
     bool starts_file = false;
     bool too_long = false; // its first line alone is longer than the row size limit
 };
 
-// Hands out consecutive blocks of a file, each ending just after a newline (or at the end).
-// Not thread-safe: callers hold their lock.
+// Hands out consecutive blocks of a file or pipe, each ending just after a newline (or at the
+// end), hashing the bytes in file order as it reads them. Not thread-safe: callers hold their
+// lock.
 class BlockSource {
   public:
     BlockSource(const fs::path& path, std::size_t max_row_bytes)
-        : path_(path), fd_(open_for_reading(path)), max_row_bytes_(max_row_bytes) {
-        struct stat st {};
-        if (::fstat(fd_.get(), &st) != 0)
-            throw Error(ErrorKind::BadInput,
-                        std::string("cannot stat file: ") + std::strerror(errno),
-                        ErrorLocation{.file = path.string()});
-        regular_ = S_ISREG(st.st_mode);
-        size_ = static_cast<std::uint64_t>(st.st_size);
-        page_ = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-    }
+        : path_(path), fd_(open_for_reading(path)), max_row_bytes_(max_row_bytes) {}
 
-    std::uint64_t bytes() const { return regular_ ? size_ : read_; }
+    std::uint64_t bytes() const { return read_; }
+    Hash128 hash() const { return hasher_.digest(); }
 
     bool next(Block& out) {
+        if (eof_ && carry_.empty()) return false;
         out.starts_file = first_;
         first_ = false;
-        return regular_ ? next_mapped(out) : next_read(out);
+        if (!spare_.empty()) {
+            out.buffer = std::move(spare_.back());
+            spare_.pop_back();
+        }
+        BlockBuffer& buffer = out.buffer;
+        buffer.clear();
+        buffer.reserve_more(std::max(carry_.size(), kBlockBytes) + kReadBytes);
+        std::memcpy(buffer.data(), carry_.data(), carry_.size());
+        buffer.grew(carry_.size());
+        carry_.clear();
+        std::size_t searched = 0; // bytes already known to hold no newline
+        for (;;) {
+            while (!eof_ && buffer.size() < kBlockBytes + searched)
+                read_piece(buffer);
+            if (eof_) break;
+            const std::string_view bytes = buffer.bytes();
+            const void* nl = ::memrchr(bytes.data() + searched, '\n', bytes.size() - searched);
+            if (nl) {
+                const auto take =
+                    static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+                carry_.assign(bytes.substr(take));
+                buffer.shrink(take);
+                break;
+            }
+            if (too_long(bytes.size())) {
+                out.too_long = true;
+                eof_ = true; // nothing after an error is read
+                break;
+            }
+            searched = bytes.size(); // one long row: read more
+        }
+        return buffer.size() > 0;
     }
+
+    // A parsed block's buffer, for a later block.
+    void recycle(BlockBuffer buffer) { spare_.push_back(std::move(buffer)); }
 
   private:
     bool too_long(std::size_t scanned) const { return scanned > max_row_bytes_ + 1; }
 
-    bool next_mapped(Block& out) {
-        if (offset_ >= size_) return false;
-        for (std::size_t want = kBlockBytes;; want *= 2) {
-            const auto length =
-                static_cast<std::size_t>(std::min<std::uint64_t>(want, size_ - offset_));
-            out.range = map(offset_, length);
-            const std::string_view bytes = out.range.bytes();
-            std::size_t take = length;
-            if (offset_ + length < size_) {
-                const void* nl = ::memrchr(bytes.data(), '\n', length);
-                if (!nl) {
-                    if (!too_long(length)) continue; // one long row: map more
-                    out.too_long = true;
-                    offset_ = size_; // nothing after an error is read
-                    return true;
-                }
-                take = static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
-            }
-            out.range.shrink(take);
-            offset_ += take;
-            return true;
+    void read_piece(BlockBuffer& buffer) {
+        buffer.reserve_more(kReadBytes);
+        const std::size_t n =
+            read_some(fd_.get(), buffer.data() + buffer.size(), kReadBytes, path_);
+        if (n == 0) {
+            eof_ = true;
+            return;
         }
-    }
-
-    FileRange map(std::uint64_t offset, std::size_t length) const {
-        const std::uint64_t aligned = offset / page_ * page_;
-        const auto skip = static_cast<std::size_t>(offset - aligned);
-        void* p = ::mmap(nullptr, length + skip, PROT_READ, MAP_PRIVATE, fd_.get(),
-                         static_cast<off_t>(aligned));
-        if (p == MAP_FAILED)
-            throw Error(ErrorKind::BadInput,
-                        std::string("cannot map file: ") + std::strerror(errno),
-                        ErrorLocation{.file = path_.string()});
-        return FileRange(p, length + skip,
-                         std::string_view(static_cast<const char*>(p) + skip, length));
-    }
-
-    bool next_read(Block& out) {
-        if (eof_ && carry_.empty()) return false;
-        std::string text = std::move(carry_);
-        carry_.clear();
-        for (;;) {
-            std::size_t have = text.size();
-            text.resize(have + kBlockBytes);
-            std::size_t n = eof_ ? 0 : read_some(fd_.get(), text.data() + have, kBlockBytes, path_);
-            text.resize(have + n);
-            read_ += n;
-            if (n == 0) eof_ = true;
-            if (eof_) break;
-            const std::size_t nl = text.rfind('\n');
-            if (nl != std::string::npos) {
-                carry_.assign(text, nl + 1);
-                text.resize(nl + 1);
-                break;
-            }
-            if (too_long(text.size())) {
-                out.too_long = true;
-                eof_ = true;
-                break;
-            }
-        }
-        if (text.empty()) return false;
-        out.range = FileRange(std::move(text));
-        return true;
+        hasher_.update(std::string_view(buffer.data() + buffer.size(), n));
+        buffer.grew(n);
+        read_ += n;
     }
 
     fs::path path_;
     FileDescriptor fd_;
     std::size_t max_row_bytes_;
-    bool regular_ = true;
-    bool first_ = true;
-    std::uint64_t size_ = 0;
-    std::uint64_t page_ = 4096;
-    std::uint64_t offset_ = 0;
-    // Pipes:
-    std::string carry_;
+    Hasher128 hasher_;
+    std::vector<BlockBuffer> spare_;
+    std::string carry_; // the start of the next block's first row
     std::uint64_t read_ = 0;
+    bool first_ = true;
     bool eof_ = false;
 };
 
 struct Parsed {
     Block block;
-    RowBlock rows;
+    std::shared_ptr<RowBlock> rows;
     long lines = 0;
     std::optional<Error> error; // bad input, located by the line within the block
     std::exception_ptr failure; // anything else, passed on as it is
@@ -207,10 +154,15 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
         parsed.error = row_too_long_error(name, 1, options.max_row_bytes);
         return;
     }
-    std::string_view data = parsed.block.range.bytes();
+    std::string_view data = parsed.block.buffer.bytes();
     if (parsed.block.starts_file && data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);
-    RowBlock& rows = parsed.rows;
-    rows.text.reserve(data.size() + 64);
+    RowBlock& rows = *parsed.rows;
+    // Canonical text is rarely longer than the input: one size for every block, so a reused
+    // buffer is never reallocated (and its pages faulted in again).
+    const std::size_t capacity = rows.text.capacity();
+    rows.text.reserve(std::max(data.size(), kBlockBytes) + kBlockBytes / 8);
+    if (rows.text.capacity() != capacity)
+        prefault_for_writing(rows.text.data(), rows.text.capacity());
     long line = 0;
     while (!data.empty()) {
         const void* nl = std::memchr(data.data(), '\n', data.size());
@@ -239,9 +191,29 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
 
 } // namespace
 
-JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options,
-                                        unsigned workers,
-                                        const std::function<void(const RowBlock&)>& consume) {
+namespace {
+
+// A parsed block's rows to fill: a used one that nobody holds any more, or a new one.
+std::shared_ptr<RowBlock> free_rows(std::vector<std::shared_ptr<RowBlock>>& spare) {
+    for (auto& rows : spare) {
+        if (rows.use_count() != 1) continue; // the consumer still reads it
+        std::shared_ptr<RowBlock> reuse = std::move(rows);
+        rows = std::move(spare.back());
+        spare.pop_back();
+        reuse->text.clear();
+        reuse->ends.clear();
+        reuse->hashes.clear();
+        reuse->schema = SchemaSummary();
+        return reuse;
+    }
+    return std::make_shared<RowBlock>();
+}
+
+} // namespace
+
+JsonlFileSummary
+read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsigned workers,
+                       const std::function<void(std::shared_ptr<const RowBlock>)>& consume) {
     const std::string name = path.string();
     BlockSource source(path, options.max_row_bytes);
     workers = std::max(1u, workers);
@@ -251,13 +223,12 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
     std::mutex mutex;
     std::condition_variable changed;
     std::map<std::size_t, Parsed> done;
-    std::vector<RowBlock> spare; // consumed blocks, reused for their buffers
+    std::vector<std::shared_ptr<RowBlock>> spare; // consumed blocks, reused for their buffers
     std::size_t blocks_cut = 0;
     std::size_t in_flight = 0;
     bool source_done = false;
     bool stop = false;
     std::exception_ptr source_error;
-    Hasher128 file_hasher;
 
     auto work = [&] {
         JsonCanonicalizer canonicalizer;
@@ -282,14 +253,7 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                 }
                 parsed.block.seq = blocks_cut++;
                 ++in_flight;
-                if (!spare.empty()) {
-                    parsed.rows = std::move(spare.back());
-                    spare.pop_back();
-                }
-                // Blocks are cut in file order, so the file is hashed here; and the bytes are
-                // in cache for parsing right after, instead of being read again later.
-                parsed.block.range.prefault();
-                file_hasher.update(parsed.block.range.bytes());
+                parsed.rows = free_rows(spare);
             }
             try {
                 parse_block(parsed, canonicalizer, name, options);
@@ -298,9 +262,9 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
             } catch (...) {
                 parsed.failure = std::current_exception();
             }
-            parsed.block.range = FileRange(); // unmapped as soon as parsed: RSS stays low
             {
                 std::lock_guard lock(mutex);
+                source.recycle(std::move(parsed.block.buffer));
                 const std::size_t seq = parsed.block.seq;
                 done.emplace(seq, std::move(parsed));
             }
@@ -346,18 +310,13 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
                 throw Error(e.kind(), e.message(), where, e.hint());
             }
             consume(parsed.rows);
-            summary.rows += static_cast<std::int64_t>(parsed.rows.rows());
+            summary.rows += static_cast<std::int64_t>(parsed.rows->rows());
             lines_before += parsed.lines;
-            RowBlock reuse = std::move(parsed.rows);
-            reuse.text.clear();
-            reuse.ends.clear();
-            reuse.hashes.clear();
-            reuse.schema = SchemaSummary();
             std::lock_guard lock(mutex);
-            spare.push_back(std::move(reuse));
+            spare.push_back(std::move(parsed.rows)); // emptied when reused (it may still be read)
         }
         if (source_error) std::rethrow_exception(source_error);
-        summary.hash = file_hasher.digest();
+        summary.hash = source.hash();
         summary.bytes = source.bytes();
     } catch (...) {
         shutdown();
@@ -370,10 +329,11 @@ JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOption
 JsonlFileSummary read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options,
                                         unsigned workers,
                                         const std::function<void(std::string_view)>& consume) {
-    return read_jsonl_in_parallel(path, options, workers, [&consume](const RowBlock& block) {
-        for (std::size_t i = 0; i < block.rows(); ++i)
-            consume(block.row(i));
-    });
+    return read_jsonl_in_parallel(path, options, workers,
+                                  [&consume](std::shared_ptr<const RowBlock> block) {
+                                      for (std::size_t i = 0; i < block->rows(); ++i)
+                                          consume(block->row(i));
+                                  });
 }
 
 } // namespace llmops::data

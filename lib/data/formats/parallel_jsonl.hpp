@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 namespace llmops::data {
@@ -21,11 +22,14 @@ struct JsonlFileSummary {
 };
 
 // Calls consume(block) with the file's rows, block by block in file order, on the calling
-// thread. Regular files are mapped a block at a time and read once. Memory is bounded by a few
-// blocks in flight, whatever the file size. `workers` threads parse (at least one).
-JsonlFileSummary read_jsonl_in_parallel(const std::filesystem::path& path,
-                                        const ReaderOptions& options, unsigned workers,
-                                        const std::function<void(const RowBlock&)>& consume);
+// thread. The file is read once, a block at a time. The consumer may keep a block (hold its
+// pointer) after it returns, for work on other threads: a block's memory is reused only once
+// nobody else holds it. Memory is bounded by a few blocks in flight, plus those the consumer
+// holds, whatever the file size. `workers` threads parse (at least one).
+JsonlFileSummary
+read_jsonl_in_parallel(const std::filesystem::path& path, const ReaderOptions& options,
+                       unsigned workers,
+                       const std::function<void(std::shared_ptr<const RowBlock>)>& consume);
 
 // The same, one row's canonical text at a time.
 JsonlFileSummary read_jsonl_in_parallel(const std::filesystem::path& path,

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
-#include "core/text_normalization.hpp"
+#include "core/text.hpp"
 #include "data/canonical_row.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_ref.hpp"
@@ -45,18 +45,14 @@ struct RowDeduplicator::State {
     DedupOptions options;
     std::unordered_map<Hash128, std::int64_t, Hash128Key> seen; // row hash -> first row
 
-    // Near duplicates: signatures of kept rows, flattened; ids index kept_rows.
-    std::optional<stats::MinHasher> hasher;
-    std::optional<stats::LshIndex> index;
-    std::optional<stats::LshBands> bands;
+    // Near duplicates: signatures of kept rows; ids index kept_rows.
+    std::optional<stats::NearDuplicateIndex> index;
     std::string field_key;
-    std::vector<std::uint32_t> signatures;
     std::vector<std::int64_t> kept_rows;
     std::int64_t without_text = 0;
     // Scratch, reused across rows.
-    std::vector<std::uint64_t> shingles;
     std::vector<std::uint32_t> signature;
-    std::vector<std::uint32_t> candidates;
+    std::vector<stats::NearMatch> matches;
 };
 
 RowDeduplicator::RowDeduplicator(const DedupOptions& options) : state_(std::make_unique<State>()) {
@@ -71,16 +67,15 @@ RowDeduplicator::RowDeduplicator(const DedupOptions& options) : state_(std::make
         throw_usage("the number of permutations must be between 1 and 1024");
     if (near.shingles.size < 1 || near.shingles.size > 64)
         throw_usage("the shingle size must be between 1 and 64");
-    s.hasher.emplace(near.permutations, near.seed);
-    s.bands = stats::choose_bands(near.threshold, near.permutations);
-    s.index.emplace(*s.bands);
+    s.index.emplace(near);
     s.field_key = canonical_key(near.field);
 }
 
 RowDeduplicator::~RowDeduplicator() = default;
 
 std::optional<stats::LshBands> RowDeduplicator::bands() const {
-    return state_->bands;
+    if (!state_->index) return std::nullopt;
+    return state_->index->bands();
 }
 std::int64_t RowDeduplicator::rows_without_text() const {
     return state_->without_text;
@@ -94,31 +89,22 @@ std::optional<DroppedRow> RowDeduplicator::check(std::string_view row, std::int6
     if (!s.options.near) return std::nullopt;
 
     std::optional<std::string_view> value = find_field(row, s.field_key);
-    if (value && *value != "null")
-        shingle_hashes(value_text(*value), s.options.near->shingles, s.options.near->seed,
-                       s.shingles);
-    if (!value || *value == "null" || s.shingles.empty()) {
+    if (!value || *value == "null" || !s.index->signature(value_text(*value), s.signature)) {
         ++s.without_text;
         return std::nullopt;
     }
-    s.hasher->signature(s.shingles, s.signature);
-    const std::size_t p = s.signature.size();
-    s.index->candidates(s.signature, s.candidates);
+    s.index->matches(s.signature, s.matches);
     std::optional<DroppedRow> best;
-    for (std::uint32_t id : s.candidates) {
-        std::span<const std::uint32_t> other(s.signatures.data() + id * p, p);
-        double similarity = stats::estimate_jaccard(s.signature, other);
-        // The most similar kept row; candidates ascend, so ties go to the earliest.
-        if (similarity >= s.options.near->threshold && (!best || similarity > *best->similarity))
-            best =
-                DroppedRow{.row = index, .duplicate_of = s.kept_rows[id], .similarity = similarity};
+    for (const stats::NearMatch& m : s.matches) {
+        // The most similar kept row; matches ascend by id, so ties go to the earliest.
+        if (!best || m.similarity > *best->similarity)
+            best = DroppedRow{
+                .row = index, .duplicate_of = s.kept_rows[m.id], .similarity = m.similarity};
     }
     // A dropped row stays in `seen`: a later copy of it is reported as its exact duplicate.
     if (best) return best;
-    auto id = static_cast<std::uint32_t>(s.kept_rows.size());
     s.kept_rows.push_back(index);
-    s.signatures.insert(s.signatures.end(), s.signature.begin(), s.signature.end());
-    s.index->insert(id, s.signature);
+    s.index->insert(s.signature);
     return std::nullopt;
 }
 

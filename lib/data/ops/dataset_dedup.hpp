@@ -17,12 +17,10 @@ namespace llmops::data {
 // normalize_text: what exact de-duplication with `normalize` compares.
 std::string normalize_row(std::string_view canonical_row);
 
-struct NearDupOptions {
+// Near duplicates of one text field, by the definition `data profile` shares
+// (stats::NearDuplicateIndex).
+struct NearDupOptions : stats::NearDuplicateParams {
     std::string field{};
-    double threshold = 0.8; // estimated Jaccard similarity, in (0, 1]
-    stats::ShingleOptions shingles{};
-    int permutations = 128;
-    std::uint64_t seed = 0;
 };
 
 struct DedupOptions {

@@ -7,6 +7,7 @@
 #include "data/dataset_rows.hpp"
 #include "data/schema_summary.hpp"
 #include "json/canonical_json.hpp"
+#include "json/json_string.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -69,8 +70,9 @@ std::optional<std::string> RowTransform::apply(std::string_view row, std::int64_
             try {
                 mustache::render_to(rendered, a.tmpl, value, options);
             } catch (const Error& e) {
-                throw Error(ErrorKind::BadInput, "--set " + a.field + ": " + e.message(),
-                            ErrorLocation{.row = index, .field = a.field});
+                // The kind stays: a template over its budget or Ctrl-C is not a missing field.
+                throw Error(e.kind(), "--set " + a.field + ": " + e.message(),
+                            ErrorLocation{.row = index, .field = a.field}, e.hint());
             }
             value[a.field] = rendered;
         }
@@ -81,7 +83,7 @@ std::optional<std::string> RowTransform::apply(std::string_view row, std::int64_
 
     std::vector<Member> members;
     for_each_member(row, [&](std::string_view key, std::string_view value) {
-        members.push_back({decode_canonical_key(key), value});
+        members.push_back({decode_json_string(key), value});
     });
     auto find = [&](const std::string& key) {
         return std::find_if(members.begin(), members.end(),

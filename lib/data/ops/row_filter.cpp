@@ -1,7 +1,7 @@
 #include "data/ops/row_filter.hpp"
 
-#include "core/ascii_text.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "data/canonical_row.hpp"
 
 #include <charconv>

@@ -1,10 +1,11 @@
 #include "data/profile/dataset_profile.hpp"
 
 #include "core/hash.hpp"
-#include "core/text_measure.hpp"
-#include "core/utf8.hpp"
+#include "core/text.hpp"
 #include "data/dataset_rows.hpp"
 #include "data/schema_summary.hpp"
+#include "stats/statistics.hpp"
+#include "json/json_string.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,12 +19,6 @@ namespace {
 
 constexpr std::uint64_t kAll = std::numeric_limits<std::uint64_t>::max();
 constexpr std::size_t kBudgetCheckRows = 1024;
-
-std::uint64_t mix_position(std::uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
 
 double rate_of(std::uint64_t threshold) {
     return threshold == kAll ? 1.0 : static_cast<double>(threshold) / 18446744073709551616.0;
@@ -78,7 +73,7 @@ void DatasetProfiler::add_row(std::string_view row) {
 }
 
 void DatasetProfiler::sample_row(std::string_view row) {
-    const std::uint64_t u = mix_position(rows_ ^ 0x70726F66696C65ULL);
+    const std::uint64_t u = stats::mix64(rows_ ^ 0x70726F66696C65ULL);
     if (u > sample_threshold_) return;
     sample_.emplace_back(u, std::string(row));
     sample_bytes_ += row.size();
@@ -121,7 +116,7 @@ std::optional<NearDuplicateProfile> DatasetProfiler::near_duplicates(const std::
     for (const auto& s : sample_) {
         for_each_member(s.second, [&](std::string_view k, std::string_view value) {
             if (k == key && !value.empty() && value[0] == '"')
-                texts.emplace_back(decode_canonical_string(value, scratch));
+                texts.emplace_back(decode_json_string(value, scratch));
         });
     }
     p.estimate = find_near_duplicates(texts, options_.near_duplicate_threshold);

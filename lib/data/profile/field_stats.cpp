@@ -1,8 +1,8 @@
 #include "data/profile/field_stats.hpp"
 
 #include "core/hash.hpp"
-#include "core/text_measure.hpp"
-#include "core/utf8.hpp"
+#include "core/text.hpp"
+#include "json/json_string.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -21,8 +21,7 @@ TopValueCount top_value_json(const stats::TopValue& v) {
     out.count = v.count;
     out.truncated = v.truncated;
     if (!v.text.empty() && v.text.front() == '"') {
-        std::string scratch;
-        out.value = std::string(decode_canonical_string(v.text, scratch));
+        out.value = decode_json_string(v.text);
         if (v.truncated) out.value = std::string(utf8_prefix(out.value.get<std::string>(), 120));
         return out;
     }
@@ -34,8 +33,8 @@ TopValueCount top_value_json(const stats::TopValue& v) {
     return out;
 }
 
-Percentiles percentiles_of(stats::ValueSample& s) {
-    return {s.percentile(50), s.percentile(90), s.percentile(99)};
+Percentiles percentiles_of(stats::ValueSample& s, double (*map)(double) = nullptr) {
+    return {s.percentile(50, map), s.percentile(90, map), s.percentile(99, map)};
 }
 
 double mean_of(std::uint64_t total, std::uint64_t n) {
@@ -44,9 +43,7 @@ double mean_of(std::uint64_t total, std::uint64_t n) {
 
 // A canonical key as its text (keys are escaped like strings in canonical JSON).
 std::string key_text(const std::string& key) {
-    if (key.find('\\') == std::string::npos) return key;
-    std::string scratch;
-    return std::string(decode_canonical_string("\"" + key + "\"", scratch));
+    return decode_json_string(key);
 }
 
 } // namespace
@@ -120,7 +117,7 @@ void FieldStats::add_string(std::string_view value, bool row_utf8_valid) {
     std::string_view body = value.substr(1, value.size() - 2);
     std::string_view text = body;
     if (std::memchr(body.data(), '\\', body.size()) != nullptr)
-        text = decode_canonical_string(value, scratch_);
+        text = decode_json_string(value, scratch_);
     if (!row_utf8_valid && !is_valid_utf8(text)) ++invalid_utf8_;
     const TextMeasure m = measure_text(text);
     ++text_count_;
@@ -131,7 +128,7 @@ void FieldStats::add_string(std::string_view value, bool row_utf8_valid) {
     words_min_ = std::min(words_min_, m.words);
     words_max_ = std::max(words_max_, m.words);
     words_total_ += m.words;
-    tokens_total_ += approx_tokens(m.chars);
+    tokens_total_ += approx_tokens_of_chars(m.chars);
     if (m.controls > 0) {
         ++control_values_;
         control_chars_ += m.controls;
@@ -218,13 +215,13 @@ FieldProfile FieldStats::finish(std::uint64_t rows) {
                    chars_p};
         t.words = {words_min_, words_max_, words_total_, mean_of(words_total_, text_count_),
                    std::nullopt};
-        // ceil(chars / 4) is monotone, so token percentiles follow from the chars ones.
-        auto tok = [](double chars) {
-            return static_cast<double>(approx_tokens(static_cast<std::uint64_t>(chars)));
+        // The token estimate is monotone in chars: token percentiles come from the same sample.
+        auto tokens_of = [](double chars) {
+            return static_cast<double>(approx_tokens_of_chars(static_cast<std::uint64_t>(chars)));
         };
-        t.tokens = {approx_tokens(chars_min_), approx_tokens(chars_max_), tokens_total_,
-                    mean_of(tokens_total_, text_count_),
-                    Percentiles{tok(chars_p.p50), tok(chars_p.p90), tok(chars_p.p99)}};
+        t.tokens = {approx_tokens_of_chars(chars_min_), approx_tokens_of_chars(chars_max_),
+                    tokens_total_, mean_of(tokens_total_, text_count_),
+                    percentiles_of(chars_sample_, tokens_of)};
         t.exact_percentiles = chars_sample_.exact();
         t.histogram =
             chars_sample_.histogram(static_cast<double>(chars_min_),

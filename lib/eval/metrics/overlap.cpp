@@ -1,6 +1,7 @@
 #include "eval/metrics/overlap.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "eval/metrics/text_normalize.hpp"
 
 #include <algorithm>

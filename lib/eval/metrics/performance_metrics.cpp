@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "eval/metric_definitions.hpp"
-#include "eval/metrics/structured.hpp"
 
 namespace llmops::eval {
 
@@ -74,7 +74,7 @@ std::vector<MetricDefinition> performance_metric_definitions() {
         if (context.result.completion_tokens > 0)
             return Measurement{static_cast<double>(context.result.completion_tokens),
                                "completion tokens reported by the provider"};
-        return Measurement{static_cast<double>(token_count(context.output)),
+        return Measurement{static_cast<double>(approx_tokens(context.output)),
                            "tokens estimated from the output's length"};
     }));
     return out;

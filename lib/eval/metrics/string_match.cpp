@@ -1,6 +1,7 @@
 #include "eval/metrics/string_match.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "eval/metrics/text_normalize.hpp"
 
 #include <re2/re2.h>

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "eval/metric_definitions.hpp"
 #include "eval/metrics/string_match.hpp"
 #include "eval/metrics/text_normalize.hpp"

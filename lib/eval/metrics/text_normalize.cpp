@@ -1,5 +1,7 @@
 #include "eval/metrics/text_normalize.hpp"
 
+#include "core/text.hpp"
+
 #include <re2/re2.h>
 #include <utf8proc.h>
 
@@ -9,64 +11,6 @@
 namespace llmops::eval {
 
 namespace {
-
-constexpr char32_t kReplacement = 0xFFFD;
-
-// Decodes one code point at text[i]; returns its length in bytes, or 0 when invalid.
-std::size_t decode_one(std::string_view text, std::size_t i, char32_t& out) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char b0 = byte(i);
-    if (b0 < 0x80) {
-        out = b0;
-        return 1;
-    }
-    std::size_t len = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + len > text.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        const unsigned char b = byte(i + k);
-        if ((b & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    out = cp;
-    return len;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = kReplacement;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-// Valid UTF-8 copy of text, so RE2 and utf8proc never see broken sequences.
-std::string sanitize_utf8(std::string_view text) {
-    return encode_utf8(decode_utf8(text));
-}
 
 bool is_ascii_punctuation(char32_t c) {
     // Python's string.punctuation: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
@@ -82,7 +26,7 @@ std::vector<std::string> split_code_points(const std::u32string& cps) {
             if (!current.empty()) tokens.push_back(std::move(current));
             current.clear();
         } else {
-            append_utf8(current, c);
+            append_utf8(c, current);
         }
     }
     if (!current.empty()) tokens.push_back(std::move(current));
@@ -100,44 +44,6 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 } // namespace
 
-std::u32string decode_utf8(std::string_view text) {
-    std::u32string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        char32_t cp = 0;
-        const std::size_t len = decode_one(text, i, cp);
-        if (len == 0) {
-            out += kReplacement;
-            ++i;
-        } else {
-            out += cp;
-            i += len;
-        }
-    }
-    return out;
-}
-
-std::string encode_utf8(std::u32string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char32_t c : text)
-        append_utf8(out, c);
-    return out;
-}
-
-std::size_t code_point_count(std::string_view text) {
-    std::size_t n = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        char32_t cp = 0;
-        const std::size_t len = decode_one(text, i, cp);
-        i += len == 0 ? 1 : len;
-        ++n;
-    }
-    return n;
-}
-
 bool is_python_space(char32_t c) {
     return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
            c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
@@ -145,22 +51,7 @@ bool is_python_space(char32_t c) {
 }
 
 bool is_word_char(char32_t c) {
-    if (c == U'_') return true;
-    if (c < 0x80)
-        return (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z') || (c >= U'0' && c <= U'9');
-    switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return true;
-    default:
-        return false;
-    }
+    return c == U'_' || is_unicode_letter_or_number(c);
 }
 
 std::string to_lower(std::string_view text) {
@@ -171,7 +62,7 @@ std::string to_lower(std::string_view text) {
 }
 
 std::string casefold(std::string_view text) {
-    const std::string valid = sanitize_utf8(text);
+    const std::string valid = to_valid_utf8(text);
     utf8proc_uint8_t* mapped = nullptr;
     const auto options =
         static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
@@ -229,7 +120,7 @@ std::string normalize_answer(std::string_view text) {
 }
 
 std::vector<std::string> tokenize_13a(std::string_view text) {
-    std::string line = sanitize_utf8(text);
+    std::string line = to_valid_utf8(text);
     line = replace_all(std::move(line), "<skipped>", "");
     line = replace_all(std::move(line), "-\n", "");
     line = replace_all(std::move(line), "\n", " ");

@@ -10,12 +10,7 @@
 
 namespace llmops::eval {
 
-// UTF-8 -> code points; each invalid byte becomes U+FFFD.
-std::u32string decode_utf8(std::string_view text);
-// Code points -> UTF-8 (invalid code points become U+FFFD).
-std::string encode_utf8(std::u32string_view text);
-// Number of code points (invalid bytes count one each).
-std::size_t code_point_count(std::string_view text);
+// (UTF-8 decoding and encoding, with U+FFFD for invalid bytes: core/text.hpp.)
 
 // Python's str.isspace() set (ASCII whitespace, \x1c-\x1f, NEL, NBSP, U+2000-U+200A ...).
 bool is_python_space(char32_t c);

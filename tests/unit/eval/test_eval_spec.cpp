@@ -472,3 +472,56 @@ description: "QA regression"   # same text, quoted
                     "[qa-answer@latest, qa-answer@production]");
     CHECK(parse(swapped).hash != a.hash);
 }
+
+TEST_CASE("eval_spec: thresholds scoped to prompts and providers", "[eval_spec]") {
+    EvalSpec spec = parse("dataset: qa@latest\nprompts: [qa@1, qa@2]\n"
+                          "providers: [a, {id: b, label: bee}]\n"
+                          "metrics: [contains: x]\n"
+                          "thresholds:\n"
+                          "  - pass_rate: 0.5\n"
+                          "  - prompt: qa@2\n"
+                          "    pass_rate: 0.9\n"
+                          "    contains: {mean: 0.8}\n"
+                          "  - provider: bee\n"
+                          "    pass_rate: 0.7\n");
+    REQUIRE(spec.thresholds.size() == 4);
+    CHECK(spec.threshold_cells(spec.thresholds[0]).empty()); // every cell
+    CHECK(spec.thresholds[1].prompt == "qa@2");
+    CHECK(spec.threshold_cells(spec.thresholds[1]) == std::vector<int>{2, 3});
+    CHECK(spec.threshold_cells(spec.thresholds[2]) == std::vector<int>{2, 3});
+    CHECK(spec.thresholds[1].metric == "contains"); // keys in order: contains, pass_rate
+    CHECK(spec.thresholds[2].statistic == "pass_rate");
+    CHECK(spec.threshold_cells(spec.thresholds[3]) == std::vector<int>{1, 3});
+
+    CHECK(error_of(kHead + "thresholds:\n  - prompt: qa-other\n    pass_rate: 1\n") ==
+          "thresholds: prompt 'qa-other' is not in 'prompts' ('qa-answer') (eval.yaml:5:13)");
+    CHECK(error_of(kHead + "thresholds:\n  - provider: nope\n    pass_rate: 1\n") ==
+          "thresholds: provider 'nope' is not in 'providers' ('default') (eval.yaml:5:15)");
+    CHECK(error_of(kHead + "thresholds:\n  - prompt: 3\n") != "no error");
+}
+
+TEST_CASE("eval_spec: a baseline pairs each cell with its baseline cell", "[eval_spec]") {
+    const std::string head = "dataset: qa@latest\nprompts: [qa@1, qa@2, qa@3]\n"
+                             "providers: [a, b]\n";
+    // Cells: qa@1×a 0, qa@1×b 1, qa@2×a 2, qa@2×b 3, qa@3×a 4, qa@3×b 5.
+    using Pairs = std::vector<std::pair<int, int>>;
+    CHECK(parse(head + "baseline: qa@1\n").baseline_pairs() ==
+          Pairs{{0, 2}, {1, 3}, {0, 4}, {1, 5}});
+    CHECK(parse(head + "baseline: {prompt: qa@2}\n").baseline_pairs() ==
+          Pairs{{2, 0}, {3, 1}, {2, 4}, {3, 5}});
+    CHECK(parse(head + "baseline: {provider: a}\n").baseline_pairs() ==
+          Pairs{{0, 1}, {2, 3}, {4, 5}});
+    CHECK(parse(head + "baseline: {prompt: qa@1, provider: b}\n").baseline_pairs() ==
+          Pairs{{1, 0}, {1, 2}, {1, 3}, {1, 4}, {1, 5}});
+    CHECK(parse(head).baseline_pairs().empty());
+
+    CHECK(error_of(head + "baseline: qa@9\n") ==
+          "baseline: prompt 'qa@9' is not in 'prompts' ('qa@1', 'qa@2', 'qa@3') (eval.yaml:4:11)");
+    CHECK(error_of(head + "baseline: {provider: c}\n") ==
+          "baseline: provider 'c' is not in 'providers' ('a', 'b') (eval.yaml:4:22)");
+    CHECK(error_of(kHead + "baseline: qa-answer\n") ==
+          "baseline: there is no other cell to compare with it (the matrix has 1 cell) "
+          "(eval.yaml:4:11)");
+    CHECK(error_of(head + "baseline: {}\n") != "no error");
+    CHECK(error_of(head + "baseline: {prompt: qa@1, model: x}\n") != "no error");
+}

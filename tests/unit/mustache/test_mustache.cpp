@@ -248,10 +248,16 @@ TEST_CASE("compile errors carry positions", "[mustache]") {
 
 TEST_CASE("nesting limits", "[mustache]") {
     json data = {{"a", true}};
-    CHECK(mp::render(mp::compile(nested_sections(512)), data) == "x");
-    auto e = compile_error(nested_sections(513));
-    CHECK(e.message() == "sections nested deeper than 512 levels");
-    CHECK(e.where().column == 1 + 512 * 6);
+    // The default depth limit is the process's template limit (100).
+    REQUIRE(mp::template_limits().max_depth == 100);
+    CHECK(mp::render(mp::compile(nested_sections(100)), data) == "x");
+    auto e = compile_error(nested_sections(101));
+    CHECK(e.message() == "sections nested deeper than 100 levels (the template depth limit)");
+    CHECK(e.where().column == 1 + 100 * 6);
+
+    mp::CompileOptions deep;
+    deep.max_depth = 512;
+    CHECK(mp::render(mp::compile(nested_sections(512), deep), data) == "x");
 
     mp::CompileOptions shallow;
     shallow.max_depth = 3;
@@ -300,6 +306,104 @@ TEST_CASE("a step budget bounds runaway loops", "[mustache]") {
     CHECK_THROWS_WITH(mp::render(mp::compile(nested_sections(30)), data, options),
                       Catch::Contains("more than 100000 steps"));
     CHECK(mp::render(mp::compile(nested_sections(3)), data, options) == std::string(64, 'x'));
+}
+
+// Sets the process-wide limits for one test and puts the defaults back after it.
+struct ScopedLimits {
+    explicit ScopedLimits(const mp::TemplateLimits& limits, std::string hint = "raise them") {
+        mp::set_template_limits(limits, std::move(hint));
+    }
+    ~ScopedLimits() { mp::set_template_limits(mp::TemplateLimits{}); }
+    ScopedLimits(const ScopedLimits&) = delete;
+    ScopedLimits& operator=(const ScopedLimits&) = delete;
+};
+
+TEST_CASE("every render has a step budget by default", "[mustache][limits]") {
+    // 60 nested sections over a 2-item list: 2^60 renders without a budget.
+    json data = {{"a", {1, 2}}};
+    mp::Template hostile = mp::compile(nested_sections(60), {.name = "hostile.mustache"});
+    REQUIRE(mp::RenderOptions{}.max_steps == 10'000'000);
+    try {
+        mp::render(hostile, data);
+        FAIL("expected the step limit");
+    } catch (const llmops::Error& e) {
+        CHECK(e.kind() == llmops::ErrorKind::Limit);
+        CHECK(llmops::exit_code_for(e.kind()) == 3);
+        CHECK(llmops::stops_command(e));
+        CHECK(e.message() == "over the template step limit: more than 10000000 steps (tags and "
+                             "text runs) in one render");
+        CHECK(e.where().file == "hostile.mustache"); // the template is named
+        CHECK(e.where().line == 1);
+    }
+}
+
+TEST_CASE("the output budget bounds what one render may produce", "[mustache][limits]") {
+    mp::RenderOptions options = prompt_mode();
+    options.max_output_bytes = 1000;
+    // A loop that writes little per step: the steps stay within budget, the output does not.
+    json data = {{"items", json::array()}};
+    for (int i = 0; i < 200; ++i)
+        data["items"].push_back("0123456789");
+    auto tmpl = mp::compile("{{#items}}{{.}}{{/items}}", {.name = "list"});
+    CHECK_THROWS_WITH(
+        mp::render(tmpl, data, options),
+        "over the template output limit: more than 1000 bytes from one render (list:1:11)");
+    // One huge value is caught too, and exactly the budget is fine.
+    auto one = mp::compile("{{value}}");
+    CHECK_THROWS_AS(mp::render(one, json{{"value", std::string(1001, 'v')}}, options),
+                    llmops::Error);
+    CHECK(mp::render(one, json{{"value", std::string(1000, 'v')}}, options).size() == 1000);
+    // The budget is per render: output already in the buffer does not count.
+    std::string out(5000, '-');
+    mp::render_to(out, one, json{{"value", std::string(1000, 'v')}}, options);
+    CHECK(out.size() == 6000);
+}
+
+TEST_CASE("the process-wide limits are the defaults of every option", "[mustache][limits]") {
+    ScopedLimits limits({.max_steps = 50, .max_output_bytes = 64, .max_depth = 4},
+                        "raise limits in llmops.yaml");
+    CHECK(mp::RenderOptions{}.max_steps == 50);
+    CHECK(mp::RenderOptions{}.max_output_bytes == 64);
+    CHECK(mp::CompileOptions{}.max_depth == 4);
+    auto e = compile_error(nested_sections(5));
+    CHECK(e.message() == "sections nested deeper than 4 levels (the template depth limit)");
+    CHECK(e.hint() == "raise limits in llmops.yaml");
+    json data = {{"a", {1, 2, 3, 4}}};
+    try {
+        mp::render(mp::compile(nested_sections(4)), data);
+        FAIL("expected the step limit");
+    } catch (const llmops::Error& e) {
+        CHECK(e.kind() == llmops::ErrorKind::Limit);
+        CHECK(e.hint() == "raise limits in llmops.yaml");
+    }
+    // 0 turns a budget off for one render.
+    mp::RenderOptions unlimited;
+    unlimited.max_steps = 0;
+    unlimited.max_output_bytes = 0;
+    CHECK(mp::render(mp::compile(nested_sections(4)), data, unlimited) == std::string(256, 'x'));
+}
+
+TEST_CASE("a render stops when the cancel flag is set", "[mustache][limits]") {
+    std::atomic<bool> cancel{false};
+    mp::RenderOptions options;
+    options.max_steps = 0; // no budget: only the flag can stop it
+    options.cancel = &cancel;
+    json data = {{"a", {1, 2}}};
+    auto endless = mp::compile(nested_sections(60));
+    std::thread stopper([&] { cancel.store(true); });
+    try {
+        mp::render(endless, data, options);
+        FAIL("expected the render to be interrupted");
+    } catch (const llmops::Error& e) {
+        CHECK(e.kind() == llmops::ErrorKind::Interrupted);
+        CHECK(llmops::exit_code_for(e.kind()) == 130);
+    }
+    stopper.join();
+    // The process-wide flag is every option's default.
+    mp::set_render_cancel_flag(&cancel);
+    CHECK(mp::RenderOptions{}.cancel == &cancel);
+    mp::set_render_cancel_flag(nullptr);
+    CHECK(mp::RenderOptions{}.cancel == nullptr);
 }
 
 TEST_CASE("large templates and values", "[mustache]") {

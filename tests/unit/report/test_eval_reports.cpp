@@ -1,7 +1,7 @@
 // Unit tests for the eval reports in lib/report: JUnit XML, Markdown, HTML and the shared
 // formatting. One hand-built run (2 cells; passes, failures, provider and metric errors;
 // thresholds met and not; hostile strings) feeds every report.
-#include "core/utf8.hpp"
+#include "core/text.hpp"
 #include "report/case_verdict.hpp"
 #include "report/eval_html_report.hpp"
 #include "report/junit_report.hpp"
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -100,6 +101,9 @@ eval::EvalRunSummary sample_summary() {
     a.latency_p95_ms = 30000;
     a.metrics = {aggregate("rouge_l", 3, 0.633, 2.0 / 3), aggregate("exact_match", 2, 0.5, 0.5),
                  aggregate("judge", 0, 0, std::nullopt, 1)};
+    // The range of rouge_l's scores below, as the store computes it (the HTML histogram's).
+    a.metrics[0].min = 0.2;
+    a.metrics[0].max = 0.9;
     a.case_outcomes = {
         case_outcome(0, "q1", "Paris", true, 800,
                      {metric("rouge_l", 0.8, true), metric("exact_match", 1, true)}),
@@ -204,15 +208,9 @@ nlohmann::json embedded_cases(const std::string& html) {
 
 } // namespace
 
-TEST_CASE("report text repairs UTF-8 and clips at character boundaries", "[report]") {
-    CHECK(to_valid_utf8("Größe") == "Größe");
-    CHECK(to_valid_utf8("a\xFF"
-                        "b") == "a" + kFffd + "b");
-    CHECK(to_valid_utf8("\xC0\xAF") == kFffd + kFffd); // overlong '/'
-    CHECK(is_valid_utf8(to_valid_utf8("\xED\xA0\x80 \xF4\x90\x80\x80")));
-    CHECK(utf8_prefix("aé", 2) == "a"); // é is 2 bytes: never cut in half
-    CHECK(utf8_prefix("aé", 3) == "aé");
-    CHECK(utf8_prefix("日本", 5) == "日");
+TEST_CASE("report text clips at character boundaries", "[report]") {
+    CHECK(clip_text("a\xFF", 10) == "a" + kFffd);
+    CHECK(clip_text("日本語", 5) == "日…[truncated: 9 bytes in all]");
     CHECK(clip_text("short", 10) == "short");
     CHECK(clip_text("abcdefghij", 4) == "abcd…[truncated: 10 bytes in all]");
 }
@@ -522,4 +520,82 @@ TEST_CASE("HTML report of 10,000 cases stays small: rows are rendered from data"
     // ~400 bytes per case of 200-byte output and two reasons; no pre-rendered case rows.
     CHECK(html.size() < 10000 * 500);
     CHECK(count_of(html, "<tr") < 20);
+}
+
+TEST_CASE("reports read each cell's cases through CellCases, a bounded number of times",
+          "[report]") {
+    auto summary = sample_summary();
+    // The cases as a report would get them from the store: visited on demand, not held.
+    std::vector<eval::CellSummary> held = summary.cells;
+    std::map<int, int> passes; // cell index -> times its cases were read
+    eval::CellCases streamed = [&](const eval::CellSummary& cell, const eval::CaseVisitor& visit) {
+        ++passes[cell.index];
+        for (const auto& c : held[static_cast<std::size_t>(cell.index)].case_outcomes)
+            visit(c);
+    };
+    eval::EvalRunSummary lean = summary;
+    for (auto& cell : lean.cells)
+        cell.case_outcomes.clear();
+
+    std::ostringstream junit, junit_streamed;
+    write_junit_report(summary, junit);
+    write_junit_report(lean, streamed, junit_streamed);
+    CHECK(junit_streamed.str() == junit.str());
+    CHECK(passes == std::map<int, int>{{0, 2}, {1, 2}}); // counted, then written
+
+    passes.clear();
+    std::ostringstream markdown, markdown_streamed;
+    write_markdown_report(summary, markdown);
+    write_markdown_report(lean, streamed, markdown_streamed);
+    CHECK(markdown_streamed.str() == markdown.str());
+    CHECK(passes == std::map<int, int>{{0, 1}, {1, 1}});
+
+    passes.clear();
+    std::ostringstream html, html_streamed;
+    write_eval_html_report(summary, html);
+    write_eval_html_report(lean, streamed, html_streamed);
+    CHECK(html_streamed.str() == html.str());
+    CHECK(passes == std::map<int, int>{{0, 2}, {1, 1}}); // histograms (cell 0 only), then rows
+}
+
+TEST_CASE("Markdown and HTML show each cell against the baseline", "[report]") {
+    auto summary = sample_summary();
+    eval::CellComparison c;
+    c.cell_a = kCell0;
+    c.cell_b = kCell1;
+    c.paired_by = "case";
+    c.paired = 2;
+    eval::MetricComparison m;
+    m.metric = "pass";
+    m.test = "mcnemar-exact";
+    m.pairs = 2;
+    m.mean_a = 0.5;
+    m.mean_b = 1;
+    m.diff = 0.5;
+    m.ci.lower = 0;
+    m.ci.upper = 1;
+    m.p_value = 0.5;
+    c.metrics.push_back(m);
+    m.metric = "rouge_l";
+    m.test = "wilcoxon-exact";
+    m.mean_a = 0.8;
+    m.mean_b = 0.2;
+    m.diff = -0.6;
+    m.ci.lower = -0.7;
+    m.ci.upper = -0.5;
+    m.p_value = 0.01;
+    m.significant = m.regression = true;
+    c.metrics.push_back(m);
+    summary.versus_baseline = {c};
+    const std::string md = markdown_text(summary);
+    CHECK(md.find("### Against the baseline") != std::string::npos);
+    CHECK(md.find("| qa-answer@3 × gpt-4.1 \"q\" \\<b\\>&amp;' | qa-answer@3 × default | "
+                  "rouge\\_l | 0.800 | 0.200 | -0.600 | [-0.700, -0.500] | 0.01 | worse |") !=
+          std::string::npos);
+    CHECK(md.find("| pass | 0.500 | 1.000 | +0.500 | [+0.000, +1.000] | 0.5 | no significant "
+                  "difference |") != std::string::npos);
+    const std::string html = html_text(summary);
+    CHECK(html.find("<h2>Against the baseline</h2>") != std::string::npos);
+    CHECK(html.find("<td>wilcoxon-exact</td><td class=\"bad\">worse</td>") != std::string::npos);
+    CHECK(markdown_text(sample_summary()).find("Against the baseline") == std::string::npos);
 }

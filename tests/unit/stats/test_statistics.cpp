@@ -1,4 +1,4 @@
-// Unit tests for lib/eval/statistics. Sources of expected values:
+// Unit tests for lib/stats/statistics. Sources of expected values:
 //  [numpy]  numpy 1.24.2 (Debian 12 python3-numpy): np.mean, np.std, np.percentile.
 //  [scipy]  SciPy 1.10.1 (Debian 12 python3-scipy): scipy.stats.binom / binomtest, chi2.sf,
 //           norm.cdf / sf, wilcoxon (defaults unless a method is named).
@@ -10,6 +10,8 @@
 #include "stats/statistics.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -36,11 +38,49 @@ TEST_CASE("mean, stddev and percentiles match numpy", "[statistics]") {
     CHECK(ps[1] == Approx(6.875).margin(kTol));
     CHECK(llmops::stats::percentile({4.2}, 50) == Approx(4.2).margin(kTol));
 
+    // [hand] the rule's parts: index h = q/100 * (n - 1) for n = 6, q = 90 is 4.5.
+    const auto rank = llmops::stats::percentile_rank(6, 90);
+    CHECK(rank.lower == 4);
+    CHECK(rank.fraction == Approx(0.5));
+    CHECK(llmops::stats::percentile_rank(6, 100).lower == 5);
+    CHECK(llmops::stats::percentile_rank(6, 100).fraction == 0);
+    CHECK(llmops::stats::interpolate_percentile(4.5, 7.0, 0.5) == Approx(5.75));
+    CHECK(llmops::stats::interpolate_percentile(3.0, 3.0, 0.75) == 3.0);
+
     CHECK_THROWS_AS(llmops::stats::mean({}), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::stddev({1.0}), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::percentile({}, 50), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::percentile(x, 101), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::percentile({1.0, NAN}, 50), llmops::Error);
+}
+
+TEST_CASE("an ascending sample gives percentile()'s figures in constant memory", "[statistics]") {
+    std::vector<double> x = {2.5, 3.0, 1.0, 4.5, 7.0, 3.0};
+    const std::vector<double> qs = {0, 25, 33.3, 50, 90, 95, 99, 100};
+    std::vector<double> sorted = x;
+    std::sort(sorted.begin(), sorted.end());
+    llmops::stats::AscendingSample sample(sorted.size(), qs);
+    for (double v : sorted)
+        sample.add(v);
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+        INFO(qs[i]);
+        CHECK(sample.percentile(i) == llmops::stats::percentile(x, qs[i])); // exactly
+    }
+    CHECK(sample.min() == 1.0);
+    CHECK(sample.max() == 7.0);
+    CHECK(sample.sum() / 6 == llmops::stats::mean(sorted));
+    llmops::stats::AscendingSample one(1, {50, 95});
+    one.add(4.2);
+    CHECK(one.percentile(0) == 4.2);
+    CHECK(one.percentile(1) == 4.2);
+
+    CHECK_THROWS_AS(llmops::stats::AscendingSample(0, {50}), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::AscendingSample(3, {101}), llmops::Error);
+    llmops::stats::AscendingSample unsorted(3, {50});
+    unsorted.add(2);
+    CHECK_THROWS_AS(unsorted.add(1), llmops::Error);        // must come in order
+    CHECK_THROWS_AS(unsorted.percentile(0), llmops::Error); // not all values yet
+    CHECK_THROWS_AS(unsorted.add(NAN), llmops::Error);
 }
 
 TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
@@ -210,6 +250,8 @@ TEST_CASE("PRNG matches the published algorithms", "[statistics]") {
     CHECK(llmops::stats::splitmix64(state) == 0xe220a8397b1dcdafULL);
     CHECK(llmops::stats::splitmix64(state) == 0x6e789e6aa1b965f4ULL);
     CHECK(llmops::stats::splitmix64(state) == 0x06c45d188009454fULL);
+    // [hand] the output function alone: the first output is mix64(0 + golden ratio).
+    CHECK(llmops::stats::mix64(0x9e3779b97f4a7c15ULL) == 0xe220a8397b1dcdafULL);
     // [py-xoshiro]
     llmops::stats::Xoshiro256 rng(0);
     CHECK(rng.next() == 0x99ec5f36cb75f2b4ULL);

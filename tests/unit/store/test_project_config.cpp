@@ -29,6 +29,8 @@ TEST_CASE("known top-level keys are accepted", "[project_config]") {
     CHECK_NOTHROW(check_project_config(parse_yaml("", "llmops.yaml")));
     CHECK_NOTHROW(check_project_config(
         parse_yaml("version: 1\nproviders:\n  e: {type: echo}\nprices: {}\n", "llmops.yaml")));
+    CHECK_NOTHROW(check_project_config(
+        parse_yaml("limits: {template_steps: 1000}\nenvironments: {}\n", "llmops.yaml")));
 }
 
 TEST_CASE("an unknown top-level key is an error at its value", "[project_config]") {
@@ -38,7 +40,7 @@ TEST_CASE("an unknown top-level key is an error at its value", "[project_config]
     CHECK(e.where().file == "llmops.yaml");
     CHECK(e.where().line == 3);
     CHECK(e.where().column == 3);
-    CHECK(e.hint().find("version, providers, prices, environments") != std::string::npos);
+    CHECK(e.hint().find("version, providers, prices, limits, environments") != std::string::npos);
 
     Error far = config_error("models: []\n");
     CHECK(far.message() == "unknown top-level key 'models'");

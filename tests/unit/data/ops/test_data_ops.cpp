@@ -1,7 +1,7 @@
 // dedup, split, transform, merge, sample: the row-level pieces and the store round trips.
 #include "core/error.hpp"
 #include "core/hash.hpp"
-#include "core/text_normalization.hpp"
+#include "core/text.hpp"
 #include "data/canonical_row.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
@@ -15,6 +15,7 @@
 #include "store/project.hpp"
 #include "temp_dir.hpp"
 #include "json/canonical_json.hpp"
+#include "json/json_string.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -101,7 +102,7 @@ TEST_CASE("canonical row helpers read fields without parsing", "[data_ops]") {
     CHECK_FALSE(find_field(row, "c"));
     CHECK(value_text(*find_field(row, "a")) == "x\"y\n\u00e9");
     CHECK(find_field(row, canonical_key("t\tab")) == std::optional<std::string_view>("true"));
-    CHECK(decode_canonical_string("\"\\u0001\\\\\"") == "\x01\\");
+    CHECK(decode_json_string("\"\\u0001\\\\\"") == "\x01\\");
 }
 
 TEST_CASE("MinHash estimates Jaccard similarity", "[data_ops]") {

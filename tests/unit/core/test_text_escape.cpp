@@ -1,7 +1,7 @@
-// Messages stay one line and carry no terminal escape sequences.
+// Messages stay one line and carry no terminal escape sequences (core/text.hpp).
 #include <catch2/catch.hpp>
 
-#include "core/control_escape.hpp"
+#include "core/text.hpp"
 
 using llmops::escape_control_characters;
 

@@ -1,0 +1,551 @@
+// Boost.Beast (header-only, from Debian's libboost1.81-dev) was chosen because it is an
+// asynchronous HTTP/1.1 parser and serializer on Asio: one event loop serves thousands of
+// connections and long SSE streams without a thread each, and every limit we need (header
+// bytes, body bytes, per-operation deadlines) is a parser or stream setting. cpp-httplib,
+// already a dependency, blocks a pool thread per connection. Reference: lib/serve/README.md.
+#include "http/http_server.hpp"
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace llmops::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string_view ServerRequest::header(std::string_view name) const {
+    for (const auto& [key, value] : headers)
+        if (ascii_iequals(key, name)) return value;
+    return {};
+}
+
+std::string_view ServerRequest::path() const {
+    std::string_view t = target;
+    return t.substr(0, t.find('?'));
+}
+
+namespace {
+
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(s));
+}
+
+} // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+    ServerOptions options;
+    RequestHandler handler;
+    net::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::vector<std::thread> threads;
+    std::atomic<std::size_t> connection_count{0};
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<bool> draining{false};
+    std::atomic<bool> stopped{false}; // the I/O loop is stopping: posts may never run
+    std::mutex drain_mutex;
+    std::condition_variable drained;
+    // Every open connection, to close them all at shutdown.
+    std::mutex sessions_mutex;
+    std::vector<std::weak_ptr<struct Session>> sessions;
+    int bound_port = 0;
+
+    void accept();
+    void request_done() {
+        if (in_flight.fetch_sub(1) == 1) {
+            std::lock_guard lock(drain_mutex);
+            drained.notify_all();
+        }
+    }
+};
+
+// One connection: read a request, hand it to the handler, write its answer, repeat while
+// keep-alive. Everything runs on the connection's strand.
+struct Session : std::enable_shared_from_this<Session> {
+    std::shared_ptr<HttpServer::Impl> server;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    bool keep_alive = false;
+    std::uint64_t exchange = 0; // the number of the request being answered
+    bool closed = false;
+    std::atomic<bool> gone{false};
+    // Streaming state.
+    std::optional<bhttp::response<bhttp::empty_body>> stream_head;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer;
+    std::deque<std::string> pending;
+    bool writing = false;
+    bool end_requested = false;
+    bool head_written = false;
+    std::shared_ptr<void> plain_response; // keeps a plain answer alive while it is written
+    std::string remote;
+
+    Session(std::shared_ptr<HttpServer::Impl> s, tcp::socket socket)
+        : server(std::move(s)), stream(std::move(socket)) {
+        beast::error_code ec;
+        auto endpoint = stream.socket().remote_endpoint(ec);
+        if (!ec) remote = endpoint.address().to_string();
+        stream.socket().set_option(tcp::no_delay(true), ec);
+    }
+    ~Session() { server->connection_count.fetch_sub(1); }
+
+    void start() {
+        net::dispatch(stream.get_executor(), [self = shared_from_this()] { self->read(); });
+    }
+
+    void read() {
+        if (server->draining.load()) return close();
+        parser.emplace();
+        parser->header_limit(static_cast<std::uint32_t>(server->options.limits.max_header_bytes));
+        parser->body_limit(server->options.limits.max_body_bytes);
+        stream.expires_after(seconds(server->options.limits.idle_timeout_s));
+        bhttp::async_read_header(stream, buffer, *parser,
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->on_header(ec);
+                                 });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        auto& req = parser->get();
+        if (bhttp::token_list(req[bhttp::field::expect]).exists("100-continue")) {
+            auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
+                bhttp::status::continue_, req.version());
+            bhttp::async_write(stream, *cont,
+                               [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
+                                   if (e) return self->close();
+                                   self->read_body();
+                               });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        stream.expires_after(seconds(server->options.limits.read_timeout_s));
+        bhttp::async_read(
+            stream, buffer, *parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        // A client that closed, a timeout or a reset gets no answer; a request we could not
+        // accept gets one (then the connection closes, its stream being out of step).
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == net::error::eof || ec == bhttp::error::partial_message)
+            return close();
+        ServerRequest request;
+        request.remote = remote;
+        if (ec == bhttp::error::body_limit) {
+            request.rejection_status = 413;
+            request.rejection_message = "the request body is larger than the limit of " +
+                                        std::to_string(server->options.limits.max_body_bytes) +
+                                        " bytes";
+        } else if (ec == bhttp::error::header_limit) {
+            request.rejection_status = 431;
+            request.rejection_message = "the request header is larger than the limit of " +
+                                        std::to_string(server->options.limits.max_header_bytes) +
+                                        " bytes";
+        } else {
+            request.rejection_status = 400;
+            request.rejection_message = "malformed HTTP request: " + ec.message();
+        }
+        if (parser && parser->is_header_done()) {
+            const auto& req = parser->get();
+            request.method = std::string(req.method_string());
+            request.target = std::string(req.target());
+            for (const auto& f : req)
+                request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        }
+        keep_alive = false;
+        rejected = true;
+        dispatch(std::move(request));
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        auto req = parser->release();
+        keep_alive = req.keep_alive();
+        ServerRequest request;
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        request.headers.reserve(8);
+        for (const auto& f : req)
+            request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        request.body = std::move(req.body());
+        request.remote = remote;
+        dispatch(std::move(request));
+    }
+
+    void dispatch(ServerRequest&& request);
+
+    // Called on the strand.
+    void send_plain(std::uint64_t number, int status, HeaderFields&& headers, std::string&& body) {
+        if (number != exchange || closed) return;
+        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+            static_cast<bhttp::status>(status), 11);
+        for (auto& [name, value] : headers)
+            res->insert(name, value);
+        res->body() = std::move(body);
+        bool keep = keep_alive && !server->draining.load();
+        res->keep_alive(keep);
+        res->prepare_payload();
+        plain_response = res;
+        stream.expires_after(seconds(server->options.limits.write_timeout_s));
+        bhttp::async_write(stream, *res,
+                           [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                               self->plain_response.reset();
+                               self->finish_exchange(!ec && keep);
+                           });
+    }
+
+    void send_stream_head(std::uint64_t number, int status, HeaderFields&& headers) {
+        if (number != exchange || closed || stream_head) return;
+        stream_head.emplace(static_cast<bhttp::status>(status), 11);
+        for (auto& [name, value] : headers)
+            stream_head->insert(name, value);
+        stream_head->chunked(true);
+        stream_head->keep_alive(keep_alive && !server->draining.load());
+        stream_serializer.emplace(*stream_head);
+        writing = true;
+        stream.expires_after(seconds(server->options.limits.write_timeout_s));
+        bhttp::async_write_header(stream, *stream_serializer,
+                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                      self->head_written = true;
+                                      self->on_stream_written(ec);
+                                  });
+    }
+
+    void queue_chunk(std::uint64_t number, std::string&& data) {
+        if (number != exchange || closed || !stream_head || end_requested || data.empty()) return;
+        pending.push_back(std::move(data));
+        if (!writing) write_next();
+    }
+
+    void queue_end(std::uint64_t number, std::function<void(bool)>&& delivered) {
+        if (number != exchange || closed || !stream_head || end_requested) {
+            if (delivered) delivered(false);
+            return;
+        }
+        end_requested = true;
+        on_stream_end = std::move(delivered);
+        if (!writing) write_next();
+    }
+
+    void report_stream_end(bool delivered) {
+        if (auto cb = std::move(on_stream_end)) {
+            on_stream_end = nullptr;
+            cb(delivered);
+        }
+    }
+    std::function<void(bool)> on_stream_end;
+
+    void write_next() {
+        stream.expires_after(seconds(server->options.limits.write_timeout_s));
+        if (!pending.empty()) {
+            writing = true;
+            net::async_write(stream, bhttp::make_chunk(net::buffer(pending.front())),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 self->pending.pop_front();
+                                 self->on_stream_written(ec);
+                             });
+        } else if (end_requested) {
+            writing = true;
+            net::async_write(stream, bhttp::make_chunk_last(),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                 if (ec) self->gone.store(true);
+                                 self->report_stream_end(!ec);
+                                 bool keep = !ec && self->stream_head->keep_alive();
+                                 self->stream_head.reset();
+                                 self->stream_serializer.reset();
+                                 self->pending.clear();
+                                 self->writing = false;
+                                 self->end_requested = false;
+                                 self->head_written = false;
+                                 self->finish_exchange(keep);
+                             });
+        } else {
+            writing = false;
+        }
+    }
+
+    void on_stream_written(beast::error_code ec) {
+        if (ec) {
+            gone.store(true);
+            pending.clear();
+            close();
+            report_stream_end(false);
+            finish_current();
+            return;
+        }
+        write_next();
+    }
+
+    bool answered = false; // the current exchange's answer is complete (or abandoned)
+
+    void finish_current() {
+        if (answered) return;
+        answered = true;
+        server->request_done();
+    }
+
+    void finish_exchange(bool keep) {
+        finish_current();
+        if (!keep) {
+            gone.store(true);
+            return rejected ? linger_close() : close();
+        }
+        read();
+    }
+
+    // After refusing a request whose body was not read: stop sending, then read and drop what
+    // the client still sends for a moment before closing, so the close does not reset the
+    // connection under the answer before the client read it.
+    void linger_close() {
+        if (closed) return;
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) return close();
+        stream.expires_after(std::chrono::seconds(2));
+        drain_buffer.resize(16384);
+        stream.async_read_some(net::buffer(drain_buffer),
+                               [self = shared_from_this()](beast::error_code e, std::size_t) {
+                                   if (e) return self->close();
+                                   self->linger_close_more();
+                               });
+    }
+    void linger_close_more() {
+        stream.async_read_some(net::buffer(drain_buffer),
+                               [self = shared_from_this()](beast::error_code e, std::size_t) {
+                                   if (e) return self->close();
+                                   self->linger_close_more();
+                               });
+    }
+    bool rejected = false;
+    std::vector<char> drain_buffer;
+
+    void close() {
+        if (closed) return;
+        closed = true;
+        beast::error_code ec;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream.close();
+    }
+};
+
+// The handler's view of one exchange; calls hop onto the connection's strand.
+class Exchange final : public ResponseWriter {
+  public:
+    Exchange(std::shared_ptr<Session> session, std::uint64_t number)
+        : session_(std::move(session)), number_(number) {}
+
+    void respond(int status, HeaderFields headers, std::string body) override {
+        if (done_.exchange(true)) return;
+        net::post(session_->stream.get_executor(),
+                  [s = session_, n = number_, status, h = std::move(headers),
+                   b = std::move(body)]() mutable {
+                      s->send_plain(n, status, std::move(h), std::move(b));
+                  });
+    }
+    void begin_stream(int status, HeaderFields headers) override {
+        if (done_.load() || streaming_.exchange(true)) return;
+        net::post(session_->stream.get_executor(),
+                  [s = session_, n = number_, status, h = std::move(headers)]() mutable {
+                      s->send_stream_head(n, status, std::move(h));
+                  });
+    }
+    void write(std::string data) override {
+        if (done_.load() || !streaming_.load()) return;
+        net::post(session_->stream.get_executor(),
+                  [s = session_, n = number_, d = std::move(data)]() mutable {
+                      s->queue_chunk(n, std::move(d));
+                  });
+    }
+    void end_stream(std::function<void(bool)> delivered) override {
+        if (!streaming_.load() || done_.exchange(true) || session_->server->stopped.load()) {
+            if (delivered) delivered(false);
+            return;
+        }
+        net::post(session_->stream.get_executor(),
+                  [s = session_, n = number_, d = std::move(delivered)]() mutable {
+                      s->queue_end(n, std::move(d));
+                  });
+    }
+    bool client_gone() const override { return session_->gone.load(); }
+
+    ~Exchange() override {
+        // A handler that dropped its writer without answering: close, never hang the client.
+        if (!done_.load())
+            net::post(session_->stream.get_executor(), [s = session_, n = number_] {
+                if (n != s->exchange) return;
+                s->close();
+                s->finish_current();
+            });
+    }
+
+  private:
+    std::shared_ptr<Session> session_;
+    std::uint64_t number_;
+    std::atomic<bool> done_{false};
+    std::atomic<bool> streaming_{false};
+};
+
+void Session::dispatch(ServerRequest&& request) {
+    stream.expires_never();
+    ++exchange;
+    answered = false;
+    server->in_flight.fetch_add(1);
+    auto writer = std::make_shared<Exchange>(shared_from_this(), exchange);
+    try {
+        server->handler(std::move(request), writer);
+    } catch (...) {
+        // A handler must answer with an error instead of throwing; be safe anyway.
+        writer->respond(500, {{"Content-Type", "application/json"}},
+                        R"({"error":{"message":"internal error","type":"server_error"}})");
+    }
+}
+
+void HttpServer::Impl::accept() {
+    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec,
+                                                                             tcp::socket socket) {
+        if (ec) {
+            if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+            return self->accept(); // EMFILE and friends: keep serving the others
+        }
+        std::size_t open = self->connection_count.fetch_add(1) + 1;
+        if (open > self->options.limits.max_connections) {
+            // Over the limit: a short 503 and close, without reading the request.
+            self->connection_count.fetch_sub(1);
+            auto body = std::make_shared<std::string>(
+                self->options.error_body ? self->options.error_body(503, "too many connections")
+                                         : std::string("too many connections"));
+            auto head = std::make_shared<std::string>(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                std::to_string(body->size()) + "\r\n\r\n" + *body);
+            auto sock = std::make_shared<tcp::socket>(std::move(socket));
+            net::async_write(*sock, net::buffer(*head),
+                             [sock, head, body](beast::error_code, std::size_t) {
+                                 beast::error_code ignored;
+                                 sock->shutdown(tcp::socket::shutdown_both, ignored);
+                                 sock->close(ignored);
+                             });
+        } else {
+            auto session = std::make_shared<Session>(self, std::move(socket));
+            {
+                std::lock_guard lock(self->sessions_mutex);
+                if (self->sessions.size() > 64 && self->sessions.size() % 64 == 0)
+                    std::erase_if(self->sessions, [](auto& w) { return w.expired(); });
+                self->sessions.push_back(session);
+            }
+            session->start();
+        }
+        self->accept();
+    });
+}
+
+HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
+    : impl_(std::make_shared<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->handler = std::move(handler);
+    beast::error_code ec;
+    auto address = net::ip::make_address(impl_->options.host, ec);
+    const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
+    if (ec) throw_usage("cannot listen on " + where + ": not an IP address");
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+    impl_->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) impl_->acceptor.bind(endpoint, ec);
+    if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) throw_usage("cannot listen on " + where + ": " + ec.message());
+    impl_->bound_port = impl_->acceptor.local_endpoint().port();
+}
+
+HttpServer::~HttpServer() {
+    if (!impl_->threads.empty()) shutdown(0);
+}
+
+int HttpServer::port() const {
+    return impl_->bound_port;
+}
+
+void HttpServer::start() {
+    impl_->accept();
+    std::size_t n = std::max<std::size_t>(1, impl_->options.threads);
+    for (std::size_t i = 0; i < n; ++i)
+        impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+}
+
+void HttpServer::stop_accepting() {
+    impl_->draining.store(true);
+    net::post(impl_->ioc, [impl = impl_] {
+        beast::error_code ec;
+        impl->acceptor.close(ec);
+    });
+}
+
+std::size_t HttpServer::shutdown(double drain_timeout_s) {
+    stop_accepting();
+    // Idle keep-alive connections are waiting for a request that will not be served: close.
+    auto close_idle = [this] {
+        std::lock_guard lock(impl_->sessions_mutex);
+        for (auto& weak : impl_->sessions)
+            if (auto s = weak.lock())
+                net::post(s->stream.get_executor(), [s] {
+                    if (s->answered || s->exchange == 0) s->close();
+                });
+    };
+    close_idle();
+    {
+        std::unique_lock lock(impl_->drain_mutex);
+        impl_->drained.wait_for(lock, seconds(drain_timeout_s),
+                                [this] { return impl_->in_flight.load() == 0; });
+    }
+    std::size_t abandoned = impl_->in_flight.load();
+    {
+        std::lock_guard lock(impl_->sessions_mutex);
+        for (auto& weak : impl_->sessions)
+            if (auto s = weak.lock()) net::post(s->stream.get_executor(), [s] { s->close(); });
+        impl_->sessions.clear();
+    }
+    // Let the closes run, then stop the loop.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (impl_->connection_count.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    impl_->stopped.store(true);
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads)
+        if (t.joinable()) t.join();
+    impl_->threads.clear();
+    // Handlers still queued hold their sessions (and so this Impl): run them out, every socket
+    // being closed, so nothing is left to keep the other alive.
+    impl_->ioc.restart();
+    impl_->ioc.run_for(std::chrono::milliseconds(500));
+    return abandoned;
+}
+
+std::size_t HttpServer::connections() const {
+    return impl_->connection_count.load();
+}
+
+std::size_t HttpServer::requests_in_flight() const {
+    return impl_->in_flight.load();
+}
+
+} // namespace llmops::http

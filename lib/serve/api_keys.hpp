@@ -1,0 +1,97 @@
+#pragma once
+// Gateway API keys: `llmops keys create` makes a random key, shows it once and stores only its
+// SHA-256 with the key's limits (requests and tokens per minute, a USD budget, the routes it
+// may use). KeyGuard is the gateway's in-memory view: it admits or refuses a request (401,
+// 403, 429 with Retry-After) without touching the store. Reference: docs/serve.md.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/database.hpp"
+
+namespace llmops::serve {
+
+struct ApiKey {
+    std::int64_t id = 0;
+    std::string name;
+    std::string key_sha256; // hex
+    std::string prefix;     // the first characters of the key, to recognise it in a list
+    std::optional<double> rpm;
+    std::optional<double> tpm;
+    std::optional<double> budget_usd;
+    std::vector<std::string> routes; // empty = every route
+    std::string created_at;
+    std::optional<std::string> revoked_at;
+};
+
+struct KeyLimits {
+    std::optional<double> rpm;
+    std::optional<double> tpm;
+    std::optional<double> budget_usd;
+    std::vector<std::string> routes;
+};
+
+struct CreatedKey {
+    ApiKey key;
+    std::string secret; // "llmops-" + 48 hex digits; shown once, never stored
+};
+
+std::string sha256_hex(std::string_view bytes);
+
+// Throws Error(Usage) for a bad or taken name or a negative limit.
+CreatedKey create_key(store::Database& db, const std::string& name, const KeyLimits& limits);
+std::vector<ApiKey> list_keys(store::Database& db, bool include_revoked);
+// Throws Error(Usage) for an unknown or already revoked name.
+ApiKey revoke_key(store::Database& db, const std::string& name);
+
+// {name, prefix, rpm, tpm, budget_usd, routes, created_at, revoked_at}: never the hash.
+nlohmann::json api_key_to_json(const ApiKey& key);
+
+struct Admission {
+    int status = 0; // 0 = admitted; else 401, 403 or 429
+    std::string kind;
+    std::string code;
+    std::string message;
+    double retry_after_s = 0;
+    std::string key_name;
+};
+
+class KeyGuard {
+  public:
+    // `spent` = USD already spent per key name (from the request log).
+    void load(std::vector<ApiKey> active_keys,
+              const std::vector<std::pair<std::string, double>>& spent);
+    bool enabled() const; // any active key: every /v1 request needs one
+
+    // `authorization` is the Authorization header ("Bearer KEY"); `route` is the route or
+    // passthrough provider id of a chat request. A metered request takes one request and the
+    // estimated tokens from the key's buckets and needs budget left; others (models, feedback)
+    // only authenticate.
+    Admission admit(std::string_view authorization, const std::string& route,
+                    double estimated_tokens, bool metered = true);
+    // After the answer: the real tokens and cost.
+    void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
+                double cost_usd);
+
+  private:
+    struct State {
+        ApiKey key;
+        double request_tokens = 0; // bucket levels
+        double token_tokens = 0;
+        std::chrono::steady_clock::time_point refilled;
+        double spent_usd = 0;
+    };
+    void refill(State& s, std::chrono::steady_clock::time_point now);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, State> by_hash_; // by SHA-256 hex
+};
+
+} // namespace llmops::serve

@@ -1,0 +1,109 @@
+#pragma once
+// The gateway's inside, shared by gateway.cpp (setup, dispatch, small endpoints) and
+// chat_completion.cpp (the chat flow). Not for use outside lib/serve.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "http/http_server.hpp"
+#include "prompt/prompt_render.hpp"
+#include "provider/provider_config.hpp"
+#include "serve/api_keys.hpp"
+#include "serve/chat_intake.hpp"
+#include "serve/gateway.hpp"
+#include "serve/gateway_metrics.hpp"
+#include "serve/request_log.hpp"
+#include "serve/route_table.hpp"
+#include "serve/upstream_pool.hpp"
+
+namespace llmops::serve {
+
+using Clock = std::chrono::steady_clock;
+
+// One request from arrival to its log row.
+struct Exchange {
+    Clock::time_point arrived;
+    std::shared_ptr<http::ResponseWriter> writer;
+    RequestRecord record;
+    std::string release_header; // "route@N", or "none"
+    std::string request_body;   // kept for the log when the policy asks
+};
+
+// One chat request across its providers: the route's own, then its fallbacks in order.
+struct ChatFlow {
+    std::shared_ptr<Exchange> ex;
+    std::vector<const provider::ProviderConfig*> providers;
+    std::size_t attempt = 0;
+    std::vector<std::string> failures; // "provider: what went wrong", for the log
+    prompt::CompiledPromptPtr prompt;  // null for passthrough
+    std::optional<prompt::RenderedPrompt> rendered;
+    nlohmann::json parameters = nlohmann::json::object();
+    std::vector<provider::ChatMessage> client_messages;
+    bool stream = false;
+    bool include_usage = false;
+    bool use_cache = false; // the route's `cache: true`
+    bool started = false;   // the stream's head was sent
+    std::string client_model;
+    std::int64_t created = 0;
+    double estimate = 0;
+    double prep_ms = 0; // arrival to the first submit: the gateway's part before a stream
+
+    // The provider request: the rendered prompt's messages, then the client's.
+    provider::ChatRequest request_for(const provider::ProviderConfig& provider) const;
+};
+
+struct Gateway::Impl {
+    GatewayOptions options;
+    provider::ProviderCatalog catalog;
+    std::map<std::string, provider::ProviderConfig> passthrough;                   // by id
+    std::map<std::string, provider::ProviderConfig> fallback_configs;              // by id
+    std::map<std::string, std::vector<const provider::ProviderConfig*>> fallbacks; // by route
+    std::unique_ptr<RequestLogBackend> log_backend;
+    std::unique_ptr<RequestLogWriter> log;
+    std::unique_ptr<UpstreamPool> upstream;
+    GatewayMetrics metrics;
+    KeyGuard keys;
+    std::unique_ptr<http::HttpServer> server;
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<bool> draining{false};
+
+    mutable std::mutex routes_mutex;
+    std::shared_ptr<const RouteSnapshot> routes;
+    std::thread refresher;
+    std::mutex refresher_mutex;
+    std::condition_variable refresher_wake;
+    bool refresher_stop = false;
+
+    std::shared_ptr<const RouteSnapshot> current_routes() const {
+        std::lock_guard lock(routes_mutex);
+        return routes;
+    }
+
+    void handle(http::ServerRequest&& request, std::shared_ptr<http::ResponseWriter> writer);
+    void handle_chat(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
+                     const std::string& key_name);
+    void submit_chat(std::shared_ptr<ChatFlow> flow, provider::ChatRequest chat);
+    void complete_chat(std::shared_ptr<ChatFlow> flow, UpstreamOutcome&& out);
+    void begin_chat_stream(ChatFlow& flow);
+    void handle_feedback(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
+                         const std::string& key_name);
+
+    // Answers and logs in one step.
+    void respond(Exchange& ex, int status, std::string body,
+                 std::string_view content_type = "application/json", http::HeaderFields extra = {});
+    void respond_error(Exchange& ex, const ApiError& error, http::HeaderFields extra = {});
+    // The headers every answer carries: x-request-id, x-llmops-release, x-llmops-overhead-ms.
+    http::HeaderFields common_headers(const Exchange& ex, double overhead_ms) const;
+    // Completes the record (total time, body by policy), counts it in the metrics, queues it.
+    void finish(Exchange& ex, std::optional<std::string> response_body);
+    std::optional<std::string> body_by_policy(const std::string& body) const;
+    void refresh_loop();
+};
+
+std::string new_request_id();
+double ms_since(Clock::time_point start);
+
+} // namespace llmops::serve

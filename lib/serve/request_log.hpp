@@ -1,0 +1,147 @@
+#pragma once
+// The request log: one record per request the gateway answered (or refused), and the feedback
+// clients send about them. Records are handed to a RequestLogWriter, whose single thread
+// writes them to a RequestLogBackend in groups (one transaction at most every 100 ms), off the
+// request path. The backend is an interface: SQLite (the project store) now, PostgreSQL for
+// several gateway replicas later. Reference: docs/serve.md, docs/store-format.md.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace llmops::serve {
+
+struct RequestRecord {
+    std::string id; // x-request-id
+    std::string created_at;
+    std::string env;
+    std::string method;
+    std::string path;
+    std::string route; // "" when none was resolved
+    std::optional<std::int64_t> release_id;
+    std::optional<std::int64_t> release_number;
+    bool canary = false;
+    std::string prompt_version; // "qa@3"
+    std::string provider;
+    std::string model;
+    std::string key_name;
+    std::string user_hash; // XXH3-128 of the user key, never the key itself
+    int status = 0;
+    std::string error_kind; // "" on success
+    std::string error_message;
+    double total_ms = 0;
+    double queue_ms = 0;
+    double upstream_ms = 0;
+    double overhead_ms = 0;
+    std::optional<double> ttft_ms;
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    double cost_usd = 0;
+    bool cached = false;
+    bool streamed = false;
+    std::string body_policy;                 // full, hash, none
+    std::optional<std::string> request_body; // by policy: the body, its hash, or nothing
+    std::optional<std::string> response_body;
+};
+
+struct FeedbackRecord {
+    std::string request_id;
+    std::string name;
+    nlohmann::json value; // number, boolean or string (a category)
+    std::string comment;
+    std::string key_name;
+    std::string created_at;
+};
+
+struct LogFilter {
+    std::string route; // "" = any
+    std::string since; // ISO 8601, "" = any
+    std::optional<int> status;
+    bool errors_only = false;
+    std::size_t limit = 50;                // 0 = all
+    std::optional<std::int64_t> after_seq; // set: rows after it, oldest first (tail -f)
+};
+
+struct StoredRequest {
+    std::int64_t seq = 0;
+    RequestRecord record;
+};
+
+struct StoredFeedback {
+    std::int64_t id = 0;
+    FeedbackRecord record;
+};
+
+class RequestLogBackend {
+  public:
+    virtual ~RequestLogBackend() = default;
+    // Writes records and feedback in one transaction. `feedback_found[i]` tells whether the
+    // request feedback[i] names exists (in the store or in this group); unknown ones are not
+    // written.
+    virtual void write_group(const std::vector<RequestRecord>& records,
+                             const std::vector<FeedbackRecord>& feedback,
+                             std::vector<bool>& feedback_found) = 0;
+    // Newest first, or oldest first after `after_seq` (tail).
+    virtual std::vector<StoredRequest> list(const LogFilter& filter) = 0;
+    virtual std::optional<StoredRequest> get(const std::string& id) = 0;
+    virtual std::vector<StoredFeedback> feedback_for(const std::string& request_id) = 0;
+    // USD spent per key name, for budgets.
+    virtual std::vector<std::pair<std::string, double>> spend_by_key() = 0;
+};
+
+class RequestLogWriter {
+  public:
+    // Groups are committed at most `group_interval` after their first record.
+    explicit RequestLogWriter(RequestLogBackend& backend, std::chrono::milliseconds group_interval =
+                                                              std::chrono::milliseconds(100));
+    ~RequestLogWriter(); // flushes
+    RequestLogWriter(const RequestLogWriter&) = delete;
+    RequestLogWriter& operator=(const RequestLogWriter&) = delete;
+
+    void append(RequestRecord record);
+    // `done(found)` is called on the writer thread once the feedback is written or refused.
+    void append_feedback(FeedbackRecord record, std::function<void(bool found)> done);
+    // Waits until everything appended so far is committed.
+    void flush();
+
+    std::uint64_t written() const;
+    std::uint64_t failed_groups() const;
+    std::string last_error() const;
+
+  private:
+    void loop();
+
+    RequestLogBackend& backend_;
+    std::chrono::milliseconds interval_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable flushed_;
+    std::vector<RequestRecord> records_;
+    std::vector<FeedbackRecord> feedback_;
+    std::vector<std::function<void(bool)>> feedback_done_;
+    std::uint64_t appended_ = 0;
+    std::uint64_t committed_ = 0;
+    std::uint64_t written_ = 0;
+    std::uint64_t failed_groups_ = 0;
+    std::string last_error_;
+    bool stopping_ = false;
+    bool flush_requested_ = false;
+    std::thread thread_;
+};
+
+// The SQLite backend: tables request_log and request_feedback of the project store (schema
+// 11). Opens its own connection.
+std::unique_ptr<RequestLogBackend> open_sqlite_request_log(const std::string& db_file);
+
+nlohmann::json request_record_to_json(const StoredRequest& stored);
+nlohmann::json feedback_to_json(const StoredFeedback& stored);
+
+} // namespace llmops::serve
