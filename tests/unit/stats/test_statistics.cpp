@@ -81,6 +81,16 @@ TEST_CASE("an ascending sample gives percentile()'s figures in constant memory",
     CHECK_THROWS_AS(unsorted.add(1), llmops::Error);        // must come in order
     CHECK_THROWS_AS(unsorted.percentile(0), llmops::Error); // not all values yet
     CHECK_THROWS_AS(unsorted.add(NAN), llmops::Error);
+    // A first value below zero is in order; one value more than counted is refused.
+    llmops::stats::AscendingSample negative(2, {50});
+    negative.add(-3);
+    negative.add(-1);
+    CHECK(negative.percentile(0) == -2);
+    CHECK(negative.min() == -3);
+    CHECK_THROWS_WITH(negative.add(0), Catch::Contains("more values than counted"));
+    // No values: rank 0, no interpolation (n - 1 must not wrap around).
+    CHECK(llmops::stats::percentile_rank(0, 50).lower == 0);
+    CHECK(llmops::stats::percentile_rank(0, 50).fraction == 0);
 }
 
 TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
