@@ -182,10 +182,13 @@ def mutants_of_line(line, masked):
     return out
 
 
-def mutant_id(path, line_text, column, original, replacement):
-    # Stable across unrelated edits: the line's own text, not its number.
-    return f"{path}|{line_text.strip()}|{column - (len(line_text) - len(line_text.lstrip()))}|" \
-           f"{original.strip()}->{replacement.strip()}"
+def mutant_id(path, line_text, column, original, replacement, occurrence=1):
+    # Stable across unrelated edits: the line's own text, not its number. A line whose text
+    # appears more than once in the file carries its occurrence (#2, #3, ...), so that the
+    # copies are separate mutants with results of their own.
+    mid = f"{path}|{line_text.strip()}|{column - (len(line_text) - len(line_text.lstrip()))}|" \
+          f"{original.strip()}->{replacement.strip()}"
+    return mid if occurrence == 1 else f"{mid}|#{occurrence}"
 
 
 def generate(files):
@@ -194,11 +197,13 @@ def generate(files):
         with open(os.path.join(ROOT, path), encoding="utf-8") as f:
             lines = f.read().split("\n")
         masks = code_mask(lines)
+        seen = {}
         for number, (line, masked) in enumerate(zip(lines, masks), start=1):
+            occurrence = seen[line.strip()] = seen.get(line.strip(), 0) + 1
             for column, original, replacement, op in mutants_of_line(line, masked):
                 mutated = line[:column] + replacement + line[column + len(original):]
                 mutants.append({
-                    "id": mutant_id(path, line, column, original, replacement),
+                    "id": mutant_id(path, line, column, original, replacement, occurrence),
                     "file": path,
                     "line": number,
                     "op": op,

@@ -110,8 +110,9 @@ bool every_row_has(const DatasetVersion& v, const std::string& field) {
 } // namespace
 
 std::optional<std::string> default_diff_key(const DatasetVersion& a, const DatasetVersion& b) {
+    // An empty version has no fields, so it never has the key.
     const std::string id = "id";
-    if (a.rows > 0 && b.rows > 0 && every_row_has(a, id) && every_row_has(b, id)) return id;
+    if (every_row_has(a, id) && every_row_has(b, id)) return id;
     return std::nullopt;
 }
 

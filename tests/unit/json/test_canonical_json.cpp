@@ -92,15 +92,33 @@ TEST_CASE("canonical JSON from nlohmann values", "[data]") {
     CHECK(canonical_json(value) == R"({"a":[1,2.5,"s"],"m":null,"z":1})");
     CHECK_THROWS_AS(canonical_json(nlohmann::json(std::nan(""))), llmops::Error);
     CHECK_THROWS_AS(canonical_json(nlohmann::json("bad \xff")), llmops::Error);
+    // Depth is capped for built values as for text: objects and arrays alike.
+    nlohmann::json deep_object = 1;
+    nlohmann::json deep_array = 1;
+    for (std::size_t i = 0; i < llmops::kMaxJsonDepth + 1; ++i) {
+        deep_object = nlohmann::json{{"k", std::move(deep_object)}};
+        deep_array = nlohmann::json::array({std::move(deep_array)});
+    }
+    CHECK_THROWS_WITH(canonical_json(deep_object), Catch::Contains("nested too deeply"));
+    CHECK_THROWS_WITH(canonical_json(deep_array), Catch::Contains("nested too deeply"));
 }
 
 TEST_CASE("number literals canonicalise like parsed numbers", "[data]") {
-    for (const char* literal : {"0", "-0", "1.50", "1e2", "-12.5e-3", "18446744073709551616",
-                                "9007199254740993", "2.2250738585072011e-308"}) {
+    for (const char* literal :
+         {"0", "-0", "1.50", "1e2", "-12.5e-3", "18446744073709551616", "9007199254740993",
+          "2.2250738585072011e-308", "18446744073709551615", "-9007199254740993",
+          "-9223372036854775808"}) {
         std::string out;
         REQUIRE(llmops::append_canonical_number_text(literal, out));
         CHECK(out == canonical_json_text(literal));
     }
+    // Integers keep every digit: neither goes through a double.
+    std::string exact;
+    REQUIRE(llmops::append_canonical_number_text("18446744073709551615", exact));
+    CHECK(exact == "18446744073709551615");
+    exact.clear();
+    REQUIRE(llmops::append_canonical_number_text("-9007199254740993", exact));
+    CHECK(exact == "-9007199254740993");
     std::string out;
     CHECK_FALSE(llmops::append_canonical_number_text("1e400", out));
     CHECK(out.empty());

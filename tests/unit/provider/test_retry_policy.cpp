@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 using namespace llmops::provider;
@@ -81,6 +83,26 @@ TEST_CASE("backoff: no base delay means no wait", "[retry]") {
     CHECK(retry_delay_ms(policy(0, 1000), 1, 0.25, rng) == 250);
 }
 
+TEST_CASE("backoff: a ceiling below one millisecond still jitters", "[retry]") {
+    // [hand] base 0.5 ms: the first retry waits in [0.25, 0.5] ms, never 0.
+    const Range r = draws(policy(0.5, 1000), 1);
+    CHECK(r.low >= 0.25);
+    CHECK(r.high <= 0.5);
+    CHECK(r.high > 0.49);
+}
+
+TEST_CASE("backoff: a retry without backoff draws nothing from the generator", "[retry]") {
+    // A seeded run's delays must not depend on how many zero-backoff retries came between.
+    std::mt19937_64 plain(11);
+    std::mt19937_64 interleaved(11);
+    const RetryPolicy p = policy(100, 1000);
+    for (int retry = 1; retry <= 3; ++retry) {
+        CHECK(retry_delay_ms(policy(0, 1000), retry, std::nullopt, interleaved) == 0);
+        CHECK(retry_delay_ms(p, retry, std::nullopt, interleaved) ==
+              retry_delay_ms(p, retry, std::nullopt, plain));
+    }
+}
+
 TEST_CASE("backoff: Retry-After is a floor, clamped by max_retry_after", "[retry]") {
     const RetryPolicy p = policy(100, 1000, 5);
     std::mt19937_64 rng(3);
@@ -115,9 +137,15 @@ TEST_CASE("Retry-After values: numbers, dates, and what is refused", "[retry]") 
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now) == 0.0);
     CHECK(parse_retry_after("Wed, 21 Oct 2015 07:27:59 GMT", now) == 0.0); // past: no wait
     CHECK(parse_retry_after(" Wed, 21 Oct 2015 07:30:00 GMT ", now) == 120.0);
-    for (const char* bad : {"", "   ", "soon", "-1", "+5", "12abc", "1e999", "inf", "nan",
-                            "7 seconds", "Wed, 32 Oct 2015 07:28:00 GMT"}) {
+    for (const char* bad :
+         {"", "   ", "soon", "-1", "+5", "12abc", "1e999", "inf", "nan", "7 seconds",
+          "Wed, 32 Oct 2015 07:28:00 GMT", ".5", "-0", "-0.0", "0x10"}) {
         INFO("'" << bad << "'");
         CHECK_FALSE(parse_retry_after(bad, now).has_value());
     }
+    // A header value is a view into a longer buffer: only its own bytes count.
+    const std::string buffer = "12345, Wed, 21 Oct 2015 07:28:05 GMT";
+    CHECK(parse_retry_after(std::string_view(buffer).substr(0, 2), now) == 12.0);
+    CHECK(parse_retry_after(std::string_view(buffer).substr(7), now) == 5.0);
+    CHECK_FALSE(parse_retry_after(std::string_view(buffer).substr(0, 6), now).has_value());
 }

@@ -81,6 +81,16 @@ TEST_CASE("an ascending sample gives percentile()'s figures in constant memory",
     CHECK_THROWS_AS(unsorted.add(1), llmops::Error);        // must come in order
     CHECK_THROWS_AS(unsorted.percentile(0), llmops::Error); // not all values yet
     CHECK_THROWS_AS(unsorted.add(NAN), llmops::Error);
+    // A first value below zero is in order; one value more than counted is refused.
+    llmops::stats::AscendingSample negative(2, {50});
+    negative.add(-3);
+    negative.add(-1);
+    CHECK(negative.percentile(0) == -2);
+    CHECK(negative.min() == -3);
+    CHECK_THROWS_WITH(negative.add(0), Catch::Contains("more values than counted"));
+    // No values: rank 0, no interpolation (n - 1 must not wrap around).
+    CHECK(llmops::stats::percentile_rank(0, 50).lower == 0);
+    CHECK(llmops::stats::percentile_rank(0, 50).fraction == 0);
 }
 
 TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
@@ -296,4 +306,95 @@ TEST_CASE("paired bootstrap CI is deterministic and pinned", "[statistics]") {
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci({}, {}), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 0), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, 1.0), llmops::Error);
+}
+
+TEST_CASE("percentile halfway between two values is numpy's b - (b - a) / 2", "[statistics]") {
+    // [numpy] np.percentile([0.1, 0.7], 50) = 0.39999999999999997 and np.percentile([0.3, 0.9],
+    // 50) = 0.6: numpy interpolates from the upper value when t >= 0.5, which rounds
+    // differently from a + (b - a) / 2 (0.4 and 0.6000000000000001).
+    CHECK(llmops::stats::percentile({0.1, 0.7}, 50) == 0.39999999999999997);
+    CHECK(llmops::stats::percentile({0.9, 0.3}, 50) == 0.6);
+    CHECK(llmops::stats::percentiles({0.1, 0.7}, {50})[0] == 0.39999999999999997);
+}
+
+TEST_CASE("Lemire's bounded draw rejects the biased low words", "[statistics]") {
+    // [py-xoshiro] below(2^63 + 1) rejects about half of the draws (threshold 2^63 - 1); seed 1
+    // rejects 10 times in these 8 draws, so skipping the rejection gives other values.
+    llmops::stats::Xoshiro256 rng(1);
+    std::vector<std::uint64_t> draws;
+    for (int i = 0; i < 8; ++i)
+        draws.push_back(rng.below(0x8000000000000001ULL));
+    CHECK(draws == std::vector<std::uint64_t>{0x429daacb239b2675ULL, 0x497c4bab0415228aULL,
+                                              0x32170e3de13351d3ULL, 0x30caa6e623d8f44eULL,
+                                              0x469e6dc61d52d8e8ULL, 0x7a861ff8f3ebf453ULL,
+                                              0x0a4c616091043e43ULL, 0x3ee4e1e366989c17ULL});
+}
+
+TEST_CASE("Wilcoxon: exact p away from the centre, 51 differences, one large tie group",
+          "[statistics]") {
+    // [hand] exact p = 2 * min(P(W+ <= w), P(W+ >= w)) by enumerating the 2^n sign patterns.
+    // n = 6, W+ = 1 + 6 = 7 (a third of the maximum 21): p = 2 * 18/64 = 0.5625.
+    auto r = llmops::stats::wilcoxon({1, -2, -3, -4, -5, 6});
+    CHECK(r.exact);
+    CHECK(r.statistic == Approx(7.0).margin(kTol));
+    CHECK(r.p_value == Approx(0.5625).margin(kTol));
+    // n = 8, W+ = 4 + 7 + 8 = 19, one above the centre 18: p = 2 * 121/256 = 0.9453125.
+    r = llmops::stats::wilcoxon({-1, -2, -3, 4, -5, -6, 7, 8});
+    CHECK(r.exact);
+    CHECK(r.statistic == Approx(17.0).margin(kTol));
+    CHECK(r.p_value == Approx(0.9453125).margin(kTol));
+
+    // [hand] 51 distinct differences, one more than the exact branch takes: the normal
+    // approximation without correction, T = 637, expected 51 * 52 / 4 = 663, variance
+    // 51 * 52 * 103 / 24 = 11381.5, z = -26 / sqrt(11381.5), p = erfc(|z| / sqrt 2).
+    std::vector<double> d51;
+    for (int i = 0; i < 51; ++i)
+        d51.push_back(((i * 7919) % 211 - 105) + i / 1000.0);
+    r = llmops::stats::wilcoxon(d51);
+    CHECK_FALSE(r.exact);
+    CHECK(r.n == 51);
+    CHECK(r.statistic == Approx(637.0).margin(kTol));
+    CHECK(r.z == Approx(-0.24371013856436788).margin(kTol));
+    CHECK(r.p_value == Approx(0.8074553206568335).margin(kTol));
+
+    // [hand] 40 differences of +-1 (26 positive): one tie group, every rank 20.5, T = 14 * 20.5
+    // = 287, variance (40 * 41 * 81 - (40^3 - 40) / 2) / 24 = 4202.5, z = (287 - 410) /
+    // sqrt(4202.5) = -1.8973665961010275, p = 0.05777957112359727.
+    std::vector<double> ones;
+    for (int i = 0; i < 40; ++i)
+        ones.push_back(i % 3 == 0 ? -1.0 : 1.0);
+    r = llmops::stats::wilcoxon(ones);
+    CHECK_FALSE(r.exact);
+    CHECK(r.statistic == Approx(287.0).margin(kTol));
+    CHECK(r.z == Approx(-1.8973665961010275).margin(kTol));
+    CHECK(r.p_value == Approx(0.05777957112359727).margin(kTol));
+
+    // No differences at all: no test was run, exact or not.
+    CHECK_FALSE(llmops::stats::wilcoxon({}).exact);
+    CHECK_FALSE(llmops::stats::wilcoxon({0.0, 0.0}).exact);
+}
+
+TEST_CASE("paired bootstrap: one resample is allowed, level 0 is not", "[statistics]") {
+    const std::vector<double> a = {0.0, 1.0, 0.5};
+    const std::vector<double> b = {1.0, 1.0, 0.5};
+    const auto one = llmops::stats::paired_bootstrap_ci(a, b, 1, 3, 0.95);
+    CHECK(one.resamples == 1);
+    CHECK(one.lower == one.upper); // the single resampled mean is both ends
+    CHECK(one.mean_diff == Approx(1.0 / 3.0).margin(kTol));
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, 0.0), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, -0.5), llmops::Error);
+    CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, -1), llmops::Error);
+    CHECK_THROWS_WITH(llmops::stats::paired_bootstrap_ci({}, {}),
+                      Catch::Contains("paired bootstrap: no pairs"));
+}
+
+TEST_CASE("stddev subtracts the mean before squaring", "[statistics]") {
+    // [hand] offsets 0.1, 0.2, 0.4 from 1e9: deviations -2/15, -1/30, 1/6, squares summing to
+    // 7/150; sqrt(7/450) = 0.1247219 and sqrt(7/300) = 0.1527525. The rounded mean is off by
+    // about 1e-7, which sum((v + m) * (v - m)) multiplies by 2e9.
+    const std::vector<double> x = {1e9 + 0.1, 1e9 + 0.2, 1e9 + 0.4};
+    CHECK(llmops::stats::stddev(x, 0) == Approx(0.1247219).margin(1e-6));
+    CHECK(llmops::stats::stddev(x) == Approx(0.1527525).margin(1e-6));
+    CHECK_THROWS_WITH(llmops::stats::percentiles({}, {50}),
+                      Catch::Contains("percentile of an empty sample"));
 }

@@ -181,6 +181,12 @@ TEST_CASE("data diff pairs rows by key", "[data_diff]") {
         CHECK(d.added == 1);
         CHECK(d.removed == 1);
     }
+    SECTION("rows without the key never pair, even when their other fields agree") {
+        const DatasetDiff d = s.diff({{{"a", 1}, {"b", 1}}}, {{{"a", 1}, {"b", 2}}}, by_id);
+        CHECK(d.changed == 0);
+        CHECK(d.added == 1);
+        CHECK(d.removed == 1);
+    }
     SECTION("unchanged duplicates cancel before pairing") {
         const DatasetDiff d =
             s.diff({{{"id", 1}, {"a", 1}}, {{"id", 1}, {"a", 1}}, {{"id", 2}, {"a", 1}}},
@@ -293,4 +299,30 @@ TEST_CASE("changed_fields lists the top-level fields that differ, by name", "[da
     CHECK(fields[3].before == std::nullopt);
     CHECK(fields[3].after == "{}");
     CHECK(changed_fields(R"({"a":1})", R"({"a":1})").empty());
+}
+
+TEST_CASE("data diff pairs by id by default only when every row of both versions has one",
+          "[data_diff]") {
+    Store s;
+    const json one{{"id", 1}, {"a", 1}};
+    const json two{{"id", 2}, {"a", 2}};
+    const DatasetVersion ids = s.add({one, two});
+    // Ids of mixed types still count: every row has one.
+    const DatasetVersion mixed = s.add({{{"id", "x"}, {"a", 3}}, one, {{"id", 2.5}}});
+    const DatasetVersion single = s.add({{{"id", 9}}});
+    const DatasetVersion missing = s.add({one, {{"a", 2}}});
+    const DatasetVersion null_id = s.add({one, {{"id", nullptr}, {"a", 2}}});
+    const DatasetVersion nested = s.add({{{"meta", {{"id", 1}}}}});
+    const DatasetVersion empty = s.add({});
+
+    CHECK(default_diff_key(ids, mixed) == "id");
+    CHECK(default_diff_key(mixed, ids) == "id");
+    CHECK(default_diff_key(single, single) == "id");
+    CHECK(default_diff_key(single, ids) == "id");
+    for (const DatasetVersion* other : {&missing, &null_id, &nested, &empty}) {
+        INFO("other version " << other->ref());
+        CHECK_FALSE(default_diff_key(ids, *other).has_value());
+        CHECK_FALSE(default_diff_key(*other, ids).has_value());
+    }
+    CHECK_FALSE(default_diff_key(empty, empty).has_value());
 }
