@@ -68,4 +68,30 @@ for t in "${templates[@]}"; do
   i=$((i + 1))
   printf '%b' "$t" >"$out/fuzz_mustache/template-$i"
 done
+# Chat completions bodies: prompt routes, passthrough, streaming, sampling fields, content
+# parts, and the shapes the gateway rejects.
+bodies=(
+  '{"model":"ask","variables":{"question":"what is two plus two?"}}'
+  '{"model":"stub","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}]}'
+  '{"model":"ask","stream":true,"stream_options":{"include_usage":true},"variables":{"question":"u"}}'
+  '{"model":"ask","variables":{"question":"q"},"messages":[{"role":"user","content":"more"}],"temperature":0.5}'
+  '{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}]}'
+  '{"model":"m","messages":[{"role":"user","content":"x"}],"top_p":0.9,"max_tokens":16,"stop":["\\n"],"seed":7}'
+  '{"model":"m","messages":[{"role":"user","content":"x"}],"presence_penalty":1,"frequency_penalty":-1,"user":"u1"}'
+  '{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}'
+  '{"model":"ask","temperature":9,"variables":{"question":"q"}}'
+  '{"model":"ask","stream":"yes","variables":{"question":"q"}}'
+  '{"model":"ask","variables":["q"]}'
+  '{"model":"ask","messages":[{"role":"wizard","content":"x"}]}'
+  '{"model":"","messages":[]}'
+  '{"messages":[{"role":"user","content":"no model"}]}'
+  '[1,2,3]'
+  '{"model":"ask","variables":{'
+)
+i=0
+mkdir -p "$out/fuzz_serve_request"
+for b in "${bodies[@]}"; do
+  i=$((i + 1))
+  printf '%b' "$b" >"$out/fuzz_serve_request/body-$i"
+done
 find "$out" -type f | wc -l | xargs echo "seeds:"

@@ -117,27 +117,19 @@ std::string GatewayMetrics::render(const Gauges& gauges) const {
     histogram("llmops_gateway_ttft_seconds", "Time to the first token of streamed answers.",
               &Series::ttft);
 
-    out += fmt::format("# HELP llmops_gateway_in_flight Requests being answered.\n"
-                       "# TYPE llmops_gateway_in_flight gauge\n"
-                       "llmops_gateway_in_flight {}\n",
-                       gauges.in_flight);
-    out += fmt::format("# HELP llmops_gateway_connections Open client connections.\n"
-                       "# TYPE llmops_gateway_connections gauge\n"
-                       "llmops_gateway_connections {}\n",
-                       gauges.connections);
-    out += fmt::format("# HELP llmops_gateway_upstream_queued Requests waiting for an upstream "
-                       "slot.\n# TYPE llmops_gateway_upstream_queued gauge\n"
-                       "llmops_gateway_upstream_queued {}\n",
-                       gauges.upstream_queued);
-    out += fmt::format("# HELP llmops_gateway_log_rows_written_total Request log rows "
-                       "committed.\n# TYPE llmops_gateway_log_rows_written_total counter\n"
-                       "llmops_gateway_log_rows_written_total {}\n",
-                       gauges.log_written);
-    out += fmt::format("# HELP llmops_gateway_log_failed_groups_total Request log groups the "
-                       "store refused (retried).\n"
-                       "# TYPE llmops_gateway_log_failed_groups_total counter\n"
-                       "llmops_gateway_log_failed_groups_total {}\n",
-                       gauges.log_failed_groups);
+    // Series without labels: one HELP, one TYPE and one sample each.
+    auto single = [&](const char* name, const char* type, const char* help, auto value) {
+        out +=
+            fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+    };
+    single("llmops_gateway_in_flight", "gauge", "Requests being answered.", gauges.in_flight);
+    single("llmops_gateway_connections", "gauge", "Open client connections.", gauges.connections);
+    single("llmops_gateway_upstream_queued", "gauge", "Requests waiting for an upstream slot.",
+           gauges.upstream_queued);
+    single("llmops_gateway_log_rows_written_total", "counter", "Request log rows committed.",
+           gauges.log_written);
+    single("llmops_gateway_log_failed_groups_total", "counter",
+           "Request log groups the store refused (retried).", gauges.log_failed_groups);
     return out;
 }
 
