@@ -101,6 +101,7 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     // The request: the prompt's messages from the variables, then the client's.
     auto flow = std::make_shared<ChatFlow>();
     flow->ex = ex;
+    flow->routes = routes_now;
     flow->providers.push_back(provider_config);
     if (release) {
         if (auto f = fallbacks.find(in.model); f != fallbacks.end())

@@ -35,6 +35,9 @@ struct Exchange {
 // One chat request across its providers: the route's own, then its fallbacks in order.
 struct ChatFlow {
     std::shared_ptr<Exchange> ex;
+    // The routes the request resolved against: a reload must not free the release's provider
+    // while `providers` still points into it.
+    std::shared_ptr<const RouteSnapshot> routes;
     std::vector<const provider::ProviderConfig*> providers;
     std::size_t attempt = 0;
     std::vector<std::string> failures; // "provider: what went wrong", for the log
