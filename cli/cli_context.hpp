@@ -79,6 +79,8 @@ void register_run_commands(CLI::App& app, CliContext& ctx);
 void register_eval_commands(CLI::App& app, CliContext& ctx);
 void register_index_commands(CLI::App& app, CliContext& ctx);
 void register_deploy_commands(CLI::App& app, CliContext& ctx);
+// `deploy check` (cli/deploy_check_command.cpp), under the deploy command.
+void register_deploy_check_command(CLI::App& deploy, CliContext& ctx);
 // serve, logs, keys.
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.

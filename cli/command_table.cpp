@@ -101,6 +101,10 @@ constexpr std::array kCommands = {
     CommandInfo{"deploy promote", "Deploy", "Give the canary 100% of the traffic", Write},
     CommandInfo{"deploy ramp", "Deploy", "Change the canary's share of users", Write},
     CommandInfo{"deploy route", "Deploy", "Which release serves a user key (plumbing)", Read},
+    CommandInfo{"deploy check", "Deploy",
+                "Compare the canary with the stable release on live traffic: promote, hold or "
+                "roll back (--auto applies it)",
+                Write},
     // Serve
     CommandInfo{"serve", "Serve", "Serve an environment's routes as an OpenAI-compatible API",
                 Read},

@@ -1,5 +1,5 @@
 // llmops deploy PROMPT --env ENV | status | history | rollback | promote | ramp | route
-// (docs/deploy.md).
+// (docs/deploy.md); `deploy check` is in deploy_check_command.cpp.
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "deploy/deployer.hpp"
@@ -331,6 +331,8 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     route->add_option("--route", t.route, "The route (default: the environment's only one)");
     route->add_option("--key", t.key, "The user key (OpenAI `user` field or X-User-Id)")
         ->required();
+
+    register_deploy_check_command(*cmd, ctx);
 }
 
 } // namespace llmops::cli

@@ -58,24 +58,23 @@ Traffic require_traffic(store::Database& db, const std::string& env, const std::
 }
 
 // Records the change and moves the environment's label to the stable prompt version.
+// `attempt` names the action and outcome ("rollback", "done"); its release, weight, actor and
+// message are filled in here.
 TrafficChange apply_change(store::Project& project, store::Transaction& tx, Traffic before,
-                           const std::string& action, std::int64_t stable_id,
+                           Attempt attempt, std::int64_t stable_id,
                            std::optional<std::int64_t> canary_id, double percent,
                            const std::string& message) {
     store::Database& db = project.db();
     Actor actor = current_actor();
-    Attempt attempt;
     attempt.env = before.env;
     attempt.route = before.route;
-    attempt.action = action;
-    attempt.outcome = "done";
     attempt.release_id = canary_id ? canary_id : std::optional<std::int64_t>(stable_id);
     if (canary_id) attempt.canary_percent = percent;
     attempt.actor = actor.name;
     attempt.ci = actor.ci;
     attempt.message = message;
     TrafficChange change;
-    change.action = action;
+    change.action = attempt.action;
     change.attempt_id = record_attempt(db, attempt);
     set_traffic(db, before.env, before.route, stable_id, canary_id, percent, change.attempt_id);
     Release stable = load_release(db, stable_id);
@@ -83,6 +82,13 @@ TrafficChange apply_change(store::Project& project, store::Transaction& tx, Traf
     change.before = std::move(before);
     change.after = *load_traffic(db, change.before.env, change.before.route);
     return change;
+}
+
+Attempt done(const std::string& action) {
+    Attempt attempt;
+    attempt.action = action;
+    attempt.outcome = "done";
+    return attempt;
 }
 
 } // namespace
@@ -220,8 +226,8 @@ TrafficChange rollback(store::Project& project, const std::string& env, const st
                         {}, "see llmops deploy history " + env);
         target = *previous;
     }
-    TrafficChange change =
-        apply_change(project, tx, std::move(before), "rollback", target, std::nullopt, 0, message);
+    TrafficChange change = apply_change(project, tx, std::move(before), done("rollback"), target,
+                                        std::nullopt, 0, message);
     tx.commit();
     return change;
 }
@@ -236,8 +242,8 @@ TrafficChange promote(store::Project& project, const std::string& env, const std
                                           " has no canary to "
                                           "promote");
     std::int64_t target = before.canary->id;
-    TrafficChange change =
-        apply_change(project, tx, std::move(before), "promote", target, std::nullopt, 0, message);
+    TrafficChange change = apply_change(project, tx, std::move(before), done("promote"), target,
+                                        std::nullopt, 0, message);
     tx.commit();
     return change;
 }
@@ -257,10 +263,48 @@ TrafficChange ramp(store::Project& project, const std::string& env, const std::s
         stable = *canary;
         canary.reset();
     }
-    TrafficChange change = apply_change(project, tx, std::move(before), "ramp", stable, canary,
-                                        canary ? percent : 0, message);
+    TrafficChange change = apply_change(project, tx, std::move(before), done("ramp"), stable,
+                                        canary, canary ? percent : 0, message);
     tx.commit();
     return change;
+}
+
+CanaryVerdictRecord record_canary_verdict(store::Project& project, const Traffic& seen,
+                                          const std::string& verdict, const std::string& message,
+                                          const nlohmann::json& evidence) {
+    if (verdict != "promote" && verdict != "rollback" && verdict != "hold")
+        throw Error(ErrorKind::Usage, "unknown canary verdict '" + verdict + "'");
+    store::Database& db = project.db();
+    store::Transaction tx(db);
+    std::optional<Traffic> now = load_traffic(db, seen.env, seen.route);
+    if (!now || now->generation != seen.generation || !now->canary)
+        throw Error(ErrorKind::CheckFailed,
+                    "route '" + seen.route + "' in " + seen.env +
+                        " changed while its canary was analysed; nothing was applied",
+                    {}, "run llmops deploy check again");
+    Attempt attempt;
+    attempt.action = "check";
+    attempt.outcome = verdict;
+    attempt.gates = evidence;
+    CanaryVerdictRecord record;
+    if (verdict == "hold") {
+        Actor actor = current_actor();
+        attempt.env = seen.env;
+        attempt.route = seen.route;
+        attempt.release_id = now->canary->id;
+        attempt.canary_percent = now->canary_percent;
+        attempt.actor = actor.name;
+        attempt.ci = actor.ci;
+        attempt.message = message;
+        record.attempt_id = record_attempt(db, attempt);
+    } else {
+        std::int64_t stable = verdict == "promote" ? now->canary->id : now->stable.id;
+        record.change = apply_change(project, tx, *now, attempt, stable, std::nullopt, 0, message);
+        record.change->action = verdict;
+        record.attempt_id = record.change->attempt_id;
+    }
+    tx.commit();
+    return record;
 }
 
 RouteAnswer route_for(store::Database& db, const std::string& env, const std::string& route,

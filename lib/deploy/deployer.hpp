@@ -73,6 +73,18 @@ TrafficChange promote(store::Project& project, const std::string& env, const std
 TrafficChange ramp(store::Project& project, const std::string& env, const std::string& route,
                    double percent, const std::string& message);
 
+// The verdict of a canary check recorded in the deploy history as one attempt (action
+// "check", outcome the verdict, `evidence` in its gates field): "promote" gives the canary
+// 100%, "rollback" drops it, "hold" moves nothing. `seen` is the traffic the analysis read;
+// throws Error(CheckFailed) when the route changed since (its generation moved).
+struct CanaryVerdictRecord {
+    std::int64_t attempt_id = 0;
+    std::optional<TrafficChange> change; // promote and rollback
+};
+CanaryVerdictRecord record_canary_verdict(store::Project& project, const Traffic& seen,
+                                          const std::string& verdict, const std::string& message,
+                                          const nlohmann::json& evidence);
+
 struct RouteAnswer {
     Traffic traffic;
     std::uint32_t bucket = 0;

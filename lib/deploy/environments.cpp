@@ -4,6 +4,7 @@
 #include <functional>
 #include <set>
 
+#include "provider/provider_config.hpp"
 #include "store/project_config.hpp"
 #include "json/json_schema.hpp"
 
@@ -29,6 +30,20 @@ constexpr const char* kEnvironmentsSchema = R"json({
             "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
           },
           "canary": {"type": "number", "minimum": 0, "maximum": 100},
+          "canary_policy": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+              "min_requests": {"type": "integer", "minimum": 1},
+              "alpha": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+              "max_error_rate_increase": {"type": "number", "minimum": 0, "maximum": 1},
+              "max_latency_increase": {"type": "number", "minimum": 0},
+              "max_cost_increase": {"type": "number", "minimum": 0},
+              "max_feedback_decrease": {"type": "number", "minimum": 0},
+              "schedule": {"type": "string", "minLength": 1},
+              "auto": {"type": "boolean"}
+            }
+          },
           "gates": {"type": "array", "items": {"$ref": "#/$defs/gate"}}
         }
       }
@@ -91,6 +106,36 @@ Gate parse_gate(const YamlDocument& doc, const json& value, const std::string& p
         gate.spec = spec.is_absolute() ? spec : root / spec;
     }
     return gate;
+}
+
+CanaryPolicy parse_canary_policy(const YamlDocument& doc, const json& value,
+                                 const std::string& pointer) {
+    CanaryPolicy policy;
+    policy.where = doc.location_of(pointer);
+    policy.min_requests = value.value("min_requests", policy.min_requests);
+    policy.alpha = value.value("alpha", policy.alpha);
+    policy.max_error_rate_increase =
+        value.value("max_error_rate_increase", policy.max_error_rate_increase);
+    policy.max_latency_increase = value.value("max_latency_increase", policy.max_latency_increase);
+    policy.max_cost_increase = value.value("max_cost_increase", policy.max_cost_increase);
+    policy.max_feedback_decrease =
+        value.value("max_feedback_decrease", policy.max_feedback_decrease);
+    policy.auto_apply = value.value("auto", false);
+    if (value.contains("schedule")) {
+        const std::string text = value["schedule"].get<std::string>();
+        auto seconds = provider::parse_duration_seconds(text);
+        if (!seconds || *seconds < 1)
+            throw Error(ErrorKind::BadInput,
+                        "canary_policy.schedule '" + text +
+                            "' is not a duration of at least 1s (such as 30s, 5m, 1h)",
+                        doc.location_of(pointer + "/schedule"));
+        policy.schedule_s = *seconds;
+    }
+    if (policy.auto_apply && !policy.schedule_s)
+        throw Error(ErrorKind::BadInput,
+                    "canary_policy.auto needs a schedule: it is what serve does on each run",
+                    doc.location_of(pointer + "/auto"), "add schedule: 5m, or drop auto");
+    return policy;
 }
 
 void check_requires(const YamlDocument& doc, const EnvironmentCatalog& catalog) {
@@ -163,6 +208,9 @@ EnvironmentCatalog parse_environments(const YamlDocument& document,
                 env.requires_live = r.get<std::vector<std::string>>();
         }
         if (value.contains("canary")) env.canary_percent = value["canary"].get<double>();
+        if (value.contains("canary_policy"))
+            env.canary_policy =
+                parse_canary_policy(document, value["canary_policy"], base + "/canary_policy");
         if (value.contains("gates")) {
             const json& gates = value["gates"];
             for (std::size_t i = 0; i < gates.size(); ++i)

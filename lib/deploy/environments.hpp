@@ -33,12 +33,28 @@ struct Gate {
     std::string name() const; // "eval evals/qa.yaml", "no_regression evals/qa.yaml", ...
 };
 
+// How `deploy check` judges a canary against its stable release, and whether `serve` runs the
+// check on a schedule (the `canary_policy:` block). Reference: docs/deploy.md, "deploy check".
+struct CanaryPolicy {
+    std::int64_t min_requests = 100; // per arm; fewer in either arm: hold
+    double alpha = 0.05;             // significance level of every test
+    // How much worse the canary may be before a significant difference rolls it back:
+    double max_error_rate_increase = 0; // absolute, on the error rate (0.01 = 1 point)
+    double max_latency_increase = 0;    // relative, on the p95 latency (0.1 = 10%)
+    double max_cost_increase = 0;       // relative, on the mean cost per request
+    double max_feedback_decrease = 0;   // absolute, on the mean of each feedback score
+    std::optional<double> schedule_s;   // serve runs the check this often (seconds)
+    bool auto_apply = false;            // and applies its verdict (promote, rollback)
+    ErrorLocation where;                // of the block, when written
+};
+
 struct Environment {
     std::string name;
     std::string description;
     std::vector<Gate> gates;
     std::vector<std::string> requires_live; // environments the candidate must be live in
     std::optional<double> canary_percent;   // the default weight of `deploy --canary`
+    CanaryPolicy canary_policy;             // defaults when the block is absent
 };
 
 struct EnvironmentCatalog {

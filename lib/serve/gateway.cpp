@@ -286,7 +286,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     const ServeConfig& cfg = g.options.config;
     deploy::EnvironmentCatalog environments =
         deploy::load_environments(g.options.paths.config_file);
-    environments.get(g.options.env); // Error(Usage) for an unknown environment
+    g.environment = environments.get(g.options.env); // Error(Usage) for an unknown one
     g.catalog = provider::load_provider_catalog(g.options.paths.config_file);
     for (const auto& id : cfg.passthrough)
         g.passthrough.emplace(id, provider::resolve_provider(g.catalog, id));
@@ -335,6 +335,7 @@ Gateway::~Gateway() {
     }
     g.refresher_wake.notify_all();
     if (g.refresher.joinable()) g.refresher.join();
+    g.canary_checks.reset();
     if (g.server) g.server->shutdown(0);
     g.upstream.reset();
     g.log.reset();
@@ -353,8 +354,12 @@ GatewaySummary Gateway::run(const std::atomic<bool>& stop) {
     Impl& g = *impl_;
     g.server->start();
     g.refresher = std::thread([&g] { g.refresh_loop(); });
+    if (g.environment.canary_policy.schedule_s)
+        g.canary_checks =
+            std::make_unique<CanarySchedule>(g.options.paths, g.environment, g.options.note);
     while (!stop.load())
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    g.canary_checks.reset();
     g.draining.store(true);
     GatewaySummary summary;
     summary.abandoned = g.server->shutdown(g.options.config.drain_timeout_s);

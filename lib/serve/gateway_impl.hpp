@@ -8,10 +8,12 @@
 #include <optional>
 #include <thread>
 
+#include "deploy/environments.hpp"
 #include "http/http_server.hpp"
 #include "prompt/prompt_render.hpp"
 #include "provider/provider_config.hpp"
 #include "serve/api_keys.hpp"
+#include "serve/canary_schedule.hpp"
 #include "serve/chat_intake.hpp"
 #include "serve/gateway.hpp"
 #include "serve/gateway_metrics.hpp"
@@ -72,6 +74,8 @@ struct Gateway::Impl {
     std::unique_ptr<http::HttpServer> server;
     std::atomic<std::uint64_t> requests{0};
     std::atomic<bool> draining{false};
+    deploy::Environment environment;               // its canary_policy drives canary_checks
+    std::unique_ptr<CanarySchedule> canary_checks; // while serving, when a schedule is set
 
     mutable std::mutex routes_mutex;
     std::shared_ptr<const RouteSnapshot> routes;

@@ -94,3 +94,41 @@ TEST_CASE("points in time for history --at", "[deploy]") {
     CHECK_THROWS_AS(parse_point_in_time("2026-13-01"), Error);
     CHECK_THROWS_AS(parse_point_in_time("last tuesday"), Error);
 }
+
+TEST_CASE("canary_policy: defaults, values, and located errors", "[deploy]") {
+    auto catalog = parse("environments:\n  staging: {}\n  prod:\n    canary: 10\n"
+                         "    canary_policy:\n      min_requests: 500\n      alpha: 0.01\n"
+                         "      max_error_rate_increase: 0.02\n      max_latency_increase: 0.1\n"
+                         "      max_cost_increase: 0.25\n      max_feedback_decrease: 0.05\n"
+                         "      schedule: 5m\n      auto: true\n");
+    const CanaryPolicy& defaults = catalog.get("staging").canary_policy;
+    CHECK(defaults.min_requests == 100);
+    CHECK(defaults.alpha == 0.05);
+    CHECK(defaults.max_error_rate_increase == 0);
+    CHECK_FALSE(defaults.schedule_s.has_value());
+    CHECK_FALSE(defaults.auto_apply);
+    const CanaryPolicy& p = catalog.get("prod").canary_policy;
+    CHECK(p.min_requests == 500);
+    CHECK(p.alpha == 0.01);
+    CHECK(p.max_error_rate_increase == 0.02);
+    CHECK(p.max_latency_increase == 0.1);
+    CHECK(p.max_cost_increase == 0.25);
+    CHECK(p.max_feedback_decrease == 0.05);
+    REQUIRE(p.schedule_s.has_value());
+    CHECK(*p.schedule_s == 300);
+    CHECK(p.auto_apply);
+
+    Error e = error_of("environments:\n  prod:\n    canary_policy:\n      min_requests: 0\n");
+    CHECK(e.kind() == llmops::ErrorKind::BadInput);
+    CHECK(e.where().line == 4);
+    e = error_of("environments:\n  prod:\n    canary_policy:\n      schedule: soon\n");
+    CHECK_THAT(e.message(), Catch::Contains("schedule 'soon'"));
+    CHECK(e.where().line == 4);
+    e = error_of("environments:\n  prod:\n    canary_policy: {alpha: 1.5}\n");
+    CHECK(e.where().line == 3);
+    e = error_of("environments:\n  prod:\n    canary_policy:\n      auto: true\n");
+    CHECK_THAT(e.message(), Catch::Contains("needs a schedule"));
+    CHECK(e.where().line == 4);
+    e = error_of("environments:\n  prod:\n    canary_policy:\n      min_request: 5\n");
+    CHECK(e.where().line == 4);
+}
