@@ -58,8 +58,8 @@ Traffic require_traffic(store::Database& db, const std::string& env, const std::
 }
 
 // Records the change and moves the environment's label to the stable prompt version.
-// `attempt` names the action and outcome ("rollback", "done"); its release, weight, actor and
-// message are filled in here.
+// `attempt` names the action and outcome ("rollback", "done"), and may name its release (else
+// the one now live: the canary, or the stable); its weight, actor and message are filled in here.
 TrafficChange apply_change(store::Project& project, store::Transaction& tx, Traffic before,
                            Attempt attempt, std::int64_t stable_id,
                            std::optional<std::int64_t> canary_id, double percent,
@@ -68,7 +68,8 @@ TrafficChange apply_change(store::Project& project, store::Transaction& tx, Traf
     Actor actor = current_actor();
     attempt.env = before.env;
     attempt.route = before.route;
-    attempt.release_id = canary_id ? canary_id : std::optional<std::int64_t>(stable_id);
+    if (!attempt.release_id)
+        attempt.release_id = canary_id ? canary_id : std::optional<std::int64_t>(stable_id);
     if (canary_id) attempt.canary_percent = percent;
     attempt.actor = actor.name;
     attempt.ci = actor.ci;
@@ -286,12 +287,12 @@ CanaryVerdictRecord record_canary_verdict(store::Project& project, const Traffic
     attempt.action = "check";
     attempt.outcome = verdict;
     attempt.gates = evidence;
+    attempt.release_id = now->canary->id; // the release judged, whatever the verdict
     CanaryVerdictRecord record;
     if (verdict == "hold") {
         Actor actor = current_actor();
         attempt.env = seen.env;
         attempt.route = seen.route;
-        attempt.release_id = now->canary->id;
         attempt.canary_percent = now->canary_percent;
         attempt.actor = actor.name;
         attempt.ci = actor.ci;
