@@ -83,6 +83,8 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx);
 void register_deploy_check_command(CLI::App& deploy, CliContext& ctx);
 // serve, logs, keys.
 void register_serve_commands(CLI::App& app, CliContext& ctx);
+// monitor, monitor check (cli/monitor_commands.cpp).
+void register_monitor_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
 void register_help_commands(CLI::App& app, CliContext& ctx);
 

@@ -2,7 +2,10 @@
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/time.hpp"
 #include "interrupt.hpp"
+#include "monitor/alert_loop.hpp"
+#include "monitor/time_window.hpp"
 #include "option_rules.hpp"
 #include "serve/api_keys.hpp"
 #include "serve/gateway.hpp"
@@ -52,6 +55,14 @@ int serve_command(CliContext& ctx, const ServeFlags& flags) {
         options.config.log_bodies = serve::parse_body_policy(flags.log_bodies);
     if (flags.drain_timeout) options.config.drain_timeout_s = *flags.drain_timeout;
     options.note = [&ctx](std::string_view line) { ctx.note(line); };
+    // Alert rules are evaluated inside the gateway (docs/monitoring.md#inside-serve).
+    monitor::AlertLoopOptions alerts{options.paths.db_file, options.paths.root,
+                                     monitor::load_alert_config(options.paths.config_file),
+                                     options.note};
+    if (!alerts.config.rules.empty())
+        options.background = [alerts](const std::atomic<bool>& stop) {
+            monitor::run_alert_loop(alerts, stop);
+        };
     InterruptGuard interrupt;
     serve::Gateway gateway(std::move(options));
     ctx.note(fmt::format("llmops serve: {} route(s) of {} on http://{}:{} (Ctrl-C or SIGTERM "
@@ -143,31 +154,17 @@ int logs_show(CliContext& ctx, const LogFlags& flags) {
 
 int logs_tail(CliContext& ctx, const LogFlags& flags) {
     auto log = open_log(ctx);
-    serve::LogFilter filter = filter_of(flags);
-    filter.limit = flags.limit;
-    auto last = log->list(filter);
-    std::int64_t after = 0;
-    for (auto it = last.rbegin(); it != last.rend(); ++it) {
-        ctx.out(ctx.json() ? serve::request_record_to_json(*it).dump() + "\n" : log_line(*it));
-        after = std::max(after, it->seq);
-    }
-    std::fflush(stdout);
+    serve::LogFollower follower(filter_of(flags));
+    auto print = [&ctx](const std::vector<serve::StoredRequest>& rows) {
+        for (const auto& r : rows)
+            ctx.out(ctx.json() ? serve::request_record_to_json(r).dump() + "\n" : log_line(r));
+        std::fflush(stdout);
+    };
+    print(follower.start(*log, flags.limit));
     if (!flags.follow) return 0;
     InterruptGuard interrupt;
-    if (after == 0) {
-        serve::LogFilter newest;
-        newest.limit = 1;
-        auto n = log->list(newest);
-        if (!n.empty()) after = n.front().seq;
-    }
-    filter.limit = 1000;
     while (!interrupt.interrupted()) {
-        filter.after_seq = after;
-        for (const auto& r : log->list(filter)) {
-            ctx.out(ctx.json() ? serve::request_record_to_json(r).dump() + "\n" : log_line(r));
-            after = std::max(after, r.seq);
-        }
-        std::fflush(stdout);
+        print(follower.poll(*log));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return 0;
@@ -190,6 +187,20 @@ int logs_export(CliContext& ctx, const LogFlags& flags) {
         if (!out || !(out << text).flush()) throw_bad_input("cannot write " + flags.output);
         ctx.note(fmt::format("exported {} request(s) to {}", rows.size(), flags.output));
     }
+    return 0;
+}
+
+int logs_prune(CliContext& ctx, const std::string& before) {
+    std::int64_t cutoff = monitor::parse_time_or_ago(before, now_unix_ms(), "--before");
+    store::ProjectPaths paths = ctx.project_paths();
+    store::Project::open(paths, store::StoreAccess::Write); // checks and migrates the store
+    auto log = serve::open_sqlite_request_log(paths.db_file.string());
+    std::uint64_t removed = log->prune_before(cutoff);
+    if (ctx.json())
+        ctx.print_json({{"removed", removed}, {"before", iso8601_from_ms(cutoff)}});
+    else
+        ctx.note(fmt::format("removed {} request(s) logged before {}", removed,
+                             iso8601_from_ms(cutoff)));
     return 0;
 }
 
@@ -253,6 +264,12 @@ void register_serve_commands(CLI::App& app, CliContext& ctx) {
     c = ctx.command(*logs, "export", [&ctx, log_flags] { return logs_export(ctx, *log_flags); });
     filters(c);
     c->add_option("-o,--output", log_flags->output, "File to write (default: stdout)");
+    c = ctx.command(*logs, "prune",
+                    [&ctx, log_flags] { return logs_prune(ctx, log_flags->since); });
+    c->add_option("--before", log_flags->since,
+                  "Delete requests before this time: ISO 8601, or a duration ago (30d)")
+        ->required()
+        ->option_text("TIME");
 
     auto key_flags = std::make_shared<KeyFlags>();
     CLI::App* keys = ctx.group(app, "keys");

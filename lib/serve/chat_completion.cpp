@@ -59,7 +59,7 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     ChatIntake in = std::move(std::get<ChatIntake>(parsed));
     rec.streamed = in.stream;
     std::string user_key = in.user.empty() ? std::string(request.header("X-User-Id")) : in.user;
-    if (!user_key.empty()) rec.user_hash = hash128(user_key).hex();
+    if (!user_key.empty()) rec.user_hash = hash128(user_key).hex().substr(0, 16);
 
     // The route, or a provider id the config lets clients name.
     auto routes_now = current_routes();

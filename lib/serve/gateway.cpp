@@ -14,9 +14,11 @@ namespace llmops::serve {
 
 using nlohmann::json;
 
-std::string new_request_id() {
-    thread_local std::mt19937_64 rng(std::random_device{}());
-    return fmt::format("req_{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
+std::string new_request_id(std::int64_t created_ms) {
+    // A process-wide sequence from a random start: ids of one process never repeat within a
+    // millisecond (up to 2^20 requests), and two processes rarely meet.
+    static std::atomic<std::uint32_t> sequence{static_cast<std::uint32_t>(std::random_device{}())};
+    return make_request_id(created_ms, sequence.fetch_add(1, std::memory_order_relaxed));
 }
 
 double ms_since(Clock::time_point start) {
@@ -124,8 +126,9 @@ void Gateway::Impl::handle(http::ServerRequest&& request,
     ex->writer = std::move(writer);
     ex->release_header = "none";
     RequestRecord& r = ex->record;
-    r.id = new_request_id();
-    r.created_at = now_iso8601();
+    std::int64_t created_ms = now_unix_ms();
+    r.id = new_request_id(created_ms);
+    r.created_at = iso8601_from_ms(created_ms);
     r.env = options.env;
     r.method = request.method;
     r.path = std::string(request.path());
@@ -357,9 +360,15 @@ GatewaySummary Gateway::run(const std::atomic<bool>& stop) {
     if (g.environment.canary_policy.schedule_s)
         g.canary_checks =
             std::make_unique<CanarySchedule>(g.options.paths, g.environment, g.options.note);
+    std::atomic<bool> background_stop{false};
+    std::thread background;
+    if (g.options.background)
+        background = std::thread([&g, &background_stop] { g.options.background(background_stop); });
     while (!stop.load())
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     g.canary_checks.reset();
+    background_stop.store(true);
+    if (background.joinable()) background.join();
     g.draining.store(true);
     GatewaySummary summary;
     summary.abandoned = g.server->shutdown(g.options.config.drain_timeout_s);

@@ -21,6 +21,9 @@ struct GatewayOptions {
     store::ProjectPaths paths;
     // Notes for the operator (route reloads, log write failures); called from any thread.
     std::function<void(std::string_view)> note;
+    // Work beside serving (alert evaluation, from a higher layer): run() runs it on a thread
+    // of its own while the gateway listens and sets the flag, then joins it, when stopping.
+    std::function<void(const std::atomic<bool>& stop)> background;
 };
 
 struct GatewaySummary {

@@ -110,7 +110,7 @@ struct Gateway::Impl {
     void refresh_loop();
 };
 
-std::string new_request_id();
+std::string new_request_id(std::int64_t created_ms);
 double ms_since(Clock::time_point start);
 
 } // namespace llmops::serve

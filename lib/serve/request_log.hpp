@@ -9,9 +9,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,9 +22,24 @@
 
 namespace llmops::serve {
 
+// Request ids are time-ordered so that the log is stored in time order under them: "req_" and
+// 16 hex digits of (created_at in Unix ms << 20 | a 20-bit sequence). The store keeps the
+// number only (docs/store-format.md).
+constexpr int kRequestIdSequenceBits = 20;
+std::string make_request_id(std::int64_t created_ms, std::uint32_t sequence);
+// The number of a "req_…" id; nullopt for any other text.
+std::optional<std::int64_t> parse_request_id(std::string_view id);
+// The smallest id number of a request created at or after `unix_ms`.
+constexpr std::int64_t first_request_id_at(std::int64_t unix_ms) {
+    return unix_ms << kRequestIdSequenceBits;
+}
+constexpr std::int64_t request_id_ms(std::int64_t id) {
+    return id >> kRequestIdSequenceBits;
+}
+
 struct RequestRecord {
-    std::string id; // x-request-id
-    std::string created_at;
+    std::string id;         // x-request-id, make_request_id(); another shape gets a new id
+    std::string created_at; // ISO 8601, the same millisecond as the id
     std::string env;
     std::string method;
     std::string path;
@@ -33,7 +51,7 @@ struct RequestRecord {
     std::string provider;
     std::string model;
     std::string key_name;
-    std::string user_hash; // XXH3-128 of the user key, never the key itself
+    std::string user_hash; // 16 hex digits: the first 64 bits of the user key's XXH3-128
     int status = 0;
     std::string error_kind; // "" on success
     std::string error_message;
@@ -71,7 +89,7 @@ struct LogFilter {
 };
 
 struct StoredRequest {
-    std::int64_t seq = 0;
+    std::int64_t seq = 0; // the id's number: rows sort by it in time order
     RequestRecord record;
 };
 
@@ -93,8 +111,29 @@ class RequestLogBackend {
     virtual std::vector<StoredRequest> list(const LogFilter& filter) = 0;
     virtual std::optional<StoredRequest> get(const std::string& id) = 0;
     virtual std::vector<StoredFeedback> feedback_for(const std::string& request_id) = 0;
-    // USD spent per key name, for budgets.
+    // USD spent per key name, for budgets: every request ever logged, pruned ones too.
     virtual std::vector<std::pair<std::string, double>> spend_by_key() = 0;
+    // Deletes the requests created before `unix_ms` and their feedback, in one transaction;
+    // returns how many requests went.
+    virtual std::uint64_t prune_before(std::int64_t unix_ms) = 0;
+};
+
+// `logs tail --follow`: rows are written when a request ends but sorted by when it began, so
+// each poll looks back `lookback` before the newest row seen and skips the rows already shown.
+class LogFollower {
+  public:
+    explicit LogFollower(LogFilter filter,
+                         std::chrono::milliseconds lookback = std::chrono::minutes(10));
+    // The newest `last` rows, oldest first; every row of the window counts as shown.
+    std::vector<StoredRequest> start(RequestLogBackend& backend, std::size_t last);
+    // The rows not shown yet, oldest first.
+    std::vector<StoredRequest> poll(RequestLogBackend& backend);
+
+  private:
+    LogFilter filter_;
+    std::int64_t newest_ = 0;
+    std::int64_t lookback_ids_ = 0;
+    std::set<std::int64_t> shown_; // ids within the lookback of newest_
 };
 
 class RequestLogWriter {
@@ -137,8 +176,8 @@ class RequestLogWriter {
     std::thread thread_;
 };
 
-// The SQLite backend: tables request_log and request_feedback of the project store (schema
-// 11). Opens its own connection.
+// The SQLite backend: tables request_rows, log_strings, request_feedback and request_key_spend
+// of the project store (schema 12; request_log is a view of them). Opens its own connection.
 std::unique_ptr<RequestLogBackend> open_sqlite_request_log(const std::string& db_file);
 
 nlohmann::json request_record_to_json(const StoredRequest& stored);

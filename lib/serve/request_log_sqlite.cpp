@@ -1,11 +1,19 @@
-// The SQLite backend of the request log: tables request_log and request_feedback (schema 11,
-// docs/store-format.md), on a connection of its own.
+// The SQLite backend of the request log: tables request_rows, log_strings, request_feedback and
+// request_key_spend (schema 12, docs/store-format.md), on a connection of its own. Reads go
+// through the request_log view, which decodes the compact rows.
 #include "serve/request_log.hpp"
 
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <map>
 #include <set>
+#include <unordered_map>
 
 namespace llmops::serve {
 
@@ -65,6 +73,19 @@ StoredRequest read_row(store::Statement& st) {
     return out;
 }
 
+std::int64_t microseconds(double ms) {
+    return static_cast<std::int64_t>(std::llround(ms * 1000.0));
+}
+
+// The first 16 hex digits of a user hash as the 64-bit number the store keeps.
+std::optional<std::int64_t> user_hash_number(const std::string& hex) {
+    if (hex.size() < 16) return std::nullopt;
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(hex.data(), hex.data() + 16, value, 16);
+    if (ec != std::errc() || end != hex.data() + 16) return std::nullopt;
+    return static_cast<std::int64_t>(value);
+}
+
 class SqliteRequestLog final : public RequestLogBackend {
   public:
     explicit SqliteRequestLog(const std::string& db_file)
@@ -79,84 +100,35 @@ class SqliteRequestLog final : public RequestLogBackend {
     void write_group(const std::vector<RequestRecord>& records,
                      const std::vector<FeedbackRecord>& feedback,
                      std::vector<bool>& found) override {
+        try {
+            write_group_once(records, feedback, found);
+        } catch (...) {
+            strings_.clear(); // ids interned in the rolled-back transaction are gone
+            throw;
+        }
+    }
+
+    std::uint64_t prune_before(std::int64_t unix_ms) override {
         store::Transaction tx(db_);
-        auto insert = db_.prepare(
-            "INSERT OR IGNORE INTO request_log (id, created_at, env, method, path, route, "
-            "release_id, release_number, canary, prompt_version, provider, model, key_name, "
-            "user_hash, status, error_kind, error_message, total_ms, queue_ms, upstream_ms, "
-            "overhead_ms, ttft_ms, prompt_tokens, completion_tokens, cost_usd, cached, streamed, "
-            "body_policy, request_body, response_body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-            "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-            "?26, ?27, ?28, ?29, ?30)");
-        std::set<std::string> ids;
-        for (const auto& r : records) {
-            int i = 1;
-            insert.bind(i++, r.id)
-                .bind(i++, r.created_at)
-                .bind(i++, r.env)
-                .bind(i++, r.method)
-                .bind(i++, r.path)
-                .bind(i++, text_or_null(r.route))
-                .bind(i++, r.release_id)
-                .bind(i++, r.release_number)
-                .bind(i++, r.canary ? 1 : 0)
-                .bind(i++, text_or_null(r.prompt_version))
-                .bind(i++, text_or_null(r.provider))
-                .bind(i++, text_or_null(r.model))
-                .bind(i++, text_or_null(r.key_name))
-                .bind(i++, text_or_null(r.user_hash))
-                .bind(i++, r.status)
-                .bind(i++, text_or_null(r.error_kind))
-                .bind(i++, text_or_null(r.error_message))
-                .bind(i++, r.total_ms)
-                .bind(i++, r.queue_ms)
-                .bind(i++, r.upstream_ms)
-                .bind(i++, r.overhead_ms)
-                .bind(i++, r.ttft_ms)
-                .bind(i++, r.prompt_tokens)
-                .bind(i++, r.completion_tokens)
-                .bind(i++, r.cost_usd)
-                .bind(i++, r.cached ? 1 : 0)
-                .bind(i++, r.streamed ? 1 : 0)
-                .bind(i++, r.body_policy)
-                .bind(i++, r.request_body)
-                .bind(i++, r.response_body);
-            insert.run();
-            insert.reset();
-            ids.insert(r.id);
-        }
-        auto exists = db_.prepare("SELECT 1 FROM request_log WHERE id = ?1");
-        auto add = db_.prepare(
-            "INSERT INTO request_feedback (request_id, name, value_type, value_number, "
-            "value_text, comment, key_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-        for (std::size_t f = 0; f < feedback.size(); ++f) {
-            const auto& fb = feedback[f];
-            bool known = ids.count(fb.request_id) > 0;
-            if (!known) {
-                exists.bind(1, fb.request_id);
-                known = exists.step();
-                exists.reset();
-            }
-            found[f] = known;
-            if (!known) continue;
-            add.bind(1, fb.request_id).bind(2, fb.name);
-            if (fb.value.is_boolean())
-                add.bind(3, "boolean").bind(4, fb.value.get<bool>() ? 1.0 : 0.0).bind_null(5);
-            else if (fb.value.is_number())
-                add.bind(3, "number").bind(4, fb.value.get<double>()).bind_null(5);
-            else
-                add.bind(3, "category").bind_null(4).bind(5, fb.value.get<std::string>());
-            add.bind(6, fb.comment).bind(7, text_or_null(fb.key_name)).bind(8, fb.created_at);
-            add.run();
-            add.reset();
-        }
+        auto del = db_.prepare("DELETE FROM request_rows WHERE id < ?1");
+        del.bind(1, first_request_id_at(unix_ms));
+        del.run();
+        auto removed = static_cast<std::uint64_t>(db_.changes());
         tx.commit();
+        return removed;
     }
 
     std::vector<StoredRequest> list(const LogFilter& filter) override {
         std::string sql = std::string("SELECT ") + kColumns + " FROM request_log WHERE 1";
+        std::optional<std::int64_t> since;
+        if (!filter.since.empty()) {
+            since = parse_iso8601_ms(filter.since);
+            if (!since)
+                throw_bad_input("--since: not an ISO 8601 time (2026-12-01T10:00:00Z): '" +
+                                filter.since + "'");
+        }
         if (!filter.route.empty()) sql += " AND route = ?1";
-        if (!filter.since.empty()) sql += " AND created_at >= ?2";
+        if (since) sql += " AND seq >= ?2";
         if (filter.status) sql += " AND status = ?3";
         if (filter.errors_only) sql += " AND status >= 400";
         if (filter.after_seq)
@@ -166,7 +138,7 @@ class SqliteRequestLog final : public RequestLogBackend {
         if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
         auto st = db_.prepare(sql);
         if (!filter.route.empty()) st.bind(1, filter.route);
-        if (!filter.since.empty()) st.bind(2, filter.since);
+        if (since) st.bind(2, first_request_id_at(*since));
         if (filter.status) st.bind(3, *filter.status);
         if (filter.after_seq) st.bind(4, *filter.after_seq);
         std::vector<StoredRequest> out;
@@ -176,9 +148,11 @@ class SqliteRequestLog final : public RequestLogBackend {
     }
 
     std::optional<StoredRequest> get(const std::string& id) override {
+        auto number = parse_request_id(id);
+        if (!number) return std::nullopt;
         auto st =
-            db_.prepare(std::string("SELECT ") + kColumns + " FROM request_log WHERE id = ?1");
-        st.bind(1, id);
+            db_.prepare(std::string("SELECT ") + kColumns + " FROM request_log WHERE seq = ?1");
+        st.bind(1, *number);
         if (!st.step()) return std::nullopt;
         return read_row(st);
     }
@@ -187,12 +161,14 @@ class SqliteRequestLog final : public RequestLogBackend {
         auto st = db_.prepare("SELECT id, request_id, name, value_type, value_number, value_text, "
                               "comment, key_name, created_at FROM request_feedback "
                               "WHERE request_id = ?1 ORDER BY id");
-        st.bind(1, request_id);
+        auto number = parse_request_id(request_id);
+        if (!number) return {};
+        st.bind(1, *number);
         std::vector<StoredFeedback> out;
         while (st.step()) {
             StoredFeedback f;
             f.id = st.column_int(0);
-            f.record.request_id = st.column_text(1);
+            f.record.request_id = request_id;
             f.record.name = st.column_text(2);
             std::string type = st.column_text(3);
             if (type == "boolean")
@@ -210,8 +186,7 @@ class SqliteRequestLog final : public RequestLogBackend {
     }
 
     std::vector<std::pair<std::string, double>> spend_by_key() override {
-        auto st = db_.prepare("SELECT key_name, SUM(cost_usd) FROM request_log "
-                              "WHERE key_name IS NOT NULL GROUP BY key_name");
+        auto st = db_.prepare("SELECT key_name, cost_usd FROM request_key_spend");
         std::vector<std::pair<std::string, double>> out;
         while (st.step())
             out.emplace_back(st.column_text(0), st.column_double(1));
@@ -219,7 +194,143 @@ class SqliteRequestLog final : public RequestLogBackend {
     }
 
   private:
+    // The id of a string in log_strings, added when new; cached for the connection's life.
+    std::int64_t intern(const std::string& value) {
+        auto it = strings_.find(value);
+        if (it != strings_.end()) return it->second;
+        if (!intern_insert_) {
+            intern_insert_.emplace(
+                db_.prepare("INSERT OR IGNORE INTO log_strings (value) VALUES (?1)"));
+            intern_select_.emplace(db_.prepare("SELECT id FROM log_strings WHERE value = ?1"));
+        }
+        intern_insert_->bind(1, value);
+        intern_insert_->run();
+        intern_insert_->reset();
+        intern_select_->bind(1, value);
+        intern_select_->step();
+        std::int64_t id = intern_select_->column_int(0);
+        intern_select_->reset();
+        strings_.emplace(value, id);
+        return id;
+    }
+    std::optional<std::int64_t> intern_optional(const std::string& value) {
+        if (value.empty()) return std::nullopt;
+        return intern(value);
+    }
+
+    // A record's id number; one the gateway did not make gets a new one from its time.
+    std::int64_t id_number(const RequestRecord& r) {
+        if (auto n = parse_request_id(r.id)) return *n;
+        std::int64_t ms = parse_iso8601_ms(r.created_at).value_or(now_unix_ms());
+        return first_request_id_at(ms) |
+               (foreign_sequence_++ & ((1 << kRequestIdSequenceBits) - 1));
+    }
+
+    void write_group_once(const std::vector<RequestRecord>& records,
+                          const std::vector<FeedbackRecord>& feedback, std::vector<bool>& found) {
+        store::Transaction tx(db_);
+        auto insert = db_.prepare(
+            "INSERT OR IGNORE INTO request_rows (id, env, method, path, route, release_id, "
+            "release_number, canary, prompt_version, provider, model, key_name, user_hash, "
+            "status, error_kind, total_us, queue_us, upstream_us, overhead_us, ttft_us, "
+            "prompt_tokens, completion_tokens, cost_nusd, cached, streamed, body_policy, "
+            "error_message, request_body, response_body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+            "?25, ?26, ?27, ?28, ?29)");
+        std::set<std::int64_t> ids;
+        std::map<std::string, std::pair<double, std::int64_t>> spend;
+        for (const auto& r : records) {
+            std::int64_t id = id_number(r);
+            std::optional<std::int64_t> ttft;
+            if (r.ttft_ms) ttft = microseconds(*r.ttft_ms);
+            insert.bind(1, id)
+                .bind(2, intern(r.env))
+                .bind(3, intern(r.method))
+                .bind(4, intern(r.path))
+                .bind(5, intern_optional(r.route))
+                .bind(6, r.release_id)
+                .bind(7, r.release_number)
+                .bind(8, r.canary ? 1 : 0)
+                .bind(9, intern_optional(r.prompt_version))
+                .bind(10, intern_optional(r.provider))
+                .bind(11, intern_optional(r.model))
+                .bind(12, intern_optional(r.key_name))
+                .bind(13, user_hash_number(r.user_hash))
+                .bind(14, r.status)
+                .bind(15, intern_optional(r.error_kind))
+                .bind(16, microseconds(r.total_ms))
+                .bind(17, microseconds(r.queue_ms))
+                .bind(18, microseconds(r.upstream_ms))
+                .bind(19, microseconds(r.overhead_ms))
+                .bind(20, ttft)
+                .bind(21, r.prompt_tokens)
+                .bind(22, r.completion_tokens)
+                .bind(23, static_cast<std::int64_t>(std::llround(r.cost_usd * 1e9)))
+                .bind(24, r.cached ? 1 : 0)
+                .bind(25, r.streamed ? 1 : 0)
+                .bind(26, intern(r.body_policy))
+                .bind(27, text_or_null(r.error_message))
+                .bind(28, r.request_body)
+                .bind(29, r.response_body);
+            insert.run();
+            insert.reset();
+            ids.insert(id);
+            if (!r.key_name.empty()) {
+                auto& [cost, count] = spend[r.key_name];
+                cost += r.cost_usd;
+                ++count;
+            }
+        }
+        if (!spend.empty()) {
+            auto add_spend = db_.prepare(
+                "INSERT INTO request_key_spend (key_name, cost_usd, requests) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (key_name) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, "
+                "requests = requests + excluded.requests");
+            for (const auto& [key, totals] : spend) {
+                add_spend.bind(1, key).bind(2, totals.first).bind(3, totals.second);
+                add_spend.run();
+                add_spend.reset();
+            }
+        }
+        if (!feedback.empty()) write_feedback(feedback, ids, found);
+        tx.commit();
+    }
+
+    void write_feedback(const std::vector<FeedbackRecord>& feedback,
+                        const std::set<std::int64_t>& ids, std::vector<bool>& found) {
+        auto exists = db_.prepare("SELECT 1 FROM request_rows WHERE id = ?1");
+        auto add = db_.prepare(
+            "INSERT INTO request_feedback (request_id, name, value_type, value_number, "
+            "value_text, comment, key_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        for (std::size_t f = 0; f < feedback.size(); ++f) {
+            const auto& fb = feedback[f];
+            auto number = parse_request_id(fb.request_id);
+            bool known = number && ids.count(*number) > 0;
+            if (number && !known) {
+                exists.bind(1, *number);
+                known = exists.step();
+                exists.reset();
+            }
+            found[f] = known;
+            if (!known) continue;
+            add.bind(1, *number).bind(2, fb.name);
+            if (fb.value.is_boolean())
+                add.bind(3, "boolean").bind(4, fb.value.get<bool>() ? 1.0 : 0.0).bind_null(5);
+            else if (fb.value.is_number())
+                add.bind(3, "number").bind(4, fb.value.get<double>()).bind_null(5);
+            else
+                add.bind(3, "category").bind_null(4).bind(5, fb.value.get<std::string>());
+            add.bind(6, fb.comment).bind(7, text_or_null(fb.key_name)).bind(8, fb.created_at);
+            add.run();
+            add.reset();
+        }
+    }
+
     store::Database db_;
+    std::unordered_map<std::string, std::int64_t> strings_;
+    std::optional<store::Statement> intern_insert_;
+    std::optional<store::Statement> intern_select_;
+    std::uint32_t foreign_sequence_ = 0;
 };
 
 } // namespace

@@ -9,8 +9,8 @@ namespace llmops::store {
 
 const std::vector<std::string>& project_config_keys() {
     // schemas/llmops.schema.json lists the same keys (a unit test holds the two together).
-    static const std::vector<std::string> keys{"version", "providers",    "prices",
-                                               "limits",  "environments", "serve"};
+    static const std::vector<std::string> keys{"version",      "providers", "prices", "limits",
+                                               "environments", "serve",     "alerts"};
     return keys;
 }
 

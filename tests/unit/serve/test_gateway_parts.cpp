@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/time.hpp"
 #include "deploy/deployer.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "serve/api_keys.hpp"
@@ -75,12 +76,14 @@ TEST_CASE("the route table answers as deploy::route_for for every key", "[serve]
 
 TEST_CASE("the request log writer commits groups to the store, feedback included", "[serve]") {
     Fixture f;
+    const std::int64_t t0 = *parse_iso8601_ms("2026-12-06T00:00:00Z");
+    auto id = [t0](int i) { return serve::make_request_id(t0, static_cast<std::uint32_t>(i)); };
     auto backend = serve::open_sqlite_request_log(f.paths.db_file.string());
     {
         serve::RequestLogWriter writer(*backend, std::chrono::milliseconds(20));
         for (int i = 0; i < 250; ++i) {
             serve::RequestRecord r;
-            r.id = "req_" + std::to_string(i);
+            r.id = id(i);
             r.created_at = "2026-12-06T00:00:00.000Z";
             r.env = "prod";
             r.method = "POST";
@@ -96,11 +99,11 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
         }
         std::atomic<int> answered{0};
         std::atomic<bool> found_known{false}, found_unknown{true};
-        writer.append_feedback({"req_7", "helpful", true, "", "", "t"}, [&](bool found) {
+        writer.append_feedback({id(7), "helpful", true, "", "", "t"}, [&](bool found) {
             found_known = found;
             ++answered;
         });
-        writer.append_feedback({"req_none", "helpful", 1, "", "", "t"}, [&](bool found) {
+        writer.append_feedback({id(9999), "helpful", 1, "", "", "t"}, [&](bool found) {
             found_unknown = found;
             ++answered;
         });
@@ -115,7 +118,8 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
     all.limit = 0;
     auto rows = backend->list(all);
     REQUIRE(rows.size() == 250);
-    CHECK(rows.front().record.id == "req_249"); // newest first
+    CHECK(rows.front().record.id == id(249)); // newest first
+    CHECK(rows.front().record.created_at == "2026-12-06T00:00:00.000Z");
     serve::LogFilter errors;
     errors.errors_only = true;
     errors.limit = 0;
@@ -129,13 +133,13 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
     tail.limit = 10;
     auto newer = backend->list(tail);
     REQUIRE(newer.size() == 1);
-    CHECK(newer[0].record.id == "req_249");
-    auto one = backend->get("req_3");
+    CHECK(newer[0].record.id == id(249));
+    auto one = backend->get(id(3));
     REQUIRE(one);
     CHECK(one->record.ttft_ms == std::nullopt);
     CHECK(one->record.route == "qa");
     CHECK_FALSE(backend->get("req_x"));
-    auto fb = backend->feedback_for("req_7");
+    auto fb = backend->feedback_for(id(7));
     REQUIRE(fb.size() == 1);
     CHECK(fb[0].record.value == true);
     auto spend = backend->spend_by_key();
