@@ -81,6 +81,8 @@ void register_index_commands(CLI::App& app, CliContext& ctx);
 void register_deploy_commands(CLI::App& app, CliContext& ctx);
 // `deploy check` (cli/deploy_check_command.cpp), under the deploy command.
 void register_deploy_check_command(CLI::App& deploy, CliContext& ctx);
+// `monitor report` (cli/monitor_report_command.cpp), under the monitor command.
+void register_monitor_report_command(CLI::App& monitor_app, CliContext& ctx);
 // serve, logs, keys.
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).

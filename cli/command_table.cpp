@@ -128,6 +128,10 @@ constexpr std::array kCommands = {
                 true},
     CommandInfo{"monitor check", "Monitor",
                 "Evaluate the alert rules, deliver notifications; exit 1 while any fires", Write},
+    CommandInfo{"monitor report", "Monitor",
+                "The dashboard as one self-contained HTML file: charts per release, deploys, "
+                "alerts",
+                Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

@@ -212,6 +212,7 @@ void register_monitor_commands(CLI::App& app, CliContext& ctx) {
         ->check(whole_number(0, 1000))
         ->option_text("N");
     register_monitor_check_command(*c, ctx);
+    register_monitor_report_command(*c, ctx); // cli/monitor_report_command.cpp
 }
 
 } // namespace llmops::cli

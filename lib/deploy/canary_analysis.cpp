@@ -30,14 +30,22 @@ std::string canary_start(store::Database& db, const Traffic& traffic) {
 // A request counts for its release when it was answered or failed on the server's side;
 // refusals that are the client's own doing (4xx: bad fields, keys, limits, 499 disconnects)
 // say nothing about a release. An error is a 5xx, or an upstream error kind (a stream that
-// failed after its 200 was sent).
+// failed after its 200 was sent). Request ids are time-ordered (Unix ms << 20, schema 12), so
+// "since the canary started" is a range of the log's primary key, `seq`.
 constexpr const char* kArmFilter =
-    "env = ?1 AND route = ?2 AND created_at >= ?3 AND ((canary = 1 AND release_id = ?4) OR "
+    "seq >= ?3 AND env = ?1 AND route = ?2 AND ((canary = 1 AND release_id = ?4) OR "
     "(canary = 0 AND release_id = ?5)) AND (status < 400 OR status >= 500 OR "
     "error_kind LIKE 'upstream\\_%' ESCAPE '\\')";
+constexpr int kRequestIdSequenceBits = 20; // serve/request_log.hpp, first_request_id_at
 
 void bind_arms(store::Statement& st, const Traffic& t, const std::string& since) {
-    st.bind(1, t.env).bind(2, t.route).bind(3, since).bind(4, t.canary->id).bind(5, t.stable.id);
+    auto since_ms = parse_iso8601_ms(since);
+    if (!since_ms) throw Error(ErrorKind::Store, "unreadable canary start time '" + since + "'");
+    st.bind(1, t.env)
+        .bind(2, t.route)
+        .bind(3, *since_ms << kRequestIdSequenceBits)
+        .bind(4, t.canary->id)
+        .bind(5, t.stable.id);
 }
 
 void read_requests(store::Database& db, const Traffic& t, const std::string& since,
@@ -62,9 +70,9 @@ void read_feedback(store::Database& db, const Traffic& t, const std::string& sin
                    ArmFigures& stable, ArmFigures& canary) {
     store::Statement st = db.prepare(
         std::string("SELECT l.canary, f.name, f.value_number FROM request_feedback f JOIN "
-                    "(SELECT id, canary FROM request_log WHERE ") +
+                    "(SELECT seq, canary FROM request_log WHERE ") +
         kArmFilter +
-        ") l ON l.id = f.request_id WHERE f.value_type IN ('number', 'boolean') ORDER BY f.id");
+        ") l ON l.seq = f.request_id WHERE f.value_type IN ('number', 'boolean') ORDER BY f.id");
     bind_arms(st, t, since);
     while (st.step())
         (st.column_int(0) != 0 ? canary : stable)

@@ -44,7 +44,8 @@ struct DashboardDeployEvent {
 
 struct DashboardAlert {
     std::int64_t t_ms = 0;
-    std::string rule, state, severity, detail;
+    std::string rule, state, fingerprint;
+    std::optional<double> value; // the rule's metric when it changed state
 };
 
 struct Dashboard {
@@ -53,16 +54,17 @@ struct Dashboard {
     std::vector<DashboardRelease> releases;
     std::vector<TimeChart> charts;
     std::vector<DashboardDeployEvent> deploys;
-    bool alerts_available = false; // the store has an alert history table
-    std::vector<DashboardAlert> alerts;
-    std::string source; // what computed the figures, for the footer
+    std::vector<DashboardAlert> alerts; // every state change of an alert rule
 };
 
-// A bucket of about a sixtieth of the window, rounded up to a whole step (1m, 5m, 15m, 1h ...).
+// A bucket of about a sixtieth of the window, rounded up to a whole step (1m, 5m, 15m, 1h ...):
+// 24h gives 30m buckets, 1h gives 1m.
 std::int64_t default_bucket_ms(std::int64_t span_ms);
 
-// Reads the request log, the deploy history and the alert history (when present) of the window.
-// Throws Error(Usage) for an empty or inverted window.
+// Reads the window's figures per release and bucket (monitor::query_metrics: the same figures
+// as `llmops monitor --by release`), the deploy history and the alert history. Without an
+// environment and with several deployed, each environment's releases are separate series
+// ("ENV/ROUTE@N"). Throws Error(Usage) for an empty or inverted window.
 Dashboard build_dashboard(store::Database& db, const DashboardRequest& request);
 
 void write_dashboard_html(const Dashboard& dashboard, std::ostream& out);

@@ -63,7 +63,7 @@ std::vector<TimeMarker> markers_of(const Dashboard& d) {
         if (a.state == "firing")
             out.push_back({a.t_ms, "alert", a.rule,
                            fmt::format("alert {} firing at {}{}", a.rule, format_utc_minute(a.t_ms),
-                                       a.detail.empty() ? "" : ": " + a.detail)});
+                                       a.value ? fmt::format(" (value {:g})", *a.value) : "")});
     return out;
 }
 
@@ -117,23 +117,21 @@ void write_deploys(const Dashboard& d, std::ostream& out) {
 
 void write_alerts(const Dashboard& d, std::ostream& out) {
     out << "<h2>Alerts</h2>\n";
-    if (!d.alerts_available) {
-        out << "<p class=\"note\" id=\"no-alert-table\">This store has no alert history yet "
-               "(alert rules: <code>alerts:</code> in llmops.yaml, evaluated by "
-               "<code>llmops monitor check</code> and <code>llmops serve</code>).</p>\n";
-        return;
-    }
     if (d.alerts.empty()) {
-        out << "<p class=\"note\">No alert changed state in this window.</p>\n";
+        out << "<p class=\"note\" id=\"no-alerts\">No alert changed state in this window "
+               "(rules: <code>alerts:</code> in llmops.yaml, evaluated by <code>llmops monitor "
+               "check</code> and <code>llmops serve</code>).</p>\n";
         return;
     }
     out << "<table id=\"alerts\"><thead><tr><th>time (UTC)</th><th>rule</th><th>state</th>"
-           "<th>severity</th><th>detail</th></tr></thead><tbody>\n";
+           "<th>value</th><th>fingerprint</th></tr></thead><tbody>\n";
     for (const auto& a : d.alerts)
-        out << fmt::format("<tr><td>{}</td><td>{}</td><td class=\"state-{}\">{}</td><td>{}</td>"
-                           "<td>{}</td></tr>\n",
+        out << fmt::format("<tr><td>{}</td><td>{}</td><td class=\"state-{}\">{}</td>"
+                           "<td class=\"n\">{}</td><td><code>{}</code></td></tr>\n",
                            format_utc_minute(a.t_ms), html_escape(a.rule), html_escape(a.state),
-                           html_escape(a.state), html_escape(a.severity), html_escape(a.detail));
+                           html_escape(a.state),
+                           a.value ? format_chart_value(*a.value, ValueUnit::Score) : "–",
+                           html_escape(a.fingerprint));
     out << "</tbody></table>\n";
 }
 
@@ -173,8 +171,8 @@ void write_dashboard_html(const Dashboard& d, std::ostream& out) {
     out << "</div>\n";
     write_deploys(d, out);
     write_alerts(d, out);
-    out << "<p class=\"note\">" << html_escape(d.source)
-        << " Percentiles: numpy's 'linear' rule; formulas in docs/monitoring.md.</p>\n"
+    out << "<p class=\"note\">Figures as <code>llmops monitor --by release</code> computes them; "
+           "percentiles by numpy's 'linear' rule; formulas in docs/monitoring.md.</p>\n"
         << "</body></html>\n";
 }
 

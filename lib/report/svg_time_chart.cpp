@@ -144,13 +144,15 @@ std::string time_chart_svg(const TimeChart& chart, const TimeAxis& axis,
         svg += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>)", x,
                            kTop + kPlotH + 16, tick_label(t, span, tstep));
     }
-    // Markers under the lines.
+    // Markers under the lines; labels step down in four rows so that close ones stay legible.
+    std::size_t shown = 0;
     for (const auto& m : markers) {
         if (m.t_ms < since || m.t_ms > axis.until_ms) continue;
         const double x = x_of(m.t_ms);
+        const int label_y = kTop + 9 + static_cast<int>(shown++ % 4) * 11;
         svg += fmt::format(
             R"(<g class="marker marker-{}"><line x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/><text x="{:.1f}" y="{}">{}</text><title>{}</title></g>)",
-            html_escape(m.kind), x, kTop, x, kTop + kPlotH, x + 2, kTop + 9, html_escape(m.label),
+            html_escape(m.kind), x, kTop, x, kTop + kPlotH, x + 2, label_y, html_escape(m.label),
             html_escape(m.title));
     }
     // One line per series, broken where a bucket has no value.
