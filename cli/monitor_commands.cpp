@@ -145,8 +145,9 @@ int monitor_check(CliContext& ctx, const CheckFlags& flags) {
     monitor::Evaluation evaluation = monitor::evaluate_alerts(project.db(), config, at);
     monitor::DeliveryReport delivery;
     if (!flags.no_deliver)
-        delivery =
-            monitor::deliver_due(project.db(), now, config.delivery_timeout_s, paths.root.string());
+        // As of --at when that is later than now: what its evaluation queued is due then.
+        delivery = monitor::deliver_due(project.db(), std::max(now, at), config.delivery_timeout_s,
+                                        paths.root.string());
     for (const auto& a : delivery.attempts)
         if (!a.delivered)
             ctx.warn(fmt::format("delivery of {} ({}) to {} failed (try {}): {}{}", a.fingerprint,

@@ -100,15 +100,28 @@ void advance(AlertStatus& a, const Stored& before, bool holds, const AlertRule& 
 class Outbox {
   public:
     Outbox(store::Database& db, std::int64_t now_ms, const std::string& now)
-        : db_(db), now_ms_(now_ms), now_(now),
+        : now_ms_(now_ms), now_(now),
           insert_(db.prepare("INSERT INTO alert_outbox (fingerprint, receiver, status, payload, "
-                             "next_attempt_ms, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")),
+                             "attempts, next_attempt_ms, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                             "?6, ?7)")),
+          failing_(db.prepare("SELECT MAX(attempts), MAX(next_attempt_ms) FROM alert_outbox "
+                              "WHERE fingerprint = ?1 AND receiver = ?2 AND delivered_at IS NULL "
+                              "AND attempts > 0")),
           supersede_(db.prepare("DELETE FROM alert_outbox WHERE fingerprint = ?1 AND "
                                 "receiver = ?2 AND delivered_at IS NULL")) {}
 
     void add(const AlertStatus& a, const std::string& receiver, const json& payload,
              bool supersede) {
+        std::int64_t attempts = 0, next_attempt = now_ms_;
         if (supersede) {
+            // The new message takes the place of an unsent one, and of its backoff: a
+            // receiver that keeps failing is not tried more often because alerts are resent.
+            failing_.bind(1, a.fingerprint).bind(2, receiver);
+            if (failing_.step() && !failing_.is_null(0)) {
+                attempts = failing_.column_int(0);
+                next_attempt = std::max(now_ms_, failing_.column_int(1));
+            }
+            failing_.reset();
             supersede_.bind(1, a.fingerprint).bind(2, receiver);
             supersede_.run();
             supersede_.reset();
@@ -117,8 +130,9 @@ class Outbox {
             .bind(2, receiver)
             .bind(3, a.state == AlertState::Resolved ? "resolved" : "firing")
             .bind(4, payload.dump())
-            .bind(5, now_ms_)
-            .bind(6, now_);
+            .bind(5, attempts)
+            .bind(6, next_attempt)
+            .bind(7, now_);
         insert_.run();
         insert_.reset();
         ++queued;
@@ -127,10 +141,9 @@ class Outbox {
     std::size_t queued = 0;
 
   private:
-    store::Database& db_;
     std::int64_t now_ms_;
     std::string now_;
-    store::Statement insert_, supersede_;
+    store::Statement insert_, failing_, supersede_;
 };
 
 } // namespace
