@@ -171,7 +171,7 @@ void write_dashboard_html(const Dashboard& d, std::ostream& out) {
     out << "</div>\n";
     write_deploys(d, out);
     write_alerts(d, out);
-    out << "<p class=\"note\">Figures as <code>llmops monitor --by release</code> computes them; "
+    out << "<p class=\"note\">Figures as <code>llmops monitor</code> computes them by release; "
            "percentiles by numpy's 'linear' rule; formulas in docs/monitoring.md.</p>\n"
         << "</body></html>\n";
 }
