@@ -150,10 +150,12 @@ std::string time_chart_svg(const TimeChart& chart, const TimeAxis& axis,
         if (m.t_ms < since || m.t_ms > axis.until_ms) continue;
         const double x = x_of(m.t_ms);
         const int label_y = kTop + 9 + static_cast<int>(shown++ % 4) * 11;
+        // Labels right of the middle go to the left of their line, so none leaves the chart.
+        const bool left_side = x > kLeft + kPlotW / 2.0;
         svg += fmt::format(
-            R"(<g class="marker marker-{}"><line x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/><text x="{:.1f}" y="{}">{}</text><title>{}</title></g>)",
-            html_escape(m.kind), x, kTop, x, kTop + kPlotH, x + 2, label_y, html_escape(m.label),
-            html_escape(m.title));
+            R"(<g class="marker marker-{}"><line x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/><text x="{:.1f}" y="{}"{}>{}</text><title>{}</title></g>)",
+            html_escape(m.kind), x, kTop, x, kTop + kPlotH, left_side ? x - 2 : x + 2, label_y,
+            left_side ? R"( text-anchor="end")" : "", html_escape(m.label), html_escape(m.title));
     }
     // One line per series, broken where a bucket has no value.
     const double gap = axis.bucket_ms > 0 ? 1.5 * static_cast<double>(axis.bucket_ms) : 0;
