@@ -9,6 +9,7 @@
 #include "stats/statistics.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
 #include <unordered_map>
 
@@ -38,16 +39,44 @@ std::uint32_t clamp_us(std::int64_t us) {
     return static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, UINT32_MAX));
 }
 
-// The percentile rule of stats (numpy 'linear') on unsorted values, by selection.
-double percentile_of(std::vector<std::uint32_t>& values, double q) {
-    stats::PercentileRank rank = stats::percentile_rank(values.size(), q);
-    auto lower = values.begin() + static_cast<std::ptrdiff_t>(rank.lower);
-    std::nth_element(values.begin(), lower, values.end());
-    double low = *lower;
-    double high = low;
-    if (rank.fraction > 0) high = *std::min_element(lower + 1, values.end());
-    return stats::interpolate_percentile(low, high, rank.fraction);
+} // namespace
+
+std::array<double, 3> percentiles_50_95_99(std::vector<std::uint32_t>& values) {
+    // The rule of stats (numpy 'linear') by selection, the largest rank first: after each
+    // step [0, bound) holds the `bound` smallest values, so the next selection looks there only.
+    static constexpr double qs[3] = {50, 95, 99};
+    std::array<double, 3> out{};
+    const auto first = values.begin();
+    std::size_t bound = values.size();
+    std::optional<double> at_bound; // the value of rank `bound`, once known
+    for (int i = 2; i >= 0; --i) {
+        stats::PercentileRank rank = stats::percentile_rank(values.size(), qs[i]);
+        std::nth_element(first, first + static_cast<std::ptrdiff_t>(rank.lower),
+                         first + static_cast<std::ptrdiff_t>(bound));
+        double low = values[rank.lower];
+        double high = low;
+        if (rank.fraction > 0) {
+            std::size_t next = rank.lower + 1;
+            if (next < bound) {
+                high = *std::min_element(first + static_cast<std::ptrdiff_t>(next),
+                                         first + static_cast<std::ptrdiff_t>(bound));
+            } else {
+                if (!at_bound)
+                    at_bound =
+                        *std::min_element(first + static_cast<std::ptrdiff_t>(bound), values.end());
+                high = *at_bound;
+            }
+        }
+        out[static_cast<std::size_t>(i)] = stats::interpolate_percentile(low, high, rank.fraction);
+        if (rank.lower + 1 < bound) {
+            at_bound = rank.fraction > 0 ? std::optional<double>(high) : std::nullopt;
+            bound = rank.lower + 1;
+        }
+    }
+    return out;
 }
+
+namespace {
 
 LatencyFigures latency_of(const std::vector<const Cell*>& cells,
                           std::vector<std::uint32_t> Cell::*member,
@@ -58,9 +87,10 @@ LatencyFigures latency_of(const std::vector<const Cell*>& cells,
     LatencyFigures out;
     out.count = scratch.size();
     if (scratch.empty()) return out;
-    out.p50 = percentile_of(scratch, 50) / 1000.0;
-    out.p95 = percentile_of(scratch, 95) / 1000.0;
-    out.p99 = percentile_of(scratch, 99) / 1000.0;
+    auto p = percentiles_50_95_99(scratch);
+    out.p50 = p[0] / 1000.0;
+    out.p95 = p[1] / 1000.0;
+    out.p99 = p[2] / 1000.0;
     return out;
 }
 

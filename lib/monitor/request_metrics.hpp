@@ -4,6 +4,7 @@
 // bucket. Every formula is in docs/monitoring.md; percentiles follow the project's one rule
 // (stats::percentile_rank, numpy's 'linear'). The HTML dashboard and the alert rules read the
 // same MetricsReport. This API is stable: extend it, never rename.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -107,6 +108,10 @@ struct MetricsReport {
 // Runs the query on the project store (schema 12). Throws Error(Usage) for an empty or
 // inverted window, or a bucket that would make more than 10,000 buckets.
 MetricsReport query_metrics(store::Database& db, const MetricsQuery& query);
+
+// p50, p95 and p99 of unsorted values by the project's percentile rule (the order of `values`
+// changes); exactly stats::percentiles(values, {50, 95, 99}). Throws on an empty vector.
+std::array<double, 3> percentiles_50_95_99(std::vector<std::uint32_t>& values);
 
 nlohmann::json to_json(const Figures& figures);
 nlohmann::json to_json(const MetricsReport& report);

@@ -124,8 +124,8 @@ class SqliteRequestLog final : public RequestLogBackend {
         if (!filter.since.empty()) {
             since = parse_iso8601_ms(filter.since);
             if (!since)
-                throw_bad_input("--since: not an ISO 8601 time (2026-12-01T10:00:00Z): '" +
-                                filter.since + "'");
+                throw_usage("--since: not an ISO 8601 time (2026-12-01T10:00:00Z): '" +
+                            filter.since + "'");
         }
         if (!filter.route.empty()) sql += " AND route = ?1";
         if (since) sql += " AND seq >= ?2";

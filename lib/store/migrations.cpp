@@ -438,7 +438,22 @@ const std::vector<std::string_view>& migrations() {
                 (SELECT id FROM log_strings WHERE value = l.model),
                 (SELECT id FROM log_strings WHERE value = l.key_name),
                 CASE WHEN l.user_hash IS NULL THEN NULL
-                     ELSE CAST(('0x' || substr(l.user_hash, 1, 16)) AS INTEGER) END,
+                     ELSE ((instr('0123456789abcdef', lower(substr(l.user_hash, 1, 1))) - 1) << 60)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 2, 1))) - 1) << 56)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 3, 1))) - 1) << 52)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 4, 1))) - 1) << 48)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 5, 1))) - 1) << 44)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 6, 1))) - 1) << 40)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 7, 1))) - 1) << 36)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 8, 1))) - 1) << 32)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 9, 1))) - 1) << 28)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 10, 1))) - 1) << 24)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 11, 1))) - 1) << 20)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 12, 1))) - 1) << 16)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 13, 1))) - 1) << 12)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 14, 1))) - 1) << 8)
+                     | ((instr('0123456789abcdef', lower(substr(l.user_hash, 15, 1))) - 1) << 4)
+                     | (instr('0123456789abcdef', lower(substr(l.user_hash, 16, 1))) - 1) END,
                 l.status,
                 (SELECT id FROM log_strings WHERE value = l.error_kind),
                 CAST(round(l.total_ms * 1000) AS INTEGER), CAST(round(l.queue_ms * 1000) AS INTEGER),
@@ -558,7 +573,7 @@ int latest_schema_version() {
     return static_cast<int>(migrations().size());
 }
 
-void migrate(Database& db) {
+void migrate(Database& db, int target) {
     int current = db.user_version();
     int latest = latest_schema_version();
     if (current > latest)
@@ -566,6 +581,7 @@ void migrate(Database& db) {
                     "store schema version " + std::to_string(current) +
                         " is newer than this llmops understands (" + std::to_string(latest) + ")",
                     ErrorLocation{.file = db.path().string()}, "upgrade llmops");
+    if (target > 0 && target < latest) latest = target;
     for (int version = current + 1; version <= latest; ++version) {
         Transaction tx(db);
         // Re-check inside the write lock: a concurrent process may have migrated meanwhile.

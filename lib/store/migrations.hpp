@@ -9,6 +9,7 @@ int latest_schema_version();
 
 // Brings the database up to the latest version in one transaction per step. Throws
 // Error(Store) when the store is newer than this binary understands.
-void migrate(Database& db);
+// `target` > 0 stops at that version (tests of an upgrade build an older store with it).
+void migrate(Database& db, int target = 0);
 
 } // namespace llmops::store

@@ -122,6 +122,9 @@ run monitor --since 30d --bucket 1s
 expect_rc 2 "too many buckets"
 run monitor --bucket soon
 expect_rc 2 "a bad bucket"
+run logs list --since yesterday
+expect_rc 2 "logs list --since takes an ISO time"
+expect_one_line_error "logs list --since yesterday"
 
 # --- the SQL of schema 11 still works through the view ---------------------------------------
 expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE route = 'qa' AND status = 200")" 5 "the request_log view"

@@ -4,6 +4,7 @@
 #include "core/time.hpp"
 #include "monitor/request_metrics.hpp"
 #include "serve/request_log.hpp"
+#include "stats/statistics.hpp"
 #include "store/project.hpp"
 #include "temp_dir.hpp"
 
@@ -193,4 +194,24 @@ TEST_CASE("request ids: time-ordered, one spelling", "[serve]") {
     CHECK_FALSE(parse_iso8601_ms("2026-02-30"));
     CHECK_FALSE(parse_iso8601_ms("yesterday"));
     CHECK(iso8601_from_ms(t) == "2026-12-06T12:00:00.250Z");
+}
+
+TEST_CASE("monitor: percentiles by selection equal the project's rule", "[monitor]") {
+    stats::Xoshiro256 rng(7);
+    for (std::size_t n : {1, 2, 3, 10, 11, 99, 100, 101, 1000, 4097}) {
+        for (std::uint64_t spread : {3, 1000, 1000000}) {
+            std::vector<std::uint32_t> values(n);
+            std::vector<double> as_double(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                values[i] = static_cast<std::uint32_t>(rng.below(spread));
+                as_double[i] = values[i];
+            }
+            auto want = stats::percentiles(as_double, {50, 95, 99});
+            auto got = monitor::percentiles_50_95_99(values);
+            INFO("n " << n << " spread " << spread);
+            CHECK(got[0] == Approx(want[0]));
+            CHECK(got[1] == Approx(want[1]));
+            CHECK(got[2] == Approx(want[2]));
+        }
+    }
 }
