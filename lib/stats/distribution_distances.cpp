@@ -208,8 +208,10 @@ double hellinger_numeric(const std::vector<double>& reference, const std::vector
     double overlap = 0;
     for (std::size_t i = 0; i < bins; ++i) {
         const double bin = edges[i + 1] - edges[i];
-        const double d1 = static_cast<double>(ref_counts[i]) / static_cast<double>(reference.size()) / bin;
-        const double d2 = static_cast<double>(cur_counts[i]) / static_cast<double>(current.size()) / bin;
+        const double d1 =
+            static_cast<double>(ref_counts[i]) / static_cast<double>(reference.size()) / bin;
+        const double d2 =
+            static_cast<double>(cur_counts[i]) / static_cast<double>(current.size()) / bin;
         overlap += std::sqrt(d1 * d2) * width;
     }
     return std::sqrt(1.0 - std::clamp(overlap, 0.0, 1.0));

@@ -36,8 +36,7 @@ BinnedShares category_shares(const std::map<std::string, std::uint64_t>& referen
 void fill_zero_shares(std::vector<double>& shares);
 
 // scipy.stats.wasserstein_distance(reference, current) / max(std(reference, ddof=0), 0.001).
-double wasserstein_normed(const std::vector<double>& reference,
-                          const std::vector<double>& current);
+double wasserstein_normed(const std::vector<double>& reference, const std::vector<double>& current);
 // scipy.stats.wasserstein_distance: ∫ |F_ref - F_cur|.
 double wasserstein_distance(const std::vector<double>& reference,
                             const std::vector<double>& current);

@@ -23,7 +23,8 @@ double prob_outside_square(long long n, long long h) {
     for (long long k = n / h; k >= 0; --k) {
         double term = 1.0;
         for (long long j = 0; j < h; ++j)
-            term = static_cast<double>(n - k * h - j) * term / static_cast<double>(n + k * h + j + 1);
+            term =
+                static_cast<double>(n - k * h - j) * term / static_cast<double>(n + k * h + j + 1);
         total = term * (1.0 - total);
     }
     return 2.0 * total;
@@ -170,7 +171,7 @@ double kolmogorov_cdf_pelz_good(long long n_count, double x) {
 
 // log(n! / n^n) by Stirling's series (the coefficients of scipy's _ksstats).
 double log_factorial_over_power(double n) {
-    static const double coeffs[] = {-2.955065359477124183e-2, 6.4102564102564102564e-3,
+    static const double coeffs[] = {-2.955065359477124183e-2,  6.4102564102564102564e-3,
                                     -1.9175269175269175269e-3, 8.4175084175084175084e-4,
                                     -5.952380952380952381e-4,  7.9365079365079365079e-4,
                                     -2.7777777777777777778e-3, 8.3333333333333333333e-2};
@@ -274,7 +275,8 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
         r.exact = true;
         return r;
     }
-    const double m = static_cast<double>(std::max(n1, n2)), n = static_cast<double>(std::min(n1, n2));
+    const double m = static_cast<double>(std::max(n1, n2)),
+                 n = static_cast<double>(std::min(n1, n2));
     const double en = m * n / (m + n);
     r.p_value = kolmogorov_n_sf(r.statistic, std::llround(en));
     r.exact = false;

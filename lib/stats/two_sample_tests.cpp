@@ -100,8 +100,8 @@ double cvm_exact_p(double u_statistic, long long m, long long n) {
 double cvm_limit_cdf(double x) {
     double total = 0.0;
     for (int k = 0; k < 1000; ++k) {
-        const double u =
-            std::exp(std::lgamma(k + 0.5) - std::lgamma(k + 1.0)) / (std::pow(kPi, 1.5) * std::sqrt(x));
+        const double u = std::exp(std::lgamma(k + 0.5) - std::lgamma(k + 1.0)) /
+                         (std::pow(kPi, 1.5) * std::sqrt(x));
         const double y = 4.0 * k + 1.0;
         const double q = y * y / (16.0 * x);
         const double term = u * std::sqrt(y) * bessel_k_scaled(0.25, q);
@@ -302,10 +302,10 @@ TwoSampleResult anderson_darling_2(const std::vector<double>& a, const std::vect
     const double h = hs + 1.0;
     const double kk = k;
     const double ca = (4 * g - 6) * (kk - 1) + (10 - 6 * g) * H;
-    const double cb = (2 * g - 4) * kk * kk + 8 * h * kk + (2 * g - 14 * h - 4) * H - 8 * h +
-                      4 * g - 6;
-    const double cc = (6 * h + 2 * g - 2) * kk * kk + (4 * h - 4 * g + 6) * kk + (2 * h - 6) * H +
-                      4 * h;
+    const double cb =
+        (2 * g - 4) * kk * kk + 8 * h * kk + (2 * g - 14 * h - 4) * H - 8 * h + 4 * g - 6;
+    const double cc =
+        (6 * h + 2 * g - 2) * kk * kk + (4 * h - 4 * g + 6) * kk + (2 * h - 6) * H + 4 * h;
     const double cd = (2 * h + 6) * kk * kk - 4 * h * kk;
     const double sigma2 =
         (ca * N * N * N + cb * N * N + cc * N + cd) / ((N - 1.0) * (N - 2.0) * (N - 3.0));

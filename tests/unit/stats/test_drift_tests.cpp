@@ -166,7 +166,7 @@ TEST_CASE("Evidently's epsilon rule fills zero shares", "[stats][drift]") {
 TEST_CASE("drift tests refuse what they cannot measure", "[stats][drift]") {
     CHECK_THROWS(ks_two_sample({}, {1.0}));
     CHECK_THROWS(ks_two_sample({1.0, NAN}, {1.0}));
-    CHECK_THROWS(t_test({1.0, 1.0}, {2.0, 2.0}, true)); // zero variance on both sides
+    CHECK_THROWS(t_test({1.0, 1.0}, {2.0, 2.0}, true));  // zero variance on both sides
     CHECK_THROWS(anderson_darling_2({3.0, 3.0}, {3.0})); // one distinct value
     CHECK_THROWS(cramer_von_mises_2({1.0}, {1.0, 2.0})); // needs two values per side
 }
