@@ -1,10 +1,12 @@
 // llmops drift REFERENCE CURRENT [--columns C,...] [--test COLUMN=TEST] [--threshold COLUMN=X]
-// [--drift-share S] [--json]: has the data drifted? (docs/drift.md)
+// [--drift-share S] [--json] [--html FILE]: has the data drifted? (docs/drift.md)
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "core/text.hpp"
 #include "drift/column_source.hpp"
 #include "drift/drift_report.hpp"
+#include "report/drift_html.hpp"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -17,6 +19,7 @@ namespace {
 struct DriftCliOptions {
     std::string reference, current;
     std::vector<std::string> columns, tests, thresholds;
+    std::string html;
     double drift_share = 0.5;
 };
 
@@ -118,10 +121,17 @@ std::string report_text(const drift::DriftReport& r) {
 int cmd_drift(CliContext& ctx, const DriftCliOptions& o) {
     const drift::DriftOptions options = to_options(o);
     drift::validate_options(options);
+    if (!o.html.empty()) check_output_path(o.html); // before the work
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     drift::DatasetColumnSource reference(project, o.reference);
     drift::DatasetColumnSource current(project, o.current);
     const drift::DriftReport report = drift::run_drift(reference, current, options);
+    if (!o.html.empty()) {
+        OutputFile file(o.html);
+        file.write(report::render_drift_html(report));
+        file.commit();
+        ctx.note(fmt::format("wrote the HTML report to {}", o.html));
+    }
     if (ctx.json())
         ctx.print_json(report.to_json());
     else
@@ -152,6 +162,8 @@ void register_drift_command(CLI::App& app, CliContext& ctx) {
                   "Dataset drift when at least this share of tested columns drifted (default "
                   "0.5)")
         ->option_text("S");
+    c->add_option("--html", o->html, "Also write a self-contained HTML report to FILE")
+        ->option_text("FILE");
 }
 
 } // namespace llmops::cli

@@ -138,6 +138,12 @@ void compare_categorical(ColumnResult& out, const DriftOptions& options, const C
 void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSample& rs,
                   const ColumnSample& cs) {
     bool descriptor_drift = false;
+    if (!rs.text.length_chars.empty() && !cs.text.length_chars.empty()) {
+        ColumnValues r, c;
+        r.numbers = rs.text.length_chars;
+        c.numbers = cs.text.length_chars;
+        fill_histogram(out, ColumnKind::Numeric, r, c); // length in characters
+    }
     struct Descriptor {
         const char* name;
         const std::vector<double>* sides[2];

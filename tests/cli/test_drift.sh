@@ -55,6 +55,19 @@ expect_rc 0 "drift ref same exits 0"
 expect_contains "$OUT" "no dataset drift" "text verdict"
 expect_contains "$OUT" "latency" "text lists columns"
 
+# --html: one self-contained page; the path is checked before any work.
+run drift ref shifted --html report.html
+expect_rc 1 "drift --html"
+expect_contains "$(cat report.html)" "<svg" "histograms"
+expect_contains "$(cat report.html)" "domain classifier" "text explanation"
+expect_contains "$(cat report.html)" "crypto" "separating terms in the page"
+expect_not_contains "$(cat report.html)" "<script" "no scripts"
+expect_not_contains "$(cat report.html)" "http" "no external resources"
+expect_eq "$(grep -o '<svg' report.html | wc -l)" "4" "a histogram per tested column"
+run drift ref shifted --html no/such/dir/report.html
+expect_rc 3 "unwritable --html path"
+expect_one_line_error "unwritable --html path"
+
 # Large reference (> 1000 rows): wasserstein (normed) and jensenshannon.
 run drift big_ref big_cur --json
 expect_rc 1 "big drift"

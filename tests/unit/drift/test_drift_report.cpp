@@ -104,8 +104,7 @@ TEST_CASE("run_drift: skip reasons and one-line errors", "[drift]") {
     class Overflow : public RowsSource {
       public:
         using RowsSource::RowsSource;
-        void for_each_row(
-            const std::function<bool(std::string_view, std::int64_t)>& fn) override {
+        void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override {
             fn(R"({"k":1,"n":1e999,"s":1})", 0);
             fn(R"({"k":1,"n":2,"s":2})", 1);
         }
@@ -119,8 +118,7 @@ TEST_CASE("run_drift: skip reasons and one-line errors", "[drift]") {
         const std::string message = e.what();
         CHECK(e.kind() == llmops::ErrorKind::BadInput);
         CHECK(message.find("n: non-finite number in current (row 1)") != std::string::npos);
-        CHECK(message.find("s: categorical in reference, numeric in current") !=
-              std::string::npos);
+        CHECK(message.find("s: categorical in reference, numeric in current") != std::string::npos);
         CHECK(message.find("k: constant in reference and current") != std::string::npos);
     }
     RowsSource empty("empty", {});
