@@ -43,13 +43,13 @@ export -f cat_both
 export LLMOPS_BIN proj
 bash -c cat_both >/dev/null # warm the page cache alike
 
-declare -a t_cat t_drift rss_cat rss_drift
+declare -a t_cat t_drift rss_cat rss_drift c_cat c_drift
 for i in $(seq 1 "$REPEAT"); do
   measure bash -c cat_both
-  t_cat+=("$SECONDS_TAKEN"); rss_cat+=("$PEAK_RSS_KB")
+  t_cat+=("$SECONDS_TAKEN"); rss_cat+=("$PEAK_RSS_KB"); c_cat+=("$CPU_TAKEN")
   # drift exits 1 when the data drifted (it does here); measure must not stop on it.
   measure bash -c '"$LLMOPS_BIN" -C "$proj" drift ref cur --json >/dev/null; [ $? -le 1 ]'
-  t_drift+=("$SECONDS_TAKEN"); rss_drift+=("$PEAK_RSS_KB")
+  t_drift+=("$SECONDS_TAKEN"); rss_drift+=("$PEAK_RSS_KB"); c_drift+=("$CPU_TAKEN")
 done
 set +e
 "$LLMOPS_BIN" -C "$proj" drift ref cur --json >"$SCRATCH/drift.json"
@@ -57,13 +57,15 @@ set -e
 rm -rf "$proj"
 
 cat_s=$(median "${t_cat[@]}"); drift_s=$(median "${t_drift[@]}")
+cat_cpu=$(median "${c_cat[@]}"); drift_cpu=$(median "${c_drift[@]}")
 printf '\ndrift of %s rows per side (2 numeric, 1 categorical, 1 text), median of %s runs\n\n' \
   "$rows" "$REPEAT"
-printf '| %-34s | %8s | %12s |\n' "command" "seconds" "peak RSS MiB"
-printf '|%s|%s|%s|\n' "------------------------------------" "----------" "--------------"
-printf '| %-34s | %8.2f | %12s |\n' "data cat of both versions" "$cat_s" "$(( $(median "${rss_cat[@]}") / 1024 ))"
-printf '| %-34s | %8.2f | %12s |\n' "drift --json" "$drift_s" "$(( $(median "${rss_drift[@]}") / 1024 ))"
-printf '\nratio drift / cat = %.2f  (goal <= 3)\n' "$(echo "$drift_s / $cat_s" | bc -l)"
+printf '| %-34s | %8s | %8s | %12s |\n' "command" "seconds" "CPU s" "peak RSS MiB"
+printf '|%s|%s|%s|%s|\n' "------------------------------------" "----------" "----------" "--------------"
+printf '| %-34s | %8.2f | %8.2f | %12s |\n' "data cat of both versions" "$cat_s" "$cat_cpu" "$(( $(median "${rss_cat[@]}") / 1024 ))"
+printf '| %-34s | %8.2f | %8.2f | %12s |\n' "drift --json" "$drift_s" "$drift_cpu" "$(( $(median "${rss_drift[@]}") / 1024 ))"
+printf '\nratio drift / cat = %.2f wall, %.2f CPU  (goal <= 3)\n' "$(echo "$drift_s / $cat_s" | bc -l)" \
+  "$(echo "$drift_cpu / $cat_cpu" | bc -l)"
 printf 'tests: %s; dataset drifted: %s\n' \
   "$(jq -r '[.columns[] | "\(.column)=\(.test.test // (if .content then "domain_classifier" else "-" end))"] | join(", ")' "$SCRATCH/drift.json")" \
   "$(jq .dataset_drifted "$SCRATCH/drift.json")"

@@ -5,6 +5,7 @@
 #include "stats/statistics.hpp"
 #include "json/json_string.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -13,9 +14,14 @@ namespace llmops::drift {
 
 namespace {
 
-void add_category(ColumnSample& s, std::string key) {
+void add_category(ColumnSample& s, std::string_view key) {
     if (s.too_many_categories) return;
-    ++s.categories[std::move(key)];
+    auto it = s.categories.find(key);
+    if (it != s.categories.end()) {
+        ++it->second;
+        return;
+    }
+    s.categories.emplace(std::string(key), 1);
     if (s.categories.size() > kCategoryLimit) {
         s.too_many_categories = true;
         s.categories.clear();
@@ -46,6 +52,8 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
     const std::int64_t total = source.row_count().value_or(0);
     const std::int64_t vocabulary_rows = building_vocabulary ? total / 2 : 0;
     if (building_vocabulary) vocabulary.reference_rows_used = vocabulary_rows;
+    for (auto& [name, s] : samples) // most columns hold one kind: reserve for it
+        s.numeric_values.reserve(static_cast<std::size_t>(std::min<std::int64_t>(total, 1 << 24)));
     std::string scratch;
     source.for_each_row([&](std::string_view row, std::int64_t index) {
         const bool learn = index < vocabulary_rows;
@@ -63,7 +71,7 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
             } else if (first == '"') {
                 ++s.strings;
                 const std::string_view text = decode_json_string(*value, scratch);
-                add_category(s, std::string(text));
+                add_category(s, text);
                 s.add_text(text);
                 const TextScan scan = scan_text(text);
                 auto& d = s.text;
@@ -84,10 +92,10 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
                 }
             } else if (first == 't' || first == 'f') {
                 ++s.booleans;
-                add_category(s, std::string(*value));
+                add_category(s, *value);
             } else if (first == '{' || first == '[') {
                 ++s.composites;
-                add_category(s, std::string(*value));
+                add_category(s, *value);
             } else {
                 ++s.numbers;
                 const std::string text(*value);

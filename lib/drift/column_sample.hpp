@@ -31,7 +31,7 @@ struct ColumnSample {
     std::vector<double> numeric_values;         // the numbers, in row order
     // Category counts by canonical value text (strings decoded, others as JSON), while there are
     // at most kCategoryLimit distinct values; then `too_many_categories` and the map is cleared.
-    std::map<std::string, std::uint64_t> categories;
+    std::map<std::string, std::uint64_t, std::less<>> categories;
     bool too_many_categories = false;
     TextDescriptors text;
     // A uniform sample of the strings (reservoir of kTextSample, fixed seed) for the domain

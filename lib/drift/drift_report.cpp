@@ -107,6 +107,9 @@ void compare_numeric(ColumnResult& out, const DriftOptions& options, const Colum
     ColumnValues r, c;
     r.numbers = rs.numeric_values;
     c.numbers = cs.numeric_values;
+    // No test depends on row order; sorted once here, every later sort is cheap.
+    std::sort(r.numbers.begin(), r.numbers.end());
+    std::sort(c.numbers.begin(), c.numbers.end());
     out.unique_values = distinct_numbers(r.numbers, c.numbers);
     if (out.unique_values <= 1) {
         out.skipped = "constant in reference and current";
@@ -124,8 +127,8 @@ void compare_numeric(ColumnResult& out, const DriftOptions& options, const Colum
 void compare_categorical(ColumnResult& out, const DriftOptions& options, const ColumnSample& rs,
                          const ColumnSample& cs) {
     ColumnValues r, c;
-    r.categories = rs.categories;
-    c.categories = cs.categories;
+    r.categories.insert(rs.categories.begin(), rs.categories.end());
+    c.categories.insert(cs.categories.begin(), cs.categories.end());
     if (out.unique_values <= 1) {
         out.skipped = "constant in reference and current";
         return;

@@ -29,6 +29,20 @@ TextScan scan_text(std::string_view text) {
     };
     std::size_t i = 0;
     while (i < text.size()) {
+        const unsigned char byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x80) { // ASCII: the same classes without a table lookup
+            ++i;
+            out.code_points += 1;
+            const bool lower = byte >= 'a' && byte <= 'z', upper = byte >= 'A' && byte <= 'Z';
+            if (lower || upper) out.letters += 1;
+            if (lower || upper || (byte >= '0' && byte <= '9') || byte == '\'') {
+                word.push_back(upper ? static_cast<char>(byte - 'A' + 'a')
+                                     : static_cast<char>(byte));
+            } else {
+                flush();
+            }
+            continue;
+        }
         utf8proc_int32_t cp = -1;
         const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
                                         static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
