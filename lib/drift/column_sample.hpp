@@ -48,8 +48,14 @@ inline constexpr std::size_t kTextSample = 5000;
 
 // The vocabulary of the reference's text columns: the words (lower-cased) of the first half
 // of the reference's rows; OOV shares are measured on the rest and on the current side.
+struct WordHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view w) const { return std::hash<std::string_view>{}(w); }
+};
+using WordSet = std::unordered_set<std::string, WordHash, std::equal_to<>>;
+
 struct Vocabulary {
-    std::map<std::string, std::unordered_set<std::string>> words; // per column
+    std::map<std::string, WordSet> words; // per column
     std::int64_t reference_rows_used = 0;
 };
 

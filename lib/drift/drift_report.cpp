@@ -46,13 +46,16 @@ std::size_t distinct_numbers(const std::vector<double>& a, const std::vector<dou
     return static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
 }
 
-std::map<std::string, std::uint64_t> number_categories(const std::vector<double>& values) {
-    std::map<double, std::uint64_t> counts;
-    for (double v : values)
-        ++counts[v];
+// Category counts of ascending numbers, keyed by their shortest round-trip text.
+std::map<std::string, std::uint64_t> number_categories(const std::vector<double>& sorted) {
     std::map<std::string, std::uint64_t> out;
-    for (const auto& [v, n] : counts)
-        out[number_key(v)] += n;
+    for (std::size_t i = 0; i < sorted.size();) {
+        std::size_t j = i;
+        while (j < sorted.size() && sorted[j] == sorted[i])
+            ++j;
+        out[number_key(sorted[i])] += j - i;
+        i = j;
+    }
     return out;
 }
 
@@ -161,6 +164,8 @@ void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSa
         ColumnValues r, c;
         r.numbers = *sides[0];
         c.numbers = *sides[1];
+        std::sort(r.numbers.begin(), r.numbers.end());
+        std::sort(c.numbers.begin(), c.numbers.end());
         if (r.numbers.empty() || c.numbers.empty()) {
             out.notes.push_back(fmt::format("{}: no values on one side", name));
             continue;

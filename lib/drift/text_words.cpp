@@ -22,9 +22,19 @@ bool is_letter(utf8proc_int32_t cp) {
 
 TextScan scan_text(std::string_view text) {
     TextScan out;
-    std::string word;
+    scan_text(text, out.code_points, out.letters,
+              [&](std::string_view w) { out.words.emplace_back(w); });
+    return out;
+}
+
+void scan_text(std::string_view text, double& code_points, double& letters,
+               const std::function<void(std::string_view)>& on_word) {
+    code_points = 0;
+    letters = 0;
+    thread_local std::string word;
+    word.clear();
     auto flush = [&] {
-        if (!word.empty()) out.words.push_back(std::move(word));
+        if (!word.empty()) on_word(word);
         word.clear();
     };
     std::size_t i = 0;
@@ -32,9 +42,9 @@ TextScan scan_text(std::string_view text) {
         const unsigned char byte = static_cast<unsigned char>(text[i]);
         if (byte < 0x80) { // ASCII: the same classes without a table lookup
             ++i;
-            out.code_points += 1;
+            code_points += 1;
             const bool lower = byte >= 'a' && byte <= 'z', upper = byte >= 'A' && byte <= 'Z';
-            if (lower || upper) out.letters += 1;
+            if (lower || upper) letters += 1;
             if (lower || upper || (byte >= '0' && byte <= '9') || byte == '\'') {
                 word.push_back(upper ? static_cast<char>(byte - 'A' + 'a')
                                      : static_cast<char>(byte));
@@ -47,12 +57,12 @@ TextScan scan_text(std::string_view text) {
         const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
                                         static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
         i += n > 0 ? static_cast<std::size_t>(n) : 1;
-        out.code_points += 1;
+        code_points += 1;
         if (n <= 0 || cp < 0) {
             flush();
             continue;
         }
-        if (is_letter(cp)) out.letters += 1;
+        if (is_letter(cp)) letters += 1;
         if (is_word_char(cp)) {
             utf8proc_uint8_t buffer[4];
             const auto len = utf8proc_encode_char(utf8proc_tolower(cp), buffer);
@@ -62,7 +72,6 @@ TextScan scan_text(std::string_view text) {
         }
     }
     flush();
-    return out;
 }
 
 std::vector<std::string> text_words(std::string_view text) {
