@@ -130,6 +130,9 @@ bool is_test_name(const std::string& name) {
 }
 
 double default_threshold(const std::string& test) {
+    // Evidently's defaults: 0.1 for distances and for anderson, cramer_von_mises and
+    // fisher_exact; 0.05 for the other p-value tests.
+    if (test == "anderson" || test == "cramer_von_mises" || test == "fisher_exact") return 0.1;
     return is_distance(test) ? 0.1 : 0.05;
 }
 
@@ -148,10 +151,11 @@ TestOutcome run_test(const std::string& test, ColumnKind kind, const ColumnValue
     o.test = test;
     o.threshold = threshold.value_or(default_threshold(test));
     o.method = "exact";
-    // Verdicts as Evidently's: ks drifts at p <= threshold, the other p-value tests at
-    // p < threshold, every distance at statistic >= threshold.
+    // Verdicts as Evidently's: ks and cramer_von_mises drift at p <= threshold, the other
+    // p-value tests at p < threshold, every distance at statistic >= threshold.
+    const bool inclusive = test == "ks" || test == "cramer_von_mises";
     o.rule = is_distance(test) ? "statistic >= threshold"
-                               : (test == "ks" ? "p <= threshold" : "p < threshold");
+                               : (inclusive ? "p <= threshold" : "p < threshold");
     if (test == "ks") {
         const auto ks = stats::ks_two_sample(need_numbers(test, kind, r), c.numbers);
         o.statistic = ks.statistic;
@@ -241,7 +245,7 @@ TestOutcome run_test(const std::string& test, ColumnKind kind, const ColumnValue
     }
     if (o.p_value) {
         if (std::isnan(*o.p_value)) cannot(test + " is undefined on these values");
-        o.drifted = test == "ks" ? *o.p_value <= o.threshold : *o.p_value < o.threshold;
+        o.drifted = inclusive ? *o.p_value <= o.threshold : *o.p_value < o.threshold;
     } else {
         o.drifted = o.statistic >= o.threshold;
     }

@@ -36,7 +36,7 @@ struct TestOutcome {
 // Every name --test accepts, in documentation order.
 const std::vector<std::string>& test_names();
 bool is_test_name(const std::string& name);
-// The default threshold of a test (0.05 for p-value tests, 0.1 for distances).
+// The default threshold of a test, Evidently's (docs/drift.md, "Tests").
 double default_threshold(const std::string& test);
 
 // Evidently's _get_default_stattest: `reference_rows` non-null reference values, `unique` the

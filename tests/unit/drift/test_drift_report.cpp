@@ -54,8 +54,13 @@ TEST_CASE("default test per column follows Evidently's _get_default_stattest", "
     CHECK(default_test(ColumnKind::Numeric, 1001, 6) == "wasserstein");
     CHECK(default_test(ColumnKind::Numeric, 1001, 5) == "jensenshannon");
     CHECK(default_test(ColumnKind::Categorical, 1001, 50) == "jensenshannon");
+    // Evidently's default thresholds (each stattests/*.py).
     CHECK(default_threshold("ks") == 0.05);
+    CHECK(default_threshold("mannw") == 0.05);
     CHECK(default_threshold("psi") == 0.1);
+    CHECK(default_threshold("anderson") == 0.1);
+    CHECK(default_threshold("cramer_von_mises") == 0.1);
+    CHECK(default_threshold("fisher_exact") == 0.1);
 }
 
 TEST_CASE("verdicts: ks at p <= threshold, distances at statistic >= threshold", "[drift]") {
