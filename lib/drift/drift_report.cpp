@@ -39,10 +39,10 @@ bool looks_like_text(const ColumnSample& r, const ColumnSample& c, std::size_t u
     return static_cast<double>(unique) / strings >= 0.5 && words / strings >= 2.0;
 }
 
+// Distinct values of two ascending samples together.
 std::size_t distinct_numbers(const std::vector<double>& a, const std::vector<double>& b) {
-    std::vector<double> all(a);
-    all.insert(all.end(), b.begin(), b.end());
-    std::sort(all.begin(), all.end());
+    std::vector<double> all(a.size() + b.size());
+    std::merge(a.begin(), a.end(), b.begin(), b.end(), all.begin());
     return static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
 }
 

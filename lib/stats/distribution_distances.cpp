@@ -130,9 +130,8 @@ double wasserstein_distance(const std::vector<double>& reference,
     std::vector<double> u(reference), v(current);
     std::sort(u.begin(), u.end());
     std::sort(v.begin(), v.end());
-    std::vector<double> all(u);
-    all.insert(all.end(), v.begin(), v.end());
-    std::sort(all.begin(), all.end());
+    std::vector<double> all(u.size() + v.size());
+    std::merge(u.begin(), u.end(), v.begin(), v.end(), all.begin());
     double total = 0;
     std::size_t iu = 0, iv = 0;
     for (std::size_t k = 0; k + 1 < all.size(); ++k) {
