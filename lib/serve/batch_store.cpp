@@ -161,6 +161,8 @@ check_batch_input(std::string_view content, const BatchLimits& limits, std::size
             if (auto colon = what.find("parse error"); colon != std::string::npos)
                 what = what.substr(colon);
             return at_line(line, e.byte == 0 ? 1 : e.byte, "malformed JSON: " + what);
+        } catch (const json::exception& e) { // a number out of range (found by fuzzing)
+            return at_line(line, 1, std::string("malformed JSON: ") + e.what());
         }
         if (!doc.is_object()) return at_line(line, 1, "each line must be a JSON object");
         auto custom_id = doc.find("custom_id");
