@@ -58,6 +58,8 @@ std::string ascii_lower(std::string_view text);
 bool ascii_iequals(std::string_view a, std::string_view b);
 // Without the spaces and tabs at both ends.
 std::string_view trim_blanks(std::string_view text);
+// Without the ASCII white space (space, \t, \n, \v, \f, \r) at both ends.
+std::string_view trim_spaces(std::string_view text);
 
 // `text` for one line of a terminal table: control characters (newlines, tabs …) shown as
 // spaces; when longer than `max_bytes`, cut at a character boundary and ended with "..." so

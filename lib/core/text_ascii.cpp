@@ -11,6 +11,10 @@ bool is_blank(char c) {
     return c == ' ' || c == '\t';
 }
 
+bool is_space(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 } // namespace
 
 char ascii_lower(char c) {
@@ -34,6 +38,14 @@ std::string_view trim_blanks(std::string_view text) {
     while (!text.empty() && is_blank(text.front()))
         text.remove_prefix(1);
     while (!text.empty() && is_blank(text.back()))
+        text.remove_suffix(1);
+    return text;
+}
+
+std::string_view trim_spaces(std::string_view text) {
+    while (!text.empty() && is_space(text.front()))
+        text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back()))
         text.remove_suffix(1);
     return text;
 }

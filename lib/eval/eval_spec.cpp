@@ -4,7 +4,6 @@
 #include "eval/eval_spec.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <system_error>
@@ -13,6 +12,7 @@
 #include "core/closest_match.hpp"
 #include "core/file_io.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "data/dataset_ref.hpp"
 #include "eval/eval_schema.hpp"
 #include "mustache/mustache.hpp"
@@ -139,9 +139,7 @@ class SpecReader {
 
     static bool names_a_file(std::string_view dataset) {
         if (dataset.find('/') != std::string_view::npos) return true;
-        std::string lower;
-        for (char c : dataset)
-            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string lower = ascii_lower(dataset);
         for (std::string_view suffix : {".jsonl", ".ndjson", ".csv", ".json"})
             if (lower.size() > suffix.size() && lower.ends_with(suffix)) return true;
         return false;

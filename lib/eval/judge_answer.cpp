@@ -1,6 +1,7 @@
 #include "eval/judge_answer.hpp"
 
-#include <cctype>
+#include "core/text.hpp"
+
 #include <charconv>
 
 #include <re2/re2.h>
@@ -36,16 +37,9 @@ std::size_t balanced_end(std::string_view text, std::size_t open) {
     return std::string_view::npos;
 }
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 const json* find_key(const json& object, std::initializer_list<std::string_view> names) {
     for (auto it = object.begin(); it != object.end(); ++it) {
-        std::string key = lowercase(it.key());
+        std::string key = ascii_lower(it.key());
         for (auto name : names)
             if (key == name) return &*it;
     }
@@ -53,8 +47,7 @@ const json* find_key(const json& object, std::initializer_list<std::string_view>
 }
 
 std::optional<double> parse_number(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
+    s = trim_spaces(s);
     double value = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || end == s.data()) return std::nullopt;
@@ -87,18 +80,10 @@ ScoreText find_score_text(std::string_view text) {
 std::optional<bool> read_pass(const json& value) {
     if (value.is_boolean()) return value.get<bool>();
     if (!value.is_string()) return std::nullopt;
-    std::string text = lowercase(value.get<std::string>());
+    std::string text = ascii_lower(value.get<std::string>());
     if (text == "pass" || text == "passed" || text == "yes" || text == "true") return true;
     if (text == "fail" || text == "failed" || text == "no" || text == "false") return false;
     return std::nullopt;
-}
-
-std::string trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-        text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-        text.remove_suffix(1);
-    return std::string(text);
 }
 
 } // namespace
@@ -137,7 +122,7 @@ JudgeVerdict parse_judge_answer(std::string_view text) {
     auto found = find_score_text(text);
     verdict.score = found.score;
     verdict.scale = found.scale;
-    if (verdict.reason.empty()) verdict.reason = trimmed(text);
+    if (verdict.reason.empty()) verdict.reason = std::string(trim_spaces(text));
     return verdict;
 }
 

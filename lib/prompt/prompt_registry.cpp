@@ -1,12 +1,12 @@
 #include "prompt/prompt_registry.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "core/closest_match.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "json/canonical_json.hpp"
 
@@ -187,9 +187,7 @@ PromptVersionInfo PromptRegistry::resolve(std::string_view text) {
         found = first_id(st);
     }
     if (!found && selector.size() >= 4 && all_hex(selector)) {
-        std::string prefix = selector;
-        std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                       [](char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string prefix = ascii_lower(selector);
         // The same content may be several versions (a revert): the newest wins.
         Statement st = project_.db().prepare(
             "SELECT id, spec FROM prompt_versions WHERE prompt_id = ? AND substr(spec, 1, ?) = ? "

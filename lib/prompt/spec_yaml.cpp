@@ -8,6 +8,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/text.hpp"
+
 namespace llmops::prompt {
 
 using nlohmann::json;
@@ -17,10 +19,7 @@ namespace {
 bool is_reserved_word(std::string_view s) {
     static constexpr std::array<std::string_view, 12> words = {
         "true", "false", "null", "yes", "no", "on", "off", "y", "n", "~", "nan", "inf"};
-    std::string lower;
-    for (char c : s)
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return std::find(words.begin(), words.end(), lower) != words.end();
+    return std::find(words.begin(), words.end(), ascii_lower(s)) != words.end();
 }
 
 // Conservative: only strings that cannot be read as anything but this string stay plain.

@@ -1,5 +1,7 @@
 #include "provider/retry_policy.hpp"
 
+#include "core/text.hpp"
+
 #include "http/http_date.hpp"
 
 #include <algorithm>
@@ -24,10 +26,7 @@ double retry_delay_ms(const RetryPolicy& policy, int retry, std::optional<double
 }
 
 std::optional<double> parse_retry_after(std::string_view value, std::int64_t now_unix_s) {
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
-        value.remove_prefix(1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
-        value.remove_suffix(1);
+    value = trim_spaces(value);
     if (value.empty()) return std::nullopt;
     if (std::isdigit(static_cast<unsigned char>(value.front()))) {
         double seconds = 0;

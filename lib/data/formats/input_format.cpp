@@ -1,20 +1,13 @@
 #include "data/formats/input_format.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace llmops::data {
 
 namespace {
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 constexpr const char* kFormatHint = "use --format jsonl|csv|json to say how to read it";
 
@@ -33,7 +26,7 @@ std::string_view format_name(InputFormat format) {
 }
 
 std::optional<InputFormat> parse_format_name(std::string_view name) {
-    const std::string lower = lowercase(name);
+    const std::string lower = ascii_lower(name);
     if (lower == "jsonl" || lower == "ndjson") return InputFormat::Jsonl;
     if (lower == "csv") return InputFormat::Csv;
     if (lower == "json") return InputFormat::Json;
@@ -41,7 +34,7 @@ std::optional<InputFormat> parse_format_name(std::string_view name) {
 }
 
 std::optional<InputFormat> format_for_extension(const std::filesystem::path& path) {
-    const std::string ext = lowercase(path.extension().string());
+    const std::string ext = ascii_lower(path.extension().string());
     if (ext.size() < 2) return std::nullopt;
     return parse_format_name(std::string_view(ext).substr(1));
 }

@@ -98,6 +98,10 @@ TEST_CASE("ASCII helpers and normalisation", "[text]") {
     CHECK(ascii_iequals("ETag", "etag"));
     CHECK_FALSE(ascii_iequals("ETag", "etags"));
     CHECK(trim_blanks(" \t x y \t") == "x y");
+    CHECK(trim_blanks("\nx\r") == "\nx\r");
+    CHECK(trim_spaces("\n\v\f\r\t x y \t\r\n") == "x y");
+    CHECK(trim_spaces("\x08x\x0E") == "\x08x\x0E"); // the neighbours of the range stay
+    CHECK(trim_spaces(" \n ").empty());
     CHECK(normalize_text("  Hello\u00A0  WORLD ") == "hello world");
     CHECK(normalize_text("Ｆｕｌｌ ｗｉｄｔｈ") == "full width");
     CHECK(normalize_text("STRASSE") == normalize_text("Straße"));
