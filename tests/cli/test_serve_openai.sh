@@ -67,7 +67,7 @@ expect_eq "$(json_get .status)" completed "retrieved until completed"
 expect_eq "$(json_get .request_counts.completed)" 2 "completed requests"
 expect_eq "$(json_get .request_counts.failed)" 1 "failed requests"
 expect_eq "$(json_get .metadata.suite)" node "metadata"
-expect_eq "$(json_get '[.output[] | {(.custom_id): .response.body.choices[0].message.content}] | add | tojson')" \
+expect_eq "$(json_get '[.output | sort_by(.custom_id)[] | {(.custom_id): .response.body.choices[0].message.content}] | add | tojson')" \
   '{"n1":"Q: BATCH ONE","n2":"Q: BATCH TWO"}' "output file via files.content"
 expect_eq "$(json_get '.errors[0].custom_id')" bad "error file"
 expect_eq "$(json_get '.errors[0].response.status_code')" 404 "error line status"
