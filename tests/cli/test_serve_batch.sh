@@ -9,7 +9,7 @@ source "$LLMOPS_SOURCE_DIR/tests/support/serve.sh"
 
 run init proj
 cd proj
-stub_start --latency-ms 60
+stub_start --latency-ms 150 # 40 lines at concurrency 2 take >= 3 s: the kill lands mid-batch
 printf 'name: ask\nmessages:\n  - {role: user, content: "Q: {{question}}"}\nvariables: {question: {required: true}}\n' >ask.yaml
 run prompt add ask.yaml
 cat >llmops.yaml <<YAML
