@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Batch API of llmops serve with curl: uploads (multipart) and their refusals, a batch of
 # routes, passthrough and bad lines with OpenAI's output and error files, every line logged,
-# listing, cancel, keys, gc keeping batch files, and a gateway killed (kill -9) and stopped
+# listing, cancel, expiry, keys, gc keeping batch files, and a gateway killed (kill -9) and stopped
 # (SIGTERM) mid-batch that resumes the batch without sending a recorded line again.
 source "$(dirname "$0")/lib.sh"
 source "$LLMOPS_SOURCE_DIR/tests/support/stub_llm.sh"
@@ -215,6 +215,23 @@ wait_until "stopped batch completed" batch_status "$TERM_ID" completed
 sent=$(curl -s "$STUB_URL/stats" | jq '.by_path["/v1/chat/completions"] // 0')
 expect_eq "$sent" "$((40 - at_term))" "after SIGTERM, only unrecorded lines sent again"
 expect_eq "$(json_get .request_counts.completed)" 40 "all 40 after the SIGTERM resume"
+
+# --- a batch whose window ends: the lines not run become batch_expired error lines
+api POST /v1/batches "{\"input_file_id\": \"$SLOW_FILE\", \"endpoint\": \"/v1/chat/completions\", \"completion_window\": \"24h\"}"
+EXPIRE_ID=$(json_get .id)
+some_expire() { [ "$(recorded "$EXPIRE_ID")" -ge 2 ]; }
+wait_until "part of the batch to expire recorded" some_expire
+serve_stop
+at_stop=$(recorded "$EXPIRE_ID")
+store_sql "UPDATE meta SET value = json_set(value, '\$.expires_at', 1) WHERE key = 'batch:$EXPIRE_ID'"
+serve_start prod
+wait_until "batch expired" batch_status "$EXPIRE_ID" expired
+expect_eq "$(json_get '.expired_at != null')" true "expired_at"
+expect_eq "$(json_get .request_counts.completed)" "$at_stop" "the lines answered before the window ended"
+expect_eq "$(json_get .request_counts.failed)" "$((40 - at_stop))" "the rest failed as expired"
+api GET "/v1/files/$(json_get .error_file_id)/content"
+expect_eq "$(printf '%s\n' "$OUT" | jq -r 'select(.error.code == "batch_expired" and .response == null) | .custom_id' | wc -l)" \
+  "$((40 - at_stop))" "batch_expired error lines"
 
 # --- gc keeps batch files and results; fsck checks them
 serve_stop
