@@ -264,6 +264,31 @@ BatchFile BatchStore::add_file(std::string filename, std::string purpose, std::s
     return f;
 }
 
+BatchFile BatchStore::add_file_from(const std::filesystem::path& path, std::string filename,
+                                    std::string purpose, std::size_t lines, std::string key_name) {
+    store::Project project = store::Project::open(paths_, store::StoreAccess::Write);
+    BatchFile f;
+    f.id = "file-" + random_hex(24);
+    f.filename = std::move(filename);
+    f.purpose = std::move(purpose);
+    f.created_at = now_unix_s();
+    f.lines = lines;
+    f.key_name = std::move(key_name);
+    store::ObjectInfo info = project.objects().put_file(path, store::Compression::Zstd);
+    f.bytes = info.size;
+    f.object = info.hash.hex();
+    store::Transaction tx(project.db());
+    write_meta(project.db(), "file:" + f.id, stored_file(f).dump());
+    tx.commit();
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return f;
+}
+
+std::filesystem::path BatchStore::temp_path(const std::string& name) const {
+    return paths_.tmp_dir / name;
+}
+
 std::optional<BatchFile> BatchStore::file(const std::string& id) const {
     store::Project project = store::Project::open(paths_, store::StoreAccess::Read);
     auto text = read_meta(project.db(), "file:" + id);

@@ -6,6 +6,7 @@
 // lines, each made durable before the row naming it commits: a gateway killed mid-batch
 // resumes from the last chunk. Reference: docs/serve.md ("Batch API"), docs/store-format.md.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -102,6 +103,12 @@ class BatchStore {
     // Stores a file and its row in one step. Throws Error(Store).
     BatchFile add_file(std::string filename, std::string purpose, std::string_view content,
                        std::size_t lines, std::string key_name);
+    // The same for content written to `path` (a file under temp_path), streamed in constant
+    // memory; the file is removed.
+    BatchFile add_file_from(const std::filesystem::path& path, std::string filename,
+                            std::string purpose, std::size_t lines, std::string key_name);
+    // A staging file in the store's tmp/ folder (gc removes one a killed gateway left).
+    std::filesystem::path temp_path(const std::string& name) const;
     std::optional<BatchFile> file(const std::string& id) const;
     std::string file_content(const BatchFile& file) const;
 

@@ -1,11 +1,14 @@
 #include "serve/batch_worker.hpp"
 
+#include "core/error.hpp"
 #include "core/process_owner.hpp"
 #include "core/time.hpp"
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <unordered_map>
@@ -295,14 +298,21 @@ void BatchWorker::finalize(const Batch& batch, std::string_view input,
         return true;
     });
     if (!current) return;
+    // Both files are written to the store's tmp/ and streamed into objects, so a large batch's
+    // results never sit in memory whole.
     std::vector<bool> done(lines.size(), false);
-    std::string output;
-    std::string errors;
+    const auto output_path = store_.temp_path(batch.id + "_output.partial");
+    const auto errors_path = store_.temp_path(batch.id + "_error.partial");
+    std::ofstream output(output_path, std::ios::binary | std::ios::trunc);
+    std::ofstream errors(errors_path, std::ios::binary | std::ios::trunc);
+    if (!output || !errors)
+        throw Error(ErrorKind::Store, "cannot write the result files of batch " + batch.id,
+                    ErrorLocation{.file = output_path.parent_path().string()});
     std::size_t output_lines = 0;
     std::size_t error_lines = 0;
     store_.for_each_result(*current, [&](BatchResultLine&& r) {
         if (r.line < done.size()) done[r.line] = true;
-        (r.ok ? output : errors) += r.output.dump() + "\n";
+        (r.ok ? output : errors) << r.output.dump() << '\n';
         ++(r.ok ? output_lines : error_lines);
     });
     std::int64_t expired_lines = 0;
@@ -317,22 +327,30 @@ void BatchWorker::finalize(const Batch& batch, std::string_view input,
                           {{"code", "batch_expired"},
                            {"message", "This request could not be executed before the "
                                        "completion window expired."}}}};
-            errors += line.dump() + "\n";
+            errors << line.dump() << '\n';
             ++error_lines;
             ++expired_lines;
         }
+    output.close();
+    errors.close();
+    if (!output || !errors)
+        throw Error(ErrorKind::Store, "cannot write the result files of batch " + batch.id,
+                    ErrorLocation{.file = output_path.parent_path().string()});
     std::optional<std::string> output_id;
     std::optional<std::string> error_id;
     if (output_lines > 0)
         output_id = store_
-                        .add_file(batch.id + "_output.jsonl", "batch_output", output, output_lines,
-                                  batch.key_name)
+                        .add_file_from(output_path, batch.id + "_output.jsonl", "batch_output",
+                                       output_lines, batch.key_name)
                         .id;
     if (error_lines > 0)
         error_id = store_
-                       .add_file(batch.id + "_error.jsonl", "batch_output", errors, error_lines,
-                                 batch.key_name)
+                       .add_file_from(errors_path, batch.id + "_error.jsonl", "batch_output",
+                                      error_lines, batch.key_name)
                        .id;
+    std::error_code ec;
+    std::filesystem::remove(output_path, ec); // an empty one that became no file
+    std::filesystem::remove(errors_path, ec);
     store_.update(batch.id, [&](Batch& b) {
         std::int64_t now = now_unix_s();
         if (b.status == "cancelling") {
