@@ -52,3 +52,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$root/tests/node/node_modules/openai" ]; then
   (cd "$root/tests/node" && npm ci --no-audit --no-fund)
 fi
+
+# promptfoo, the peer tests/cli/test_serve_promptfoo.sh and bench/bench_eval.sh run against the
+# gateway and the eval runner: installed where the peer's README says, when the peer is there
+# (0.121.20 is the newest release that starts on Node 20).
+peer=$root/../shared/peers/promptfoo
+pf_dir=${PF_DIR:-/tmp/promptfoo-peer}
+if [ -d "$peer" ] && [ ! -x "$pf_dir/node_modules/.bin/promptfoo" ]; then
+  mkdir -p "$pf_dir"
+  (cd "$pf_dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+    npm install --no-audit --no-fund promptfoo@0.121.20)
+fi
