@@ -132,6 +132,10 @@ constexpr std::array kCommands = {
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
                 Read},
+    CommandInfo{"drift", "Monitor",
+                "Has the data drifted? Per-column tests (Evidently's defaults) and a dataset "
+                "verdict; exit 1 when drifted",
+                Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "stats/proportion_tests.hpp"
 #include "stats/statistics.hpp"
 #include "stats/two_sample_tests.hpp"
 
@@ -100,6 +101,12 @@ std::string p_text(double p) {
     return p < 0.0001 ? std::string("p < 0.0001") : fmt::format("p = {:.4f}", p);
 }
 
+// P(canary > stable) + P(equal) / 2 = U / (n_canary n_stable): 0.5 when neither tends larger.
+double prob_first_greater(const stats::TwoSampleResult& u, const std::vector<double>& first,
+                          const std::vector<double>& second) {
+    return u.statistic / (static_cast<double>(first.size()) * static_cast<double>(second.size()));
+}
+
 void judge(CanaryComparison& c, double p, bool worse, bool beyond, double alpha) {
     c.tested = true;
     c.p_value = p;
@@ -141,14 +148,15 @@ CanaryComparison compare_latency(const ArmFigures& s, const ArmFigures& c,
     out.stable_value = *s.latency_p95_ms;
     out.canary_value = *c.latency_p95_ms;
     auto r = stats::mann_whitney_u(c.latency_ms, s.latency_ms);
+    const double slower = prob_first_greater(r, c.latency_ms, s.latency_ms);
     out.test = "Mann-Whitney U";
-    out.statistic = r.u;
-    judge(out, r.p_value, r.prob_a_greater > 0.5,
+    out.statistic = r.statistic;
+    judge(out, r.p_value, slower > 0.5,
           out.canary_value > out.stable_value * (1.0 + policy.max_latency_increase), policy.alpha);
     out.detail = fmt::format("p95 canary {:.1f} ms vs stable {:.1f} ms, p50 {:.1f} vs {:.1f} ms; "
                              "P(canary slower) = {:.3f}, {}",
                              out.canary_value, out.stable_value, *c.latency_p50_ms,
-                             *s.latency_p50_ms, r.prob_a_greater, p_text(r.p_value));
+                             *s.latency_p50_ms, slower, p_text(r.p_value));
     return out;
 }
 
@@ -164,8 +172,8 @@ CanaryComparison compare_cost(const ArmFigures& s, const ArmFigures& c,
     }
     auto r = stats::mann_whitney_u(c.cost_usd, s.cost_usd);
     out.test = "Mann-Whitney U";
-    out.statistic = r.u;
-    judge(out, r.p_value, r.prob_a_greater > 0.5,
+    out.statistic = r.statistic;
+    judge(out, r.p_value, prob_first_greater(r, c.cost_usd, s.cost_usd) > 0.5,
           out.canary_value > out.stable_value * (1.0 + policy.max_cost_increase), policy.alpha);
     out.detail = fmt::format("per request canary ${:.6f} vs stable ${:.6f}; {}", out.canary_value,
                              out.stable_value, p_text(r.p_value));
@@ -185,8 +193,8 @@ CanaryComparison compare_feedback(const std::string& name, const std::vector<dou
     }
     auto r = stats::mann_whitney_u(*c, *s);
     out.test = "Mann-Whitney U";
-    out.statistic = r.u;
-    judge(out, r.p_value, r.prob_a_greater < 0.5,
+    out.statistic = r.statistic;
+    judge(out, r.p_value, prob_first_greater(r, *c, *s) < 0.5,
           out.canary_value < out.stable_value - policy.max_feedback_decrease, policy.alpha);
     out.detail =
         fmt::format("mean canary {:.4g} (n={}) vs stable {:.4g} (n={}); {}", out.canary_value,
