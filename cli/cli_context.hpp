@@ -84,6 +84,7 @@ void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
+void register_drift_command(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

@@ -119,6 +119,10 @@ constexpr std::array kCommands = {
     CommandInfo{"keys revoke", "Serve", "Revoke a key (a running gateway refuses it within 1 s)",
                 Write},
     // Monitor
+    CommandInfo{"drift", "Monitor",
+                "Has the data drifted? Per-column tests (Evidently's defaults) and a dataset "
+                "verdict; exit 1 when drifted",
+                Read},
     CommandInfo{"monitor", "Monitor",
                 "Requests, errors, latency, tokens, cost and feedback over a window; alerts", Read,
                 true},
