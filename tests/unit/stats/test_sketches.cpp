@@ -124,8 +124,7 @@ TEST_CASE("HyperLogLog: the estimate from set registers matches Ertl's series", 
     }
 }
 
-TEST_CASE("HashSet64: membership, the zero hash, probing past collisions and growth",
-          "[profile]") {
+TEST_CASE("HashSet64: membership, the zero hash, probing past collisions and growth", "[profile]") {
     HashSet64 set;
     CHECK_FALSE(set.contains(12345)); // empty: no table yet
     CHECK_FALSE(set.contains(0));
@@ -191,8 +190,7 @@ TEST_CASE("TopValues: a capacity below 2 is raised to 2", "[profile]") {
     CHECK_FALSE(top.exact());
 }
 
-TEST_CASE("ValueSample histogram: nothing kept or no bins gives an empty histogram",
-          "[profile]") {
+TEST_CASE("ValueSample histogram: nothing kept or no bins gives an empty histogram", "[profile]") {
     ValueSample empty(10, 5);
     const Histogram none = empty.histogram(0.0, 1.0, 4);
     CHECK(none.edges.empty());
@@ -225,8 +223,12 @@ TEST_CASE("shingles: exact word and character windows of the normalised text", "
     CHECK(out.empty());
 
     ShingleOptions chars{ShingleKind::Chars, 2};
-    shingle_hashes("ab\xC3\xA9" "d", chars, 0, out); // a, b, e-acute (2 bytes), d
-    expected = {hash64("ab"), hash64("b\xC3\xA9"), hash64("\xC3\xA9" "d")};
+    shingle_hashes("ab\xC3\xA9"
+                   "d",
+                   chars, 0, out); // a, b, e-acute (2 bytes), d
+    expected = {hash64("ab"), hash64("b\xC3\xA9"),
+                hash64("\xC3\xA9"
+                       "d")};
     std::sort(expected.begin(), expected.end());
     CHECK(out == expected);
 
@@ -263,7 +265,8 @@ TEST_CASE("MinHash signature: the high 32 bits of a*h + b, the minimum over shin
         CHECK(sig[i] == expected);
     }
     CHECK_FALSE(hasher.signature({}, sig));
-    CHECK(sig == std::vector<std::uint32_t>(permutations, std::numeric_limits<std::uint32_t>::max()));
+    CHECK(sig ==
+          std::vector<std::uint32_t>(permutations, std::numeric_limits<std::uint32_t>::max()));
 }
 
 TEST_CASE("choose_bands: the banding that minimises the weighted error", "[data_ops]") {
