@@ -149,6 +149,10 @@ TEST_CASE("the row size limit counts a row's bytes without its line ending", "[d
           Rows{R"(1: {"a":1})", R"(2: {"b":2})"});
     CHECK(read_any_chunks("[{\"a\":1},{\"b\": 2}]", InputFormat::Json, options) ==
           Rows{R"(1: {"a":1})", "error: row longer than 7 bytes @1:0"});
+    // Spaces inside an unterminated string are row bytes.
+    options.max_row_bytes = 10;
+    CHECK(read_any_chunks("[{\"a\":\"x          ", InputFormat::Json, options) ==
+          Rows{"error: row longer than 10 bytes @1:0"});
 }
 
 TEST_CASE("JSONL: CR handling and blank lines wherever the reads end", "[data]") {
