@@ -264,3 +264,18 @@ TEST_CASE("parallel JSONL: a one-byte file, and the limit without the CR", "[dat
     CHECK(summary.rows == 2);
     CHECK(summary.bytes == 20);
 }
+
+TEST_CASE("error positions inside array elements and JSONL lines", "[data]") {
+    // The element starts at line 2, column 3; the bad value is its 6th byte.
+    const auto array = read_any_chunks("[{\"a\":1},\n  {\"b\":x}]", InputFormat::Json);
+    REQUIRE(array.size() == 2);
+    CHECK(array[1].ends_with(" @2:8"));
+    // A line that is not an object; a NUL byte; a BOM that does not start the file.
+    CHECK(read_any_chunks("{\"a\":1}\n[1]\n", InputFormat::Jsonl) ==
+          Rows{R"(1: {"a":1})", "error: line is not a JSON object (found array) @2:1"});
+    CHECK(read_any_chunks(std::string_view("{\"a\":\"x\0\"}\n", 11), InputFormat::Jsonl) ==
+          Rows{"error: NUL byte (0x00) in a line; JSON text cannot hold one @1:8"});
+    CHECK(read_any_chunks("{\"a\":1}\n\xEF\xBB\xBF{\"b\":2}\n", InputFormat::Jsonl) ==
+          Rows{R"(1: {"a":1})", "error: byte order mark (U+FEFF) at the start of a line; only "
+                                "the file may start with one @2:1"});
+}
