@@ -360,3 +360,54 @@ TEST_CASE("NearDuplicateIndex: a match needs at least the threshold share of equ
     CHECK(index.matches(band_only, matches, 1) == 2);
     CHECK(matches.empty());
 }
+
+TEST_CASE("HashSet64 grows when an insert would pass 3/4 load", "[profile]") {
+    HashSet64 set;
+    CHECK(set.memory_bytes() == 0);
+    set.insert(hash64("0"));
+    CHECK(set.memory_bytes() == 64 * sizeof(std::uint64_t));
+    for (int i = 1; i < 48; ++i)
+        set.insert(hash64(std::to_string(i)));
+    CHECK(set.size() == 48); // 48 of 64 slots: exactly 3/4
+    CHECK(set.memory_bytes() == 64 * sizeof(std::uint64_t));
+    set.insert(hash64("48"));
+    CHECK(set.memory_bytes() == 128 * sizeof(std::uint64_t));
+}
+
+TEST_CASE("TopValues: counts continue on the kept entries after a purge", "[profile]") {
+    TopValues top(4);
+    auto add = [&](std::uint64_t hash, const char* text, int times) {
+        for (int i = 0; i < times; ++i)
+            top.add(hash64(text) ^ hash, text);
+    };
+    add(0, "\"a\"", 10);
+    add(0, "\"b\"", 5);
+    add(0, "\"c\"", 1);
+    add(0, "\"d\"", 1);
+    CHECK(top.exact());
+    add(0, "\"e\"", 1); // a fifth value: subtract the median count (5), keep what stays above
+    CHECK(top.error_bound() == 5);
+    add(0, "\"a\"", 3);
+    const auto values = top.top(10);
+    REQUIRE(values.size() == 2);
+    CHECK(values[0].text == "\"a\"");
+    CHECK(values[0].count == 8);
+    CHECK(values[1].text == "\"e\"");
+    CHECK(values[1].count == 1);
+}
+
+TEST_CASE("ValueSample: a sampled histogram is scaled to the full count", "[profile]") {
+    ValueSample sample(4, 4);
+    for (int i = 0; i < 10; ++i)
+        sample.add(i);
+    CHECK_FALSE(sample.exact());
+    CHECK(sample.count() == 10);
+    const Histogram h = sample.histogram(0.0, 10.0, 2);
+    CHECK(h.estimated);
+    REQUIRE(h.counts.size() == 2);
+    CHECK(h.counts[0] + h.counts[1] == 10);
+    // Each bin is its sample count (of 4) times 10 / 4, rounded half away from zero; the
+    // largest bin absorbs the rounding: 1 + 3 kept gives 3 + 8, then 3 + 7.
+    const std::set<std::vector<std::uint64_t>> possible{{0, 10}, {3, 7}, {5, 5}, {7, 3}, {10, 0}};
+    CHECK(possible.count(h.counts) == 1);
+}
