@@ -82,6 +82,7 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx);
 // serve, logs, keys.
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
+void register_drift_command(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

@@ -116,6 +116,11 @@ constexpr std::array kCommands = {
     CommandInfo{"keys list", "Serve", "Keys with their limits (never a key)", Read},
     CommandInfo{"keys revoke", "Serve", "Revoke a key (a running gateway refuses it within 1 s)",
                 Write},
+    // Monitor
+    CommandInfo{"drift", "Monitor",
+                "Has the data drifted? Per-column tests (Evidently's defaults) and a dataset "
+                "verdict; exit 1 when drifted",
+                Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

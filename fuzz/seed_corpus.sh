@@ -94,4 +94,19 @@ for b in "${bodies[@]}"; do
   i=$((i + 1))
   printf '%b' "$b" >"$out/fuzz_serve_request/body-$i"
 done
+# fuzz_batch_upload: a Content-Type line, then a multipart body.
+line='{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}'
+uploads=(
+  "multipart/form-data; boundary=b\n--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n$line\n\r\n--b--\r\n"
+  "multipart/form-data; boundary=\"q q\"\npreamble\r\n--q q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\\\\\"b\"\r\n\r\n$line\n$line\r\n--q q--"
+  "multipart/form-data; boundary=b\n--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n{\"custom_id\": 1}\n\r\n--b--"
+  "multipart/form-data; boundary=b\n--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nunterminated"
+  "text/plain\nnot multipart"
+)
+i=0
+mkdir -p "$out/fuzz_batch_upload"
+for u in "${uploads[@]}"; do
+  i=$((i + 1))
+  printf '%b' "$u" >"$out/fuzz_batch_upload/upload-$i"
+done
 find "$out" -type f | wc -l | xargs echo "seeds:"

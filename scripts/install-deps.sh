@@ -31,8 +31,35 @@ else
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
+# SciPy for the drift tests' reference table (tests/support/drift_reference.py). Debian's
+# python3-scipy cannot be installed with apt here: its dependency python3-pythran (needed only
+# to build SciPy) pulls libboost1.74-dev, which conflicts with libboost1.81-dev. Its runtime
+# needs are python3-numpy and BLAS/LAPACK, so the .deb is unpacked under /opt/llmops-scipy.
+for p in python3-numpy python3-decorator libgfortran5 liblapack3 libblas3; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "$p"
+done
+if [ ! -d /opt/llmops-scipy/usr/lib/python3/dist-packages/scipy ]; then
+  scipy_tmp=$(mktemp -d)
+  (cd "$scipy_tmp" && apt-get download python3-scipy)
+  "${sudo_cmd[@]}" mkdir -p /opt/llmops-scipy
+  "${sudo_cmd[@]}" dpkg-deb -x "$scipy_tmp"/python3-scipy_*.deb /opt/llmops-scipy
+  rm -rf "$scipy_tmp"
+fi
+
 # The official clients the gateway tests drive (tests/node/package.json pins them).
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$root/tests/node/node_modules/openai" ]; then
   (cd "$root/tests/node" && npm ci --no-audit --no-fund)
+fi
+
+# promptfoo, the peer tests/cli/test_serve_promptfoo.sh and bench/bench_eval.sh run against the
+# gateway and the eval runner: installed where the peer's README says, when the peer is there
+# (0.121.20 is the newest release that starts on Node 20).
+peer=$root/../shared/peers/promptfoo
+pf_dir=${PF_DIR:-/tmp/promptfoo-peer}
+if [ -d "$peer" ] && [ ! -x "$pf_dir/node_modules/.bin/promptfoo" ]; then
+  mkdir -p "$pf_dir"
+  (cd "$pf_dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+    npm install --no-audit --no-fund promptfoo@0.121.20)
 fi

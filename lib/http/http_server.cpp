@@ -112,7 +112,9 @@ struct Session : std::enable_shared_from_this<Session> {
         if (server->draining.load()) return close();
         parser.emplace();
         parser->header_limit(static_cast<std::uint32_t>(server->options.limits.max_header_bytes));
-        parser->body_limit(server->options.limits.max_body_bytes);
+        // The larger of the two limits until the target is known (on_header narrows it).
+        parser->body_limit(std::max(server->options.limits.max_body_bytes,
+                                    server->options.limits.max_upload_bytes));
         stream.expires_after(seconds(server->options.limits.idle_timeout_s));
         bhttp::async_read_header(stream, buffer, *parser,
                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -120,9 +122,22 @@ struct Session : std::enable_shared_from_this<Session> {
                                  });
     }
 
+    // The body limit of this request's path.
+    std::size_t body_limit_for(std::string_view target) const {
+        const ServerLimits& limits = server->options.limits;
+        std::string_view path = target.substr(0, target.find('?'));
+        return !limits.upload_path.empty() && path == limits.upload_path
+                   ? std::max(limits.max_body_bytes, limits.max_upload_bytes)
+                   : limits.max_body_bytes;
+    }
+
     void on_header(beast::error_code ec) {
         if (ec) return on_read_error(ec);
         auto& req = parser->get();
+        std::size_t limit = body_limit_for(req.target());
+        if (auto length = parser->content_length(); length && *length > limit)
+            return on_read_error(bhttp::error::body_limit);
+        parser->body_limit(limit); // a chunked body is counted as it arrives
         if (bhttp::token_list(req[bhttp::field::expect]).exists("100-continue")) {
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
                 bhttp::status::continue_, req.version());
@@ -154,9 +169,11 @@ struct Session : std::enable_shared_from_this<Session> {
         request.remote = remote;
         if (ec == bhttp::error::body_limit) {
             request.rejection_status = 413;
-            request.rejection_message = "the request body is larger than the limit of " +
-                                        std::to_string(server->options.limits.max_body_bytes) +
-                                        " bytes";
+            std::size_t limit = parser && parser->is_header_done()
+                                    ? body_limit_for(parser->get().target())
+                                    : server->options.limits.max_body_bytes;
+            request.rejection_message =
+                "the request body is larger than the limit of " + std::to_string(limit) + " bytes";
         } else if (ec == bhttp::error::header_limit) {
             request.rejection_status = 431;
             request.rejection_message = "the request header is larger than the limit of " +

@@ -25,6 +25,9 @@ struct ServerLimits {
     double idle_timeout_s = 30;  // a connection with no complete request header by then closes
     double read_timeout_s = 30;  // the body must arrive within this after its header
     double write_timeout_s = 60; // each write to a client (a stalled reader is dropped)
+    // A larger body limit for one path (file uploads); "" = none.
+    std::string upload_path;
+    std::size_t max_upload_bytes = 0;
 };
 
 struct ServerOptions {

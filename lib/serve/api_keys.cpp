@@ -212,7 +212,25 @@ Admission KeyGuard::admit(std::string_view authorization, const std::string& rou
         a.message = "the API key is not valid (unknown or revoked)";
         return a;
     }
-    State& s = it->second;
+    return admit_state(it->second, route, estimated_tokens, metered);
+}
+
+Admission KeyGuard::admit_named(const std::string& key_name, const std::string& route,
+                                double estimated_tokens) {
+    std::lock_guard lock(mutex_);
+    for (auto& [_, s] : by_hash_)
+        if (s.key.name == key_name) return admit_state(s, route, estimated_tokens, true);
+    Admission a;
+    a.status = 401;
+    a.kind = "bad_key";
+    a.code = "invalid_api_key";
+    a.message = "the API key '" + key_name + "' that created this batch is revoked";
+    return a;
+}
+
+Admission KeyGuard::admit_state(State& s, const std::string& route, double estimated_tokens,
+                                bool metered) {
+    Admission a;
     a.key_name = s.key.name;
     if (!route.empty() && !s.key.routes.empty() &&
         std::find(s.key.routes.begin(), s.key.routes.end(), route) == s.key.routes.end()) {

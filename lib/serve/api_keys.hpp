@@ -76,6 +76,10 @@ class KeyGuard {
     // only authenticate.
     Admission admit(std::string_view authorization, const std::string& route,
                     double estimated_tokens, bool metered = true);
+    // The same for a request made on behalf of key `key_name` (a batch line: the batch was
+    // authenticated when it was created); 401 when that key is no longer active.
+    Admission admit_named(const std::string& key_name, const std::string& route,
+                          double estimated_tokens);
     // After the answer: the real tokens and cost.
     void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
                 double cost_usd);
@@ -89,6 +93,9 @@ class KeyGuard {
         double spent_usd = 0;
     };
     void refill(State& s, std::chrono::steady_clock::time_point now);
+    // Route, budget and rate checks of one key; called with mutex_ held.
+    Admission admit_state(State& s, const std::string& route, double estimated_tokens,
+                          bool metered);
 
     mutable std::mutex mutex_;
     std::map<std::string, State> by_hash_; // by SHA-256 hex

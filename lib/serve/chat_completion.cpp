@@ -132,8 +132,10 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
 
     flow->estimate = estimated_tokens(chat);
     if (keys.enabled()) {
-        Admission a = keys.admit(request.header("Authorization"),
-                                 rec.route.empty() ? rec.provider : rec.route, flow->estimate);
+        const std::string& scope = rec.route.empty() ? rec.provider : rec.route;
+        Admission a = ex->batch_line
+                          ? keys.admit_named(ex->batch_key, scope, flow->estimate)
+                          : keys.admit(request.header("Authorization"), scope, flow->estimate);
         rec.key_name = a.key_name;
         if (a.status) {
             http::HeaderFields extra;

@@ -199,6 +199,8 @@ void Gateway::Impl::handle(http::ServerRequest&& request,
         if (!post) return respond_error(*ex, api_error(405, "bad_method", "use POST"));
         return handle_feedback(ex, std::move(request), key_name);
     }
+    if (path.rfind("/v1/files", 0) == 0 || path.rfind("/v1/batches", 0) == 0)
+        return handle_batch_api(ex, std::move(request), key_name);
     return respond_error(*ex, api_error(404, "not_found", "unknown path " + path));
 }
 
@@ -311,11 +313,23 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     g.upstream = std::make_unique<UpstreamPool>(
         cfg.upstream_concurrency, cfg.upstream_queue,
         cfg.cached_routes.empty() ? std::string() : g.options.paths.db_file.string());
+    g.batches = std::make_unique<BatchStore>(g.options.paths);
+    g.store_tasks = std::make_unique<TaskQueue>(256);
+    Impl* impl = impl_.get();
+    g.batch_worker = std::make_unique<BatchWorker>(
+        *g.batches, cfg.batch,
+        [impl](nlohmann::json body, const std::string& key_name,
+               std::function<void(BatchLineOutcome &&)> done) {
+            impl->run_batch_line(std::move(body), key_name, std::move(done));
+        },
+        g.options.note);
     http::ServerOptions server_options;
     server_options.host = cfg.host;
     server_options.port = cfg.port;
     server_options.threads = cfg.threads;
     server_options.limits = cfg.limits;
+    server_options.limits.upload_path = "/v1/files";
+    server_options.limits.max_upload_bytes = static_cast<std::size_t>(cfg.batch.max_file_bytes);
     server_options.error_body = [](int status, std::string_view message) {
         return error_body(api_error(status, "overloaded", std::string(message)));
     };
@@ -336,6 +350,8 @@ Gateway::~Gateway() {
     g.refresher_wake.notify_all();
     if (g.refresher.joinable()) g.refresher.join();
     if (g.server) g.server->shutdown(0);
+    if (g.batch_worker) g.batch_worker->stop(0);
+    if (g.store_tasks) g.store_tasks->stop();
     g.upstream.reset();
     g.log.reset();
 }
@@ -353,11 +369,15 @@ GatewaySummary Gateway::run(const std::atomic<bool>& stop) {
     Impl& g = *impl_;
     g.server->start();
     g.refresher = std::thread([&g] { g.refresh_loop(); });
+    g.batch_worker->start(); // resumes batches a stopped or killed gateway left in progress
     while (!stop.load())
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     g.draining.store(true);
     GatewaySummary summary;
     summary.abandoned = g.server->shutdown(g.options.config.drain_timeout_s);
+    // Batch lines in flight get the same drain time; what they answer is recorded.
+    g.batch_worker->stop(g.options.config.drain_timeout_s);
+    g.store_tasks->stop();
     {
         std::lock_guard lock(g.refresher_mutex);
         g.refresher_stop = true;

@@ -12,11 +12,14 @@
 #include "prompt/prompt_render.hpp"
 #include "provider/provider_config.hpp"
 #include "serve/api_keys.hpp"
+#include "serve/batch_store.hpp"
+#include "serve/batch_worker.hpp"
 #include "serve/chat_intake.hpp"
 #include "serve/gateway.hpp"
 #include "serve/gateway_metrics.hpp"
 #include "serve/request_log.hpp"
 #include "serve/route_table.hpp"
+#include "serve/task_queue.hpp"
 #include "serve/upstream_pool.hpp"
 
 namespace llmops::serve {
@@ -30,6 +33,9 @@ struct Exchange {
     RequestRecord record;
     std::string release_header; // "route@N", or "none"
     std::string request_body;   // kept for the log when the policy asks
+    // A line of a batch: no HTTP client; admitted as the key that created the batch.
+    bool batch_line = false;
+    std::string batch_key;
 };
 
 // One chat request across its providers: the route's own, then its fallbacks in order.
@@ -69,6 +75,9 @@ struct Gateway::Impl {
     std::unique_ptr<UpstreamPool> upstream;
     GatewayMetrics metrics;
     KeyGuard keys;
+    std::unique_ptr<BatchStore> batches;
+    std::unique_ptr<TaskQueue> store_tasks; // file and batch endpoints: store work off I/O threads
+    std::unique_ptr<BatchWorker> batch_worker;
     std::unique_ptr<http::HttpServer> server;
     std::atomic<std::uint64_t> requests{0};
     std::atomic<bool> draining{false};
@@ -93,6 +102,15 @@ struct Gateway::Impl {
     void begin_chat_stream(ChatFlow& flow);
     void handle_feedback(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
                          const std::string& key_name);
+    // The Batch API (batch_endpoints.cpp): /v1/files and /v1/batches.
+    void handle_batch_api(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
+                          const std::string& key_name);
+    void upload_file(Exchange& ex, const http::ServerRequest& request, const std::string& key_name);
+    void create_batch(Exchange& ex, const http::ServerRequest& request,
+                      const std::string& key_name);
+    // One batch line through the chat path, answered to `done` instead of a client.
+    void run_batch_line(nlohmann::json body, const std::string& key_name,
+                        std::function<void(BatchLineOutcome&&)> done);
 
     // Answers and logs in one step.
     void respond(Exchange& ex, int status, std::string body,

@@ -1,5 +1,8 @@
 #include "serve/openai_shapes.hpp"
 
+#include "core/text.hpp"
+#include "json/canonical_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace llmops::serve {
@@ -57,8 +60,12 @@ ApiError upstream_error(const provider::ChatResult& result, const std::string& p
     return e;
 }
 
-std::string completion_body(const std::string& request_id, std::int64_t created,
-                            const std::string& model, const provider::ChatResult& result) {
+namespace {
+
+// The completion built through an nlohmann tree: the reference form, and the one used when a
+// text is not valid UTF-8 (dump replaces the bad bytes).
+std::string completion_body_via_tree(const std::string& request_id, std::int64_t created,
+                                     const std::string& model, const provider::ChatResult& result) {
     json body = {{"id", "chatcmpl-" + request_id},
                  {"object", "chat.completion"},
                  {"created", created},
@@ -75,6 +82,39 @@ std::string completion_body(const std::string& request_id, std::int64_t created,
                    {"total_tokens", result.prompt_tokens + result.completion_tokens}}},
                  {"system_fingerprint", nullptr}};
     return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+} // namespace
+
+std::string completion_body(const std::string& request_id, std::int64_t created,
+                            const std::string& model, const provider::ChatResult& result) {
+    const std::string& finish =
+        result.finish_reason.empty() ? std::string("stop") : result.finish_reason;
+    if (!is_valid_utf8(result.text) || !is_valid_utf8(model) || !is_valid_utf8(finish) ||
+        !is_valid_utf8(request_id))
+        return completion_body_via_tree(request_id, created, model, result);
+    // Written directly, byte for byte what the tree gives (its keys sorted): the gateway's
+    // hottest serialisation, without a tree of small allocations per answer.
+    std::string out;
+    out.reserve(result.text.size() + model.size() + request_id.size() + 320);
+    out += R"({"choices":[{"finish_reason":)";
+    append_json_string(finish, out);
+    out += R"(,"index":0,"logprobs":null,"message":{"content":)";
+    append_json_string(result.text, out);
+    out += R"(,"role":"assistant"}}],"created":)";
+    append_canonical_int(created, out);
+    out += R"(,"id":)";
+    append_json_string("chatcmpl-" + request_id, out);
+    out += R"(,"model":)";
+    append_json_string(model, out);
+    out += R"(,"object":"chat.completion","system_fingerprint":null,"usage":{"completion_tokens":)";
+    append_canonical_int(result.completion_tokens, out);
+    out += R"(,"prompt_tokens":)";
+    append_canonical_int(result.prompt_tokens, out);
+    out += R"(,"total_tokens":)";
+    append_canonical_int(result.prompt_tokens + result.completion_tokens, out);
+    out += "}}";
+    return out;
 }
 
 std::string chunk_data(const std::string& request_id, std::int64_t created,

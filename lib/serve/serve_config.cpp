@@ -35,6 +35,15 @@ constexpr const char* kServeSchema = R"json({
           }
         },
         "drain_timeout": {"$ref": "#/$defs/duration"},
+        "batch": {
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "max_file_bytes": {"type": "integer", "minimum": 1024, "maximum": 1073741824},
+            "max_lines": {"type": "integer", "minimum": 1, "maximum": 1000000},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 10000}
+          }
+        },
         "limits": {
           "type": "object",
           "additionalProperties": false,
@@ -115,6 +124,12 @@ ServeConfig parse_serve_config(const YamlDocument& document) {
         config.log_bodies = parse_body_policy(s["log_bodies"].get<std::string>());
     if (s.contains("drain_timeout"))
         config.drain_timeout_s = duration_at(document, s["drain_timeout"], "/serve/drain_timeout");
+    if (s.contains("batch")) {
+        const json& b = s["batch"];
+        config.batch.max_file_bytes = b.value("max_file_bytes", config.batch.max_file_bytes);
+        config.batch.max_lines = b.value("max_lines", config.batch.max_lines);
+        config.batch.concurrency = b.value("concurrency", config.batch.concurrency);
+    }
     if (s.contains("limits")) {
         const json& l = s["limits"];
         auto& limits = config.limits;

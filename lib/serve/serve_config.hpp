@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/http_server.hpp"
+#include "serve/batch_store.hpp"
 #include "json/yaml_document.hpp"
 
 namespace llmops::serve {
@@ -33,6 +34,7 @@ struct ServeConfig {
     BodyPolicy log_bodies = BodyPolicy::Hash;
     double drain_timeout_s = 10;   // SIGTERM: how long requests in flight may take to finish
     double refresh_interval_s = 1; // how often deploys are picked up
+    BatchLimits batch;             // the Batch API: upload size, lines, requests in flight
 };
 
 // Reads `serve:` (other keys belong to others); defaults when absent. Throws Error(BadInput)

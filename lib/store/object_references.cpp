@@ -13,6 +13,11 @@ const char* const kReferenceQueries[] = {
     "JOIN datasets d ON d.id = v.dataset_id",
     "SELECT v.spec, 'prompt ' || p.name || '@' || v.number || ' spec' "
     "FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id",
+    // The gateway's Batch API (serve/batch_store): files and the result chunks of batches.
+    "SELECT json_extract(value, '$.object'), 'batch file ' || substr(key, 6) "
+    "FROM meta WHERE key LIKE 'file:%'",
+    "SELECT j.value, 'batch ' || substr(m.key, 7) || ' results' "
+    "FROM meta m, json_each(m.value, '$.llmops.chunks') j WHERE m.key LIKE 'batch:%'",
 };
 } // namespace
 

@@ -153,3 +153,44 @@ TEST_CASE("the serve: section of llmops.yaml", "[serve]") {
     }
     CHECK_THROWS(parse_serve_config(llmops::parse_yaml("serve: {colour: red}\n", "llmops.yaml")));
 }
+
+TEST_CASE("the completion body is written byte for byte as the JSON tree gives it", "[serve]") {
+    // The reference: the same object through nlohmann (keys sorted), as before the direct writer.
+    auto reference = [](const std::string& id, std::int64_t created, const std::string& model,
+                        const llmops::provider::ChatResult& r) {
+        json body = {
+            {"id", "chatcmpl-" + id},
+            {"object", "chat.completion"},
+            {"created", created},
+            {"model", model},
+            {"choices", json::array({{{"index", 0},
+                                      {"message", {{"role", "assistant"}, {"content", r.text}}},
+                                      {"logprobs", nullptr},
+                                      {"finish_reason",
+                                       r.finish_reason.empty() ? "stop" : r.finish_reason}}})},
+            {"usage",
+             {{"prompt_tokens", r.prompt_tokens},
+              {"completion_tokens", r.completion_tokens},
+              {"total_tokens", r.prompt_tokens + r.completion_tokens}}},
+            {"system_fingerprint", nullptr}};
+        return body.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    for (std::string text : {std::string("plain"), std::string(""), std::string("é 中文 🎉"),
+                             std::string("quote \" back \\ slash / nl \n tab \t cr \r"),
+                             std::string("ctl \x01\x1f\x7f bell \b ff \f"),
+                             std::string("a long answer without anything to escape at all")}) {
+        llmops::provider::ChatResult r;
+        r.text = text;
+        r.prompt_tokens = 12;
+        r.completion_tokens = 7;
+        CHECK(completion_body("req_1", 1700000000, "stub-model", r) ==
+              reference("req_1", 1700000000, "stub-model", r));
+        r.finish_reason = "length";
+        CHECK(completion_body("req_2", -1, "m\"odel", r) == reference("req_2", -1, "m\"odel", r));
+    }
+    llmops::provider::ChatResult bad;
+    bad.text = std::string("broken \xff utf-8");
+    std::string body = completion_body("req_3", 1, "m", bad);
+    CHECK(body == reference("req_3", 1, "m", bad));
+    CHECK(json::parse(body)["choices"][0]["message"]["content"] == "broken \xEF\xBF\xBD utf-8");
+}

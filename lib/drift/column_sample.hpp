@@ -1,0 +1,68 @@
+#pragma once
+// One side's values of each compared column, read in one pass over a ColumnSource: numbers,
+// category counts, and for strings the text descriptors (docs/drift.md, "Text columns").
+#include "drift/column_source.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace llmops::drift {
+
+// Text descriptors of one string column, one value per non-null string.
+struct TextDescriptors {
+    std::vector<double> length_chars;     // Unicode code points
+    std::vector<double> length_words;     // maximal runs of letters/digits/apostrophes
+    std::vector<double> non_letter_share; // share of code points that are not letters
+    std::vector<double> oov_share; // share of words outside the vocabulary (see ColumnSample)
+    double word_total = 0;
+};
+
+struct ColumnSample {
+    std::int64_t rows = 0;    // rows of the side
+    std::int64_t missing = 0; // rows without the field
+    std::int64_t nulls = 0;   // rows where it is null
+    std::int64_t numbers = 0, strings = 0, booleans = 0, composites = 0;
+    std::optional<std::int64_t> non_finite_row; // first row holding a number beyond double range
+    std::vector<double> numeric_values;         // the numbers, in row order
+    // Category counts by canonical value text (strings decoded, others as JSON), while there are
+    // at most kCategoryLimit distinct values; then `too_many_categories` and the map is cleared.
+    std::map<std::string, std::uint64_t, std::less<>> categories;
+    bool too_many_categories = false;
+    TextDescriptors text;
+    // A uniform sample of the strings (reservoir of kTextSample, fixed seed) for the domain
+    // classifier.
+    std::vector<std::string> text_sample;
+    std::uint64_t strings_seen = 0;
+    void add_text(std::string_view text);
+
+    std::int64_t non_null() const { return numbers + strings + booleans + composites; }
+};
+
+inline constexpr std::size_t kCategoryLimit = 10000;
+inline constexpr std::size_t kTextSample = 5000;
+
+// The vocabulary of the reference's text columns: the words (lower-cased) of the first half
+// of the reference's rows; OOV shares are measured on the rest and on the current side.
+struct WordHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view w) const { return std::hash<std::string_view>{}(w); }
+};
+using WordSet = std::unordered_set<std::string, WordHash, std::equal_to<>>;
+
+struct Vocabulary {
+    std::map<std::string, WordSet> words; // per column
+    std::int64_t reference_rows_used = 0;
+};
+
+// Reads every row of `source`, keeping `columns`. `building_vocabulary`: this is the reference
+// (its first half fills `vocabulary`); otherwise `vocabulary` is read only.
+std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
+                                                 const std::vector<std::string>& columns,
+                                                 Vocabulary& vocabulary, bool building_vocabulary);
+
+} // namespace llmops::drift

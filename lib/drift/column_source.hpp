@@ -1,0 +1,50 @@
+#pragma once
+// Where a side of a drift comparison comes from. The drift layer reads rows (canonical JSON
+// objects) through this interface only, so a selection of the request log (lib/monitor, a
+// higher layer) can implement it later without drift/ knowing about it.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmops::store {
+class Project;
+}
+
+namespace llmops::drift {
+
+class ColumnSource {
+  public:
+    virtual ~ColumnSource() = default;
+    // What the side is, for messages and the report (a dataset reference, a log selection).
+    virtual std::string label() const = 0;
+    // The number of rows, when known before reading (used to hold out the first half of the
+    // reference as the text vocabulary); nullopt when unknown.
+    virtual std::optional<std::int64_t> row_count() const = 0;
+    // The top-level fields the rows may hold, in order (the columns compared by default).
+    virtual std::vector<std::string> fields() const = 0;
+    // Calls fn with each row's canonical JSON text and 0-based index until it returns false.
+    virtual void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) = 0;
+};
+
+// A stored dataset version (any reference `data` accepts: NAME, NAME@3, NAME@tag ...).
+class DatasetColumnSource : public ColumnSource {
+  public:
+    DatasetColumnSource(store::Project& project, const std::string& ref);
+    ~DatasetColumnSource() override;
+    std::string label() const override;
+    std::optional<std::int64_t> row_count() const override;
+    std::vector<std::string> fields() const override;
+    void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override;
+
+  private:
+    struct State;
+    store::Project& project_;
+    std::string label_;
+    std::unique_ptr<State> state_;
+};
+
+} // namespace llmops::drift
