@@ -123,6 +123,10 @@ constexpr std::array kCommands = {
     CommandInfo{"keys revoke", "Serve", "Revoke a key (a running gateway refuses it within 1 s)",
                 Write},
     // Monitor
+    CommandInfo{"drift", "Monitor",
+                "Has the data drifted? Per-column tests (Evidently's defaults) and a dataset "
+                "verdict; exit 1 when drifted",
+                Read},
     CommandInfo{"monitor", "Monitor",
                 "Requests, errors, latency, tokens, cost and feedback over a window; alerts", Read,
                 true},
@@ -131,10 +135,6 @@ constexpr std::array kCommands = {
     CommandInfo{"monitor report", "Monitor",
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
-                Read},
-    CommandInfo{"drift", "Monitor",
-                "Has the data drifted? Per-column tests (Evidently's defaults) and a dataset "
-                "verdict; exit 1 when drifted",
                 Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},

@@ -94,7 +94,7 @@ void Gateway::Impl::run_batch_line(json body, const std::string& key_name,
     ex->batch_key = key_name;
     ex->writer = std::make_shared<BatchLineWriter>(ex.get(), std::move(done));
     RequestRecord& r = ex->record;
-    const std::int64_t created_ms = now_unix_ms();
+    std::int64_t created_ms = now_unix_ms();
     r.id = new_request_id(created_ms);
     r.created_at = iso8601_from_ms(created_ms);
     r.env = options.env;

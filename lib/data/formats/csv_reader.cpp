@@ -140,8 +140,14 @@ bool CsvReader::next_record() {
             }
         }
         const Parse result = parse_record(window_.at_eof());
-        if (result == Parse::Record) break;
-        if (window_.size() > options_.max_row_bytes) {
+        if (result == Parse::Record) {
+            // The limit counts the record without its line ending, wherever the reads ended.
+            if (record_content_ > options_.max_row_bytes) fail_row_too_long(line_);
+            break;
+        }
+        // An unfinished record: a CR at the end of the window may be its CRLF.
+        const bool cr_last = window_.data()[window_.size() - 1] == '\r';
+        if (window_.size() - cr_last > options_.max_row_bytes) {
             if (open_quote_ != std::string::npos) {
                 const TextPosition pos =
                     position_of(std::string_view(window_.data(), window_.size()), open_quote_);

@@ -88,7 +88,12 @@ std::size_t JsonArrayReader::element_length() {
                 return i;
             }
         }
-        if (size > options_.max_row_bytes) fail_row_too_long(line_);
+        // Whitespace after the element is not part of the row (line 132 trims it too), so
+        // the limit does not depend on where the reads end.
+        std::size_t content = size;
+        while (!in_string && content > 0 && is_space(data[content - 1]))
+            --content;
+        if (content > options_.max_row_bytes) fail_row_too_long(line_);
         if (!window_.fill()) return size; // the parser will say what is missing
     }
 }

@@ -50,7 +50,9 @@ bool JsonlReader::read_row(Row& out) {
             length = static_cast<std::size_t>(newline - data);
             window_.consume(length + 1);
         } else {
-            if (size > options_.max_row_bytes) fail_row_too_long(line_ + 1);
+            // A CR at the end of the window may be the line's CRLF: not part of the row.
+            const bool cr_last = size > 0 && data[size - 1] == '\r';
+            if (size - cr_last > options_.max_row_bytes) fail_row_too_long(line_ + 1);
             scan_from_ = size;
             if (window_.fill()) continue; // pointers into the window are stale now
             if (size == 0) return false;

@@ -404,3 +404,27 @@ TEST_CASE("judge and rubric spec errors", "[judge]") {
     CHECK(make_error(spec_of("rubric", {{"value", "Polite"}}, 3), env) ==
           "metric 'rubric': threshold must be between 0 and 1, got 3");
 }
+
+TEST_CASE("rubric: a score out of 1 is on its scale; thresholds at the ends of the range",
+          "[judge]") {
+    FakeJudgePrompts prompts;
+    TestCase c;
+    auto metric = make_metric(spec_of("rubric", {{"value", "Polite"}}), prompts.environment());
+    auto r = metric->finish(c.context(), answer_of("Score: 0.8/1"));
+    CHECK(r.error.empty());
+    CHECK(r.score == 0.8);
+    CHECK(r.passed == true);
+    r = metric->finish(c.context(), answer_of("Score: 0.8/5"));
+    CHECK(r.error == "judge answer has no score 0-1");
+
+    // The ends of the scales are valid thresholds.
+    auto env = prompts.environment();
+    CHECK_NOTHROW(make_metric(spec_of("rubric", {{"value", "Polite"}}, 1.0), env));
+    CHECK_NOTHROW(make_metric(spec_of("rubric", {{"value", "Polite"}}, 0.0), env));
+    CHECK_NOTHROW(make_metric(spec_of("judge", {{"criterion", "fluency"}}, 5.0), env));
+    CHECK_NOTHROW(make_metric(spec_of("judge", {{"criterion", "fluency"}}, 1.0), env));
+    CHECK(make_error(spec_of("rubric", {{"value", "Polite"}}, -0.1), env) ==
+          "metric 'rubric': threshold must be between 0 and 1, got -0.1");
+    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}}, 5.5), env) ==
+          "metric 'judge': threshold must be between 1 and 5, got 5.5");
+}

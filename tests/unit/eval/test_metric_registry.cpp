@@ -486,3 +486,47 @@ TEST_CASE("a metric keeps its spec and label", "[metric_registry]") {
     auto r = metric->finish(c.context(), answer);
     CHECK(r.error == "metric 'rouge_l#2' does not take a judge answer");
 }
+
+TEST_CASE("exact_match: the normalised texts in the reason are cut at 80 bytes",
+          "[metric_registry]") {
+    const std::string x81(81, 'x');
+    auto r = run("exact_match", {{"expected", "Paris"}}, x81);
+    CHECK(r.passed == false);
+    CHECK(r.reason == "expected \"Paris\", got \"" + x81 + "\" (normalised: \"paris\" vs \"" +
+                          std::string(80, 'x') + "\"…)");
+}
+
+TEST_CASE("retrieval metrics: how 'relevant' names a field, and what a passage list is",
+          "[metric_registry]") {
+    TestCase c;
+    c.vars = {{"docs", {{{"id", "d2"}}, {{"id", "d1"}}, {{"id", "d3"}}}}};
+    c.fields = {{"ids", {"d1", "d3"}},
+                {"A", {"d1", "d3"}},
+                {"gold", "d3"},
+                {"x", {{"y", {{"ids", {"d1", "d2"}}}}}}};
+    // A single tag names the field, whatever its form: the array stays whole (recall@2 of
+    // d2, d1 against d1, d3 = 0.5), where rendering it as text would give one odd id.
+    for (const char* relevant :
+         {"{{ids}}", "{{ ids }}", "\t{{ids}} ", "{{{ids}}}", "{{&ids}}", "{{& ids}}", "{{A}}"}) {
+        INFO(relevant);
+        CHECK(run(spec_of("recall_at_k", {{"k", 2}, {"relevant", relevant}}), c).score == 0.5);
+    }
+    // More than a name: a template, rendered per case.
+    CHECK(run(spec_of("mrr", {{"relevant", "{{#gold}}{{.}}{{/gold}}"}}), c).score == 1.0 / 3.0);
+    CHECK(run(spec_of("mrr", {{"relevant", "{{gold}}{{gold}}"}}), c).score == 0.0);
+    // A dotted path of three levels.
+    CHECK(run(spec_of("recall_at_k", {{"k", 1}, {"relevant", "x.y.ids"}}), c).score == 0.5);
+    CHECK(run(spec_of("mrr", {{"relevant", "x.z.ids"}}), c).error ==
+          "missing field 'x.z.ids' for parameter 'relevant'");
+
+    // Passages need an integer or string id: a fractional id or none is not a passage list.
+    json params = {{"relevant", "gold"}, {"retrieved", "docs"}};
+    c.vars["docs"] = {{{"id", 1.5}}, {{"id", "d3"}}};
+    CHECK(run(spec_of("mrr", params), c).error ==
+          R"(variable 'docs' must be an array of passages ({"id", "text", "score"}), got array)");
+    c.vars["docs"] = {{{"text", "no id"}}, {{"id", "d3"}}};
+    CHECK(run(spec_of("mrr", params), c).error ==
+          R"(variable 'docs' must be an array of passages ({"id", "text", "score"}), got array)");
+    c.vars["docs"] = {{{"id", 7}}, {{"id", "d3"}}};
+    CHECK(run(spec_of("mrr", params), c).score == 0.5);
+}

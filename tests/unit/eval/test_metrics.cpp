@@ -264,3 +264,34 @@ TEST_CASE("ROUGE-1/2/L match rouge-score", "[metrics]") {
     CHECK(rouge2_f("one", "one") == Approx(0.0).margin(kTol)); // no bigrams on either side
     CHECK_THROWS_AS(rouge_n("a", "a", 0), llmops::Error);
 }
+
+TEST_CASE("contains_any and contains_all are case-sensitive unless asked", "[metrics]") {
+    CHECK_FALSE(contains_all("RED GREEN", {"red"}));
+    CHECK(contains_all("RED GREEN", {"red"}, true));
+    CHECK_FALSE(contains_any("RED GREEN", {"red", "blue"}));
+    CHECK(contains_any("RED GREEN", {"red", "blue"}, true));
+}
+
+TEST_CASE("every ASCII punctuation character is removed, and nothing else", "[metrics]") {
+    // [py-squad] string.punctuation, at the edges of its four ranges: ! / : @ [ ` { ~
+    CHECK(normalize_answer("a!b/c:d@e[f`g{h~i") == "abcdefghi");
+    CHECK(normalize_answer("x0y9zAZaz") == "x0y9zazaz");
+}
+
+TEST_CASE("BLEU without any matching n-gram scores 0 (sacrebleu's early stop)", "[metrics]") {
+    BleuStats stats;
+    stats.sys_len = 4;
+    stats.ref_len = 4;
+    stats.total = {4, 3, 2, 1};
+    const BleuScore none = bleu_from_stats(stats, true);
+    CHECK(none.score == 0.0);
+    CHECK(none.brevity_penalty == 1.0);
+    for (double p : none.precisions)
+        CHECK(p == 0.0);
+    // One unigram match: smoothing gives every empty order a small precision.
+    stats.correct = {1, 0, 0, 0};
+    const BleuScore one = bleu_from_stats(stats, true);
+    CHECK(one.precisions[0] == 0.25);
+    CHECK(one.precisions[1] == Approx(1.0 / (2 * 3)));
+    CHECK(one.score > 0.0);
+}
