@@ -15,8 +15,8 @@ struct TwoSampleResult {
 };
 
 // scipy.stats.mannwhitneyu(a, b): statistic U1 (for `a`); exact null distribution when one
-// sample has at most 8 values and there are no ties, else the normal approximation with tie
-// and continuity correction.
+// sample has at most 8 values and there are no ties (and m n <= 4,000,000, to bound memory),
+// else the normal approximation with tie and continuity correction.
 TwoSampleResult mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b);
 
 // scipy.stats.ttest_ind(a, b, equal_var): Student's t with pooled variance, or Welch's t with

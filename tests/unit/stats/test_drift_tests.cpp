@@ -170,3 +170,23 @@ TEST_CASE("drift tests refuse what they cannot measure", "[stats][drift]") {
     CHECK_THROWS(anderson_darling_2({3.0, 3.0}, {3.0})); // one distinct value
     CHECK_THROWS(cramer_von_mises_2({1.0}, {1.0, 2.0})); // needs two values per side
 }
+
+TEST_CASE("Mann-Whitney U: exact against a large sample, bounded memory beyond", "[stats][drift]") {
+    // [hand] 3 values above all 100,000 others, no ties: U1 = 300,000, the most extreme of
+    // C(100,003, 3) arrangements on each side: p = 2 / C(100003, 3).
+    std::vector<double> many(100'000);
+    for (std::size_t i = 0; i < many.size(); ++i)
+        many[i] = static_cast<double>(i);
+    auto top = mann_whitney_u({1e6, 1e6 + 1, 1e6 + 2}, many);
+    CHECK(top.method == "exact");
+    CHECK(top.statistic == 300'000.0);
+    const double arrangements = 100'003.0 * 100'002.0 * 100'001.0 / 6.0;
+    CHECK(top.p_value == Approx(2.0 / arrangements).epsilon(1e-9));
+    // 8 values against 600,000: m n = 4.8M cells, past the bound: the normal approximation.
+    std::vector<double> huge(600'000);
+    for (std::size_t i = 0; i < huge.size(); ++i)
+        huge[i] = static_cast<double>(i) + 0.5;
+    auto bounded = mann_whitney_u({1, 2, 3, 4, 5, 6, 7, 8}, huge);
+    CHECK(bounded.method == "asymptotic");
+    CHECK(bounded.p_value < 0.05);
+}
