@@ -76,22 +76,52 @@ if has_command deploy status; then
   step deploy history production
 fi
 
-# 7. Serve: production's routes as an OpenAI-compatible API on 127.0.0.1; one request with
-# curl, SIGTERM, then the request log (docs/serve.md).
+# 7. Serve: production's routes as an OpenAI-compatible API on 127.0.0.1, with a canary of the
+# brief prompt on 25% of users; 40 questions from 40 users with curl, feedback on one answer,
+# SIGTERM, then the request log (docs/serve.md).
 if has_command serve; then
+  step deploy qa-answer@3 --env production --canary 25
   printf '\n$ llmops serve --env production --port 0 --port-file serve.port &\n'
   "$llmops" serve --env production --port 0 --port-file serve.port 2>serve.log &
   serve_pid=$!
   for _ in $(seq 200); do [ -s serve.port ] && break; sleep 0.05; done
   [ -s serve.port ] || { cat serve.log >&2; exit 1; }
   url="http://127.0.0.1:$(cat serve.port)"
-  printf '\n$ curl -s %s/v1/chat/completions -d {"model": "qa-answer", "variables": ...}\n' "$url"
-  curl -sS --fail-with-body "$url/v1/chat/completions" -H 'Content-Type: application/json' \
-    -d '{"model": "qa-answer", "user": "user-42", "variables": {"question": "What is the capital of France?", "context": "Paris is the capital and largest city of France."}}'
+  printf '\n$ curl -s %s/v1/chat/completions -d {"model": "qa-answer", "variables": ...}   # x 40\n' "$url"
+  for i in $(seq 40); do
+    curl -sS --fail-with-body "$url/v1/chat/completions" -H 'Content-Type: application/json' \
+      -d '{"model": "qa-answer", "user": "user-'"$i"'", "variables": {"question": "What is the capital of France?", "context": "Paris is the capital and largest city of France."}}' \
+      >"answer-$i.json"
+  done
+  cat answer-1.json
+  echo
+  # The completion id is chatcmpl- followed by the request's id in the log.
+  request_id=$(sed -n 's/.*"id": *"chatcmpl-\([^"]*\)".*/\1/p' answer-1.json | head -n 1)
+  printf '\n$ curl -s %s/v1/feedback -d {"request_id": "%s", "name": "helpful", "value": 1}\n' "$url" "$request_id"
+  curl -sS --fail-with-body "$url/v1/feedback" -H 'Content-Type: application/json' \
+    -d '{"request_id": "'"$request_id"'", "name": "helpful", "value": 1}'
   echo
   kill -TERM "$serve_pid"
   wait "$serve_pid"
-  step logs list
+  step logs list --limit 5
+fi
+
+# 8. Monitor: figures over the request log by release, the canary analysed against the stable
+# release (too few requests yet: hold), the alert rules of llmops.yaml (one fires and files a
+# ticket through the exec hook: exit 1), and the dashboard as one HTML file (docs/monitoring.md).
+if has_command monitor; then
+  step monitor --since 1h --by release
+  step deploy check production
+  step_expect_fail 1 monitor check
+  printf '\n$ cat tickets.jsonl   # what the exec hook received\n'
+  head -c 600 tickets.jsonl
+  echo
+  step monitor report --html dashboard.html --since 1h
+fi
+
+# 9. Drift: has the QA set moved between its first and its current version? (docs/drift.md)
+if has_command drift; then
+  step drift qa@seed qa --html drift-report.html
 fi
 
 step status
