@@ -1,4 +1,5 @@
 #include "report/eval_html_report.hpp"
+#include "report/html_style.hpp"
 
 #include "core/text.hpp"
 #include "report/case_verdict.hpp"
@@ -18,14 +19,6 @@ namespace llmops::report {
 namespace {
 
 constexpr std::string_view kStyle = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1400px;
- padding:0 1rem;color:#1d2330;background:#fff}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #dde}
-.sub{color:#667;margin-top:0}
-table{border-collapse:collapse;margin:.4rem 0 1rem}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #eef;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-th{background:#f5f6fa;font-weight:600}
 #cases{width:100%;table-layout:auto}
 #cases th{cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
 #cases th[aria-sort=ascending]::after{content:" ▲"}#cases th[aria-sort=descending]::after{content:" ▼"}
@@ -170,8 +163,8 @@ void write_header(const eval::EvalRunSummary& summary, std::ostream& out) {
     const std::string title = fmt::format("llmops eval run {}", summary.id);
     out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-    out << fmt::format("<title>{} {}</title><style>{}</style></head><body>", text(title),
-                       summary.passed ? "passed" : "failed", kStyle);
+    out << fmt::format("<title>{} {}</title><style>{}{}</style></head><body>", text(title),
+                       summary.passed ? "passed" : "failed", kBaseStyle, kStyle);
     out << fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>", text(title),
                        summary.passed ? "pass" : "fail", summary.passed ? "passed" : "failed");
     if (!summary.description.empty()) out << "<p>" << text(summary.description) << "</p>";

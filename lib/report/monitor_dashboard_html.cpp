@@ -1,5 +1,6 @@
 // The HTML page of the monitoring dashboard: inline CSS and SVG only, so the file opens
 // anywhere, offline, with no request leaving the machine.
+#include "report/html_style.hpp"
 #include "report/monitor_dashboard.hpp"
 
 #include "report/profile_html.hpp"
@@ -11,14 +12,6 @@ namespace llmops::report {
 namespace {
 
 constexpr std::string_view kStyle = R"(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1400px;
- padding:0 1rem;color:#1d2330;background:#fff}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #dde}
-.sub{color:#667;margin-top:0}
-table{border-collapse:collapse;margin:.4rem 0 1rem}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #eef;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-th{background:#f5f6fa;font-weight:600}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-.05em}
 .legend{display:flex;flex-wrap:wrap;gap:.9rem;margin:.4rem 0 .8rem;color:#445}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(640px,1fr));gap:1rem}
@@ -145,7 +138,8 @@ void write_dashboard_html(const Dashboard& d, std::ostream& out) {
     out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            "<title>llmops monitor: "
-        << html_escape(scope) << "</title><style>" << kStyle << "</style></head><body>\n";
+        << html_escape(scope) << "</title><style>" << kBaseStyle << kStyle
+        << "</style></head><body>\n";
     out << "<h1>llmops monitor</h1>\n"
         << fmt::format("<p class=\"sub\">{}; {} – {} UTC, buckets of {}; generated {}</p>\n",
                        html_escape(scope), format_utc_minute(q.since_ms),

@@ -181,7 +181,7 @@ TEST_CASE("canary analysis: figures, tests and the verdict from the request log"
     CHECK_THAT(a.reason, Catch::Contains("canary 10, stable 8 requests"));
 }
 
-TEST_CASE("canary verdicts applied: rollback recorded with its evidence; a stale analysis "
+TEST_CASE("canary verdicts applied: rollback recorded with its evidence and a stale analysis "
           "applies nothing",
           "[canary]") {
     Fixture f;

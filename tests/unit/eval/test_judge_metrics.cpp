@@ -405,7 +405,7 @@ TEST_CASE("judge and rubric spec errors", "[judge]") {
           "metric 'rubric': threshold must be between 0 and 1, got 3");
 }
 
-TEST_CASE("rubric: a score out of 1 is on its scale; thresholds at the ends of the range",
+TEST_CASE("rubric: a score out of 1 is on its scale and thresholds at the ends of the range",
           "[judge]") {
     FakeJudgePrompts prompts;
     TestCase c;

@@ -283,7 +283,7 @@ TEST_CASE("choose_bands: the banding that minimises the weighted error", "[data_
     CHECK(bands(0.99, 60) == std::pair{1, 52});
 }
 
-TEST_CASE("LshIndex: candidates share a whole band; the table grows and probes correctly",
+TEST_CASE("LshIndex: candidates share a whole band and the table grows and probes correctly",
           "[data_ops]") {
     const LshBands shape{4, 2};
     LshIndex index(shape); // not reserved: grows from its initial table
