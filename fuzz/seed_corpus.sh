@@ -19,6 +19,16 @@ seed_file() { # TARGET FILE [PREFIX_BYTE_OCTAL]: FILE as one seed, optionally af
   fi
 }
 
+seed_strings() { # TARGET NAME STRING...: each STRING (printf %b escapes) as seed NAME-1, NAME-2 ...
+  local dir=$out/$1 name=$2 i=0 text
+  shift 2
+  mkdir -p "$dir"
+  for text in "$@"; do
+    i=$((i + 1))
+    printf '%b' "$text" >"$dir/$name-$i"
+  done
+}
+
 seed_lines() { # TARGET FILE: every non-blank line of FILE as a seed of its own
   local dir=$out/$1 name n=0 line
   name=$(basename "$2")
@@ -63,11 +73,7 @@ templates=(
   '{{/close}}'
   '{{'
 )
-i=0
-for t in "${templates[@]}"; do
-  i=$((i + 1))
-  printf '%b' "$t" >"$out/fuzz_mustache/template-$i"
-done
+seed_strings fuzz_mustache template "${templates[@]}"
 # Chat completions bodies: prompt routes, passthrough, streaming, sampling fields, content
 # parts, and the shapes the gateway rejects.
 bodies=(
@@ -88,12 +94,7 @@ bodies=(
   '[1,2,3]'
   '{"model":"ask","variables":{'
 )
-i=0
-mkdir -p "$out/fuzz_serve_request"
-for b in "${bodies[@]}"; do
-  i=$((i + 1))
-  printf '%b' "$b" >"$out/fuzz_serve_request/body-$i"
-done
+seed_strings fuzz_serve_request body "${bodies[@]}"
 # fuzz_batch_upload: a Content-Type line, then a multipart body.
 line='{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}'
 uploads=(
@@ -103,10 +104,5 @@ uploads=(
   "multipart/form-data; boundary=b\n--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nunterminated"
   "text/plain\nnot multipart"
 )
-i=0
-mkdir -p "$out/fuzz_batch_upload"
-for u in "${uploads[@]}"; do
-  i=$((i + 1))
-  printf '%b' "$u" >"$out/fuzz_batch_upload/upload-$i"
-done
+seed_strings fuzz_batch_upload upload "${uploads[@]}"
 find "$out" -type f | wc -l | xargs echo "seeds:"

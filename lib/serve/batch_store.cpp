@@ -130,6 +130,19 @@ json file_object(const BatchFile& f) {
             {"expires_at", nullptr}};
 }
 
+namespace {
+
+// The line that starts at `pos`, without its '\n'; `pos` moves past it.
+std::string_view next_line(std::string_view content, std::size_t& pos) {
+    const std::size_t eol = content.find('\n', pos);
+    std::string_view text =
+        content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? content.size() : eol + 1;
+    return text;
+}
+
+} // namespace
+
 std::variant<std::size_t, std::string>
 check_batch_input(std::string_view content, const BatchLimits& limits, std::size_t max_line_bytes) {
     std::set<std::string> custom_ids;
@@ -138,10 +151,7 @@ check_batch_input(std::string_view content, const BatchLimits& limits, std::size
     std::size_t pos = 0;
     while (pos < content.size()) {
         ++line;
-        std::size_t eol = content.find('\n', pos);
-        std::string_view text =
-            content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-        pos = eol == std::string_view::npos ? content.size() : eol + 1;
+        std::string_view text = next_line(content, pos);
         if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         if (text.find_first_not_of(" \t") == std::string_view::npos) {
             if (pos >= content.size()) break; // a trailing newline
@@ -196,10 +206,7 @@ void for_each_batch_line(std::string_view content,
     std::size_t pos = 0;
     while (pos < content.size()) {
         ++line;
-        std::size_t eol = content.find('\n', pos);
-        std::string_view text =
-            content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-        pos = eol == std::string_view::npos ? content.size() : eol + 1;
+        std::string_view text = next_line(content, pos);
         if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
         json doc = json::parse(text);
         BatchInputLine in;
