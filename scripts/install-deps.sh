@@ -48,6 +48,23 @@ if [ ! -d /opt/llmops-scipy/usr/lib/python3/dist-packages/scipy ]; then
   rm -rf "$scipy_tmp"
 fi
 
+# libphonenumber for the PII recognizer of phone numbers (lib/safety). Debian's
+# libphonenumber-dev depends on libboost-thread-dev, i.e. libboost1.74-dev, which conflicts with
+# libboost1.81-dev (Boost.Beast for serve). The library itself needs no Boost headers: the
+# runtime package and the header dependencies (abseil, protobuf) come from apt, and the -dev
+# package's headers are unpacked under /opt/llmops-phonenumber (CMakeLists.txt looks there).
+for p in libphonenumber8 libabsl-dev libprotobuf-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "$p"
+done
+if [ ! -f /opt/llmops-phonenumber/usr/include/phonenumbers/phonenumberutil.h ]; then
+  pn_tmp=$(mktemp -d)
+  (cd "$pn_tmp" && apt-get download libphonenumber-dev)
+  "${sudo_cmd[@]}" mkdir -p /opt/llmops-phonenumber
+  "${sudo_cmd[@]}" dpkg-deb -x "$pn_tmp"/libphonenumber-dev_*.deb /opt/llmops-phonenumber
+  rm -rf "$pn_tmp"
+fi
+
 # The official clients the gateway tests drive (tests/node/package.json pins them).
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -d "$root/tests/node/node_modules/openai" ]; then
