@@ -87,6 +87,8 @@ void register_monitor_report_command(CLI::App& monitor_app, CliContext& ctx);
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
+// remote add/list/remove, push, pull, clone (cli/remote_commands.cpp).
+void register_remote_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);

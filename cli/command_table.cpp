@@ -136,6 +136,19 @@ constexpr std::array kCommands = {
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
                 Read},
+    // Remotes
+    CommandInfo{"remote", "Remotes", "S3-compatible remotes that share datasets and prompts",
+                None},
+    CommandInfo{"remote add", "Remotes", "Add a remote: NAME s3://BUCKET/PREFIX", Write},
+    CommandInfo{"remote list", "Remotes", "List the remotes", Read},
+    CommandInfo{"remote remove", "Remotes", "Remove a remote (the bucket is untouched)", Write},
+    CommandInfo{"push", "Remotes",
+                "Upload the objects, versions, labels and tags a remote lacks; reject labels "
+                "that moved there",
+                Write},
+    CommandInfo{"pull", "Remotes",
+                "Fetch and apply a remote's versions, labels and tags in one transaction", Write},
+    CommandInfo{"clone", "Remotes", "Make a new project from a remote", None},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

@@ -11,7 +11,7 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format-14
   python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
   libboost1.81-dev libssl-dev wrk nginx-light prometheus prometheus-alertmanager nodejs
-  chromium
+  chromium libxml2-dev awscli
 )
 
 # npm: Debian's package, unless a Node.js build that bundles it is installed already.
@@ -65,9 +65,10 @@ if [ ! -f /opt/llmops-phonenumber/usr/include/phonenumbers/phonenumberutil.h ]; 
   rm -rf "$pn_tmp"
 fi
 
-# The official clients the gateway tests drive (tests/node/package.json pins them).
+# The official clients the gateway tests drive, and s3rver, the local S3-compatible server of
+# tests/cli/test_remote.sh and bench/bench_remote.sh (tests/node/package.json pins them).
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ ! -d "$root/tests/node/node_modules/openai" ]; then
+if [ ! -d "$root/tests/node/node_modules/openai" ] || [ ! -d "$root/tests/node/node_modules/s3rver" ]; then
   (cd "$root/tests/node" && npm ci --no-audit --no-fund)
 fi
 

@@ -32,6 +32,8 @@ struct Transfer {
     curl_slist* header_list = nullptr;
     std::string body;
     std::optional<std::string> retry_after;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string credentials; // "access:secret" for SigV4, kept alive while libcurl uses it
     char error[CURL_ERROR_SIZE] = {};
     Clock::time_point started;
 
@@ -54,7 +56,18 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     std::size_t n = size * count;
     std::string_view line(data, n);
     // A new status line (after 100 Continue) starts a fresh header set.
-    if (line.starts_with("HTTP/")) t->retry_after.reset();
+    if (line.starts_with("HTTP/")) {
+        t->retry_after.reset();
+        t->headers.clear();
+        return n;
+    }
+    if (auto colon = line.find(':'); colon != std::string_view::npos) {
+        std::string name = ascii_lower(trim_blanks(line.substr(0, colon)));
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+            value.remove_suffix(1);
+        t->headers.emplace_back(std::move(name), std::string(trim_blanks(value)));
+    }
     constexpr std::string_view kName = "retry-after:";
     if (line.size() > kName.size() && ascii_iequals(line.substr(0, kName.size()), kName)) {
         std::string_view value = line.substr(kName.size());
@@ -107,10 +120,24 @@ struct HttpTransport::Impl {
     void configure(CURL* e, Transfer& t) const {
         curl_easy_setopt(e, CURLOPT_URL, t.call.url.c_str());
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.call.body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(t.call.body.size()));
+        const std::string& method = t.call.method;
+        if (method == "GET") {
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        } else if (method == "HEAD") {
+            curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        } else {
+            // PUT and DELETE send their body as POST fields under another verb, so that the
+            // SigV4 signature covers the body libcurl hashes.
+            curl_easy_setopt(e, CURLOPT_POST, 1L);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.call.body.data());
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(t.call.body.size()));
+            if (method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str());
+        }
+        if (!t.call.aws_sigv4.empty()) {
+            curl_easy_setopt(e, CURLOPT_AWS_SIGV4, t.call.aws_sigv4.c_str());
+            curl_easy_setopt(e, CURLOPT_USERPWD, t.credentials.c_str());
+        }
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
@@ -150,6 +177,7 @@ struct HttpTransport::Impl {
             }
             r.body = std::move(t.body);
             r.retry_after = std::move(t.retry_after);
+            r.headers = std::move(t.headers);
             if (log) log_finished(r, t);
             done.push_back(std::move(r));
             active.erase(it);
@@ -188,6 +216,8 @@ void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
     t->ticket = ticket;
     t->call = std::move(call);
     t->started = Clock::now();
+    if (!t->call.aws_sigv4.empty())
+        t->credentials = t->call.aws_access_key + ":" + t->call.aws_secret_key;
     for (const auto& [name, value] : t->call.headers) {
         curl_slist* grown = curl_slist_append(t->header_list, (name + ": " + value).c_str());
         if (!grown) throw Error(ErrorKind::Provider, "cannot build the request headers");
@@ -196,7 +226,7 @@ void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
     // No 100-continue round trip for large bodies.
     if (curl_slist* grown = curl_slist_append(t->header_list, "Expect:")) t->header_list = grown;
     if (impl_->log) {
-        std::string line = "-> POST " + t->call.url;
+        std::string line = "-> " + t->call.method + " " + t->call.url;
         for (const auto& [name, value] : t->call.headers)
             line += "\n   " + redacted_header_line(name, value);
         impl_->log(line);

@@ -20,9 +20,16 @@ namespace llmops::http {
 
 struct HttpCall {
     std::string url;
+    // POST (the providers), or GET, HEAD, PUT, DELETE (object storage).
+    std::string method = "POST";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     double timeout_s = 60;
+    // Signs the request with AWS Signature V4 (libcurl's CURLOPT_AWS_SIGV4) when not empty:
+    // the provider string ("aws:amz:REGION:s3") and the key pair, which never reach a log.
+    std::string aws_sigv4;
+    std::string aws_access_key;
+    std::string aws_secret_key;
     // Called with each block of the response body as it arrives (streaming); optional.
     std::function<void(std::string_view)> on_data;
 };
@@ -36,6 +43,9 @@ struct HttpResponse {
     int status = 0;
     std::string body;
     std::optional<std::string> retry_after; // the Retry-After header, as sent
+    // Every response header, names in lowercase, in the order received (the last response's
+    // when there were several, as after 100 Continue).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Verbose logging: one line per call. Credentials never reach it (headers are redacted).
