@@ -137,8 +137,7 @@ constexpr std::array kCommands = {
                 "alerts",
                 Read},
     // Remotes
-    CommandInfo{"remote", "Remotes", "S3-compatible remotes that share datasets and prompts",
-                None},
+    CommandInfo{"remote", "Remotes", "S3-compatible remotes that share datasets and prompts", None},
     CommandInfo{"remote add", "Remotes", "Add a remote: NAME s3://BUCKET/PREFIX", Write},
     CommandInfo{"remote list", "Remotes", "List the remotes", Read},
     CommandInfo{"remote remove", "Remotes", "Remove a remote (the bucket is untouched)", Write},

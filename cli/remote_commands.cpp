@@ -140,12 +140,11 @@ int cmd_clone(CliContext& ctx, const CloneOptions& o) {
         ctx.print_json(remote::to_json(result));
         return 0;
     }
-    ctx.note(fmt::format("cloned {} into {}: {} version{}, {} object{} ({})", r.location.url(),
-                         result.root.string(), result.pulled.versions_added.size(),
-                         result.pulled.versions_added.size() == 1 ? "" : "s",
-                         result.pulled.objects_received,
-                         result.pulled.objects_received == 1 ? "" : "s",
-                         human_bytes(result.pulled.bytes_received)));
+    ctx.note(fmt::format(
+        "cloned {} into {}: {} version{}, {} object{} ({})", r.location.url(), result.root.string(),
+        result.pulled.versions_added.size(), result.pulled.versions_added.size() == 1 ? "" : "s",
+        result.pulled.objects_received, result.pulled.objects_received == 1 ? "" : "s",
+        human_bytes(result.pulled.bytes_received)));
     return 0;
 }
 

@@ -38,8 +38,7 @@ Hash128 hash_field(const json& body, const char* name, const std::string& where)
 }
 
 bool valid_name_part(std::string_view part) {
-    return !part.empty() && part != "." && part != ".." &&
-           part.find('/') == std::string_view::npos;
+    return !part.empty() && part != "." && part != ".." && part.find('/') == std::string_view::npos;
 }
 
 } // namespace
@@ -71,8 +70,7 @@ CatalogRecord parse_record(std::string_view text, const Hash128& expected,
         throw Error(ErrorKind::BadInput, fmt::format("{}: not JSON ({})", where, e.what()));
     }
     if (!body.is_object() || body.value("format", "") != kRecordFormat)
-        throw Error(ErrorKind::BadInput,
-                    fmt::format("{}: not an {} record", where, kRecordFormat));
+        throw Error(ErrorKind::BadInput, fmt::format("{}: not an {} record", where, kRecordFormat));
     std::string kind = text_field(body, "kind", where);
     if (kind != "dataset_version" && kind != "prompt_version")
         throw Error(ErrorKind::BadInput, fmt::format("{}: unknown record kind '{}'", where, kind));
@@ -89,12 +87,14 @@ CatalogRecord parse_record(std::string_view text, const Hash128& expected,
                             fmt::format("{}: field '{}' is missing or not an integer", where, n));
         for (const char* n : {"schema", "sources", "provenance", "parent_manifest"})
             if (!body.contains(n))
-                throw Error(ErrorKind::BadInput, fmt::format("{}: field '{}' is missing", where, n));
+                throw Error(ErrorKind::BadInput,
+                            fmt::format("{}: field '{}' is missing", where, n));
     } else {
         text_field(body, "description", where);
         text_field(body, "source", where);
         if (!body.contains("parent_spec"))
-            throw Error(ErrorKind::BadInput, fmt::format("{}: field 'parent_spec' is missing", where));
+            throw Error(ErrorKind::BadInput,
+                        fmt::format("{}: field 'parent_spec' is missing", where));
     }
     CatalogRecord r = make_record(std::move(body));
     // Canonical text only: the name is the hash of exactly this form on both sides.
@@ -165,7 +165,8 @@ std::vector<ManifestChunk> manifest_chunks(std::string_view manifest_text,
                            chunk.at(2).get<std::int64_t>()});
         }
     } catch (const json::exception& e) {
-        throw Error(ErrorKind::BadInput, fmt::format("{}: bad dataset manifest ({})", where, e.what()));
+        throw Error(ErrorKind::BadInput,
+                    fmt::format("{}: bad dataset manifest ({})", where, e.what()));
     }
     return out;
 }
@@ -238,7 +239,8 @@ LocalCatalog read_local_catalog(store::Database& db, const std::set<std::string>
             "l.prompt_id JOIN prompt_versions v ON v.id = l.version_id ORDER BY p.name, l.label");
         while (st.step()) {
             if (!wanted(st.column_text(0))) continue;
-            auto ref = parse_ref_path("prompt-labels/" + st.column_text(0) + "/" + st.column_text(1));
+            auto ref =
+                parse_ref_path("prompt-labels/" + st.column_text(0) + "/" + st.column_text(1));
             if (!ref) continue; // a name a key cannot carry (has '/'): not shared
             ref->target = Hash128::from_hex(st.column_text(2));
             out.refs.push_back(std::move(*ref));
@@ -250,7 +252,8 @@ LocalCatalog read_local_catalog(store::Database& db, const std::set<std::string>
             "t.dataset_id JOIN dataset_versions v ON v.id = t.version_id ORDER BY d.name, t.tag");
         while (st.step()) {
             if (!wanted(st.column_text(0))) continue;
-            auto ref = parse_ref_path("dataset-tags/" + st.column_text(0) + "/" + st.column_text(1));
+            auto ref =
+                parse_ref_path("dataset-tags/" + st.column_text(0) + "/" + st.column_text(1));
             if (!ref) continue;
             ref->target = Hash128::from_hex(st.column_text(2));
             out.refs.push_back(std::move(*ref));

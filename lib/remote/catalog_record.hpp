@@ -24,12 +24,12 @@ enum class RecordKind { DatasetVersion, PromptVersion };
 
 struct CatalogRecord {
     RecordKind kind = RecordKind::DatasetVersion;
-    std::string name;     // the dataset or prompt
-    Hash128 content;      // the manifest (dataset) or spec (prompt) object: the version's identity
+    std::string name; // the dataset or prompt
+    Hash128 content;  // the manifest (dataset) or spec (prompt) object: the version's identity
     std::string created_at;
-    nlohmann::json body;  // the whole record
-    std::string text;     // canonical JSON of body
-    Hash128 hash;         // XXH3-128 of text
+    nlohmann::json body; // the whole record
+    std::string text;    // canonical JSON of body
+    Hash128 hash;        // XXH3-128 of text
 };
 
 // Builds a record's canonical text and hash from its body.

@@ -16,8 +16,8 @@ constexpr std::string_view kRemoteKey = "remote:";
 constexpr std::string_view kTrackingKey = "remote-ref:";
 
 bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 RemoteConfig from_row(const std::string& name, const std::string& value) {
@@ -37,8 +37,8 @@ std::size_t positive_env(const EnvLookup& env, const char* name, std::size_t fal
     std::size_t value = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high)
-        throw_usage(fmt::format("{}='{}': expected a whole number from {} to {}", name, *text,
-                                low, high));
+        throw_usage(
+            fmt::format("{}='{}': expected a whole number from {} to {}", name, *text, low, high));
     return value;
 }
 
@@ -60,9 +60,8 @@ void check_remote(const RemoteConfig& remote) {
 
 void add_remote(store::Database& db, const RemoteConfig& remote) {
     check_remote(remote);
-    json value = {{"url", remote.location.url()},
-                  {"endpoint", remote.endpoint},
-                  {"region", remote.region}};
+    json value = {
+        {"url", remote.location.url()}, {"endpoint", remote.endpoint}, {"region", remote.region}};
     auto st = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
     st.bind(1, std::string(kRemoteKey) + remote.name).bind(2, canonical_json(value)).run();
     if (db.changes() == 0)

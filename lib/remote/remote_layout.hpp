@@ -26,7 +26,7 @@ struct RemoteObject {
 
 // What the remote holds, from one listing each (keys that do not fit the layout are ignored).
 std::map<Hash128, RemoteObject> list_remote_objects(S3Client& s3);
-std::map<Hash128, std::string> list_remote_records(S3Client& s3); // hash -> key
+std::map<Hash128, std::string> list_remote_records(S3Client& s3);  // hash -> key
 std::map<std::string, std::string> list_remote_refs(S3Client& s3); // ref path -> key
 
 } // namespace llmops::remote

@@ -3,9 +3,9 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/time.hpp"
-#include "json/canonical_json.hpp"
 #include "remote/catalog_record.hpp"
 #include "remote/remote_layout.hpp"
+#include "json/canonical_json.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -230,7 +230,8 @@ void apply_ref(Database& db, const CatalogRef& ref, const std::string& now) {
         prompt_id = st.column_int(0);
     }
     {
-        auto st = db.prepare("SELECT version_id FROM prompt_labels WHERE prompt_id = ? AND label = ?");
+        auto st =
+            db.prepare("SELECT version_id FROM prompt_labels WHERE prompt_id = ? AND label = ?");
         st.bind(1, prompt_id).bind(2, ref.label);
         if (st.step()) from = st.column_int(0);
     }
@@ -288,7 +289,8 @@ PullResult pull(store::Project& project, S3Client& s3, const RemoteConfig& remot
     std::vector<CatalogRecord> arriving;
     s3.get_many(keys, [&](const std::string& key, std::optional<std::string> body) {
         if (!body)
-            throw Error(ErrorKind::Provider, fmt::format("{}: {} vanished while pulling", where, key));
+            throw Error(ErrorKind::Provider,
+                        fmt::format("{}: {} vanished while pulling", where, key));
         CatalogRecord r = parse_record(*body, hash_of_key[key], where + ": " + key);
         // A version this project has already (same name and content): nothing to add.
         if (known.insert(identity(r.kind, r.name, r.content)).second)
@@ -384,9 +386,9 @@ PullResult pull(store::Project& project, S3Client& s3, const RemoteConfig& remot
             std::optional<std::string> content =
                 compressed ? decompress(*body) : std::optional<std::string>(*body);
             if (!content)
-                throw Error(ErrorKind::BadInput,
-                            fmt::format("{}: corrupt object {}: truncated or invalid zstd", where,
-                                        key));
+                throw Error(
+                    ErrorKind::BadInput,
+                    fmt::format("{}: corrupt object {}: truncated or invalid zstd", where, key));
             Hash128 actual = hash128(*content);
             if (actual != hash)
                 throw Error(ErrorKind::BadInput,
@@ -410,7 +412,8 @@ PullResult pull(store::Project& project, S3Client& s3, const RemoteConfig& remot
         if (r.kind != RecordKind::DatasetVersion) continue;
         auto it = contents.find(r.content);
         std::string text = it != contents.end() ? it->second : objects.get(r.content);
-        auto chunks = manifest_chunks(text, fmt::format("{}: manifest of dataset {}", where, r.name));
+        auto chunks =
+            manifest_chunks(text, fmt::format("{}: manifest of dataset {}", where, r.name));
         for (const auto& c : chunks)
             second.emplace_back(c.hash, "dataset " + r.name);
         chunks_of[r.content] = std::move(chunks);

@@ -26,8 +26,8 @@ std::string read_range(const std::filesystem::path& path, std::uint64_t offset,
     std::string out(length, '\0');
     std::uint64_t got = 0;
     while (got < length) {
-        ssize_t n = ::pread(fd.get(), out.data() + got, length - got,
-                            static_cast<off_t>(offset + got));
+        ssize_t n =
+            ::pread(fd.get(), out.data() + got, length - got, static_cast<off_t>(offset + got));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0)
             throw Error(ErrorKind::Store,
@@ -158,15 +158,14 @@ PushResult push(store::Project& project, S3Client& s3, const RemoteConfig& remot
         result.refs.push_back(std::move(u));
     }
     if (!rejected.empty())
-        throw Error(ErrorKind::CheckFailed,
-                    fmt::format("push to '{}' rejected: {} moved on the remote{}", remote.name,
-                                rejected.front(),
-                                rejected.size() > 1
-                                    ? fmt::format(" (and {} more)", rejected.size() - 1)
-                                    : ""),
-                    {},
-                    "run 'llmops pull " + remote.name +
-                        "' to fetch it, decide, and push again (or push --force to overwrite)");
+        throw Error(
+            ErrorKind::CheckFailed,
+            fmt::format(
+                "push to '{}' rejected: {} moved on the remote{}", remote.name, rejected.front(),
+                rejected.size() > 1 ? fmt::format(" (and {} more)", rejected.size() - 1) : ""),
+            {},
+            "run 'llmops pull " + remote.name +
+                "' to fetch it, decide, and push again (or push --force to overwrite)");
     std::string now = now_iso8601();
     for (const auto& u : result.refs) {
         if (u.status == "up-to-date") continue;

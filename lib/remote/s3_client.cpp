@@ -92,9 +92,8 @@ std::string s3_uri_encode(std::string_view text, bool keep_slash) {
 }
 
 S3Client::S3Client(S3Settings settings)
-    : settings_(std::move(settings)),
-      transport_(std::make_unique<http::HttpTransport>(std::max<std::size_t>(1, settings_.parallel))) {
-}
+    : settings_(std::move(settings)), transport_(std::make_unique<http::HttpTransport>(
+                                          std::max<std::size_t>(1, settings_.parallel))) {}
 
 S3Client::~S3Client() = default;
 
@@ -190,9 +189,8 @@ void S3Client::fail(const http::HttpResponse& r, std::string_view what) const {
             throw Error(ErrorKind::Provider,
                         fmt::format("remote '{}': cannot reach {}: {}", name, where, r.error), {},
                         "check --endpoint with 'llmops remote list' and that the server runs");
-        throw Error(ErrorKind::Provider,
-                    fmt::format("remote '{}': {} failed{}: {}", name, what,
-                                r.timed_out ? " (timed out)" : "", r.error));
+        throw Error(ErrorKind::Provider, fmt::format("remote '{}': {} failed{}: {}", name, what,
+                                                     r.timed_out ? " (timed out)" : "", r.error));
     }
     S3ErrorDocument doc = parse_error_document(r.body);
     if (doc.code == "NoSuchBucket")
@@ -271,8 +269,9 @@ std::string S3Client::initiate_multipart(const std::string& key) {
 
 void S3Client::complete_multipart(const std::string& key, const std::string& upload_id,
                                   const std::vector<std::pair<int, std::string>>& parts) {
-    http::HttpResponse r = send(make_call("POST", key, "uploadId=" + s3_uri_encode(upload_id, false),
-                                          complete_multipart_body(parts)));
+    http::HttpResponse r =
+        send(make_call("POST", key, "uploadId=" + s3_uri_encode(upload_id, false),
+                       complete_multipart_body(parts)));
     check(r, "completing the multipart upload of " + key);
     // S3 may answer 200 and still report a failure in the body.
     if (!parse_error_document(r.body).code.empty()) fail(r, "completing the upload of " + key);

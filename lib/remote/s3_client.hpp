@@ -75,9 +75,9 @@ class S3Client {
     void put_many(std::vector<S3Upload> uploads,
                   const std::function<void(const S3Upload&)>& on_done = {});
     // Downloads all, `parallel` at a time; sink gets each body (nullopt: absent).
-    void get_many(const std::vector<std::string>& keys,
-                  const std::function<void(const std::string& key,
-                                           std::optional<std::string> body)>& sink);
+    void get_many(
+        const std::vector<std::string>& keys,
+        const std::function<void(const std::string& key, std::optional<std::string> body)>& sink);
 
     // Multipart, step by step (put_many uses them).
     std::string initiate_multipart(const std::string& key);

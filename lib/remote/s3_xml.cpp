@@ -44,9 +44,9 @@ const xmlNode* child(const xmlNode* parent, std::string_view name) {
 const xmlNode* root_named(const Doc& doc, std::string_view name, std::string_view what) {
     const xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
     if (!root || name_of(root) != name)
-        throw Error(ErrorKind::Provider,
-                    "malformed " + std::string(what) + " from the server (expected <" +
-                        std::string(name) + ">)");
+        throw Error(ErrorKind::Provider, "malformed " + std::string(what) +
+                                             " from the server (expected <" + std::string(name) +
+                                             ">)");
     return root;
 }
 

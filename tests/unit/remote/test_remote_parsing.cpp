@@ -1,12 +1,12 @@
 // lib/remote without a server: the S3 XML bodies, AWS credential files and the environment,
 // remote URLs, key encoding, and the canonical form of catalog records and refs.
 #include "core/error.hpp"
-#include "json/canonical_json.hpp"
 #include "remote/aws_credentials.hpp"
 #include "remote/catalog_record.hpp"
 #include "remote/s3_client.hpp"
 #include "remote/s3_xml.hpp"
 #include "temp_dir.hpp"
+#include "json/canonical_json.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -49,8 +49,8 @@ TEST_CASE("ListObjectsV2 pages: keys, sizes, continuation", "[remote]") {
     CHECK(page.truncated);
     CHECK(page.next_token == "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
 
-    S3ListPage last = parse_list_objects(
-        "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+    S3ListPage last =
+        parse_list_objects("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
     CHECK(last.objects.empty());
     CHECK_FALSE(last.truncated);
 
@@ -110,10 +110,12 @@ TEST_CASE("AWS credentials: environment first, then the profile's files", "[remo
                                        "region = ap-south-1\n");
     std::string h = home.path().string();
 
-    AwsCredentials env = resolve_aws_credentials(
-        env_of({{"HOME", h}, {"AWS_ACCESS_KEY_ID", "E"}, {"AWS_SECRET_ACCESS_KEY", "S"},
-                {"AWS_SESSION_TOKEN", "T"}, {"AWS_DEFAULT_REGION", "us-west-2"}}),
-        std::nullopt);
+    AwsCredentials env = resolve_aws_credentials(env_of({{"HOME", h},
+                                                         {"AWS_ACCESS_KEY_ID", "E"},
+                                                         {"AWS_SECRET_ACCESS_KEY", "S"},
+                                                         {"AWS_SESSION_TOKEN", "T"},
+                                                         {"AWS_DEFAULT_REGION", "us-west-2"}}),
+                                                 std::nullopt);
     CHECK(env.access_key == "E");
     CHECK(env.secret_key == "S");
     CHECK(env.session_token == "T");
