@@ -20,18 +20,19 @@ namespace llmops::http {
 
 struct HttpCall {
     std::string url;
-    // POST (the providers), or GET, HEAD, PUT, DELETE (object storage).
-    std::string method = "POST";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     double timeout_s = 60;
+    // Called with each block of the response body as it arrives (streaming); optional.
+    std::function<void(std::string_view)> on_data;
+    // POST (the providers), or GET, HEAD, PUT, DELETE (object storage). After the fields
+    // above so that their aggregate initialisers keep their meaning.
+    std::string method = "POST";
     // Signs the request with AWS Signature V4 (libcurl's CURLOPT_AWS_SIGV4) when not empty:
     // the provider string ("aws:amz:REGION:s3") and the key pair, which never reach a log.
     std::string aws_sigv4;
     std::string aws_access_key;
     std::string aws_secret_key;
-    // Called with each block of the response body as it arrives (streaming); optional.
-    std::function<void(std::string_view)> on_data;
 };
 
 struct HttpResponse {
