@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fcntl.h>
+#include <memory>
 #include <sys/stat.h>
 #include <thread>
 
@@ -98,8 +100,15 @@ Hash128 folder_hash(const std::vector<std::pair<std::string, Hash128>>& listing)
 }
 
 Hash128 hash_file(const std::filesystem::path& path) {
+    // read() into one reused buffer, not stream_file's mapping: on a page-cache-warm file a
+    // mapping costs a page fault per 4 KiB, which made hashing 4x slower than `xxhsum`.
+    FileDescriptor fd = open_for_reading(path);
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    constexpr std::size_t kBlock = 1 << 20;
+    thread_local std::unique_ptr<char[]> buffer(new char[kBlock]);
     Hasher128 hasher;
-    stream_file(path, [&](std::string_view block) { hasher.update(block); });
+    while (std::size_t n = read_some(fd.get(), buffer.get(), kBlock, path))
+        hasher.update(std::string_view(buffer.get(), n));
     return hasher.digest();
 }
 

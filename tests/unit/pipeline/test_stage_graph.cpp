@@ -84,7 +84,7 @@ TEST_CASE("a cycle is named with its stages", "[pipeline]") {
 )",
                                dir.path());
     CHECK(err.find("cycle: a -> b -> c -> a") != std::string::npos);
-    CHECK(err.find("pipeline.yaml:2:") != std::string::npos);
+    CHECK(err.find("pipeline.yaml:3:5") != std::string::npos); // stage a
     std::string self =
         error_of("stages:\n  s:\n    cmd: x\n    deps: [o]\n    outs: [o]\n", dir.path());
     CHECK(self.find("cycle: s -> s") != std::string::npos);
