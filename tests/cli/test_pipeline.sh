@@ -68,6 +68,8 @@ run pipeline run
 expect_rc 0 "run with new input"
 expect_eq "$(cat out-a.txt)" "byeworld" "a's new output"
 before=$(wc -l <runs.log)
+run gc
+expect_rc 0 "gc keeps the run cache's objects"
 echo "hello  world" >in/a.txt
 run pipeline run --explain
 expect_rc 0 "run back to the earlier input"
