@@ -69,7 +69,18 @@ class Runner {
         } else {
             report_.run_id = begin_run(project_.db(), graph_.spec.file.string(), options_.targets,
                                        &report_.killed_runs);
-            execute();
+            try {
+                execute();
+            } catch (...) {
+                // A dependency that broke mid-run (a params file an upstream stage deleted):
+                // stop what runs and close the run as failed before the error goes up.
+                for (const auto& [pid, unused] : running_)
+                    terminate_stage_process(pid);
+                while (!running_.empty())
+                    if (auto exit = wait_for_child(1000)) running_.erase(exit->pid);
+                finish_run(project_.db(), report_.run_id, "failed");
+                throw;
+            }
             if (options_.targets.empty() && !report_.failed && !report_.interrupted) prune_lock();
             finish_run(project_.db(), report_.run_id,
                        report_.interrupted ? "interrupted"

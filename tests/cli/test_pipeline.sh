@@ -169,16 +169,38 @@ stages:
     outs: [data:qa]
   count:
     cmd: llmops_count=$(wc -l <rows.jsonl); echo "$llmops_count" >count.txt
-    deps: [data:qa@latest]
+    deps: [data:qa@latest, provider:echo, {params: params.yaml, keys: [count.scale]}]
     outs: [count.txt]
+  split:
+    cmd: rm -rf parts && mkdir -p parts/sub && split -l 1 rows.jsonl parts/sub/row- && echo split >>split.log
+    deps: [rows.jsonl, {params: params.yaml, keys: [split.lines]}]
+    outs: [parts]
 YAML
+printf 'count:\n  scale: 1\nsplit:\n  lines: 1\n' >params.yaml
 run pipeline run --explain
 expect_rc 0 "llmops step"
 run data list --json
 expect_contains "$OUT" '"qa"' "the step added the dataset"
 grep -q '"data:qa@latest": "' pipeline.lock || fail "the dataset dependency is locked"
+grep -q '"params:params.yaml:count.scale": "' pipeline.lock || fail "the params dependency is locked"
 run pipeline status
 expect_rc 0 "steps up to date"
+# A params value changes: only the stage reading that key is out of date.
+printf 'count:\n  scale: 1\nsplit:\n  lines: 2\n' >params.yaml
+run pipeline status
+expect_rc 1 "params changed"
+expect_contains "$OUT" "would-run      split: dependency 'params:params.yaml:split.lines' changed" "params key"
+expect_contains "$OUT" "unchanged      count" "other keys of the file do not matter"
+run pipeline run split
+expect_rc 0 "run split"
+# Back to the old value: the folder output comes back from the run cache.
+printf 'count:\n  scale: 1\nsplit:\n  lines: 1\n' >params.yaml
+rm -rf parts
+run pipeline run --explain
+expect_rc 0 "restore a folder"
+expect_contains "$ERR" "restored       split" "folder restored"
+expect_eq "$(ls parts/sub | wc -l | tr -d ' ')" "2" "folder files restored"
+expect_eq "$(wc -l <split.log | tr -d ' ')" "2" "split ran twice, not three times"
 cd ..
 
 # Bad pipelines: one line, exit 3, the store unchanged.
