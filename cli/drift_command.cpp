@@ -153,7 +153,9 @@ void register_drift_command(CLI::App& app, CliContext& ctx) {
                   "the request log (logs:ROUTE[@ENV][:SINCE[..UNTIL]])")
         ->required();
     c->add_option("current", o->current, "The current side, in the same forms")->required();
-    c->add_option("--columns", o->columns, "Compare only these columns (default: every field)")
+    c->add_option("--columns", o->columns,
+                  "Compare only these columns (default: every field; of a log side, its input "
+                  "variables)")
         ->delimiter(',')
         ->option_text("C,...");
     c->add_option("--test", o->tests,

@@ -63,18 +63,19 @@ serve_stop
 run drift "logs:qa@prod:$START..$MIDDLE" "logs:qa@prod:$MIDDLE..$END" --json
 expect_rc 1 "the halves drifted: exit 1"
 expect_eq "$(json_get '[.columns[].column] | join(",")')" "question,tier" "default columns: the input variables"
-expect_eq "$(json_get '.reference_rows')" 60 "reference: the first 60 requests"
-expect_eq "$(json_get '.current_rows')" 61 "current: the rest"
+expect_eq "$(json_get '.reference.rows')" 60 "reference: the first 60 requests"
+expect_eq "$(json_get '.current.rows')" 61 "current: the rest"
 expect_eq "$(json_get '.columns[] | select(.column == "tier") | .drifted')" true "tier drifted"
 expect_eq "$(json_get '.columns[] | select(.column == "question") | .kind')" text "question is text"
-expect_contains "$(json_get '.reference')" "logs:qa@prod [" "the label names the selection and window"
+expect_contains "$(json_get '.reference.source')" "logs:qa@prod [" "the label names the selection and window"
 
 run drift "logs:qa@prod:$START..$MIDDLE" "logs:qa:$START..$MIDDLE" --json
 expect_rc 0 "a window against itself (env any) does not drift"
 
 run drift "logs:qa@prod:$START..$MIDDLE" "logs:*@prod:$MIDDLE..$END" --columns output,latency_ms,completion_tokens,status --json
 expect_contains "$(json_get '[.columns[].column] | join(",")')" "output,latency_ms,completion_tokens,status" "log fields by --columns"
-expect_eq "$(json_get '.columns[] | select(.column == "output") | .skipped')" "" "output text is compared"
+expect_eq "$(json_get '.columns[] | select(.column == "output") | .skipped')" null "output text is compared"
+expect_eq "$(json_get '.columns[] | select(.column == "output") | .kind')" text "output is text"
 expect_eq "$(json_get '.columns[] | select(.column == "latency_ms") | .kind')" numeric "latency is numeric"
 
 run drift "logs:qa@prod:$START..$MIDDLE" "logs:qa@prod:$MIDDLE..$END" --columns feedback.score --json
@@ -95,10 +96,10 @@ run drift qa-inputs "logs:qa@prod:$MIDDLE..$END" --json
 expect_rc 1 "the second half drifted from the dataset"
 run drift reference.jsonl "logs:qa@prod:$MIDDLE..$END" --json
 expect_rc 1 "a JSONL file as the reference"
-expect_eq "$(json_get '.reference')" reference.jsonl "the file's label"
+expect_eq "$(json_get '.reference.source')" reference.jsonl "the file's label"
 printf 'question,tier\nrefund payment invoice account,free\nbilling refund,pro\n' >ref.csv
 run drift file:ref.csv "logs:qa@prod:$START..$MIDDLE" --columns tier --json
-expect_eq "$(json_get '.reference_rows')" 2 "a CSV file with file:"
+expect_eq "$(json_get '.reference.rows')" 2 "a CSV file with file:"
 
 # --- bad sides ---------------------------------------------------------------------------------
 for side in "logs:" "logs:qa@" "logs:qa:" "logs:qa:2h..3h" "logs:qa:yesterday"; do
