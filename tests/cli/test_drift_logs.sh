@@ -154,6 +154,15 @@ run monitor check --json --at "$MIDDLE"
 expect_eq "$(state_of InputsDrift)" resolved "InputsDrift resolves"
 expect_eq "$(jq -r 'select(.alerts[0].labels.alertname == "InputsDrift") | .alerts[0].status' tickets.jsonl | tr '\n' ,)" "firing,resolved," "and the hook hears it"
 
+# --- inside serve: the alert loop evaluates drift rules too (they fire again: now) ----------
+sed -i 's/^alerts:$/alerts:\n  evaluate_every: 1s/' llmops.yaml
+serve_start prod
+fired_again() { [ "$(jq -r 'select(.alerts[0].labels.alertname == "InputsDrift") | .alerts[0].status' tickets.jsonl | tr '\n' ,)" = "firing,resolved,firing," ]; }
+wait_until "serve's alert loop to fire InputsDrift again" fired_again
+serve_stop
+expect_eq "$SERVE_RC" 0 "serve stops cleanly"
+expect_contains "$(cat "$SERVE_LOG")" "InputsDrift is firing" "serve says so"
+
 # --- bad drift rules ---------------------------------------------------------------------------
 bad_rule() { # YAML-RULE WHAT EXPECTED-MESSAGE-PART
   { printf '%s\n' "$providers"; printf 'alerts:\n  rules:\n%s\n' "$1"; } >llmops.yaml
