@@ -290,17 +290,82 @@ class Folder {
 } // namespace
 
 bool may_need_folding(std::string_view text) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t n = text.size();
+    const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    auto at = [&](std::size_t i) -> unsigned { return i < n ? b[i] : 0u; };
     std::size_t i = 0;
-    // Eight bytes at a time: the common case is plain ASCII.
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, bytes + i, 8);
-        if (word & 0x8080808080808080ULL) return true;
+    int accents_in_word = 0;
+    while (i < n) {
+        // Eight ASCII bytes at a time: the common case.
+        if (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, b + i, 8);
+            if (!(word & 0x8080808080808080ULL)) {
+                accents_in_word = 0;
+                i += 8;
+                continue;
+            }
+        }
+        unsigned c = b[i];
+        if (c < 0x80) {
+            if (!is_ascii_letter(c)) accents_in_word = 0;
+            ++i;
+            continue;
+        }
+        unsigned c1 = at(i + 1), c2 = at(i + 2);
+        switch (c) {
+        case 0xC2: // no-break space, soft hyphen
+            if (c1 == 0xA0 || c1 == 0xAD) return true;
+            break;
+        case 0xC3:
+        case 0xC4:
+        case 0xC5: // accented Latin: one per word is ordinary French
+            if (++accents_in_word >= 2) return true;
+            break;
+        case 0xC9:
+        case 0xCC:
+        case 0xCD:
+        case 0xCE:
+        case 0xCF: // IPA, combining marks, Greek
+        case 0xD0:
+        case 0xD1:
+        case 0xD2:
+        case 0xD3:
+        case 0xD4: // Cyrillic
+            return true;
+        case 0xE1: // small capitals, Greek extended, Hangul and Mongolian fillers
+            if (c1 >= 0xB4 || c1 == 0x85 || c1 == 0xA0) return true;
+            break;
+        case 0xE2: // zero width, bidi controls, word joiners, letterlike and enclosed letters
+            if (c1 == 0x80 && ((c2 >= 0x8B && c2 <= 0x8F) || (c2 >= 0xAA && c2 <= 0xAE)))
+                return true;
+            if (c1 == 0x81 && c2 >= 0xA0 && c2 <= 0xAF) return true;
+            if (c1 == 0x84 || (c1 >= 0x91 && c1 <= 0x93)) return true;
+            break;
+        case 0xE3: // Hangul filler
+            if (c1 == 0x85 && c2 == 0xA4) return true;
+            break;
+        case 0xEF: // variation selectors, BOM, full-width forms, half-width filler
+            if (c1 == 0xB8 || (c1 == 0xBB && c2 == 0xBF) || c1 == 0xBC || c1 == 0xBD ||
+                (c1 == 0xBE && c2 == 0xA0))
+                return true;
+            break;
+        case 0xF0: // mathematical letters, enclosed letters
+            if ((c1 == 0x9D && c2 >= 0x90 && c2 <= 0x9F) ||
+                (c1 == 0x9F && c2 >= 0x84 && c2 <= 0x87))
+                return true;
+            break;
+        case 0xF3: // tag characters, variation selectors supplement
+            if (c1 == 0xA0) return true;
+            break;
+        default:
+            break;
+        }
+        if (c < 0xC3 || c > 0xC5) accents_in_word = 0;
+        ++i;
+        while (i < n && (b[i] & 0xC0) == 0x80)
+            ++i;
     }
-    for (; i < n; ++i)
-        if (bytes[i] & 0x80) return true;
     return false;
 }
 

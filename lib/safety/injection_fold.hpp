@@ -23,7 +23,10 @@ struct FoldedText {
     bool changed = false;           // text differs from the source
 };
 
-// True when `text` holds anything folding could change (any byte outside ASCII).
+// True when `text` holds a character folding would undo: invisible and bidi controls, tag
+// characters, variation selectors, Greek and Cyrillic letters, full-width, mathematical and
+// enclosed letters, combining marks, or a word with two accented letters. Plain ASCII and
+// ordinary punctuation (curly quotes, dashes) skip the folded pass.
 bool may_need_folding(std::string_view text);
 
 // `text` must be valid UTF-8.

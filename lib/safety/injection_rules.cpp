@@ -281,7 +281,7 @@ std::vector<RuleSource> rule_sources() {
     add("injection.fake_role.bracket_role", kFamilyFakeRole, 0.75,
         "a bracketed tag that poses as a system or assistant turn",
         "(?:\\[|\\()(?:system|assistant|developer|admin|sys|system message|system prompt|"
-        "system override|system note)(?:\\]|\\))[ \\t]*(?::|\\p{L})",
+        "system override|system note)(?:\\]|\\))[ \\t]*(?::|[A-Za-z])",
         false);
     add("injection.fake_role.xml_role", kFamilyFakeRole, 0.6,
         "an XML-style tag that poses as a system turn",
@@ -320,7 +320,8 @@ std::vector<RuleSource> rule_sources() {
     add("injection.obfuscation.base64url", kFamilyObfuscation, 0, "", "[A-Za-z0-9_-]{24,}={0,2}",
         false, RuleKind::base64_probe);
     add("injection.obfuscation.hex", kFamilyObfuscation, 0, "",
-        "(?:(?:\\\\x|0x)?[0-9A-Fa-f]{2}[ :]?){12,}", false, RuleKind::hex_probe);
+        "[0-9A-Fa-f]{24,}|(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}|(?:\\\\x[0-9A-Fa-f]{2}){8,}",
+        false, RuleKind::hex_probe);
 
     // ---- exfiltration ------------------------------------------------------------------------
     add("injection.exfiltration.send_data", kFamilyExfiltration, 0.85,
@@ -348,14 +349,23 @@ RE2::Options rule_options() {
     options.set_case_sensitive(false);
     options.set_log_errors(false);
     options.set_max_mem(64 << 20);
+    options.set_encoding(RE2::Options::EncodingLatin1);
     return options;
 }
 
 } // namespace
 
 std::string expand_phrase_pattern(std::string_view phrase) {
-    constexpr std::string_view separator = "[^\\p{L}\\p{N}]+";
-    constexpr std::string_view filler = "[\\p{L}\\p{N}'’]+";
+    // The rules run over bytes (Latin-1 mode: a small, fast DFA); UTF-8 is spelt out where it
+    // matters. Between words: anything but letters and digits, including no-break spaces and
+    // the dashes, quotes and bullets of U+2010..U+203F.
+    constexpr std::string_view separator =
+        "(?:[^A-Za-z0-9\\x80-\\xff]|\\xc2[\\xa0-\\xbf]|\\xe2\\x80[\\x90-\\xbf])+";
+    // A filler word: ASCII letters and digits, apostrophes, and two-byte letters (accented
+    // Latin, Greek, Cyrillic).
+    constexpr std::string_view filler =
+        "(?:[A-Za-z0-9']|[\\xc3-\\xc9\\xce-\\xd4][\\x80-\\xbf]|\\xe2\\x80\\x99)+";
+    constexpr std::string_view apostrophe = "(?:'|\\xe2\\x80\\x99)?";
     std::string out;
     out.reserve(phrase.size() * 2);
     for (std::size_t i = 0; i < phrase.size(); ++i) {
@@ -366,7 +376,7 @@ std::string expand_phrase_pattern(std::string_view phrase) {
         } else if (c == ' ') {
             out += separator;
         } else if (c == '\'') {
-            out += "['’]?";
+            out += apostrophe;
         } else if (c == '{' && i + 3 < phrase.size() && phrase[i + 1] == 'g') {
             std::size_t close = phrase.find('}', i);
             std::string_view count = phrase.substr(i + 2, close - i - 2);
@@ -385,7 +395,6 @@ InjectionRuleSet::InjectionRuleSet() {
     for (auto& source : rule_sources()) {
         std::string pattern =
             source.words ? expand_phrase_pattern(source.pattern) : std::move(source.pattern);
-        // Probe rules capture the URL; phrase rules have no groups of their own.
         auto regex = std::make_unique<RE2>(pattern, options);
         std::string error;
         if (!regex->ok() || set_->Add(pattern, &error) < 0)
@@ -410,7 +419,7 @@ std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
     if (!set_->Match(text, &hits, &info)) {
         if (info.kind != RE2::Set::kOutOfMemory) return out;
         // The set's DFA ran out of memory on this text: try every rule on its own (RE2 falls
-        // back to its NFA), slower but complete.
+        // back to its NFA where it must), slower but complete.
         hits.clear();
         for (int i = 0; i < static_cast<int>(regexes_.size()); ++i)
             if (RE2::PartialMatch(text, *regexes_[i])) hits.push_back(i);

@@ -3,9 +3,10 @@
 // families (verb x qualifier x object, with bounded gaps of filler words) and compiled so that
 // case, whitespace and punctuation between words do not matter; all rules go into one RE2::Set,
 // so a text is read once whatever the number of rules, and a rule's own regex runs only to
-// locate the spans of a rule the set reported. Probe rules (base64 and hex runs, markdown
-// images and links, HTML images) only nominate candidates that injection_encoded and
-// injection_exfiltration then examine. Reference: docs/safety-injection.md.
+// locate the spans of a rule the set reported. When the set's DFA runs out of memory (the
+// bounded word gaps make it large; see docs/performance.md) every rule runs on its own. Probe rules
+// (base64 and hex runs, markdown images and links, HTML images) only nominate candidates that
+// injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -58,6 +59,8 @@ class InjectionRuleSet {
     const std::vector<InjectionRule>& rules() const { return rules_; }
     // Every match of every rule in `text`, by rule then position; at most `max_per_rule` each.
     std::vector<RuleMatch> match(std::string_view text, std::size_t max_per_rule = 64) const;
+    // The compiled regex of rule `index` (for the tests).
+    const RE2& regex(std::size_t index) const { return *regexes_[index]; }
 
   private:
     InjectionRuleSet();
