@@ -416,6 +416,11 @@ std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
     std::vector<RuleMatch> out;
     std::vector<int> hits;
     RE2::Set::ErrorInfo info{};
+    // Most texts match no rule. Asking only whether any rule matches lets RE2 run its DFA in
+    // earliest-match mode, about 7x faster than collecting every matching rule
+    // (docs/performance.md); the rules are collected only for texts that have a match.
+    if (!set_->Match(text, nullptr, &info) && info.kind != RE2::Set::kOutOfMemory) return out;
+    info = {};
     if (!set_->Match(text, &hits, &info)) {
         if (info.kind != RE2::Set::kOutOfMemory) return out;
         // The set's DFA ran out of memory on this text: try every rule on its own (RE2 falls

@@ -3,8 +3,9 @@
 // families (verb x qualifier x object, with bounded gaps of filler words) and compiled so that
 // case, whitespace and punctuation between words do not matter; all rules go into one RE2::Set,
 // so a text is read once whatever the number of rules, and a rule's own regex runs only to
-// locate the spans of a rule the set reported. When the set's DFA runs out of memory (the
-// bounded word gaps make it large; see docs/performance.md) every rule runs on its own. Probe rules
+// locate the spans of a rule the set reported. The set is first asked only whether anything
+// matches (RE2's fast earliest-match mode); when its DFA runs out of memory every rule runs on
+// its own (docs/performance.md). Probe rules
 // (base64 and hex runs, markdown images and links, HTML images) only nominate candidates that
 // injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
 #include <cstddef>
