@@ -91,6 +91,8 @@ void register_monitor_commands(CLI::App& app, CliContext& ctx);
 void register_remote_commands(CLI::App& app, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
+// pipeline run, status, dag, log (cli/pipeline_commands.cpp).
+void register_pipeline_commands(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli
