@@ -87,8 +87,13 @@ void register_monitor_report_command(CLI::App& monitor_app, CliContext& ctx);
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
-// help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
+// feedback (cli/feedback_commands.cpp), finetune (cli/finetune_commands.cpp), review
+// (cli/review_command.cpp).
+void register_feedback_commands(CLI::App& app, CliContext& ctx);
+void register_finetune_commands(CLI::App& app, CliContext& ctx);
+void register_review_command(CLI::App& app, CliContext& ctx);
+// help and completion; they describe the whole tree, so they come last.
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

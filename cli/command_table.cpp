@@ -136,6 +136,23 @@ constexpr std::array kCommands = {
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
                 Read},
+    // Feedback
+    CommandInfo{"feedback", "Feedback", "Feedback about logged requests: add, list, export", None},
+    CommandInfo{"feedback add", "Feedback", "Score a logged request (as POST /v1/feedback does)",
+                Write},
+    CommandInfo{"feedback list", "Feedback", "Feedback entries, oldest first", Read},
+    CommandInfo{"feedback export", "Feedback", "Feedback entries as JSON lines or CSV", Read},
+    CommandInfo{"review", "Feedback",
+                "Review a dataset row by row in the terminal: accept, edit, reject; resumable",
+                Write},
+    CommandInfo{"finetune", "Feedback",
+                "Fine-tuning jobs: OpenAI-compatible APIs or a local command", None},
+    CommandInfo{"finetune create", "Feedback",
+                "Upload a dataset as fine-tuning JSONL and start a job", Write},
+    CommandInfo{"finetune status", "Feedback",
+                "A job's state (refreshed from the provider), events and resulting model", Write},
+    CommandInfo{"finetune list", "Feedback", "Recorded fine-tuning jobs, newest first", Read},
+    CommandInfo{"finetune cancel", "Feedback", "Cancel a running fine-tuning job", Write},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

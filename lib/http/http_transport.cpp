@@ -107,10 +107,14 @@ struct HttpTransport::Impl {
     void configure(CURL* e, Transfer& t) const {
         curl_easy_setopt(e, CURLOPT_URL, t.call.url.c_str());
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.call.body.data());
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(t.call.body.size()));
+        if (t.call.method == "GET") {
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        } else {
+            curl_easy_setopt(e, CURLOPT_POST, 1L);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.call.body.data());
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                             static_cast<curl_off_t>(t.call.body.size()));
+        }
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
@@ -196,7 +200,7 @@ void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
     // No 100-continue round trip for large bodies.
     if (curl_slist* grown = curl_slist_append(t->header_list, "Expect:")) t->header_list = grown;
     if (impl_->log) {
-        std::string line = "-> POST " + t->call.url;
+        std::string line = "-> " + t->call.method + " " + t->call.url;
         for (const auto& [name, value] : t->call.headers)
             line += "\n   " + redacted_header_line(name, value);
         impl_->log(line);

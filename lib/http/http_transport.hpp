@@ -19,6 +19,7 @@
 namespace llmops::http {
 
 struct HttpCall {
+    std::string method = "POST"; // POST, or GET (no body is sent)
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
