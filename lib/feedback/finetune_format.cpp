@@ -6,6 +6,7 @@
 #include "prompt/prompt_registry.hpp"
 #include "prompt/prompt_render.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace llmops::feedback {
@@ -210,7 +211,7 @@ std::string TuneExampleBuilder::line(std::string_view row_text, std::int64_t ind
         break;
     }
     case TuneFormat::Alpaca: {
-        bool system = messages[0].role == "system";
+        const std::size_t system = messages[0].role == "system" ? 1 : 0;
         out = {{"instruction", system ? messages[0].content : messages[system].content},
                {"input", system ? messages[1].content : ""},
                {"output", messages.back().content}};

@@ -179,12 +179,12 @@ FineTuneJob create_finetune(store::Project& project, const provider::ProviderCat
         std::filesystem::path dir = project.paths().tmp_dir;
         std::filesystem::path train_path =
             dir / ("finetune-" + training.version.manifest + ".jsonl");
-        write_file_atomic(train_path, training.examples.jsonl);
+        write_file_atomic(train_path, training.examples.jsonl, dir);
         std::vector<std::string> args = {train_path.string()};
         std::filesystem::path valid_path;
         if (validation) {
             valid_path = dir / ("finetune-" + validation->version.manifest + "-val.jsonl");
-            write_file_atomic(valid_path, validation->examples.jsonl);
+            write_file_atomic(valid_path, validation->examples.jsonl, dir);
             args.push_back(valid_path.string());
         }
         ExecTrainResult r;

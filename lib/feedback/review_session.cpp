@@ -6,6 +6,7 @@
 #include "data/dataset_rows.hpp"
 #include "json/canonical_json.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace llmops::feedback {

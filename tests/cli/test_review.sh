@@ -72,7 +72,7 @@ keys r
 end_review
 expect_eq "$REVIEW_RC" 0 "the review ends"
 run data show qa --json
-expect_eq "$(json_get .number)" 2 "a new version"
+expect_eq "$(json_get .version)" 2 "a new version"
 expect_eq "$(json_get .rows)" 2 "the rejected row is gone"
 expect_eq "$(json_get .provenance.command)" review "provenance"
 expect_eq "$(json_get '.provenance.rejected_rows | join(",")')" 2 "rejected rows listed"
