@@ -101,7 +101,7 @@ expect_rc 2 "an unknown export format"
 # --- data add --from-logs ------------------------------------------------------------------------
 run data add --from-logs ask --where 'feedback.helpful==false' --name bad --json
 expect_rc 0 "data add --from-logs"
-expect_eq "$(json_get .version.rows)" 2 "the two negative requests"
+expect_eq "$(json_get .rows)" 2 "the two negative requests"
 expect_eq "$(json_get '.added | join(",")')" "${IDS[0]},${IDS[1]}" "added request ids"
 run data show bad --json
 expect_eq "$(json_get '.provenance.request_ids | join(",")')" "${IDS[0]},${IDS[1]}" "provenance lists the request ids"
@@ -116,7 +116,7 @@ expect_rc 0 "the same selection again"
 expect_contains "$OUT" "unchanged" "nothing added twice"
 run feedback add "${IDS[3]}" --name helpful --value false
 run data add --from-logs ask --where 'feedback.helpful==false' --name bad --json
-expect_eq "$(json_get .version.rows)" 3 "one more row"
+expect_eq "$(json_get .rows)" 3 "one more row"
 expect_eq "$(json_get '.added | join(",")')" "${IDS[3]}" "only the new request"
 expect_eq "$(json_get .already_present)" 2 "the others were present"
 run data add --from-logs ask --where 'latency_ms>=0' --fields question,latency_ms,status --name slow --json
@@ -138,7 +138,7 @@ expect_rc 2 "files and --from-logs"
 run data add --where 'status==200' --name x somefile.jsonl
 expect_rc 2 "--where without --from-logs"
 run data add --from-logs ask --name "bad name"
-expect_rc 2 "a bad dataset name"
+expect_rc 3 "a bad dataset name (as data add with files)"
 expect_eq "$(store_digest)" "$DIGEST" "bad --from-logs leaves the store unchanged"
 
 # --- data export in fine-tuning formats ---------------------------------------------------------------
