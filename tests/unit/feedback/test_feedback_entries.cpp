@@ -40,12 +40,13 @@ struct LogFixture {
             r.total_ms = 100.0 * (i + 1);
             r.body_policy = i == 2 ? "hash" : "full";
             if (i != 2) {
-                r.request_body = json{{"model", r.route},
-                                      {"variables", {{"question", "q" + std::to_string(i)}}}}
-                                     .dump();
+                r.request_body =
+                    json{{"model", r.route}, {"variables", {{"question", "q" + std::to_string(i)}}}}
+                        .dump();
                 r.response_body =
-                    json{{"choices", {{{"message", {{"role", "assistant"},
-                                                    {"content", "a" + std::to_string(i)}}}}}}}
+                    json{{"choices",
+                          {{{"message",
+                             {{"role", "assistant"}, {"content", "a" + std::to_string(i)}}}}}}}
                         .dump();
             } else {
                 r.request_body = "0123456789abcdef0123456789abcdef";
@@ -86,8 +87,7 @@ TEST_CASE("feedback values typed from the command line", "[feedback]") {
     CHECK(feedback::parse_feedback_value("1e400") == json("1e400")); // not a finite number
 }
 
-TEST_CASE("feedback add stores against a logged request and lists with its route",
-          "[feedback]") {
+TEST_CASE("feedback add stores against a logged request and lists with its route", "[feedback]") {
     LogFixture f;
     auto stored = feedback::add_feedback(f.project.db(), f.score(1, "helpful", false));
     CHECK(stored.id > 0);
@@ -108,8 +108,7 @@ TEST_CASE("feedback add stores against a logged request and lists with its route
     CHECK(json::parse(jsonl.substr(0, jsonl.find('\n')))["route"] == "qa");
 }
 
-TEST_CASE("feedback add refuses unknown requests and bad values, storing nothing",
-          "[feedback]") {
+TEST_CASE("feedback add refuses unknown requests and bad values, storing nothing", "[feedback]") {
     LogFixture f;
     auto unknown = f.score(0, "helpful", true);
     unknown.request_id = "req_00000000000000ff";

@@ -7,11 +7,11 @@
 #include "feedback/finetune_format.hpp"
 #include "feedback/finetune_jobs.hpp"
 #include "feedback/review_session.hpp"
-#include "json/canonical_json.hpp"
 #include "prompt/prompt_registry.hpp"
 #include "serve/multipart_form.hpp"
 #include "store/project.hpp"
 #include "temp_dir.hpp"
+#include "json/canonical_json.hpp"
 
 #include <variant>
 
@@ -107,36 +107,42 @@ TEST_CASE("fine-tuning rules name the row and what is wrong", "[feedback][finetu
     CHECK(m.find("row 1") != std::string::npos);
 
     auto empty = f.add("b", {chat({{"user", "hi"}, {"assistant", " "}})});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, empty, o); })
-              .find("assistant message is empty") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, empty, o);
+          }).find("assistant message is empty") != std::string::npos);
 
     auto role = f.add("c", {chat({{"user", "hi"}, {"tool", "x"}, {"assistant", "a"}})});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, role, o); })
-              .find("role 'tool'") != std::string::npos);
+    CHECK(bad_input([&] { feedback::build_tune_export(f.project, role, o); }).find("role 'tool'") !=
+          std::string::npos);
 
     auto late_system = f.add("d", {chat({{"user", "hi"}, {"system", "x"}, {"assistant", "a"}})});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, late_system, o); })
-              .find("system message may only come first") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, late_system, o);
+          }).find("system message may only come first") != std::string::npos);
 
     auto twice = f.add("e", {chat({{"user", "a"}, {"user", "b"}, {"assistant", "c"}})});
     CHECK_NOTHROW(feedback::build_tune_export(f.project, twice, o)); // OpenAI allows it
     o.format = feedback::TuneFormat::Anthropic;
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, twice, o); })
-              .find("must alternate") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, twice, o);
+          }).find("must alternate") != std::string::npos);
     o.format = feedback::TuneFormat::Alpaca;
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, twice, o); })
-              .find("one instruction and one answer") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, twice, o);
+          }).find("one instruction and one answer") != std::string::npos);
 
     o.format = feedback::TuneFormat::OpenAIChat;
     o.max_tokens = 5;
     auto long_row = f.add("g", {chat({{"user", std::string(400, 'x')}, {"assistant", "a"}})});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, long_row, o); })
-              .find("over the openai-chat limit of 5") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, long_row, o);
+          }).find("over the openai-chat limit of 5") != std::string::npos);
 
     o.max_tokens = 0;
     auto no_messages = f.add("h", {{{"question", "q"}}});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, no_messages, o); })
-              .find("no 'messages' field") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, no_messages, o);
+          }).find("no 'messages' field") != std::string::npos);
 }
 
 TEST_CASE("alpaca rows already in its shape are checked and kept", "[feedback][finetune]") {
@@ -145,14 +151,16 @@ TEST_CASE("alpaca rows already in its shape are checked and kept", "[feedback][f
     feedback::TuneOptions o{.format = feedback::TuneFormat::Alpaca};
     CHECK(f.lines(v, o)[0] == json({{"instruction", "Add"}, {"input", "1+1"}, {"output", "2"}}));
     auto bad = f.add("al2", {{{"instruction", "Add"}, {"output", ""}}});
-    CHECK(bad_input([&] { feedback::build_tune_export(f.project, bad, o); })
-              .find("'output' must be a non-empty string") != std::string::npos);
+    CHECK(bad_input([&] {
+              feedback::build_tune_export(f.project, bad, o);
+          }).find("'output' must be a non-empty string") != std::string::npos);
 }
 
 TEST_CASE("a multipart upload body parses back into its parts", "[feedback][finetune]") {
     std::string content = "{\"messages\":[]}\r\n--llmops-x\n";
     auto m = feedback::multipart_body({{"purpose", "fine-tune"}}, "file", "train.jsonl", content);
-    auto parsed = serve::parse_multipart_form("multipart/form-data; boundary=" + m.boundary, m.body);
+    auto parsed =
+        serve::parse_multipart_form("multipart/form-data; boundary=" + m.boundary, m.body);
     REQUIRE(std::holds_alternative<std::vector<serve::FormPart>>(parsed));
     const auto& parts = std::get<std::vector<serve::FormPart>>(parsed);
     REQUIRE(parts.size() == 2);
@@ -163,8 +171,8 @@ TEST_CASE("a multipart upload body parses back into its parts", "[feedback][fine
 }
 
 TEST_CASE("--param pairs become job fields and hyperparameters", "[feedback][finetune]") {
-    json p = feedback::job_parameters({"n_epochs=3", "suffix=qa", "learning_rate_multiplier=0.5",
-                                       "batch_size=auto", "seed=7"});
+    json p = feedback::job_parameters(
+        {"n_epochs=3", "suffix=qa", "learning_rate_multiplier=0.5", "batch_size=auto", "seed=7"});
     CHECK(p == json::parse(R"({"suffix": "qa", "seed": 7, "hyperparameters":
         {"n_epochs": 3, "learning_rate_multiplier": 0.5, "batch_size": "auto"}})"));
     CHECK_THROWS_AS(feedback::job_parameters({"no-equals"}), Error);
