@@ -19,13 +19,13 @@
 namespace llmops::http {
 
 struct HttpCall {
-    std::string method = "POST"; // POST, or GET (no body is sent)
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     double timeout_s = 60;
     // Called with each block of the response body as it arrives (streaming); optional.
     std::function<void(std::string_view)> on_data;
+    std::string method = "POST"; // POST, or GET (no body is sent); last, for positional init
 };
 
 struct HttpResponse {
