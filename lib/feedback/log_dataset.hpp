@@ -23,10 +23,11 @@
 namespace llmops::feedback {
 
 struct LogSelection {
-    std::string route;                    // required
-    std::string env;                      // "" = any
-    std::optional<std::int64_t> since_ms; // requests that arrived at or after
-    std::vector<std::string> where;       // every expression must hold
+    // Default initialisers on every member keep designated initialisers warning-free.
+    std::string route{};                    // required
+    std::string env{};                      // "" = any
+    std::optional<std::int64_t> since_ms{}; // requests that arrived at or after
+    std::vector<std::string> where{};       // every expression must hold
 };
 
 // The columns of one logged request with its feedback, in canonical order.
