@@ -36,8 +36,8 @@ std::int64_t default_token_limit(TuneFormat format);
 
 struct TuneOptions {
     TuneFormat format = TuneFormat::OpenAIChat;
-    std::string prompt_ref;      // "" = the rows hold the conversation
-    std::string target_field;    // "" = none appended
+    std::string prompt_ref{};    // "" = the rows hold the conversation
+    std::string target_field{};  // "" = none appended
     std::int64_t max_tokens = 0; // per example; 0 = the format's default
     std::int64_t limit = -1;     // rows; negative = all
 };
