@@ -119,7 +119,7 @@ run data add --from-logs ask --where 'feedback.helpful==false' --name bad --json
 expect_eq "$(json_get .rows)" 3 "one more row"
 expect_eq "$(json_get '.added | join(",")')" "${IDS[3]}" "only the new request"
 expect_eq "$(json_get .already_present)" 2 "the others were present"
-run data add --from-logs ask --where 'latency_ms>=0' --fields question,latency_ms,status --name slow --json
+run data add --from-logs ask --since 1h --env staging --where 'latency_ms>=0' --fields question,latency_ms,status --name slow --json
 expect_rc 0 "--fields of log columns"
 run data cat slow
 expect_eq "$(printf '%s\n' "$OUT" | head -n1 | jq -c 'keys')" '["latency_ms","question","request_id","status"]' "rows keep request_id and --fields"
@@ -133,6 +133,12 @@ expect_rc 3 "an unknown column"
 expect_contains "$ERR" "has no column 'nowhere'" "the column is named"
 run data add --from-logs ask --where 'status==500' --name x
 expect_rc 3 "no request matches"
+run data add --from-logs ask --since 2099-01-01 --name x
+expect_rc 3 "--since after every request"
+run data add --from-logs ask --env production --name x
+expect_rc 3 "--env with no request"
+run data add --from-logs ask --since soon --name x
+expect_rc 2 "a bad --since"
 run data add file.jsonl --from-logs ask --name x
 expect_rc 2 "files and --from-logs"
 run data add --where 'status==200' --name x somefile.jsonl
