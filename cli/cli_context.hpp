@@ -88,6 +88,8 @@ void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
 void register_drift_command(CLI::App& app, CliContext& ctx);
+// pipeline run, status, dag, log (cli/pipeline_commands.cpp).
+void register_pipeline_commands(CLI::App& app, CliContext& ctx);
 // feedback (cli/feedback_commands.cpp), finetune (cli/finetune_commands.cpp), review
 // (cli/review_command.cpp).
 void register_feedback_commands(CLI::App& app, CliContext& ctx);

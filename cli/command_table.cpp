@@ -136,6 +136,17 @@ constexpr std::array kCommands = {
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
                 Read},
+    // Pipelines
+    CommandInfo{"pipeline", "Pipelines", "Stages with dependencies, run only when they changed",
+                None},
+    CommandInfo{"pipeline run", "Pipelines",
+                "Run the stages whose inputs changed, in dependency order, in parallel; update "
+                "pipeline.lock",
+                Write},
+    CommandInfo{"pipeline status", "Pipelines",
+                "What a run would do and why; exit 1 when anything would run", Write},
+    CommandInfo{"pipeline dag", "Pipelines", "The stage graph as text, Mermaid or JSON", None},
+    CommandInfo{"pipeline log", "Pipelines", "Recorded pipeline runs and their stages", Read},
     // Feedback
     CommandInfo{"feedback", "Feedback", "Feedback about logged requests: add, list, export", None},
     CommandInfo{"feedback add", "Feedback", "Score a logged request (as POST /v1/feedback does)",

@@ -100,7 +100,8 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_deploy_commands(app, ctx);
     llmops::cli::register_serve_commands(app, ctx); // serve, logs, keys (cli/serve_commands.cpp)
     llmops::cli::register_drift_command(app, ctx);
-    llmops::cli::register_monitor_commands(app, ctx);  // monitor (cli/monitor_commands.cpp)
+    llmops::cli::register_monitor_commands(app, ctx); // monitor (cli/monitor_commands.cpp)
+    llmops::cli::register_pipeline_commands(app, ctx);
     llmops::cli::register_feedback_commands(app, ctx); // feedback (cli/feedback_commands.cpp)
     llmops::cli::register_finetune_commands(app, ctx);
     llmops::cli::register_review_command(app, ctx);

@@ -91,13 +91,13 @@ void check_fail(const MetricResult& r, const std::string& reason) {
 
 TEST_CASE("metric_names lists every metric, sorted", "[metric_registry]") {
     const std::vector<std::string> expected = {
-        "bleu",         "contains",       "contains_all", "contains_any",
-        "cost",         "equals",         "exact_match",  "f1",
-        "icontains",    "is_json",        "json_schema",  "judge",
-        "latency",      "levenshtein",    "mrr",          "ndcg_at_k",
-        "not_contains", "precision_at_k", "recall_at_k",  "regex",
-        "rouge1",       "rouge2",         "rouge_l",      "rubric",
-        "starts_with",  "token_count"};
+        "bleu",        "contains",  "contains_all",    "contains_any",
+        "cost",        "equals",    "exact_match",     "f1",
+        "icontains",   "injection", "injection_judge", "is_json",
+        "json_schema", "judge",     "latency",         "levenshtein",
+        "mrr",         "ndcg_at_k", "not_contains",    "precision_at_k",
+        "recall_at_k", "regex",     "rouge1",          "rouge2",
+        "rouge_l",     "rubric",    "starts_with",     "token_count"};
     CHECK(metric_names() == expected);
 }
 
