@@ -89,10 +89,15 @@ void register_serve_commands(CLI::App& app, CliContext& ctx);
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
 // remote add/list/remove, push, pull, clone (cli/remote_commands.cpp).
 void register_remote_commands(CLI::App& app, CliContext& ctx);
-// help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
 // pipeline run, status, dag, log (cli/pipeline_commands.cpp).
 void register_pipeline_commands(CLI::App& app, CliContext& ctx);
+// feedback (cli/feedback_commands.cpp), finetune (cli/finetune_commands.cpp), review
+// (cli/review_command.cpp).
+void register_feedback_commands(CLI::App& app, CliContext& ctx);
+void register_finetune_commands(CLI::App& app, CliContext& ctx);
+void register_review_command(CLI::App& app, CliContext& ctx);
+// help and completion; they describe the whole tree, so they come last.
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

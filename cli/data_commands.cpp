@@ -1,7 +1,9 @@
-// llmops data: add, list, show, log, cat, export, diff, tag, rm.
+// llmops data: add (files, or --from-logs), list, show, log, cat, export (also as fine-tuning
+// JSONL), diff, tag, rm.
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/time.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_export.hpp"
 #include "data/dataset_import.hpp"
@@ -9,6 +11,10 @@
 #include "data/dataset_ref.hpp"
 #include "data/ops/dataset_diff.hpp"
 #include "data/ops/ops_json.hpp"
+#include "data/ops/row_filter.hpp"
+#include "feedback/finetune_format.hpp"
+#include "feedback/log_dataset.hpp"
+#include "monitor/time_window.hpp"
 #include "option_rules.hpp"
 
 #include <fmt/format.h>
@@ -33,9 +39,51 @@ struct AddOptions {
     data::ImportOptions import;
     std::string format;
     std::string compression = "zstd";
+    // --from-logs ROUTE (lib/feedback/log_dataset.hpp)
+    std::string from_logs;
+    std::string env;
+    std::string since;
+    std::vector<std::string> where;
+    std::vector<std::string> fields;
 };
 
+int cmd_add_from_logs(CliContext& ctx, AddOptions& o) {
+    if (!o.paths.empty())
+        throw_usage("give files or --from-logs ROUTE, not both",
+                    "'data add --from-logs ROUTE --name NAME' reads the gateway's request log");
+    if (!o.format.empty()) throw_usage("--format applies to files, not to --from-logs");
+    feedback::FromLogsRequest request;
+    request.selection.route = o.from_logs;
+    request.selection.env = o.env;
+    if (!o.since.empty())
+        request.selection.since_ms = monitor::parse_time_or_ago(o.since, now_unix_ms(), "--since");
+    request.selection.where = o.where;
+    request.fields = o.fields;
+    request.name = o.import.name;
+    request.message = o.import.message;
+    request.tags = o.import.tags;
+    request.allow_empty = o.import.allow_empty;
+    data::RowFilter check(o.where); // a malformed --where is a usage error before the store opens
+    store::Project project = ctx.open_project(store::StoreAccess::Write);
+    feedback::FromLogsReport r = feedback::add_from_logs(project, request);
+    if (ctx.json()) {
+        ctx.print_json(feedback::to_json(r));
+    } else if (r.commit.created) {
+        ctx.out(fmt::format("{}  {} rows  {}  {} request(s) added, {} already present\n",
+                            r.commit.version.ref(), r.commit.version.rows,
+                            r.commit.version.manifest, r.added.size(), r.already_present));
+    } else {
+        ctx.out(fmt::format("{}  unchanged: {} matching request(s), all already present\n",
+                            r.commit.version.ref(), r.matched));
+    }
+    return 0;
+}
+
 int cmd_add(CliContext& ctx, AddOptions& o) {
+    if (!o.from_logs.empty()) return cmd_add_from_logs(ctx, o);
+    if (o.paths.empty()) throw_usage("data add: give files to read, or --from-logs ROUTE");
+    if (!o.env.empty() || !o.since.empty() || !o.where.empty() || !o.fields.empty())
+        throw_usage("--env, --since, --where and --fields apply only with --from-logs ROUTE");
     if (!o.format.empty()) o.import.format = o.format;
     o.import.chunks = o.compression == "none" ? store::Compression::None : store::Compression::Zstd;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
@@ -116,7 +164,33 @@ struct CatOptions {
     std::int64_t limit = -1;
     std::string format = "jsonl";
     std::string output;
+    // Fine-tuning formats (lib/feedback/finetune_format.hpp)
+    std::string prompt;
+    std::string target_field;
+    std::int64_t max_tokens = 0;
 };
+
+int cmd_export_for_tuning(CliContext& ctx, const CatOptions& o, feedback::TuneFormat format) {
+    store::Project project = ctx.open_project(store::StoreAccess::Read);
+    DatasetVersion v = data::resolve_version(project.db(), o.ref);
+    feedback::TuneOptions options{.format = format,
+                                  .prompt_ref = o.prompt,
+                                  .target_field = o.target_field,
+                                  .max_tokens = o.max_tokens,
+                                  .limit = o.limit};
+    // Every example is built and checked before the file is opened.
+    feedback::TuneExport result = feedback::build_tune_export(project, v, options);
+    OutputFile out(o.output);
+    out.write(result.jsonl);
+    out.commit();
+    if (ctx.json())
+        ctx.print_json(feedback::tune_export_json(v, result, o.output, format));
+    else
+        ctx.note(fmt::format("wrote {} {} examples of {} to {} (about {} tokens, largest {})",
+                             result.examples, feedback::to_string(format), v.ref(), o.output,
+                             result.tokens, result.max_tokens));
+    return 0;
+}
 
 int cmd_cat(CliContext& ctx, const CatOptions& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
@@ -132,6 +206,11 @@ int cmd_export(CliContext& ctx, const CatOptions& o) {
         throw_usage("--output: expected a file name, got ''",
                     "use 'llmops data cat' to write rows to stdout");
     check_output_path(o.output);
+    if (auto tune = feedback::parse_tune_format(o.format))
+        return cmd_export_for_tuning(ctx, o, *tune);
+    if (!o.prompt.empty() || !o.target_field.empty() || o.max_tokens > 0)
+        throw_usage("--prompt, --target-field and --max-tokens apply to the fine-tuning formats",
+                    "use --format openai-chat, anthropic or alpaca");
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     DatasetVersion v = data::resolve_version(project.db(), o.ref);
     data::ExportOptions options{.format = data::parse_output_format(o.format), .limit = o.limit};
@@ -223,7 +302,7 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
 
     auto add = std::make_shared<AddOptions>();
     CLI::App* c = ctx.command(*data_cmd, "add", [&ctx, add] { return cmd_add(ctx, *add); });
-    c->add_option("paths", add->paths, "Files or folders to read")->required();
+    c->add_option("paths", add->paths, "Files or folders to read");
     c->add_option("-n,--name", add->import.name, "Dataset name")->required();
     c->add_option("-m,--message", add->import.message, "What this version is");
     c->add_option("-t,--tag", add->import.tags, "Tag the new version (repeatable)");
@@ -235,6 +314,22 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c->add_option("--compression", add->compression,
                   "How new chunks are stored: zstd (default) or none (faster, larger)")
         ->check(CLI::IsMember({"zstd", "none"}));
+    c->add_option("--from-logs", add->from_logs,
+                  "Rows from the requests of this gateway route (instead of files)")
+        ->option_text("ROUTE");
+    c->add_option("--env", add->env, "--from-logs: only requests of this environment");
+    c->add_option("--since", add->since,
+                  "--from-logs: only requests at or after this time (ISO 8601, or 24h ago)")
+        ->option_text("TIME");
+    c->add_option("--where", add->where,
+                  "--from-logs: keep requests whose columns match (as data transform; "
+                  "repeatable): 'feedback.helpful==false', 'latency_ms>2000'")
+        ->option_text("EXPR");
+    c->add_option("--fields", add->fields,
+                  "--from-logs: the columns rows keep besides request_id (default: the "
+                  "variables, answer, feedback)")
+        ->delimiter(',')
+        ->option_text("F,...");
 
     ctx.command(*data_cmd, "list", [&ctx] { return cmd_list(ctx); });
 
@@ -260,7 +355,20 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
     c = ctx.command(*data_cmd, "export", [&ctx, exp] { return cmd_export(ctx, *exp); });
     c->add_option("ref", exp->ref, "Dataset reference")->required();
     c->add_option("-o,--output", exp->output, "Output file (replaced atomically)")->required();
-    c->add_option("--format", exp->format, "jsonl (default) or csv");
+    c->add_option("--format", exp->format,
+                  "jsonl (default), csv, or fine-tuning JSONL: openai-chat, anthropic, alpaca");
+    c->add_option("--prompt", exp->prompt,
+                  "Fine-tuning formats: render each row through this prompt (NAME, NAME@N, "
+                  "NAME@label)")
+        ->option_text("REF");
+    c->add_option("--target-field", exp->target_field,
+                  "Fine-tuning formats: the row field holding the assistant's answer")
+        ->option_text("FIELD");
+    c->add_option("--max-tokens", exp->max_tokens,
+                  "Fine-tuning formats: estimated tokens allowed per example (default: the "
+                  "format's limit)")
+        ->check(whole_number(1))
+        ->option_text("N");
     c->add_option("--limit", exp->limit, "Stop after N rows (N >= 1)")
         ->check(whole_number(1))
         ->option_text("N");

@@ -4,6 +4,7 @@
 #include "core/hash.hpp"
 #include "core/time.hpp"
 #include "deploy/environments.hpp"
+#include "serve/feedback_rules.hpp"
 #include "serve/gateway_impl.hpp"
 #include "serve/openai_shapes.hpp"
 
@@ -218,27 +219,22 @@ void Gateway::Impl::handle_feedback(std::shared_ptr<Exchange> ex, http::ServerRe
     if (doc.is_discarded() || !doc.is_object())
         return respond_error(*ex, api_error(400, "bad_json", "the body must be a JSON object"));
     FeedbackRecord f;
-    auto text = [&](const char* name, std::string& out, bool required) {
+    // Types first (a wrong type is named as such); then the shared rules of feedback_rules.hpp.
+    auto text = [&](const char* name, std::string& out) {
         auto it = doc.find(name);
-        if (it == doc.end() || it->is_null()) return !required;
-        if (!it->is_string() || (required && it->get_ref<const std::string&>().empty()) ||
-            it->get_ref<const std::string&>().size() > 4096)
-            return false;
+        if (it == doc.end() || it->is_null()) return true;
+        if (!it->is_string()) return false;
         out = it->get<std::string>();
         return true;
     };
-    if (!text("request_id", f.request_id, true))
+    if (!text("request_id", f.request_id))
         return bad("request_id", "a request id (x-request-id) is required");
-    if (!text("name", f.name, true) || f.name.size() > 200)
+    if (!text("name", f.name))
         return bad("name", "a non-empty string of at most 200 bytes is required");
-    if (!text("comment", f.comment, false)) return bad("comment", "must be a string");
+    if (!text("comment", f.comment)) return bad("comment", "must be a string");
     auto value = doc.find("value");
-    if (value == doc.end() ||
-        !(value->is_boolean() || (value->is_number() && std::isfinite(value->get<double>())) ||
-          (value->is_string() && !value->get_ref<const std::string&>().empty() &&
-           value->get_ref<const std::string&>().size() <= 200)))
-        return bad("value", "a number, a boolean or a category (a non-empty string) is required");
-    f.value = *value;
+    if (value != doc.end()) f.value = *value;
+    if (auto problem = check_feedback(f)) return bad(problem->field, problem->message);
     f.key_name = key_name;
     f.created_at = now_iso8601();
     ex->request_body = request.body;

@@ -609,6 +609,40 @@ const std::vector<std::string_view>& migrations() {
             hash TEXT NOT NULL
         ) WITHOUT ROWID;
         )sql",
+        // 14: the feedback loop (docs/feedback.md): fine-tuning jobs as started through a
+        // provider or an exec trainer, and the decisions of `llmops review` in progress (one
+        // row per decided dataset row, so a review resumes where it stopped).
+        R"sql(
+        CREATE TABLE finetune_jobs (
+            id INTEGER PRIMARY KEY,
+            provider TEXT NOT NULL,
+            trainer TEXT NOT NULL,
+            external_id TEXT,
+            base_model TEXT NOT NULL,
+            training TEXT NOT NULL,
+            training_manifest TEXT NOT NULL,
+            training_file TEXT,
+            validation TEXT,
+            validation_file TEXT,
+            params TEXT NOT NULL,
+            status TEXT NOT NULL,
+            fine_tuned_model TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX finetune_jobs_external ON finetune_jobs(provider, external_id)
+            WHERE external_id IS NOT NULL;
+        CREATE TABLE review_decisions (
+            version_id INTEGER NOT NULL REFERENCES dataset_versions(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,
+            row_index INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            row TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (version_id, field, row_index)
+        ) WITHOUT ROWID;
+        )sql",
     };
     return steps;
 }

@@ -30,7 +30,7 @@ expect_bash "add" llmops data a
 expect_bash "diff dedup" llmops data d
 expect_bash "run report" llmops eval r
 expect_bash "--name" llmops data add --na
-expect_bash "--format" llmops data add -n x --f
+expect_bash "--format" llmops data add -n x --fo
 expect_bash "data" llmops -C /tmp da
 expect_bash "data" llmops --json da
 expect_bash "data" llmops help da

@@ -25,7 +25,7 @@ while IFS= read -r cmd; do
 done <<<"$commands"
 
 run help data add
-expect_contains "$OUT" "Usage: llmops data add [OPTIONS] paths..." "help data add"
+expect_contains "$OUT" "Usage: llmops data add [OPTIONS] [paths...]" "help data add"
 run help
 expect_rc 0 "help"
 expect_contains "$OUT" "Usage: llmops [OPTIONS] [COMMAND]" "top-level usage"

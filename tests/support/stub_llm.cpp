@@ -2,6 +2,7 @@
 // Listens on 127.0.0.1 only; see tests/support/README.md and `stub_llm --help`.
 #include "stub_llm_answers.hpp"
 #include "stub_llm_faults.hpp"
+#include "stub_llm_finetune.hpp"
 #include "stub_llm_options.hpp"
 #include "stub_llm_shapes.hpp"
 #include "stub_llm_stats.hpp"
@@ -101,6 +102,9 @@ class App {
         svr.Post("/v1/messages",
                  [this](const Request& req, Response& res) { chat(req, res, Api::anthropic, ""); });
         svr.Get("/v1/models", [this](const Request& req, Response& res) { models(req, res); });
+        finetune_.install(svr, [this](const Request& req, Response& res) {
+            return authorized(req, res, Api::openai);
+        });
         svr.Get("/stats",
                 [this](const Request&, Response& res) { send_json(res, 200, stats_.to_json()); });
         svr.Post("/reset-stats", [this](const Request&, Response& res) { reset(res); });
@@ -486,6 +490,7 @@ class App {
     Shutdown& shutdown_;
     FaultPlan plan_;
     Stats stats_;
+    FineTuneEndpoints finetune_;
     std::atomic<std::uint64_t> seq_{0};
     std::mutex requests_mutex_;
     std::deque<json> requests_;

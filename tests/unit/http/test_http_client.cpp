@@ -218,6 +218,33 @@ TEST_CASE("transport: keep-alive reuse, and a connection the server closed is re
     CHECK_THAT(request, Catch::EndsWith("{\"n\":2}"));
 }
 
+TEST_CASE("transport: a GET sends no body, and the connection serves a POST after it",
+          "[http][provider]") {
+    ScriptedServer server([](int, int request) {
+        return ScriptedServer::Answer{ok(request == 0 ? "got" : "posted")};
+    });
+    HttpTransport t(1);
+    HttpCall get;
+    get.method = "GET";
+    get.url = server.url() + "?limit=5";
+    get.body = "ignored";
+    t.start(1, std::move(get));
+    std::vector<HttpResponse> done;
+    auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (done.empty() && std::chrono::steady_clock::now() < give_up)
+        t.poll(done, 50ms);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].body == "got");
+    std::string request = server.last_request();
+    CHECK_THAT(request, Catch::StartsWith("GET /v1/x?limit=5 HTTP/1.1\r\n"));
+    CHECK_THAT(request, !Catch::Contains("Content-Length"));
+    CHECK_THAT(request, !Catch::Contains("ignored"));
+    auto post = post_all(t, server.url(), 1);
+    CHECK(post[0].body == "posted");
+    CHECK_THAT(server.last_request(), Catch::StartsWith("POST /v1/x HTTP/1.1\r\n"));
+    CHECK(server.connections() == 1); // the handle was reset, not the connection
+}
+
 TEST_CASE("transport: a request dropped unanswered on a kept-alive connection is sent again",
           "[http][provider]") {
     // Connection 0 answers its first request and hangs up on the second without a word, as a
