@@ -87,6 +87,9 @@ void register_monitor_report_command(CLI::App& monitor_app, CliContext& ctx);
 void register_serve_commands(CLI::App& app, CliContext& ctx);
 // monitor, monitor check (cli/monitor_commands.cpp).
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
+// scan, scan eval (cli/scan_commands.cpp); data scan is registered by register_data_commands.
+void register_scan_commands(CLI::App& app, CliContext& ctx);
+void register_data_scan_command(CLI::App& data_cmd, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);
