@@ -304,6 +304,18 @@ std::string phone(bool& international) {
         util.Format(number,
                     international ? PhoneNumberUtil::INTERNATIONAL : PhoneNumberUtil::NATIONAL,
                     &out);
+        // People do not always write the groups as the numbering plan does: one in three
+        // national numbers gets hyphens or dots for spaces, or no separators at all.
+        const int style = international ? 0 : uniform(0, 8);
+        if (style == 1 || style == 2) {
+            for (char& c : out)
+                if (c == ' ') c = style == 1 ? '-' : '.';
+        } else if (style == 3) {
+            std::string compact;
+            for (char c : out)
+                if (c != ' ' && c != '-') compact += c;
+            out = compact;
+        }
         return out;
     }
     international = false;

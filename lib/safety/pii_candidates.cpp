@@ -30,6 +30,8 @@ bool number_stands_alone(std::string_view text, std::size_t begin, std::size_t e
     if (is_word_byte(before(text, begin)) || is_word_byte(after(text, end))) return false;
     const char b = before(text, begin), a = after(text, end);
     if ((b == '.' || b == '-' || b == ',') && is_digit(before(text, begin, 2))) return false;
+    // The tail of an identifier: SN-4815162342, ORD/20231104.
+    if ((b == '-' || b == '/' || b == '_') && is_word_byte(before(text, begin, 2))) return false;
     if ((a == '.' || a == '-' || a == ',') && is_digit(after(text, end, 1))) return false;
     return true;
 }

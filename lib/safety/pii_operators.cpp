@@ -57,6 +57,7 @@ std::string masked(std::string_view value, std::size_t keep_last) {
         if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80) starts.push_back(i);
     if (keep_last >= starts.size()) return std::string(value);
     const std::size_t hidden = starts.size() - keep_last;
+    if (keep_last == 0) return std::string(hidden, '*');
     return std::string(hidden, '*') + std::string(value.substr(starts[hidden]));
 }
 
