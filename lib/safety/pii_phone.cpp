@@ -6,6 +6,8 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <set>
 
 namespace llmops::safety {
@@ -106,21 +108,64 @@ PhoneVerdict judge_international(std::string_view text, const std::string& digit
     return {};
 }
 
+// What a national number needs of its region: the country code and the trunk prefix.
+struct RegionPlan {
+    int country_code = 0;
+    std::string trunk_prefix; // "0" in GB, "1" in the US, empty where there is none
+};
+
+const RegionPlan& plan_of(const std::string& region) {
+    static std::mutex mutex;
+    static std::map<std::string, RegionPlan> plans;
+    std::lock_guard lock(mutex);
+    auto it = plans.find(region);
+    if (it == plans.end()) {
+        RegionPlan plan;
+        plan.country_code = util().GetCountryCodeForRegion(region);
+        util().GetNddPrefixForRegion(region, true, &plan.trunk_prefix);
+        it = plans.emplace(region, std::move(plan)).first;
+    }
+    return it->second;
+}
+
+// The number `digits` stands for when dialled inside `region` (libphonenumber's Parse does the
+// same, with much more string handling: this runs for every region of every candidate).
+bool national_number_in(const std::string& digits, const std::string& region, PhoneNumber& out) {
+    const RegionPlan& plan = plan_of(region);
+    if (plan.country_code == 0) return false;
+    std::string national = digits;
+    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
+        national.erase(0, plan.trunk_prefix.size());
+    if (national.size() < 4 || national.size() > 14) return false;
+    out.Clear();
+    out.set_country_code(plan.country_code);
+    std::size_t zeros = 0;
+    while (zeros + 1 < national.size() && national[zeros] == '0')
+        ++zeros;
+    if (zeros > 0) {
+        out.set_italian_leading_zero(true);
+        if (zeros > 1) out.set_number_of_leading_zeros(static_cast<int>(zeros));
+    }
+    out.set_national_number(std::stoull(national));
+    return true;
+}
+
 PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t>& groups,
                             const std::string& default_region,
                             const std::vector<std::string>& regions) {
-    const std::string number_text(text);
+    const std::string digits = digits_of(text);
     PhoneVerdict best;
     auto consider = [&](const std::string& region, bool is_default) {
-        Parsed p = parse_in(number_text, region);
-        if (!p.ok) return;
-        const bool formatted = written_as_formatted(groups, p.number, PhoneNumberUtil::NATIONAL);
+        PhoneNumber number;
+        if (!national_number_in(digits, region, number)) return;
         double score = 0;
         std::string validation;
-        if (util().IsValidNumberForRegion(p.number, region)) {
+        if (util().IsValidNumberForRegion(number, region)) {
+            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;
-        } else if (is_default && util().IsPossibleNumber(p.number)) {
+        } else if (is_default && util().IsPossibleNumber(number)) {
+            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = 0.25 + (formatted ? 0.1 : 0);
             validation = "phone_possible:" + region;
         }
