@@ -40,6 +40,7 @@ speed() { # NAME CMD...: median MB/s per core
   shift
   for _ in $(seq "$REPEAT"); do
     measure "$@"
+    [ "$(echo "$CPU_TAKEN > 0" | bc)" = 1 ] || CPU_TAKEN=0.01
     runs+=("$(echo "$size / 1048576 / $CPU_TAKEN" | bc -l)")
   done
   printf '%-34s %10.1f MB/s per core   (%s MB, peak RSS %s MB)\n' "$name" "$(median "${runs[@]}")" \

@@ -158,13 +158,15 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
     auto consider = [&](const std::string& region, bool is_default) {
         PhoneNumber number;
         if (!national_number_in(digits, region, number)) return;
+        // The length check is cheap (no patterns); most regions end here.
+        if (!util().IsPossibleNumber(number)) return;
         double score = 0;
         std::string validation;
         if (util().IsValidNumberForRegion(number, region)) {
             const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;
-        } else if (is_default && util().IsPossibleNumber(number)) {
+        } else if (is_default) {
             const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = 0.25 + (formatted ? 0.1 : 0);
             validation = "phone_possible:" + region;
