@@ -1,11 +1,14 @@
 // llmops drift REFERENCE CURRENT [--columns C,...] [--test COLUMN=TEST] [--threshold COLUMN=X]
-// [--drift-share S] [--json] [--html FILE]: has the data drifted? (docs/drift.md)
+// [--drift-share S] [--json] [--html FILE]: has the data drifted? Sides are datasets, files or
+// request-log selections (logs:ROUTE[@ENV][:SINCE[..UNTIL]]). docs/drift.md
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 #include "drift/column_source.hpp"
 #include "drift/drift_report.hpp"
+#include "monitor/drift_sides.hpp"
 #include "report/drift_html.hpp"
 
 #include <charconv>
@@ -123,9 +126,10 @@ int cmd_drift(CliContext& ctx, const DriftCliOptions& o) {
     drift::validate_options(options);
     if (!o.html.empty()) check_output_path(o.html); // before the work
     store::Project project = ctx.open_project(store::StoreAccess::Read);
-    drift::DatasetColumnSource reference(project, o.reference);
-    drift::DatasetColumnSource current(project, o.current);
-    const drift::DriftReport report = drift::run_drift(reference, current, options);
+    const std::int64_t now = now_unix_ms();
+    auto reference = monitor::open_drift_side(project, o.reference, now);
+    auto current = monitor::open_drift_side(project, o.current, now);
+    const drift::DriftReport report = drift::run_drift(*reference, *current, options);
     if (!o.html.empty()) {
         OutputFile file(o.html);
         file.write(report::render_drift_html(report));
@@ -144,10 +148,14 @@ int cmd_drift(CliContext& ctx, const DriftCliOptions& o) {
 void register_drift_command(CLI::App& app, CliContext& ctx) {
     auto o = std::make_shared<DriftCliOptions>();
     CLI::App* c = ctx.command(app, "drift", [&ctx, o] { return cmd_drift(ctx, *o); });
-    c->add_option("reference", o->reference, "The reference dataset (NAME, NAME@3, NAME@tag)")
+    c->add_option("reference", o->reference,
+                  "The reference: a dataset (NAME, NAME@3, NAME@tag), a CSV/JSONL/JSON file, or "
+                  "the request log (logs:ROUTE[@ENV][:SINCE[..UNTIL]])")
         ->required();
-    c->add_option("current", o->current, "The current dataset")->required();
-    c->add_option("--columns", o->columns, "Compare only these columns (default: every field)")
+    c->add_option("current", o->current, "The current side, in the same forms")->required();
+    c->add_option("--columns", o->columns,
+                  "Compare only these columns (default: every field; of a log side, its input "
+                  "variables)")
         ->delimiter(',')
         ->option_text("C,...");
     c->add_option("--test", o->tests,

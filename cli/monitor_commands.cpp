@@ -142,7 +142,7 @@ int monitor_check(CliContext& ctx, const CheckFlags& flags) {
     const std::int64_t at =
         flags.at.empty() ? now : monitor::parse_time_or_ago(flags.at, now, "--at");
     store::Project project = ctx.open_project(store::StoreAccess::Write);
-    monitor::Evaluation evaluation = monitor::evaluate_alerts(project.db(), config, at);
+    monitor::Evaluation evaluation = monitor::evaluate_alerts(project.db(), config, at, &project);
     monitor::DeliveryReport delivery;
     if (!flags.no_deliver)
         // As of --at when that is later than now: what its evaluation queued is due then.
@@ -162,12 +162,15 @@ int monitor_check(CliContext& ctx, const CheckFlags& flags) {
     } else {
         if (config.rules.empty()) ctx.note("no alert rules in llmops.yaml (alerts.rules)");
         for (const auto& a : evaluation.alerts)
-            ctx.out(fmt::format(
-                "{:<9} {:<28} {} = {} (fires when {} {:g}){}\n", to_string(a.state), a.rule,
-                a.metric, a.value ? fmt::format("{:g}", *a.value) : std::string("no data"),
-                a.comparison, a.threshold,
-                a.fired_at && a.state == monitor::AlertState::Firing ? "  since " + *a.fired_at
-                                                                     : std::string()));
+            ctx.out(fmt::format("{:<9} {:<28} {} = {} (fires when {} {:g}){}\n", to_string(a.state),
+                                a.rule, a.metric,
+                                a.value          ? fmt::format("{:g}", *a.value)
+                                : a.note.empty() ? std::string("no data")
+                                                 : "no data: " + a.note,
+                                a.comparison, a.threshold,
+                                a.fired_at && a.state == monitor::AlertState::Firing
+                                    ? "  since " + *a.fired_at
+                                    : std::string()));
         if (delivery.delivered)
             ctx.note(fmt::format("{} notification(s) delivered", delivery.delivered));
     }

@@ -2,7 +2,12 @@
 
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
+#include "data/formats/row_reader.hpp"
+#include "data/schema_summary.hpp"
 #include "store/project.hpp"
+#include "json/json_string.hpp"
+
+#include <set>
 
 namespace llmops::drift {
 
@@ -38,6 +43,50 @@ std::vector<std::string> DatasetColumnSource::fields() const {
 void DatasetColumnSource::for_each_row(
     const std::function<bool(std::string_view, std::int64_t)>& fn) {
     data::for_each_row(project_, state_->version, fn);
+}
+
+namespace {
+
+std::unique_ptr<data::RowReader> open_file(const std::filesystem::path& path) {
+    data::ReaderOptions options;
+    options.infer_types = true;
+    return data::open_row_reader(path, data::detect_format(path), options);
+}
+
+} // namespace
+
+FileColumnSource::FileColumnSource(std::filesystem::path path) : path_(std::move(path)) {
+    auto reader = open_file(path_);
+    data::Row row;
+    std::set<std::string, std::less<>> seen;
+    while (reader->next(row)) {
+        ++rows_;
+        data::for_each_member(row.json, [&](std::string_view key, std::string_view) {
+            if (seen.find(key) != seen.end()) return;
+            seen.emplace(key);
+            fields_.push_back(decode_json_string(key));
+        });
+    }
+}
+
+std::string FileColumnSource::label() const {
+    return path_.string();
+}
+
+std::optional<std::int64_t> FileColumnSource::row_count() const {
+    return rows_;
+}
+
+std::vector<std::string> FileColumnSource::fields() const {
+    return fields_;
+}
+
+void FileColumnSource::for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) {
+    auto reader = open_file(path_);
+    data::Row row;
+    std::int64_t index = 0;
+    while (reader->next(row))
+        if (!fn(row.json, index++)) return;
 }
 
 } // namespace llmops::drift

@@ -3,6 +3,7 @@
 // objects) through this interface only, so a selection of the request log (lib/monitor, a
 // higher layer) can implement it later without drift/ knowing about it.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,8 +25,11 @@ class ColumnSource {
     // The number of rows, when known before reading (used to hold out the first half of the
     // reference as the text vocabulary); nullopt when unknown.
     virtual std::optional<std::int64_t> row_count() const = 0;
-    // The top-level fields the rows may hold, in order (the columns compared by default).
+    // The top-level fields the rows may hold, in order (the columns --columns may name).
     virtual std::vector<std::string> fields() const = 0;
+    // The fields compared when no columns are named: all of them unless the source says less
+    // (a log selection compares its input variables by default).
+    virtual std::vector<std::string> default_fields() const { return fields(); }
     // Calls fn with each row's canonical JSON text and 0-based index until it returns false.
     virtual void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) = 0;
 };
@@ -45,6 +49,23 @@ class DatasetColumnSource : public ColumnSource {
     store::Project& project_;
     std::string label_;
     std::unique_ptr<State> state_;
+};
+
+// A plain file: CSV, JSONL or JSON (an array of objects), read as `data import` reads it (CSV
+// values typed: numbers, booleans, empty as null). The fields are those of every row, in the
+// order they first appear; the file is read once for them and once for the rows.
+class FileColumnSource : public ColumnSource {
+  public:
+    explicit FileColumnSource(std::filesystem::path path);
+    std::string label() const override;
+    std::optional<std::int64_t> row_count() const override;
+    std::vector<std::string> fields() const override;
+    void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override;
+
+  private:
+    std::filesystem::path path_;
+    std::int64_t rows_ = 0;
+    std::vector<std::string> fields_;
 };
 
 } // namespace llmops::drift

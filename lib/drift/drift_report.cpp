@@ -268,8 +268,8 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
     std::vector<std::string> columns = options.columns;
     const auto ref_fields = reference.fields(), cur_fields = current.fields();
     if (columns.empty()) {
-        columns = ref_fields;
-        for (const auto& f : cur_fields)
+        columns = reference.default_fields();
+        for (const auto& f : current.default_fields())
             if (std::find(columns.begin(), columns.end(), f) == columns.end()) columns.push_back(f);
     } else {
         for (const auto& c : columns)

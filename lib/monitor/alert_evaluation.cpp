@@ -1,7 +1,10 @@
 #include "monitor/alert_evaluation.hpp"
 
+#include "core/error.hpp"
 #include "core/time.hpp"
 #include "monitor/alert_payloads.hpp"
+#include "monitor/drift_rules.hpp"
+#include "monitor/window_figures.hpp"
 
 #include <algorithm>
 
@@ -31,30 +34,6 @@ std::optional<Stored> load_state(store::Database& db, const std::string& fingerp
     return Stored{state_of(st.column_text(0)), st.column_optional_text(1),
                   st.column_optional_text(2), st.column_optional_text(3),
                   st.column_optional_text(4)};
-}
-
-// The window's figures of each distinct (selector, window), computed once.
-struct WindowFigures {
-    Selector selector;
-    std::int64_t window_ms = 0;
-    Figures figures;
-    std::optional<double> max_user_cost;
-};
-
-const WindowFigures& figures_for(store::Database& db, const AlertRule& rule, std::int64_t now_ms,
-                                 std::vector<WindowFigures>& cache) {
-    for (const auto& w : cache)
-        if (w.window_ms == rule.window_ms && w.selector == rule.selector) return w;
-    MetricsQuery q;
-    q.since_ms = now_ms - rule.window_ms;
-    q.until_ms = now_ms;
-    q.selector = rule.selector;
-    q.top_users = 1;
-    MetricsReport report = query_metrics(db, q);
-    WindowFigures w{rule.selector, rule.window_ms, std::move(report.total), std::nullopt};
-    if (!report.top_users.empty()) w.max_user_cost = report.top_users.front().cost_usd;
-    cache.push_back(std::move(w));
-    return cache.back();
 }
 
 // The state after this evaluation, from the stored one and whether the condition holds.
@@ -161,15 +140,27 @@ std::string to_string(AlertState state) {
     }
 }
 
-Evaluation evaluate_alerts(store::Database& db, const AlertConfig& config, std::int64_t now_ms) {
+Evaluation evaluate_alerts(store::Database& db, const AlertConfig& config, std::int64_t now_ms,
+                           store::Project* project) {
     Evaluation out;
     out.at_ms = now_ms;
     const std::string now = iso8601_from_ms(now_ms);
     // Alertmanager resolves a firing alert by itself once endsAt passes without a resend.
     const std::int64_t ends_at =
         now_ms + 4 * std::max(config.resend_every_ms, config.evaluate_every_ms);
-    std::vector<WindowFigures> cache;
-    for (const AlertRule& rule : config.rules) {
+    // Every rule's window in one pass over the log (window_figures.hpp).
+    // Drift rules run a drift comparison each instead.
+    std::vector<WindowSelection> selections;
+    std::vector<std::size_t> selection_of(config.rules.size());
+    for (std::size_t i = 0; i < config.rules.size(); ++i) {
+        const AlertRule& rule = config.rules[i];
+        if (rule.drift) continue;
+        selection_of[i] = selections.size();
+        selections.push_back({rule.selector, rule.window_ms, {rule.metric}});
+    }
+    const std::vector<WindowFigures> windows = query_windows(db, now_ms, selections);
+    for (std::size_t i = 0; i < config.rules.size(); ++i) {
+        const AlertRule& rule = config.rules[i];
         AlertStatus a;
         a.rule = rule.name;
         a.labels = alert_labels(rule);
@@ -178,8 +169,17 @@ Evaluation evaluate_alerts(store::Database& db, const AlertConfig& config, std::
         a.metric = rule.metric;
         a.comparison = to_string(rule.comparison);
         a.threshold = rule.threshold;
-        const WindowFigures& w = figures_for(db, rule, now_ms, cache);
-        a.value = metric_value(rule.metric, w.figures, w.max_user_cost);
+        if (rule.drift) {
+            if (!project)
+                throw_usage("alert rule " + rule.name + " (" + rule.source +
+                            ") compares drift and needs the project");
+            DriftRuleValue d = evaluate_drift_rule(*project, rule, now_ms);
+            a.value = d.value;
+            a.note = std::move(d.note);
+        } else {
+            const WindowFigures& w = windows[selection_of[i]];
+            a.value = metric_value(rule.metric, w.figures, w.max_user_cost);
+        }
         out.alerts.push_back(std::move(a));
     }
 
@@ -279,6 +279,7 @@ json to_json(const AlertStatus& a) {
             {"comparison", a.comparison},
             {"threshold", a.threshold},
             {"value", a.value ? json(*a.value) : json(nullptr)},
+            {"note", a.note.empty() ? json(nullptr) : json(a.note)},
             {"labels", a.labels},
             {"annotations", a.annotations},
             {"active_since", opt(a.active_since)},

@@ -14,6 +14,7 @@
 
 #include "monitor/alert_rules.hpp"
 #include "store/database.hpp"
+#include "store/project.hpp"
 
 namespace llmops::monitor {
 
@@ -29,6 +30,7 @@ struct AlertStatus {
     std::string comparison;
     double threshold = 0;
     std::optional<double> value; // unset: the window had no value for the metric
+    std::string note;            // why a drift rule has no value ("" otherwise)
     AlertState state = AlertState::Inactive;
     AlertState previous = AlertState::Inactive;
     std::optional<std::string> active_since; // when the condition began to hold
@@ -43,9 +45,12 @@ struct Evaluation {
     std::size_t notifications_queued = 0;
 };
 
-// Evaluates every rule at `now_ms` (rules sharing a selector and window share one query), then
-// stores states, events and outbox entries in one transaction.
-Evaluation evaluate_alerts(store::Database& db, const AlertConfig& config, std::int64_t now_ms);
+// Evaluates every rule at `now_ms` (every window from one pass over the log: window_figures.hpp),
+// then stores states, events and outbox entries in one transaction.
+// Drift rules (drift_rules.hpp) need the project (their reference may be a dataset): without
+// one they are an Error(Usage).
+Evaluation evaluate_alerts(store::Database& db, const AlertConfig& config, std::int64_t now_ms,
+                           store::Project* project = nullptr);
 
 // A transition, as stored in alert_events (for history and the dashboard).
 struct AlertEvent {

@@ -4,6 +4,10 @@
 #include "monitor/alert_delivery.hpp"
 #include "monitor/alert_evaluation.hpp"
 #include "store/database.hpp"
+#include "store/project.hpp"
+
+#include <algorithm>
+#include <optional>
 
 #include <chrono>
 #include <exception>
@@ -30,6 +34,9 @@ void note_delivery(const AlertLoopOptions& options, const DeliveryReport& report
 
 void run_alert_loop(const AlertLoopOptions& options, const std::atomic<bool>& stop) {
     if (options.config.rules.empty()) return;
+    const bool has_drift_rules =
+        std::any_of(options.config.rules.begin(), options.config.rules.end(),
+                    [](const AlertRule& r) { return r.drift.has_value(); });
     std::int64_t next_evaluation = 0;
     std::int64_t next_delivery = 0;
     while (!stop.load()) {
@@ -38,7 +45,14 @@ void run_alert_loop(const AlertLoopOptions& options, const std::atomic<bool>& st
             try {
                 store::Database db = store::Database::open(options.db_file, false);
                 if (now >= next_evaluation) {
-                    Evaluation e = evaluate_alerts(db, options.config, now);
+                    // Drift rules read datasets: the project, opened without a lock.
+                    std::optional<store::Project> project;
+                    if (has_drift_rules)
+                        project.emplace(
+                            store::Project::open(store::ProjectPaths::for_root(options.working_dir),
+                                                 store::StoreAccess::Read));
+                    Evaluation e =
+                        evaluate_alerts(db, options.config, now, project ? &*project : nullptr);
                     for (const auto& a : e.alerts)
                         if (a.state != a.previous && options.note)
                             options.note(fmt::format(

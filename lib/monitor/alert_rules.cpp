@@ -35,7 +35,7 @@ constexpr const char* kAlertsSchema = R"json({
           "items": {
             "type": "object",
             "additionalProperties": false,
-            "required": ["name", "metric", "threshold"],
+            "required": ["name", "metric"],
             "properties": {
               "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$"},
               "metric": {"type": "string", "minLength": 1},
@@ -59,7 +59,17 @@ constexpr const char* kAlertsSchema = R"json({
               "severity": {"type": "string", "minLength": 1},
               "labels": {"type": "object", "additionalProperties": {"type": "string"}},
               "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-              "notify": {"$ref": "#/$defs/notify"}
+              "notify": {"$ref": "#/$defs/notify"},
+              "drift": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "reference": {"type": "string", "minLength": 1},
+                  "reference_offset": {"$ref": "#/$defs/duration"},
+                  "columns": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                  "drift_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+                }
+              }
             }
           }
         }
@@ -133,6 +143,7 @@ const std::vector<std::string>& suffixed_metrics() {
 }
 
 bool metric_known(const std::string& metric) {
+    if (is_drift_metric(metric)) return true;
     const auto& names = alert_metric_names();
     if (std::find(names.begin(), names.end(), metric) != names.end()) return true;
     for (const auto& prefix : suffixed_metrics())
@@ -153,7 +164,30 @@ std::optional<double> latency_value(const LatencyFigures& l, int p) {
     return p == 50 ? l.p50 : p == 95 ? l.p95 : l.p99;
 }
 
+DriftCheck drift_check_of(const YamlDocument& document, const json& d, const std::string& at) {
+    DriftCheck check;
+    const bool has_reference = d.contains("reference");
+    const bool has_offset = d.contains("reference_offset");
+    if (has_reference == has_offset)
+        throw Error(ErrorKind::BadInput,
+                    at + ": give either reference (a dataset) or reference_offset (an earlier "
+                         "window of the same selection)",
+                    document.location_of(at));
+    if (has_reference) check.reference = d["reference"].get<std::string>();
+    if (has_offset)
+        check.reference_offset_ms =
+            duration_at(document, d["reference_offset"], at + "/reference_offset", false);
+    if (d.contains("columns")) check.columns = d["columns"].get<std::vector<std::string>>();
+    if (d.contains("drift_share")) check.drift_share = d["drift_share"].get<double>();
+    return check;
+}
+
 } // namespace
+
+bool is_drift_metric(const std::string& metric) {
+    return metric == "drift" || metric == "drift_share" ||
+           (metric.size() > 12 && metric.rfind("drift_score.", 0) == 0);
+}
 
 const std::vector<std::string>& alert_metric_names() {
     static const std::vector<std::string> names = {"requests",
@@ -308,6 +342,8 @@ AlertConfig parse_alert_config(const YamlDocument& document) {
             std::vector<std::string> candidates = alert_metric_names();
             for (const auto& p : suffixed_metrics())
                 candidates.push_back(p + "NAME");
+            for (const char* d : {"drift", "drift_share", "drift_score.COLUMN"})
+                candidates.push_back(d);
             throw Error(ErrorKind::BadInput,
                         with_did_you_mean(at + "/metric: unknown metric '" + rule.metric + "'",
                                           rule.metric, candidates),
@@ -332,7 +368,11 @@ AlertConfig parse_alert_config(const YamlDocument& document) {
             rule.window_ms = duration_at(document, r["window"], at + "/window", false);
         if (r.contains("comparison"))
             rule.comparison = comparison_of(r["comparison"].get<std::string>());
-        rule.threshold = r["threshold"].get<double>();
+        if (r.contains("threshold"))
+            rule.threshold = r["threshold"].get<double>();
+        else if (rule.metric != "drift")
+            throw Error(ErrorKind::BadInput, at + ": a rule needs a threshold",
+                        document.location_of(at), "only a drift rule has one by default (> 0)");
         if (r.contains("for")) rule.for_ms = duration_at(document, r["for"], at + "/for", true);
         rule.severity = r.value("severity", rule.severity);
         if (r.contains("labels"))
@@ -347,6 +387,22 @@ AlertConfig parse_alert_config(const YamlDocument& document) {
         if (r.contains("annotations"))
             rule.annotations = r["annotations"].get<std::map<std::string, std::string>>();
         rule.receivers = r.contains("notify") ? receivers_of(r["notify"]) : defaults;
+        if (is_drift_metric(rule.metric) != r.contains("drift"))
+            throw Error(ErrorKind::BadInput,
+                        r.contains("drift")
+                            ? at + "/drift: only the metrics drift, drift_share and "
+                                   "drift_score.COLUMN compare with a reference"
+                            : at + "/metric: " + rule.metric +
+                                  " needs a drift section (reference or reference_offset)",
+                        document.location_of(r.contains("drift") ? at + "/drift" : at + "/metric"));
+        if (r.contains("drift")) {
+            rule.drift = drift_check_of(document, r["drift"], at + "/drift");
+            const Selector& s = rule.selector;
+            if (s.release || !s.provider.empty() || !s.model.empty() || !s.key.empty() || s.status)
+                throw Error(ErrorKind::BadInput,
+                            at + "/selector: a drift rule selects by env and route only",
+                            document.location_of(at + "/selector"));
+        }
         config.rules.push_back(std::move(rule));
     }
     return config;

@@ -25,6 +25,15 @@ struct Receivers {
     bool empty() const { return alertmanagers.empty() && webhooks.empty() && exec.empty(); }
 };
 
+// A drift rule's comparison (docs/monitoring.md#drift-rules): the rule's selection of the log
+// over its window (current) against a dataset version or the same selection earlier.
+struct DriftCheck {
+    std::string reference;                // a dataset reference; empty with an offset
+    std::int64_t reference_offset_ms = 0; // > 0: the window ending this long before now
+    std::vector<std::string> columns;     // empty: the input variables
+    double drift_share = 0.5;
+};
+
 struct AlertRule {
     std::string name;
     std::string metric; // one of alert_metric_names(), or error_rate.KIND, feedback_mean.NAME ...
@@ -37,6 +46,7 @@ struct AlertRule {
     std::map<std::string, std::string> labels;      // the rule's own, besides those below
     std::map<std::string, std::string> annotations; // summary, description ...
     Receivers receivers;                            // the rule's `notify:`, else the section's
+    std::optional<DriftCheck> drift;                // set for drift, drift_share, drift_score.C
     std::string source;                             // "llmops.yaml:12:5", for messages
 };
 
@@ -50,6 +60,10 @@ struct AlertConfig {
 // The metric names a rule may use; "error_rate.", "feedback_mean." and "feedback_count." take
 // a suffix (an error kind, a feedback name).
 const std::vector<std::string>& alert_metric_names();
+
+// drift, drift_share and drift_score.COLUMN: computed by a drift comparison (drift_rules.hpp),
+// not from the window's figures.
+bool is_drift_metric(const std::string& metric);
 
 // The value of a metric from a window's figures; nullopt when the figures have none (a
 // latency without requests, a feedback name nobody sent). `max_user_cost` serves

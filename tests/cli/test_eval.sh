@@ -388,6 +388,10 @@ expect_eq "$(json_get .status)" completed "the resume finished it"
 expect_eq "$(json_get '.cells[0].passed')" 16 "every case scored"
 
 # --- a resume claims its eval: never two processes on one eval ----------------------------
+# Slower answers here (20 cases take 12 s): the eval must still be running while two more
+# commands look at it, and each takes seconds under a sanitizer on a loaded machine.
+stub_stop "$STUB_PID" || fail "the slow stub stops cleanly"
+stub_start --port "$SLOW_PORT" --latency-ms 600
 # (--no-cache: the slow provider answered these cases above, and the cache would be instant.)
 cat >claim.yaml <<'YAML'
 dataset: cases
