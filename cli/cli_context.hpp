@@ -92,6 +92,8 @@ void register_scan_commands(CLI::App& app, CliContext& ctx);
 void register_data_scan_command(CLI::App& data_cmd, CliContext& ctx);
 // help and completion; they describe the whole tree, so they come last.
 void register_drift_command(CLI::App& app, CliContext& ctx);
+// pipeline run, status, dag, log (cli/pipeline_commands.cpp).
+void register_pipeline_commands(CLI::App& app, CliContext& ctx);
 void register_help_commands(CLI::App& app, CliContext& ctx);
 
 } // namespace llmops::cli

@@ -144,6 +144,17 @@ constexpr std::array kCommands = {
                 None, true},
     CommandInfo{"scan eval", "Monitor",
                 "Precision, recall and F1 of the PII recognizers on a labelled JSONL file", None},
+    // Pipelines
+    CommandInfo{"pipeline", "Pipelines", "Stages with dependencies, run only when they changed",
+                None},
+    CommandInfo{"pipeline run", "Pipelines",
+                "Run the stages whose inputs changed, in dependency order, in parallel; update "
+                "pipeline.lock",
+                Write},
+    CommandInfo{"pipeline status", "Pipelines",
+                "What a run would do and why; exit 1 when anything would run", Write},
+    CommandInfo{"pipeline dag", "Pipelines", "The stage graph as text, Mermaid or JSON", None},
+    CommandInfo{"pipeline log", "Pipelines", "Recorded pipeline runs and their stages", Read},
     // Help
     CommandInfo{"help", "Help", "Show help for llmops or a command", None},
     CommandInfo{"completion", "Help", "Print a bash or zsh completion script", None},

@@ -102,6 +102,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_drift_command(app, ctx);
     llmops::cli::register_monitor_commands(app, ctx); // monitor (cli/monitor_commands.cpp)
     llmops::cli::register_scan_commands(app, ctx);    // scan (cli/scan_commands.cpp)
+    llmops::cli::register_pipeline_commands(app, ctx);
     llmops::cli::register_help_commands(app, ctx);
     check_registered(app);
     const llmops::cli::CommandInfo* command = check_command_path(argc, argv);

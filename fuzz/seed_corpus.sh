@@ -56,6 +56,11 @@ done
 for f in tests/data/bad-eval/*.yaml examples/project/llmops.yaml examples/project/*/*.yaml; do
   seed_file fuzz_yaml_config "$f"
 done
+# Pipelines: the shapes tests/cli/test_pipeline.sh and tests/unit/pipeline use, and a lock.
+seed_strings fuzz_pipeline_spec pipeline \
+  'stages:\n  a:\n    cmd: tr -d x <in >out\n    deps: [in, {params: p.yaml, keys: [a.b]}]\n    outs: [out]\n  b:\n    llmops: [data, add, out, --name, qa]\n    deps: [out]\n    outs: ["data:qa"]\n  c:\n    cmd: x\n    deps: ["data:qa@latest", "prompt:p@prod", "provider:echo"]\n' \
+  'stages:\n  x:\n    cmd: cp y x\n    deps: [y]\n    outs: [x]\n  y:\n    cmd: cp x y\n    deps: [x]\n    outs: [y]\n' \
+  '# lock\nschema: 1\nstages:\n  "a":\n    key: 00112233445566778899aabbccddeeff\n    cmd: "make"\n    deps:\n      "in": "aa"\n    outs: {}\n'
 # Prompt files are Mustache templates inside YAML: as a whole, they are templates too.
 for f in examples/project/prompts/*.yaml; do seed_file fuzz_mustache "$f"; done
 templates=(

@@ -564,6 +564,51 @@ const std::vector<std::string_view>& migrations() {
         );
         CREATE INDEX alert_outbox_pending ON alert_outbox(next_attempt_ms) WHERE delivered_at IS NULL;
         )sql",
+        // 13: pipelines (docs/pipelines.md). A run and the stages it finished (a row is written
+        // only when a stage has finished, so a killed run never records unfinished work); the
+        // run cache (stage key -> outputs, their bytes kept as objects); the stat cache that
+        // spares re-reading unchanged files.
+        R"sql(
+        CREATE TABLE pipeline_runs (
+            id INTEGER PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            targets TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE TABLE pipeline_stage_runs (
+            run_id INTEGER NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            stage_key TEXT,
+            exit_code INTEGER,
+            started_at TEXT,
+            finished_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, stage)
+        ) WITHOUT ROWID;
+        CREATE TABLE pipeline_cache (
+            stage_key TEXT PRIMARY KEY,
+            stage TEXT NOT NULL,
+            outs TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE pipeline_cache_objects (
+            stage_key TEXT NOT NULL REFERENCES pipeline_cache(stage_key) ON DELETE CASCADE,
+            object TEXT NOT NULL,
+            PRIMARY KEY (stage_key, object)
+        ) WITHOUT ROWID;
+        CREATE TABLE file_hashes (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            hash TEXT NOT NULL
+        ) WITHOUT ROWID;
+        )sql",
     };
     return steps;
 }

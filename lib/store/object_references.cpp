@@ -18,6 +18,9 @@ const char* const kReferenceQueries[] = {
     "FROM meta WHERE key LIKE 'file:%'",
     "SELECT j.value, 'batch ' || substr(m.key, 7) || ' results' "
     "FROM meta m, json_each(m.value, '$.llmops.chunks') j WHERE m.key LIKE 'batch:%'",
+    // The pipeline run cache (pipeline/run_cache): outputs kept for restoring.
+    "SELECT o.object, 'pipeline cache ' || c.stage || ' ' || substr(c.stage_key, 1, 12) "
+    "FROM pipeline_cache_objects o JOIN pipeline_cache c ON c.stage_key = o.stage_key",
 };
 } // namespace
 

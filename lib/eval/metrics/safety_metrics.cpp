@@ -60,7 +60,7 @@ std::vector<MetricDefinition> safety_metric_definitions() {
     std::vector<MetricDefinition> out;
     out.push_back(
         {"pii",
-         {"entities", "min_score", "text"},
+         {"entities", "min_score", "scan"},
          true,
          [](MetricSpec spec, const MetricParameters& params,
             const MetricEnvironment& environment) -> std::unique_ptr<Metric> {
@@ -75,7 +75,7 @@ std::vector<MetricDefinition> safety_metric_definitions() {
              const double min_score = params.number("min_score").value_or(0.0);
              if (min_score < 0 || min_score > 1) params.fail("min_score must be within [0, 1]");
              const bool scan_input =
-                 params.choice({"text"}, {"output", "input"}).value_or("output") == "input";
+                 params.choice({"scan"}, {"output", "input"}).value_or("output") == "input";
              safety::PiiSettings settings =
                  environment.pii_settings ? environment.pii_settings() : safety::PiiSettings{};
              auto engine = std::make_shared<const safety::PiiEngine>(std::move(settings));

@@ -90,12 +90,35 @@ void check_fail(const MetricResult& r, const std::string& reason) {
 } // namespace
 
 TEST_CASE("metric_names lists every metric, sorted", "[metric_registry]") {
-    const std::vector<std::string> expected = {
-        "bleu",           "contains",    "contains_all", "contains_any", "cost",         "equals",
-        "exact_match",    "f1",          "icontains",    "is_json",      "json_schema",  "judge",
-        "latency",        "levenshtein", "mrr",          "ndcg_at_k",    "not_contains", "pii",
-        "precision_at_k", "recall_at_k", "regex",        "rouge1",       "rouge2",       "rouge_l",
-        "rubric",         "starts_with", "token_count"};
+    const std::vector<std::string> expected = {"bleu",
+                                               "contains",
+                                               "contains_all",
+                                               "contains_any",
+                                               "cost",
+                                               "equals",
+                                               "exact_match",
+                                               "f1",
+                                               "icontains",
+                                               "injection",
+                                               "injection_judge",
+                                               "is_json",
+                                               "json_schema",
+                                               "judge",
+                                               "latency",
+                                               "levenshtein",
+                                               "mrr",
+                                               "ndcg_at_k",
+                                               "not_contains",
+                                               "pii",
+                                               "precision_at_k",
+                                               "recall_at_k",
+                                               "regex",
+                                               "rouge1",
+                                               "rouge2",
+                                               "rouge_l",
+                                               "rubric",
+                                               "starts_with",
+                                               "token_count"};
     CHECK(metric_names() == expected);
 }
 
@@ -242,7 +265,7 @@ TEST_CASE("pii passes when no personal data is found", "[metric_registry]") {
                "output holds 1 EMAIL_ADDRESS, 1 PHONE_NUMBER");
     check_pass(run("pii", {{"entities", {"CREDIT_CARD"}}}, "Write to jo@example.com."));
     check_pass(run("pii", {{"min_score", 0.99}}, "see example.org"));
-    CHECK_THROWS_AS(run("pii", {{"text", "answer"}}, "x"), llmops::Error);
+    CHECK_THROWS_AS(run("pii", {{"scan", "answer"}}, "x"), llmops::Error);
     CHECK_THROWS_AS(run("pii", {{"min_score", 2}}, "x"), llmops::Error);
 }
 

@@ -1,0 +1,78 @@
+#pragma once
+// The prompt-injection rule table and its one-pass matcher. Phrase rules are written as word
+// families (verb x qualifier x object, with bounded gaps of filler words) and compiled so that
+// case, whitespace and punctuation between words do not matter; all rules go into one RE2::Set,
+// so a text is read once whatever the number of rules, and a rule's own regex runs only to
+// locate the spans of a rule the set reported. The set is first asked only whether anything
+// matches (RE2's fast earliest-match mode); when its DFA runs out of memory every rule runs on
+// its own (docs/performance.md). Probe rules
+// (base64 and hex runs, markdown images and links, HTML images) only nominate candidates that
+// injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+namespace llmops::safety {
+
+// Finding::type of each family.
+inline constexpr std::string_view kFamilyOverride = "instruction_override";
+inline constexpr std::string_view kFamilyExtraction = "system_prompt_extraction";
+inline constexpr std::string_view kFamilyPersona = "jailbreak_persona";
+inline constexpr std::string_view kFamilyFakeRole = "fake_role";
+inline constexpr std::string_view kFamilyObfuscation = "obfuscation";
+inline constexpr std::string_view kFamilyExfiltration = "exfiltration";
+
+enum class RuleKind {
+    phrase,         // a finding wherever it matches
+    base64_probe,   // a base64 run: decoded and scanned again
+    hex_probe,      // a hex run: decoded and scanned again
+    markdown_image, // ![alt](url): the URL is checked for a data payload
+    markdown_link,  // [text](url): likewise, scored lower (needs a click)
+    html_image,     // <img src="url">
+};
+
+struct InjectionRule {
+    std::string_view id; // "injection.override.ignore_previous"
+    std::string_view family;
+    double score = 0;
+    RuleKind kind = RuleKind::phrase;
+    std::string_view reason; // one line
+};
+
+// A located match of one rule: byte offsets within the scanned text.
+struct RuleMatch {
+    int rule = 0; // index into rules()
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::string_view group; // the first capture group when the rule has one (probe URLs)
+};
+
+class InjectionRuleSet {
+  public:
+    // The built-in rules, compiled once (thread-safe; matching is const and reentrant).
+    static const InjectionRuleSet& builtin();
+
+    const std::vector<InjectionRule>& rules() const { return rules_; }
+    // Every match of every rule in `text`, by rule then position; at most `max_per_rule` each.
+    std::vector<RuleMatch> match(std::string_view text, std::size_t max_per_rule = 64) const;
+    // The compiled regex of rule `index` (for the tests).
+    const RE2& regex(std::size_t index) const { return *regexes_[index]; }
+
+  private:
+    InjectionRuleSet();
+    std::vector<InjectionRule> rules_;
+    std::vector<std::unique_ptr<RE2>> regexes_;
+    std::unique_ptr<RE2::Set> set_;
+};
+
+// The regex source of a phrase written with word separators: ' ' becomes a run of anything but
+// letters and digits, '\'' an optional apostrophe (straight or curly), "{gN}" up to N filler
+// words. Exposed for the tests.
+std::string expand_phrase_pattern(std::string_view phrase);
+
+} // namespace llmops::safety
