@@ -89,6 +89,9 @@ void register_serve_commands(CLI::App& app, CliContext& ctx);
 void register_monitor_commands(CLI::App& app, CliContext& ctx);
 // remote add/list/remove, push, pull, clone (cli/remote_commands.cpp).
 void register_remote_commands(CLI::App& app, CliContext& ctx);
+// scan, scan eval (cli/scan_commands.cpp); data scan is registered by register_data_commands.
+void register_scan_commands(CLI::App& app, CliContext& ctx);
+void register_data_scan_command(CLI::App& data_cmd, CliContext& ctx);
 void register_drift_command(CLI::App& app, CliContext& ctx);
 // pipeline run, status, dag, log (cli/pipeline_commands.cpp).
 void register_pipeline_commands(CLI::App& app, CliContext& ctx);

@@ -47,6 +47,9 @@ constexpr std::array kCommands = {
     CommandInfo{"data profile", "Data",
                 "Statistics of a version: types, missing, distinct, numbers, text, duplicates",
                 Read},
+    CommandInfo{"data scan", "Data",
+                "Personal data in a version: findings per field and entity type; exit 1 when any",
+                Read},
     // Prompts
     CommandInfo{"prompt", "Prompts", "Versioned prompts: add, label, render, diff", None},
     CommandInfo{"prompt add", "Prompts",
@@ -136,6 +139,11 @@ constexpr std::array kCommands = {
                 "The dashboard as one self-contained HTML file: charts per release, deploys, "
                 "alerts",
                 Read},
+    CommandInfo{"scan", "Monitor",
+                "Find personal data (PII) in a text, a file or stdin; redact it; exit 1 when found",
+                None, true},
+    CommandInfo{"scan eval", "Monitor",
+                "Precision, recall and F1 of the PII recognizers on a labelled JSONL file", None},
     // Pipelines
     CommandInfo{"pipeline", "Pipelines", "Stages with dependencies, run only when they changed",
                 None},

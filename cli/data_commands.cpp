@@ -401,6 +401,7 @@ void register_data_commands(CLI::App& app, CliContext& ctx) {
 
     register_data_ops_commands(*data_cmd, ctx);
     register_data_profile_command(*data_cmd, ctx);
+    register_data_scan_command(*data_cmd, ctx);
 }
 
 } // namespace llmops::cli

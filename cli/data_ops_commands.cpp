@@ -8,6 +8,7 @@
 #include "data/ops/dataset_transform.hpp"
 #include "data/ops/ops_json.hpp"
 #include "option_rules.hpp"
+#include "safety/dataset_scan.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -107,10 +108,21 @@ int cmd_split(CliContext& ctx, SplitCli& o) {
 
 struct TransformCli {
     data::TransformRequest request;
+    std::string redact;                     // --redact OPERATOR
+    std::vector<std::string> redact_fields; // --redact-fields
 };
 
 int cmd_transform(CliContext& ctx, TransformCli& o) {
     store::Project project = ctx.open_project(store::StoreAccess::Write);
+    std::unique_ptr<safety::PiiEngine> engine;
+    if (!o.redact.empty()) {
+        safety::PiiSettings settings = safety::load_pii_settings(project.paths().config_file);
+        auto op = safety::parse_operator(o.redact, settings.hash_key_env);
+        engine = std::make_unique<safety::PiiEngine>(std::move(settings));
+        o.request.rewrite = safety::redaction_rewrite(*engine, std::move(op), o.redact_fields);
+    } else if (!o.redact_fields.empty()) {
+        throw_usage("--redact-fields needs --redact OPERATOR");
+    }
     data::TransformReport r = data::transform_dataset(project, o.request);
     if (ctx.json()) {
         ctx.print_json(data::to_json(r));
@@ -230,6 +242,14 @@ void register_data_ops_commands(CLI::App& data_cmd, CliContext& ctx) {
     c->add_option("-o,--output", transform->request.output,
                   "Dataset to write (default: the source's)");
     c->add_option("-m,--message", transform->request.message, "What the new version is");
+    c->add_option("--redact", transform->redact,
+                  "Replace personal data in string values: redact, mask[:N], hash, replace:TEXT "
+                  "(docs/safety.md)")
+        ->option_text("OPERATOR");
+    c->add_option("--redact-fields", transform->redact_fields,
+                  "Only redact these top-level fields (default: all)")
+        ->delimiter(',')
+        ->option_text("F,...");
 
     auto merge = std::make_shared<data::MergeRequest>();
     c = ctx.command(data_cmd, "merge", [&ctx, merge] { return cmd_merge(ctx, *merge); });

@@ -11,6 +11,7 @@
 #include "prompt/prompt_registry.hpp"
 #include "provider/credentials.hpp"
 #include "run/run_claim.hpp"
+#include "safety/pii_settings.hpp"
 
 namespace llmops::eval {
 
@@ -19,6 +20,9 @@ using nlohmann::json;
 void EvalRunner::State::build_metrics() {
     MetricEnvironment environment;
     environment.default_judge_provider = spec.providers.front().id;
+    environment.pii_settings = [this] {
+        return safety::load_pii_settings(project->paths().config_file);
+    };
     environment.render_judge_prompt = [this](const std::string& name, const json& variables) {
         return render_judge(name, variables);
     };

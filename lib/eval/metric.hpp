@@ -14,6 +14,7 @@
 #include "eval/eval_spec.hpp"
 #include "provider/chat_types.hpp"
 #include "provider/provider_config.hpp"
+#include "safety/pii_settings.hpp"
 
 namespace llmops::eval {
 
@@ -75,6 +76,9 @@ struct MetricEnvironment {
                                                      const nlohmann::json& variables)>
         render_judge_prompt;
     std::string default_judge_provider; // the spec's first provider
+    // The project's safety.pii settings (llmops.yaml), read when a pii metric is built; unset:
+    // the defaults.
+    std::function<safety::PiiSettings()> pii_settings;
 };
 
 // Builds a metric from its spec entry. Throws Error(BadInput) at the entry's location for an

@@ -35,6 +35,7 @@ std::vector<MetricDefinition> structure_metric_definitions();
 std::vector<MetricDefinition> performance_metric_definitions();
 std::vector<MetricDefinition> retrieval_metric_definitions();
 std::vector<MetricDefinition> judge_metric_definitions();
+std::vector<MetricDefinition> safety_metric_definitions();
 std::vector<MetricDefinition> injection_metric_definitions();
 
 // A metric that scores a case at once (everything but the judges).

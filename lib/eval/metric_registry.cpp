@@ -20,7 +20,7 @@ const std::vector<MetricDefinition>& all_definitions() {
         for (auto family :
              {string_metric_definitions, overlap_metric_definitions, structure_metric_definitions,
               performance_metric_definitions, retrieval_metric_definitions,
-              judge_metric_definitions, injection_metric_definitions}) {
+              judge_metric_definitions, safety_metric_definitions, injection_metric_definitions}) {
             for (auto& definition : family())
                 all.push_back(std::move(definition));
         }

@@ -10,7 +10,7 @@ namespace llmops::store {
 const std::vector<std::string>& project_config_keys() {
     // schemas/llmops.schema.json lists the same keys (a unit test holds the two together).
     static const std::vector<std::string> keys{"version",      "providers", "prices", "limits",
-                                               "environments", "serve",     "alerts"};
+                                               "environments", "serve",     "alerts", "safety"};
     return keys;
 }
 

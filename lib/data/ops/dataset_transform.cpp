@@ -159,6 +159,7 @@ TransformReport transform_dataset(store::Project& project, const TransformReques
         ++report.rows_in;
         if (auto out = transform.apply(row, index)) {
             ++report.rows_out;
+            if (request.rewrite.apply) out = request.rewrite.apply(*out, index);
             writer.add_row(*out);
         }
         return true;
@@ -177,6 +178,7 @@ TransformReport transform_dataset(store::Project& project, const TransformReques
     nlohmann::json provenance = transform.to_json();
     provenance["command"] = "transform";
     provenance["source"] = report.source.ref();
+    if (request.rewrite.describe) provenance["redact"] = request.rewrite.describe();
     VersionDraft draft;
     draft.name = output;
     draft.message = request.message.empty() ? fmt::format("transform of {}", report.source.ref())

@@ -9,6 +9,7 @@
 #include "data/ops/row_filter.hpp"
 #include "mustache/mustache.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,9 +57,18 @@ class RowTransform {
     std::map<std::string, bool> seen_; // field named by rename/select/drop -> found in a row
 };
 
+// A last step after the others, supplied by a higher layer (safety/ for --redact): rewrites one
+// canonical row (and must return canonical JSON); `describe` is recorded in the provenance under
+// "redact" once every row is written.
+struct RowRewrite {
+    std::function<std::string(std::string_view row, std::int64_t index)> apply{};
+    std::function<nlohmann::json()> describe{};
+};
+
 struct TransformRequest {
     std::string source{};
     TransformSpec spec{};
+    RowRewrite rewrite{};
     std::string output{}; // empty: the source's dataset
     std::string message{};
     bool allow_empty = false;

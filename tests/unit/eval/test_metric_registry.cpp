@@ -90,14 +90,35 @@ void check_fail(const MetricResult& r, const std::string& reason) {
 } // namespace
 
 TEST_CASE("metric_names lists every metric, sorted", "[metric_registry]") {
-    const std::vector<std::string> expected = {
-        "bleu",        "contains",  "contains_all",    "contains_any",
-        "cost",        "equals",    "exact_match",     "f1",
-        "icontains",   "injection", "injection_judge", "is_json",
-        "json_schema", "judge",     "latency",         "levenshtein",
-        "mrr",         "ndcg_at_k", "not_contains",    "precision_at_k",
-        "recall_at_k", "regex",     "rouge1",          "rouge2",
-        "rouge_l",     "rubric",    "starts_with",     "token_count"};
+    const std::vector<std::string> expected = {"bleu",
+                                               "contains",
+                                               "contains_all",
+                                               "contains_any",
+                                               "cost",
+                                               "equals",
+                                               "exact_match",
+                                               "f1",
+                                               "icontains",
+                                               "injection",
+                                               "injection_judge",
+                                               "is_json",
+                                               "json_schema",
+                                               "judge",
+                                               "latency",
+                                               "levenshtein",
+                                               "mrr",
+                                               "ndcg_at_k",
+                                               "not_contains",
+                                               "pii",
+                                               "precision_at_k",
+                                               "recall_at_k",
+                                               "regex",
+                                               "rouge1",
+                                               "rouge2",
+                                               "rouge_l",
+                                               "rubric",
+                                               "starts_with",
+                                               "token_count"};
     CHECK(metric_names() == expected);
 }
 
@@ -236,6 +257,16 @@ TEST_CASE("bleu keeps each case's n-gram statistics, which summed give corpus BL
           Approx(48.53082700992989).margin(kTol * 100));
     CHECK_FALSE(bleu_stats_from_json(json()));
     CHECK_FALSE(bleu_stats_from_json(json{{"bleu_stats", {{"sys_len", "x"}}}}));
+}
+
+TEST_CASE("pii passes when no personal data is found", "[metric_registry]") {
+    check_pass(run("pii", json::object(), "The capital of France is Paris."));
+    check_fail(run("pii", json::object(), "Write to jo@example.com or call (201) 555-0123."),
+               "output holds 1 EMAIL_ADDRESS, 1 PHONE_NUMBER");
+    check_pass(run("pii", {{"entities", {"CREDIT_CARD"}}}, "Write to jo@example.com."));
+    check_pass(run("pii", {{"min_score", 0.99}}, "see example.org"));
+    CHECK_THROWS_AS(run("pii", {{"scan", "answer"}}, "x"), llmops::Error);
+    CHECK_THROWS_AS(run("pii", {{"min_score", 2}}, "x"), llmops::Error);
 }
 
 TEST_CASE("is_json and json_schema", "[metric_registry]") {

@@ -62,5 +62,6 @@ TEST_CASE("the known keys are the schema's top-level properties", "[project_conf
     std::sort(known.begin(), known.end());
     CHECK(known == properties);
     CHECK(std::find(known.begin(), known.end(), "alerts") != known.end());
+    CHECK(std::find(known.begin(), known.end(), "safety") != known.end());
     CHECK(schema.at("additionalProperties") == false);
 }

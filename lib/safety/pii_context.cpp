@@ -1,0 +1,92 @@
+#include "safety/pii_context.hpp"
+
+#include <algorithm>
+
+namespace llmops::safety {
+
+namespace {
+
+// Bytes of UTF-8 letters (>= 0x80) count as word bytes, so "téléphone" is one word.
+bool is_word_byte(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || u >= 0x80;
+}
+
+std::string lower_word(std::string_view word) {
+    std::string out(word);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// Far enough for a handful of words, near enough that a huge text costs nothing.
+constexpr std::size_t kMaxContextBytes = 160;
+
+std::vector<std::string> words_before(std::string_view text, std::size_t begin, std::size_t n) {
+    std::vector<std::string> words;
+    std::size_t i = begin;
+    const std::size_t floor = begin > kMaxContextBytes ? begin - kMaxContextBytes : 0;
+    while (words.size() < n && i > floor) {
+        while (i > floor && !is_word_byte(text[i - 1]))
+            --i;
+        std::size_t end = i;
+        while (i > floor && is_word_byte(text[i - 1]))
+            --i;
+        if (end > i) words.push_back(lower_word(text.substr(i, end - i)));
+    }
+    std::reverse(words.begin(), words.end());
+    return words;
+}
+
+std::vector<std::string> words_after(std::string_view text, std::size_t end, std::size_t n) {
+    std::vector<std::string> words;
+    std::size_t i = end;
+    const std::size_t ceiling = std::min(text.size(), end + kMaxContextBytes);
+    while (words.size() < n && i < ceiling) {
+        while (i < ceiling && !is_word_byte(text[i]))
+            ++i;
+        std::size_t start = i;
+        while (i < ceiling && is_word_byte(text[i]))
+            ++i;
+        if (i > start) words.push_back(lower_word(text.substr(start, i - start)));
+    }
+    return words;
+}
+
+bool contains_phrase(const std::vector<std::string>& words, const ContextPhrase& phrase) {
+    if (phrase.empty() || phrase.size() > words.size()) return false;
+    return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
+}
+
+} // namespace
+
+std::vector<ContextPhrase> context_phrases(const std::vector<std::string>& words) {
+    std::vector<ContextPhrase> phrases;
+    for (const auto& text : words) {
+        ContextPhrase phrase;
+        std::size_t i = 0;
+        while (i < text.size()) {
+            while (i < text.size() && !is_word_byte(text[i]))
+                ++i;
+            std::size_t start = i;
+            while (i < text.size() && is_word_byte(text[i]))
+                ++i;
+            if (i > start) phrase.push_back(lower_word(text.substr(start, i - start)));
+        }
+        if (!phrase.empty()) phrases.push_back(std::move(phrase));
+    }
+    return phrases;
+}
+
+bool has_context(std::string_view text, std::size_t begin, std::size_t end,
+                 const std::vector<ContextPhrase>& phrases, std::size_t n_before,
+                 std::size_t n_after) {
+    if (phrases.empty()) return false;
+    const auto before = words_before(text, begin, n_before);
+    const auto after = words_after(text, end, n_after);
+    for (const auto& phrase : phrases)
+        if (contains_phrase(before, phrase) || contains_phrase(after, phrase)) return true;
+    return false;
+}
+
+} // namespace llmops::safety

@@ -1,0 +1,250 @@
+#include "safety/pii_phone.hpp"
+
+#include "safety/pii_validators.hpp"
+
+#include <phonenumbers/phonenumber.pb.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace llmops::safety {
+
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const PhoneNumberUtil& util() {
+    return *PhoneNumberUtil::GetInstance();
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Lengths of the runs of digits: "(020) 7946-0958" -> {3, 4, 4}.
+std::vector<std::size_t> digit_groups(std::string_view text) {
+    std::vector<std::size_t> groups;
+    std::size_t run = 0;
+    for (char c : text) {
+        if (is_digit(c)) {
+            ++run;
+        } else if (run) {
+            groups.push_back(run);
+            run = 0;
+        }
+    }
+    if (run) groups.push_back(run);
+    return groups;
+}
+
+bool balanced_parentheses(std::string_view text) {
+    int depth = 0;
+    for (char c : text) {
+        if (c == '(') ++depth;
+        if (c == ')' && --depth < 0) return false;
+        if (depth > 1) return false;
+    }
+    return depth == 0;
+}
+
+// Numbers that are something else written with the same characters: dates, IPv4 addresses,
+// decimals, thousands written with dots.
+bool looks_like_other_number(std::string_view text, const std::vector<std::size_t>& groups) {
+    if (calendar_date_valid(text) || ipv4_valid(text)) return true;
+    const bool only_dots = text.find_first_of(" -/()") == std::string_view::npos &&
+                           text.find('.') != std::string_view::npos;
+    if (only_dots) {
+        // 1.234.567 (thousands), 3.14159 (a decimal: two groups), dates already handled.
+        if (groups.size() == 2) return true;
+        if (groups.front() <= 3 &&
+            std::all_of(groups.begin() + 1, groups.end(), [](std::size_t g) { return g == 3; }))
+            return true;
+    }
+    // Year ranges and similar: 1990-2000, 2019/2020.
+    if (groups.size() == 2 && groups[0] == 4 && groups[1] == 4) return true;
+    return false;
+}
+
+struct Parsed {
+    bool ok = false;
+    PhoneNumber number;
+};
+
+Parsed parse_in(const std::string& text, const std::string& region) {
+    Parsed p;
+    p.ok = util().Parse(text, region, &p.number) == PhoneNumberUtil::NO_PARSING_ERROR;
+    return p;
+}
+
+bool written_as_formatted(const std::vector<std::size_t>& groups, const PhoneNumber& number,
+                          PhoneNumberUtil::PhoneNumberFormat format) {
+    std::string formatted;
+    util().Format(number, format, &formatted);
+    std::vector<std::size_t> expected = digit_groups(formatted);
+    if (format == PhoneNumberUtil::INTERNATIONAL && !expected.empty())
+        expected.erase(expected.begin()); // the country code, compared separately
+    return groups == expected;
+}
+
+PhoneVerdict judge_international(std::string_view text, const std::string& digits,
+                                 const std::vector<std::size_t>& groups) {
+    std::string international_digits = digits;
+    if (text.front() != '+') international_digits = digits.substr(2); // 00 prefix
+    Parsed p = parse_in("+" + international_digits, "ZZ");
+    if (!p.ok) return {};
+    std::vector<std::size_t> national_groups = groups;
+    if (!national_groups.empty()) national_groups.erase(national_groups.begin());
+    if (util().IsValidNumber(p.number)) {
+        const bool formatted =
+            written_as_formatted(national_groups, p.number, PhoneNumberUtil::INTERNATIONAL);
+        return {.score = formatted ? 0.95 : 0.85, .validation = "phone_international"};
+    }
+    if (util().IsPossibleNumber(p.number))
+        return {.score = 0.45, .validation = "phone_possible_international"};
+    return {};
+}
+
+// What a national number needs of its region: the country code and the trunk prefix.
+struct RegionPlan {
+    int country_code = 0;
+    std::string trunk_prefix; // "0" in GB, "1" in the US, empty where there is none
+};
+
+const RegionPlan& plan_of(const std::string& region) {
+    static std::mutex mutex;
+    static std::map<std::string, RegionPlan> plans;
+    std::lock_guard lock(mutex);
+    auto it = plans.find(region);
+    if (it == plans.end()) {
+        RegionPlan plan;
+        plan.country_code = util().GetCountryCodeForRegion(region);
+        util().GetNddPrefixForRegion(region, true, &plan.trunk_prefix);
+        it = plans.emplace(region, std::move(plan)).first;
+    }
+    return it->second;
+}
+
+// The number `digits` stands for when dialled inside `region` (libphonenumber's Parse does the
+// same, with much more string handling: this runs for every region of every candidate).
+bool national_number_in(const std::string& digits, const std::string& region, PhoneNumber& out) {
+    const RegionPlan& plan = plan_of(region);
+    if (plan.country_code == 0) return false;
+    std::string national = digits;
+    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
+        national.erase(0, plan.trunk_prefix.size());
+    if (national.size() < 4 || national.size() > 14) return false;
+    out.Clear();
+    out.set_country_code(plan.country_code);
+    std::size_t zeros = 0;
+    while (zeros + 1 < national.size() && national[zeros] == '0')
+        ++zeros;
+    if (zeros > 0) {
+        out.set_italian_leading_zero(true);
+        if (zeros > 1) out.set_number_of_leading_zeros(static_cast<int>(zeros));
+    }
+    out.set_national_number(std::stoull(national));
+    return true;
+}
+
+PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t>& groups,
+                            const std::string& default_region,
+                            const std::vector<std::string>& regions) {
+    const std::string digits = digits_of(text);
+    PhoneVerdict best;
+    auto consider = [&](const std::string& region, bool is_default) {
+        PhoneNumber number;
+        if (!national_number_in(digits, region, number)) return;
+        // The length check is cheap (no patterns); most regions end here.
+        if (!util().IsPossibleNumber(number)) return;
+        double score = 0;
+        std::string validation;
+        if (util().IsValidNumberForRegion(number, region)) {
+            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
+            score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
+            validation = "phone_national:" + region;
+        } else if (is_default) {
+            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
+            score = 0.25 + (formatted ? 0.1 : 0);
+            validation = "phone_possible:" + region;
+        }
+        if (score > best.score) best = {.score = score, .validation = validation};
+    };
+    consider(default_region, true);
+    for (const auto& region : regions)
+        if (region != default_region) consider(region, false);
+    // A bare run of ten or more digits is as often an order or account number.
+    if (best.score > 0 && groups.size() == 1 && groups[0] >= 10) best.score -= 0.1;
+    return best;
+}
+
+PhoneVerdict judge_one(std::string_view text, const std::string& default_region,
+                       const std::vector<std::string>& regions) {
+    const std::string digits = digits_of(text);
+    if (digits.size() < 7 || digits.size() > 15) return {};
+    if (std::all_of(digits.begin(), digits.end(), [&](char c) { return c == digits[0]; }))
+        return {};
+    if (!balanced_parentheses(text)) return {};
+    const auto groups = digit_groups(text);
+    if (looks_like_other_number(text, groups)) return {};
+    const bool international =
+        text.front() == '+' || (text.starts_with("00") && digits.size() >= 10);
+    PhoneVerdict verdict = international ? judge_international(text, digits, groups)
+                                         : judge_national(text, groups, default_region, regions);
+    verdict.length = text.size();
+    return verdict;
+}
+
+// The candidate without its last digit group ("555 1234 42" -> "555 1234"), or empty.
+std::string_view without_last_group(std::string_view text) {
+    std::size_t end = text.size();
+    while (end > 0 && is_digit(text[end - 1]))
+        --end;
+    while (end > 0 && !is_digit(text[end - 1]))
+        --end;
+    return text.substr(0, end);
+}
+
+} // namespace
+
+const std::vector<std::string>& default_phone_regions() {
+    static const std::vector<std::string> regions{
+        "US", "CA", "GB", "IE", "DE", "FR", "IT", "ES", "PT", "NL", "BE", "LU", "CH",
+        "AT", "SE", "NO", "DK", "FI", "IS", "PL", "CZ", "SK", "HU", "RO", "BG", "GR",
+        "HR", "SI", "RS", "UA", "RU", "TR", "IL", "AE", "SA", "EG", "ZA", "NG", "KE",
+        "MA", "IN", "PK", "BD", "LK", "CN", "HK", "TW", "JP", "KR", "SG", "MY", "ID",
+        "TH", "VN", "PH", "AU", "NZ", "MX", "BR", "AR", "CL", "CO", "PE"};
+    return regions;
+}
+
+bool is_phone_region(std::string_view region) {
+    static const std::set<std::string> supported = [] {
+        std::set<std::string> out;
+        util().GetSupportedRegions(&out);
+        return out;
+    }();
+    return supported.contains(std::string(region));
+}
+
+PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
+                                const std::vector<std::string>& regions) {
+    // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
+    if (auto stop = candidate.find(". "); stop != std::string_view::npos)
+        candidate = candidate.substr(0, stop);
+    while (!candidate.empty() && !is_digit(candidate.back()))
+        candidate.remove_suffix(1);
+    // The pattern is greedy: a number followed by another group of digits may only be a
+    // number without that group.
+    std::string_view text = candidate;
+    for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
+        PhoneVerdict verdict = judge_one(text, default_region, regions);
+        if (verdict.score > 0) return verdict;
+        text = without_last_group(text);
+    }
+    return {};
+}
+
+} // namespace llmops::safety

@@ -1,0 +1,28 @@
+#pragma once
+// Phone numbers: libphonenumber's validation combined with the evidence of how the number is
+// written. A number with a country code (+44 ..., 0044 ...) is checked as it is; a national
+// number is tried in the default region and then in the listed regions, and gains when it is
+// written the way that region writes its numbers (digit groups as libphonenumber formats them).
+// docs/safety.md#phone-numbers.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmops::safety {
+
+struct PhoneVerdict {
+    double score = 0;       // before context words; 0 = not a phone number
+    std::string validation; // "phone_e164", "phone_national:GB", "phone_possible:DE" ...
+    std::size_t length = 0; // bytes of the candidate that make up the number (a prefix)
+};
+
+// The regions tried for national numbers when the configuration lists none.
+const std::vector<std::string>& default_phone_regions();
+// True when libphonenumber knows the region ("GB", "US" ...).
+bool is_phone_region(std::string_view region);
+
+// Judges a candidate matched by the phone pattern. `regions` are tried after `default_region`.
+PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
+                                const std::vector<std::string>& regions);
+
+} // namespace llmops::safety
