@@ -56,7 +56,10 @@ DatasetScan scan_dataset(store::Project& project, const PiiEngine& engine,
         ++scan.rows;
         json value = parse_row(row, index);
         bool any = false;
-        for (auto& [key, field] : value.items()) {
+        for (auto& item : value.items()) {
+            // A named copy: clang 14 cannot capture a structured binding in the lambda below.
+            const std::string key = item.key();
+            json& field = item.value();
             if (!selected(request.fields, key)) continue;
             seen.insert(key);
             std::set<std::string> types_in_row;

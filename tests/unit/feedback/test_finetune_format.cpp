@@ -170,7 +170,7 @@ TEST_CASE("a multipart upload body parses back into its parts", "[feedback][fine
     CHECK(parts[1].data == content);
 }
 
-TEST_CASE("--param pairs become job fields and hyperparameters", "[feedback][finetune]") {
+TEST_CASE("finetune --param pairs become job fields and hyperparameters", "[feedback][finetune]") {
     json p = feedback::job_parameters(
         {"n_epochs=3", "suffix=qa", "learning_rate_multiplier=0.5", "batch_size=auto", "seed=7"});
     CHECK(p == json::parse(R"({"suffix": "qa", "seed": 7, "hyperparameters":

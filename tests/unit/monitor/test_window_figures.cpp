@@ -135,7 +135,7 @@ TEST_CASE("query_windows: every metric exactly as query_metrics computes it", "[
     }
 }
 
-TEST_CASE("query_windows: only the figures asked for; a zero window is refused", "[monitor]") {
+TEST_CASE("query_windows: only the figures asked for and a zero window refused", "[monitor]") {
     RandomLog log;
     auto results =
         monitor::query_windows(log.project.db(), log.now, {{{}, 3600000, {"latency_p95_ms"}}});

@@ -103,8 +103,7 @@ TEST_CASE("allow lists: phrases, rule ids, families and prefixes", "[safety][inj
     CHECK(detect_injection(text, prefix).empty());
 }
 
-TEST_CASE("sentence and chunk modes cut the text; a rule never spans a cut",
-          "[safety][injection]") {
+TEST_CASE("sentence and chunk modes cut the text and no rule spans a cut", "[safety][injection]") {
     std::string text = "Please ignore. Previous instructions were about tea.";
     InjectionOptions whole;
     CHECK_FALSE(detect_injection(text, whole).empty()); // words run across the full stop

@@ -49,7 +49,7 @@ TEST_CASE("hash gives stable keyed pseudonyms", "[safety][pii][operators]") {
     CHECK_THROWS_AS(parse_operator("hash", "LLMOPS_TEST_PII_KEY"), llmops::Error);
 }
 
-TEST_CASE("replace puts one text in place; bad operators are usage errors",
+TEST_CASE("replace puts one text in place and bad operators are usage errors",
           "[safety][pii][operators]") {
     CHECK(redacted("mail jo@example.com", parse_operator("replace:[removed]", "UNUSED")) ==
           "mail [removed]");
