@@ -127,7 +127,9 @@ data::RowRewrite redaction_rewrite(const PiiEngine& engine, RedactionOperator op
         json value = parse_row(row, index);
         bool changed = false;
         ++state->rows;
-        for (auto& [key, field] : value.items()) {
+        for (auto& item : value.items()) {
+            const std::string key = item.key(); // named: clang 14 captures no binding
+            json& field = item.value();
             if (!selected(state->fields, key)) continue;
             state->seen.insert(key);
             for_each_string(field, [&](json& s) {
