@@ -14,6 +14,14 @@ std::string quoted(const std::string& text) {
     return json(text).dump();
 }
 
+// A stage key is a hash we wrote; it is rendered bare, so anything else would not read back.
+bool is_hex_key(const std::string& key) {
+    if (key.empty() || key.size() > 128) return false;
+    for (char c : key)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
 std::map<std::string, std::string> read_map(const YamlDocument& doc, const json& value,
                                             const std::string& pointer) {
     std::map<std::string, std::string> map;
@@ -66,6 +74,12 @@ PipelineLock parse_lock(std::string_view text, const std::string& source_name) {
             throw_bad_input("stage '" + name + "' needs a 'key'", doc.location_of(pointer));
         LockedStage stage;
         stage.key = body["key"].get<std::string>();
+        if (!is_hex_key(stage.key))
+            throw_bad_input("stage '" + name + "': 'key' must be a lowercase hexadecimal hash",
+                            doc.location_of(pointer + "/key"));
+        if (body.contains("cmd") && !body["cmd"].is_string())
+            throw_bad_input("stage '" + name + "': 'cmd' must be a string",
+                            doc.location_of(pointer + "/cmd"));
         stage.command = body.value("cmd", "");
         stage.deps = read_map(doc, body.value("deps", json::object()), pointer + "/deps");
         stage.outs = read_map(doc, body.value("outs", json::object()), pointer + "/outs");

@@ -83,3 +83,19 @@ TEST_CASE("dotted params keys", "[pipeline]") {
     CHECK(find_dotted(doc, "train.nope") == nullptr);
     CHECK(find_dotted(doc, "seed.x") == nullptr);
 }
+
+TEST_CASE("a stage key that is not a hexadecimal hash is refused where it stands", "[pipeline]") {
+    // Found by fuzz_pipeline_spec: a key with a quote and a NUL did not read back the same.
+    try {
+        parse_lock("schema: 1\nstages:\n  \"a\":\n    key: \"0f\\\"\\0\"\n", "pipeline.lock");
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.where().to_string() == "pipeline.lock:4:10");
+        CHECK(std::string(e.what()).find("hexadecimal") != std::string::npos);
+    }
+}
+
+TEST_CASE("a lock stage whose cmd is not a string is refused", "[pipeline]") {
+    // Found by fuzz_pipeline_spec: an empty 'cmd:' escaped as a JSON type error.
+    CHECK_THROWS_AS(parse_lock("schema: 1\nstages:\n  a:\n    key: 00ff\n    cmd:\n", "x"), Error);
+}
