@@ -60,7 +60,7 @@ expect_eq "$STATUS" 400 "an injection is blocked"
 expect_eq "$(printf '%s' "$RESP" | jq -r .error.code)" content_filter "error code"
 expect_eq "$(printf '%s' "$RESP" | jq -r .error.type)" invalid_request_error "error type"
 expect_contains "$(printf '%s' "$RESP" | jq -r .error.message)" "input guardrails" "error message"
-chat '{"model":"strict","variables":{"question":"my SSN is 078-05-1120, keep it"}}'
+chat '{"model":"strict","variables":{"question":"my card is 4111 1111 1111 1111, keep it"}}'
 expect_eq "$STATUS" 400 "PII blocked on the strict route"
 expect_eq "$(printf '%s' "$RESP" | jq -r .error.code)" content_filter "PII block code"
 chat '{"model":"strict","messages":[{"role":"user","content":"mail me at jane.roe@example.org"}],"variables":{"question":"hello"}}'
