@@ -136,6 +136,9 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     flow->routes = routes_now;
     flow->providers.push_back(provider_config);
     if (release) flow->guard = guardrails.route(in.model);
+    // A block is answered after the key check, so a client without a valid key learns nothing
+    // from the guardrails (and a blocked request counts against its key's request rate).
+    std::optional<ApiError> input_block;
     if (flow->guard && !flow->guard->input.empty()) {
         // The input the client controls: its messages and the prompt's variables (the
         // prompt's own text is reviewed and released, not checked on every request).
@@ -143,8 +146,7 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
         for (auto& m : in.messages)
             texts.push_back(&m.content);
         if (in.variables) collect_strings(*in.variables, texts);
-        if (auto blocked = apply_guardrails(*ex, *flow->guard, GuardDirection::input, texts))
-            return respond_error(*ex, *blocked);
+        input_block = apply_guardrails(*ex, *flow->guard, GuardDirection::input, texts);
     }
     if (release) {
         if (auto f = fallbacks.find(in.model); f != fallbacks.end())
@@ -188,6 +190,10 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
             return respond_error(*ex, make_error(a.status, a.kind, a.message, a.code),
                                  std::move(extra));
         }
+    }
+    if (input_block) {
+        if (!rec.key_name.empty()) keys.settle(rec.key_name, flow->estimate, 0, 0);
+        return respond_error(*ex, *input_block);
     }
     flow->prep_ms = ms_since(ex->arrived);
     submit_chat(flow, std::move(chat));
