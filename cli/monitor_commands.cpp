@@ -38,20 +38,21 @@ std::string percent(double rate) {
 // One line of the summary table.
 std::string figures_line(const std::string& label, const monitor::Figures& f) {
     return fmt::format("{:<24} {:>9} {:>8.3f} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} "
-                       "{:>8.2f} {:>10} {:>10.4f} {:>6}\n",
+                       "{:>8.2f} {:>10} {:>10.4f} {:>6} {:>7}\n",
                        label, f.requests, f.requests_per_second, percent(f.error_rate),
                        opt_ms(f.total_ms.p50), opt_ms(f.total_ms.p95), opt_ms(f.total_ms.p99),
                        opt_ms(f.upstream_ms.p95), opt_ms(f.queue_ms.p95), opt_ms(f.ttft_ms.p50),
                        opt_ms(f.ttft_ms.p95), f.output_tokens_per_second,
                        f.prompt_tokens + f.completion_tokens, f.cost_usd,
-                       fmt::format("{:.0f}%", f.cache_hit_rate * 100));
+                       fmt::format("{:.0f}%", f.cache_hit_rate * 100), f.flagged);
 }
 
 std::string table_header(const std::string& first) {
     return fmt::format("{:<24} {:>9} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} "
-                       "{:>8} {:>10} {:>10} {:>6}\n",
+                       "{:>8} {:>10} {:>10} {:>6} {:>7}\n",
                        first, "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms", "up p95",
-                       "queue95", "ttft50", "ttft95", "out t/s", "tokens", "cost $", "cache");
+                       "queue95", "ttft50", "ttft95", "out t/s", "tokens", "cost $", "cache",
+                       "flagged");
 }
 
 void print_details(CliContext& ctx, const std::string& label, const monitor::Figures& f) {

@@ -211,7 +211,9 @@ const std::vector<std::string>& alert_metric_names() {
                                                    "output_tokens_per_second",
                                                    "cost_usd",
                                                    "user_cost_usd",
-                                                   "cache_hit_rate"};
+                                                   "cache_hit_rate",
+                                                   "flagged",
+                                                   "flagged_rate"};
     return names;
 }
 
@@ -228,6 +230,8 @@ std::optional<double> metric_value(const std::string& metric, const Figures& f,
     if (metric == "output_tokens_per_second") return f.output_tokens_per_second;
     if (metric == "cost_usd") return f.cost_usd;
     if (metric == "user_cost_usd") return max_user_cost;
+    if (metric == "flagged") return count(f.flagged);
+    if (metric == "flagged_rate") return f.flagged_rate;
     if (metric == "cache_hit_rate")
         return f.successes ? std::optional<double>(f.cache_hit_rate) : std::nullopt;
     struct Latency {

@@ -41,6 +41,7 @@ Figures figures_of(const std::vector<const Cell*>& cells, double seconds,
         f.errors += c->errors;
         f.successes += c->successes;
         f.cached += c->cached;
+        f.flagged += c->flagged;
         f.prompt_tokens += c->prompt_tokens;
         f.completion_tokens += c->completion_tokens;
         cost_nusd += c->cost_nusd;
@@ -61,6 +62,8 @@ Figures figures_of(const std::vector<const Cell*>& cells, double seconds,
         f.output_tokens_per_second = static_cast<double>(f.completion_tokens) / seconds;
     }
     if (f.requests) f.error_rate = static_cast<double>(f.errors) / static_cast<double>(f.requests);
+    if (f.requests)
+        f.flagged_rate = static_cast<double>(f.flagged) / static_cast<double>(f.requests);
     if (f.successes)
         f.cache_hit_rate = static_cast<double>(f.cached) / static_cast<double>(f.successes);
     if (latencies.total) f.total_ms = latency_of(cells, &Cell::total_us, scratch);

@@ -22,7 +22,7 @@ struct FeedbackCell {
 
 // Latencies are kept in whole microseconds, as stored.
 struct Cell {
-    std::uint64_t requests = 0, errors = 0, successes = 0, cached = 0;
+    std::uint64_t requests = 0, errors = 0, successes = 0, cached = 0, flagged = 0;
     std::uint64_t prompt_tokens = 0, completion_tokens = 0;
     std::int64_t cost_nusd = 0;
     std::map<std::string, std::uint64_t> errors_by_kind;

@@ -76,6 +76,8 @@ json to_json(const Figures& f) {
             {"successes", f.successes},
             {"cached", f.cached},
             {"cache_hit_rate", f.cache_hit_rate},
+            {"flagged", f.flagged},
+            {"flagged_rate", f.flagged_rate},
             {"feedback", std::move(feedback)}};
 }
 

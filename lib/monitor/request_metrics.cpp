@@ -255,16 +255,16 @@ MetricsReport query_metrics(store::Database& db, const MetricsQuery& query) {
 
     if (!where.matches_nothing) {
         auto rows = db.prepare(
-            std::string(
-                "SELECT r.id, r.error_kind, r.total_us, r.queue_us, r.upstream_us, "
-                "r.ttft_us, r.prompt_tokens, r.completion_tokens, r.cost_nusd, r.cached, ") +
+            std::string("SELECT r.id, r.error_kind, r.total_us, r.queue_us, r.upstream_us, "
+                        "r.ttft_us, r.prompt_tokens, r.completion_tokens, r.cost_nusd, r.cached, "
+                        "r.flags, ") +
             kGroupColumns + " FROM request_rows r WHERE r.id >= ?1 AND r.id < ?2" + where.where);
         rows.bind(1, from_id).bind(2, to_id);
         bind_selector(rows, where);
         while (rows.step()) {
-            Cell& c = cell_of(rows, rows.column_int(0), 10);
+            Cell& c = cell_of(rows, rows.column_int(0), 11);
             ++c.requests;
-            const int status = static_cast<int>(rows.column_int(15));
+            const int status = static_cast<int>(rows.column_int(16));
             if (!rows.is_null(1)) {
                 ++c.errors;
                 ++c.errors_by_kind[strings.value_of(rows.column_int(1))];
@@ -280,6 +280,7 @@ MetricsReport query_metrics(store::Database& db, const MetricsQuery& query) {
                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, rows.column_int(7)));
             c.cost_nusd += rows.column_int(8);
             if (rows.column_int(9) != 0) ++c.cached;
+            if (rows.column_int(10) != 0) ++c.flagged;
         }
 
         auto feedback = db.prepare(

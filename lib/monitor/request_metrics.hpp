@@ -73,9 +73,12 @@ struct Figures {
     std::uint64_t completion_tokens = 0;
     double output_tokens_per_second = 0; // completion tokens / seconds
     double cost_usd = 0;
-    std::uint64_t successes = 0;           // status < 400
-    std::uint64_t cached = 0;              // answered from the response cache
-    double cache_hit_rate = 0;             // cached / successes (0 without successes)
+    std::uint64_t successes = 0; // status < 400
+    std::uint64_t cached = 0;    // answered from the response cache
+    double cache_hit_rate = 0;   // cached / successes (0 without successes)
+    // Requests in which the route's guardrails found something (any action), and their share.
+    std::uint64_t flagged = 0;
+    double flagged_rate = 0;               // flagged / requests (0 without requests)
     std::vector<FeedbackFigures> feedback; // by name, ascending
 };
 

@@ -219,11 +219,11 @@ std::vector<WindowFigures> query_windows(store::Database& db, std::int64_t until
         auto rows = db.prepare(
             std::string("SELECT r.id, r.error_kind, r.total_us, r.queue_us, r.upstream_us, "
                         "r.ttft_us, r.prompt_tokens, r.completion_tokens, r.cost_nusd, r.cached, "
-                        "r.user_hash, ") +
+                        "r.user_hash, r.flags, ") +
             kSelectorColumns + " FROM request_rows r WHERE r.id >= ?1 AND r.id < ?2" + env_filter);
         rows.bind(1, from_id).bind(2, to_id);
         if (common_env >= 0) rows.bind(3, common_env);
-        constexpr int kFirstSelectorColumn = 11;
+        constexpr int kFirstSelectorColumn = 12;
         while (rows.step()) {
             const std::int64_t id = rows.column_int(0);
             for (Selection* g : live) {
@@ -250,6 +250,7 @@ std::vector<WindowFigures> query_windows(store::Database& db, std::int64_t until
                 const std::int64_t cost = rows.column_int(8);
                 c.cost_nusd += cost;
                 if (rows.column_int(9) != 0) ++c.cached;
+                if (rows.column_int(11) != 0) ++c.flagged;
                 if (n.users && !rows.is_null(10))
                     w.band_user_cost.add(static_cast<std::uint64_t>(rows.column_int(10)), cost);
             }

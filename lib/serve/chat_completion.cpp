@@ -48,7 +48,39 @@ bool is_usage_only_chunk(std::string_view data) {
     return choices != chunk.end() && choices->is_array() && choices->empty();
 }
 
+// Every string inside a JSON value (the user's variables), for the input guardrails.
+void collect_strings(json& value, std::vector<std::string*>& out) {
+    if (value.is_string())
+        out.push_back(value.get_ptr<std::string*>());
+    else if (value.is_structured())
+        for (auto& item : value)
+            collect_strings(item, out);
+}
+
 } // namespace
+
+std::optional<ApiError> Gateway::Impl::apply_guardrails(Exchange& ex, const RouteGuardrails& guard,
+                                                        GuardDirection direction,
+                                                        const std::vector<std::string*>& texts) {
+    const bool input = direction == GuardDirection::input;
+    const std::string what = input ? "the request" : "the answer";
+    GuardVerdict verdict;
+    try {
+        verdict = guardrails.check(guard, direction, texts);
+    } catch (const Error& e) {
+        return make_error(400, "content_filter",
+                          what + " could not be checked by the route's guardrails: " + e.message(),
+                          "content_filter");
+    }
+    ex.record.flags |= verdict.flags;
+    for (const auto& c : verdict.counts)
+        ex.guard_counts.push_back({direction, c.detector, c.action, c.findings});
+    if (!verdict.blocked) return std::nullopt;
+    return make_error(400, "content_filter",
+                      what + " was blocked by the route's " + std::string(to_string(direction)) +
+                          " guardrails: " + verdict.reason + " found",
+                      "content_filter", input ? "messages" : "");
+}
 
 void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerRequest&& request,
                                 const std::string&) {
@@ -103,6 +135,19 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
     flow->ex = ex;
     flow->routes = routes_now;
     flow->providers.push_back(provider_config);
+    if (release) flow->guard = guardrails.route(in.model);
+    // A block is answered after the key check, so a client without a valid key learns nothing
+    // from the guardrails (and a blocked request counts against its key's request rate).
+    std::optional<ApiError> input_block;
+    if (flow->guard && !flow->guard->input.empty()) {
+        // The input the client controls: its messages and the prompt's variables (the
+        // prompt's own text is reviewed and released, not checked on every request).
+        std::vector<std::string*> texts;
+        for (auto& m : in.messages)
+            texts.push_back(&m.content);
+        if (in.variables) collect_strings(*in.variables, texts);
+        input_block = apply_guardrails(*ex, *flow->guard, GuardDirection::input, texts);
+    }
     if (release) {
         if (auto f = fallbacks.find(in.model); f != fallbacks.end())
             for (const auto* p : f->second)
@@ -146,6 +191,10 @@ void Gateway::Impl::handle_chat(std::shared_ptr<Exchange> ex, http::ServerReques
                                  std::move(extra));
         }
     }
+    if (input_block) {
+        if (!rec.key_name.empty()) keys.settle(rec.key_name, flow->estimate, 0, 0);
+        return respond_error(*ex, *input_block);
+    }
     flow->prep_ms = ms_since(ex->arrived);
     submit_chat(flow, std::move(chat));
 }
@@ -178,7 +227,9 @@ void Gateway::Impl::submit_chat(std::shared_ptr<ChatFlow> flow, provider::ChatRe
     flow->ex->record.provider = provider_config.id;
     UpstreamCall call;
     call.request = std::move(chat);
-    call.stream = flow->stream;
+    // An output policy that blocks or redacts must see the whole answer before the client
+    // does: the provider is asked without streaming and the answer is sent as one chunk.
+    call.stream = flow->stream && !(flow->guard && flow->guard->output.needs_whole_text());
     call.use_cache = flow->use_cache;
     if (flow->stream)
         call.on_chunk = [this, flow](std::string_view data) {
@@ -256,6 +307,15 @@ void Gateway::Impl::complete_chat(std::shared_ptr<ChatFlow> flow, UpstreamOutcom
         r.error_kind = e.kind;
         r.error_message = e.message;
         return finish(ex, std::nullopt);
+    }
+    if (flow->guard && !flow->guard->output.empty()) {
+        // Streamed chunks already sent cannot be taken back: their policy is flag-only.
+        std::vector<std::string*> texts{&result.text};
+        if (auto blocked = apply_guardrails(ex, *flow->guard, GuardDirection::output, texts)) {
+            if (!out.chunks_forwarded) return respond_error(ex, *blocked);
+            r.error_kind = blocked->kind;
+            r.error_message = blocked->message;
+        }
     }
     if (!flow->stream) return respond(ex, 200, completion_body(id, created, model, result));
     if (!out.chunks_forwarded) {

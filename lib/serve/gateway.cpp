@@ -55,13 +55,43 @@ std::optional<std::string> Gateway::Impl::body_by_policy(const std::string& body
     }
 }
 
+const PiiGuard* log_pii_policy(const RouteGuardrails& guard, GuardDirection direction) {
+    const GuardPolicy& own = direction == GuardDirection::input ? guard.input : guard.output;
+    const GuardPolicy& other = direction == GuardDirection::input ? guard.output : guard.input;
+    if (own.pii) return &*own.pii;
+    return other.pii ? &*other.pii : nullptr;
+}
+
+std::optional<std::string> Gateway::Impl::redacted_for_log(const PiiGuard& policy,
+                                                           const std::string& body) const {
+    try {
+        return guardrails.redact_for_log(policy, body);
+    } catch (const Error&) {
+        // A body the PII engine refuses (invalid UTF-8, over its limit): keep only its hash
+        // rather than store what could not be checked.
+        return hash128(body).hex();
+    }
+}
+
 void Gateway::Impl::finish(Exchange& ex, std::optional<std::string> response_body) {
     RequestRecord& r = ex.record;
     r.total_ms = ms_since(ex.arrived);
     r.overhead_ms = std::max(0.0, r.total_ms - r.upstream_ms - r.queue_ms);
     r.body_policy = std::string(to_string(options.config.log_bodies));
-    if (!ex.request_body.empty()) r.request_body = body_by_policy(ex.request_body);
-    if (response_body) r.response_body = body_by_policy(*response_body);
+    // Log hygiene: with full bodies, the route's PII policy redacts them before they are stored.
+    const RouteGuardrails* guard =
+        options.config.log_bodies == BodyPolicy::Full ? guardrails.route(r.route) : nullptr;
+    const PiiGuard* request_pii = guard ? log_pii_policy(*guard, GuardDirection::input) : nullptr;
+    const PiiGuard* response_pii = guard ? log_pii_policy(*guard, GuardDirection::output) : nullptr;
+    if (!ex.request_body.empty())
+        r.request_body = request_pii ? redacted_for_log(*request_pii, ex.request_body)
+                                     : body_by_policy(ex.request_body);
+    if (response_body)
+        r.response_body = response_pii ? redacted_for_log(*response_pii, *response_body)
+                                       : body_by_policy(*response_body);
+    for (const auto& count : ex.guard_counts)
+        metrics.count_guardrail(r.route, to_string(count.direction), to_string(count.detector),
+                                to_string(count.action), count.findings);
     RequestObservation o;
     o.route = r.route;
     o.release = r.release_number ? std::to_string(*r.release_number) : "";
@@ -299,6 +329,8 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
                     g.fallback_configs.emplace(id, provider::resolve_provider(g.catalog, id)).first;
             g.fallbacks[route].push_back(&it->second);
         }
+    // Built once per config load: compiling the PII engine is far too slow for a request.
+    g.guardrails = Guardrails(cfg.route_guardrails, cfg.pii_settings);
     {
         store::Project project = store::Project::open(g.options.paths, store::StoreAccess::Read);
         g.routes = load_routes(project, g.options.env, g.catalog);

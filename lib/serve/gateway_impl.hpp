@@ -19,6 +19,7 @@
 #include "serve/chat_intake.hpp"
 #include "serve/gateway.hpp"
 #include "serve/gateway_metrics.hpp"
+#include "serve/guardrails.hpp"
 #include "serve/request_log.hpp"
 #include "serve/route_table.hpp"
 #include "serve/task_queue.hpp"
@@ -35,6 +36,14 @@ struct Exchange {
     RequestRecord record;
     std::string release_header; // "route@N", or "none"
     std::string request_body;   // kept for the log when the policy asks
+    // What the route's guardrails found, counted in /metrics when the request is finished.
+    struct GuardCount {
+        GuardDirection direction;
+        GuardDetector detector;
+        GuardAction action;
+        std::size_t findings = 0;
+    };
+    std::vector<GuardCount> guard_counts;
     // A line of a batch: no HTTP client; admitted as the key that created the batch.
     bool batch_line = false;
     std::string batch_key;
@@ -55,8 +64,9 @@ struct ChatFlow {
     std::vector<provider::ChatMessage> client_messages;
     bool stream = false;
     bool include_usage = false;
-    bool use_cache = false; // the route's `cache: true`
-    bool started = false;   // the stream's head was sent
+    bool use_cache = false;                 // the route's `cache: true`
+    const RouteGuardrails* guard = nullptr; // the route's guardrails, null when none
+    bool started = false;                   // the stream's head was sent
     std::string client_model;
     std::int64_t created = 0;
     double estimate = 0;
@@ -76,6 +86,7 @@ struct Gateway::Impl {
     std::unique_ptr<RequestLogWriter> log;
     std::unique_ptr<UpstreamPool> upstream;
     GatewayMetrics metrics;
+    Guardrails guardrails; // built once at start from the serve config
     KeyGuard keys;
     std::unique_ptr<BatchStore> batches;
     std::unique_ptr<TaskQueue> store_tasks; // file and batch endpoints: store work off I/O threads
@@ -125,8 +136,19 @@ struct Gateway::Impl {
     // Completes the record (total time, body by policy), counts it in the metrics, queues it.
     void finish(Exchange& ex, std::optional<std::string> response_body);
     std::optional<std::string> body_by_policy(const std::string& body) const;
+    std::optional<std::string> redacted_for_log(const PiiGuard& policy,
+                                                const std::string& body) const;
+    // Runs `direction` of `guard` over `texts` (redacting in place) and records the findings
+    // in the exchange; an ApiError (400 content_filter) for a block or a text the detectors
+    // refuse.
+    std::optional<ApiError> apply_guardrails(Exchange& ex, const RouteGuardrails& guard,
+                                             GuardDirection direction,
+                                             const std::vector<std::string*>& texts);
     void refresh_loop();
 };
+
+// The PII policy that redacts a logged body of `direction`: its own, else the other one's.
+const PiiGuard* log_pii_policy(const RouteGuardrails& guard, GuardDirection direction);
 
 std::string new_request_id(std::int64_t created_ms);
 double ms_since(Clock::time_point start);

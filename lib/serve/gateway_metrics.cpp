@@ -60,6 +60,14 @@ void GatewayMetrics::observe(const RequestObservation& o) {
     if (!o.error_kind.empty()) ++errors_[{o.route, o.error_kind}];
 }
 
+void GatewayMetrics::count_guardrail(std::string_view route, std::string_view direction,
+                                     std::string_view detector, std::string_view action,
+                                     std::uint64_t findings) {
+    std::lock_guard lock(mutex_);
+    guardrail_findings_[{std::string(route), std::string(direction), std::string(detector),
+                         std::string(action)}] += findings;
+}
+
 std::string GatewayMetrics::render(const Gauges& gauges) const {
     std::lock_guard lock(mutex_);
     std::string out;
@@ -92,6 +100,14 @@ std::string GatewayMetrics::render(const Gauges& gauges) const {
     for (const auto& [k, s] : series_)
         out +=
             fmt::format("llmops_gateway_cost_usd_total{{{}}} {}\n", labels(k), number(s.cost_usd));
+
+    out += "# HELP llmops_guardrail_findings_total Findings of the routes' guardrails.\n"
+           "# TYPE llmops_guardrail_findings_total counter\n";
+    for (const auto& [k, n] : guardrail_findings_)
+        out += fmt::format("llmops_guardrail_findings_total{{route=\"{}\",direction=\"{}\","
+                           "detector=\"{}\",action=\"{}\"}} {}\n",
+                           label_value(std::get<0>(k)), std::get<1>(k), std::get<2>(k),
+                           std::get<3>(k), n);
 
     auto histogram = [&](const char* name, const char* help, Histogram Series::*member) {
         out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);

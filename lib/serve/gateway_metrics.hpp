@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace llmops::serve {
@@ -36,6 +37,11 @@ class GatewayMetrics {
     static const std::array<double, kBuckets>& bucket_bounds();
 
     void observe(const RequestObservation& observation);
+    // Findings of a route's guardrails: direction input|output, detector pii|injection, action
+    // block|redact|flag (llmops_guardrail_findings_total).
+    void count_guardrail(std::string_view route, std::string_view direction,
+                         std::string_view detector, std::string_view action,
+                         std::uint64_t findings);
     // `gauges` gives the current in-flight requests, open connections, upstream queue and
     // request-log backlog when the page is rendered.
     struct Gauges {
@@ -66,6 +72,9 @@ class GatewayMetrics {
     mutable std::mutex mutex_;
     std::map<Key, Series> series_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> errors_; // (route, kind)
+    // (route, direction, detector, action)
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t>
+        guardrail_findings_;
 };
 
 } // namespace llmops::serve

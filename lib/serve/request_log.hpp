@@ -65,6 +65,9 @@ struct RequestRecord {
     double cost_usd = 0;
     bool cached = false;
     bool streamed = false;
+    // What the route's guardrails found, whatever they did (kFlag* of serve/guardrails.hpp):
+    // 1 input PII, 2 input injection, 4 output PII, 8 output injection; 0 = nothing.
+    std::uint32_t flags = 0;
     std::string body_policy;                 // full, hash, none
     std::optional<std::string> request_body; // by policy: the body, its hash, or nothing
     std::optional<std::string> response_body;

@@ -25,7 +25,7 @@ constexpr const char* kColumns =
     "seq, id, created_at, env, method, path, route, release_id, release_number, canary, "
     "prompt_version, provider, model, key_name, user_hash, status, error_kind, error_message, "
     "total_ms, queue_ms, upstream_ms, overhead_ms, ttft_ms, prompt_tokens, completion_tokens, "
-    "cost_usd, cached, streamed, body_policy, request_body, response_body";
+    "cost_usd, cached, streamed, body_policy, request_body, response_body, flags";
 
 std::optional<std::string> text_or_null(const std::string& s) {
     if (s.empty()) return std::nullopt;
@@ -70,6 +70,7 @@ StoredRequest read_row(store::Statement& st) {
     r.body_policy = st.column_text(c++);
     r.request_body = st.column_optional_text(c++);
     r.response_body = st.column_optional_text(c++);
+    r.flags = static_cast<std::uint32_t>(st.column_int(c++));
     return out;
 }
 
@@ -236,9 +237,9 @@ class SqliteRequestLog final : public RequestLogBackend {
             "release_number, canary, prompt_version, provider, model, key_name, user_hash, "
             "status, error_kind, total_us, queue_us, upstream_us, overhead_us, ttft_us, "
             "prompt_tokens, completion_tokens, cost_nusd, cached, streamed, body_policy, "
-            "error_message, request_body, response_body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-            "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-            "?25, ?26, ?27, ?28, ?29)");
+            "error_message, request_body, response_body, flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+            "?24, ?25, ?26, ?27, ?28, ?29, ?30)");
         std::set<std::int64_t> ids;
         std::map<std::string, std::pair<double, std::int64_t>> spend;
         for (const auto& r : records) {
@@ -273,7 +274,8 @@ class SqliteRequestLog final : public RequestLogBackend {
                 .bind(26, intern(r.body_policy))
                 .bind(27, text_or_null(r.error_message))
                 .bind(28, r.request_body)
-                .bind(29, r.response_body);
+                .bind(29, r.response_body)
+                .bind(30, static_cast<std::int64_t>(r.flags));
             insert.run();
             insert.reset();
             ids.insert(id);

@@ -30,7 +30,15 @@ constexpr const char* kServeSchema = R"json({
             "additionalProperties": false,
             "properties": {
               "fallbacks": {"type": "array", "items": {"type": "string", "minLength": 1}},
-              "cache": {"type": "boolean"}
+              "cache": {"type": "boolean"},
+              "guardrails": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "input": {"$ref": "#/$defs/guard_policy"},
+                  "output": {"$ref": "#/$defs/guard_policy"}
+                }
+              }
             }
           }
         },
@@ -62,7 +70,37 @@ constexpr const char* kServeSchema = R"json({
     }
   },
   "$defs": {
-    "duration": {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]}
+    "duration": {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string"}]},
+    "guard_action": {"enum": ["block", "redact", "flag"]},
+    "string_list": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    "guard_policy": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "pii": {"anyOf": [
+          {"$ref": "#/$defs/guard_action"},
+          {"type": "object", "additionalProperties": false, "required": ["action"],
+           "properties": {
+             "action": {"$ref": "#/$defs/guard_action"},
+             "entities": {"$ref": "#/$defs/string_list"},
+             "operator": {"type": "string", "minLength": 1},
+             "hash_key_env": {"type": "string", "minLength": 1}
+           }}
+        ]},
+        "injection": {"anyOf": [
+          {"$ref": "#/$defs/guard_action"},
+          {"type": "object", "additionalProperties": false, "required": ["action"],
+           "properties": {
+             "action": {"$ref": "#/$defs/guard_action"},
+             "threshold": {"type": "number", "minimum": 0, "maximum": 1},
+             "mode": {"enum": ["whole", "sentence", "chunk"]},
+             "allow_rules": {"$ref": "#/$defs/string_list"},
+             "allow_phrases": {"$ref": "#/$defs/string_list"},
+             "allow_hosts": {"$ref": "#/$defs/string_list"}
+           }}
+        ]}
+      }
+    }
   }
 })json";
 
@@ -119,6 +157,18 @@ ServeConfig parse_serve_config(const YamlDocument& document) {
                 config.route_fallbacks[route] =
                     options["fallbacks"].get<std::vector<std::string>>();
             if (options.value("cache", false)) config.cached_routes.insert(route);
+        }
+    if (s.contains("routes"))
+        for (const auto& [route, options] : s["routes"].items()) {
+            if (!options.contains("guardrails")) continue;
+            if (config.route_guardrails.empty())
+                config.pii_settings = safety::read_pii_settings(document);
+            std::vector<std::string> entities = safety::builtin_entity_types();
+            for (const auto& custom : config.pii_settings.custom)
+                entities.push_back(custom.entity);
+            config.route_guardrails[route] = parse_route_guardrails(
+                document, options["guardrails"],
+                "/serve/routes/" + json_pointer_token(route) + "/guardrails", entities);
         }
     if (s.contains("log_bodies"))
         config.log_bodies = parse_body_policy(s["log_bodies"].get<std::string>());

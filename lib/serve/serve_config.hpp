@@ -11,6 +11,7 @@
 
 #include "http/http_server.hpp"
 #include "serve/batch_store.hpp"
+#include "serve/guardrails.hpp"
 #include "json/yaml_document.hpp"
 
 namespace llmops::serve {
@@ -31,6 +32,10 @@ struct ServeConfig {
     // Per route: providers tried in order when the release's provider fails.
     std::map<std::string, std::vector<std::string>> route_fallbacks;
     std::set<std::string> cached_routes; // routes answered from the response cache when it can
+    // Per route: the input and output guardrails (docs/serve.md#guardrails), and the PII
+    // settings (`safety.pii`) their engine is built with.
+    std::map<std::string, RouteGuardrails> route_guardrails;
+    safety::PiiSettings pii_settings;
     BodyPolicy log_bodies = BodyPolicy::Hash;
     double drain_timeout_s = 10;   // SIGTERM: how long requests in flight may take to finish
     double refresh_interval_s = 1; // how often deploys are picked up

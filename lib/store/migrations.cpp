@@ -643,6 +643,48 @@ const std::vector<std::string_view>& migrations() {
             PRIMARY KEY (version_id, field, row_index)
         ) WITHOUT ROWID;
         )sql",
+        // 15: serve guardrails (docs/serve.md#guardrails): what each request's guardrails
+        // found, as a bitmask (0 = nothing); the request_log view shows it.
+        R"sql(
+        ALTER TABLE request_rows ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+        DROP VIEW request_log;
+        CREATE VIEW request_log AS SELECT
+            r.id AS seq,
+            printf('req_%016x', r.id) AS id,
+            strftime('%Y-%m-%dT%H:%M:%S', (r.id >> 20) / 1000, 'unixepoch')
+                || printf('.%03dZ', (r.id >> 20) % 1000) AS created_at,
+            (SELECT value FROM log_strings WHERE id = r.env) AS env,
+            (SELECT value FROM log_strings WHERE id = r.method) AS method,
+            (SELECT value FROM log_strings WHERE id = r.path) AS path,
+            (SELECT value FROM log_strings WHERE id = r.route) AS route,
+            r.release_id AS release_id,
+            r.release_number AS release_number,
+            r.canary AS canary,
+            (SELECT value FROM log_strings WHERE id = r.prompt_version) AS prompt_version,
+            (SELECT value FROM log_strings WHERE id = r.provider) AS provider,
+            (SELECT value FROM log_strings WHERE id = r.model) AS model,
+            (SELECT value FROM log_strings WHERE id = r.key_name) AS key_name,
+            CASE WHEN r.user_hash IS NULL THEN NULL ELSE printf('%016x', r.user_hash) END
+                AS user_hash,
+            r.status AS status,
+            (SELECT value FROM log_strings WHERE id = r.error_kind) AS error_kind,
+            r.error_message AS error_message,
+            r.total_us / 1000.0 AS total_ms,
+            r.queue_us / 1000.0 AS queue_ms,
+            r.upstream_us / 1000.0 AS upstream_ms,
+            r.overhead_us / 1000.0 AS overhead_ms,
+            r.ttft_us / 1000.0 AS ttft_ms,
+            r.prompt_tokens AS prompt_tokens,
+            r.completion_tokens AS completion_tokens,
+            r.cost_nusd / 1e9 AS cost_usd,
+            r.cached AS cached,
+            r.streamed AS streamed,
+            (SELECT value FROM log_strings WHERE id = r.body_policy) AS body_policy,
+            r.request_body AS request_body,
+            r.response_body AS response_body,
+            r.flags AS flags
+        FROM request_rows r;
+        )sql",
     };
     return steps;
 }
