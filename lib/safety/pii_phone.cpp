@@ -1,13 +1,13 @@
 #include "safety/pii_phone.hpp"
 
+#include "safety/pii_phone_regions.hpp"
 #include "safety/pii_validators.hpp"
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
-#include <map>
-#include <mutex>
+#include <cstdint>
 #include <set>
 
 namespace llmops::safety {
@@ -108,36 +108,22 @@ PhoneVerdict judge_international(std::string_view text, const std::string& digit
     return {};
 }
 
-// What a national number needs of its region: the country code and the trunk prefix.
-struct RegionPlan {
-    int country_code = 0;
-    std::string trunk_prefix; // "0" in GB, "1" in the US, empty where there is none
-};
-
-const RegionPlan& plan_of(const std::string& region) {
-    static std::mutex mutex;
-    static std::map<std::string, RegionPlan> plans;
-    std::lock_guard lock(mutex);
-    auto it = plans.find(region);
-    if (it == plans.end()) {
-        RegionPlan plan;
-        plan.country_code = util().GetCountryCodeForRegion(region);
-        util().GetNddPrefixForRegion(region, true, &plan.trunk_prefix);
-        it = plans.emplace(region, std::move(plan)).first;
-    }
-    return it->second;
+// The national significant number `digits` stand for when dialled inside the region of
+// `plan` (libphonenumber's Parse does the same, with much more string handling: this runs for
+// every region of every candidate); empty when the region has no number of that length
+// (equivalent to IsPossibleNumber, which tests nothing but the length).
+std::string_view national_part(std::string_view digits, const RegionPlan& plan) {
+    if (plan.country_code == 0) return {};
+    std::string_view national = digits;
+    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
+        national.remove_prefix(plan.trunk_prefix.size());
+    if (national.size() < 4 || national.size() > 14) return {};
+    if (!plan.possible_length(national.size())) return {};
+    return national;
 }
 
-// The number `digits` stands for when dialled inside `region` (libphonenumber's Parse does the
-// same, with much more string handling: this runs for every region of every candidate).
-bool national_number_in(const std::string& digits, const std::string& region, PhoneNumber& out) {
-    const RegionPlan& plan = plan_of(region);
-    if (plan.country_code == 0) return false;
-    std::string national = digits;
-    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
-        national.erase(0, plan.trunk_prefix.size());
-    if (national.size() < 4 || national.size() > 14) return false;
-    out.Clear();
+PhoneNumber number_of(std::string_view national, const RegionPlan& plan) {
+    PhoneNumber out;
     out.set_country_code(plan.country_code);
     std::size_t zeros = 0;
     while (zeros + 1 < national.size() && national[zeros] == '0')
@@ -146,9 +132,15 @@ bool national_number_in(const std::string& digits, const std::string& region, Ph
         out.set_italian_leading_zero(true);
         if (zeros > 1) out.set_number_of_leading_zeros(static_cast<int>(zeros));
     }
-    out.set_national_number(std::stoull(national));
-    return true;
+    std::uint64_t value = 0;
+    for (char c : national)
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    out.set_national_number(value);
+    return out;
 }
+
+// The best score a region other than the default can reach (valid and formatted as there).
+constexpr double kBestOtherRegionScore = 0.45 + 0.2;
 
 PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t>& groups,
                             const std::string& default_region,
@@ -156,13 +148,17 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
     const std::string digits = digits_of(text);
     PhoneVerdict best;
     auto consider = [&](const std::string& region, bool is_default) {
-        PhoneNumber number;
-        if (!national_number_in(digits, region, number)) return;
-        // The length check is cheap (no patterns); most regions end here.
-        if (!util().IsPossibleNumber(number)) return;
+        const RegionPlan& plan = plan_of(region);
+        const std::string_view national = national_part(digits, plan);
+        if (national.empty()) return; // most regions end here
+        // Outside the region's general pattern the number is not valid there, and only the
+        // default region scores numbers that are merely possible.
+        const bool may_be_valid = plan.may_be_valid(national);
+        if (!may_be_valid && !is_default) return;
+        const PhoneNumber number = number_of(national, plan);
         double score = 0;
         std::string validation;
-        if (util().IsValidNumberForRegion(number, region)) {
+        if (may_be_valid && util().IsValidNumberForRegion(number, region)) {
             const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;
@@ -174,8 +170,12 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
         if (score > best.score) best = {.score = score, .validation = validation};
     };
     consider(default_region, true);
-    for (const auto& region : regions)
+    // Ties keep the earlier region, so once a region reaches the best score another can
+    // reach, the rest cannot change the verdict.
+    for (const auto& region : regions) {
+        if (best.score >= kBestOtherRegionScore) break;
         if (region != default_region) consider(region, false);
+    }
     // A bare run of ten or more digits is as often an order or account number.
     if (best.score > 0 && groups.size() == 1 && groups[0] >= 10) best.score -= 0.1;
     return best;
