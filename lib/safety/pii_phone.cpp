@@ -151,14 +151,14 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
         const RegionPlan& plan = plan_of(region);
         const std::string_view national = national_part(digits, plan);
         if (national.empty()) return; // most regions end here
-        // Outside the region's general pattern the number is not valid there, and only the
-        // default region scores numbers that are merely possible.
-        const bool may_be_valid = plan.may_be_valid(national);
-        if (!may_be_valid && !is_default) return;
         const PhoneNumber number = number_of(national, plan);
+        const bool valid = plan.validity_known ? plan.valid(national)
+                                               : util().IsValidNumberForRegion(number, region);
+        // Only the default region scores numbers that are merely possible.
+        if (!valid && !is_default) return;
         double score = 0;
         std::string validation;
-        if (may_be_valid && util().IsValidNumberForRegion(number, region)) {
+        if (valid) {
             const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;

@@ -5,7 +5,8 @@
 #include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
 
-#include <set>
+#include <array>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -25,20 +26,50 @@ using i18n::phonenumbers::PhoneNumberUtil;
 
 constexpr int kMaxNationalLength = 17;
 
-// Region code -> the general pattern of its numbers.
-std::unordered_map<std::string, std::string> general_patterns() {
-    std::unordered_map<std::string, std::string> out;
+using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneNumberDesc;
+
+// Region code -> its metadata, parsed from the blob compiled into libphonenumber.
+std::unordered_map<std::string, PhoneMetadata> region_metadata() {
+    std::unordered_map<std::string, PhoneMetadata> out;
     PhoneMetadataCollection collection;
     if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
                                    i18n::phonenumbers::metadata_size()))
         return out;
     for (const auto& metadata : collection.metadata())
-        if (metadata.general_desc().has_national_number_pattern())
-            out.emplace(metadata.id(), metadata.general_desc().national_number_pattern());
+        out.emplace(metadata.id(), metadata);
     return out;
 }
 
-RegionPlan make_plan(const std::string& region, const std::string* pattern) {
+// False when RE2 rejects the pattern.
+bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
+    for (int length : desc.possible_length())
+        if (length > 0 && length < 32) out.lengths |= 1u << length;
+    // A description whose only length is -1 has no numbers: keep a mask that matches none.
+    if (desc.possible_length_size() > 0 && out.lengths == 0) out.lengths = 1u;
+    if (desc.national_number_pattern().empty()) return true;
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<const RE2>(desc.national_number_pattern(), options);
+    if (!regex->ok()) return false;
+    out.pattern = std::move(regex);
+    return true;
+}
+
+void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
+    bool compiled = compile(metadata.general_desc(), plan.general);
+    for (const PhoneNumberDesc* desc :
+         {&metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(),
+          &metadata.voip(), &metadata.personal_number(), &metadata.pager(), &metadata.uan(),
+          &metadata.voicemail(), &metadata.fixed_line(), &metadata.mobile()}) {
+        RegionPlan::Description type;
+        compiled = compile(*desc, type) && compiled;
+        if (type.pattern) plan.types.push_back(std::move(type));
+    }
+    plan.validity_known = compiled;
+}
+
+RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata) {
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
     RegionPlan plan;
     plan.country_code = util.GetCountryCodeForRegion(region);
@@ -52,16 +83,13 @@ RegionPlan make_plan(const std::string& region, const std::string* pattern) {
         number.set_national_number(probe);
         if (util.IsPossibleNumber(number)) plan.possible_lengths |= 1u << length;
     }
-    if (pattern) {
-        RE2::Options options;
-        options.set_log_errors(false);
-        auto regex = std::make_shared<const RE2>(*pattern, options);
-        if (regex->ok()) plan.general_pattern = std::move(regex);
-    }
+    if (metadata && metadata->country_code() == plan.country_code) add_validity(*metadata, plan);
     return plan;
 }
 
 // Region codes are two capital letters: one slot per code, slot 0 for anything else.
+constexpr std::size_t kSlots = 1 + 26 * 26;
+
 std::size_t slot_of(std::string_view region) {
     if (region.size() != 2 || region[0] < 'A' || region[0] > 'Z' || region[1] < 'A' ||
         region[1] > 'Z')
@@ -72,24 +100,35 @@ std::size_t slot_of(std::string_view region) {
 
 } // namespace
 
-bool RegionPlan::may_be_valid(std::string_view national_significant_number) const {
-    return !general_pattern || RE2::FullMatch(national_significant_number, *general_pattern);
+// As libphonenumber's IsNumberMatchingDesc: the length first, when lengths are listed.
+bool RegionPlan::Description::matches(std::string_view national_significant_number) const {
+    const std::size_t length = national_significant_number.size();
+    if (lengths != 0 && (length >= 32 || (lengths & (1u << length)) == 0)) return false;
+    return pattern && RE2::FullMatch(national_significant_number, *pattern);
+}
+
+// As GetNumberTypeHelper(...) != UNKNOWN: the general description and then any type's.
+bool RegionPlan::valid(std::string_view national_significant_number) const {
+    if (!general.matches(national_significant_number)) return false;
+    for (const auto& type : types)
+        if (type.matches(national_significant_number)) return true;
+    return false;
 }
 
 const RegionPlan& plan_of(std::string_view region) {
-    static const std::vector<RegionPlan> plans = [] {
-        std::vector<RegionPlan> out(1 + 26 * 26);
-        std::set<std::string> supported;
-        PhoneNumberUtil::GetInstance()->GetSupportedRegions(&supported);
-        const auto patterns = general_patterns();
-        for (const auto& code : supported) {
-            auto pattern = patterns.find(code);
-            if (std::size_t slot = slot_of(code))
-                out[slot] = make_plan(code, pattern == patterns.end() ? nullptr : &pattern->second);
-        }
-        return out;
-    }();
-    return plans[slot_of(region)];
+    // Plans are made on first use: a configuration names a few dozen of the ~250 regions.
+    static const std::unordered_map<std::string, PhoneMetadata> metadata = region_metadata();
+    static std::array<std::once_flag, kSlots> made;
+    static std::array<RegionPlan, kSlots> plans;
+    const std::size_t slot = slot_of(region);
+    if (slot == 0) return plans[0];
+    std::call_once(made[slot], [&] {
+        const std::string code(region);
+        auto found = metadata.find(code);
+        if (found == metadata.end()) return; // a region libphonenumber does not know
+        plans[slot] = make_plan(code, &found->second);
+    });
+    return plans[slot];
 }
 
 } // namespace llmops::safety
