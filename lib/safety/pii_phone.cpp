@@ -151,19 +151,21 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
         const RegionPlan& plan = plan_of(region);
         const std::string_view national = national_part(digits, plan);
         if (national.empty()) return; // most regions end here
-        const PhoneNumber number = number_of(national, plan);
-        const bool valid = plan.validity_known ? plan.valid(national)
-                                               : util().IsValidNumberForRegion(number, region);
+        const bool valid = plan.validity_known
+                               ? plan.valid(national)
+                               : util().IsValidNumberForRegion(number_of(national, plan), region);
         // Only the default region scores numbers that are merely possible.
         if (!valid && !is_default) return;
+        const bool formatted = plan.formats_known
+                                   ? plan.national_groups(national) == groups
+                                   : written_as_formatted(groups, number_of(national, plan),
+                                                          PhoneNumberUtil::NATIONAL);
         double score = 0;
         std::string validation;
         if (valid) {
-            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;
-        } else if (is_default) {
-            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
+        } else {
             score = 0.25 + (formatted ? 0.1 : 0);
             validation = "phone_possible:" + region;
         }

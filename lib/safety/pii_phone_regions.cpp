@@ -5,6 +5,7 @@
 #include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <unordered_map>
@@ -69,7 +70,44 @@ void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
     plan.validity_known = compiled;
 }
 
-RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata) {
+std::shared_ptr<const RE2> compile_pattern(const std::string& pattern) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<const RE2>(pattern, options);
+    return regex->ok() ? regex : nullptr;
+}
+
+// The format with its first group ("$1") replaced by the national prefix rule ("0$1"), as
+// libphonenumber's FormatNsnUsingPattern does for the NATIONAL format.
+std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
+    std::string rule = format.format();
+    const std::string& prefix_rule = format.national_prefix_formatting_rule();
+    if (prefix_rule.empty()) return rule;
+    for (std::size_t i = 0; i + 1 < rule.size(); ++i)
+        if (rule[i] == '$' && rule[i + 1] >= '0' && rule[i + 1] <= '9')
+            return rule.replace(i, 2, prefix_rule);
+    return rule;
+}
+
+// `formatting` is the metadata of the main region of the country code.
+void add_formats(const PhoneMetadata& formatting, RegionPlan& plan) {
+    for (const auto& format : formatting.number_format()) {
+        RegionPlan::Format out;
+        const int leading = format.leading_digits_pattern_size();
+        if (leading > 0) {
+            out.leading_digits = compile_pattern(format.leading_digits_pattern(leading - 1));
+            if (!out.leading_digits) return;
+        }
+        out.pattern = compile_pattern(format.pattern());
+        if (!out.pattern) return;
+        out.rule = national_rule(format);
+        plan.formats.push_back(std::move(out));
+    }
+    plan.formats_known = true;
+}
+
+RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
+                     const PhoneMetadata* formatting) {
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
     RegionPlan plan;
     plan.country_code = util.GetCountryCodeForRegion(region);
@@ -84,6 +122,8 @@ RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata) {
         if (util.IsPossibleNumber(number)) plan.possible_lengths |= 1u << length;
     }
     if (metadata && metadata->country_code() == plan.country_code) add_validity(*metadata, plan);
+    if (formatting && formatting->country_code() == plan.country_code)
+        add_formats(*formatting, plan);
     return plan;
 }
 
@@ -107,6 +147,45 @@ bool RegionPlan::Description::matches(std::string_view national_significant_numb
     return pattern && RE2::FullMatch(national_significant_number, *pattern);
 }
 
+// As Format(NATIONAL): the first format whose leading digits and pattern fit, its rule filled
+// with the pattern's groups; the number unformatted when none fits.
+std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const {
+    std::vector<std::size_t> groups;
+    for (const auto& format : formats) {
+        if (format.leading_digits &&
+            !format.leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0))
+            continue;
+        constexpr int kMaxGroups = 10;
+        const int captures = std::min(format.pattern->NumberOfCapturingGroups(), kMaxGroups - 1);
+        std::array<re2::StringPiece, kMaxGroups> parts;
+        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, parts.data(),
+                                   captures + 1))
+            continue;
+        std::size_t run = 0;
+        auto digits = [&](std::size_t count) { run += count; };
+        auto separator = [&] {
+            if (run) groups.push_back(run);
+            run = 0;
+        };
+        const std::string& rule = format.rule;
+        for (std::size_t i = 0; i < rule.size(); ++i) {
+            if (rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9') {
+                const int group = rule[i + 1] - '0';
+                const re2::StringPiece part = group <= captures ? parts[group] : re2::StringPiece();
+                for (char c : part)
+                    c >= '0' && c <= '9' ? digits(1) : separator();
+                ++i;
+            } else {
+                rule[i] >= '0' && rule[i] <= '9' ? digits(1) : separator();
+            }
+        }
+        separator();
+        return groups;
+    }
+    if (!nsn.empty()) groups.push_back(nsn.size());
+    return groups;
+}
+
 // As GetNumberTypeHelper(...) != UNKNOWN: the general description and then any type's.
 bool RegionPlan::valid(std::string_view national_significant_number) const {
     if (!general.matches(national_significant_number)) return false;
@@ -126,7 +205,12 @@ const RegionPlan& plan_of(std::string_view region) {
         const std::string code(region);
         auto found = metadata.find(code);
         if (found == metadata.end()) return; // a region libphonenumber does not know
-        plans[slot] = make_plan(code, &found->second);
+        std::string main_region;
+        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second.country_code(),
+                                                                    &main_region);
+        auto formatting = metadata.find(main_region);
+        plans[slot] = make_plan(code, &found->second,
+                                formatting == metadata.end() ? nullptr : &formatting->second);
     });
     return plans[slot];
 }

@@ -31,12 +31,25 @@ struct RegionPlan {
     std::vector<Description> types; // fixed line, mobile, toll free ...
     bool validity_known = false;    // false when RE2 rejected a pattern: ask libphonenumber
 
+    // How the country writes national numbers (the formats of the country code's main
+    // region, as libphonenumber's Format uses them).
+    struct Format {
+        std::shared_ptr<const re2::RE2> leading_digits; // null: any number
+        std::shared_ptr<const re2::RE2> pattern;
+        std::string rule; // "$1 $2 $3" with the national prefix rule applied: "0$1 $2 $3"
+    };
+    std::vector<Format> formats;
+    bool formats_known = false; // false when RE2 rejected a pattern: ask libphonenumber
+
     bool possible_length(std::size_t length) const {
         return length < 32 && (possible_lengths & (1u << length)) != 0;
     }
     // IsValidNumberForRegion for the number of the region with this national significant
     // number; only when validity_known.
     bool valid(std::string_view national_significant_number) const;
+    // The lengths of the digit groups of libphonenumber's NATIONAL format of the number:
+    // {3, 4, 4} for "020 7946 0958"; only when formats_known.
+    std::vector<std::size_t> national_groups(std::string_view national_significant_number) const;
 };
 
 // The plan of a two-letter region code ("GB"); an empty plan for anything else.
