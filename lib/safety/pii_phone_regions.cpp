@@ -83,9 +83,21 @@ std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
     std::string rule = format.format();
     const std::string& prefix_rule = format.national_prefix_formatting_rule();
     if (prefix_rule.empty()) return rule;
-    for (std::size_t i = 0; i + 1 < rule.size(); ++i)
-        if (rule[i] == '$' && rule[i + 1] >= '0' && rule[i + 1] <= '9')
-            return rule.replace(i, 2, prefix_rule);
+    for (std::size_t i = 0; i + 1 < rule.size(); ++i) {
+        if (rule[i] != '$' || rule[i + 1] < '0' || rule[i + 1] > '9') continue;
+        // In the prefix rule "$1" stands for the group token it replaces: Argentina's
+        // "$2 15-$3-$4" becomes "0$2 15-$3-$4".
+        std::string replacement;
+        for (std::size_t j = 0; j < prefix_rule.size(); ++j) {
+            if (prefix_rule.compare(j, 2, "$1") == 0) {
+                replacement += rule.substr(i, 2);
+                ++j;
+            } else {
+                replacement += prefix_rule[j];
+            }
+        }
+        return rule.replace(i, 2, replacement);
+    }
     return rule;
 }
 
