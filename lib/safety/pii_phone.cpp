@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <set>
+#include <unordered_map>
 
 namespace llmops::safety {
 
@@ -210,6 +211,31 @@ std::string_view without_last_group(std::string_view text) {
     return text.substr(0, end);
 }
 
+PhoneVerdict judge_uncached(std::string_view candidate, const std::string& default_region,
+                            const std::vector<std::string>& regions) {
+    // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
+    if (auto stop = candidate.find(". "); stop != std::string_view::npos)
+        candidate = candidate.substr(0, stop);
+    while (!candidate.empty() && !is_digit(candidate.back()))
+        candidate.remove_suffix(1);
+    // The pattern is greedy: a number followed by another group of digits may only be a
+    // number without that group.
+    std::string_view text = candidate;
+    for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
+        PhoneVerdict verdict = judge_one(text, default_region, regions);
+        if (verdict.score > 0) return verdict;
+        text = without_last_group(text);
+    }
+    return {};
+}
+
+struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+        return std::hash<std::string_view>{}(text);
+    }
+};
+
 } // namespace
 
 const std::vector<std::string>& default_phone_regions() {
@@ -233,20 +259,25 @@ bool is_phone_region(std::string_view region) {
 
 PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
                                 const std::vector<std::string>& regions) {
-    // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
-    if (auto stop = candidate.find(". "); stop != std::string_view::npos)
-        candidate = candidate.substr(0, stop);
-    while (!candidate.empty() && !is_digit(candidate.back()))
-        candidate.remove_suffix(1);
-    // The pattern is greedy: a number followed by another group of digits may only be a
-    // number without that group.
-    std::string_view text = candidate;
-    for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
-        PhoneVerdict verdict = judge_one(text, default_region, regions);
-        if (verdict.score > 0) return verdict;
-        text = without_last_group(text);
+    // Texts repeat their numbers (years, versions, the same contact line in every message):
+    // verdicts are kept per thread, for the regions they were judged with, up to a bound.
+    struct Cache {
+        std::string default_region;
+        std::vector<std::string> regions;
+        std::unordered_map<std::string, PhoneVerdict, TextHash, std::equal_to<>> verdicts;
+    };
+    constexpr std::size_t kCachedVerdicts = 1 << 14;
+    thread_local Cache cache;
+    if (cache.default_region != default_region || cache.regions != regions) {
+        cache.default_region = default_region;
+        cache.regions = regions;
+        cache.verdicts.clear();
     }
-    return {};
+    if (auto hit = cache.verdicts.find(candidate); hit != cache.verdicts.end()) return hit->second;
+    PhoneVerdict verdict = judge_uncached(candidate, default_region, regions);
+    if (cache.verdicts.size() >= kCachedVerdicts) cache.verdicts.clear();
+    cache.verdicts.emplace(std::string(candidate), verdict);
+    return verdict;
 }
 
 } // namespace llmops::safety

@@ -108,3 +108,14 @@ TEST_CASE("phone region plans: anything but a known region code has an empty pla
     CHECK(plan_of("GB").country_code == 44);
     CHECK(plan_of("GB").trunk_prefix == "0");
 }
+
+TEST_CASE("phone verdicts: the same number judged again with other regions is judged anew",
+          "[safety][pii][phone]") {
+    const std::vector<std::string> none;
+    const PhoneVerdict in_gb = judge_phone_number("020 7946 0958", "GB", none);
+    CHECK(in_gb.validation == "phone_national:GB");
+    CHECK(judge_phone_number("020 7946 0958", "GB", none).validation == in_gb.validation);
+    const PhoneVerdict in_us = judge_phone_number("020 7946 0958", "US", none);
+    CHECK(in_us.validation != in_gb.validation);
+    CHECK(judge_phone_number("020 7946 0958", "US", {"GB"}).validation == "phone_national:GB");
+}
