@@ -103,7 +103,7 @@ int run(int argc, char** argv, CliContext& ctx) {
     llmops::cli::register_monitor_commands(app, ctx); // monitor (cli/monitor_commands.cpp)
     llmops::cli::register_scan_commands(app, ctx);    // scan (cli/scan_commands.cpp)
     llmops::cli::register_pipeline_commands(app, ctx);
-    llmops::cli::register_remote_commands(app, ctx); // remote, push, pull, clone
+    llmops::cli::register_remote_commands(app, ctx);   // remote, push, pull, clone
     llmops::cli::register_feedback_commands(app, ctx); // feedback (cli/feedback_commands.cpp)
     llmops::cli::register_finetune_commands(app, ctx);
     llmops::cli::register_review_command(app, ctx);

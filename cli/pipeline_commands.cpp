@@ -42,11 +42,10 @@ void print_outcome(const CliContext& ctx, const pipeline::StageOutcome& o, bool 
     std::string line = fmt::format("{:<14} {}", o.status, o.stage);
     if (o.status == "ran" || o.status == "failed") line += fmt::format(" ({:.1f}s)", o.seconds);
     if (explain || o.status == "failed" || o.status == "blocked") line += ": " + o.reason;
-    line += "\n";
     if (to_stdout)
-        ctx.out(line);
+        ctx.out(line + "\n");
     else
-        ctx.note(line);
+        ctx.note(line); // note() ends the line
 }
 
 int cmd_run(CliContext& ctx, const PipelineFlags& flags, bool status_only) {
@@ -71,7 +70,7 @@ int cmd_run(CliContext& ctx, const PipelineFlags& flags, bool status_only) {
     if (!ctx.json()) {
         events.started = [&](const pipeline::Stage& stage, const std::string& reason) {
             ctx.note(
-                fmt::format("{:<14} {}{}\n", "running", stage.name, explain ? ": " + reason : ""));
+                fmt::format("{:<14} {}{}", "running", stage.name, explain ? ": " + reason : ""));
             ctx.verbose("  $ " + stage.display_command() + "\n");
         };
         events.finished = [&](const pipeline::StageOutcome& o) {

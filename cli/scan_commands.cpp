@@ -1,10 +1,11 @@
-// llmops scan [--text T | FILE | -] [--pii] [--redact OP], llmops scan eval LABELLED.jsonl, and
-// llmops data scan REF (docs/safety.md).
+// llmops scan [--text T | FILE | -] [--pii] [--injection] [--redact OP], llmops scan eval
+// LABELLED.jsonl, and llmops data scan REF (docs/safety.md).
 #include "cli_context.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/text.hpp"
 #include "safety/dataset_scan.hpp"
+#include "safety/injection_detector.hpp"
 #include "safety/scan_eval.hpp"
 #include "safety/text_scan.hpp"
 
@@ -21,6 +22,8 @@ struct ScanCliOptions {
     std::string input; // FILE or "-"
     std::optional<std::string> text;
     bool pii = false;
+    bool injection = false;
+    std::string injection_mode;
     std::string redact;
     std::string region;
 };
@@ -49,9 +52,11 @@ std::string read_input(const ScanCliOptions& o) {
 
 std::string finding_line(const safety::Finding& f, std::string_view text) {
     const std::string value(text.substr(f.span.byte_begin, f.span.byte_end - f.span.byte_begin));
+    // An injection rule says why it fired where a PII recognizer names its validation.
+    const std::string& why = f.kind == safety::FindingKind::injection ? f.reason : f.validation;
     return fmt::format("{:<14} {:.2f}  {}-{}  {:<18} {:<22} {}\n", f.type, f.score,
                        f.span.code_point_begin, f.span.code_point_end, f.rule_id,
-                       f.validation.empty() ? "-" : f.validation, one_line(value, 80));
+                       why.empty() ? "-" : why, one_line(value, 80));
 }
 
 std::string counts_line(const std::map<std::string, std::size_t>& counts, std::size_t total) {
@@ -69,9 +74,26 @@ int cmd_scan(CliContext& ctx, const ScanCliOptions& o) {
     if (!o.region.empty()) settings.default_region = o.region;
     std::optional<safety::RedactionOperator> op;
     if (!o.redact.empty()) op = safety::parse_operator(o.redact, settings.hash_key_env);
-    safety::PiiEngine engine(std::move(settings));
-    // PII is the only detector of this build: --pii selects it and is also the default.
-    safety::TextScan scan = safety::scan_pii(engine, read_input(o));
+    safety::InjectionOptions injection;
+    if (!o.injection_mode.empty()) {
+        auto mode = safety::parse_injection_mode(o.injection_mode);
+        if (!mode)
+            throw_usage("--injection-mode must be whole, sentence or chunk, not '" +
+                        o.injection_mode + "'");
+        injection.mode = *mode;
+    }
+    // Neither flag: both detectors.
+    const bool run_pii = o.pii || !o.injection;
+    const bool run_injection = o.injection || !o.pii;
+    if (op && !run_pii) throw_usage("--redact replaces PII: it needs --pii");
+    safety::TextScan scan;
+    if (run_pii) {
+        safety::PiiEngine engine(std::move(settings));
+        scan = safety::scan_pii(engine, read_input(o));
+    } else {
+        scan.text = read_input(o);
+    }
+    if (run_injection) scan.add_findings(safety::detect_injection(scan.text, injection));
     if (op) scan.redact(*op);
     if (ctx.json()) {
         ctx.print_json(scan.to_json());
@@ -158,7 +180,11 @@ void register_scan_commands(CLI::App& app, CliContext& ctx) {
     CLI::App* c = ctx.command(app, "scan", [&ctx, o] { return cmd_scan(ctx, *o); });
     c->add_option("input", o->input, "A file to scan, or - for stdin (the default)");
     c->add_option("--text", o->text, "Scan this text instead of a file");
-    c->add_flag("--pii", o->pii, "Run the PII recognizers (the default)");
+    c->add_flag("--pii", o->pii, "Run the PII recognizers (without --injection: only them)");
+    c->add_flag("--injection", o->injection,
+                "Run the prompt-injection rules (without --pii: only them)");
+    c->add_option("--injection-mode", o->injection_mode,
+                  "How the injection rules read a long text: whole (default), sentence, chunk");
     c->add_option("--redact", o->redact,
                   "Print the text with its PII replaced: redact, mask[:N], hash, replace:TEXT")
         ->option_text("OPERATOR");
