@@ -1,14 +1,15 @@
 #include "safety/pii_phone.hpp"
 
+#include "safety/pii_phone_regions.hpp"
 #include "safety/pii_validators.hpp"
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
-#include <map>
-#include <mutex>
+#include <cstdint>
 #include <set>
+#include <unordered_map>
 
 namespace llmops::safety {
 
@@ -108,36 +109,22 @@ PhoneVerdict judge_international(std::string_view text, const std::string& digit
     return {};
 }
 
-// What a national number needs of its region: the country code and the trunk prefix.
-struct RegionPlan {
-    int country_code = 0;
-    std::string trunk_prefix; // "0" in GB, "1" in the US, empty where there is none
-};
-
-const RegionPlan& plan_of(const std::string& region) {
-    static std::mutex mutex;
-    static std::map<std::string, RegionPlan> plans;
-    std::lock_guard lock(mutex);
-    auto it = plans.find(region);
-    if (it == plans.end()) {
-        RegionPlan plan;
-        plan.country_code = util().GetCountryCodeForRegion(region);
-        util().GetNddPrefixForRegion(region, true, &plan.trunk_prefix);
-        it = plans.emplace(region, std::move(plan)).first;
-    }
-    return it->second;
+// The national significant number `digits` stand for when dialled inside the region of
+// `plan` (libphonenumber's Parse does the same, with much more string handling: this runs for
+// every region of every candidate); empty when the region has no number of that length
+// (equivalent to IsPossibleNumber, which tests nothing but the length).
+std::string_view national_part(std::string_view digits, const RegionPlan& plan) {
+    if (plan.country_code == 0) return {};
+    std::string_view national = digits;
+    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
+        national.remove_prefix(plan.trunk_prefix.size());
+    if (national.size() < 4 || national.size() > 14) return {};
+    if (!plan.possible_length(national.size())) return {};
+    return national;
 }
 
-// The number `digits` stands for when dialled inside `region` (libphonenumber's Parse does the
-// same, with much more string handling: this runs for every region of every candidate).
-bool national_number_in(const std::string& digits, const std::string& region, PhoneNumber& out) {
-    const RegionPlan& plan = plan_of(region);
-    if (plan.country_code == 0) return false;
-    std::string national = digits;
-    if (!plan.trunk_prefix.empty() && national.starts_with(plan.trunk_prefix))
-        national.erase(0, plan.trunk_prefix.size());
-    if (national.size() < 4 || national.size() > 14) return false;
-    out.Clear();
+PhoneNumber number_of(std::string_view national, const RegionPlan& plan) {
+    PhoneNumber out;
     out.set_country_code(plan.country_code);
     std::size_t zeros = 0;
     while (zeros + 1 < national.size() && national[zeros] == '0')
@@ -146,9 +133,15 @@ bool national_number_in(const std::string& digits, const std::string& region, Ph
         out.set_italian_leading_zero(true);
         if (zeros > 1) out.set_number_of_leading_zeros(static_cast<int>(zeros));
     }
-    out.set_national_number(std::stoull(national));
-    return true;
+    std::uint64_t value = 0;
+    for (char c : national)
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    out.set_national_number(value);
+    return out;
 }
+
+// The best score a region other than the default can reach (valid and formatted as there).
+constexpr double kBestOtherRegionScore = 0.45 + 0.2;
 
 PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t>& groups,
                             const std::string& default_region,
@@ -156,26 +149,36 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
     const std::string digits = digits_of(text);
     PhoneVerdict best;
     auto consider = [&](const std::string& region, bool is_default) {
-        PhoneNumber number;
-        if (!national_number_in(digits, region, number)) return;
-        // The length check is cheap (no patterns); most regions end here.
-        if (!util().IsPossibleNumber(number)) return;
+        const RegionPlan& plan = plan_of(region);
+        const std::string_view national = national_part(digits, plan);
+        if (national.empty()) return; // most regions end here
+        const bool valid = plan.validity_known
+                               ? plan.valid(national)
+                               : util().IsValidNumberForRegion(number_of(national, plan), region);
+        // Only the default region scores numbers that are merely possible.
+        if (!valid && !is_default) return;
+        const bool formatted = plan.formats_known
+                                   ? plan.national_groups(national) == groups
+                                   : written_as_formatted(groups, number_of(national, plan),
+                                                          PhoneNumberUtil::NATIONAL);
         double score = 0;
         std::string validation;
-        if (util().IsValidNumberForRegion(number, region)) {
-            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
+        if (valid) {
             score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
             validation = "phone_national:" + region;
-        } else if (is_default) {
-            const bool formatted = written_as_formatted(groups, number, PhoneNumberUtil::NATIONAL);
+        } else {
             score = 0.25 + (formatted ? 0.1 : 0);
             validation = "phone_possible:" + region;
         }
         if (score > best.score) best = {.score = score, .validation = validation};
     };
     consider(default_region, true);
-    for (const auto& region : regions)
+    // Ties keep the earlier region, so once a region reaches the best score another can
+    // reach, the rest cannot change the verdict.
+    for (const auto& region : regions) {
+        if (best.score >= kBestOtherRegionScore) break;
         if (region != default_region) consider(region, false);
+    }
     // A bare run of ten or more digits is as often an order or account number.
     if (best.score > 0 && groups.size() == 1 && groups[0] >= 10) best.score -= 0.1;
     return best;
@@ -208,6 +211,31 @@ std::string_view without_last_group(std::string_view text) {
     return text.substr(0, end);
 }
 
+PhoneVerdict judge_uncached(std::string_view candidate, const std::string& default_region,
+                            const std::vector<std::string>& regions) {
+    // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
+    if (auto stop = candidate.find(". "); stop != std::string_view::npos)
+        candidate = candidate.substr(0, stop);
+    while (!candidate.empty() && !is_digit(candidate.back()))
+        candidate.remove_suffix(1);
+    // The pattern is greedy: a number followed by another group of digits may only be a
+    // number without that group.
+    std::string_view text = candidate;
+    for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
+        PhoneVerdict verdict = judge_one(text, default_region, regions);
+        if (verdict.score > 0) return verdict;
+        text = without_last_group(text);
+    }
+    return {};
+}
+
+struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+        return std::hash<std::string_view>{}(text);
+    }
+};
+
 } // namespace
 
 const std::vector<std::string>& default_phone_regions() {
@@ -231,20 +259,25 @@ bool is_phone_region(std::string_view region) {
 
 PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
                                 const std::vector<std::string>& regions) {
-    // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
-    if (auto stop = candidate.find(". "); stop != std::string_view::npos)
-        candidate = candidate.substr(0, stop);
-    while (!candidate.empty() && !is_digit(candidate.back()))
-        candidate.remove_suffix(1);
-    // The pattern is greedy: a number followed by another group of digits may only be a
-    // number without that group.
-    std::string_view text = candidate;
-    for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
-        PhoneVerdict verdict = judge_one(text, default_region, regions);
-        if (verdict.score > 0) return verdict;
-        text = without_last_group(text);
+    // Texts repeat their numbers (years, versions, the same contact line in every message):
+    // verdicts are kept per thread, for the regions they were judged with, up to a bound.
+    struct Cache {
+        std::string default_region;
+        std::vector<std::string> regions;
+        std::unordered_map<std::string, PhoneVerdict, TextHash, std::equal_to<>> verdicts;
+    };
+    constexpr std::size_t kCachedVerdicts = 1 << 14;
+    thread_local Cache cache;
+    if (cache.default_region != default_region || cache.regions != regions) {
+        cache.default_region = default_region;
+        cache.regions = regions;
+        cache.verdicts.clear();
     }
-    return {};
+    if (auto hit = cache.verdicts.find(candidate); hit != cache.verdicts.end()) return hit->second;
+    PhoneVerdict verdict = judge_uncached(candidate, default_region, regions);
+    if (cache.verdicts.size() >= kCachedVerdicts) cache.verdicts.clear();
+    cache.verdicts.emplace(std::string(candidate), verdict);
+    return verdict;
 }
 
 } // namespace llmops::safety
