@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <vector>
 
 namespace llmops::cli {
 
@@ -218,7 +219,7 @@ struct TrafficFlags {
     std::optional<std::int64_t> to;
     double percent = 0;
     std::string message;
-    std::string key;
+    std::vector<std::string> keys;
 };
 
 std::string route_or_only(store::Project& project, const TrafficFlags& f) {
@@ -249,14 +250,16 @@ int cmd_traffic(CliContext& ctx, const std::string& action, const TrafficFlags& 
 int cmd_route(CliContext& ctx, const TrafficFlags& f) {
     store::Project project = ctx.open_project(store::StoreAccess::Read);
     std::string route = route_or_only(project, f);
-    deploy::RouteAnswer a = deploy::route_for(project.db(), f.env, route, f.key);
-    const deploy::Release& r = a.release();
-    if (ctx.json()) {
-        ctx.print_json(deploy::route_answer_to_json(f.env, route, f.key, a));
-        return 0;
+    for (const std::string& key : f.keys) {
+        deploy::RouteAnswer a = deploy::route_for(project.db(), f.env, route, key);
+        if (ctx.json()) {
+            ctx.print_json(deploy::route_answer_to_json(f.env, route, key, a));
+            continue;
+        }
+        ctx.out(fmt::format("{}{} ({}; bucket {} of {})\n",
+                            f.keys.size() > 1 ? key + ": " : "", release_text(a.release()),
+                            a.canary ? "canary" : "stable", a.bucket, deploy::kTrafficBuckets));
     }
-    ctx.out(fmt::format("{} ({}; bucket {} of {})\n", release_text(r),
-                        a.canary ? "canary" : "stable", a.bucket, deploy::kTrafficBuckets));
     return 0;
 }
 
@@ -329,8 +332,12 @@ void register_deploy_commands(CLI::App& app, CliContext& ctx) {
     CLI::App* route = ctx.command(*cmd, "route", [&ctx] { return cmd_route(ctx, t); });
     route->add_option("env", t.env, "The environment")->required();
     route->add_option("--route", t.route, "The route (default: the environment's only one)");
-    route->add_option("--key", t.key, "The user key (OpenAI `user` field or X-User-Id)")
-        ->required();
+    route
+        ->add_option("--key", t.keys,
+                     "The user key (OpenAI `user` field or X-User-Id); repeat it, or give "
+                     "several, for one answer each")
+        ->required()
+        ->option_text("KEY...");
 
     register_deploy_check_command(*cmd, ctx);
 }

@@ -149,12 +149,16 @@ run deploy ask@3 --env production --canary 10 --json
 expect_rc 0 "canary at 10%"
 expect_eq "$(json_get .canary_percent)" 10 "canary percent"
 CANARY=$(json_get .release.number)
-in_canary() { # PCT -> the keys (of 200) the canary serves
-  for k in $(seq 1 200); do
-    "$LLMOPS_BIN" deploy route production --key "user-$k" --json | jq -r "select(.canary) | \"user-$k\""
-  done | sort
+in_canary() { # -> the keys (of 200) the canary serves; one answer per --key, in order
+  local args=() k
+  for k in $(seq 1 200); do args+=(--key "user-$k"); done
+  "$LLMOPS_BIN" deploy route production "${args[@]}" --json | jq -r 'select(.canary) | .key' | sort
 }
 at10=$(in_canary)
+run deploy route production --key user-1 --key user-2 --json
+expect_eq "$(jq -s 'map(.key) | join(",")' <<<"$OUT")" '"user-1,user-2"' "one answer per key, in order"
+run deploy route production --key user-1 --key user-2
+expect_eq "$(cut -d' ' -f1 <<<"$OUT" | paste -sd' ')" "user-1: user-2:" "several keys: each line names its key"
 run deploy ramp production 25
 expect_rc 0 "ramp 25"
 at25=$(in_canary)
