@@ -115,7 +115,7 @@ struct BatchRunner::Impl {
         counters.cost_nano_usd.fetch_add(static_cast<std::uint64_t>(r.cost_usd * 1e9), rel);
     }
 
-    BatchSummary run(const RequestSource& next, const ResultSink& on_result);
+    BatchSummary run(const RequestSource& next, const ResultSink& on_result, const Tick& on_tick);
 
   private:
     void deliver(Job& job, ChatResult&& result, const ResultSink& on_result);
@@ -163,8 +163,9 @@ const ProviderConfig& BatchRunner::config() const {
     return impl_->config;
 }
 
-BatchSummary BatchRunner::run(const RequestSource& next, const ResultSink& on_result) {
-    return impl_->run(next, on_result);
+BatchSummary BatchRunner::run(const RequestSource& next, const ResultSink& on_result,
+                              const Tick& on_tick) {
+    return impl_->run(next, on_result, on_tick);
 }
 
 BatchSummary BatchRunner::run(std::vector<ChatRequest> requests, const ResultSink& on_result) {
@@ -174,7 +175,7 @@ BatchSummary BatchRunner::run(std::vector<ChatRequest> requests, const ResultSin
             if (at >= requests.size()) return std::nullopt;
             return std::move(requests[at++]);
         },
-        on_result);
+        on_result, {});
 }
 
 void BatchRunner::Impl::deliver(Job& job, ChatResult&& result, const ResultSink& on_result) {
@@ -327,7 +328,8 @@ void BatchRunner::Impl::finish_attempt(RunState& state, AttemptResult& attempt,
     deliver(*job, std::move(r), on_result);
 }
 
-BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink& on_result) {
+BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink& on_result,
+                                    const Tick& on_tick) {
     const auto wall_start = Clock::now();
     BackendOptions backend_options{options.concurrency, options.log};
     std::unique_ptr<ProviderBackend> backend = make_backend(config, api_key, backend_options);
@@ -369,6 +371,7 @@ BatchSummary BatchRunner::Impl::run(const RequestSource& next, const ResultSink&
         for (auto& attempt : state.finished)
             finish_attempt(state, attempt, on_result);
         counters.in_flight.store(state.in_flight.size(), std::memory_order_relaxed);
+        if (on_tick) on_tick();
     }
     if (state.cache) state.cache->flush();
     BatchSummary summary;

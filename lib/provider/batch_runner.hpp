@@ -80,9 +80,14 @@ class BatchRunner {
     // index = the position of the request in the source (0-based).
     using ResultSink = std::function<void(std::size_t index, ChatResult&& result)>;
 
+    // Called between polls, at least every 100 ms, so a caller can act on time (commit the
+    // rows it holds) while every request in flight hangs.
+    using Tick = std::function<void()>;
+
     // Runs until the source is exhausted and every request has a result (answered, failed
     // after its retries, or Cancelled). Throws Error(Provider) for fail_fast conditions.
-    BatchSummary run(const RequestSource& next, const ResultSink& on_result);
+    BatchSummary run(const RequestSource& next, const ResultSink& on_result,
+                     const Tick& on_tick = {});
     BatchSummary run(std::vector<ChatRequest> requests, const ResultSink& on_result);
 
     void cancel() noexcept;

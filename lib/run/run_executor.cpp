@@ -84,6 +84,10 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
             Clock::now() - last_flush >= options_.flush_interval)
             flush();
     };
+    // Rows that arrived commit within the interval even while every request in flight hangs.
+    auto on_tick = [&] {
+        if (!unwritten.empty() && Clock::now() - last_flush >= options_.flush_interval) flush();
+    };
 
     auto next_request = [&]() -> std::optional<provider::ChatRequest> {
         while (auto item = cases()) {
@@ -130,7 +134,7 @@ ExecutionResult RunExecutor::execute(std::int64_t run_id, const CaseSource& case
 
     provider::BatchSummary summary;
     try {
-        summary = runner_.run(next_request, on_result);
+        summary = runner_.run(next_request, on_result, on_tick);
         flush();
     } catch (...) {
         // 'failed' means a provider stopped the run; any other error (the store, a bug) left
