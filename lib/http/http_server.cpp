@@ -52,6 +52,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ServerOptions options;
     RequestHandler handler;
     net::io_context ioc;
+    // Keeps the I/O threads alive while the only work is a handler's answer still to come: once
+    // the acceptor closes (draining), nothing else is pending and run() would return early.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     tcp::acceptor acceptor{ioc};
     std::vector<std::thread> threads;
     std::atomic<std::size_t> connection_count{0};
@@ -503,6 +506,7 @@ int HttpServer::port() const {
 }
 
 void HttpServer::start() {
+    impl_->work.emplace(impl_->ioc.get_executor());
     impl_->accept();
     std::size_t n = std::max<std::size_t>(1, impl_->options.threads);
     for (std::size_t i = 0; i < n; ++i)
@@ -546,6 +550,7 @@ std::size_t HttpServer::shutdown(double drain_timeout_s) {
     while (impl_->connection_count.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     impl_->stopped.store(true);
+    impl_->work.reset();
     impl_->ioc.stop();
     for (auto& t : impl_->threads)
         if (t.joinable()) t.join();

@@ -139,6 +139,8 @@ total_before=$(curl -s "$SERVE_URL/metrics" | grep -c . || true)
 serve_stop
 wait "${pids[@]}"
 expect_eq "$SERVE_RC" 0 "serve exits 0 on SIGTERM"
+# Answered, not cut: the I/O threads must keep running while only the answers are pending.
+expect_not_contains "$(cat "$SERVE_LOG")" "cut at the drain timeout" "no request waits for the drain timeout"
 expect_eq "$(cat "$WORK"/drainst.* | tr '\n' ' ')" "200 200 " "requests in flight were answered"
 expect_eq "$(jq -r '.choices[0].message.content' <"$WORK/drain.1")" "DRAIN" "drained answer"
 expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE path = '/v1/chat/completions' AND provider = 'slow' AND status = 200")" 5 \
