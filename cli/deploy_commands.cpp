@@ -256,9 +256,9 @@ int cmd_route(CliContext& ctx, const TrafficFlags& f) {
             ctx.print_json(deploy::route_answer_to_json(f.env, route, key, a));
             continue;
         }
-        ctx.out(fmt::format("{}{} ({}; bucket {} of {})\n",
-                            f.keys.size() > 1 ? key + ": " : "", release_text(a.release()),
-                            a.canary ? "canary" : "stable", a.bucket, deploy::kTrafficBuckets));
+        ctx.out(fmt::format("{}{} ({}; bucket {} of {})\n", f.keys.size() > 1 ? key + ": " : "",
+                            release_text(a.release()), a.canary ? "canary" : "stable", a.bucket,
+                            deploy::kTrafficBuckets));
     }
     return 0;
 }

@@ -57,7 +57,8 @@ TEST_CASE("an older store is upgraded step by step", "[store][migrations]") {
     CHECK(st.column_text(0) == "an older llmops");
 }
 
-TEST_CASE("logged requests of a version 14 store read back with no guardrail flags", "[store][migrations]") {
+TEST_CASE("logged requests of a version 14 store read back with no guardrail flags",
+          "[store][migrations]") {
     testing::TempDir dir;
     {
         Database db = Database::open(dir.path() / "store.db", true);
