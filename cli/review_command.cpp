@@ -4,13 +4,12 @@
 //   w write the new version now   q quit (decisions are kept; run it again to resume)
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/scratch_file.hpp"
 #include "feedback/review_session.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
@@ -79,24 +78,19 @@ std::optional<json> edit_in_editor(const json& row, const std::string& field,
                                    std::string& problem) {
     bool as_text = true;
     std::string text = editable_text(row, field, as_text);
-    const char* dir = std::getenv("TMPDIR");
-    std::string path = std::string(dir && *dir ? dir : "/tmp") + "/llmops-review-XXXXXX";
-    int fd = ::mkstemp(path.data());
-    if (fd < 0) {
-        problem = std::string("cannot make a temporary file: ") + std::strerror(errno);
+    ScratchFile file("llmops-review");
+    if (!file.ok()) {
+        problem = file.error();
         return std::nullopt;
     }
-    std::string content = text + (text.empty() || text.back() == '\n' ? "" : "\n");
-    bool written =
-        ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-    ::close(fd);
+    bool written = file.write_all(text + (text.empty() || text.back() == '\n' ? "" : "\n"));
     const char* editor = std::getenv("EDITOR");
-    std::string command = fmt::format("{} '{}'", editor && *editor ? editor : "vi", path);
+    std::string command = fmt::format("{} '{}'", editor && *editor ? editor : "vi", file.path());
     int status = written ? std::system(command.c_str()) : -1;
-    std::ifstream in(path, std::ios::binary);
+    // By path, not fd(): an editor may save by writing a new file and renaming it over ours.
+    std::ifstream in(file.path(), std::ios::binary);
     std::stringstream edited;
     edited << in.rdbuf();
-    std::filesystem::remove(path);
     if (!written || status != 0) {
         problem = "the editor failed (" + command + "); the row is unchanged";
         return std::nullopt;

@@ -1,9 +1,9 @@
 #include "feedback/exec_trainer.hpp"
 
 #include "core/error.hpp"
+#include "core/scratch_file.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <spawn.h>
@@ -15,39 +15,6 @@ extern char** environ;
 namespace llmops::feedback {
 
 namespace {
-
-// A temporary file for the trainer's output, removed when this goes.
-class CaptureFile {
-  public:
-    CaptureFile() {
-        const char* dir = std::getenv("TMPDIR");
-        path_ = std::string(dir && *dir ? dir : "/tmp") + "/llmops-train-XXXXXX";
-        fd_ = ::mkstemp(path_.data());
-        if (fd_ < 0)
-            throw Error(ErrorKind::Provider,
-                        std::string("cannot make a temporary file: ") + std::strerror(errno));
-    }
-    ~CaptureFile() {
-        ::close(fd_);
-        ::unlink(path_.c_str());
-    }
-    CaptureFile(const CaptureFile&) = delete;
-    CaptureFile& operator=(const CaptureFile&) = delete;
-    int fd() const { return fd_; }
-    std::string read_all() const {
-        std::string out;
-        char buf[65536];
-        ::lseek(fd_, 0, SEEK_SET);
-        ssize_t n;
-        while ((n = ::read(fd_, buf, sizeof buf)) > 0)
-            out.append(buf, static_cast<std::size_t>(n));
-        return out;
-    }
-
-  private:
-    std::string path_;
-    int fd_ = -1;
-};
 
 std::string last_line(const std::string& text) {
     std::size_t end = text.find_last_not_of(" \t\r\n");
@@ -64,7 +31,9 @@ std::string last_line(const std::string& text) {
 ExecTrainResult run_exec_trainer(const std::string& command, const std::vector<std::string>& args,
                                  const std::vector<std::pair<std::string, std::string>>& env,
                                  const std::string& working_dir) {
-    CaptureFile out, err;
+    ScratchFile out("llmops-train"), err("llmops-train");
+    if (!out.ok()) throw Error(ErrorKind::Provider, out.error());
+    if (!err.ok()) throw Error(ErrorKind::Provider, err.error());
     std::vector<std::string> env_text;
     for (char** e = environ; *e; ++e)
         env_text.emplace_back(*e);

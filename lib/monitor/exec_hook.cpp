@@ -3,11 +3,12 @@
 // process group is killed at the timeout.
 #include "monitor/alert_delivery.hpp"
 
+#include "core/scratch_file.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <spawn.h>
@@ -21,62 +22,25 @@ namespace llmops::monitor {
 
 namespace {
 
-// A temporary file, removed when this goes.
-class TempFile {
-  public:
-    TempFile() {
-        const char* dir = std::getenv("TMPDIR");
-        path_ = std::string(dir && *dir ? dir : "/tmp") + "/llmops-hook-XXXXXX";
-        fd_ = ::mkstemp(path_.data());
-    }
-    ~TempFile() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            ::unlink(path_.c_str());
-        }
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    bool ok() const { return fd_ >= 0; }
-    int fd() const { return fd_; }
-
-    bool write_all(const std::string& text) {
-        std::size_t done = 0;
-        while (done < text.size()) {
-            ssize_t w = ::write(fd_, text.data() + done, text.size() - done);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) return false;
-            done += static_cast<std::size_t>(w);
-        }
-        return ::lseek(fd_, 0, SEEK_SET) == 0;
-    }
-
-    std::string read_tail(std::size_t n) const {
-        off_t size = ::lseek(fd_, 0, SEEK_END);
-        if (size <= 0) return {};
-        off_t from = size > static_cast<off_t>(n) ? size - static_cast<off_t>(n) : 0;
-        std::string out(static_cast<std::size_t>(size - from), '\0');
-        ssize_t r = ::pread(fd_, out.data(), out.size(), from);
-        out.resize(r > 0 ? static_cast<std::size_t>(r) : 0);
-        while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
-            out.pop_back();
-        for (char& c : out)
-            if (c == '\n' || c == '\r') c = ' ';
-        return out;
-    }
-
-  private:
-    std::string path_;
-    int fd_ = -1;
-};
+// The end of a hook's stderr as one line for the alert's delivery error.
+std::string stderr_tail(const ScratchFile& err, std::size_t n) {
+    std::string out = err.read_tail(n);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+        out.pop_back();
+    for (char& c : out)
+        if (c == '\n' || c == '\r') c = ' ';
+    return out;
+}
 
 } // namespace
 
 std::string run_exec_hook(const std::string& command, const std::string& input,
                           const std::string& working_dir, double timeout_s,
                           const std::vector<std::pair<std::string, std::string>>& env) {
-    TempFile in, err;
-    if (!in.ok() || !err.ok() || !in.write_all(input))
+    ScratchFile in("llmops-hook"), err("llmops-hook");
+    if (!in.ok()) return in.error();
+    if (!err.ok()) return err.error();
+    if (!in.write_all(input))
         return std::string("cannot make a temporary file: ") + std::strerror(errno);
 
     std::vector<std::string> env_text;
@@ -135,8 +99,8 @@ std::string run_exec_hook(const std::string& command, const std::string& input,
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
     std::string what = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
                                          : "killed by signal " + std::to_string(WTERMSIG(status));
-    std::string stderr_tail = err.read_tail(300);
-    return stderr_tail.empty() ? what : what + ": " + stderr_tail;
+    std::string tail = stderr_tail(err, 300);
+    return tail.empty() ? what : what + ": " + tail;
 }
 
 } // namespace llmops::monitor
