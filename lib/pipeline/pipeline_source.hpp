@@ -1,6 +1,6 @@
 #pragma once
 // Where a project's pipeline is defined: a file named with -f, pipeline.yaml at the project
-// root, or the `pipelines:` section of llmops.yaml (docs/pipelines.md#pipelinesyaml-or-llmopsyaml),
+// root, or the `pipelines:` section of llmops.yaml (docs/pipelines.md#pipelineyaml-or-llmopsyaml),
 // and where its lock file goes.
 #include "pipeline/pipeline_spec.hpp"
 
