@@ -16,12 +16,18 @@ std::filesystem::path lock_beside(const std::filesystem::path& file) {
 PipelineSource locate_pipeline(const std::filesystem::path& project_root,
                                const std::filesystem::path& config_file,
                                const std::filesystem::path& explicit_file) {
-    if (!explicit_file.empty()) return {load_pipeline(explicit_file), lock_beside(explicit_file)};
-    std::filesystem::path pipeline_file = project_root / "pipeline.yaml";
     std::error_code ec;
-    bool has_file = std::filesystem::exists(pipeline_file, ec);
+    bool names_config = !explicit_file.empty() &&
+                        std::filesystem::equivalent(explicit_file, config_file, ec) && !ec;
+    if (!explicit_file.empty() && !names_config)
+        return {load_pipeline(explicit_file), lock_beside(explicit_file)};
     // Checked as every command checks llmops.yaml: a misspelt top-level key is an error here too.
     YamlDocument config = store::load_project_config(config_file);
+    // `-f llmops.yaml` chooses the section, as `-f pipeline.yaml` chooses the file.
+    if (names_config)
+        return {parse_pipeline_section(config, config_file), project_root / "pipeline.lock"};
+    std::filesystem::path pipeline_file = project_root / "pipeline.yaml";
+    bool has_file = std::filesystem::exists(pipeline_file, ec);
     bool has_section = has_pipeline_section(config);
     if (has_file && has_section)
         throw Error(ErrorKind::BadInput,

@@ -13,7 +13,8 @@ struct PipelineSource {
     std::filesystem::path lock_file; // FILE.lock beside a pipeline file; pipeline.lock at the root
 };
 
-// `explicit_file` (non-empty) is used as is, whatever llmops.yaml holds. Otherwise the
+// `explicit_file` (non-empty) is used as is, whatever llmops.yaml holds; when it is llmops.yaml
+// itself, its section is (lock: pipeline.lock at the root). Otherwise the
 // project's pipeline is pipeline.yaml at `project_root` or llmops.yaml's `pipelines:` section
 // (`config_file`); Error(BadInput) when both define one (naming both files, at the section's
 // line in llmops.yaml) or neither does.

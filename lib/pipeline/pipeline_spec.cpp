@@ -306,7 +306,8 @@ PipelineSpec parse_pipeline_section(const YamlDocument& config,
     spec.file = config_file;
     spec.root = folder_of(config_file);
     if (!has_pipeline_section(config))
-        throw_bad_input("llmops.yaml has no 'pipelines:' section", config.location_of(""));
+        throw_bad_input(config_file.filename().string() + " has no 'pipelines:' section",
+                        ErrorLocation::in_file(config_file));
     parse_stages(config, "/pipelines", "'pipelines:'", spec);
     return spec;
 }

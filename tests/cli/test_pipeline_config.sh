@@ -149,6 +149,11 @@ run pipeline run -f pipeline.yaml
 expect_rc 0 "-f chooses the file"
 expect_eq "$(cat other.txt)" "other" "the file's stage ran"
 grep -q '"other"' pipeline.lock || fail "-f pipeline.yaml writes its lock beside it"
+run pipeline run -f llmops.yaml tune --explain
+expect_rc 0 "-f llmops.yaml chooses the section"
+expect_contains "$ERR" "restored       tune" "the section's stage, from the run cache"
+expect_eq "$(wc -l <trainings.log | tr -d ' ')" "2" "still no third training"
+grep -q '"tune"' pipeline.lock || fail "-f llmops.yaml locks the section's stages in pipeline.lock"
 rm pipeline.yaml
 
 # Neither: one line naming both places.

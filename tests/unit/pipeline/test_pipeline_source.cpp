@@ -90,6 +90,14 @@ TEST_CASE("pipeline.yaml beside a pipelines: section is refused", "[pipeline]") 
         locate_pipeline(dir.path(), dir.path() / "llmops.yaml", dir.path() / "other.yaml");
     CHECK(chosen.spec.stages.at(0).name == "b");
     CHECK(chosen.lock_file == dir.path() / "other.lock");
+    // -f llmops.yaml chooses the section.
+    PipelineSource section =
+        locate_pipeline(dir.path(), dir.path() / "llmops.yaml", dir.path() / "llmops.yaml");
+    CHECK(section.spec.stages.at(0).name == "prepare");
+    CHECK(section.lock_file == dir.path() / "pipeline.lock");
+    write(dir.path() / "llmops.yaml", "version: 1\n");
+    CHECK(error_of(dir.path(), dir.path() / "llmops.yaml").message() ==
+          "llmops.yaml has no 'pipelines:' section");
 }
 
 TEST_CASE("neither pipeline.yaml nor a section", "[pipeline]") {
