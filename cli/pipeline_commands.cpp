@@ -122,8 +122,9 @@ int cmd_log(CliContext& ctx, const PipelineFlags& flags) {
 
 void add_file_option(CLI::App* c, PipelineFlags& flags) {
     c->add_option("-f,--file", flags.file,
-                  "The pipeline file (default: pipeline.yaml at the project root, or the "
-                  "pipelines: section of llmops.yaml); its lock file sits beside it")
+                  "The pipeline file, or llmops.yaml for its pipelines: section (default: "
+                  "pipeline.yaml at the project root, or that section); the lock is NAME.lock "
+                  "beside it, pipeline.lock for llmops.yaml")
         ->option_text("FILE");
 }
 
