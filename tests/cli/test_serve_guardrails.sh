@@ -114,6 +114,14 @@ text=$(printf '%s\n' "$stream" | grep '^data: {' | sed 's/^data: //' | jq -rj '.
 expect_contains "$text" "<EMAIL_ADDRESS>" "a streamed answer is redacted (buffered)"
 expect_not_contains "$text" "EXAMPLE.COM" "no email in the stream"
 expect_contains "$stream" "data: [DONE]" "the stream ends normally"
+# A flag never holds a stream back: the chunks go out as they come, the request is flagged.
+stream=$(curl -sN -D "$WORK/flag.hdr" -H 'Content-Type: application/json' \
+  -d '{"model":"watched","stream":true,"variables":{"question":"repeat frank@example.com"}}' \
+  "$SERVE_URL/v1/chat/completions")
+text=$(printf '%s\n' "$stream" | grep '^data: {' | sed 's/^data: //' | jq -rj '.choices[0].delta.content // empty')
+expect_contains "$text" "FRANK@EXAMPLE.COM" "a flagged stream goes out unchanged"
+expect_contains "$stream" "data: [DONE]" "the flagged stream ends normally"
+stream_flagged_id=$(grep -i '^x-request-id:' "$WORK/flag.hdr" | cut -d' ' -f2 | tr -d '\r')
 
 serve_stop
 expect_eq "$SERVE_RC" 0 "serve exits 0"
@@ -130,6 +138,8 @@ run logs show "$outredact_id" --json
 expect_not_contains "$(json_get .response_body)" "DAVE@" "logged answer redacted"
 expect_eq "$(store_sql "SELECT flags FROM request_log WHERE id = '$flagged_id'")" 5 "flags: input and output PII"
 expect_eq "$(store_sql "SELECT flags FROM request_log WHERE id = '$clean_id'")" 0 "a clean request has no flags"
+expect_eq "$(store_sql "SELECT flags FROM request_log WHERE id = '$stream_flagged_id'")" 5 \
+  "flags of the streamed request: input and output PII"
 flagged=$(store_sql "SELECT COUNT(*) FROM request_log WHERE flags != 0")
 run monitor --json
 expect_rc 0 "monitor"

@@ -57,6 +57,30 @@ TEST_CASE("an older store is upgraded step by step", "[store][migrations]") {
     CHECK(st.column_text(0) == "an older llmops");
 }
 
+TEST_CASE("logged requests of a version 14 store read back with no guardrail flags", "[store][migrations]") {
+    testing::TempDir dir;
+    {
+        Database db = Database::open(dir.path() / "store.db", true);
+        migrate(db, 14);
+        db.exec("INSERT INTO log_strings (id, value) VALUES (1, 'prod'), (2, 'POST'), "
+                "(3, '/v1/chat/completions'), (4, 'metadata')");
+        db.exec("INSERT INTO request_rows (id, env, method, path, canary, status, total_us, "
+                "queue_us, upstream_us, overhead_us, prompt_tokens, completion_tokens, "
+                "cost_nusd, cached, streamed, body_policy) "
+                "VALUES (1048576, 1, 2, 3, 0, 200, 1500, 0, 1200, 300, 7, 9, 0, 0, 0, 4)");
+    }
+    Database db = Database::open(dir.path() / "store.db", false);
+    migrate(db);
+    CHECK(db.user_version() == latest_schema_version());
+    Statement st = db.prepare("SELECT env, status, total_ms, flags FROM request_log");
+    REQUIRE(st.step());
+    CHECK(st.column_text(0) == "prod");
+    CHECK(st.column_int(1) == 200);
+    CHECK(st.column_double(2) == 1.5);
+    CHECK(st.column_int(3) == 0);
+    CHECK_FALSE(st.step());
+}
+
 TEST_CASE("a store newer than the binary is refused", "[store][migrations]") {
     testing::TempDir dir;
     Database db = Database::open(dir.path() / "store.db", true);
