@@ -1,6 +1,7 @@
 // llmops finetune: create, status, list, cancel (docs/feedback.md#fine-tuning).
 #include "cli_context.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "feedback/finetune_jobs.hpp"
 #include "interrupt.hpp"
 #include "option_rules.hpp"
@@ -22,6 +23,7 @@ struct FinetuneFlags {
     bool wait = false;
     double interval_s = 10;
     int events = 5;
+    std::string model_file; // create: where the fine-tuned model id goes once the job succeeded
 };
 
 provider::ProviderCatalog catalog_of(const store::Project& project) {
@@ -57,13 +59,44 @@ json job_json(const provider::ProviderCatalog& catalog, const feedback::FineTune
     return out;
 }
 
+// Polls the job every `interval_s` until it succeeds, fails or is cancelled.
+feedback::FineTuneJob follow_to_end(CliContext& ctx, store::Project& project,
+                                    const provider::ProviderCatalog& catalog,
+                                    feedback::FineTuneJob job, double interval_s) {
+    std::string last_status = job.status;
+    InterruptGuard guard;
+    while (!job.finished()) {
+        if (guard.interrupted())
+            throw Error(ErrorKind::Interrupted,
+                        "interrupted; the job goes on at the provider: 'llmops finetune status " +
+                            job.local_id() + "' follows it again");
+        std::this_thread::sleep_for(std::chrono::duration<double>(interval_s));
+        job = feedback::refresh_finetune(project, catalog, job);
+        if (job.status != last_status && !ctx.json())
+            ctx.note(fmt::format("{}: {}", job.local_id(), job.status));
+        last_status = job.status;
+    }
+    return job;
+}
+
 int finetune_create(CliContext& ctx, const FinetuneFlags& f) {
+    // Before anything is uploaded: a model id that cannot be written would waste the job.
+    if (!f.model_file.empty()) check_output_path(f.model_file);
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     provider::ProviderCatalog catalog = catalog_of(project);
     feedback::FineTuneJob job = feedback::create_finetune(project, catalog, f.request);
+    if (f.wait) job = follow_to_end(ctx, project, catalog, job, f.interval_s);
+    // Only a succeeded job has a model id to write; a pipeline stage then sees its output.
+    if (!f.model_file.empty() && job.status == "succeeded") {
+        OutputFile out(f.model_file);
+        out.write(job.fine_tuned_model + "\n");
+        out.commit();
+    }
+    // With --wait, the command succeeds only when the job did (a pipeline stage relies on it).
+    int code = f.wait && job.status != "succeeded" ? 1 : 0;
     if (ctx.json()) {
         ctx.print_json(job_json(catalog, job, nullptr));
-        return 0;
+        return code;
     }
     ctx.out(job_line(job));
     if (job.finished())
@@ -71,7 +104,7 @@ int finetune_create(CliContext& ctx, const FinetuneFlags& f) {
     else
         ctx.note(fmt::format("started; follow it with 'llmops finetune status {} --wait'",
                              job.local_id()));
-    return 0;
+    return code;
 }
 
 int finetune_status(CliContext& ctx, const FinetuneFlags& f) {
@@ -79,19 +112,7 @@ int finetune_status(CliContext& ctx, const FinetuneFlags& f) {
     provider::ProviderCatalog catalog = catalog_of(project);
     feedback::FineTuneJob job = feedback::find_finetune(project.db(), f.job);
     job = feedback::refresh_finetune(project, catalog, job);
-    std::string last_status = job.status;
-    InterruptGuard guard;
-    while (f.wait && !job.finished()) {
-        if (guard.interrupted())
-            throw Error(ErrorKind::Interrupted,
-                        "interrupted; the job goes on at the provider: 'llmops finetune status " +
-                            job.local_id() + "' follows it again");
-        std::this_thread::sleep_for(std::chrono::duration<double>(f.interval_s));
-        job = feedback::refresh_finetune(project, catalog, job);
-        if (job.status != last_status && !ctx.json())
-            ctx.note(fmt::format("{}: {}", job.local_id(), job.status));
-        last_status = job.status;
-    }
+    if (f.wait) job = follow_to_end(ctx, project, catalog, job, f.interval_s);
     json events = f.events > 0 ? feedback::finetune_events(catalog, job, f.events) : json();
     if (ctx.json()) {
         ctx.print_json(job_json(catalog, job, events));
@@ -134,6 +155,13 @@ int finetune_cancel(CliContext& ctx, const FinetuneFlags& f) {
     return 0;
 }
 
+void add_wait_options(CLI::App* c, FinetuneFlags& flags) {
+    c->add_flag("--wait", flags.wait, "Poll until the job succeeds, fails or is cancelled");
+    c->add_option("--interval", flags.interval_s, "Seconds between polls with --wait (10)")
+        ->transform(duration_seconds(0.01, 3600))
+        ->option_text("DURATION");
+}
+
 } // namespace
 
 void register_finetune_commands(CLI::App& app, CliContext& ctx) {
@@ -165,13 +193,14 @@ void register_finetune_commands(CLI::App& app, CliContext& ctx) {
                   "Estimated tokens allowed per example (default 65536)")
         ->check(whole_number(1))
         ->option_text("N");
+    add_wait_options(c, *flags);
+    c->add_option("--model-file", flags->model_file,
+                  "Write the fine-tuned model id to FILE once the job has succeeded")
+        ->option_text("FILE");
 
     c = ctx.command(*group, "status", [&ctx, flags] { return finetune_status(ctx, *flags); });
     c->add_option("job", flags->job, "ft-N, or the provider's job id")->required();
-    c->add_flag("--wait", flags->wait, "Poll until the job succeeds, fails or is cancelled");
-    c->add_option("--interval", flags->interval_s, "Seconds between polls with --wait (10)")
-        ->transform(duration_seconds(0.01, 3600))
-        ->option_text("DURATION");
+    add_wait_options(c, *flags);
     c->add_option("--events", flags->events, "How many of the newest events to show (5)")
         ->check(whole_number(0, 100))
         ->option_text("N");

@@ -4,6 +4,7 @@
 #include "interrupt.hpp"
 #include "pipeline/pipeline_dag.hpp"
 #include "pipeline/pipeline_runner.hpp"
+#include "pipeline/pipeline_source.hpp"
 #include "pipeline/run_record.hpp"
 
 #include <fmt/format.h>
@@ -25,9 +26,11 @@ struct PipelineFlags {
     std::size_t limit = 10;
 };
 
-std::filesystem::path pipeline_file(const CliContext& ctx, const PipelineFlags& flags) {
-    if (!flags.file.empty()) return std::filesystem::absolute(flags.file);
-    return ctx.project_paths().root / "pipeline.yaml";
+pipeline::PipelineSource pipeline_source(const CliContext& ctx, const PipelineFlags& flags) {
+    const store::ProjectPaths& paths = ctx.project_paths();
+    return pipeline::locate_pipeline(paths.root, paths.config_file,
+                                     flags.file.empty() ? std::filesystem::path()
+                                                        : std::filesystem::absolute(flags.file));
 }
 
 std::filesystem::path this_binary() {
@@ -50,9 +53,9 @@ void print_outcome(const CliContext& ctx, const pipeline::StageOutcome& o, bool 
 
 int cmd_run(CliContext& ctx, const PipelineFlags& flags, bool status_only) {
     if (flags.jobs == 0) throw_usage("-j needs at least 1");
-    auto file = pipeline_file(ctx, flags);
     // Bad pipelines are refused before the store opens (it stays as it was).
-    pipeline::StageGraph graph = pipeline::build_graph(pipeline::load_pipeline(file));
+    pipeline::PipelineSource source = pipeline_source(ctx, flags);
+    pipeline::StageGraph graph = pipeline::build_graph(std::move(source.spec));
     InterruptGuard interrupt;
     store::Project project = ctx.open_project(store::StoreAccess::Write);
     pipeline::PipelineOptions options;
@@ -63,7 +66,7 @@ int cmd_run(CliContext& ctx, const PipelineFlags& flags, bool status_only) {
     options.keep_going = flags.keep_going;
     options.llmops_exe = this_binary();
     options.config_file = project.paths().config_file;
-    options.lock_file = file.parent_path() / (file.stem().string() + ".lock");
+    options.lock_file = source.lock_file;
     options.stop = interrupt.flag();
     bool explain = flags.explain || options.dry;
     pipeline::PipelineEvents events;
@@ -93,8 +96,7 @@ int cmd_run(CliContext& ctx, const PipelineFlags& flags, bool status_only) {
 }
 
 int cmd_dag(CliContext& ctx, const PipelineFlags& flags) {
-    pipeline::StageGraph graph =
-        pipeline::build_graph(pipeline::load_pipeline(pipeline_file(ctx, flags)));
+    pipeline::StageGraph graph = pipeline::build_graph(pipeline_source(ctx, flags).spec);
     if (ctx.json())
         ctx.print_json(pipeline::dag_to_json(graph));
     else
@@ -120,8 +122,9 @@ int cmd_log(CliContext& ctx, const PipelineFlags& flags) {
 
 void add_file_option(CLI::App* c, PipelineFlags& flags) {
     c->add_option("-f,--file", flags.file,
-                  "The pipeline file (default: pipeline.yaml at the project root); its lock "
-                  "file sits beside it")
+                  "The pipeline file, or llmops.yaml for its pipelines: section (default: "
+                  "pipeline.yaml at the project root, or that section); the lock is NAME.lock "
+                  "beside it, pipeline.lock for llmops.yaml")
         ->option_text("FILE");
 }
 

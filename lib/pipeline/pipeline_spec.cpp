@@ -237,7 +237,7 @@ std::string Stage::display_command() const {
 
 const std::vector<std::string>& allowed_llmops_steps() {
     static const std::vector<std::string> steps = {"data add", "data transform", "eval run",
-                                                   "deploy", "drift"};
+                                                   "deploy",   "drift",          "finetune create"};
     return steps;
 }
 
@@ -255,29 +255,65 @@ std::string normalise_relative_path(std::string_view path, const ErrorLocation& 
     return text;
 }
 
-PipelineSpec parse_pipeline(std::string_view yaml_text, const std::filesystem::path& file) {
-    YamlDocument doc = parse_yaml(yaml_text, file.string());
-    PipelineSpec spec;
-    spec.file = file;
-    spec.root = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-    if (!doc.value.is_object() || !doc.value.contains("stages"))
-        throw_bad_input("a pipeline file needs a 'stages:' mapping", doc.location_of(""));
-    for (const auto& [key, unused] : doc.value.items())
+namespace {
+
+// The stages of `doc` under `base` ("" for pipeline.yaml, "/pipelines" for llmops.yaml), whose
+// only key is `stages:`; `what` names that mapping in messages.
+void parse_stages(const YamlDocument& doc, const std::string& base, const std::string& what,
+                  PipelineSpec& spec) {
+    const json& section = base.empty() ? doc.value : doc.value.at(json::json_pointer(base));
+    if (!section.is_object())
+        throw_bad_input(what + " needs a 'stages:' mapping", doc.location_of(base));
+    // Unknown keys first: `stage:` is a typo of `stages:`, not a missing section.
+    for (const auto& [key, unused] : section.items())
         if (key != "stages")
-            throw_bad_input("unknown top-level key '" + key + "' (expected stages)",
-                            doc.location_of("/" + json_pointer_token(key)));
-    const json& stages = doc.value["stages"];
+            throw_bad_input("unknown key '" + key + "' in " + what + " (expected stages)",
+                            doc.location_of(base + "/" + json_pointer_token(key)));
+    if (!section.contains("stages"))
+        throw_bad_input(what + " needs a 'stages:' mapping", doc.location_of(base));
+    const json& stages = section["stages"];
     if (!stages.is_object() || stages.empty())
         throw_bad_input("'stages' must be a mapping of stage names to stages",
-                        doc.location_of("/stages"));
+                        doc.location_of(base + "/stages"));
     StageParser parser(doc);
     for (const auto& [name, body] : stages.items())
-        spec.stages.push_back(parser.parse(name, body, "/stages/" + json_pointer_token(name)));
+        spec.stages.push_back(
+            parser.parse(name, body, base + "/stages/" + json_pointer_token(name)));
     // nlohmann::json orders keys; the file's order is the one people expect to see.
     std::stable_sort(spec.stages.begin(), spec.stages.end(), [](const Stage& a, const Stage& b) {
         return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
     });
+}
+
+std::filesystem::path folder_of(const std::filesystem::path& file) {
+    return file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+}
+
+} // namespace
+
+PipelineSpec parse_pipeline(std::string_view yaml_text, const std::filesystem::path& file) {
+    YamlDocument doc = parse_yaml(yaml_text, file.string());
+    PipelineSpec spec;
+    spec.file = file;
+    spec.root = folder_of(file);
+    parse_stages(doc, "", "the pipeline file", spec);
     return spec;
+}
+
+PipelineSpec parse_pipeline_section(const YamlDocument& config,
+                                    const std::filesystem::path& config_file) {
+    PipelineSpec spec;
+    spec.file = config_file;
+    spec.root = folder_of(config_file);
+    if (!has_pipeline_section(config))
+        throw_bad_input(config_file.filename().string() + " has no 'pipelines:' section",
+                        ErrorLocation::in_file(config_file));
+    parse_stages(config, "/pipelines", "'pipelines:'", spec);
+    return spec;
+}
+
+bool has_pipeline_section(const YamlDocument& config) {
+    return config.value.is_object() && config.value.contains("pipelines");
 }
 
 PipelineSpec load_pipeline(const std::filesystem::path& file) {

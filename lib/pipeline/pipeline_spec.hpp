@@ -1,8 +1,9 @@
 #pragma once
-// pipeline.yaml: the stages of a pipeline, what each runs, depends on and produces
-// (docs/pipelines.md). Parsing checks the shape of every stage and names file:line:column;
-// the graph between stages is stage_graph's job.
+// pipeline.yaml (or llmops.yaml's pipelines: section): the stages of a pipeline, what each runs,
+// depends on and produces (docs/pipelines.md). Parsing checks the shape of every stage and names
+// file:line:column; the graph between stages is stage_graph's job.
 #include "core/error.hpp"
+#include "json/yaml_document.hpp"
 
 #include <filesystem>
 #include <string>
@@ -62,12 +63,19 @@ struct PipelineSpec {
 };
 
 // The llmops steps a stage may run: "data add", "data transform", "eval run", "deploy",
-// "drift".
+// "drift", "finetune create".
 const std::vector<std::string>& allowed_llmops_steps();
 
 // Throws Error(BadInput) at file:line:column for malformed YAML or a malformed stage.
 PipelineSpec parse_pipeline(std::string_view yaml_text, const std::filesystem::path& file);
 PipelineSpec load_pipeline(const std::filesystem::path& file);
+
+// The `pipelines:` section of llmops.yaml (already loaded with its positions): the same
+// `stages:` as a pipeline file, with errors at llmops.yaml:line:column and paths relative to
+// the file's folder, the project root. Throws Error(BadInput) as parse_pipeline does.
+PipelineSpec parse_pipeline_section(const YamlDocument& config,
+                                    const std::filesystem::path& config_file);
+bool has_pipeline_section(const YamlDocument& config);
 
 // A relative path with "." and ".." resolved lexically, no trailing "/"; throws
 // Error(BadInput) at `where` for an absolute path or one leaving the pipeline's folder.

@@ -9,8 +9,9 @@ namespace llmops::store {
 
 const std::vector<std::string>& project_config_keys() {
     // schemas/llmops.schema.json lists the same keys (a unit test holds the two together).
-    static const std::vector<std::string> keys{"version",      "providers", "prices", "limits",
-                                               "environments", "serve",     "alerts", "safety"};
+    static const std::vector<std::string> keys{"version", "providers",    "prices",
+                                               "limits",  "environments", "serve",
+                                               "alerts",  "safety",       "pipelines"};
     return keys;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // llmops.yaml as a whole: its top-level keys. Each section is read by the module it belongs to
-// (providers: and prices: by provider/provider_config); this file makes sure nothing else is
-// there, so a typo such as `provider:` is an error at its line instead of a silently ignored
-// section. Reference: docs/config.md.
+// (providers: and prices: by provider/provider_config, pipelines: by pipeline/pipeline_spec); this
+// file makes sure nothing else is there, so a typo such as `provider:` is an error at its line
+// instead of a silently ignored section. Reference: docs/config.md.
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -86,6 +86,20 @@ run finetune status "$FAILING" --wait --interval 0.05
 expect_rc 1 "a failed job exits 1"
 expect_contains "$ERR" "the stub was told to fail" "the API's error"
 
+# create --wait follows the job to its end; --model-file gets the model id only on success.
+run finetune create --provider stub --data train --param suffix=w --wait --interval 0.05 --model-file model.txt --json
+expect_rc 0 "create --wait"
+expect_eq "$(json_get .status)" succeeded "create --wait returns once the job succeeded"
+expect_eq "$(cat model.txt)" "$(json_get .fine_tuned_model)" "--model-file holds the model id"
+run finetune create --provider stub --data train --model will-fail --wait --interval 0.05 --model-file failed.txt
+expect_rc 1 "create --wait of a job that fails"
+expect_contains "$ERR" "the stub was told to fail" "the API's error after create --wait"
+[ -e failed.txt ] && fail "a failed job writes no model file"
+jobs_before=$(store_sql "SELECT count(*) FROM finetune_jobs")
+run finetune create --provider stub --data train --model-file no/such/dir/model.txt
+expect_rc 3 "an unwritable --model-file"
+expect_eq "$(store_sql "SELECT count(*) FROM finetune_jobs")" "$jobs_before" "nothing started for an unwritable --model-file"
+
 # --- exec trainer ---------------------------------------------------------------------------------
 cat >train.sh <<'SH'
 #!/bin/sh

@@ -137,5 +137,32 @@ TEST_CASE("stage specs are checked", "[pipeline]") {
     fails("stages:\n  a:\n    cmd: x\n    outs: [data:qa@2]\n", "no @version");
     fails("stages:\n  a:\n    cmd: x\n    deps: [{params: p.yaml}]\n", "'keys' must be");
     fails("stages: {}\n", "'stages' must be a mapping");
-    fails("stagez: {}\n", "a pipeline file needs");
+    fails("stagez: {}\n", "unknown key 'stagez' in the pipeline file (expected stages)");
+    fails("[]\n", "the pipeline file needs a 'stages:' mapping");
+    fails("stages:\n  a:\n    llmops: finetune status ft-1\n",
+          "one of: data add, data transform, eval run, deploy, drift, finetune create");
+}
+
+TEST_CASE("finetune create is an llmops step", "[pipeline]") {
+    testing::TempDir dir;
+    std::ofstream(dir.path() / "rows.jsonl") << "{}\n";
+    auto g = graph_of(R"(stages:
+  add:
+    llmops: data add rows.jsonl --name qa
+    deps: [rows.jsonl]
+    outs: ["data:qa"]
+  tune:
+    llmops: finetune create --provider local --data qa@latest --wait --model-file models/qa.txt
+    deps: ["data:qa@latest", "provider:local"]
+    outs: [models/qa.txt]
+)",
+                      dir.path());
+    REQUIRE(g.spec.stages.size() == 2);
+    const Stage& tune = g.spec.stages[1];
+    CHECK(tune.llmops_args.front() == "finetune");
+    CHECK(tune.llmops_args[1] == "create");
+    CHECK(tune.display_command() ==
+          "llmops finetune create --provider local --data qa@latest --wait --model-file "
+          "models/qa.txt");
+    CHECK(names(g, g.order) == std::vector<std::string>{"add", "tune"});
 }
