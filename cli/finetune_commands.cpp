@@ -41,9 +41,10 @@ void report_outcome(CliContext& ctx, const provider::ProviderCatalog& catalog,
                     const feedback::FineTuneJob& job) {
     if (job.status == "succeeded") {
         ctx.out(fmt::format("fine-tuned model: {}\n", job.fine_tuned_model));
+        // One note per line: a note escapes control characters, a newline included.
         ctx.note("add it as a provider in llmops.yaml (providers:), then evaluate it with "
-                 "'llmops eval run' against that provider:\n  " +
-                 feedback::provider_snippet(catalog, job));
+                 "'llmops eval run' against that provider:");
+        ctx.note("  " + feedback::provider_snippet(catalog, job));
     } else if (job.status == "failed" || job.status == "cancelled") {
         ctx.note(fmt::format("job {} {}{}", job.local_id(), job.status,
                              job.error.empty() ? "" : ": " + job.error));
