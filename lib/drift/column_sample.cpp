@@ -67,6 +67,9 @@ void add_value(ColumnSample& s, std::string_view value, std::int64_t index, bool
             }
         });
         auto& d = s.text;
+        if (d.length_chars.empty())
+            for (auto* v : {&d.length_chars, &d.length_words, &d.non_letter_share, &d.oov_share})
+                v->reserve(s.expected_rows);
         d.length_chars.push_back(code_points);
         d.length_words.push_back(words);
         d.non_letter_share.push_back(code_points > 0 ? 1.0 - letters / code_points : 0.0);
@@ -86,6 +89,7 @@ void add_value(ColumnSample& s, std::string_view value, std::int64_t index, bool
             if (!s.non_finite_row) s.non_finite_row = index;
             return;
         }
+        if (s.numeric_values.empty()) s.numeric_values.reserve(s.expected_rows);
         s.numeric_values.push_back(v);
     }
 }
@@ -94,7 +98,8 @@ void add_value(ColumnSample& s, std::string_view value, std::int64_t index, bool
 
 std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
                                                  const std::vector<std::string>& columns,
-                                                 Vocabulary& vocabulary, bool building_vocabulary) {
+                                                 Vocabulary& vocabulary, bool building_vocabulary,
+                                                 const std::function<void()>& vocabulary_done) {
     std::map<std::string, ColumnSample> samples;
     struct Wanted {
         std::string key; // as it stands between the quotes in canonical text
@@ -102,20 +107,29 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
         WordSet* vocab;
     };
     std::vector<Wanted> wanted;
-    for (const auto& c : columns)
+    const std::int64_t total = source.row_count().value_or(0);
+    for (const auto& c : columns) {
         wanted.push_back({data::canonical_key(c), &samples[c], &vocabulary.words[c]});
+        samples[c].expected_rows = static_cast<std::size_t>(std::max<std::int64_t>(total, 0));
+    }
     // Few columns: a linear scan per member; many: a hash map from key to column.
     std::unordered_map<std::string_view, std::size_t> by_key;
     for (std::size_t k = 0; k < wanted.size(); ++k)
         by_key.emplace(wanted[k].key, k);
     const bool linear = wanted.size() <= 16;
-    const std::int64_t total = source.row_count().value_or(0);
     const std::int64_t vocabulary_rows = building_vocabulary ? total / 2 : 0;
     if (building_vocabulary) vocabulary.reference_rows_used = vocabulary_rows;
     std::string scratch;
     std::vector<char> seen(wanted.size());
+    bool vocabulary_open = building_vocabulary;
+    auto close_vocabulary = [&] {
+        if (!vocabulary_open) return;
+        vocabulary_open = false;
+        if (vocabulary_done) vocabulary_done();
+    };
     source.for_each_row([&](std::string_view row, std::int64_t index) {
         const bool learn = index < vocabulary_rows;
+        if (!learn) close_vocabulary();
         std::fill(seen.begin(), seen.end(), 0);
         data::for_each_member(row, [&](std::string_view key, std::string_view value) {
             std::size_t k = wanted.size();
@@ -138,6 +152,7 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
         }
         return true;
     });
+    close_vocabulary();
     return samples;
 }
 

@@ -4,6 +4,7 @@
 #include "drift/column_source.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ struct TextDescriptors {
 
 struct ColumnSample {
     std::int64_t rows = 0;    // rows of the side
+    // The side's row count when known: a value vector is reserved to it on its first value,
+    // so it never grows by copying (and never overshoots).
+    std::size_t expected_rows = 0;
     std::int64_t missing = 0; // rows without the field
     std::int64_t nulls = 0;   // rows where it is null
     std::int64_t numbers = 0, strings = 0, booleans = 0, composites = 0;
@@ -60,9 +64,11 @@ struct Vocabulary {
 };
 
 // Reads every row of `source`, keeping `columns`. `building_vocabulary`: this is the reference
-// (its first half fills `vocabulary`); otherwise `vocabulary` is read only.
+// (its first half fills `vocabulary`, and `vocabulary_done` is called once that half is read,
+// after which `vocabulary` is only read); otherwise `vocabulary` is read only.
 std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
                                                  const std::vector<std::string>& columns,
-                                                 Vocabulary& vocabulary, bool building_vocabulary);
+                                                 Vocabulary& vocabulary, bool building_vocabulary,
+                                                 const std::function<void()>& vocabulary_done = {});
 
 } // namespace llmops::drift

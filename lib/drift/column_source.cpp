@@ -1,5 +1,6 @@
 #include "drift/column_source.hpp"
 
+#include "core/hash.hpp"
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_rows.hpp"
 #include "data/formats/row_reader.hpp"
@@ -13,12 +14,15 @@ namespace llmops::drift {
 
 struct DatasetColumnSource::State {
     data::DatasetVersion version;
+    std::vector<Hash128> chunks;
 };
 
 DatasetColumnSource::DatasetColumnSource(store::Project& project, const std::string& ref)
     : project_(project), state_(std::make_unique<State>()) {
     state_->version = data::resolve_version(project.db(), ref);
     label_ = state_->version.ref();
+    for (const auto& chunk : data::version_chunks(project.db(), state_->version.id))
+        state_->chunks.push_back(Hash128::from_hex(chunk.hash));
 }
 
 DatasetColumnSource::~DatasetColumnSource() = default;
@@ -42,7 +46,9 @@ std::vector<std::string> DatasetColumnSource::fields() const {
 
 void DatasetColumnSource::for_each_row(
     const std::function<bool(std::string_view, std::int64_t)>& fn) {
-    data::for_each_row(project_, state_->version, fn);
+    std::int64_t index = 0;
+    for (const Hash128& chunk : state_->chunks)
+        if (!data::for_each_line(project_.objects().get(chunk), index, fn)) return;
 }
 
 namespace {

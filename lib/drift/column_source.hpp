@@ -32,6 +32,9 @@ class ColumnSource {
     virtual std::vector<std::string> default_fields() const { return fields(); }
     // Calls fn with each row's canonical JSON text and 0-based index until it returns false.
     virtual void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) = 0;
+    // True when for_each_row may run on another thread while the other side is read (it
+    // touches no shared connection), so run_drift can read both sides at once.
+    virtual bool reads_concurrently() const { return false; }
 };
 
 // A stored dataset version (any reference `data` accepts: NAME, NAME@3, NAME@tag ...).
@@ -43,6 +46,8 @@ class DatasetColumnSource : public ColumnSource {
     std::optional<std::int64_t> row_count() const override;
     std::vector<std::string> fields() const override;
     void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override;
+    // The chunk list is read at construction; rows come from the object files alone.
+    bool reads_concurrently() const override { return true; }
 
   private:
     struct State;
@@ -61,6 +66,7 @@ class FileColumnSource : public ColumnSource {
     std::optional<std::int64_t> row_count() const override;
     std::vector<std::string> fields() const override;
     void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override;
+    bool reads_concurrently() const override { return true; }
 
   private:
     std::filesystem::path path_;

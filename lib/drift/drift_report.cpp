@@ -2,11 +2,17 @@
 
 #include "core/error.hpp"
 #include "stats/distribution_distances.hpp"
+#include "stats/statistics.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <fmt/format.h>
+#include <future>
+#include <map>
 #include <set>
+#include <thread>
 
 namespace llmops::drift {
 
@@ -111,8 +117,8 @@ void compare_numeric(ColumnResult& out, const DriftOptions& options, const Colum
     r.numbers = rs.numeric_values;
     c.numbers = cs.numeric_values;
     // No test depends on row order; sorted once here, every later sort is cheap.
-    std::sort(r.numbers.begin(), r.numbers.end());
-    std::sort(c.numbers.begin(), c.numbers.end());
+    stats::sort_ascending(r.numbers);
+    stats::sort_ascending(c.numbers);
     out.unique_values = distinct_numbers(r.numbers, c.numbers);
     if (out.unique_values <= 1) {
         out.skipped = "constant in reference and current";
@@ -164,8 +170,8 @@ void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSa
         ColumnValues r, c;
         r.numbers = *sides[0];
         c.numbers = *sides[1];
-        std::sort(r.numbers.begin(), r.numbers.end());
-        std::sort(c.numbers.begin(), c.numbers.end());
+        stats::sort_ascending(r.numbers);
+        stats::sort_ascending(c.numbers);
         if (r.numbers.empty() || c.numbers.empty()) {
             out.notes.push_back(fmt::format("{}: no values on one side", name));
             continue;
@@ -206,6 +212,45 @@ void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSa
     out.drifted = out.content ? out.content->drifted : descriptor_drift;
     if (out.descriptors.empty() && !out.content)
         out.skipped = "no text descriptor could be compared";
+}
+
+using Samples = std::map<std::string, ColumnSample>;
+
+// The reference is read on a thread of its own; the current side starts as soon as the
+// reference's vocabulary half is read (its OOV shares need the whole vocabulary) and is read
+// alongside the reference's second half, during which the vocabulary is only looked up.
+void read_both(ColumnSource& reference, ColumnSource& current,
+               const std::vector<std::string>& columns, Vocabulary& vocabulary,
+               Samples& ref_samples, Samples& cur_samples) {
+    std::promise<void> ready;
+    std::future<void> vocabulary_ready = ready.get_future();
+    std::atomic<bool> reference_failed{false};
+    std::exception_ptr reference_error, current_error;
+    std::thread reading_reference([&] {
+        bool signalled = false;
+        try {
+            ref_samples = read_columns(reference, columns, vocabulary, true, [&] {
+                signalled = true;
+                ready.set_value();
+            });
+        } catch (...) {
+            reference_error = std::current_exception();
+            reference_failed.store(true);
+        }
+        if (!signalled) ready.set_value();
+    });
+    vocabulary_ready.wait();
+    if (!reference_failed.load()) {
+        try {
+            cur_samples = read_columns(current, columns, vocabulary, false);
+        } catch (...) {
+            current_error = std::current_exception();
+        }
+    }
+    reading_reference.join();
+    // The reference's error first, as reading the sides one after the other would report it.
+    if (reference_error) std::rethrow_exception(reference_error);
+    if (current_error) std::rethrow_exception(current_error);
 }
 
 } // namespace
@@ -279,8 +324,13 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
                                 report.current));
     }
     Vocabulary vocabulary;
-    auto ref_samples = read_columns(reference, columns, vocabulary, true);
-    auto cur_samples = read_columns(current, columns, vocabulary, false);
+    Samples ref_samples, cur_samples;
+    if (reference.reads_concurrently() && current.reads_concurrently()) {
+        read_both(reference, current, columns, vocabulary, ref_samples, cur_samples);
+    } else {
+        ref_samples = read_columns(reference, columns, vocabulary, true);
+        cur_samples = read_columns(current, columns, vocabulary, false);
+    }
     report.reference_rows =
         ref_samples.empty() ? reference.row_count().value_or(0) : ref_samples.begin()->second.rows;
     report.current_rows =

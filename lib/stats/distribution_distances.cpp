@@ -128,8 +128,8 @@ double wasserstein_distance(const std::vector<double>& reference,
                             const std::vector<double>& current) {
     if (reference.empty() || current.empty()) bad("wasserstein: a sample is empty");
     std::vector<double> u(reference), v(current);
-    std::sort(u.begin(), u.end());
-    std::sort(v.begin(), v.end());
+    sort_ascending(u);
+    sort_ascending(v);
     std::vector<double> all(u.size() + v.size());
     std::merge(u.begin(), u.end(), v.begin(), v.end(), all.begin());
     double total = 0;

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "stats/special_functions.hpp"
+#include "stats/statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -247,8 +248,8 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
     for (const auto* s : {&a, &b})
         for (double v : *s)
             if (!std::isfinite(v)) throw Error(ErrorKind::BadInput, "ks: values must be finite");
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
+    sort_ascending(a);
+    sort_ascending(b);
     const std::size_t n1 = a.size(), n2 = b.size();
     // Walk both sorted samples; the ECDF difference is evaluated after each distinct value.
     std::size_t i = 0, j = 0;

@@ -3,9 +3,11 @@
 #include "core/error.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <unordered_map>
 
 namespace llmops::stats {
 
@@ -83,6 +85,31 @@ PercentileRank percentile_rank(std::size_t n, double q) {
 double interpolate_percentile(double lower_value, double upper_value, double fraction) {
     const double diff = upper_value - lower_value;
     return fraction >= 0.5 ? upper_value - diff * (1.0 - fraction) : lower_value + diff * fraction;
+}
+
+void sort_ascending(std::vector<double>& values) {
+    if (std::is_sorted(values.begin(), values.end())) return;
+    // Few distinct values (lengths, shares of small counts, integer fields): count each, by its
+    // bits so that -0.0 stays itself, and write them back in order; O(n) instead of n log n.
+    // Many distinct values stop the count early and take the comparison sort.
+    constexpr std::size_t kFewDistinct = 4096;
+    std::unordered_map<std::uint64_t, std::size_t> counts;
+    for (double v : values) {
+        ++counts[std::bit_cast<std::uint64_t>(v)];
+        if (counts.size() > kFewDistinct) {
+            std::sort(values.begin(), values.end());
+            return;
+        }
+    }
+    std::vector<std::pair<double, std::size_t>> runs;
+    runs.reserve(counts.size());
+    for (const auto& entry : counts)
+        runs.emplace_back(std::bit_cast<double>(entry.first), entry.second);
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto out = values.begin();
+    for (const auto& run : runs)
+        out = std::fill_n(out, run.second, run.first);
 }
 
 double percentile(std::vector<double> values, double q) {

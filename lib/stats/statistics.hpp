@@ -28,6 +28,10 @@ PercentileRank percentile_rank(std::size_t n, double q);
 // The percentile from the values at `lower` and `lower + 1` (numpy's monotone two-sided lerp).
 double interpolate_percentile(double lower_value, double upper_value, double fraction);
 // numpy.percentile(values, q); throws on an empty sample or a value that is not finite.
+// Sorts ascending; costs one pass when the values already are (drift hands its tests sorted
+// samples).
+void sort_ascending(std::vector<double>& values);
+
 double percentile(std::vector<double> values, double q);
 std::vector<double> percentiles(std::vector<double> values, const std::vector<double>& qs);
 

@@ -340,8 +340,8 @@ TwoSampleResult anderson_darling_2(const std::vector<double>& a, const std::vect
 
 TwoSampleResult cramer_von_mises_2(std::vector<double> a, std::vector<double> b) {
     require_samples(a, b, 2, "cramer_von_mises");
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
+    sort_ascending(a);
+    sort_ascending(b);
     const double nx = static_cast<double>(a.size()), ny = static_cast<double>(b.size());
     const std::vector<double> ranks = average_ranks(concat(a, b));
     double u = 0, uy = 0;
