@@ -24,7 +24,7 @@ struct TextDescriptors {
 };
 
 struct ColumnSample {
-    std::int64_t rows = 0;    // rows of the side
+    std::int64_t rows = 0; // rows of the side
     // The side's row count when known: a value vector is reserved to it on its first value,
     // so it never grows by copying (and never overshoots).
     std::size_t expected_rows = 0;
