@@ -14,6 +14,8 @@
 #include <algorithm>
 
 #include <cmath>
+#include <random>
+#include <vector>
 
 using namespace llmops::stats;
 
@@ -397,4 +399,36 @@ TEST_CASE("stddev subtracts the mean before squaring", "[statistics]") {
     CHECK(llmops::stats::stddev(x) == Approx(0.1527525).margin(1e-6));
     CHECK_THROWS_WITH(llmops::stats::percentiles({}, {50}),
                       Catch::Contains("percentile of an empty sample"));
+}
+
+TEST_CASE("sort_ascending orders few and many distinct values as std::sort does", "[statistics]") {
+    std::mt19937_64 rng(7);
+    for (int distinct : {1, 2, 5, 4096, 4097, 100000}) {
+        std::uniform_int_distribution<int> pick(0, distinct - 1);
+        std::vector<double> values(20000);
+        for (double& v : values)
+            v = pick(rng) * 0.25 - 3.0;
+        std::vector<double> expected = values;
+        std::sort(expected.begin(), expected.end());
+        sort_ascending(values);
+        CHECK(values == expected);
+    }
+    std::vector<double> sorted{1, 2, 2, 3};
+    sort_ascending(sorted);
+    CHECK(sorted == std::vector<double>{1, 2, 2, 3});
+    std::vector<double> empty;
+    sort_ascending(empty);
+    CHECK(empty.empty());
+}
+
+TEST_CASE("sort_ascending keeps negative zero as it is", "[statistics]") {
+    std::vector<double> values{1.0, -0.0, 0.0, -1.0, -0.0};
+    sort_ascending(values);
+    REQUIRE(values.size() == 5);
+    CHECK(values.front() == -1.0);
+    CHECK(values.back() == 1.0);
+    int negative_zeros = 0;
+    for (double v : values)
+        if (v == 0.0 && std::signbit(v)) ++negative_zeros;
+    CHECK(negative_zeros == 2);
 }
