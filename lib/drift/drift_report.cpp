@@ -47,9 +47,17 @@ bool looks_like_text(const ColumnSample& r, const ColumnSample& c, std::size_t u
 
 // Distinct values of two ascending samples together.
 std::size_t distinct_numbers(const std::vector<double>& a, const std::vector<double>& b) {
-    std::vector<double> all(a.size() + b.size());
-    std::merge(a.begin(), a.end(), b.begin(), b.end(), all.begin());
-    return static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
+    // A merge walk over both ascending samples, counting each new value once.
+    std::size_t i = 0, j = 0, distinct = 0;
+    while (i < a.size() || j < b.size()) {
+        const double x = j == b.size() || (i < a.size() && a[i] < b[j]) ? a[i] : b[j];
+        ++distinct;
+        while (i < a.size() && a[i] == x)
+            ++i;
+        while (j < b.size() && b[j] == x)
+            ++j;
+    }
+    return distinct;
 }
 
 // Category counts of ascending numbers, keyed by their shortest round-trip text.
@@ -111,11 +119,12 @@ TestOutcome run_chosen(const std::string& column, const DriftOptions& options, C
     return run_test(test, kind, r, c, threshold);
 }
 
-void compare_numeric(ColumnResult& out, const DriftOptions& options, const ColumnSample& rs,
-                     const ColumnSample& cs) {
+// The samples' value vectors are moved out: each column is compared once.
+void compare_numeric(ColumnResult& out, const DriftOptions& options, ColumnSample& rs,
+                     ColumnSample& cs) {
     ColumnValues r, c;
-    r.numbers = rs.numeric_values;
-    c.numbers = cs.numeric_values;
+    r.numbers = std::move(rs.numeric_values);
+    c.numbers = std::move(cs.numeric_values);
     // No test depends on row order; sorted once here, every later sort is cheap.
     stats::sort_ascending(r.numbers);
     stats::sort_ascending(c.numbers);
@@ -147,8 +156,8 @@ void compare_categorical(ColumnResult& out, const DriftOptions& options, const C
     fill_histogram(out, ColumnKind::Categorical, r, c);
 }
 
-void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSample& rs,
-                  const ColumnSample& cs) {
+void compare_text(ColumnResult& out, const DriftOptions& options, ColumnSample& rs,
+                  ColumnSample& cs) {
     bool descriptor_drift = false;
     if (!rs.text.length_chars.empty() && !cs.text.length_chars.empty()) {
         ColumnValues r, c;
@@ -158,7 +167,7 @@ void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSa
     }
     struct Descriptor {
         const char* name;
-        const std::vector<double>* sides[2];
+        std::vector<double>* sides[2];
     };
     const Descriptor descriptors[] = {
         {"length_chars", {&rs.text.length_chars, &cs.text.length_chars}},
@@ -168,8 +177,8 @@ void compare_text(ColumnResult& out, const DriftOptions& options, const ColumnSa
     };
     for (const auto& [name, sides] : descriptors) { // NOLINT: structured binding of an array
         ColumnValues r, c;
-        r.numbers = *sides[0];
-        c.numbers = *sides[1];
+        r.numbers = std::move(*sides[0]);
+        c.numbers = std::move(*sides[1]);
         stats::sort_ascending(r.numbers);
         stats::sort_ascending(c.numbers);
         if (r.numbers.empty() || c.numbers.empty()) {
@@ -339,8 +348,8 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
     if (report.current_rows == 0) bad(fmt::format("current {} has no rows", report.current));
     std::string reasons;
     for (const auto& column : columns) {
-        const ColumnSample& rs = ref_samples.at(column);
-        const ColumnSample& cs = cur_samples.at(column);
+        ColumnSample& rs = ref_samples.at(column);
+        ColumnSample& cs = cur_samples.at(column);
         ColumnResult out;
         out.column = column;
         out.reference_values = static_cast<std::size_t>(rs.non_null());

@@ -124,29 +124,43 @@ void fill_zero_shares(std::vector<double>& shares) {
         if (s == 0) s = fill;
 }
 
+namespace {
+
+// Both ascending: the area between the two empirical CDFs, walking the merged values once.
+double wasserstein_of_sorted(const std::vector<double>& u, const std::vector<double>& v) {
+    const double nu = static_cast<double>(u.size()), nv = static_cast<double>(v.size());
+    std::size_t iu = 0, iv = 0;
+    double total = 0;
+    double x = std::min(u.front(), v.front());
+    while (true) {
+        // CDFs just right of x: the count of values <= x.
+        while (iu < u.size() && u[iu] <= x)
+            ++iu;
+        while (iv < v.size() && v[iv] <= x)
+            ++iv;
+        if (iu == u.size() && iv == v.size()) break;
+        const double next = iu == u.size()   ? v[iv]
+                            : iv == v.size() ? u[iu]
+                                             : std::min(u[iu], v[iv]);
+        total +=
+            std::fabs(static_cast<double>(iu) / nu - static_cast<double>(iv) / nv) * (next - x);
+        x = next;
+    }
+    return total;
+}
+
+} // namespace
+
 double wasserstein_distance(const std::vector<double>& reference,
                             const std::vector<double>& current) {
     if (reference.empty() || current.empty()) bad("wasserstein: a sample is empty");
+    const bool sorted = std::is_sorted(reference.begin(), reference.end()) &&
+                        std::is_sorted(current.begin(), current.end());
+    if (sorted) return wasserstein_of_sorted(reference, current);
     std::vector<double> u(reference), v(current);
     sort_ascending(u);
     sort_ascending(v);
-    std::vector<double> all(u.size() + v.size());
-    std::merge(u.begin(), u.end(), v.begin(), v.end(), all.begin());
-    double total = 0;
-    std::size_t iu = 0, iv = 0;
-    for (std::size_t k = 0; k + 1 < all.size(); ++k) {
-        // CDFs just right of all[k]: count of values <= all[k].
-        while (iu < u.size() && u[iu] <= all[k])
-            ++iu;
-        while (iv < v.size() && v[iv] <= all[k])
-            ++iv;
-        const double delta = all[k + 1] - all[k];
-        if (delta == 0) continue;
-        total += std::fabs(static_cast<double>(iu) / static_cast<double>(u.size()) -
-                           static_cast<double>(iv) / static_cast<double>(v.size())) *
-                 delta;
-    }
-    return total;
+    return wasserstein_of_sorted(u, v);
 }
 
 double wasserstein_normed(const std::vector<double>& reference,
