@@ -48,15 +48,6 @@ bool is_usage_only_chunk(std::string_view data) {
     return choices != chunk.end() && choices->is_array() && choices->empty();
 }
 
-// Every string inside a JSON value (the user's variables), for the input guardrails.
-void collect_strings(json& value, std::vector<std::string*>& out) {
-    if (value.is_string())
-        out.push_back(value.get_ptr<std::string*>());
-    else if (value.is_structured())
-        for (auto& item : value)
-            collect_strings(item, out);
-}
-
 } // namespace
 
 std::optional<ApiError> Gateway::Impl::apply_guardrails(Exchange& ex, const RouteGuardrails& guard,

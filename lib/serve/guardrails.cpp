@@ -90,7 +90,8 @@ GuardPolicy parse_policy(const YamlDocument& doc, const json& value, const std::
     return policy;
 }
 
-// Every string inside a JSON value, for redaction in place.
+} // namespace
+
 void collect_strings(json& value, std::vector<std::string*>& out) {
     if (value.is_string())
         out.push_back(value.get_ptr<std::string*>());
@@ -98,8 +99,6 @@ void collect_strings(json& value, std::vector<std::string*>& out) {
         for (auto& item : value)
             collect_strings(item, out);
 }
-
-} // namespace
 
 std::string_view to_string(GuardAction action) {
     switch (action) {

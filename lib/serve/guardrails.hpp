@@ -79,6 +79,9 @@ struct GuardVerdict {
     std::string reason; // for a block: what was found ("PII (EMAIL_ADDRESS)", "injection (...)")
 };
 
+// Every string inside a JSON value, for scanning and redaction in place (pointers into value).
+void collect_strings(nlohmann::json& value, std::vector<std::string*>& out);
+
 // The guardrails of every route of one config, with the PII engine they share.
 class Guardrails {
   public:
