@@ -332,6 +332,12 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
                 bad(fmt::format("column '{}' is in neither {} nor {}", c, report.reference,
                                 report.current));
     }
+    // A column named twice is compared once (each comparison takes the column's values).
+    std::vector<std::string> unique_columns;
+    for (const auto& c : columns)
+        if (std::find(unique_columns.begin(), unique_columns.end(), c) == unique_columns.end())
+            unique_columns.push_back(c);
+    columns = std::move(unique_columns);
     Vocabulary vocabulary;
     Samples ref_samples, cur_samples;
     if (reference.reads_concurrently() && current.reads_concurrently()) {

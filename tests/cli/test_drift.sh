@@ -83,6 +83,10 @@ expect_eq "$(json_get '.columns | map(.column) | join(",")')" "latency,tier" "--
 expect_eq "$(json_get '.columns[0].test.test')" "psi" "--test latency=psi"
 expect_eq "$(json_get '.columns[0].test.p_value')" "null" "psi has no p-value"
 expect_eq "$(json_get '.columns[1].test.threshold')" "1e-07" "--threshold"
+ref_rows=$(json_get .reference.rows)
+run drift ref shifted --columns latency,tier,latency --test latency=psi --json
+expect_eq "$(json_get '.columns | map(.column) | join(",")')" "latency,tier" "a column named twice is compared once"
+expect_eq "$(json_get '.reference.rows')" "$ref_rows" "a column named twice counts its rows once"
 run drift ref same --columns latency --test latency=t_test --json
 expect_rc 0 "t_test same"
 expect_eq "$(json_get '.columns[0].test.effect_size.name')" "cohen_d" "t_test effect size"
