@@ -1,6 +1,7 @@
 #pragma once
 // One side's values of each compared column, read in one pass over a ColumnSource: numbers,
 // category counts, and for strings the text descriptors (docs/drift.md, "Text columns").
+#include "core/hash.hpp"
 #include "drift/column_source.hpp"
 
 #include <cstdint>
@@ -54,7 +55,8 @@ inline constexpr std::size_t kTextSample = 5000;
 // of the reference's rows; OOV shares are measured on the rest and on the current side.
 struct WordHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view w) const { return std::hash<std::string_view>{}(w); }
+    // XXH3: about twice as fast as std::hash on short words, the lookup drift makes most.
+    std::size_t operator()(std::string_view w) const { return hash64(w); }
 };
 using WordSet = std::unordered_set<std::string, WordHash, std::equal_to<>>;
 
