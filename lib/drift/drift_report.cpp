@@ -262,6 +262,78 @@ void read_both(ColumnSource& reference, ColumnSource& current,
     if (current_error) std::rethrow_exception(current_error);
 }
 
+// One column's comparison: its kind, the test (or why it was skipped).
+ColumnResult compare_column(const std::string& column, ColumnSample& rs, ColumnSample& cs,
+                            const DriftOptions& options) {
+    ColumnResult out;
+    out.column = column;
+    out.reference_values = static_cast<std::size_t>(rs.non_null());
+    out.current_values = static_cast<std::size_t>(cs.non_null());
+    std::string problem = side_problem(rs, "reference");
+    if (problem.empty()) problem = side_problem(cs, "current");
+    std::set<std::string> union_keys;
+    for (const auto& [k, n] : rs.categories)
+        union_keys.insert(k);
+    for (const auto& [k, n] : cs.categories)
+        union_keys.insert(k);
+    out.unique_values = union_keys.size();
+    const bool text = !is_numeric_side(rs) && !is_numeric_side(cs) &&
+                      rs.booleans + cs.booleans == 0 && looks_like_text(rs, cs, union_keys.size());
+    if (problem.empty() && is_numeric_side(rs) != is_numeric_side(cs))
+        problem =
+            fmt::format("{} in reference, {} in current", side_kind(rs, text), side_kind(cs, text));
+    if (!problem.empty()) {
+        out.skipped = problem;
+        return out;
+    }
+    try {
+        if (is_numeric_side(rs)) {
+            out.kind = ColumnKind::Numeric;
+            compare_numeric(out, options, rs, cs);
+        } else if (text) {
+            out.kind = ColumnKind::Text;
+            compare_text(out, options, rs, cs);
+        } else {
+            out.kind = ColumnKind::Categorical;
+            compare_categorical(out, options, rs, cs);
+        }
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::BadInput) throw;
+        out.skipped = e.what();
+    }
+    return out;
+}
+
+// Every column compared, in their order, the columns shared out among one thread per core
+// (at most one per column): each comparison reads only its own column's samples.
+std::vector<ColumnResult> compare_columns(const std::vector<std::string>& columns,
+                                          Samples& ref_samples, Samples& cur_samples,
+                                          const DriftOptions& options) {
+    std::vector<ColumnResult> results(columns.size());
+    std::vector<std::exception_ptr> errors(columns.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i = next++; i < columns.size(); i = next++) {
+            try {
+                results[i] = compare_column(columns[i], ref_samples.at(columns[i]),
+                                            cur_samples.at(columns[i]), options);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> helpers;
+    for (std::size_t t = 1; t < std::min(cores, columns.size()); ++t)
+        helpers.emplace_back(work);
+    work();
+    for (auto& helper : helpers)
+        helper.join();
+    for (const auto& error : errors)
+        if (error) std::rethrow_exception(error);
+    return results;
+}
+
 } // namespace
 
 nlohmann::json ColumnResult::to_json() const {
@@ -352,47 +424,9 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
         cur_samples.empty() ? current.row_count().value_or(0) : cur_samples.begin()->second.rows;
     if (report.reference_rows == 0) bad(fmt::format("reference {} has no rows", report.reference));
     if (report.current_rows == 0) bad(fmt::format("current {} has no rows", report.current));
+    std::vector<ColumnResult> results = compare_columns(columns, ref_samples, cur_samples, options);
     std::string reasons;
-    for (const auto& column : columns) {
-        ColumnSample& rs = ref_samples.at(column);
-        ColumnSample& cs = cur_samples.at(column);
-        ColumnResult out;
-        out.column = column;
-        out.reference_values = static_cast<std::size_t>(rs.non_null());
-        out.current_values = static_cast<std::size_t>(cs.non_null());
-        std::string problem = side_problem(rs, "reference");
-        if (problem.empty()) problem = side_problem(cs, "current");
-        std::set<std::string> union_keys;
-        for (const auto& [k, n] : rs.categories)
-            union_keys.insert(k);
-        for (const auto& [k, n] : cs.categories)
-            union_keys.insert(k);
-        out.unique_values = union_keys.size();
-        const bool text = !is_numeric_side(rs) && !is_numeric_side(cs) &&
-                          rs.booleans + cs.booleans == 0 &&
-                          looks_like_text(rs, cs, union_keys.size());
-        if (problem.empty() && is_numeric_side(rs) != is_numeric_side(cs))
-            problem = fmt::format("{} in reference, {} in current", side_kind(rs, text),
-                                  side_kind(cs, text));
-        if (problem.empty()) {
-            try {
-                if (is_numeric_side(rs)) {
-                    out.kind = ColumnKind::Numeric;
-                    compare_numeric(out, options, rs, cs);
-                } else if (text) {
-                    out.kind = ColumnKind::Text;
-                    compare_text(out, options, rs, cs);
-                } else {
-                    out.kind = ColumnKind::Categorical;
-                    compare_categorical(out, options, rs, cs);
-                }
-            } catch (const Error& e) {
-                if (e.kind() != ErrorKind::BadInput) throw;
-                out.skipped = e.what();
-            }
-        } else {
-            out.skipped = problem;
-        }
+    for (ColumnResult& out : results) {
         if (out.outcome) out.drifted = out.outcome->drifted;
         if (out.skipped.empty()) {
             ++report.tested;
@@ -401,7 +435,8 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
             out.drifted = false;
             out.outcome.reset();
             out.descriptors.clear();
-            reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", column, out.skipped);
+            reasons +=
+                fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", out.column, out.skipped);
         }
         report.columns.push_back(std::move(out));
     }
