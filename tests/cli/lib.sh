@@ -75,6 +75,19 @@ store_digest() {
   } | sha256sum | cut -d' ' -f1
 }
 
+# expect_refused RC WHAT TEXT ARGS...: `llmops ARGS` exits RC with a one-line error holding
+# TEXT, and leaves the store as it was.
+expect_refused() {
+  local rc=$1 what=$2 text=$3 digest
+  shift 3
+  digest=$(store_digest)
+  run "$@"
+  expect_rc "$rc" "$what"
+  expect_one_line_error "$what"
+  expect_contains "$ERR" "$text" "$what"
+  expect_eq "$(store_digest)" "$digest" "$what leaves the store as it was"
+}
+
 # wait_busy PID: polls until the process has installed its SIGINT handler and spent 0.1 s of
 # CPU (it is in its long loop, ready to be interrupted); false if it ended first or after ~60 s.
 wait_busy() {

@@ -117,15 +117,7 @@ grep -q '"api-fails"' pipeline.lock && fail "the failed stage is not in the lock
 
 # --- errors point into llmops.yaml ----------------------------------------------------------------
 cp llmops.yaml llmops.good
-bad_case() { # WHAT EXPECTED-TEXT
-  local digest
-  digest=$(store_digest)
-  run pipeline run
-  expect_rc 3 "$1"
-  expect_one_line_error "$1"
-  expect_contains "$ERR" "$2" "$1"
-  expect_eq "$(store_digest)" "$digest" "$1 leaves the store as it was"
-}
+bad_case() { expect_refused 3 "$1" "$2" pipeline run; } # WHAT EXPECTED-TEXT
 sed 's/deps: \[src\/chat.jsonl\]/deps: [src\/nope.jsonl]/' llmops.good >llmops.yaml
 bad_case "unknown dependency in the section" "does not exist and no stage produces it"
 expect_contains "$ERR" "llmops.yaml:9:14)" "the dependency's position"
