@@ -162,6 +162,24 @@ std::vector<safety::Finding> Guardrails::pii_findings(const PiiGuard& policy,
     return found;
 }
 
+namespace {
+
+// The types of `findings` not yet in `types`, in the order they first appear (for a reason).
+template <class Findings>
+void add_types(std::vector<std::string>& types, const Findings& findings) {
+    for (const auto& f : findings)
+        if (std::find(types.begin(), types.end(), f.type) == types.end()) types.push_back(f.type);
+}
+
+std::string join_types(const std::vector<std::string>& types) {
+    std::string out;
+    for (const auto& t : types)
+        out += (out.empty() ? "" : ", ") + t;
+    return out;
+}
+
+} // namespace
+
 GuardVerdict Guardrails::check(const RouteGuardrails& route, GuardDirection direction,
                                const std::vector<std::string*>& texts) const {
     const GuardPolicy& policy = direction == GuardDirection::input ? route.input : route.output;
@@ -169,33 +187,29 @@ GuardVerdict Guardrails::check(const RouteGuardrails& route, GuardDirection dire
     GuardVerdict verdict;
     if (policy.injection) {
         std::size_t found = 0;
-        std::string families;
+        std::vector<std::string> families;
         for (const std::string* text : texts) {
             auto findings = safety::detect_injection(*text, policy.injection->options);
             found += findings.size();
-            for (const auto& f : findings)
-                if (families.find(f.type) == std::string::npos)
-                    families += (families.empty() ? "" : ", ") + f.type;
+            add_types(families, findings);
         }
         if (found) {
             verdict.counts.push_back({GuardDetector::injection, policy.injection->action, found});
             verdict.flags |= input ? kFlagInputInjection : kFlagOutputInjection;
             if (policy.injection->action == GuardAction::block) {
                 verdict.blocked = true;
-                verdict.reason = "prompt injection (" + families + ")";
+                verdict.reason = "prompt injection (" + join_types(families) + ")";
             }
         }
     }
     if (policy.pii) {
         std::size_t found = 0;
-        std::string types;
+        std::vector<std::string> types;
         for (std::string* text : texts) {
             auto findings = pii_findings(*policy.pii, *text);
             if (findings.empty()) continue;
             found += findings.size();
-            for (const auto& f : findings)
-                if (types.find(f.type) == std::string::npos)
-                    types += (types.empty() ? "" : ", ") + f.type;
+            add_types(types, findings);
             if (policy.pii->action == GuardAction::redact)
                 *text = safety::redact_text(*text, findings, policy.pii->op);
         }
@@ -204,7 +218,7 @@ GuardVerdict Guardrails::check(const RouteGuardrails& route, GuardDirection dire
             verdict.flags |= input ? kFlagInputPii : kFlagOutputPii;
             if (policy.pii->action == GuardAction::block && !verdict.blocked) {
                 verdict.blocked = true;
-                verdict.reason = "personal data (" + types + ")";
+                verdict.reason = "personal data (" + join_types(types) + ")";
             }
         }
     }
