@@ -46,7 +46,8 @@ send() {
     counted_chat "{\"model\":\"ask\",\"user\":\"u$i\",\"variables\":{\"question\":\"q$i\"}}"
   done
 }
-logged() { sql_count_at_least "$1" "SELECT COUNT(*) FROM request_log WHERE env = '$2'"; }
+# Feedback posts are logged too: count only the chat requests, or the wait ends early.
+logged() { sql_count_at_least "$1" "SELECT COUNT(*) FROM request_log WHERE env = '$2' AND path = '/v1/chat/completions'"; }
 attempts() { store_sql "SELECT COUNT(*) FROM deploy_attempts"; }
 
 run deploy ask@1 --env prod --provider good
