@@ -174,7 +174,8 @@ void set_traffic(Database& db, const std::string& env, const std::string& route,
         "canary_percent, generation, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?) "
         "ON CONFLICT (env, route) DO UPDATE SET stable_release_id = excluded.stable_release_id, "
         "canary_release_id = excluded.canary_release_id, canary_percent = "
-        "excluded.canary_percent, generation = deploy_traffic.generation + 1, updated_at = excluded.updated_at");
+        "excluded.canary_percent, generation = deploy_traffic.generation + 1, updated_at = "
+        "excluded.updated_at");
     upsert.bind(1, env)
         .bind(2, route)
         .bind(3, stable_release_id)
@@ -222,7 +223,7 @@ std::vector<Attempt> list_attempts(Database& db, const std::string& env, const s
                               "WHERE (? = '' OR a.env = ?) AND (? = '' OR a.route = ?) "
                               "ORDER BY a.id DESC LIMIT ?");
     st.bind(1, env).bind(2, env).bind(3, route).bind(4, route);
-    st.bind(5, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    st.bind(5, limit == 0 ? store::kNoLimit : static_cast<std::int64_t>(limit));
     std::vector<Attempt> out;
     while (st.step())
         out.push_back(read_attempt(st));

@@ -80,9 +80,9 @@ std::pair<std::size_t, std::size_t> answered_and_passed(store::Database& db, std
                                                         const StoredCell& cell,
                                                         std::int64_t case_count) {
     auto query =
-        db.prepare("SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM eval_scores s"
+        db.prepare("SELECT count(*), count(CASE WHEN NOT EXISTS (SELECT 1 FROM eval_scores s"
                    " WHERE s.eval_id = ?1 AND s.cell_index = ?2 AND s.case_index = r.row_index"
-                   " AND (s.error != '' OR s.passed = 0))), 0)"
+                   " AND (s.error != '' OR s.passed = 0)) THEN 1 END)"
                    " FROM run_rows r WHERE r.run_id = ?3 AND r.ok = 1 AND r.row_index < ?4");
     query.bind(1, eval_id).bind(2, cell.index).bind(3, cell.run_id).bind(4, case_count);
     query.step();

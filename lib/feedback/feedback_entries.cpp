@@ -85,16 +85,13 @@ std::vector<FeedbackEntry> list_feedback(store::Database& db, const FeedbackFilt
                    "(SELECT value FROM log_strings WHERE id = r.route), "
                    "(SELECT value FROM log_strings WHERE id = r.env) "
                    "FROM request_feedback f JOIN request_rows r ON r.id = f.request_id "
-                   "WHERE (?1 IS NULL OR f.created_at >= ?1) "
+                   "WHERE (?1 = '' OR f.created_at >= ?1) "
                    "AND (?2 = '' OR r.route = (SELECT id FROM log_strings WHERE value = ?2)) "
                    "AND (?3 = '' OR r.env = (SELECT id FROM log_strings WHERE value = ?3)) "
                    "AND (?4 = '' OR f.name = ?4) ORDER BY f.id LIMIT ?5");
-    if (filter.since_ms)
-        st.bind(1, iso8601_from_ms(*filter.since_ms));
-    else
-        st.bind_null(1);
+    st.bind(1, filter.since_ms ? iso8601_from_ms(*filter.since_ms) : std::string());
     st.bind(2, filter.route).bind(3, filter.env).bind(4, filter.name);
-    st.bind(5, filter.limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(filter.limit));
+    st.bind(5, filter.limit == 0 ? store::kNoLimit : static_cast<std::int64_t>(filter.limit));
     std::vector<FeedbackEntry> out;
     while (st.step()) {
         FeedbackEntry e;

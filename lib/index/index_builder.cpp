@@ -46,6 +46,7 @@ IndexInfo build_index(store::Project& project, const IndexBuildOptions& options)
     validate_bm25_params(options.bm25);
 
     store::Database& db = project.db();
+    db.sqlite_handle("retrieval indexes"); // FTS5: refused on PostgreSQL before any write
     store::Transaction tx(db);
     data::DatasetVersion version = data::resolve_version(db, options.data_ref);
     if (std::optional<IndexInfo> existing = find_index(db, options.name)) {

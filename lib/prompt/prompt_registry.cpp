@@ -189,10 +189,10 @@ PromptVersionInfo PromptRegistry::resolve(std::string_view text) {
     if (!found && selector.size() >= 4 && all_hex(selector)) {
         const std::string prefix = ascii_lower(selector);
         // The same content may be several versions (a revert): the newest wins.
-        Statement st = project_.db().prepare(
-            "SELECT id, spec FROM prompt_versions WHERE prompt_id = ? AND substr(spec, 1, ?) = ? "
-            "ORDER BY number DESC");
-        st.bind(1, pid).bind(2, static_cast<std::int64_t>(prefix.size())).bind(3, prefix);
+        Statement st =
+            project_.db().prepare("SELECT id, spec FROM prompt_versions WHERE prompt_id = ?1 AND "
+                                  "substr(spec, 1, length(?2)) = ?2 ORDER BY number DESC");
+        st.bind(1, pid).bind(2, prefix);
         std::string first_hash;
         while (st.step()) {
             if (!found) {

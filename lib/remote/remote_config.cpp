@@ -83,10 +83,7 @@ void remove_remote(store::Database& db, const std::string& name) {
     db.prepare("DELETE FROM meta WHERE key = ?").bind(1, std::string(kRemoteKey) + name).run();
     if (db.changes() == 0) throw_usage(fmt::format("no remote named '{}'", name));
     std::string prefix = std::string(kTrackingKey) + name + ":";
-    db.prepare("DELETE FROM meta WHERE substr(key, 1, ?) = ?")
-        .bind(1, static_cast<std::int64_t>(prefix.size()))
-        .bind(2, prefix)
-        .run();
+    db.prepare("DELETE FROM meta WHERE substr(key, 1, length(?1)) = ?1").bind(1, prefix).run();
     tx.commit();
 }
 
@@ -110,8 +107,8 @@ RemoteConfig find_remote(store::Database& db, const std::optional<std::string>& 
 std::map<std::string, Hash128> read_tracking(store::Database& db, const std::string& remote) {
     std::map<std::string, Hash128> out;
     std::string prefix = std::string(kTrackingKey) + remote + ":";
-    auto st = db.prepare("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?");
-    st.bind(1, static_cast<std::int64_t>(prefix.size())).bind(2, prefix);
+    auto st = db.prepare("SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1");
+    st.bind(1, prefix);
     while (st.step())
         out[st.column_text(0).substr(prefix.size())] = Hash128::from_hex(st.column_text(1));
     return out;

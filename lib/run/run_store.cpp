@@ -242,7 +242,7 @@ RunRowCursor::RunRowCursor(store::Database& db, std::int64_t run_id, std::int64_
           " error_message, http_status, raw FROM run_rows WHERE run_id = ? AND row_index > ?"
           " ORDER BY row_index LIMIT ?")) {
     query_.bind(1, run_id).bind(2, after);
-    query_.bind(3, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    query_.bind(3, limit == 0 ? store::kNoLimit : static_cast<std::int64_t>(limit));
 }
 
 bool RunRowCursor::next(RunRow& row) {

@@ -241,6 +241,7 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
         return a;
     }
     if (!metered) return a;
+    if (s.key.budget_usd) sync_shared_spend(Clock::now());
     if (s.key.budget_usd && s.spent_usd >= *s.key.budget_usd) {
         a.status = 429;
         a.kind = "budget_exhausted";
@@ -275,6 +276,26 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
     if (s.key.rpm) s.request_tokens -= 1;
     if (s.key.tpm) s.token_tokens -= need;
     return a;
+}
+
+void KeyGuard::share_spend(SpendSource source) {
+    std::lock_guard lock(mutex_);
+    shared_spend_ = std::move(source);
+}
+
+void KeyGuard::sync_shared_spend(Clock::time_point now) {
+    if (!shared_spend_ || now - shared_spend_read_ < kSharedSpendMaxAge) return;
+    shared_spend_read_ = now;
+    std::map<std::string, double> shared;
+    try {
+        for (auto& [name, usd] : shared_spend_())
+            shared[name] = usd;
+    } catch (const std::exception&) {
+        return; // the store is unreachable for now: this gateway's own count stands
+    }
+    for (auto& [_, s] : by_hash_)
+        if (auto it = shared.find(s.key.name); it != shared.end())
+            s.spent_usd = std::max(s.spent_usd, it->second);
 }
 
 void KeyGuard::settle(const std::string& key_name, double estimated_tokens, double actual_tokens,

@@ -5,6 +5,7 @@
 // 403, 429 with Retry-After) without touching the store. Reference: docs/serve.md.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -83,6 +84,13 @@ class KeyGuard {
     // After the answer: the real tokens and cost.
     void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
                 double cost_usd);
+    // The spend all replicas of the store recorded (SharedSpend::read). A key with a budget
+    // is checked against the larger of it and this gateway's own count, read again when older
+    // than kSharedSpendMaxAge: so a budget holds across replicas, give or take the requests in
+    // flight and the log writers' last 100 ms.
+    using SpendSource = std::function<std::vector<std::pair<std::string, double>>()>;
+    void share_spend(SpendSource source);
+    static constexpr std::chrono::milliseconds kSharedSpendMaxAge{100};
 
   private:
     struct State {
@@ -97,6 +105,11 @@ class KeyGuard {
     Admission admit_state(State& s, const std::string& route, double estimated_tokens,
                           bool metered);
 
+    // With mutex_ held: every key's spend raised to the shared figure when that is stale.
+    void sync_shared_spend(std::chrono::steady_clock::time_point now);
+
+    SpendSource shared_spend_;
+    std::chrono::steady_clock::time_point shared_spend_read_{};
     mutable std::mutex mutex_;
     std::map<std::string, State> by_hash_; // by SHA-256 hex
 };

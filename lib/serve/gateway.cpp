@@ -15,11 +15,27 @@ namespace llmops::serve {
 
 using nlohmann::json;
 
+namespace {
+std::atomic<int> request_id_replica{-1};
+// With a replica slot, the sequence's low 20 bits are the slot (8 bits) and a counter (12 bits:
+// 4,096 ids a millisecond per replica, far above what one serves).
+constexpr int kReplicaCounterBits = 12;
+} // namespace
+
+void set_request_id_replica(int slot) {
+    request_id_replica.store(slot, std::memory_order_relaxed);
+}
+
 std::string new_request_id(std::int64_t created_ms) {
     // A process-wide sequence from a random start: ids of one process never repeat within a
-    // millisecond (up to 2^20 requests), and two processes rarely meet.
+    // millisecond (up to 2^20 requests, or 2^12 with a replica slot); replicas of one store
+    // have distinct slots (replica_slot.hpp), so their ids never meet.
     static std::atomic<std::uint32_t> sequence{static_cast<std::uint32_t>(std::random_device{}())};
-    return make_request_id(created_ms, sequence.fetch_add(1, std::memory_order_relaxed));
+    std::uint32_t n = sequence.fetch_add(1, std::memory_order_relaxed);
+    if (int slot = request_id_replica.load(std::memory_order_relaxed); slot >= 0)
+        n = (static_cast<std::uint32_t>(slot) << kReplicaCounterBits) |
+            (n & ((1U << kReplicaCounterBits) - 1));
+    return make_request_id(created_ms, n);
 }
 
 double ms_since(Clock::time_point start) {
@@ -334,8 +350,13 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     {
         store::Project project = store::Project::open(g.options.paths, store::StoreAccess::Read);
         g.routes = load_routes(project, g.options.env, g.catalog);
+        g.replica = ReplicaSlot::claim(g.options.paths.database());
+        set_request_id_replica(g.replica->number());
         g.log_backend = open_store_request_log(g.options.paths.database());
         g.keys.load(list_keys(project.db(), false), g.log_backend->spend_by_key());
+        // Other replicas spend the same keys' budgets: admissions see their spend too.
+        g.shared_spend = std::make_unique<SharedSpend>(g.options.paths.database());
+        g.keys.share_spend([spend = g.shared_spend.get()] { return spend->read(); });
     }
     if (!is_loopback(cfg.host) && !g.keys.enabled())
         throw Error(ErrorKind::Usage, "refusing to listen on " + cfg.host + " without API keys", {},

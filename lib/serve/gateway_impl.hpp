@@ -20,8 +20,10 @@
 #include "serve/gateway.hpp"
 #include "serve/gateway_metrics.hpp"
 #include "serve/guardrails.hpp"
+#include "serve/replica_slot.hpp"
 #include "serve/request_log.hpp"
 #include "serve/route_table.hpp"
+#include "serve/shared_spend.hpp"
 #include "serve/task_queue.hpp"
 #include "serve/upstream_pool.hpp"
 
@@ -83,6 +85,8 @@ struct Gateway::Impl {
     std::map<std::string, provider::ProviderConfig> fallback_configs;              // by id
     std::map<std::string, std::vector<const provider::ProviderConfig*>> fallbacks; // by route
     std::unique_ptr<RequestLogBackend> log_backend;
+    std::optional<ReplicaSlot> replica; // held while the gateway runs
+    std::unique_ptr<SharedSpend> shared_spend;
     std::unique_ptr<RequestLogWriter> log;
     std::unique_ptr<UpstreamPool> upstream;
     GatewayMetrics metrics;
@@ -151,6 +155,8 @@ struct Gateway::Impl {
 const PiiGuard* log_pii_policy(const RouteGuardrails& guard, GuardDirection direction);
 
 std::string new_request_id(std::int64_t created_ms);
+// The replica slot new_request_id puts in every id from now on (replica_slot.hpp).
+void set_request_id_replica(int slot);
 double ms_since(Clock::time_point start);
 
 } // namespace llmops::serve

@@ -17,6 +17,9 @@ namespace llmops::store {
 
 enum class Dialect { SQLite, PostgreSQL };
 
+// A LIMIT that limits nothing, in both dialects (PostgreSQL refuses SQLite's LIMIT -1).
+constexpr std::int64_t kNoLimit = INT64_MAX;
+
 // Where a store's database lives: a SQLite file, or a PostgreSQL server when url is set.
 struct DatabaseAddress {
     DatabaseAddress() = default;

@@ -19,6 +19,7 @@ namespace {
 constexpr Oid kBoolOid = 16;
 constexpr Oid kByteaOid = 17;
 constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
 constexpr Oid kFloat8Oid = 701;
 
 // One key for every write transaction of a store: pg_advisory_xact_lock makes them take turns.
@@ -120,6 +121,7 @@ class PostgresStatement final : public StatementImpl {
     std::vector<std::optional<std::string>> values_;
     std::vector<Oid> types_;
     std::vector<int> formats_;
+    std::vector<bool> referenced_;
     PGresult* result_ = nullptr;
     int row_ = -1;
 };
@@ -207,6 +209,7 @@ PostgresStatement::PostgresStatement(PostgresConnection& connection, std::string
     : connection_(connection) {
     auto translated = translate_to_postgres(sql);
     sql_ = std::move(translated.sql);
+    referenced_ = std::move(translated.referenced);
     auto n = static_cast<std::size_t>(translated.parameters);
     values_.resize(n);
     types_.assign(n, 0);
@@ -223,14 +226,18 @@ bool PostgresStatement::step() {
     if (!result_) {
         std::vector<const char*> values(values_.size());
         std::vector<int> lengths(values_.size());
+        std::vector<Oid> types = types_;
         for (std::size_t i = 0; i < values_.size(); ++i) {
+            // A number the statement skips gets a type from its value: the server cannot
+            // infer one from a place, as it does for the others.
+            if (!referenced_[i] && types[i] == 0) types[i] = kTextOid;
             if (!values_[i]) continue;
             values[i] = values_[i]->c_str();
             lengths[i] = static_cast<int>(values_[i]->size());
         }
         PGresult* result =
             PQexecParams(connection_.conn(), sql_.c_str(), static_cast<int>(values_.size()),
-                         types_.data(), values.data(), lengths.data(), formats_.data(), 0);
+                         types.data(), values.data(), lengths.data(), formats_.data(), 0);
         connection_.check(result, "statement failed");
         connection_.set_changes(PostgresConnection::affected_rows(result));
         result_ = result;

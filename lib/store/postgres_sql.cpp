@@ -58,6 +58,13 @@ bool names_a_column(std::string_view sql, std::size_t i) {
     return i == 0 || sql[i - 1] == '(' || sql[i - 1] == ',';
 }
 
+// Whether the first thing after position i, past spaces, is a parameter.
+bool next_is_parameter(std::string_view sql, std::size_t i) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i])))
+        ++i;
+    return i < sql.size() && sql[i] == '?';
+}
+
 // The statement's words (outside literals and comments) with their positions, for look-ahead.
 struct Word {
     std::size_t begin, end;
@@ -126,6 +133,9 @@ PostgresStatement translate_to_postgres(std::string_view sql, bool ddl) {
                 number = number * 10 + (sql[j++] - '0');
             if (j == i + 1) number = out.parameters + 1;
             if (number > out.parameters) out.parameters = number;
+            if (out.referenced.size() < static_cast<std::size_t>(number))
+                out.referenced.resize(static_cast<std::size_t>(number));
+            out.referenced[static_cast<std::size_t>(number - 1)] = true;
             text += '$' + std::to_string(number);
             i = j;
             continue;
@@ -147,6 +157,12 @@ PostgresStatement translate_to_postgres(std::string_view sql, bool ddl) {
                 consumed = 3;
             } else if (word == "RETURNING") {
                 close_insert(" ");
+            } else if (word == "IS" && next_is_parameter(sql, end)) {
+                replacement = "IS NOT DISTINCT FROM"; // SQLite's IS compares NULLs as equal
+            } else if (word == "IS" && next_word(w) == "NOT" &&
+                       next_is_parameter(sql, words[w + 1].end)) {
+                replacement = "IS DISTINCT FROM";
+                consumed = 2;
             } else if (word == "IFNULL") {
                 replacement = "COALESCE";
             } else if (word == "INTEGER") {

@@ -3,7 +3,8 @@
 // once, when prepared, by a scan that skips string literals, quoted names and comments:
 // - parameters ?N become $N (a bare ? takes the next number, as in SQLite);
 // - INSERT OR IGNORE becomes INSERT ... ON CONFLICT DO NOTHING;
-// - IFNULL becomes COALESCE;
+// - IFNULL becomes COALESCE, and IS / IS NOT before a parameter IS [NOT] DISTINCT FROM (SQLite's
+//   IS compares NULLs as equal);
 // - in DDL (schema statements): INTEGER becomes BIGINT (SQLite's integers are 64-bit), an
 //   INTEGER PRIMARY KEY column an identity column, REAL double precision, BLOB bytea, TEXT
 //   columns compare bytewise (COLLATE "C", as SQLite's BINARY does), and AUTOINCREMENT and
@@ -11,12 +12,16 @@
 // Everything else must be SQL both understand (docs/postgresql.md lists what to avoid).
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace llmops::store {
 
 struct PostgresStatement {
     std::string sql;
     int parameters = 0; // the highest parameter number used
+    // referenced[n - 1]: whether $n occurs. SQLite lets a statement skip numbers; PostgreSQL
+    // must still learn a type for each, which the backend then takes from the bound value.
+    std::vector<bool> referenced;
 };
 
 PostgresStatement translate_to_postgres(std::string_view sqlite_sql, bool ddl = false);

@@ -13,12 +13,27 @@ unset LLMOPS_DIR
 # server's URL (tests/support/postgres_server.sh). The test's projects keep their store in a
 # database of its own there, dropped when the test ends.
 unset LLMOPS_DATABASE_URL
+PG_DBS=()
+# fresh_store: the projects made from here on keep their store in a new database (in the
+# PostgreSQL pass; a new folder is a new store on SQLite anyway).
+fresh_store() {
+  [ -n "${LLMOPS_TEST_POSTGRES:-}" ] || return 0
+  local db
+  db=$(basename "$WORK" | tr 'A-Z.-' 'a-z__')_${#PG_DBS[@]}
+  psql "$PG_BASE/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $db" >/dev/null
+  PG_DBS+=("$db")
+  export LLMOPS_DATABASE_URL="$PG_BASE/$db"
+}
+drop_stores() {
+  local db
+  for db in "${PG_DBS[@]}"; do
+    psql "$PG_BASE/postgres" -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+}
 if [ -n "${LLMOPS_TEST_POSTGRES:-}" ]; then
   PG_BASE=$(cat "$LLMOPS_TEST_POSTGRES")
-  PG_DB=$(basename "$WORK" | tr 'A-Z.-' 'a-z__')
-  psql "$PG_BASE/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_DB" >/dev/null
-  export LLMOPS_DATABASE_URL="$PG_BASE/$PG_DB"
-  trap 'psql "$PG_BASE/postgres" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+  fresh_store
+  trap 'drop_stores; rm -rf "$WORK"' EXIT
 fi
 FAILURES=0
 
@@ -182,7 +197,7 @@ wait_until() {
 # (false while the store is busy or the table does not exist yet).
 sql_count_at_least() {
   local got
-  got=$(sqlite3 .llmops/store.db "$2" 2>/dev/null) || return 1
+  got=$(store_sql "$2" 2>/dev/null) || return 1
   [ -n "$got" ] && [ "$got" -ge "$1" ]
 }
 

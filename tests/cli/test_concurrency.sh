@@ -36,7 +36,7 @@ for i in $(seq 1 8); do
 done
 for p in "${pids[@]}"; do wait "$p" || fail "a dataset writer failed"; done
 expect_eq "$(store_sql 'SELECT count(*) FROM dataset_versions')" "24" "versions after 8 writers"
-expect_eq "$(store_sql "SELECT group_concat(number) FROM (SELECT v.number FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'shared' ORDER BY v.number)")" \
+expect_eq "$(store_sql "SELECT v.number FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'shared' ORDER BY v.number" | paste -sd, -)" \
   "1,2,3,4,5,6,7,8,9,10,11,12" "shared dataset numbers"
 run data cat shared@12
 expect_rc 0 "the last shared version reads"
@@ -50,6 +50,7 @@ expect_rc 0 "fsck after concurrent dataset writers"
 cd "$WORK"
 cp -r "$LLMOPS_SOURCE_DIR/examples/project" example
 cd example
+fresh_store
 run init .
 expect_rc 0 "init the example project"
 run data add data/qa.jsonl --name qa
@@ -88,7 +89,7 @@ done
 expect_eq "$(store_sql "SELECT count(*) FROM eval_runs WHERE status = 'completed'")" 8 "8 evals completed"
 expect_eq "$(store_sql "SELECT count(*) FROM runs WHERE kind = 'run' AND status = 'completed'")" 8 "8 runs completed"
 # 12 cases x 3 metrics in every eval: no score lost.
-expect_eq "$(store_sql "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM eval_scores GROUP BY eval_id)")" \
+expect_eq "$(store_sql "SELECT count(*) FROM eval_scores GROUP BY eval_id" | paste -sd, -)" \
   "36,36,36,36,36,36,36,36" "every eval scored every case"
 expect_eq "$(store_sql "SELECT count(*) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'more'")" 8 "8 versions added"
 expect_eq "$(store_sql "SELECT count(*) FROM prompt_versions v JOIN prompts p ON p.id = v.prompt_id WHERE p.name LIKE 'llmops-judge-%'")" 2 \

@@ -95,6 +95,7 @@ expect_eq "$(json_get '.stages[2].upstream | join(",")')" "a,b" "dag json"
 
 # A failing stage: dependants blocked, -k keeps independent stages going, exit 1, recorded.
 mkdir -p fail && cd fail
+fresh_store
 run init -q .
 cat >pipeline.yaml <<'YAML'
 stages:
@@ -125,6 +126,7 @@ cd ..
 
 # kill -9 in the middle: the next run continues from what completed.
 mkdir -p killed && cd killed
+fresh_store
 run init -q .
 cat >pipeline.yaml <<'YAML'
 stages:
@@ -159,6 +161,7 @@ cd ..
 
 # llmops steps: data add as a stage, a dataset dependency downstream.
 mkdir -p steps && cd steps
+fresh_store
 run init -q .
 printf '{"q":"1+1","a":"2"}\n{"q":"2+2","a":"4"}\n' >rows.jsonl
 cat >pipeline.yaml <<'YAML'
@@ -205,6 +208,7 @@ cd ..
 
 # Bad pipelines: one line, exit 3, the store unchanged.
 mkdir -p bad && cd bad
+fresh_store
 run init -q .
 echo x >in.txt
 run pipeline run

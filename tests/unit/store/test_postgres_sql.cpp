@@ -26,6 +26,13 @@ TEST_CASE("literals, quoted names and comments are copied untouched", "[store][p
     CHECK(t.parameters == 1);
 }
 
+TEST_CASE("IS before a parameter compares NULLs as equal", "[store][postgres]") {
+    CHECK(
+        translate_to_postgres("WHERE a IS ?1 AND b IS NOT ? AND c IS NULL AND d IS NOT NULL").sql ==
+        "WHERE a IS NOT DISTINCT FROM $1 AND b IS DISTINCT FROM $2 AND c IS NULL "
+        "AND d IS NOT NULL");
+}
+
 TEST_CASE("INSERT OR IGNORE ends in ON CONFLICT DO NOTHING", "[store][postgres]") {
     CHECK(translate_to_postgres("INSERT OR IGNORE INTO s (v) VALUES (?1)").sql ==
           "INSERT INTO s (v) VALUES ($1) ON CONFLICT DO NOTHING");
