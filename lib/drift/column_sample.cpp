@@ -240,8 +240,11 @@ PartSamples read_part(std::string content, std::int64_t first_row, std::int64_t 
     PartSamples part;
     part.content = std::move(content);
     part.columns.resize(columns.size());
-    for (std::size_t k = 0; k < columns.size(); ++k)
+    for (std::size_t k = 0; k < columns.size(); ++k) {
         part.columns[k].too_many_categories = uncounted[k];
+        part.columns[k].expected_rows =
+            static_cast<std::size_t>(std::max<std::int64_t>(to - from, 0));
+    }
     part.strings.resize(columns.size());
     ColumnFinder finder(columns);
     std::string scratch;

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "drift/parallel_read.hpp"
+#include "drift/value_sort.hpp"
 #include "stats/distribution_distances.hpp"
 #include "stats/statistics.hpp"
 
@@ -127,8 +128,8 @@ void compare_numeric(ColumnResult& out, const DriftOptions& options, ColumnSampl
     r.numbers = std::move(rs.numeric_values);
     c.numbers = std::move(cs.numeric_values);
     // No test depends on row order; sorted once here, every later sort is cheap.
-    stats::sort_ascending(r.numbers);
-    stats::sort_ascending(c.numbers);
+    sort_values(r.numbers);
+    sort_values(c.numbers);
     out.unique_values = distinct_numbers(r.numbers, c.numbers);
     if (out.unique_values <= 1) {
         out.skipped = "constant in reference and current";
@@ -174,8 +175,8 @@ void compare_text(ColumnResult& out, const DriftOptions& options, ColumnSample& 
         ColumnValues r, c;
         r.numbers = std::move(*sides[0]);
         c.numbers = std::move(*sides[1]);
-        stats::sort_ascending(r.numbers);
-        stats::sort_ascending(c.numbers);
+        sort_values(r.numbers);
+        sort_values(c.numbers);
         // The column's histogram is of its length in characters (binned counts: the order of
         // the values does not matter, so the sorted ones serve without a copy).
         if (sides[0] == &rs.text.length_chars && !r.numbers.empty() && !c.numbers.empty())

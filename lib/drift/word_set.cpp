@@ -1,6 +1,5 @@
 #include "drift/word_set.hpp"
 
-#include <cstring>
 // XXH3 inlined: short words hash in a few instructions, without a call into the library.
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -13,6 +12,13 @@ std::uint64_t word_hash(std::string_view word) {
     return XXH3_64bits(word.data(), word.size());
 }
 
+// Words are short: a loop the compiler keeps inline is cheaper than a call to memcmp.
+bool same_bytes(const char* stored, std::string_view word) {
+    for (std::size_t i = 0; i < word.size(); ++i)
+        if (stored[i] != word[i]) return false;
+    return true;
+}
+
 } // namespace
 
 std::size_t WordSet::find_slot(std::string_view word, std::uint64_t hash) const {
@@ -21,7 +27,7 @@ std::size_t WordSet::find_slot(std::string_view word, std::uint64_t hash) const 
         const Slot& slot = slots_[i];
         if (!slot.used) return i;
         if (slot.hash == hash && slot.length == word.size() &&
-            std::memcmp(arena_.data() + slot.offset, word.data(), word.size()) == 0)
+            same_bytes(arena_.data() + slot.offset, word))
             return i;
     }
 }
