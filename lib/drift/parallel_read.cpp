@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <numeric>
@@ -27,7 +28,8 @@ struct SideJoin {
     Samples* samples = nullptr;
     std::size_t expected_rows = 0;
     std::mutex mutex;
-    std::size_t next = 0;
+    std::condition_variable appended;
+    std::size_t next = 0; // the piece to append next
     std::map<std::size_t, PartSamples> waiting;
     // The columns with too many categories to count so far (a copy for the readers of parts).
     std::vector<bool> uncounted;
@@ -51,6 +53,9 @@ void add_pieces(int side, const std::vector<std::int64_t>& parts, std::int64_t s
         first = end;
     }
 }
+
+// How far (in pieces) a thread may read ahead of its side's next piece to append: ~2 MB.
+constexpr std::size_t kMaxAhead = 64;
 
 unsigned threads_to_use(std::size_t pieces) {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -106,6 +111,16 @@ void read_in_parts(ColumnSource& reference, ColumnSource& current,
             for (std::size_t k = 0; k < columns.size(); ++k)
                 side.uncounted[k] = (*side.samples)[columns[k]].too_many_categories;
         }
+        side.appended.notify_all();
+    };
+    // A thread whose piece is far ahead of its side's next one to append waits (a thread held up
+    // by the machine's load would otherwise let finished pieces pile up without bound). The
+    // next piece itself never waits, so some thread always makes progress.
+    auto wait_for_turn = [&](const Piece& piece) {
+        SideJoin& side = sides[piece.side];
+        std::unique_lock lock(side.mutex);
+        side.appended.wait(lock,
+                           [&] { return piece.order < side.next + kMaxAhead || stop.load(); });
     };
     // The columns a part of `side` need not count categories of (a copy: parts read it while
     // another part's samples are appended).
@@ -114,16 +129,23 @@ void read_in_parts(ColumnSource& reference, ColumnSource& current,
         return sides[side].uncounted;
     };
     auto fail = [&](const Piece& piece) {
-        SideJoin& side = sides[piece.side];
-        std::lock_guard lock(side.mutex);
-        if (piece.order < side.failed_at) {
-            side.failed_at = piece.order;
-            side.error = std::current_exception();
+        {
+            SideJoin& side = sides[piece.side];
+            std::lock_guard lock(side.mutex);
+            if (piece.order < side.failed_at) {
+                side.failed_at = piece.order;
+                side.error = std::current_exception();
+            }
         }
         stop.store(true);
+        for (SideJoin& side : sides) {
+            // Under the side's lock, so a thread about to wait sees `stop` or gets the wake-up.
+            std::lock_guard lock(side.mutex);
+            side.appended.notify_all();
+        }
     };
-    // Runs `pieces` on one thread per core; `learn_for` gives a thread's word sets (learning) or
-    // an empty vector (looking up).
+    // Runs `pieces` on one thread per core; `learned`: where each thread collects its words
+    // (learning), or null (looking up).
     auto run = [&](const std::vector<Piece>& pieces, std::vector<std::vector<WordSet>>* learned) {
         const unsigned threads = threads_to_use(pieces.size());
         if (learned) learned->assign(threads, std::vector<WordSet>(columns.size()));
@@ -135,6 +157,8 @@ void read_in_parts(ColumnSource& reference, ColumnSource& current,
                     learn.push_back(&set);
             for (std::size_t i = next++; i < pieces.size() && !stop.load(); i = next++) {
                 const Piece& piece = pieces[i];
+                wait_for_turn(piece);
+                if (stop.load()) break;
                 try {
                     ColumnSource& source = *sides[piece.side].source;
                     finish(piece,

@@ -11,9 +11,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace llmops::drift;
@@ -107,6 +109,26 @@ TEST_CASE("drift: reading in parts gives the report of reading row by row", "[dr
         CHECK_FALSE(j["columns"][text_column]["content"]["current_examples"].empty());
     }
     CHECK(j["columns"][3]["descriptors"].contains("oov_share"));
+}
+
+TEST_CASE("drift: a part read slowly holds the others back, same report", "[drift]") {
+    // A thread stuck on one part: the other reads at most a bounded number of parts ahead,
+    // then waits for it (on one core it simply reads them after).
+    class Slow : public TextRowsSource {
+      public:
+        using TextRowsSource::TextRowsSource;
+        std::string read_part(std::size_t part) override {
+            if (part == 2 || part == 900)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            return TextRowsSource::read_part(part);
+        }
+    };
+    const auto ref = make_rows(12000, 0, 4), cur = make_rows(12000, 1, 5);
+    const std::vector<std::int64_t> tens(1200, 10);
+    TextRowsSource whole_ref(ref, {}), whole_cur(cur, {});
+    Slow slow_ref(ref, tens), slow_cur(cur, tens);
+    CHECK(run_drift(slow_ref, slow_cur, {}).to_json().dump() ==
+          run_drift(whole_ref, whole_cur, {}).to_json().dump());
 }
 
 TEST_CASE("drift: a part that fails to read fails the whole report", "[drift]") {
