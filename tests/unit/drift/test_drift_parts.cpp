@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -163,6 +164,18 @@ TEST_CASE("drift: the word set holds exactly the words put in it", "[drift]") {
     CHECK(set.size() == 5001);
     CHECK(set.contains("été"));
     CHECK_FALSE(WordSet().contains("w0"));
+    // Every word of 'a's and 'b's up to 10 letters (short words are told apart by their hash
+    // alone, so those of one length that share bytes must not be confused): half of them in.
+    std::vector<std::string> all = {""};
+    for (std::size_t at = 0; all[at].size() < 10; ++at)
+        for (const char c : {'a', 'b'})
+            all.push_back(all[at] + c);
+    auto chosen = [](const std::string& w) { return std::count(w.begin(), w.end(), 'a') % 2 == 0; };
+    WordSet half;
+    for (const auto& w : all)
+        if (!w.empty() && chosen(w)) half.insert(w);
+    for (const auto& w : all)
+        if (!w.empty()) REQUIRE(half.contains(w) == chosen(w));
 }
 
 TEST_CASE("drift: words, code points and letters of a text", "[drift]") {
