@@ -94,7 +94,7 @@ struct WordSink {
 void add_value(ColumnSample& s, std::string_view value, std::int64_t index, WordSink words_to,
                std::string& scratch, std::vector<std::string_view>* strings) {
     const char first = value.empty() ? 'n' : value.front();
-    if (value == "null") {
+    if (first == 'n' && value == "null") {
         ++s.nulls;
     } else if (first == '"') {
         ++s.strings;
@@ -148,6 +148,14 @@ void add_value(ColumnSample& s, std::string_view value, std::int64_t index, Word
     }
 }
 
+// Keys are short: compared in a loop kept inline rather than by a call to memcmp.
+bool same_key(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 // Finds the wanted columns among a row's members: a linear scan per member for few columns, a
 // hash map from key to column for many.
 class ColumnFinder {
@@ -168,7 +176,7 @@ class ColumnFinder {
             std::size_t k = keys_.size();
             if (linear) {
                 for (std::size_t i = 0; i < keys_.size(); ++i)
-                    if (keys_[i] == key) {
+                    if (same_key(keys_[i], key)) {
                         k = i;
                         break;
                     }
