@@ -68,16 +68,25 @@ void append(std::vector<double>& to, std::vector<double>& from, std::size_t rese
 
 } // namespace
 
-void ColumnSample::add_text(std::string_view text) {
+std::optional<std::size_t> ColumnSample::next_text_slot() {
     // Reservoir sampling (Vitter's algorithm R) with a generator seeded from the count, so the
     // sample depends only on the strings and their order.
-    if (text_sample.size() < kTextSample) {
+    const std::uint64_t seen = strings_seen++;
+    if (text_sample.size() < kTextSample) return text_sample.size();
+    const std::uint64_t j = stats::mix64(seen) % (seen + 1);
+    if (j < kTextSample) return static_cast<std::size_t>(j);
+    return std::nullopt;
+}
+
+void ColumnSample::put_text(std::size_t slot, std::string_view text) {
+    if (slot == text_sample.size())
         text_sample.emplace_back(text);
-    } else {
-        const std::uint64_t j = stats::mix64(strings_seen) % (strings_seen + 1);
-        if (j < kTextSample) text_sample[j] = std::string(text);
-    }
-    ++strings_seen;
+    else
+        text_sample[slot].assign(text);
+}
+
+void ColumnSample::add_text(std::string_view text) {
+    if (const auto slot = next_text_slot()) put_text(*slot, text);
 }
 
 namespace {
@@ -316,8 +325,10 @@ void append_part(std::map<std::string, ColumnSample>& side, const std::vector<st
         append(d.non_letter_share, p.text.non_letter_share, expected_rows);
         append(d.oov_share, p.text.oov_share, expected_rows);
         d.word_total += p.text.word_total;
+        // Decoded only when the reservoir takes it (a few in a thousand, once it is full).
         for (std::string_view value : part.strings[k])
-            s.add_text(string_text(value, scratch));
+            if (const auto slot = s.next_text_slot())
+                s.put_text(*slot, string_text(value, scratch));
     }
 }
 

@@ -43,6 +43,10 @@ struct ColumnSample {
     std::vector<std::string> text_sample;
     std::uint64_t strings_seen = 0;
     void add_text(std::string_view text);
+    // The reservoir's step for the next string: the slot it takes (text_sample.size() for a new
+    // one), or nullopt when it is not sampled; counts the string as seen.
+    std::optional<std::size_t> next_text_slot();
+    void put_text(std::size_t slot, std::string_view text);
 
     std::int64_t non_null() const { return numbers + strings + booleans + composites; }
 };
