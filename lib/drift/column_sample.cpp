@@ -96,9 +96,10 @@ void add_value(ColumnSample& s, std::string_view value, std::int64_t index, Word
         ++s.strings;
         const std::string_view text = string_text(value, scratch);
         add_category(s, text);
-        if (strings)
+        if (strings) {
+            if (strings->empty()) strings->reserve(s.expected_rows);
             strings->push_back(value);
-        else
+        } else
             s.add_text(text);
         double code_points = 0, letters = 0;
         std::size_t words = 0, unknown = 0;
@@ -159,15 +160,16 @@ class ColumnFinder {
     explicit ColumnFinder(const std::vector<std::string>& columns) : seen_(columns.size()) {
         for (const auto& c : columns)
             keys_.push_back(data::canonical_key(c)); // as it stands between the quotes
-        for (std::size_t k = 0; k < keys_.size(); ++k)
-            by_key_.emplace(keys_[k], k);
+        if (keys_.size() > kLinear)
+            for (std::size_t k = 0; k < keys_.size(); ++k)
+                by_key_.emplace(keys_[k], k);
     }
     // Calls fn(column, value) for the first member of each wanted column in `row`, then
     // missing(column) for each wanted column the row lacks.
     template <typename Fn, typename Missing>
     void for_each(std::string_view row, Fn&& fn, Missing&& missing) {
         std::fill(seen_.begin(), seen_.end(), 0);
-        const bool linear = keys_.size() <= 16;
+        const bool linear = keys_.size() <= kLinear;
         data::for_each_member(row, [&](std::string_view key, std::string_view value) {
             std::size_t k = keys_.size();
             if (linear) {
@@ -188,6 +190,7 @@ class ColumnFinder {
     }
 
   private:
+    static constexpr std::size_t kLinear = 16;
     std::vector<std::string> keys_;
     std::unordered_map<std::string_view, std::size_t> by_key_;
     std::vector<char> seen_;
