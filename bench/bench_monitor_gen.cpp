@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     const long long rows = std::atoll(argv[2]);
     const double days = std::atof(argv[3]);
     if (rows <= 0 || days <= 0) return 2;
-    auto backend = serve::open_sqlite_request_log(db_file);
+    auto backend = serve::open_store_request_log(std::filesystem::path(db_file));
     stats::Xoshiro256 rng(42);
     auto uniform = [&rng] { return static_cast<double>(rng.next() >> 11) / 9007199254740992.0; };
     const std::int64_t end_ms = now_unix_ms();

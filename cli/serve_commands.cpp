@@ -56,7 +56,7 @@ int serve_command(CliContext& ctx, const ServeFlags& flags) {
     if (flags.drain_timeout) options.config.drain_timeout_s = *flags.drain_timeout;
     options.note = [&ctx](std::string_view line) { ctx.note(line); };
     // Alert rules are evaluated inside the gateway (docs/monitoring.md#inside-serve).
-    monitor::AlertLoopOptions alerts{options.paths.db_file, options.paths.root,
+    monitor::AlertLoopOptions alerts{options.paths.database(), options.paths.root,
                                      monitor::load_alert_config(options.paths.config_file),
                                      options.note};
     if (!alerts.config.rules.empty())
@@ -104,7 +104,7 @@ serve::LogFilter filter_of(const LogFlags& f) {
 std::unique_ptr<serve::RequestLogBackend> open_log(CliContext& ctx) {
     store::ProjectPaths paths = ctx.project_paths();
     store::Project::open(paths, store::StoreAccess::Read); // checks and migrates the store
-    return serve::open_sqlite_request_log(paths.db_file.string());
+    return serve::open_store_request_log(paths.database());
 }
 
 std::string log_line(const serve::StoredRequest& s) {
@@ -194,7 +194,7 @@ int logs_prune(CliContext& ctx, const std::string& before) {
     std::int64_t cutoff = monitor::parse_time_or_ago(before, now_unix_ms(), "--before");
     store::ProjectPaths paths = ctx.project_paths();
     store::Project::open(paths, store::StoreAccess::Write); // checks and migrates the store
-    auto log = serve::open_sqlite_request_log(paths.db_file.string());
+    auto log = serve::open_store_request_log(paths.database());
     std::uint64_t removed = log->prune_before(cutoff);
     if (ctx.json())
         ctx.print_json({{"removed", removed}, {"before", iso8601_from_ms(cutoff)}});

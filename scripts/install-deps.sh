@@ -11,7 +11,7 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format-14
   python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
   libboost1.81-dev libssl-dev wrk nginx-light prometheus prometheus-alertmanager nodejs
-  chromium libxml2-dev awscli tmux
+  chromium libxml2-dev awscli tmux libpq-dev postgresql-15
 )
 
 # npm: Debian's package, unless a Node.js build that bundles it is installed already.

@@ -174,7 +174,7 @@ void set_traffic(Database& db, const std::string& env, const std::string& route,
         "canary_percent, generation, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?) "
         "ON CONFLICT (env, route) DO UPDATE SET stable_release_id = excluded.stable_release_id, "
         "canary_release_id = excluded.canary_release_id, canary_percent = "
-        "excluded.canary_percent, generation = generation + 1, updated_at = excluded.updated_at");
+        "excluded.canary_percent, generation = deploy_traffic.generation + 1, updated_at = excluded.updated_at");
     upsert.bind(1, env)
         .bind(2, route)
         .bind(3, stable_release_id)

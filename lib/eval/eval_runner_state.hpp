@@ -82,7 +82,7 @@ struct EvalRunner::State {
         provider::EngineOptions e;
         e.concurrency =
             options.concurrency.value_or(spec.concurrency.value_or(kDefaultConcurrency));
-        e.cache_db = project->paths().db_file;
+        e.cache_db = project->paths().database();
         e.read_cache = !options.no_cache;
         e.cancel = options.cancel;
         e.log = options.log;

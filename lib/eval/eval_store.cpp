@@ -101,8 +101,11 @@ void record_scores(store::Database& db, std::int64_t eval_id, const std::vector<
     if (scores.empty()) return;
     store::Transaction tx(db);
     auto insert = db.prepare(
-        "INSERT OR REPLACE INTO eval_scores (eval_id, cell_index, case_index, metric_index, metric,"
-        " score, passed, reason, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO eval_scores (eval_id, cell_index, case_index, metric_index, metric, score, "
+        "passed, reason, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (eval_id, cell_index, case_index, metric_index) DO UPDATE SET "
+        "metric = excluded.metric, score = excluded.score, passed = excluded.passed, "
+        "reason = excluded.reason, error = excluded.error, detail = excluded.detail");
     for (const auto& s : scores) {
         insert.bind(1, eval_id)
             .bind(2, s.cell)

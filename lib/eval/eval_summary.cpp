@@ -24,11 +24,11 @@ struct MetricCounts {
 
 std::map<std::string, MetricCounts> metric_counts(store::Database& db, std::int64_t eval_id,
                                                   int cell) {
-    auto query = db.prepare(
-        "SELECT metric, coalesce(sum(error != ''), 0),"
-        " coalesce(sum(error = '' AND score IS NOT NULL), 0), coalesce(sum(passed = 1), 0),"
-        " coalesce(sum(passed = 0), 0) FROM eval_scores WHERE eval_id = ? AND cell_index = ?"
-        " GROUP BY metric");
+    auto query =
+        db.prepare("SELECT metric, count(CASE WHEN error != '' THEN 1 END),"
+                   " count(CASE WHEN error = '' AND score IS NOT NULL THEN 1 END),"
+                   " count(CASE WHEN passed = 1 THEN 1 END), count(CASE WHEN passed = 0 THEN 1 END)"
+                   " FROM eval_scores WHERE eval_id = ? AND cell_index = ? GROUP BY metric");
     query.bind(1, eval_id).bind(2, cell);
     std::map<std::string, MetricCounts> out;
     while (query.step())

@@ -165,7 +165,7 @@ FromLogsReport add_from_logs(store::Project& project, const FromLogsRequest& req
     FromLogsReport report;
     std::vector<json> selected;
     {
-        auto log = serve::open_sqlite_request_log(project.paths().db_file.string());
+        auto log = serve::open_store_request_log(project.paths().database());
         selected = select_logged_requests(*log, request.selection);
     }
     report.matched = static_cast<std::int64_t>(selected.size());

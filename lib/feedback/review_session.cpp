@@ -107,8 +107,9 @@ void ReviewSession::decide(std::int64_t index, ReviewDecision decision, const st
     std::string text = canonical_json(json::parse(row));
     store::Transaction tx(project_.db());
     auto st = project_.db().prepare(
-        "INSERT OR REPLACE INTO review_decisions (version_id, field, row_index, decision, row, "
-        "decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO review_decisions (version_id, field, row_index, decision, row, decided_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (version_id, field, row_index) DO UPDATE "
+        "SET decision = excluded.decision, row = excluded.row, decided_at = excluded.decided_at");
     st.bind(1, version_.id).bind(2, field_).bind(3, index);
     st.bind(4, to_string(decision)).bind(5, text).bind(6, now_iso8601());
     st.run();

@@ -141,13 +141,17 @@ void forget_connection(void* connection) {
 } // namespace
 
 void register_bm25_function(store::Database& db) {
+    sqlite3* connection = db.sqlite_handle("retrieval indexes");
     std::lock_guard lock(registry_mutex());
-    if (registered_connections().count(db.handle())) return;
+    if (registered_connections().count(connection)) return;
     fts5_api& api = fts5_api_of(db);
-    if (api.xCreateFunction(&api, kBm25FunctionName, db.handle(), bm25_function,
+    if (api.xCreateFunction(&api, kBm25FunctionName, connection, bm25_function,
                             forget_connection) != SQLITE_OK)
-        db.throw_error("cannot register the BM25 ranking function");
-    registered_connections().insert(db.handle());
+        throw Error(ErrorKind::Store,
+                    std::string("cannot register the BM25 ranking function: ") +
+                        sqlite3_errmsg(connection),
+                    ErrorLocation{.file = db.path().string()});
+    registered_connections().insert(connection);
 }
 
 } // namespace llmops::index

@@ -11,7 +11,7 @@ fts5_api& fts5_api_of(store::Database& db) {
     // The documented way to reach the API: SELECT fts5(?) with a pointer bound under the
     // type name "fts5_api_ptr"; the store's Statement has no pointer binding, so raw calls.
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db.handle(), "SELECT fts5(?1)", -1, &raw, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db.sqlite_handle("retrieval indexes"), "SELECT fts5(?1)", -1, &raw, nullptr) != SQLITE_OK) {
         sqlite3_finalize(raw);
         throw Error(ErrorKind::Store, "this SQLite has no FTS5 full-text search",
                     ErrorLocation{.file = db.path().string()},

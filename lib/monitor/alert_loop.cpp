@@ -43,7 +43,7 @@ void run_alert_loop(const AlertLoopOptions& options, const std::atomic<bool>& st
         const std::int64_t now = now_unix_ms();
         if (now >= next_evaluation || now >= next_delivery) {
             try {
-                store::Database db = store::Database::open(options.db_file, false);
+                store::Database db = store::Database::open(options.database, false);
                 if (now >= next_evaluation) {
                     // Drift rules read datasets: the project, opened without a lock.
                     std::optional<store::Project> project;

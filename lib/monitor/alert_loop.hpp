@@ -9,11 +9,12 @@
 #include <string_view>
 
 #include "monitor/alert_rules.hpp"
+#include "store/database.hpp"
 
 namespace llmops::monitor {
 
 struct AlertLoopOptions {
-    std::filesystem::path db_file;
+    store::DatabaseAddress database;
     std::filesystem::path working_dir; // exec hooks run here (the project folder)
     AlertConfig config;
     // One line per failed delivery, per transition and per evaluation error; any thread.

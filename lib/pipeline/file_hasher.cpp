@@ -69,8 +69,10 @@ void StatCache::save() {
     if (!db_ || changed_.empty()) return;
     store::Transaction tx(*db_);
     store::Statement st = db_->prepare(
-        "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, ctime_ns, inode, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO file_hashes (path, size, mtime_ns, ctime_ns, inode, hash) VALUES (?, ?, ?, "
+        "?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = "
+        "excluded.mtime_ns, ctime_ns = excluded.ctime_ns, inode = excluded.inode, "
+        "hash = excluded.hash");
     std::sort(changed_.begin(), changed_.end());
     changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
     for (const auto& path : changed_) {

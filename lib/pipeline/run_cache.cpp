@@ -45,8 +45,9 @@ void RunCache::save(const std::string& key, const Stage& stage, const ValueHashe
     }
     store::Database& db = project_.db();
     store::Transaction tx(db);
-    db.prepare("INSERT OR REPLACE INTO pipeline_cache (stage_key, stage, outs, created_at) "
-               "VALUES (?, ?, ?, ?)")
+    db.prepare("INSERT INTO pipeline_cache (stage_key, stage, outs, created_at) VALUES (?, ?, ?, "
+               "?) ON CONFLICT (stage_key) DO UPDATE SET stage = excluded.stage, "
+               "outs = excluded.outs, created_at = excluded.created_at")
         .bind(1, key)
         .bind(2, stage.name)
         .bind(3, record.dump())

@@ -35,8 +35,12 @@ std::int64_t begin_run(store::Database& db, const std::string& pipeline_file,
 }
 
 void record_stage(store::Database& db, std::int64_t run_id, const StageRecord& r) {
-    db.prepare("INSERT OR REPLACE INTO pipeline_stage_runs (run_id, stage, status, reason, "
-               "stage_key, exit_code, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    db.prepare("INSERT INTO pipeline_stage_runs (run_id, stage, status, reason, stage_key, "
+               "exit_code, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT (run_id, stage) DO UPDATE SET status = excluded.status, "
+               "reason = excluded.reason, stage_key = excluded.stage_key, "
+               "exit_code = excluded.exit_code, started_at = excluded.started_at, "
+               "finished_at = excluded.finished_at")
         .bind(1, run_id)
         .bind(2, r.stage)
         .bind(3, r.status)

@@ -17,6 +17,7 @@
 
 #include "provider/chat_types.hpp"
 #include "provider/provider_config.hpp"
+#include "store/database.hpp"
 
 namespace llmops::provider {
 
@@ -27,9 +28,9 @@ struct EngineOptions {
     std::optional<double> timeout_s;
     std::optional<double> requests_per_minute;
     std::optional<double> tokens_per_minute;
-    // The response cache lives in this database file (the project's store.db, migrated);
-    // empty = no cache. The cache opens its own connection to it.
-    std::filesystem::path cache_db;
+    // The response cache lives in this database (the project's store, migrated); empty = no
+    // cache. The cache opens its own connection to it.
+    store::DatabaseAddress cache_db;
     bool read_cache = true;  // false: --no-cache (ask the provider every time)
     bool write_cache = true; // store successful answers
     // Stop the whole run with Error(Provider) on an auth failure, or when the endpoint is

@@ -50,10 +50,10 @@ std::string RequestKeyer::key(const ChatRequest& request) const {
     return hash128(canonical_json(canonical(request))).hex();
 }
 
-ResponseCache::ResponseCache(const std::filesystem::path& db_file)
-    : db_(store::Database::open(db_file, false)) {
+ResponseCache::ResponseCache(const store::DatabaseAddress& database)
+    : db_(store::Database::open(database, false)) {
     // Enough page cache for a large cache table to stay in memory during a run.
-    db_.exec("PRAGMA cache_size = -16384");
+    if (db_.dialect() == store::Dialect::SQLite) db_.exec("PRAGMA cache_size = -16384");
 }
 
 ResponseCache::~ResponseCache() {
@@ -148,10 +148,10 @@ void ResponseCache::flush() {
         }
     }
     if (!hits_.empty()) {
-        store::Statement upsert =
-            db_.prepare("INSERT INTO provider_cache_hits (provider_type, model, hits, last_hit_at) "
-                        "VALUES (?, ?, ?, ?) ON CONFLICT (provider_type, model) DO UPDATE SET "
-                        "hits = hits + excluded.hits, last_hit_at = excluded.last_hit_at");
+        store::Statement upsert = db_.prepare(
+            "INSERT INTO provider_cache_hits (provider_type, model, hits, last_hit_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (provider_type, model) DO UPDATE SET "
+            "hits = provider_cache_hits.hits + excluded.hits, last_hit_at = excluded.last_hit_at");
         for (const auto& [group, count] : hits_) {
             upsert.reset();
             upsert.bind(1, group.first).bind(2, group.second).bind(3, count).bind(4, now);

@@ -49,7 +49,7 @@ class ResponseCache {
     // Opens its own connection to the store database, so that its long read transactions
     // (one per batch of lookups, which makes a lookup a few microseconds) never meet the
     // caller's transactions. Not thread-safe: the batch runner's loop owns it.
-    explicit ResponseCache(const std::filesystem::path& db_file);
+    explicit ResponseCache(const store::DatabaseAddress& database);
     ~ResponseCache(); // flushes; errors there are swallowed (call flush() to see them)
     ResponseCache(const ResponseCache&) = delete;
     ResponseCache& operator=(const ResponseCache&) = delete;

@@ -82,7 +82,7 @@ void PromptRun::check_rows_render(store::Project& project, const Plan& p) {
 
 PromptRun::PromptRun(store::Project& project, std::unique_ptr<Plan> plan)
     : project_(&project), plan_(std::move(plan)) {
-    plan_->engine.cache_db = project.paths().db_file;
+    plan_->engine.cache_db = project.paths().database();
     ExecutorOptions options;
     options.engine = plan_->engine;
     executor_ =

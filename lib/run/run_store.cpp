@@ -63,10 +63,18 @@ void record_rows(store::Database& db, std::int64_t run_id, const std::vector<Run
     if (rows.empty()) return;
     store::Transaction tx(db);
     auto insert = db.prepare(
-        "INSERT OR REPLACE INTO run_rows (run_id, row_index, ok, input, output, finish_reason,"
-        " model, prompt_tokens, completion_tokens, latency_ms, ttft_ms, cost_usd, cached,"
-        " attempts, error_kind, error_message, http_status, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO run_rows (run_id, row_index, ok, input, output, finish_reason, model,"
+        " prompt_tokens, completion_tokens, latency_ms, ttft_ms, cost_usd, cached, attempts,"
+        " error_kind, error_message, http_status, raw)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (run_id, row_index) DO UPDATE SET ok = excluded.ok, input = excluded.input,"
+        " output = excluded.output, finish_reason = excluded.finish_reason,"
+        " model = excluded.model, prompt_tokens = excluded.prompt_tokens,"
+        " completion_tokens = excluded.completion_tokens, latency_ms = excluded.latency_ms,"
+        " ttft_ms = excluded.ttft_ms, cost_usd = excluded.cost_usd, cached = excluded.cached,"
+        " attempts = excluded.attempts, error_kind = excluded.error_kind,"
+        " error_message = excluded.error_message, http_status = excluded.http_status,"
+        " raw = excluded.raw");
     for (const auto& row : rows) {
         const auto& r = row.result;
         insert.bind(1, run_id)
@@ -176,11 +184,11 @@ std::vector<RunInfo> list_runs(store::Database& db, std::string_view kind, std::
 
 RunTotals run_totals(store::Database& db, std::int64_t run_id) {
     RunTotals totals;
-    auto sums = db.prepare(
-        "SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
-        " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
-        " coalesce(sum(cost_usd), 0), coalesce(sum(ok = 1 AND (cached = 0 OR latency_ms > 0)), 0)"
-        " FROM run_rows WHERE run_id = ?");
+    auto sums = db.prepare("SELECT count(*), coalesce(sum(ok), 0), coalesce(sum(cached), 0),"
+                           " coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),"
+                           " coalesce(sum(cost_usd), 0), count(CASE WHEN ok = 1 AND (cached = 0 OR "
+                           "latency_ms > 0) THEN 1 END)"
+                           " FROM run_rows WHERE run_id = ?");
     sums.bind(1, run_id);
     sums.step();
     totals.recorded = sums.column_int(0);

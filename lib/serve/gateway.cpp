@@ -334,7 +334,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     {
         store::Project project = store::Project::open(g.options.paths, store::StoreAccess::Read);
         g.routes = load_routes(project, g.options.env, g.catalog);
-        g.log_backend = open_sqlite_request_log(g.options.paths.db_file.string());
+        g.log_backend = open_store_request_log(g.options.paths.database());
         g.keys.load(list_keys(project.db(), false), g.log_backend->spend_by_key());
     }
     if (!is_loopback(cfg.host) && !g.keys.enabled())
@@ -343,7 +343,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     g.log = std::make_unique<RequestLogWriter>(*g.log_backend);
     g.upstream = std::make_unique<UpstreamPool>(
         cfg.upstream_concurrency, cfg.upstream_queue,
-        cfg.cached_routes.empty() ? std::string() : g.options.paths.db_file.string());
+        cfg.cached_routes.empty() ? store::DatabaseAddress() : g.options.paths.database());
     g.batches = std::make_unique<BatchStore>(g.options.paths);
     g.store_tasks = std::make_unique<TaskQueue>(256);
     Impl* impl = impl_.get();

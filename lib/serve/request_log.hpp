@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/database.hpp"
+
 namespace llmops::serve {
 
 // Request ids are time-ordered so that the log is stored in time order under them: "req_" and
@@ -179,9 +181,10 @@ class RequestLogWriter {
     std::thread thread_;
 };
 
-// The SQLite backend: tables request_rows, log_strings, request_feedback and request_key_spend
-// of the project store (schema 12; request_log is a view of them). Opens its own connection.
-std::unique_ptr<RequestLogBackend> open_sqlite_request_log(const std::string& db_file);
+// The store backend: tables request_rows, log_strings, request_feedback and request_key_spend
+// of the project store (schema 12; request_log is a view of them), in its SQLite file or on
+// its PostgreSQL server. Opens its own connection.
+std::unique_ptr<RequestLogBackend> open_store_request_log(const store::DatabaseAddress& database);
 
 nlohmann::json request_record_to_json(const StoredRequest& stored);
 nlohmann::json feedback_to_json(const StoredFeedback& stored);

@@ -53,7 +53,7 @@ struct Active {
 class UpstreamWorker {
   public:
     UpstreamWorker(const provider::ProviderConfig& config, std::size_t concurrency,
-                   std::size_t queue_limit, std::string cache_db)
+                   std::size_t queue_limit, store::DatabaseAddress cache_db)
         : config_(config), concurrency_(std::max<std::size_t>(1, concurrency)),
           queue_limit_(queue_limit), cache_db_(std::move(cache_db)),
           api_key_(provider::read_api_key(config)), secrets_(config, api_key_),
@@ -346,7 +346,7 @@ class UpstreamWorker {
     provider::ProviderConfig config_;
     std::size_t concurrency_;
     std::size_t queue_limit_;
-    std::string cache_db_;
+    store::DatabaseAddress cache_db_;
     std::optional<provider::ResponseCache> cache_; // worker thread only, opened on first use
     std::optional<provider::RequestKeyer> keyer_;
     Clock::time_point cache_flushed_;
@@ -371,7 +371,8 @@ class UpstreamWorker {
     std::thread thread_;
 };
 
-UpstreamPool::UpstreamPool(std::size_t concurrency, std::size_t queue_limit, std::string cache_db)
+UpstreamPool::UpstreamPool(std::size_t concurrency, std::size_t queue_limit,
+                           store::DatabaseAddress cache_db)
     : concurrency_(concurrency), queue_limit_(queue_limit), cache_db_(std::move(cache_db)) {}
 
 UpstreamPool::~UpstreamPool() {

@@ -16,6 +16,7 @@
 
 #include "provider/chat_types.hpp"
 #include "provider/provider_config.hpp"
+#include "store/database.hpp"
 
 namespace llmops::serve {
 
@@ -43,7 +44,8 @@ class UpstreamWorker;
 class UpstreamPool {
   public:
     // `cache_db`: the store database holding the response cache ("" = no cache).
-    UpstreamPool(std::size_t concurrency, std::size_t queue_limit, std::string cache_db = {});
+    UpstreamPool(std::size_t concurrency, std::size_t queue_limit,
+                 store::DatabaseAddress cache_db = {});
     ~UpstreamPool(); // stops the workers; calls not finished end as Cancelled
     UpstreamPool(const UpstreamPool&) = delete;
     UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -58,7 +60,7 @@ class UpstreamPool {
   private:
     std::size_t concurrency_;
     std::size_t queue_limit_;
-    std::string cache_db_;
+    store::DatabaseAddress cache_db_;
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<UpstreamWorker>> workers_; // by provider id
 };

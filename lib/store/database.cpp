@@ -1,114 +1,36 @@
 #include "store/database.hpp"
 
 #include "core/error.hpp"
-
-#include <sqlite3.h>
-#include <stdexcept>
+#include "store/database_backends.hpp"
 
 namespace llmops::store {
 
-namespace {
-constexpr int kBusyTimeoutMs = 30000;
-
-// A statement stepped but not finished or reset holds a read snapshot of the database. A write
-// begun on that snapshot cannot wait for the busy timeout: SQLite fails it at once with
-// "database is locked" whenever another process wrote meanwhile. So writing while a cursor of
-// the same connection is open is a bug, caught here on every run instead of under load only.
-bool has_open_cursor(sqlite3* db, sqlite3_stmt* except = nullptr) {
-    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
-        if (st != except && sqlite3_stmt_busy(st)) return true;
-    return false;
+std::string DatabaseAddress::display() const {
+    if (!is_postgres()) return file.string();
+    // postgresql://user:secret@host/db?password=x -> postgresql://user@host/db: the password
+    // never reaches a message or a log (the query string goes too, as it may hold one).
+    std::string shown = url.substr(0, url.find('?'));
+    auto scheme_end = shown.find("://");
+    if (scheme_end == std::string::npos) return shown;
+    auto authority = scheme_end + 3;
+    auto at = shown.find('@', authority);
+    auto slash = shown.find('/', authority);
+    if (at == std::string::npos || (slash != std::string::npos && at > slash)) return shown;
+    auto colon = shown.find(':', authority);
+    if (colon != std::string::npos && colon < at) shown.erase(colon, at - colon);
+    return shown;
 }
 
-void refuse_write_under_cursor(sqlite3* db, std::string_view what, sqlite3_stmt* except) {
-    if (has_open_cursor(db, except))
-        throw std::logic_error(std::string(what) +
-                               " while a read statement of the same connection is open");
-}
-} // namespace
+Statement::Statement(Database& db, std::string_view sql) : impl_(db.impl().prepare(sql)) {}
 
-Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
-    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_,
-                           nullptr) != SQLITE_OK)
-        db.throw_error("cannot prepare statement");
-}
+Statement::~Statement() = default;
 
-Statement::~Statement() {
-    sqlite3_finalize(stmt_);
-}
-
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-    other.stmt_ = nullptr;
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_->throw_error("cannot bind");
-    return *this;
-}
-
-Statement& Statement::bind(int index, double value) {
-    if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) db_->throw_error("cannot bind");
-    return *this;
-}
-
-Statement& Statement::bind(int index, std::string_view text) {
-    if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                            SQLITE_UTF8) != SQLITE_OK)
-        db_->throw_error("cannot bind");
-    return *this;
-}
-
-Statement& Statement::bind_blob(int index, std::string_view bytes) {
-    if (sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT) !=
-        SQLITE_OK)
-        db_->throw_error("cannot bind");
-    return *this;
-}
-
-Statement& Statement::bind_null(int index) {
-    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_->throw_error("cannot bind");
-    return *this;
-}
-
-bool Statement::step() {
-    // A write outside a transaction makes its own; with a cursor open it would be an upgrade.
-    if (!sqlite3_stmt_busy(stmt_) && !sqlite3_stmt_readonly(stmt_) &&
-        sqlite3_get_autocommit(db_->handle()))
-        refuse_write_under_cursor(db_->handle(), "a write", stmt_);
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    db_->throw_error("statement failed");
-}
+Statement::Statement(Statement&& other) noexcept : impl_(std::move(other.impl_)) {}
 
 void Statement::run() {
     while (step()) {
     }
     reset();
-}
-
-void Statement::reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-}
-
-bool Statement::is_null(int column) const {
-    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
-std::int64_t Statement::column_int(int column) const {
-    return sqlite3_column_int64(stmt_, column);
-}
-
-double Statement::column_double(int column) const {
-    return sqlite3_column_double(stmt_, column);
-}
-
-std::string Statement::column_text(int column) const {
-    const auto* text = sqlite3_column_blob(stmt_, column);
-    int size = sqlite3_column_bytes(stmt_, column);
-    return text ? std::string(static_cast<const char*>(text), static_cast<std::size_t>(size))
-                : std::string();
 }
 
 std::optional<std::string> Statement::column_optional_text(int column) const {
@@ -117,70 +39,29 @@ std::optional<std::string> Statement::column_optional_text(int column) const {
 }
 
 Database Database::open(const std::filesystem::path& path, bool create) {
-    sqlite3* db = nullptr;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-    Database result(db, path);
-    if (rc != SQLITE_OK) result.throw_error("cannot open the store database");
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    result.exec("PRAGMA journal_mode=WAL");
-    result.exec("PRAGMA foreign_keys=ON");
-    result.exec("PRAGMA synchronous=NORMAL");
-    return result;
+    return open(DatabaseAddress(path), create);
 }
 
-Database::~Database() {
-    if (db_) sqlite3_close_v2(db_);
+Database Database::open(const DatabaseAddress& address, bool create) {
+    if (address.is_postgres())
+        return Database(backend::open_postgres(address.url, address.display()), address);
+    return Database(backend::open_sqlite(address.file, create), address);
 }
 
-Database::Database(Database&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) {
-    other.db_ = nullptr;
-}
+Database::~Database() = default;
 
-void Database::exec(std::string_view sql) {
-    std::string text(sql);
-    char* message = nullptr;
-    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-        std::string what = message ? message : "unknown error";
-        sqlite3_free(message);
-        throw Error(ErrorKind::Store, "database error: " + what,
-                    ErrorLocation{.file = path_.string()});
-    }
-}
+Database::Database(Database&& other) noexcept
+    : impl_(std::move(other.impl_)), address_(std::move(other.address_)) {}
 
-std::int64_t Database::last_insert_rowid() const {
-    return sqlite3_last_insert_rowid(db_);
-}
-
-int Database::changes() const {
-    return sqlite3_changes(db_);
-}
-
-int Database::user_version() {
-    Statement st(*this, "PRAGMA user_version");
-    st.step();
-    return static_cast<int>(st.column_int(0));
-}
-
-void Database::set_user_version(int version) {
-    // PRAGMA takes no bound parameters; the value is an int we produced.
-    exec("PRAGMA user_version=" + std::to_string(version));
-}
-
-void Database::throw_error(std::string_view what) const {
-    std::string detail = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_NOMEM;
-    std::string hint;
-    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-        hint = "another llmops process holds the store; try again";
-    throw Error(ErrorKind::Store, std::string(what) + ": " + detail,
-                ErrorLocation{.file = path_.string()}, hint);
+sqlite3* Database::sqlite_handle(std::string_view feature) const {
+    if (sqlite3* handle = impl_->sqlite_handle()) return handle;
+    throw Error(ErrorKind::Store, std::string(feature) + " need a SQLite store",
+                ErrorLocation{.file = address_.display()},
+                "build them in a project whose store is .llmops/store.db");
 }
 
 Transaction::Transaction(Database& db) : db_(db) {
-    refuse_write_under_cursor(db_.handle(), "a write transaction", nullptr);
-    db_.exec("BEGIN IMMEDIATE");
+    db_.impl().begin_write();
 }
 
 Transaction::~Transaction() {

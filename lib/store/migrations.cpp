@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "store/migration_steps.hpp"
+#include "store/postgres_schema.hpp"
 
 #include <string_view>
 #include <vector>
@@ -47,6 +48,22 @@ void migrate(Database& db, int target) {
                         " is newer than this llmops understands (" + std::to_string(latest) + ")",
                     ErrorLocation{.file = db.path().string()}, "upgrade llmops");
     if (target > 0 && target < latest) latest = target;
+    if (db.dialect() == Dialect::PostgreSQL && current < latest) {
+        // A new PostgreSQL store starts at the latest schema, derived from the history below;
+        // one made by an older llmops takes the later steps, translated (postgres_sql.hpp).
+        Transaction tx(db);
+        current = db.user_version();
+        if (current == 0) {
+            create_postgres_schema(db);
+            current = latest_schema_version();
+        }
+        for (int version = current + 1; version <= latest; ++version)
+            db.exec(migrations()[static_cast<std::size_t>(version - 1)]);
+        if (current < latest) current = latest;
+        db.set_user_version(current);
+        tx.commit();
+        return;
+    }
     for (int version = current + 1; version <= latest; ++version) {
         Transaction tx(db);
         // Re-check inside the write lock: a concurrent process may have migrated meanwhile.

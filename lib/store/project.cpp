@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "store/migrations.hpp"
+#include "store/store_location.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -67,6 +68,7 @@ ProjectPaths ProjectPaths::for_root(const fs::path& root) {
     p.objects_dir = p.store_dir / "objects";
     p.tmp_dir = p.store_dir / "tmp";
     p.lock_file = p.store_dir / "lock";
+    p.database_url = configured_database_url(p.config_file);
     return p;
 }
 
@@ -124,9 +126,12 @@ ProjectPaths init_project(const fs::path& dir) {
                   "# The llmops store is local; share it with `llmops push`.\n*\n",
                   staging / ".gitignore");
         {
-            Database db = Database::open(staging / "store.db", true);
+            // A PostgreSQL store may already hold a schema: a second project (or CI runner)
+            // joining a shared database migrates nothing.
+            Database db =
+                Database::open(DatabaseAddress(staging / "store.db", paths.database_url), true);
             migrate(db);
-            db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+            if (db.dialect() == Dialect::SQLite) db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
         }
         if (!fs::exists(paths.config_file))
             write_file_atomic(paths.config_file, kDefaultConfig, staging / "tmp");
@@ -147,11 +152,11 @@ Project::Project(ProjectPaths paths, Database db, FileDescriptor lock)
       lock_(std::move(lock)) {}
 
 Project Project::open(const ProjectPaths& paths, StoreAccess access) {
-    if (!fs::exists(paths.db_file))
+    if (paths.database_url.empty() && !fs::exists(paths.db_file))
         throw Error(ErrorKind::Store, "the store database is missing",
                     ErrorLocation{.file = paths.db_file.string()}, "run 'llmops fsck'");
     FileDescriptor lock = acquire_lock(paths.lock_file, access);
-    Database db = Database::open(paths.db_file, false);
+    Database db = Database::open(paths.database(), false);
     migrate(db);
     return Project(paths, std::move(db), std::move(lock));
 }

@@ -17,6 +17,11 @@ struct ProjectPaths {
     std::filesystem::path objects_dir; // .llmops/objects/
     std::filesystem::path tmp_dir;     // .llmops/tmp/
     std::filesystem::path lock_file;   // .llmops/lock
+    // The PostgreSQL store (docs/postgresql.md) when set: LLMOPS_DATABASE_URL, else
+    // llmops.yaml's store.url; empty for the SQLite file db_file.
+    std::string database_url;
+
+    DatabaseAddress database() const { return DatabaseAddress(db_file, database_url); }
 
     static ProjectPaths for_root(const std::filesystem::path& root);
 };

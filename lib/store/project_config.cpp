@@ -9,9 +9,9 @@ namespace llmops::store {
 
 const std::vector<std::string>& project_config_keys() {
     // schemas/llmops.schema.json lists the same keys (a unit test holds the two together).
-    static const std::vector<std::string> keys{"version", "providers",    "prices",
-                                               "limits",  "environments", "serve",
-                                               "alerts",  "safety",       "pipelines"};
+    static const std::vector<std::string> keys{"version",      "providers", "prices", "limits",
+                                               "environments", "serve",     "alerts", "safety",
+                                               "pipelines",    "store"};
     return keys;
 }
 

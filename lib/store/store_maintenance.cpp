@@ -54,8 +54,14 @@ StoreStatus store_status(Project& project) {
         ++status.object_count;
         status.object_bytes += object.stored_size;
     }
-    const fs::path& db = project.paths().db_file;
-    status.database_bytes = file_size_or_zero(db) + file_size_or_zero(db.string() + "-wal");
+    if (project.db().dialect() == Dialect::PostgreSQL) {
+        Statement size = project.db().prepare("SELECT pg_database_size(current_database())");
+        size.step();
+        status.database_bytes = static_cast<std::uint64_t>(size.column_int(0));
+    } else {
+        const fs::path& db = project.paths().db_file;
+        status.database_bytes = file_size_or_zero(db) + file_size_or_zero(db.string() + "-wal");
+    }
     status.store_bytes = directory_size(project.paths().store_dir);
     status.temp = temp_files(project.paths());
     return status;
@@ -63,7 +69,8 @@ StoreStatus store_status(Project& project) {
 
 FsckReport check_store(Project& project) {
     FsckReport report;
-    {
+    // PostgreSQL checks its pages and enforces every foreign key itself.
+    if (project.db().dialect() == Dialect::SQLite) {
         Statement st = project.db().prepare("PRAGMA integrity_check");
         while (st.step()) {
             std::string line = st.column_text(0);

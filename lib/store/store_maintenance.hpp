@@ -28,7 +28,7 @@ struct StoreStatus {
     std::vector<KindCount> counts;
     std::int64_t object_count = 0;
     std::uint64_t object_bytes = 0;   // on disk
-    std::uint64_t database_bytes = 0; // store.db plus WAL
+    std::uint64_t database_bytes = 0; // store.db plus WAL, or the PostgreSQL database
     std::uint64_t store_bytes = 0;    // all of .llmops/
     TempFiles temp;                   // in .llmops/tmp/
 };

@@ -8,6 +8,18 @@ trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 export NO_COLOR=1
 unset LLMOPS_DIR
+
+# The PostgreSQL pass (docs/testing.md): LLMOPS_TEST_POSTGRES names the file holding the test
+# server's URL (tests/support/postgres_server.sh). The test's projects keep their store in a
+# database of its own there, dropped when the test ends.
+unset LLMOPS_DATABASE_URL
+if [ -n "${LLMOPS_TEST_POSTGRES:-}" ]; then
+  PG_BASE=$(cat "$LLMOPS_TEST_POSTGRES")
+  PG_DB=$(basename "$WORK" | tr 'A-Z.-' 'a-z__')
+  psql "$PG_BASE/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $PG_DB" >/dev/null
+  export LLMOPS_DATABASE_URL="$PG_BASE/$PG_DB"
+  trap 'psql "$PG_BASE/postgres" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+fi
 FAILURES=0
 
 fail() {
@@ -66,11 +78,28 @@ json_get() { # FILTER: jq over $OUT
   printf '%s' "$OUT" | jq -r "$1"
 }
 
-# A digest of the store's visible state: database content and the object files.
+# store_dump: the whole database as SQL text (sqlite3 .dump, or pg_dump in the PostgreSQL pass).
+store_dump() {
+  if [ -n "${LLMOPS_DATABASE_URL:-}" ]; then
+    pg_dump --no-owner "$LLMOPS_DATABASE_URL"
+  else
+    sqlite3 .llmops/store.db .dump
+  fi
+}
+
+# A digest of the store's visible state: database content and the object files. On
+# PostgreSQL, every table's rows in a fixed order (sequences are not content: a rolled-back
+# insert advances them).
 store_digest() {
   local dir=${1:-.}
   {
-    sqlite3 "$dir/.llmops/store.db" .dump
+    if [ -n "${LLMOPS_DATABASE_URL:-}" ]; then
+      # One psql: a query per table, each run by \gexec.
+      printf '%s\n' "SELECT format('SELECT %L || '' '' || t::text FROM %I t ORDER BY 1', tablename, tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec" |
+        psql "$LLMOPS_DATABASE_URL" -qAt -v ON_ERROR_STOP=1
+    else
+      sqlite3 "$dir/.llmops/store.db" .dump
+    fi
     (cd "$dir/.llmops" && find objects -type f | sort)
   } | sha256sum | cut -d' ' -f1
 }
@@ -122,9 +151,14 @@ wait_exit() {
 }
 
 # store_sql SQL...: the sqlite3 shell on ./.llmops/store.db, waiting (as llmops does) while
-# another process writes, instead of failing with "database is locked".
+# another process writes, instead of failing with "database is locked"; psql on the test's
+# database in the PostgreSQL pass (one SQL argument there).
 store_sql() {
-  sqlite3 -cmd ".timeout 30000" .llmops/store.db "$@"
+  if [ -n "${LLMOPS_DATABASE_URL:-}" ]; then
+    psql "$LLMOPS_DATABASE_URL" -qAt -v ON_ERROR_STOP=1 -c "$1"
+  else
+    sqlite3 -cmd ".timeout 30000" .llmops/store.db "$@"
+  fi
 }
 
 # wait_until WHAT COMMAND...: runs COMMAND every 50 ms until it succeeds. Tests wait for a

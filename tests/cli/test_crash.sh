@@ -67,7 +67,7 @@ for fed_rows in 80000 160000; do
   kill_mid_write "$pid"
   exec 3>&-
   [ -n "$(ls -A .llmops/tmp)" ] || fail "no partial chunks after killing data add at $fed_rows rows"
-  expect_eq "$(sqlite3 .llmops/store.db 'SELECT count(*) FROM dataset_versions')" 0 \
+  expect_eq "$(store_sql 'SELECT count(*) FROM dataset_versions')" 0 \
     "no version after killing data add at $fed_rows rows"
   run data show crash
   expect_rc 3 "no dataset after killing data add at $fed_rows rows"

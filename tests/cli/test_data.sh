@@ -60,7 +60,7 @@ expect_eq "$(printf '%s\n' "$OUT" | sed -n 1p)" '{"answer":"4","id":1,"question"
 run data export qa@2 -o out.jsonl
 expect_rc 0 export
 run data add out.jsonl -n qa-copy --json
-expect_eq "$(json_get .manifest)" "$(sqlite3 .llmops/store.db "SELECT manifest FROM dataset_versions WHERE number = 2 AND dataset_id = (SELECT id FROM datasets WHERE name = 'qa')")" "export round trip keeps the hash"
+expect_eq "$(json_get .manifest)" "$(store_sql "SELECT manifest FROM dataset_versions WHERE number = 2 AND dataset_id = (SELECT id FROM datasets WHERE name = 'qa')")" "export round trip keeps the hash"
 run data cat qa@2 --format csv
 expect_eq "$(printf '%s\n' "$OUT" | sed -n 1p | tr -d '\r')" "answer,id,question" "csv header"
 run data export qa@2 -o out.csv --format csv

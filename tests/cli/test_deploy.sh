@@ -106,7 +106,7 @@ sleep 0.01
 # --- a significant regression is blocked; nothing moves ---------------------------------------
 run deploy ask@2 --env staging --provider stub
 expect_rc 0 "ask@2 passes staging (contains holds)"
-digest_traffic() { sqlite3 .llmops/store.db 'SELECT * FROM deploy_traffic; SELECT * FROM prompt_labels;' | sha256sum; }
+digest_traffic() { { store_sql 'SELECT * FROM deploy_traffic ORDER BY env, route'; store_sql 'SELECT * FROM prompt_labels ORDER BY prompt_id, label'; } | sha256sum; }
 traffic_before=$(digest_traffic)
 run deploy ask@2 --env production --provider stub --json --junit gates.xml --markdown gates.md
 expect_rc 1 "regression blocked"

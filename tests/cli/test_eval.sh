@@ -335,7 +335,7 @@ set +e; wait $pid; INT_RC=$?; set -e
 expect_eq "$INT_RC" 130 "Ctrl-C exits 130"
 INT=$(jq -r .id int.json)
 expect_eq "$(jq -r .status int.json)" interrupted "interrupted"
-answered=$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows r JOIN eval_cells c ON c.run_id = r.run_id WHERE c.eval_id = $INT")
+answered=$(store_sql "SELECT count(*) FROM run_rows r JOIN eval_cells c ON c.run_id = r.run_id WHERE c.eval_id = $INT")
 if [ "$answered" -lt 1 ] || [ "$answered" -ge 20 ]; then fail "interrupted eval stored $answered of 20 answers"; fi
 # The same endpoint without the hangs, so that the resume can finish.
 stub_stop "$SLOW_PID" || fail "the hanging stub stops cleanly"

@@ -145,7 +145,7 @@ wait "$pid" 2>/dev/null || true
 kill -9 -- "-$(cat slow.pid)" 2>/dev/null || true
 grep -q '"first"' pipeline.lock || fail "the finished stage is in the lock"
 grep -q '"slow"' pipeline.lock && fail "the killed stage is in the lock"
-expect_eq "$(sqlite3 .llmops/store.db "SELECT count(*) FROM pipeline_stage_runs WHERE stage='slow'")" \
+expect_eq "$(store_sql "SELECT count(*) FROM pipeline_stage_runs WHERE stage='slow'")" \
   "0" "nothing recorded for the killed stage"
 touch go
 run pipeline run --explain

@@ -71,7 +71,7 @@ expect_contains "$listing" "proj/catalog/" "aws s3 ls sees the catalog"
 expect_contains "$listing" "proj/objects/" "aws s3 ls sees the objects"
 expect_contains "$listing" "proj/refs/prompt-labels/ask/production" "aws s3 ls sees the label"
 awsx s3 cp --recursive --quiet s3://team/proj "$WORK/downloaded"
-spec=$(sqlite3 .llmops/store.db "SELECT spec FROM prompt_versions")
+spec=$(store_sql "SELECT spec FROM prompt_versions")
 expect_eq "$(xxhsum -H2 "$WORK/downloaded/objects/${spec:0:2}/${spec:2}" | cut -d' ' -f1)" \
   "$spec" "aws s3 cp reads the prompt spec object intact"
 # ... and llmops clones what awscli uploaded in the same layout.

@@ -172,7 +172,7 @@ expect_eq "$(wc -l <faults.jsonl)" 1000 "-o has every row"
 expect_eq "$(jq -s '[.[] | .row] == [range(1000)]' faults.jsonl)" true "-o is in row order"
 
 # --- the key is nowhere ------------------------------------------------------------------
-store_sql .dump >dump.sql
+store_dump >dump.sql
 if grep -rqa -- "$SECRET" dump.sql .llmops out-*.jsonl faults.jsonl verbose.log; then
   fail "the API key leaked into the store, outputs or logs"
 fi
@@ -192,7 +192,7 @@ INT_RUN=$(jq -r .id int.json)
 expect_eq "$(jq -r .status int.json)" interrupted "interrupted status"
 done_rows=$(jq -r .recorded int.json)
 if [ "$done_rows" -ge 60 ] || [ "$done_rows" -lt 1 ]; then fail "interrupted run recorded $done_rows rows"; fi
-expect_eq "$(sqlite3 .llmops/store.db "SELECT count(*) FROM run_rows WHERE run_id = $INT_RUN")" "$done_rows" \
+expect_eq "$(store_sql "SELECT count(*) FROM run_rows WHERE run_id = $INT_RUN")" "$done_rows" \
   "the rows reported are the rows stored"
 expect_contains "$(cat int.err)" "--resume $INT_RUN" "interrupt hints at --resume"
 # The same endpoint without the hangs, so that the resume can finish.

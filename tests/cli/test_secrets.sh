@@ -104,7 +104,7 @@ run cache stats --json
 echo "$OUT" >cache-stats.json
 
 # --- the secrets are nowhere ----------------------------------------------------------------
-sqlite3 .llmops/store.db .dump >dump.sql
+store_dump >dump.sql
 expect_contains "$(cat dump.sql)" "[REDACTED]" "the store holds the scrubbed echo"
 for secret in "$SECRET" "$HEADER_SECRET"; do
   if grep -rla -- "$secret" dump.sql .llmops ./*.jsonl ./*.json ./*.txt ./*.xml ./*.md ./*.html verbose.log; then

@@ -39,7 +39,7 @@ APP_KEY=$OUT
 expect_contains "$APP_KEY" "llmops-" "the key is printed"
 expect_eq "$(store_sql "SELECT COUNT(*) FROM api_keys WHERE key_sha256 = '$(printf '%s' "$APP_KEY" | sha256sum | cut -d' ' -f1)'")" 1 \
   "only the SHA-256 is stored"
-expect_eq "$(sqlite3 .llmops/store.db .dump | grep -c "$APP_KEY" || true)" 0 "the key itself is nowhere in the store"
+expect_eq "$(store_dump | grep -c "$APP_KEY" || true)" 0 "the key itself is nowhere in the store"
 run keys create narrow --routes other
 NARROW_KEY=$OUT
 run keys create poor --budget-usd 0.001

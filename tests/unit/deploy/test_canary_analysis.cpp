@@ -94,7 +94,7 @@ struct Fixture {
     }
 
     void write() {
-        auto backend = serve::open_sqlite_request_log(paths.db_file.string());
+        auto backend = serve::open_store_request_log(paths.database());
         std::vector<bool> found(feedback.size());
         backend->write_group(records, feedback, found);
         for (bool f : found)

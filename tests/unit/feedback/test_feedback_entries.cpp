@@ -25,7 +25,7 @@ struct LogFixture {
     std::vector<std::string> ids;
 
     LogFixture() {
-        auto backend = serve::open_sqlite_request_log(paths.db_file.string());
+        auto backend = serve::open_store_request_log(paths.database());
         std::vector<serve::RequestRecord> records;
         for (int i = 0; i < 5; ++i) {
             serve::RequestRecord r;
@@ -124,7 +124,7 @@ TEST_CASE("a logged request's columns hold log fields, feedback and bodies", "[f
     LogFixture f;
     feedback::add_feedback(f.project.db(), f.score(1, "helpful", true));
     feedback::add_feedback(f.project.db(), f.score(1, "helpful", false)); // the latest wins
-    auto log = serve::open_sqlite_request_log(f.paths.db_file.string());
+    auto log = serve::open_store_request_log(f.paths.database());
     auto rows = feedback::select_logged_requests(*log, {.route = "qa"});
     REQUIRE(rows.size() == 4);
     const json& second = rows[1];

@@ -36,7 +36,7 @@ struct Store {
 
     // `n` requests of route qa at t0 + i seconds, the first `errors` of them failed.
     void log(int n, int errors) {
-        auto backend = serve::open_sqlite_request_log(paths.db_file.string());
+        auto backend = serve::open_store_request_log(paths.database());
         std::vector<serve::RequestRecord> records;
         for (int i = 0; i < n; ++i) {
             serve::RequestRecord r;
@@ -227,7 +227,7 @@ TEST_CASE("schema 12 upgrades a version-11 request log", "[monitor]") {
         store::migrate(db);
         CHECK(db.user_version() == store::latest_schema_version());
     }
-    auto backend = serve::open_sqlite_request_log(file.string());
+    auto backend = serve::open_store_request_log(file);
     serve::LogFilter all;
     auto rows = backend->list(all);
     REQUIRE(rows.size() == 1);

@@ -21,7 +21,7 @@ struct Fixture {
     // 10 requests of qa@1 in the first hour (total 10, 20 ... 100 ms; the last a 502; even ones
     // cached), 4 streamed ones of qa@2 in the second (200 ms, TTFT 50), and feedback.
     Fixture() {
-        auto backend = serve::open_sqlite_request_log(paths.db_file.string());
+        auto backend = serve::open_store_request_log(paths.database());
         std::vector<serve::RequestRecord> records;
         for (int i = 0; i < 14; ++i) {
             serve::RequestRecord r;

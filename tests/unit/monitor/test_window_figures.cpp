@@ -26,7 +26,7 @@ struct RandomLog {
     std::int64_t now = t0 + 30 * 3600000LL;
 
     RandomLog() {
-        auto backend = serve::open_sqlite_request_log(paths.db_file.string());
+        auto backend = serve::open_store_request_log(paths.database());
         std::mt19937_64 rng(17);
         auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
         std::vector<serve::RequestRecord> records;

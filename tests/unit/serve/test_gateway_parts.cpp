@@ -78,7 +78,7 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
     Fixture f;
     const std::int64_t t0 = *parse_iso8601_ms("2026-12-06T00:00:00Z");
     auto id = [t0](int i) { return serve::make_request_id(t0, static_cast<std::uint32_t>(i)); };
-    auto backend = serve::open_sqlite_request_log(f.paths.db_file.string());
+    auto backend = serve::open_store_request_log(f.paths.database());
     {
         serve::RequestLogWriter writer(*backend, std::chrono::milliseconds(20));
         for (int i = 0; i < 250; ++i) {

@@ -1,4 +1,4 @@
-// The SQLite backend of the request log: tables request_rows, log_strings, request_feedback and
+// The store backend of the request log: tables request_rows, log_strings, request_feedback and
 // request_key_spend (schema 12, docs/store-format.md), on a connection of its own. Reads go
 // through the request_log view, which decodes the compact rows.
 #include "serve/request_log.hpp"
@@ -87,11 +87,12 @@ std::optional<std::int64_t> user_hash_number(const std::string& hex) {
     return static_cast<std::int64_t>(value);
 }
 
-class SqliteRequestLog final : public RequestLogBackend {
+class StoreRequestLog final : public RequestLogBackend {
   public:
-    explicit SqliteRequestLog(const std::string& db_file)
-        : db_(store::Database::open(db_file, false)) {
+    explicit StoreRequestLog(const store::DatabaseAddress& database)
+        : db_(store::Database::open(database, false)) {
         store::migrate(db_);
+        if (db_.dialect() != store::Dialect::SQLite) return;
         // Rows are appended in key order, so the writer touches few pages: an 8 MiB page cache
         // and no memory map cost the same CPU per row (within noise, at 1M rows) as 32 MiB and a
         // 256 MiB map, which made RSS grow with the log (+319% over a 1M-request soak; mapped
@@ -122,7 +123,7 @@ class SqliteRequestLog final : public RequestLogBackend {
     }
 
     std::vector<StoredRequest> list(const LogFilter& filter) override {
-        std::string sql = std::string("SELECT ") + kColumns + " FROM request_log WHERE 1";
+        std::string sql = std::string("SELECT ") + kColumns + " FROM request_log WHERE TRUE";
         std::optional<std::int64_t> since;
         if (!filter.since.empty()) {
             since = parse_iso8601_ms(filter.since);
@@ -288,8 +289,8 @@ class SqliteRequestLog final : public RequestLogBackend {
         if (!spend.empty()) {
             auto add_spend = db_.prepare(
                 "INSERT INTO request_key_spend (key_name, cost_usd, requests) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (key_name) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd, "
-                "requests = requests + excluded.requests");
+                "ON CONFLICT (key_name) DO UPDATE SET cost_usd = request_key_spend.cost_usd + "
+                "excluded.cost_usd, requests = request_key_spend.requests + excluded.requests");
             for (const auto& [key, totals] : spend) {
                 add_spend.bind(1, key).bind(2, totals.first).bind(3, totals.second);
                 add_spend.run();
@@ -339,8 +340,8 @@ class SqliteRequestLog final : public RequestLogBackend {
 
 } // namespace
 
-std::unique_ptr<RequestLogBackend> open_sqlite_request_log(const std::string& db_file) {
-    return std::make_unique<SqliteRequestLog>(db_file);
+std::unique_ptr<RequestLogBackend> open_store_request_log(const store::DatabaseAddress& database) {
+    return std::make_unique<StoreRequestLog>(database);
 }
 
 json request_record_to_json(const StoredRequest& stored) {
