@@ -1,8 +1,8 @@
 #pragma once
 // One side's values of each compared column, read in one pass over a ColumnSource: numbers,
 // category counts, and for strings the text descriptors (docs/drift.md, "Text columns").
-#include "core/hash.hpp"
 #include "drift/column_source.hpp"
+#include "drift/word_set.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 namespace llmops::drift {
@@ -44,6 +43,10 @@ struct ColumnSample {
     std::vector<std::string> text_sample;
     std::uint64_t strings_seen = 0;
     void add_text(std::string_view text);
+    // The reservoir's step for the next string: the slot it takes (text_sample.size() for a new
+    // one), or nullopt when it is not sampled; counts the string as seen.
+    std::optional<std::size_t> next_text_slot();
+    void put_text(std::size_t slot, std::string_view text);
 
     std::int64_t non_null() const { return numbers + strings + booleans + composites; }
 };
@@ -53,13 +56,6 @@ inline constexpr std::size_t kTextSample = 5000;
 
 // The vocabulary of the reference's text columns: the words (lower-cased) of the first half
 // of the reference's rows; OOV shares are measured on the rest and on the current side.
-struct WordHash {
-    using is_transparent = void;
-    // XXH3: about twice as fast as std::hash on short words, the lookup drift makes most.
-    std::size_t operator()(std::string_view w) const { return hash64(w); }
-};
-using WordSet = std::unordered_set<std::string, WordHash, std::equal_to<>>;
-
 struct Vocabulary {
     std::map<std::string, WordSet> words; // per column
     std::int64_t reference_rows_used = 0;
@@ -72,5 +68,32 @@ std::map<std::string, ColumnSample> read_columns(ColumnSource& source,
                                                  const std::vector<std::string>& columns,
                                                  Vocabulary& vocabulary, bool building_vocabulary,
                                                  const std::function<void()>& vocabulary_done = {});
+
+// One part of a side (a dataset chunk, or the rows of one within a range) read on its own, on
+// any thread: its samples, without the strings' reservoir, which depends on the order of all of
+// the side's strings; instead each column's string values (raw JSON, views into `content`) are
+// kept for append_part to sample in order.
+struct PartSamples {
+    std::string content;
+    std::vector<ColumnSample> columns; // as the columns were given
+    std::vector<std::vector<std::string_view>> strings;
+};
+
+// Reads the rows of `content` (canonical JSON, one a line; its first row is the side's row
+// `first_row`) whose index is in [from, to), keeping `columns`. `vocabulary` (one per column,
+// may be null) is looked up for OOV shares, or, when `learn` is given (one per column), the
+// words are added to `learn` instead and no OOV share is taken. `uncounted` (one per column):
+// the columns whose side already has too many categories to count, which the part need not
+// count either.
+PartSamples read_part(std::string content, std::int64_t first_row, std::int64_t from,
+                      std::int64_t to, const std::vector<std::string>& columns,
+                      const std::vector<const WordSet*>& vocabulary,
+                      const std::vector<WordSet*>& learn, const std::vector<bool>& uncounted);
+
+// Appends a part's samples to the side's (parts must come in row order): the result is what
+// read_columns gives when it reads the same rows one after the other. `expected_rows` is the
+// side's row count, to which value vectors are reserved.
+void append_part(std::map<std::string, ColumnSample>& side, const std::vector<std::string>& columns,
+                 PartSamples&& part, std::size_t expected_rows);
 
 } // namespace llmops::drift

@@ -9,20 +9,28 @@
 #include "json/json_string.hpp"
 
 #include <set>
+#include <stdexcept>
 
 namespace llmops::drift {
+
+std::string ColumnSource::read_part(std::size_t) {
+    throw std::logic_error(label() + " is not read in parts"); // a caller's mistake
+}
 
 struct DatasetColumnSource::State {
     data::DatasetVersion version;
     std::vector<Hash128> chunks;
+    std::vector<std::int64_t> chunk_rows;
 };
 
 DatasetColumnSource::DatasetColumnSource(store::Project& project, const std::string& ref)
     : project_(project), state_(std::make_unique<State>()) {
     state_->version = data::resolve_version(project.db(), ref);
     label_ = state_->version.ref();
-    for (const auto& chunk : data::version_chunks(project.db(), state_->version.id))
+    for (const auto& chunk : data::version_chunks(project.db(), state_->version.id)) {
         state_->chunks.push_back(Hash128::from_hex(chunk.hash));
+        state_->chunk_rows.push_back(chunk.rows);
+    }
 }
 
 DatasetColumnSource::~DatasetColumnSource() = default;
@@ -49,6 +57,14 @@ void DatasetColumnSource::for_each_row(
     std::int64_t index = 0;
     for (const Hash128& chunk : state_->chunks)
         if (!data::for_each_line(project_.objects().get(chunk), index, fn)) return;
+}
+
+std::vector<std::int64_t> DatasetColumnSource::part_rows() const {
+    return state_->chunk_rows;
+}
+
+std::string DatasetColumnSource::read_part(std::size_t part) {
+    return project_.objects().get(state_->chunks.at(part));
 }
 
 namespace {

@@ -35,6 +35,11 @@ class ColumnSource {
     // True when for_each_row may run on another thread while the other side is read (it
     // touches no shared connection), so run_drift can read both sides at once.
     virtual bool reads_concurrently() const { return false; }
+    // The rows in parts that can be read independently and on any thread at once (a dataset's
+    // chunks): each part's row count, in row order; empty when the source is read whole only.
+    virtual std::vector<std::int64_t> part_rows() const { return {}; }
+    // One part's rows as canonical JSON text, one a line (only when part_rows() is not empty).
+    virtual std::string read_part(std::size_t part);
 };
 
 // A stored dataset version (any reference `data` accepts: NAME, NAME@3, NAME@tag ...).
@@ -48,6 +53,8 @@ class DatasetColumnSource : public ColumnSource {
     void for_each_row(const std::function<bool(std::string_view, std::int64_t)>& fn) override;
     // The chunk list is read at construction; rows come from the object files alone.
     bool reads_concurrently() const override { return true; }
+    std::vector<std::int64_t> part_rows() const override;
+    std::string read_part(std::size_t part) override;
 
   private:
     struct State;

@@ -1,6 +1,8 @@
 #include "drift/drift_report.hpp"
 
 #include "core/error.hpp"
+#include "drift/parallel_read.hpp"
+#include "drift/value_sort.hpp"
 #include "stats/distribution_distances.hpp"
 #include "stats/statistics.hpp"
 
@@ -126,8 +128,8 @@ void compare_numeric(ColumnResult& out, const DriftOptions& options, ColumnSampl
     r.numbers = std::move(rs.numeric_values);
     c.numbers = std::move(cs.numeric_values);
     // No test depends on row order; sorted once here, every later sort is cheap.
-    stats::sort_ascending(r.numbers);
-    stats::sort_ascending(c.numbers);
+    sort_values(r.numbers);
+    sort_values(c.numbers);
     out.unique_values = distinct_numbers(r.numbers, c.numbers);
     if (out.unique_values <= 1) {
         out.skipped = "constant in reference and current";
@@ -159,12 +161,6 @@ void compare_categorical(ColumnResult& out, const DriftOptions& options, const C
 void compare_text(ColumnResult& out, const DriftOptions& options, ColumnSample& rs,
                   ColumnSample& cs) {
     bool descriptor_drift = false;
-    if (!rs.text.length_chars.empty() && !cs.text.length_chars.empty()) {
-        ColumnValues r, c;
-        r.numbers = rs.text.length_chars;
-        c.numbers = cs.text.length_chars;
-        fill_histogram(out, ColumnKind::Numeric, r, c); // length in characters
-    }
     struct Descriptor {
         const char* name;
         std::vector<double>* sides[2];
@@ -179,8 +175,12 @@ void compare_text(ColumnResult& out, const DriftOptions& options, ColumnSample& 
         ColumnValues r, c;
         r.numbers = std::move(*sides[0]);
         c.numbers = std::move(*sides[1]);
-        stats::sort_ascending(r.numbers);
-        stats::sort_ascending(c.numbers);
+        sort_values(r.numbers);
+        sort_values(c.numbers);
+        // The column's histogram is of its length in characters (binned counts: the order of
+        // the values does not matter, so the sorted ones serve without a copy).
+        if (sides[0] == &rs.text.length_chars && !r.numbers.empty() && !c.numbers.empty())
+            fill_histogram(out, ColumnKind::Numeric, r, c);
         if (r.numbers.empty() || c.numbers.empty()) {
             out.notes.push_back(fmt::format("{}: no values on one side", name));
             continue;
@@ -412,7 +412,10 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
     columns = std::move(unique_columns);
     Vocabulary vocabulary;
     Samples ref_samples, cur_samples;
-    if (reference.reads_concurrently() && current.reads_concurrently()) {
+
+    if (reads_in_parts(reference, current)) {
+        read_in_parts(reference, current, columns, vocabulary, ref_samples, cur_samples);
+    } else if (reference.reads_concurrently() && current.reads_concurrently()) {
         read_both(reference, current, columns, vocabulary, ref_samples, cur_samples);
     } else {
         ref_samples = read_columns(reference, columns, vocabulary, true);
