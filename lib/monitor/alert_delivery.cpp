@@ -11,6 +11,8 @@ using nlohmann::json;
 
 namespace {
 
+constexpr std::int64_t kDeliveryLeaseMarginMs = 60000;
+
 struct Due {
     std::int64_t id = 0;
     std::string fingerprint, receiver, status, payload;
@@ -27,6 +29,29 @@ std::vector<Due> load_due(store::Database& db, std::int64_t now_ms) {
         out.push_back({st.column_int(0), st.column_text(1), st.column_text(2), st.column_text(3),
                        st.column_text(4), static_cast<int>(st.column_int(5))});
     return out;
+}
+
+// The due entries, taken for this process: in one write transaction their next attempt moves
+// past the time this delivery can take, so another process (a second gateway, a cron `monitor
+// check`) never sends them too. The outcome then sets the real next attempt; a process that
+// dies meanwhile leaves them to be retried when the lease ends.
+std::vector<Due> claim_due(store::Database& db, std::int64_t now_ms, double timeout_s) {
+    store::Transaction tx(db);
+    std::vector<Due> due = load_due(db, now_ms);
+    std::int64_t hooks = 0;
+    for (const auto& d : due)
+        hooks += d.receiver.rfind("exec:", 0) == 0 ? 1 : 0;
+    // HTTP receivers run at once (one timeout); exec hooks one after another.
+    const std::int64_t lease_ms =
+        kDeliveryLeaseMarginMs + static_cast<std::int64_t>(timeout_s * 1000.0) * (hooks + 1);
+    auto lease = db.prepare("UPDATE alert_outbox SET next_attempt_ms = ?2 WHERE id = ?1");
+    for (const auto& d : due) {
+        lease.bind(1, d.id).bind(2, now_ms + lease_ms);
+        lease.run();
+        lease.reset();
+    }
+    tx.commit();
+    return due;
 }
 
 // "alertmanager:URL" -> ("alertmanager", "URL").
@@ -56,7 +81,7 @@ std::int64_t delivery_backoff_ms(int failed_attempts) {
 DeliveryReport deliver_due(store::Database& db, std::int64_t now_ms, double timeout_s,
                            const std::string& working_dir) {
     DeliveryReport report;
-    std::vector<Due> due = load_due(db, now_ms);
+    std::vector<Due> due = claim_due(db, now_ms, timeout_s);
     if (due.empty()) return report;
     std::vector<std::string> errors(due.size());
 

@@ -1,6 +1,7 @@
 // The PostgreSQL backend of store::Database, on libpq (PostgreSQL's own C client library).
-// libpqxx, the C++ wrapper, was tried first: its 6.4 release in Debian has no way to bind a
-// run-time list of parameters that may be NULL, which every statement of the store needs.
+// Statements bind a run-time list of parameters, any of which may be NULL or binary, typed per
+// value, and read columns by their type: exactly what PQexecParams offers. libpqxx, the C++
+// wrapper, would only sit in between, so it is not used.
 #include "store/database_backends.hpp"
 
 #include "core/error.hpp"
@@ -21,6 +22,8 @@ constexpr Oid kByteaOid = 17;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kFloat8Oid = 701;
+
+constexpr const char* kSessionSettings = "SET TIME ZONE 'UTC'; SET client_min_messages = warning";
 
 // One key for every write transaction of a store: pg_advisory_xact_lock makes them take turns.
 constexpr long long kWriteLockKey = 0x6c6c6d6f7073; // "llmops"
@@ -54,12 +57,7 @@ class PostgresStatement final : public StatementImpl {
     void bind_blob(int index, std::string_view bytes) override {
         set(index, std::string(bytes), kByteaOid, 1);
     }
-    void bind_null(int index) override {
-        slot(index);
-        values_[static_cast<std::size_t>(index - 1)].reset();
-        types_[static_cast<std::size_t>(index - 1)] = 0;
-        formats_[static_cast<std::size_t>(index - 1)] = 0;
-    }
+    void bind_null(int index) override { set(index, std::nullopt, 0, 0); }
 
     bool step() override;
     void reset() override {
@@ -94,6 +92,7 @@ class PostgresStatement final : public StatementImpl {
             std::size_t size = 0;
             unsigned char* bytes =
                 PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &size);
+            if (!bytes) throw Error(ErrorKind::Store, "out of memory reading a binary column");
             std::string out(reinterpret_cast<char*>(bytes), size);
             PQfreemem(bytes);
             return out;
@@ -103,7 +102,7 @@ class PostgresStatement final : public StatementImpl {
 
   private:
     void slot(int index);
-    void set(int index, std::string value, Oid type, int format) {
+    void set(int index, std::optional<std::string> value, Oid type, int format) {
         slot(index);
         auto i = static_cast<std::size_t>(index - 1);
         values_[i] = std::move(value);
@@ -137,6 +136,7 @@ class PostgresConnection final : public ConnectionImpl {
         return std::make_unique<PostgresStatement>(*this, sql);
     }
     void exec(std::string_view sql) override {
+        reconnect_if_lost();
         std::string text = translate_to_postgres(sql, is_schema_change(sql)).sql;
         PGresult* result = PQexec(conn_, text.c_str());
         check(result, "database error");
@@ -166,6 +166,17 @@ class PostgresConnection final : public ConnectionImpl {
     }
 
     PGconn* conn() { return conn_; }
+
+    // After the server went away (a restart, a failover), the next statement reconnects. A
+    // transaction the loss cut short has failed already: its statement threw, and the caller's
+    // Transaction rolled back; nothing runs in it after the error.
+    void reconnect_if_lost() {
+        if (PQstatus(conn_) != CONNECTION_BAD) return;
+        PQreset(conn_);
+        if (PQstatus(conn_) != CONNECTION_OK) return; // the statement then fails, naming why
+        PGresult* result = PQexec(conn_, kSessionSettings);
+        if (result) PQclear(result);
+    }
     void set_changes(int changes) { changes_ = changes; }
 
     // Throws Error(Store) naming the database unless result succeeded; frees it then.
@@ -224,6 +235,7 @@ void PostgresStatement::slot(int index) {
 
 bool PostgresStatement::step() {
     if (!result_) {
+        connection_.reconnect_if_lost();
         std::vector<const char*> values(values_.size());
         std::vector<int> lengths(values_.size());
         std::vector<Oid> types = types_;
@@ -267,7 +279,7 @@ std::unique_ptr<ConnectionImpl> open_postgres(const std::string& url, const std:
     }
     PQsetNoticeProcessor(conn, ignore_notice, nullptr);
     auto connection = std::make_unique<PostgresConnection>(conn, display);
-    connection->exec("SET TIME ZONE 'UTC'; SET client_min_messages = warning");
+    connection->exec(kSessionSettings);
     return connection;
 }
 

@@ -193,7 +193,7 @@ run deploy ask@3 --env sched --provider broken --canary 50
 expect_rc 0 "sched canary on the broken provider"
 serve_start sched
 send 60 5001
-no_canary() { [ "$(store_sql "SELECT canary_release_id IS NULL FROM deploy_traffic WHERE env = 'sched'")" = 1 ]; }
+no_canary() { [ "$(store_sql "SELECT COUNT(*) FROM deploy_traffic WHERE env = 'sched' AND canary_release_id IS NULL")" = 1 ]; }
 wait_until "the scheduled check rolling the canary back" no_canary
 run deploy history sched --json -n 1
 expect_eq "$(json_get '.[0].action') $(json_get '.[0].outcome')" "check rollback" "recorded by serve"

@@ -287,8 +287,8 @@ expect_eq "$(json_get '.cells[0].errors')" 1 "one case error"
 # --- retrieval: a prompt variable filled from a BM25 index, scored with recall_at_k ---------
 printf '{"id":"d1","text":"Paris is the capital of France."}\n{"id":"d2","text":"Berlin is the capital of Germany."}\n{"id":"d3","text":"Bananas are yellow."}\n' >docs.jsonl
 run data add docs.jsonl --name docs
-run index build docs --data docs --field text --id id
-expect_rc 0 "index build"
+expect_index_build docs --data docs --field text --id id
+if on_sqlite; then
 printf '{"id":"r1","question":"capital of France","relevant":["d1"]}\n{"id":"r2","question":"yellow fruit bananas","relevant":["d3"]}\n' >rq.jsonl
 run data add rq.jsonl --name rq
 cat >rag.yaml <<'YAML'
@@ -322,6 +322,7 @@ sed 's/index: docs/index: nosuch/' rag-eval.yaml >rag-bad.yaml
 run eval run rag-bad.yaml
 expect_rc 3 "unknown index"
 expect_contains "$ERR" "rag-bad.yaml" "unknown index located in the spec"
+fi
 
 # --- Ctrl-C and --resume -----------------------------------------------------------------
 sed 's/providers: \[stub\]/providers: [slow]/' better.yaml >slow.yaml

@@ -198,7 +198,7 @@ resolved=$(jq -c 'select(.path == "/direct") | .body | select(.status == "resolv
 expect_eq "$(printf '%s' "$resolved" | jq -r '.alerts[0].endsAt')" "$(json_get '.alerts[] | select(.rule == "BadRouteErrors") | .resolved_at')" "direct webhook: resolved with endsAt"
 am_resolved() { jq -s -e '[.[] | select(.path == "/am") | .body | select(.status == "resolved" and .groupLabels.alertname == "BadRouteErrors")] | length > 0' "$WORK/hook.jsonl" >/dev/null; }
 wait_until "Alertmanager's resolved notification" am_resolved
-expect_eq "$(store_sql "SELECT group_concat(state, ',') FROM (SELECT state FROM alert_events WHERE rule = 'BadRouteErrors' ORDER BY id)")" \
+expect_eq "$(store_sql "SELECT state FROM alert_events WHERE rule = 'BadRouteErrors' ORDER BY id" | paste -sd, -)" \
   "firing,resolved" "history: fired once, resolved once"
 run monitor check
 expect_rc 0 "still quiet"

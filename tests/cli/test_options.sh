@@ -22,8 +22,7 @@ run prompt add p.yaml
 expect_rc 0 "prompt add"
 printf '{"q":"a","relevant":["0"]}\n' >labels.jsonl
 run data add labels.jsonl --name labels
-run index build idx --data qa --field question
-expect_rc 0 "index build"
+expect_index_build idx --data qa --field question
 
 # bad_option WHAT EXPECTED_TEXT ARGS...: exit 2, one line naming the option, no huge number.
 bad_option() {

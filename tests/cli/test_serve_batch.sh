@@ -175,7 +175,7 @@ SLOW_FILE=$(json_get .id)
 api POST /v1/batches "{\"input_file_id\": \"$SLOW_FILE\", \"endpoint\": \"/v1/chat/completions\", \"completion_window\": \"24h\"}"
 KILL_ID=$(json_get .id)
 recorded() { # the lines of batch $1 recorded in the store
-  store_sql "SELECT json_extract(value, '\$.request_counts.completed') + json_extract(value, '\$.request_counts.failed') FROM meta WHERE key = 'batch:$1'"
+  store_sql "SELECT value FROM meta WHERE key = 'batch:$1'" | jq '.request_counts.completed + .request_counts.failed'
 }
 some_recorded() { [ "$(recorded "$KILL_ID")" -ge 4 ]; }
 wait_until "part of the batch recorded" some_recorded
@@ -207,7 +207,7 @@ wait_until "part of the second batch recorded" some_term
 serve_stop
 expect_eq "$SERVE_RC" 0 "SIGTERM exit"
 at_term=$(recorded "$TERM_ID")
-api_status=$(store_sql "SELECT json_extract(value, '\$.status') FROM meta WHERE key = 'batch:$TERM_ID'")
+api_status=$(store_sql "SELECT value FROM meta WHERE key = 'batch:$TERM_ID'" | jq -r .status)
 expect_eq "$api_status" in_progress "still in progress after SIGTERM"
 curl -s -X POST "$STUB_URL/reset-stats" >/dev/null
 serve_start prod
@@ -223,7 +223,11 @@ some_expire() { [ "$(recorded "$EXPIRE_ID")" -ge 2 ]; }
 wait_until "part of the batch to expire recorded" some_expire
 serve_stop
 at_stop=$(recorded "$EXPIRE_ID")
-store_sql "UPDATE meta SET value = json_set(value, '\$.expires_at', 1) WHERE key = 'batch:$EXPIRE_ID'"
+if on_sqlite; then
+  store_sql "UPDATE meta SET value = json_set(value, '\$.expires_at', 1) WHERE key = 'batch:$EXPIRE_ID'"
+else
+  store_sql "UPDATE meta SET value = jsonb_set(value::jsonb, '{expires_at}', '1')::text WHERE key = 'batch:$EXPIRE_ID'"
+fi
 serve_start prod
 wait_until "batch expired" batch_status "$EXPIRE_ID" expired
 expect_eq "$(json_get '.expired_at != null')" true "expired_at"
