@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
         if (!cache_db.empty()) {
             store::Database db = store::Database::open(cache_db, true);
             store::migrate(db);
-            o.cache_db = cache_db;
+            o.cache_db = std::filesystem::path(cache_db);
         }
         BatchRunner runner(c, o);
         std::size_t next = 0, errors = 0;

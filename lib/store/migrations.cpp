@@ -52,15 +52,14 @@ void migrate(Database& db, int target) {
         // A new PostgreSQL store starts at the latest schema, derived from the history below;
         // one made by an older llmops takes the later steps, translated (postgres_sql.hpp).
         Transaction tx(db);
-        current = db.user_version();
-        if (current == 0) {
+        int version = db.user_version(); // again, under the write lock
+        if (version == 0) {
             create_postgres_schema(db);
-            current = latest_schema_version();
+            version = latest_schema_version();
         }
-        for (int version = current + 1; version <= latest; ++version)
-            db.exec(migrations()[static_cast<std::size_t>(version - 1)]);
-        if (current < latest) current = latest;
-        db.set_user_version(current);
+        for (; version < latest; ++version) // step version + 1
+            db.exec(migrations()[static_cast<std::size_t>(version)]);
+        db.set_user_version(version);
         tx.commit();
         return;
     }

@@ -111,6 +111,19 @@ expect_index_build() {
   fi
 }
 
+# inject_store_fault TABLE / clear_store_fault TABLE: every insert into TABLE fails with
+# "injected store fault" (a trigger, in each backend's dialect) until cleared.
+inject_store_fault() {
+  if on_sqlite; then
+    store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON $1 BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+  else
+    store_sql "CREATE OR REPLACE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'injected store fault'; END\$\$; CREATE TRIGGER test_fault BEFORE INSERT ON $1 FOR EACH ROW EXECUTE FUNCTION test_fault()"
+  fi
+}
+clear_store_fault() {
+  if on_sqlite; then store_sql "DROP TRIGGER test_fault"; else store_sql "DROP TRIGGER test_fault ON $1"; fi
+}
+
 # store_dump: the whole database as SQL text (sqlite3 .dump, or pg_dump in the PostgreSQL pass).
 store_dump() {
   if [ -n "${LLMOPS_DATABASE_URL:-}" ]; then

@@ -377,11 +377,11 @@ expect_rc 0 "the report written again"
 expect_contains "$(cat full-again.md)" "ask@1" "from the store"
 
 # --- a store failure mid-eval leaves it interrupted (resumable), not failed -----------------
-store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON eval_scores BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
+inject_store_fault eval_scores
 run eval run better.yaml
 expect_rc 4 "a store failure mid-eval"
 expect_contains "$ERR" "injected store fault" "the store's message"
-store_sql "DROP TRIGGER test_fault"
+clear_store_fault eval_scores
 FAULT_EVAL=$("$LLMOPS_BIN" eval list --json | jq -r '.[0].id')
 expect_eq "$("$LLMOPS_BIN" eval list --json | jq -r '.[0].status')" interrupted "recorded as interrupted"
 run eval run --resume "$FAULT_EVAL" --json

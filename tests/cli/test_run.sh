@@ -254,15 +254,11 @@ expect_rc 0 "resume a completed run to write its rows"
 expect_eq "$(wc -l <again.jsonl)" 3 "the rows written again"
 
 # --- a store failure mid-run leaves the run interrupted (resumable), not failed -------------
-if on_sqlite; then
-  store_sql "CREATE TRIGGER test_fault BEFORE INSERT ON run_rows BEGIN SELECT RAISE(ABORT, 'injected store fault'); END;"
-else
-  store_sql "CREATE FUNCTION test_fault() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'injected store fault'; END\$\$; CREATE TRIGGER test_fault BEFORE INSERT ON run_rows FOR EACH ROW EXECUTE FUNCTION test_fault()"
-fi
+inject_store_fault run_rows
 run run qa --data qa --provider echo --limit 5
 expect_rc 4 "a store failure mid-run"
 expect_contains "$ERR" "injected store fault" "the store's message"
-if on_sqlite; then store_sql "DROP TRIGGER test_fault"; else store_sql "DROP TRIGGER test_fault ON run_rows"; fi
+clear_store_fault run_rows
 FAULT_RUN=$("$LLMOPS_BIN" runs list --json | jq -r '.[0].id')
 expect_eq "$("$LLMOPS_BIN" runs show "$FAULT_RUN" --json | jq -r .status)" interrupted "recorded as interrupted"
 run run --resume "$FAULT_RUN" --json
