@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# postgres_server.sh start|stop DIR: a throwaway PostgreSQL 15 server (Debian's postgresql-15)
-# for the test suite's PostgreSQL pass, listening on 127.0.0.1 only, trust authentication, C
-# collation. `start` writes DIR/url (postgresql://postgres@127.0.0.1:PORT); each test makes
-# its own database there (tests/cli/lib.sh). initdb refuses to run as root, so as root the
-# server runs as the `postgres` user the package created.
+# postgres_server.sh start|stop|resume DIR: a throwaway PostgreSQL 15 server (Debian's
+# postgresql-15) for the test suite's PostgreSQL pass, listening on 127.0.0.1 only, trust
+# authentication, C collation. `start` writes DIR/url (postgresql://postgres@127.0.0.1:PORT);
+# each test makes its own database there (tests/cli/lib.sh). `resume` starts a stopped one
+# again on its port. initdb refuses to run as root, so as root the server runs as the
+# `postgres` user the package created.
 set -euo pipefail
 action=$1
 dir=$2
@@ -26,12 +27,19 @@ start)
     start >/dev/null || { cat "$dir/server.log"; exit 1; }
   echo "postgresql://postgres@127.0.0.1:$port" >"$dir/url"
   ;;
+resume)
+  # After stop: the same data and port again (a server that went away and came back).
+  port=$(sed 's/.*://' "$dir/url")
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off" \
+    start >/dev/null || { cat "$dir/server.log"; exit 1; }
+  ;;
 stop)
   [ -d "$dir/data" ] || exit 0
   "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
   ;;
 *)
-  echo "usage: postgres_server.sh start|stop DIR" >&2
+  echo "usage: postgres_server.sh start|stop|resume DIR" >&2
   exit 2
   ;;
 esac
