@@ -24,10 +24,12 @@ constexpr long long kSlotLockBase = 0x6c6c6d6f0000;
 ReplicaSlot ReplicaSlot::claim(const store::DatabaseAddress& database) {
     if (database.is_postgres()) {
         auto connection = std::make_shared<store::Database>(store::Database::open(database, false));
+        store::Statement try_lock = connection->prepare("SELECT pg_try_advisory_lock(?1)");
         for (int slot = 0; slot < kReplicaSlots; ++slot) {
-            store::Statement st = connection->prepare("SELECT pg_try_advisory_lock(?1)");
-            st.bind(1, kSlotLockBase + slot);
-            if (st.step() && st.column_int(0) == 1) return ReplicaSlot(slot, connection, {});
+            try_lock.bind(1, kSlotLockBase + slot);
+            bool taken = try_lock.step() && try_lock.column_int(0) == 1;
+            try_lock.reset();
+            if (taken) return ReplicaSlot(slot, connection, {});
         }
         all_taken(database);
     }

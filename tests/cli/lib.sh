@@ -96,6 +96,9 @@ json_get() { # FILTER: jq over $OUT
   printf '%s' "$OUT" | jq -r "$1"
 }
 
+# free_port: a TCP port free on 127.0.0.1 just now, for a server a test starts.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # on_sqlite: true unless the test runs in the PostgreSQL pass.
 on_sqlite() { [ -z "${LLMOPS_DATABASE_URL:-}" ]; }
 
@@ -225,7 +228,7 @@ wait_until() {
 }
 
 # sql_count_at_least N SQL: true when the single number SQL selects from the store is >= N
-# (false while the store is busy or the table does not exist yet).
+# (false while the table does not exist yet; a busy store is waited for, as store_sql does).
 sql_count_at_least() {
   local got
   got=$(store_sql "$2" 2>/dev/null) || return 1

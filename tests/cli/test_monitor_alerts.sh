@@ -28,7 +28,6 @@ wait_until "the webhook receiver" test -s "$WORK/hook.port"
 HOOK="http://127.0.0.1:$(cat "$WORK/hook.port")"
 touch "$WORK/hook.jsonl"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # A real Alertmanager routing every alert to the receiver at /am, resolved ones included.
 AM_PORT=$(free_port)

@@ -29,7 +29,6 @@ POOR_KEY=$OUT
 run keys create load
 LOAD_KEY=$OUT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PIDS=()
 stop_all() { kill -TERM "${PIDS[@]}" 2>/dev/null || true; wait "${PIDS[@]}" 2>/dev/null || true; }
 eval "set -- $(trap -p EXIT)"
