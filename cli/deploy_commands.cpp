@@ -53,14 +53,14 @@ template <typename Writer> void write_file(const std::string& path, Writer&& wri
         throw_bad_input(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
 }
 
-std::string release_text(const deploy::Release& r) {
+std::string release_line(const deploy::Release& r) {
     return fmt::format("release {} ({} × {})", r.number, r.prompt_ref, r.provider_id);
 }
 
 std::string deploy_text(const deploy::DeployResult& r) {
     std::string text = fmt::format("deploy {} × {} to {} (route {})\n", r.candidate.prompt.ref(),
                                    r.candidate.provider.id, r.env, r.candidate.route);
-    text += "  live now: " + (r.live_before ? release_text(*r.live_before) : "nothing") + "\n";
+    text += "  live now: " + (r.live_before ? release_line(*r.live_before) : "nothing") + "\n";
     if (!r.gates.results.empty())
         text += fmt::format("\n  {:<34}{:<7}{}\n", "GATE", "RESULT", "DETAIL");
     std::size_t failed = 0;
@@ -90,10 +90,10 @@ std::string deploy_text(const deploy::DeployResult& r) {
                             r.gates.results.size(), r.attempt_id);
     else if (r.reused_release)
         text += fmt::format("PASSED: {} is already live in {}; nothing moved (attempt {})\n",
-                            release_text(*r.release), r.env, r.attempt_id);
+                            release_line(*r.release), r.env, r.attempt_id);
     else
         text += fmt::format("{}: {} is live in {} as {} (attempt {})\n",
-                            r.outcome == "forced" ? "FORCED" : "PASSED", release_text(*r.release),
+                            r.outcome == "forced" ? "FORCED" : "PASSED", release_line(*r.release),
                             r.env, weight, r.attempt_id);
     return text;
 }
@@ -142,9 +142,9 @@ int cmd_deploy(CliContext& ctx, const DeployFlags& f) {
 }
 
 std::string traffic_line(const deploy::Traffic& t) {
-    std::string line = fmt::format("{:<14}{:<20}{:<40}", t.env, t.route, release_text(t.stable));
+    std::string line = fmt::format("{:<14}{:<20}{:<40}", t.env, t.route, release_line(t.stable));
     if (t.canary)
-        line += fmt::format("{} at {:g}%", release_text(*t.canary), t.canary_percent);
+        line += fmt::format("{} at {:g}%", release_line(*t.canary), t.canary_percent);
     else
         line += "-";
     return line;
@@ -257,7 +257,7 @@ int cmd_route(CliContext& ctx, const TrafficFlags& f) {
             continue;
         }
         ctx.out(fmt::format("{}{} ({}; bucket {} of {})\n", f.keys.size() > 1 ? key + ": " : "",
-                            release_text(a.release()), a.canary ? "canary" : "stable", a.bucket,
+                            release_line(a.release()), a.canary ? "canary" : "stable", a.bucket,
                             deploy::kTrafficBuckets));
     }
     return 0;

@@ -20,8 +20,9 @@ if [ "$command" = run ]; then
   launcher=()
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   # -O1 compiles each mutant about twice as fast as -O3; bounds-checked standard containers
-  # turn a mutant's out-of-range access into a failure instead of a silent read.
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  # turn a mutant's out-of-range access into a failure instead of a silent read. A mutant is
+  # compiled into the object of its own file, so no unity build here.
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMOPS_UNITY_BUILD=OFF \
     -DCMAKE_CXX_FLAGS_RELEASE="-O1 -D_GLIBCXX_ASSERTIONS" -DLLMOPS_BENCH=OFF "${launcher[@]}" >/dev/null
   nice -n 10 ninja -C "$build" -j "${MUTANTS_JOBS:-2}" llmops_unit_tests >/dev/null
 fi

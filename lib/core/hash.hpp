@@ -2,6 +2,7 @@
 // XXH3-128 content hashing: object names, row hashes, cache keys. Detects corruption and gives
 // identity; not a defence against crafted collisions (see docs/store-format.md).
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +19,11 @@ struct Hash128 {
     static Hash128 from_hex(std::string_view hex); // throws Error(BadInput) on bad text
     bool operator==(const Hash128&) const = default;
     auto operator<=>(const Hash128&) const = default;
+};
+
+// Hashes a Hash128 for unordered containers: its low half is already uniformly distributed.
+struct Hash128Key {
+    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low); }
 };
 
 Hash128 hash128(std::string_view bytes);

@@ -53,6 +53,9 @@ TextPosition position_of(std::string_view text, std::size_t offset);
 // ---- ASCII, for protocol and syntax text (HTTP headers and dates, filter expressions), where
 // Unicode case and space rules must not apply. Unicode-aware lowering is eval's to_lower.
 
+inline bool is_ascii_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 char ascii_lower(char c);
 std::string ascii_lower(std::string_view text);
 bool ascii_iequals(std::string_view a, std::string_view b);

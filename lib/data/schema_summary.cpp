@@ -75,9 +75,7 @@ std::size_t skip_canonical_value(std::string_view text, std::size_t at) {
 }
 
 namespace {
-constexpr const char* kTypeNames[] = {"string", "integer", "number", "boolean",
-                                      "null",   "object",  "array"};
-
+// The JsonType of a canonical value, as an int.
 int type_index(std::string_view value) {
     if (value.empty()) return 4;
     switch (value[0]) {
@@ -99,7 +97,7 @@ int type_index(std::string_view value) {
 } // namespace
 
 const char* canonical_value_type(std::string_view value) {
-    return kTypeNames[type_index(value)];
+    return json_type_name(static_cast<JsonType>(type_index(value)));
 }
 
 void SchemaSummary::add_row(std::string_view row) {
@@ -110,7 +108,7 @@ void SchemaSummary::add_row(std::string_view row) {
 }
 
 void SchemaSummary::add_fields(const std::vector<FieldType>& fields) {
-    static_assert(static_cast<int>(JsonType::Array) == 6, "JsonType follows kTypeNames");
+    static_assert(static_cast<int>(JsonType::Array) == 6, "type_index follows JsonType");
     for (std::size_t i = 0; i < fields.size(); ++i)
         count(i, fields[i].key, static_cast<int>(fields[i].type));
 }
@@ -143,7 +141,7 @@ nlohmann::json SchemaSummary::to_json() const {
     for (const auto& [name, types] : fields_) {
         nlohmann::json counts = nlohmann::json::object();
         for (int i = 0; i < 7; ++i)
-            if (types.counts[i]) counts[kTypeNames[i]] = types.counts[i];
+            if (types.counts[i]) counts[json_type_name(static_cast<JsonType>(i))] = types.counts[i];
         fields[name] = counts;
     }
     return {{"fields", fields}};

@@ -20,10 +20,6 @@ namespace llmops::drift {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) {
-    throw Error(ErrorKind::BadInput, message);
-}
-
 std::string number_key(double v) {
     return fmt::format("{}", v); // shortest round-trip text
 }
@@ -401,8 +397,8 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
         for (const auto& c : columns)
             if (std::find(ref_fields.begin(), ref_fields.end(), c) == ref_fields.end() &&
                 std::find(cur_fields.begin(), cur_fields.end(), c) == cur_fields.end())
-                bad(fmt::format("column '{}' is in neither {} nor {}", c, report.reference,
-                                report.current));
+                throw_bad_input(fmt::format("column '{}' is in neither {} nor {}", c,
+                                            report.reference, report.current));
     }
     // A column named twice is compared once (each comparison takes the column's values).
     std::vector<std::string> unique_columns;
@@ -425,8 +421,10 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
         ref_samples.empty() ? reference.row_count().value_or(0) : ref_samples.begin()->second.rows;
     report.current_rows =
         cur_samples.empty() ? current.row_count().value_or(0) : cur_samples.begin()->second.rows;
-    if (report.reference_rows == 0) bad(fmt::format("reference {} has no rows", report.reference));
-    if (report.current_rows == 0) bad(fmt::format("current {} has no rows", report.current));
+    if (report.reference_rows == 0)
+        throw_bad_input(fmt::format("reference {} has no rows", report.reference));
+    if (report.current_rows == 0)
+        throw_bad_input(fmt::format("current {} has no rows", report.current));
     std::vector<ColumnResult> results = compare_columns(columns, ref_samples, cur_samples, options);
     std::string reasons;
     for (ColumnResult& out : results) {
@@ -444,8 +442,8 @@ DriftReport run_drift(ColumnSource& reference, ColumnSource& current, const Drif
         report.columns.push_back(std::move(out));
     }
     if (report.tested == 0)
-        bad(columns.empty() ? std::string("no columns to compare")
-                            : "no column could be compared (" + reasons + ")");
+        throw_bad_input(columns.empty() ? std::string("no columns to compare")
+                                        : "no column could be compared (" + reasons + ")");
     report.drifted_share = static_cast<double>(report.drifted) / static_cast<double>(report.tested);
     report.dataset_drifted = report.drifted_share >= options.drift_share;
     return report;

@@ -21,7 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-json text_or_null(const std::string& s) {
+json null_if_empty(const std::string& s) {
     return s.empty() ? json(nullptr) : json(s);
 }
 
@@ -61,14 +61,14 @@ json request_columns(const serve::StoredRequest& request,
     json c = {{"request_id", r.id},
               {"time", r.created_at},
               {"env", r.env},
-              {"route", text_or_null(r.route)},
+              {"route", null_if_empty(r.route)},
               {"release", r.release_number ? json(*r.release_number) : json(nullptr)},
               {"canary", r.canary},
-              {"prompt", text_or_null(r.prompt_version)},
-              {"provider", text_or_null(r.provider)},
-              {"model", text_or_null(r.model)},
+              {"prompt", null_if_empty(r.prompt_version)},
+              {"provider", null_if_empty(r.provider)},
+              {"model", null_if_empty(r.model)},
               {"status", r.status},
-              {"error_kind", text_or_null(r.error_kind)},
+              {"error_kind", null_if_empty(r.error_kind)},
               {"latency_ms", r.total_ms},
               {"ttft_ms", r.ttft_ms ? json(*r.ttft_ms) : json(nullptr)},
               {"prompt_tokens", r.prompt_tokens},
@@ -214,7 +214,7 @@ FromLogsReport add_from_logs(store::Project& project, const FromLogsRequest& req
         {{{"path", "request_log"}, {"format", "request-log"}, {"rows", report.added.size()}}});
     draft.provenance = {{"command", "add --from-logs"},
                         {"route", request.selection.route},
-                        {"env", text_or_null(request.selection.env)},
+                        {"env", null_if_empty(request.selection.env)},
                         {"since", since},
                         {"where", request.selection.where},
                         {"fields", request.fields},

@@ -585,4 +585,10 @@ std::string canonical_json(const nlohmann::json& value) {
     return out;
 }
 
+const char* json_type_name(JsonType type) {
+    static constexpr const char* kNames[] = {"string", "integer", "number", "boolean",
+                                             "null",   "object",  "array"};
+    return kNames[static_cast<int>(type)];
+}
+
 } // namespace llmops

@@ -50,6 +50,8 @@ enum class JsonRoot { Any, Object };
 
 // The type of a canonical value; numbers are integers when their canonical text is one.
 enum class JsonType { String, Integer, Number, Boolean, Null, Object, Array };
+// "string", "integer", "number", "boolean", "null", "object" or "array".
+const char* json_type_name(JsonType type);
 
 // A top-level member of an object: its key as written in canonical text (escaped, no quotes)
 // and the type of its value.

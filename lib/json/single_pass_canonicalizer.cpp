@@ -22,10 +22,6 @@ constexpr std::size_t kMaxDepth = 64;
 // Number literals longer than this are left to the full canonicaliser too.
 constexpr std::size_t kMaxNumberLength = 64;
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
 // The first byte at or after p that is '"', '\\', a control character or not ASCII.
 const char* find_string_special(const char* p, const char* end) {
 #if defined(__SSE2__)
@@ -448,7 +444,7 @@ bool SinglePassCanonicalizer::number() {
     if (*p == '0') {
         ++p;
     } else if (*p >= '1' && *p <= '9') {
-        while (p < end_ && is_digit(*p))
+        while (p < end_ && is_ascii_digit(*p))
             ++p;
     } else {
         return false;
@@ -457,7 +453,7 @@ bool SinglePassCanonicalizer::number() {
     const char* frac_begin = nullptr;
     if (p < end_ && *p == '.') {
         frac_begin = ++p;
-        while (p < end_ && is_digit(*p))
+        while (p < end_ && is_ascii_digit(*p))
             ++p;
         if (p == frac_begin) return false;
     }

@@ -69,14 +69,11 @@ bool all_of_chars(std::string_view s, bool (*pred)(char)) {
     return true;
 }
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 bool is_octal(char c) {
     return c >= '0' && c <= '7';
 }
 bool is_hex(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 // YAML 1.2 core schema float: [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
@@ -84,11 +81,11 @@ bool is_core_float(std::string_view s) {
     std::size_t i = 0;
     if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
     std::size_t int_digits = 0, frac_digits = 0;
-    while (i < s.size() && is_digit(s[i]))
+    while (i < s.size() && is_ascii_digit(s[i]))
         ++i, ++int_digits;
     if (i < s.size() && s[i] == '.') {
         ++i;
-        while (i < s.size() && is_digit(s[i]))
+        while (i < s.size() && is_ascii_digit(s[i]))
             ++i, ++frac_digits;
         if (int_digits == 0 && frac_digits == 0) return false;
     } else if (int_digits == 0) {
@@ -97,7 +94,7 @@ bool is_core_float(std::string_view s) {
     if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
         ++i;
         if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-        if (!all_of_chars(s.substr(i), is_digit)) return false;
+        if (!all_of_chars(s.substr(i), is_ascii_digit)) return false;
         i = s.size();
     }
     return i == s.size();
@@ -206,7 +203,7 @@ class JsonBuilder : public YAML::EventHandler {
         }
         std::string_view unsigned_part = s;
         if (s[0] == '-' || s[0] == '+') unsigned_part.remove_prefix(1);
-        if (all_of_chars(unsigned_part, is_digit)) {
+        if (all_of_chars(unsigned_part, is_ascii_digit)) {
             std::string_view signed_text = s[0] == '+' ? s.substr(1) : s;
             std::int64_t i = 0;
             if (parse_integer(signed_text, 10, i)) return i;

@@ -50,6 +50,9 @@ std::unique_ptr<RequestCodec> make_codec(const ProviderConfig& config);
 // first 200 bytes.
 std::string error_message_from_body(std::string_view body);
 
+// Marks the result BadResponse with a message (a 2xx body the codec could not read).
+void bad_response(ChatResult& result, std::string message);
+
 // Merges provider parameters and request parameters (the request wins, "extra" merged key by
 // key) into one object. Shared by codecs and the exec provider.
 nlohmann::json merged_parameters(const nlohmann::json& provider_params,

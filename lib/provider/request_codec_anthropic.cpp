@@ -12,12 +12,7 @@ namespace {
 // Anthropic requires max_tokens; this is used when neither provider nor request sets one.
 constexpr int kDefaultMaxTokens = 1024;
 
-void bad_response(ChatResult& result, std::string message) {
-    result.error = ProviderErrorKind::BadResponse;
-    result.error_message = std::move(message);
-}
-
-void read_usage(const json& usage, ChatResult& result) {
+void read_anthropic_usage(const json& usage, ChatResult& result) {
     if (!usage.is_object()) return;
     if (auto it = usage.find("input_tokens"); it != usage.end() && it->is_number_integer())
         result.prompt_tokens = it->get<std::int64_t>();
@@ -60,7 +55,8 @@ class AnthropicStreamDecoder final : public StreamDecoder {
             const json& message = event.value("message", json::object());
             if (message.is_object()) {
                 model_ = message.value("model", "");
-                if (auto u = message.find("usage"); u != message.end()) read_usage(*u, usage_);
+                if (auto u = message.find("usage"); u != message.end())
+                    read_anthropic_usage(*u, usage_);
             }
         } else if (type == "content_block_delta") {
             const json& delta = event.value("delta", json::object());
@@ -160,7 +156,7 @@ class AnthropicCodec final : public RequestCodec {
             result.finish_reason = normalise_finish_reason(s->get<std::string>());
         if (auto m = doc.find("model"); m != doc.end() && m->is_string())
             result.model = m->get<std::string>();
-        if (auto u = doc.find("usage"); u != doc.end()) read_usage(*u, result);
+        if (auto u = doc.find("usage"); u != doc.end()) read_anthropic_usage(*u, result);
     }
 
     std::unique_ptr<StreamDecoder> stream_decoder() const override {

@@ -21,17 +21,12 @@ std::string content_text(const json& content) {
     return out;
 }
 
-void read_usage(const json& usage, ChatResult& result) {
+void read_openai_usage(const json& usage, ChatResult& result) {
     if (!usage.is_object()) return;
     if (auto it = usage.find("prompt_tokens"); it != usage.end() && it->is_number_integer())
         result.prompt_tokens = it->get<std::int64_t>();
     if (auto it = usage.find("completion_tokens"); it != usage.end() && it->is_number_integer())
         result.completion_tokens = it->get<std::int64_t>();
-}
-
-void bad_response(ChatResult& result, std::string message) {
-    result.error = ProviderErrorKind::BadResponse;
-    result.error_message = std::move(message);
 }
 
 class OpenAiStreamDecoder final : public StreamDecoder {
@@ -72,7 +67,7 @@ class OpenAiStreamDecoder final : public StreamDecoder {
         }
         if (auto it = event.find("model"); it != event.end() && it->is_string())
             model_ = it->get<std::string>();
-        if (auto it = event.find("usage"); it != event.end()) read_usage(*it, usage_);
+        if (auto it = event.find("usage"); it != event.end()) read_openai_usage(*it, usage_);
         auto choices = event.find("choices");
         if (choices == event.end() || !choices->is_array() || choices->empty()) return;
         const json& choice = (*choices)[0];
@@ -149,7 +144,7 @@ class OpenAiCodec final : public RequestCodec {
             result.finish_reason = normalise_finish_reason(f->get<std::string>());
         if (auto m = doc.find("model"); m != doc.end() && m->is_string())
             result.model = m->get<std::string>();
-        if (auto u = doc.find("usage"); u != doc.end()) read_usage(*u, result);
+        if (auto u = doc.find("usage"); u != doc.end()) read_openai_usage(*u, result);
     }
 
     std::unique_ptr<StreamDecoder> stream_decoder() const override {
@@ -169,6 +164,11 @@ std::unique_ptr<RequestCodec> make_openai_codec(const ProviderConfig& config) {
 std::unique_ptr<RequestCodec> make_codec(const ProviderConfig& config) {
     if (config.type == ProviderType::Anthropic) return make_anthropic_codec(config);
     return make_openai_codec(config);
+}
+
+void bad_response(ChatResult& result, std::string message) {
+    result.error = ProviderErrorKind::BadResponse;
+    result.error_message = std::move(message);
 }
 
 std::string error_message_from_body(std::string_view body) {

@@ -12,7 +12,7 @@ namespace llmops::report {
 
 namespace {
 
-constexpr const char* kStyle =
+constexpr const char* kDriftStyle =
     "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}"
     "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:3px 8px;"
     "text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}"
@@ -21,10 +21,6 @@ constexpr const char* kStyle =
     "svg .cur{fill:#ff7f0e;fill-opacity:.55}.legend span{display:inline-block;width:12px;"
     "height:12px;margin:0 4px 0 12px;vertical-align:middle}"
     "blockquote{margin:.3em 0;padding:.2em .8em;border-left:3px solid #ccc;color:#333}";
-
-std::string text(std::string_view raw) {
-    return html_escape(to_valid_utf8(raw));
-}
 
 std::string num(double v) {
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -40,16 +36,16 @@ std::string outcome_row(const std::string& column, const std::string& kind,
     return fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>"
                        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{} {}</td>"
                        "<td>{}</td></tr>",
-                       text(column), text(kind), text(o.test), num(o.statistic),
-                       o.p_value ? num(*o.p_value) : "-", num(o.threshold), text(o.rule),
-                       text(o.effect_size_name), o.effect_size ? num(*o.effect_size) : "-",
+                       html_text(column), html_text(kind), html_text(o.test), num(o.statistic),
+                       o.p_value ? num(*o.p_value) : "-", num(o.threshold), html_text(o.rule),
+                       html_text(o.effect_size_name), o.effect_size ? num(*o.effect_size) : "-",
                        verdict(o.drifted));
 }
 
 std::string terms_list(const std::vector<std::pair<std::string, double>>& terms) {
     std::string s;
     for (const auto& [t, w] : terms)
-        s += fmt::format("{}<code>{}</code> ({:+.3f})", s.empty() ? "" : ", ", text(t), w);
+        s += fmt::format("{}<code>{}</code> ({:+.3f})", s.empty() ? "" : ", ", html_text(t), w);
     return s.empty() ? "-" : s;
 }
 
@@ -82,7 +78,7 @@ std::string overlaid_histogram_svg(const std::vector<std::string>& labels,
         const double x = static_cast<double>(k) * bar;
         const double hr = reference[i] / top * height, hc = current[i] / top * height;
         const std::string title =
-            fmt::format("{}: reference {:.2f}%, current {:.2f}%", text(labels[i]),
+            fmt::format("{}: reference {:.2f}%, current {:.2f}%", html_text(labels[i]),
                         reference[i] * 100, current[i] * 100);
         s += fmt::format("<rect class=\"ref\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                          "height=\"{:.1f}\"><title>{}</title></rect>",
@@ -92,7 +88,7 @@ std::string overlaid_histogram_svg(const std::vector<std::string>& labels,
                          x + 1, height - hc, std::max(bar - 2, 1.0), hc, title);
         if (shown.size() <= 12 || k % ((shown.size() + 11) / 12) == 0)
             s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x + 2, height + 14,
-                             text(one_line(labels[i], 14)));
+                             html_text(one_line(labels[i], 14)));
     }
     s += "</svg>";
     return s;
@@ -101,9 +97,9 @@ std::string overlaid_histogram_svg(const std::vector<std::string>& labels,
 std::string render_drift_html(const drift::DriftReport& r) {
     std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
     h += fmt::format("<title>Drift: {} vs {}</title><style>{}</style></head><body>",
-                     text(r.reference), text(r.current), kStyle);
-    h += fmt::format("<h1>Drift: <code>{}</code> → <code>{}</code></h1>", text(r.reference),
-                     text(r.current));
+                     html_text(r.reference), html_text(r.current), kDriftStyle);
+    h += fmt::format("<h1>Drift: <code>{}</code> → <code>{}</code></h1>", html_text(r.reference),
+                     html_text(r.current));
     h += fmt::format("<p>{} of {} tested columns drifted ({:.0f}%; the dataset drifts at ≥ "
                      "{:.0f}%): <strong>{}</strong>. Reference {} rows, current {} rows.</p>",
                      r.drifted, r.tested, r.drifted_share * 100, r.drift_share * 100,
@@ -117,17 +113,18 @@ std::string render_drift_html(const drift::DriftReport& r) {
         if (!c.skipped.empty()) {
             h += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td colspan=\"7\" "
                              "class=\"skip\">skipped: {}</td></tr>",
-                             text(c.column), text(kind), text(c.skipped));
+                             html_text(c.column), html_text(kind), html_text(c.skipped));
             continue;
         }
         if (c.outcome) h += outcome_row(c.column, kind, *c.outcome);
         if (c.content)
-            h += fmt::format("<tr><td><code>{}</code></td><td>text</td><td>domain classifier"
-                             "</td><td class=\"n\">AUC {}</td><td class=\"n\">-</td><td "
-                             "class=\"n\">{}</td><td>AUC &gt; threshold ({})</td><td>-</td>"
-                             "<td>{}</td></tr>",
-                             text(c.column), num(c.content->roc_auc), num(c.content->threshold),
-                             text(c.content->threshold_rule), verdict(c.content->drifted));
+            h +=
+                fmt::format("<tr><td><code>{}</code></td><td>text</td><td>domain classifier"
+                            "</td><td class=\"n\">AUC {}</td><td class=\"n\">-</td><td "
+                            "class=\"n\">{}</td><td>AUC &gt; threshold ({})</td><td>-</td>"
+                            "<td>{}</td></tr>",
+                            html_text(c.column), num(c.content->roc_auc), num(c.content->threshold),
+                            html_text(c.content->threshold_rule), verdict(c.content->drifted));
         for (const auto& [name, o] : c.descriptors)
             h += outcome_row(c.column + ":" + name, "text descriptor", o);
     }
@@ -136,25 +133,26 @@ std::string render_drift_html(const drift::DriftReport& r) {
          "</span>reference<span style=\"background:#ff7f0e;opacity:.55\"></span>current</p>";
     for (const auto& c : r.columns) {
         if (!c.skipped.empty()) continue;
-        h += fmt::format("<h3><code>{}</code> {}</h3>", text(c.column), verdict(c.drifted));
+        h += fmt::format("<h3><code>{}</code> {}</h3>", html_text(c.column), verdict(c.drifted));
         for (const auto& note : c.notes)
-            h += fmt::format("<p class=\"skip\">{}</p>", text(note));
+            h += fmt::format("<p class=\"skip\">{}</p>", html_text(note));
         h += overlaid_histogram_svg(c.bin_labels, c.reference_shares, c.current_shares);
         if (c.content) {
             const auto& k = *c.content;
             h += fmt::format("<p>Domain classifier: ROC AUC {} on {} held-out rows (threshold "
                              "{}, {}).</p>",
-                             num(k.roc_auc), k.test_rows, num(k.threshold), text(k.threshold_rule));
+                             num(k.roc_auc), k.test_rows, num(k.threshold),
+                             html_text(k.threshold_rule));
             h += fmt::format("<p>Terms that mark <strong>current</strong> rows: {}</p>",
                              terms_list(k.current_terms));
             h += fmt::format("<p>Terms that mark <strong>reference</strong> rows: {}</p>",
                              terms_list(k.reference_terms));
             h += "<p>Typical current rows:</p>";
             for (const auto& e : k.current_examples)
-                h += fmt::format("<blockquote>{}</blockquote>", text(one_line(e, 400)));
+                h += fmt::format("<blockquote>{}</blockquote>", html_text(one_line(e, 400)));
             h += "<p>Typical reference rows:</p>";
             for (const auto& e : k.reference_examples)
-                h += fmt::format("<blockquote>{}</blockquote>", text(one_line(e, 400)));
+                h += fmt::format("<blockquote>{}</blockquote>", html_text(one_line(e, 400)));
         }
     }
     h += "</body></html>\n";

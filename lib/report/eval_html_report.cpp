@@ -18,7 +18,7 @@ namespace llmops::report {
 
 namespace {
 
-constexpr std::string_view kStyle = R"(
+constexpr std::string_view kEvalStyle = R"(
 #cases{width:100%;table-layout:auto}
 #cases th{cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
 #cases th[aria-sort=ascending]::after{content:" ▲"}#cases th[aria-sort=descending]::after{content:" ▼"}
@@ -150,27 +150,22 @@ apply();
 })();
 )";
 
-// Every text that reaches the page: repaired to UTF-8, then HTML-escaped.
-std::string text(std::string_view raw) {
-    return html_escape(to_valid_utf8(raw));
-}
-
 std::string num_cell(std::string_view value) {
-    return fmt::format("<td class=\"n\">{}</td>", text(value));
+    return fmt::format("<td class=\"n\">{}</td>", html_text(value));
 }
 
 void write_header(const eval::EvalRunSummary& summary, std::ostream& out) {
     const std::string title = fmt::format("llmops eval run {}", summary.id);
     out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-    out << fmt::format("<title>{} {}</title><style>{}{}</style></head><body>", text(title),
-                       summary.passed ? "passed" : "failed", kBaseStyle, kStyle);
-    out << fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>", text(title),
+    out << fmt::format("<title>{} {}</title><style>{}{}</style></head><body>", html_text(title),
+                       summary.passed ? "passed" : "failed", kBaseStyle, kEvalStyle);
+    out << fmt::format("<h1>{} <span class=\"badge {}\">{}</span></h1>", html_text(title),
                        summary.passed ? "pass" : "fail", summary.passed ? "passed" : "failed");
-    if (!summary.description.empty()) out << "<p>" << text(summary.description) << "</p>";
+    if (!summary.description.empty()) out << "<p>" << html_text(summary.description) << "</p>";
     std::vector<std::string> facts;
     const auto fact = [&](std::string_view name, std::string_view value) {
-        if (!value.empty()) facts.push_back(fmt::format("{} <b>{}</b>", name, text(value)));
+        if (!value.empty()) facts.push_back(fmt::format("{} <b>{}</b>", name, html_text(value)));
     };
     fact("spec", summary.spec_source);
     fact("data", summary.data_source);
@@ -198,7 +193,8 @@ void write_thresholds(const eval::EvalRunSummary& summary, std::ostream& out) {
         out << fmt::format(
             "<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td>{}</tr>", t.met ? "ok" : "bad",
             t.met ? std::string(kCheckMark) + " met" : std::string(kCrossMark) + " not met",
-            text(t.cell), text(format_threshold(t)), num_cell(format_metric_value(t.actual)));
+            html_text(t.cell), html_text(format_threshold(t)),
+            num_cell(format_metric_value(t.actual)));
     out << "</table>";
 }
 
@@ -208,8 +204,8 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
            "<th>prompt tokens</th><th>completion tokens</th><th>cost</th><th>latency p50</th>"
            "<th>latency p95</th></tr>";
     for (const auto& cell : summary.cells) {
-        out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", text(cell.label),
-                           text(cell.prompt_ref), text(cell.provider_id));
+        out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", html_text(cell.label),
+                           html_text(cell.prompt_ref), html_text(cell.provider_id));
         for (const std::string& value :
              {fmt::format("{}", cell.cases), format_rate(cell.pass_rate),
               fmt::format("{}", cell.passed), fmt::format("{}", cell.failed),
@@ -228,7 +224,7 @@ void write_cells(const eval::EvalRunSummary& summary, std::ostream& out) {
         for (const auto& m : cell.metrics) {
             const auto stat = [&](double v) { return m.scored ? format_metric_value(v) : "–"; };
             out << fmt::format(
-                "<tr><td>{}</td><td>{}{}</td>", text(cell.label), text(metric_title(m)),
+                "<tr><td>{}</td><td>{}{}</td>", html_text(cell.label), html_text(metric_title(m)),
                 m.lower_is_better ? " <span class=\"sub\">(lower is better)</span>" : "");
             for (const std::string& value :
                  {stat(m.mean), m.pass_rate ? format_rate(*m.pass_rate) : "–", stat(m.p50),
@@ -287,19 +283,19 @@ void write_baseline(const eval::EvalRunSummary& summary, std::ostream& out) {
     for (const auto& c : summary.versus_baseline)
         for (const auto& m : c.metrics) {
             const std::string verdict = m.pairs ? comparison_verdict(m) : "no pairs";
-            out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", text(c.cell_b),
-                               text(c.cell_a), text(m.metric));
+            out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", html_text(c.cell_b),
+                               html_text(c.cell_a), html_text(m.metric));
             for (const std::string& value :
                  {m.pairs ? format_metric_value(m.mean_a) : "–",
                   m.pairs ? format_metric_value(m.mean_b) : "–",
                   m.pairs ? format_difference(m.diff) : "–", format_interval(m),
                   m.pairs ? format_p_value(m.p_value) : "–"})
                 out << num_cell(value);
-            out << fmt::format("<td>{}</td><td class=\"{}\">{}</td></tr>", text(m.test),
+            out << fmt::format("<td>{}</td><td class=\"{}\">{}</td></tr>", html_text(m.test),
                                m.regression    ? "bad"
                                : m.significant ? "ok"
                                                : "",
-                               text(verdict));
+                               html_text(verdict));
         }
     out << "</table>";
 }
@@ -381,7 +377,8 @@ void write_case_table(const eval::EvalRunSummary& summary, const eval::CellCases
            "</option><option value=\"error\">error</option></select>"
            "<select id=\"cell-filter\" aria-label=\"Cell\"><option value=\"\">all cells</option>";
     for (std::size_t i = 0; i < summary.cells.size(); ++i)
-        out << fmt::format("<option value=\"{}\">{}</option>", i, text(summary.cells[i].label));
+        out << fmt::format("<option value=\"{}\">{}</option>", i,
+                           html_text(summary.cells[i].label));
     out << "</select><button id=\"prev-page\" type=\"button\">‹ previous</button>"
            "<button id=\"next-page\" type=\"button\">next ›</button>"
            "<span id=\"case-info\"></span></div>"

@@ -11,7 +11,7 @@ namespace llmops::report {
 
 namespace {
 
-constexpr std::string_view kStyle = R"(
+constexpr std::string_view kDashboardStyle = R"(
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.35em;vertical-align:-.05em}
 .legend{display:flex;flex-wrap:wrap;gap:.9rem;margin:.4rem 0 .8rem;color:#445}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(640px,1fr));gap:1rem}
@@ -138,7 +138,7 @@ void write_dashboard_html(const Dashboard& d, std::ostream& out) {
     out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
            "<title>llmops monitor: "
-        << html_escape(scope) << "</title><style>" << kBaseStyle << kStyle
+        << html_escape(scope) << "</title><style>" << kBaseStyle << kDashboardStyle
         << "</style></head><body>\n";
     out << "<h1>llmops monitor</h1>\n"
         << fmt::format("<p class=\"sub\">{}; {} – {} UTC, buckets of {}; generated {}</p>\n",

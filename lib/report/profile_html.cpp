@@ -1,5 +1,6 @@
 #include "report/profile_html.hpp"
 
+#include "core/text.hpp"
 #include "report/svg_histogram.hpp"
 
 #include <algorithm>
@@ -20,7 +21,7 @@ std::string short_number(double v) {
 
 namespace {
 
-constexpr std::string_view kStyle = R"(
+constexpr std::string_view kProfileStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;
  padding:0 1rem;color:#1d2330;background:#fff}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #dde}
@@ -111,6 +112,10 @@ std::string field_section(const FieldProfile& f) {
 
 } // namespace
 
+std::string html_text(std::string_view raw) {
+    return html_escape(to_valid_utf8(raw));
+}
+
 std::string html_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -145,7 +150,7 @@ std::string html_escape(std::string_view text) {
 std::string render_profile_html(const DatasetProfile& p) {
     std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
     h += fmt::format("<title>Profile of {}</title><style>{}</style></head><body>",
-                     html_escape(p.dataset), kStyle);
+                     html_escape(p.dataset), kProfileStyle);
     h += fmt::format("<h1>Profile of <code>{}</code></h1><p class=\"sub\">manifest {}</p>",
                      html_escape(p.dataset), html_escape(p.manifest));
     h += "<table>";

@@ -1,5 +1,6 @@
 #include "safety/pii_candidates.hpp"
 
+#include "core/text.hpp"
 #include "safety/pii_phone.hpp"
 #include "safety/pii_validators.hpp"
 
@@ -10,12 +11,10 @@ namespace llmops::safety {
 
 namespace {
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 bool is_word_byte(char c) {
     const auto u = static_cast<unsigned char>(c);
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || u >= 0x80;
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           u >= 0x80;
 }
 
 char before(std::string_view text, std::size_t at, std::size_t back = 1) {
@@ -29,10 +28,10 @@ char after(std::string_view text, std::size_t end, std::size_t ahead = 0) {
 bool number_stands_alone(std::string_view text, std::size_t begin, std::size_t end) {
     if (is_word_byte(before(text, begin)) || is_word_byte(after(text, end))) return false;
     const char b = before(text, begin), a = after(text, end);
-    if ((b == '.' || b == '-' || b == ',') && is_digit(before(text, begin, 2))) return false;
+    if ((b == '.' || b == '-' || b == ',') && is_ascii_digit(before(text, begin, 2))) return false;
     // The tail of an identifier: SN-4815162342, ORD/20231104.
     if ((b == '-' || b == '/' || b == '_') && is_word_byte(before(text, begin, 2))) return false;
-    if ((a == '.' || a == '-' || a == ',') && is_digit(after(text, end, 1))) return false;
+    if ((a == '.' || a == '-' || a == ',') && is_ascii_digit(after(text, end, 1))) return false;
     return true;
 }
 
@@ -113,7 +112,8 @@ std::optional<Candidate> validate_url(const RecognizerSpec& spec, std::string_vi
     }
     if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
         std::string_view port = host.substr(colon + 1);
-        if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), is_digit))
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), is_ascii_digit))
             return std::nullopt;
         host = host.substr(0, colon);
     }

@@ -7,7 +7,7 @@ namespace llmops::safety {
 namespace {
 
 // Bytes of UTF-8 letters (>= 0x80) count as word bytes, so "téléphone" is one word.
-bool is_word_byte(char c) {
+bool is_context_word_byte(char c) {
     const auto u = static_cast<unsigned char>(c);
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || u >= 0x80;
 }
@@ -27,10 +27,10 @@ std::vector<std::string> words_before(std::string_view text, std::size_t begin, 
     std::size_t i = begin;
     const std::size_t floor = begin > kMaxContextBytes ? begin - kMaxContextBytes : 0;
     while (words.size() < n && i > floor) {
-        while (i > floor && !is_word_byte(text[i - 1]))
+        while (i > floor && !is_context_word_byte(text[i - 1]))
             --i;
         std::size_t end = i;
-        while (i > floor && is_word_byte(text[i - 1]))
+        while (i > floor && is_context_word_byte(text[i - 1]))
             --i;
         if (end > i) words.push_back(lower_word(text.substr(i, end - i)));
     }
@@ -43,10 +43,10 @@ std::vector<std::string> words_after(std::string_view text, std::size_t end, std
     std::size_t i = end;
     const std::size_t ceiling = std::min(text.size(), end + kMaxContextBytes);
     while (words.size() < n && i < ceiling) {
-        while (i < ceiling && !is_word_byte(text[i]))
+        while (i < ceiling && !is_context_word_byte(text[i]))
             ++i;
         std::size_t start = i;
-        while (i < ceiling && is_word_byte(text[i]))
+        while (i < ceiling && is_context_word_byte(text[i]))
             ++i;
         if (i > start) words.push_back(lower_word(text.substr(start, i - start)));
     }
@@ -66,10 +66,10 @@ std::vector<ContextPhrase> context_phrases(const std::vector<std::string>& words
         ContextPhrase phrase;
         std::size_t i = 0;
         while (i < text.size()) {
-            while (i < text.size() && !is_word_byte(text[i]))
+            while (i < text.size() && !is_context_word_byte(text[i]))
                 ++i;
             std::size_t start = i;
-            while (i < text.size() && is_word_byte(text[i]))
+            while (i < text.size() && is_context_word_byte(text[i]))
                 ++i;
             if (i > start) phrase.push_back(lower_word(text.substr(start, i - start)));
         }

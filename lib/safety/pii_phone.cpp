@@ -1,5 +1,6 @@
 #include "safety/pii_phone.hpp"
 
+#include "core/text.hpp"
 #include "safety/pii_phone_regions.hpp"
 #include "safety/pii_validators.hpp"
 
@@ -22,16 +23,12 @@ const PhoneNumberUtil& util() {
     return *PhoneNumberUtil::GetInstance();
 }
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
 // Lengths of the runs of digits: "(020) 7946-0958" -> {3, 4, 4}.
 std::vector<std::size_t> digit_groups(std::string_view text) {
     std::vector<std::size_t> groups;
     std::size_t run = 0;
     for (char c : text) {
-        if (is_digit(c)) {
+        if (is_ascii_digit(c)) {
             ++run;
         } else if (run) {
             groups.push_back(run);
@@ -204,9 +201,9 @@ PhoneVerdict judge_one(std::string_view text, const std::string& default_region,
 // The candidate without its last digit group ("555 1234 42" -> "555 1234"), or empty.
 std::string_view without_last_group(std::string_view text) {
     std::size_t end = text.size();
-    while (end > 0 && is_digit(text[end - 1]))
+    while (end > 0 && is_ascii_digit(text[end - 1]))
         --end;
-    while (end > 0 && !is_digit(text[end - 1]))
+    while (end > 0 && !is_ascii_digit(text[end - 1]))
         --end;
     return text.substr(0, end);
 }
@@ -216,7 +213,7 @@ PhoneVerdict judge_uncached(std::string_view candidate, const std::string& defau
     // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
     if (auto stop = candidate.find(". "); stop != std::string_view::npos)
         candidate = candidate.substr(0, stop);
-    while (!candidate.empty() && !is_digit(candidate.back()))
+    while (!candidate.empty() && !is_ascii_digit(candidate.back()))
         candidate.remove_suffix(1);
     // The pattern is greedy: a number followed by another group of digits may only be a
     // number without that group.

@@ -1,5 +1,7 @@
 #include "safety/pii_validators.hpp"
 
+#include "core/text.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -15,9 +17,6 @@ namespace llmops::safety {
 
 namespace {
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -34,7 +33,7 @@ bool all_same_digit(std::string_view digits) {
 bool one_separator_kind(std::string_view text) {
     char seen = 0;
     for (char c : text) {
-        if (is_digit(c)) continue;
+        if (is_ascii_digit(c)) continue;
         if (c != ' ' && c != '-') return false;
         if (seen && seen != c) return false;
         seen = c;
@@ -76,7 +75,7 @@ void sha256(const unsigned char* data, std::size_t size, unsigned char out[32]) 
 std::string digits_of(std::string_view text) {
     std::string out;
     for (char c : text)
-        if (is_digit(c)) out += c;
+        if (is_ascii_digit(c)) out += c;
     return out;
 }
 
@@ -128,18 +127,18 @@ bool iban_valid(std::string_view text) {
     std::string compact;
     for (char c : text) {
         if (c == ' ') continue;
-        if (!is_digit(c) && !(c >= 'A' && c <= 'Z')) return false;
+        if (!is_ascii_digit(c) && !(c >= 'A' && c <= 'Z')) return false;
         compact += c;
     }
     if (compact.size() < 15 || !is_alpha(compact[0]) || !is_alpha(compact[1]) ||
-        !is_digit(compact[2]) || !is_digit(compact[3]))
+        !is_ascii_digit(compact[2]) || !is_ascii_digit(compact[3]))
         return false;
     if (compact.size() != iban_length_for_country(compact)) return false;
     // Move the first four characters to the end, letters as 10..35, the remainder mod 97 is 1.
     std::rotate(compact.begin(), compact.begin() + 4, compact.end());
     unsigned remainder = 0;
     for (char c : compact) {
-        if (is_digit(c))
+        if (is_ascii_digit(c))
             remainder = (remainder * 10 + static_cast<unsigned>(c - '0')) % 97;
         else
             remainder = (remainder * 100 + static_cast<unsigned>(c - 'A' + 10)) % 97;
@@ -163,7 +162,7 @@ bool ipv4_valid(std::string_view text) {
     std::size_t i = 0;
     while (i <= text.size()) {
         std::size_t j = i;
-        while (j < text.size() && is_digit(text[j]))
+        while (j < text.size() && is_ascii_digit(text[j]))
             ++j;
         const std::size_t len = j - i;
         if (len == 0 || len > 3 || (len > 1 && text[i] == '0')) return false;
@@ -238,7 +237,7 @@ bool domain_name_valid(std::string_view text) {
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
             return false;
         for (char c : label)
-            if (!is_alpha(c) && !is_digit(c) && c != '-') return false;
+            if (!is_alpha(c) && !is_ascii_digit(c) && c != '-') return false;
         ++labels;
         last = label;
         if (dot == text.size()) break;
@@ -365,10 +364,10 @@ std::vector<std::string_view> date_parts(std::string_view text) {
     std::vector<std::string_view> parts;
     std::size_t i = 0;
     while (i < text.size()) {
-        while (i < text.size() && !is_alpha(text[i]) && !is_digit(text[i]))
+        while (i < text.size() && !is_alpha(text[i]) && !is_ascii_digit(text[i]))
             ++i;
         std::size_t j = i;
-        while (j < text.size() && (is_alpha(text[j]) || is_digit(text[j])))
+        while (j < text.size() && (is_alpha(text[j]) || is_ascii_digit(text[j])))
             ++j;
         if (j > i) parts.push_back(text.substr(i, j - i));
         i = j;
@@ -377,14 +376,14 @@ std::vector<std::string_view> date_parts(std::string_view text) {
 }
 
 int number_of(std::string_view s) {
-    if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), is_digit)) return -1;
+    if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), is_ascii_digit)) return -1;
     return prefix_number(s, s.size());
 }
 
 // "17th" -> 17.
 int day_of(std::string_view s) {
     std::size_t digits = 0;
-    while (digits < s.size() && is_digit(s[digits]))
+    while (digits < s.size() && is_ascii_digit(s[digits]))
         ++digits;
     std::string_view suffix = s.substr(digits);
     if (digits == 0 || digits > 2) return -1;

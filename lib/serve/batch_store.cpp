@@ -15,17 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-std::string random_hex(std::size_t digits) {
+std::string random_id_hex(std::size_t digits) {
     thread_local std::mt19937_64 rng(std::random_device{}());
     std::string out;
     while (out.size() < digits)
         out += fmt::format("{:016x}", rng());
     out.resize(digits);
     return out;
-}
-
-std::int64_t now_unix_s() {
-    return now_unix_ms() / 1000;
 }
 
 json optional_time(const std::optional<std::int64_t>& t) {
@@ -255,7 +251,7 @@ BatchFile BatchStore::add_file(std::string filename, std::string purpose, std::s
     // The shared lock keeps gc out between writing the object and the row naming it.
     store::Project project = store::Project::open(paths_, store::StoreAccess::Write);
     BatchFile f;
-    f.id = "file-" + random_hex(24);
+    f.id = "file-" + random_id_hex(24);
     f.filename = std::move(filename);
     f.purpose = std::move(purpose);
     f.bytes = content.size();
@@ -275,7 +271,7 @@ BatchFile BatchStore::add_file_from(const std::filesystem::path& path, std::stri
                                     std::string purpose, std::size_t lines, std::string key_name) {
     store::Project project = store::Project::open(paths_, store::StoreAccess::Write);
     BatchFile f;
-    f.id = "file-" + random_hex(24);
+    f.id = "file-" + random_id_hex(24);
     f.filename = std::move(filename);
     f.purpose = std::move(purpose);
     f.created_at = now_unix_s();
@@ -310,7 +306,7 @@ std::string BatchStore::file_content(const BatchFile& f) const {
 
 Batch BatchStore::create_batch(Batch b) {
     store::Project project = store::Project::open(paths_, store::StoreAccess::Write);
-    b.id = "batch_" + random_hex(24);
+    b.id = "batch_" + random_id_hex(24);
     b.created_at = now_unix_s();
     store::Transaction tx(project.db());
     write_meta(project.db(), "batch:" + b.id, stored_batch(b).dump());

@@ -24,10 +24,6 @@ constexpr std::size_t kChunkLines = 256;
 constexpr auto kFlushInterval = std::chrono::milliseconds(500);
 constexpr double kMaxRetryWait_s = 30;
 
-std::int64_t now_unix_s() {
-    return now_unix_ms() / 1000;
-}
-
 std::string batch_request_id() {
     thread_local std::mt19937_64 rng(std::random_device{}());
     return fmt::format("batch_req_{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));

@@ -10,14 +10,11 @@ namespace llmops::stats {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) {
-    throw Error(ErrorKind::BadInput, message);
-}
-
 void require_same_size(const std::vector<double>& a, const std::vector<double>& b,
                        const char* what) {
     if (a.size() != b.size() || a.empty())
-        bad(std::string(what) + ": the two share vectors must be non-empty and of equal length");
+        throw_bad_input(std::string(what) +
+                        ": the two share vectors must be non-empty and of equal length");
 }
 
 std::vector<double> normalised(const std::vector<double>& shares) {
@@ -40,7 +37,7 @@ double relative_entropy(double x, double y) {
 } // namespace
 
 std::vector<double> sturges_edges(const std::vector<double>& values) {
-    if (values.empty()) bad("sturges bins: no values");
+    if (values.empty()) throw_bad_input("sturges bins: no values");
     const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
     double first = *lo, last = *hi;
     const double range = last - first;
@@ -76,7 +73,7 @@ std::vector<std::uint64_t> histogram_counts(const std::vector<double>& values,
 
 BinnedShares sturges_shares(const std::vector<double>& reference,
                             const std::vector<double>& current) {
-    if (reference.empty() || current.empty()) bad("binned shares: a sample is empty");
+    if (reference.empty() || current.empty()) throw_bad_input("binned shares: a sample is empty");
     std::vector<double> all(reference);
     all.insert(all.end(), current.begin(), current.end());
     BinnedShares out;
@@ -99,7 +96,7 @@ BinnedShares category_shares(const std::map<std::string, std::uint64_t>& referen
         ref_total += static_cast<double>(c);
     for (const auto& [k, c] : current)
         cur_total += static_cast<double>(c);
-    if (ref_total == 0 || cur_total == 0) bad("category shares: a sample is empty");
+    if (ref_total == 0 || cur_total == 0) throw_bad_input("category shares: a sample is empty");
     std::map<std::string, std::pair<double, double>> merged;
     for (const auto& [k, c] : reference)
         merged[k].first = static_cast<double>(c);
@@ -153,7 +150,7 @@ double wasserstein_of_sorted(const std::vector<double>& u, const std::vector<dou
 
 double wasserstein_distance(const std::vector<double>& reference,
                             const std::vector<double>& current) {
-    if (reference.empty() || current.empty()) bad("wasserstein: a sample is empty");
+    if (reference.empty() || current.empty()) throw_bad_input("wasserstein: a sample is empty");
     const bool sorted = std::is_sorted(reference.begin(), reference.end()) &&
                         std::is_sorted(current.begin(), current.end());
     if (sorted) return wasserstein_of_sorted(reference, current);
@@ -208,7 +205,7 @@ double hellinger_categorical(const std::vector<double>& reference,
 }
 
 double hellinger_numeric(const std::vector<double>& reference, const std::vector<double>& current) {
-    if (reference.empty() || current.empty()) bad("hellinger: a sample is empty");
+    if (reference.empty() || current.empty()) throw_bad_input("hellinger: a sample is empty");
     std::vector<double> keys(reference);
     keys.insert(keys.end(), current.begin(), current.end());
     std::sort(keys.begin(), keys.end());

@@ -13,13 +13,10 @@ namespace llmops::stats {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& message) {
-    throw Error(ErrorKind::BadInput, message);
-}
-
 void require_finite(const std::vector<double>& values, const char* what) {
     for (double v : values)
-        if (!std::isfinite(v)) bad(std::string(what) + ": values must be finite numbers");
+        if (!std::isfinite(v))
+            throw_bad_input(std::string(what) + ": values must be finite numbers");
 }
 
 double percentile_of_sorted(const std::vector<double>& sorted, double q) {
@@ -60,13 +57,13 @@ std::vector<std::uint64_t> signed_rank_counts(std::size_t n) {
 } // namespace
 
 double mean(const std::vector<double>& values) {
-    if (values.empty()) bad("mean of an empty sample");
+    if (values.empty()) throw_bad_input("mean of an empty sample");
     return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
 double stddev(const std::vector<double>& values, int ddof) {
     if (ddof < 0 || values.size() <= static_cast<std::size_t>(ddof))
-        bad("standard deviation needs more than " + std::to_string(ddof) + " values");
+        throw_bad_input("standard deviation needs more than " + std::to_string(ddof) + " values");
     const double m = mean(values);
     double squares = 0.0;
     for (double v : values)
@@ -75,7 +72,7 @@ double stddev(const std::vector<double>& values, int ddof) {
 }
 
 PercentileRank percentile_rank(std::size_t n, double q) {
-    if (!(q >= 0.0 && q <= 100.0)) bad("percentile must be between 0 and 100");
+    if (!(q >= 0.0 && q <= 100.0)) throw_bad_input("percentile must be between 0 and 100");
     const double index = q / 100.0 * static_cast<double>(n == 0 ? 0 : n - 1);
     const double below = std::floor(index);
     return {static_cast<std::size_t>(below), index - below};
@@ -113,14 +110,14 @@ void sort_ascending(std::vector<double>& values) {
 }
 
 double percentile(std::vector<double> values, double q) {
-    if (values.empty()) bad("percentile of an empty sample");
+    if (values.empty()) throw_bad_input("percentile of an empty sample");
     require_finite(values, "percentile");
     std::sort(values.begin(), values.end());
     return percentile_of_sorted(values, q);
 }
 
 std::vector<double> percentiles(std::vector<double> values, const std::vector<double>& qs) {
-    if (values.empty()) bad("percentile of an empty sample");
+    if (values.empty()) throw_bad_input("percentile of an empty sample");
     require_finite(values, "percentile");
     std::sort(values.begin(), values.end());
     std::vector<double> out;
@@ -131,7 +128,7 @@ std::vector<double> percentiles(std::vector<double> values, const std::vector<do
 }
 
 AscendingSample::AscendingSample(std::uint64_t count, std::vector<double> qs) : count_(count) {
-    if (count == 0) bad("percentile of an empty sample");
+    if (count == 0) throw_bad_input("percentile of an empty sample");
     for (double q : qs) {
         // The one percentile rule: the same position percentile_of_sorted interpolates at.
         const PercentileRank at = percentile_rank(static_cast<std::size_t>(count), q);
@@ -144,9 +141,10 @@ AscendingSample::AscendingSample(std::uint64_t count, std::vector<double> qs) : 
 }
 
 void AscendingSample::add(double value) {
-    if (!std::isfinite(value)) bad("percentile: values must be finite numbers");
-    if (seen_ == count_) bad("percentile: more values than counted");
-    if (seen_ > 0 && value < max_) bad("percentile: values must come in ascending order");
+    if (!std::isfinite(value)) throw_bad_input("percentile: values must be finite numbers");
+    if (seen_ == count_) throw_bad_input("percentile: more values than counted");
+    if (seen_ > 0 && value < max_)
+        throw_bad_input("percentile: values must come in ascending order");
     if (seen_ == 0) min_ = value;
     max_ = value;
     sum_ += value;
@@ -158,7 +156,7 @@ void AscendingSample::add(double value) {
 }
 
 double AscendingSample::percentile(std::size_t i) const {
-    if (seen_ != count_) bad("percentile: fewer values than counted");
+    if (seen_ != count_) throw_bad_input("percentile: fewer values than counted");
     const Rank& rank = ranks_.at(i);
     return interpolate_percentile(rank.below_value, rank.above_value, rank.fraction);
 }
@@ -221,11 +219,11 @@ std::uint64_t Xoshiro256::below(std::uint64_t bound) {
 BootstrapCI paired_bootstrap_ci(const std::vector<double>& a, const std::vector<double>& b,
                                 int resamples, std::uint64_t seed, double level) {
     if (a.size() != b.size())
-        bad("paired bootstrap: the runs have " + std::to_string(a.size()) + " and " +
-            std::to_string(b.size()) + " scores; pairs must match");
-    if (a.empty()) bad("paired bootstrap: no pairs");
-    if (resamples < 1) bad("paired bootstrap: resamples must be at least 1");
-    if (!(level > 0.0 && level < 1.0)) bad("paired bootstrap: level must be in (0, 1)");
+        throw_bad_input("paired bootstrap: the runs have " + std::to_string(a.size()) + " and " +
+                        std::to_string(b.size()) + " scores; pairs must match");
+    if (a.empty()) throw_bad_input("paired bootstrap: no pairs");
+    if (resamples < 1) throw_bad_input("paired bootstrap: resamples must be at least 1");
+    if (!(level > 0.0 && level < 1.0)) throw_bad_input("paired bootstrap: level must be in (0, 1)");
     require_finite(a, "paired bootstrap");
     require_finite(b, "paired bootstrap");
 
@@ -254,7 +252,7 @@ BootstrapCI paired_bootstrap_ci(const std::vector<double>& a, const std::vector<
 }
 
 McNemarResult mcnemar(int b, int c) {
-    if (b < 0 || c < 0) bad("McNemar: discordant counts must not be negative");
+    if (b < 0 || c < 0) throw_bad_input("McNemar: discordant counts must not be negative");
     McNemarResult r;
     r.b = b;
     r.c = c;

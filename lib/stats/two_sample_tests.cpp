@@ -16,18 +16,14 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-[[noreturn]] void bad(const std::string& message) {
-    throw Error(ErrorKind::BadInput, message);
-}
-
 void require_samples(const std::vector<double>& a, const std::vector<double>& b,
                      std::size_t min_size, const char* test) {
     if (a.size() < min_size || b.size() < min_size)
-        bad(std::string(test) + ": each sample needs at least " + std::to_string(min_size) +
-            " value(s)");
+        throw_bad_input(std::string(test) + ": each sample needs at least " +
+                        std::to_string(min_size) + " value(s)");
     for (const auto* s : {&a, &b})
         for (double v : *s)
-            if (!std::isfinite(v)) bad(std::string(test) + ": values must be finite");
+            if (!std::isfinite(v)) throw_bad_input(std::string(test) + ": values must be finite");
 }
 
 std::vector<double> concat(const std::vector<double>& a, const std::vector<double>& b) {
@@ -255,7 +251,7 @@ TwoSampleResult t_test(const std::vector<double>& a, const std::vector<double>& 
         df = (e1 + e2) * (e1 + e2) / (e1 * e1 / (n1 - 1) + e2 * e2 / (n2 - 1));
         denominator = std::sqrt(e1 + e2);
     }
-    if (!(denominator > 0)) bad("t_test: both samples have zero variance");
+    if (!(denominator > 0)) throw_bad_input("t_test: both samples have zero variance");
     TwoSampleResult r;
     r.statistic = (m1 - m2) / denominator;
     r.p_value = student_t_two_sided(r.statistic, df);
@@ -269,7 +265,7 @@ TwoSampleResult anderson_darling_2(const std::vector<double>& a, const std::vect
     std::sort(z.begin(), z.end());
     std::vector<double> unique(z);
     unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-    if (unique.size() < 2) bad("anderson: needs more than one distinct value");
+    if (unique.size() < 2) throw_bad_input("anderson: needs more than one distinct value");
     const double N = static_cast<double>(z.size());
     const int k = 2;
     const double sizes[2] = {static_cast<double>(a.size()), static_cast<double>(b.size())};

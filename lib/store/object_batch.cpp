@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr int kBatchZstdLevel = 1; // chunks are written once and read often: favour speed
-constexpr std::string_view kCompressedSuffix = ".zst";
 constexpr std::size_t kParallelRenames = 256; // fewer objects: renamed on the calling thread
 
 [[noreturn]] void throw_store(const std::string& what, const fs::path& where) {

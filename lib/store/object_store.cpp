@@ -14,7 +14,6 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::size_t kBlockSize = 128 << 10;
 constexpr int kZstdLevel = 3;
-constexpr std::string_view kCompressedSuffix = ".zst";
 
 struct CCtxDeleter {
     void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }

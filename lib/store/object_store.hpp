@@ -17,6 +17,9 @@ namespace llmops::store {
 
 enum class Compression { None, Zstd };
 
+// The file name suffix of a zstd-compressed object.
+inline constexpr std::string_view kCompressedSuffix = ".zst";
+
 struct ObjectInfo {
     Hash128 hash;
     std::uint64_t size = 0;        // uncompressed bytes

@@ -1,6 +1,7 @@
 #pragma once
-// A fresh directory under /tmp for one test, removed afterwards.
+// A fresh directory under /tmp for one test, removed afterwards, and a file writer for it.
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -25,5 +26,11 @@ class TempDir {
   private:
     std::filesystem::path path_;
 };
+
+// Writes a test file byte for byte, creating its folders.
+inline void write_test_file(const std::filesystem::path& path, const std::string& text) {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
 
 } // namespace llmops::testing

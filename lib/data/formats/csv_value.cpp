@@ -1,14 +1,11 @@
 #include "data/formats/csv_value.hpp"
 
+#include "core/text.hpp"
 #include "json/canonical_json.hpp"
 
 namespace llmops::data {
 
-namespace {
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-} // namespace
+namespace {} // namespace
 
 bool is_json_number_literal(std::string_view text) {
     std::size_t i = 0;
@@ -17,23 +14,23 @@ bool is_json_number_literal(std::string_view text) {
     if (i >= n) return false;
     if (text[i] == '0') {
         ++i;
-    } else if (is_digit(text[i])) {
-        while (i < n && is_digit(text[i]))
+    } else if (is_ascii_digit(text[i])) {
+        while (i < n && is_ascii_digit(text[i]))
             ++i;
     } else {
         return false;
     }
     if (i < n && text[i] == '.') {
         ++i;
-        if (i >= n || !is_digit(text[i])) return false;
-        while (i < n && is_digit(text[i]))
+        if (i >= n || !is_ascii_digit(text[i])) return false;
+        while (i < n && is_ascii_digit(text[i]))
             ++i;
     }
     if (i < n && (text[i] == 'e' || text[i] == 'E')) {
         ++i;
         if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
-        if (i >= n || !is_digit(text[i])) return false;
-        while (i < n && is_digit(text[i]))
+        if (i >= n || !is_ascii_digit(text[i])) return false;
+        while (i < n && is_ascii_digit(text[i]))
             ++i;
     }
     return i == n;

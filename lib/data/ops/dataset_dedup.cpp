@@ -33,14 +33,6 @@ std::string normalize_row(std::string_view canonical_row) {
     return canonical_json(row);
 }
 
-namespace {
-
-struct Hash128Key {
-    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low); }
-};
-
-} // namespace
-
 struct RowDeduplicator::State {
     DedupOptions options;
     std::unordered_map<Hash128, std::int64_t, Hash128Key> seen; // row hash -> first row

@@ -11,10 +11,6 @@
 namespace llmops::data {
 
 namespace {
-struct Hash128Key {
-    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low); }
-};
-
 // The rows of the chunks of `mine` that `theirs` does not have, in order.
 std::vector<std::string> rows_of_unshared_chunks(store::Project& project,
                                                  const std::vector<ChunkRef>& mine,

@@ -11,12 +11,6 @@
 
 namespace llmops::data {
 
-namespace {
-struct Hash128Key {
-    std::size_t operator()(const Hash128& h) const { return static_cast<std::size_t>(h.low); }
-};
-} // namespace
-
 MergeReport merge_datasets(store::Project& project, const MergeRequest& request) {
     if (request.sources.empty()) throw_usage("merge needs at least one dataset");
     if (request.output.empty()) throw_usage("merge needs -o NAME, the dataset to write");

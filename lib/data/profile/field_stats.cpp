@@ -2,6 +2,7 @@
 
 #include "core/hash.hpp"
 #include "core/text.hpp"
+#include "json/canonical_json.hpp"
 #include "json/json_string.hpp"
 
 #include <charconv>
@@ -11,9 +12,6 @@
 namespace llmops::data {
 
 namespace {
-
-constexpr const char* kTypeNames[] = {"string", "integer", "number", "boolean",
-                                      "null",   "object",  "array"};
 
 // A top value's JSON: the value itself when complete, else its cut text (strings decoded).
 TopValueCount top_value_json(const stats::TopValue& v) {
@@ -160,6 +158,7 @@ bool FieldStats::shrink() {
 }
 
 FieldProfile FieldStats::finish(std::uint64_t rows) {
+    static_assert(kArray == static_cast<int>(JsonType::Array), "Type follows JsonType");
     flush_pending();
     FieldProfile p;
     p.name = key_text(key_);
@@ -172,10 +171,10 @@ FieldProfile FieldStats::finish(std::uint64_t rows) {
     int non_null_types = 0;
     for (int t = 0; t < kTypeCount; ++t) {
         if (types_[t] == 0) continue;
-        p.types[kTypeNames[t]] = types_[t];
+        p.types[json_type_name(static_cast<JsonType>(t))] = types_[t];
         if (t != kNull) {
             ++non_null_types;
-            p.inferred_type = kTypeNames[t];
+            p.inferred_type = json_type_name(static_cast<JsonType>(t));
         }
     }
     // Integers mixed with other numbers are numbers; any other mix is "mixed".

@@ -20,7 +20,7 @@ std::string slurp(const fs::path& path) {
     return text.str();
 }
 
-Error error_of(const std::function<void()>& fn) {
+Error output_error_of(const std::function<void()>& fn) {
     try {
         fn();
     } catch (const Error& e) {
@@ -43,20 +43,20 @@ TEST_CASE("an output path is checked before anything is written", "[core][output
     check_output_path(dir.path() / "new.txt"); // a new file in a writable folder
     check_output_path("/dev/null");            // an existing device
 
-    Error missing = error_of([&] { check_output_path(dir.path() / "nope" / "a.txt"); });
+    Error missing = output_error_of([&] { check_output_path(dir.path() / "nope" / "a.txt"); });
     CHECK(missing.kind() == ErrorKind::BadInput);
     CHECK_THAT(missing.message(), Catch::EndsWith("a.txt: No such file or directory"));
     CHECK_THAT(missing.hint(), Catch::Contains("create the folder"));
 
-    Error folder = error_of([&] { check_output_path(dir.path() / "folder"); });
+    Error folder = output_error_of([&] { check_output_path(dir.path() / "folder"); });
     CHECK(folder.kind() == ErrorKind::BadInput);
     CHECK_THAT(folder.message(), Catch::EndsWith("folder: Is a directory"));
 
     std::ofstream(dir.path() / "file") << "x";
-    Error under_file = error_of([&] { check_output_path(dir.path() / "file" / "a.txt"); });
+    Error under_file = output_error_of([&] { check_output_path(dir.path() / "file" / "a.txt"); });
     CHECK_THAT(under_file.message(), Catch::EndsWith("Not a directory"));
 
-    CHECK(error_of([] { check_output_path(""); }).kind() == ErrorKind::Usage);
+    CHECK(output_error_of([] { check_output_path(""); }).kind() == ErrorKind::Usage);
     CHECK(entries(dir.path()) == 2); // nothing created by the checks
 }
 
@@ -85,7 +85,7 @@ TEST_CASE("an output file replaces the old one only when committed", "[core][out
 TEST_CASE("a full disk fails the commit with the OS reason", "[core][output]") {
     OutputFile out("/dev/full");
     out.write(std::string(1 << 17, 'x'));
-    Error full = error_of([&] { out.commit(); });
+    Error full = output_error_of([&] { out.commit(); });
     CHECK(full.kind() == ErrorKind::BadInput);
     CHECK(full.message() == "cannot write /dev/full: No space left on device");
 }

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Store {
+struct ExportStore {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path() / "proj");
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -29,7 +29,7 @@ struct Store {
     }
 };
 
-std::string exported(Store& s, const DatasetVersion& v, ExportOptions options) {
+std::string exported(ExportStore& s, const DatasetVersion& v, ExportOptions options) {
     std::string out;
     export_rows(s.project, v, options, [&](std::string_view block) { out.append(block); });
     return out;
@@ -43,7 +43,7 @@ std::string file_text(const fs::path& path) {
 } // namespace
 
 TEST_CASE("export writes canonical JSONL rows, up to the limit", "[data][export]") {
-    Store s;
+    ExportStore s;
     DatasetVersion v = s.add("{\"b\":1,\"a\":\"x\"}\n{\"a\":\"y\"}\n{\"a\":\"z\",\"b\":2}\n");
     CHECK(exported(s, v, {}) == "{\"a\":\"x\",\"b\":1}\n{\"a\":\"y\"}\n{\"a\":\"z\",\"b\":2}\n");
     CHECK(exported(s, v, {.limit = 2}) == "{\"a\":\"x\",\"b\":1}\n{\"a\":\"y\"}\n");
@@ -51,14 +51,14 @@ TEST_CASE("export writes canonical JSONL rows, up to the limit", "[data][export]
 }
 
 TEST_CASE("export writes CSV with a header of every field", "[data][export]") {
-    Store s;
+    ExportStore s;
     DatasetVersion v = s.add("{\"a\":\"x, y\",\"b\":1}\n{\"a\":\"q\"}\n");
     // RFC 4180: CRLF line ends.
     CHECK(exported(s, v, {.format = InputFormat::Csv}) == "a,b\r\n\"x, y\",1\r\nq,\r\n");
 }
 
 TEST_CASE("export to a file replaces it whole and counts the rows", "[data][export]") {
-    Store s;
+    ExportStore s;
     DatasetVersion v = s.add("{\"a\":1}\n{\"a\":2}\n");
     const fs::path target = s.dir.path() / "out.jsonl";
     std::ofstream(target) << "old content that is longer than the export\n";

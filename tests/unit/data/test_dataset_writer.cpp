@@ -56,7 +56,7 @@ std::string rows_text(int count) {
     return out.str();
 }
 
-struct Store {
+struct WriterStore {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path() / "proj");
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -66,7 +66,7 @@ struct Store {
 
 TEST_CASE("data add's parallel path gives the manifest of the sequential full path",
           "[data][dataset_writer]") {
-    Store s;
+    WriterStore s;
     const fs::path file = s.dir.path() / "rows.jsonl";
     std::ofstream(file, std::ios::binary) << rows_text(60'000);
 
@@ -97,7 +97,7 @@ TEST_CASE("data add's parallel path gives the manifest of the sequential full pa
 }
 
 TEST_CASE("the manifest of a fixed dataset is pinned", "[data][dataset_writer]") {
-    Store s;
+    WriterStore s;
     const fs::path file = s.dir.path() / "rows.jsonl";
     std::ofstream(file, std::ios::binary) << rows_text(60'000);
     ImportOptions options;

@@ -33,7 +33,7 @@ std::string iso_of(std::int64_t ms) {
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
-struct Fixture {
+struct CanaryFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path());
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -42,7 +42,7 @@ struct Fixture {
     std::vector<serve::FeedbackRecord> feedback;
     std::int64_t sequence = 0;
 
-    Fixture() {
+    CanaryFixture() {
         prompt::PromptRegistry registry(project);
         auto version =
             registry.add_text("name: p\nmessages:\n  - {role: user, content: hi}\n", "p.yaml", "")
@@ -115,7 +115,7 @@ struct Fixture {
 } // namespace
 
 TEST_CASE("canary analysis: figures, tests and the verdict from the request log", "[canary]") {
-    Fixture f;
+    CanaryFixture f;
     std::vector<std::string> stable_ids, canary_ids;
     for (double ms : {1, 2, 2, 3, 3, 3, 4, 5})
         stable_ids.push_back(f.log(false, 200, "", ms, 0.001));
@@ -184,7 +184,7 @@ TEST_CASE("canary analysis: figures, tests and the verdict from the request log"
 TEST_CASE("canary verdicts applied: rollback recorded with its evidence and a stale analysis "
           "applies nothing",
           "[canary]") {
-    Fixture f;
+    CanaryFixture f;
     for (int i = 0; i < 6; ++i) {
         f.log(false, 200, "", 10, 0);
         f.log(true, 502, "upstream_server", 10, 0);

@@ -12,13 +12,13 @@ using llmops::parse_yaml;
 
 namespace {
 
-EnvironmentCatalog parse(const std::string& yaml) {
+EnvironmentCatalog environments_of(const std::string& yaml) {
     return parse_environments(parse_yaml(yaml, "llmops.yaml"), "/proj");
 }
 
-Error error_of(const std::string& yaml) {
+Error environments_error_of(const std::string& yaml) {
     try {
-        parse(yaml);
+        environments_of(yaml);
     } catch (const Error& e) {
         return e;
     }
@@ -29,7 +29,7 @@ Error error_of(const std::string& yaml) {
 } // namespace
 
 TEST_CASE("environments with gates, requires and a canary default", "[deploy]") {
-    auto catalog = parse(R"(providers: {}
+    auto catalog = environments_of(R"(providers: {}
 environments:
   staging:
     gates:
@@ -63,23 +63,24 @@ environments:
 
 TEST_CASE("no environments: key gives an empty catalog, and unknown names are usage errors",
           "[deploy]") {
-    auto catalog = parse("providers: {}\n");
+    auto catalog = environments_of("providers: {}\n");
     CHECK(catalog.environments.empty());
     CHECK_THROWS_WITH(catalog.get("production"), Catch::Contains("unknown environment"));
 }
 
 TEST_CASE("malformed environments are located", "[deploy]") {
-    Error e = error_of("environments:\n  staging:\n    gates:\n      - evl: x.yaml\n");
+    Error e = environments_error_of("environments:\n  staging:\n    gates:\n      - evl: x.yaml\n");
     CHECK(e.kind() == llmops::ErrorKind::BadInput);
     CHECK(e.where().line == 4);
-    e = error_of("environments:\n  prod:\n    canary: 150\n");
+    e = environments_error_of("environments:\n  prod:\n    canary: 150\n");
     CHECK(e.where().line == 3);
-    e = error_of("environments:\n  prod:\n    requires: stagin\n");
+    e = environments_error_of("environments:\n  prod:\n    requires: stagin\n");
     CHECK_THAT(e.message(), Catch::Contains("unknown environment 'stagin'"));
     CHECK(e.where().line == 3);
-    e = error_of("environments:\n  a: {requires: b}\n  b: {requires: a}\n");
+    e = environments_error_of("environments:\n  a: {requires: b}\n  b: {requires: a}\n");
     CHECK_THAT(e.message(), Catch::Contains("cycle"));
-    e = error_of("environments:\n  prod:\n    gates:\n      - {eval: a.yaml, min_cases: 3}\n");
+    e = environments_error_of(
+        "environments:\n  prod:\n    gates:\n      - {eval: a.yaml, min_cases: 3}\n");
     CHECK(e.where().line == 4);
 }
 
@@ -96,11 +97,12 @@ TEST_CASE("points in time for history --at", "[deploy]") {
 }
 
 TEST_CASE("canary_policy: defaults, values, and located errors", "[deploy]") {
-    auto catalog = parse("environments:\n  staging: {}\n  prod:\n    canary: 10\n"
-                         "    canary_policy:\n      min_requests: 500\n      alpha: 0.01\n"
-                         "      max_error_rate_increase: 0.02\n      max_latency_increase: 0.1\n"
-                         "      max_cost_increase: 0.25\n      max_feedback_decrease: 0.05\n"
-                         "      schedule: 5m\n      auto: true\n");
+    auto catalog =
+        environments_of("environments:\n  staging: {}\n  prod:\n    canary: 10\n"
+                        "    canary_policy:\n      min_requests: 500\n      alpha: 0.01\n"
+                        "      max_error_rate_increase: 0.02\n      max_latency_increase: 0.1\n"
+                        "      max_cost_increase: 0.25\n      max_feedback_decrease: 0.05\n"
+                        "      schedule: 5m\n      auto: true\n");
     const CanaryPolicy& defaults = catalog.get("staging").canary_policy;
     CHECK(defaults.min_requests == 100);
     CHECK(defaults.alpha == 0.05);
@@ -118,17 +120,18 @@ TEST_CASE("canary_policy: defaults, values, and located errors", "[deploy]") {
     CHECK(*p.schedule_s == 300);
     CHECK(p.auto_apply);
 
-    Error e = error_of("environments:\n  prod:\n    canary_policy:\n      min_requests: 0\n");
+    Error e = environments_error_of(
+        "environments:\n  prod:\n    canary_policy:\n      min_requests: 0\n");
     CHECK(e.kind() == llmops::ErrorKind::BadInput);
     CHECK(e.where().line == 4);
-    e = error_of("environments:\n  prod:\n    canary_policy:\n      schedule: soon\n");
+    e = environments_error_of("environments:\n  prod:\n    canary_policy:\n      schedule: soon\n");
     CHECK_THAT(e.message(), Catch::Contains("schedule 'soon'"));
     CHECK(e.where().line == 4);
-    e = error_of("environments:\n  prod:\n    canary_policy: {alpha: 1.5}\n");
+    e = environments_error_of("environments:\n  prod:\n    canary_policy: {alpha: 1.5}\n");
     CHECK(e.where().line == 3);
-    e = error_of("environments:\n  prod:\n    canary_policy:\n      auto: true\n");
+    e = environments_error_of("environments:\n  prod:\n    canary_policy:\n      auto: true\n");
     CHECK_THAT(e.message(), Catch::Contains("needs a schedule"));
     CHECK(e.where().line == 4);
-    e = error_of("environments:\n  prod:\n    canary_policy:\n      min_request: 5\n");
+    e = environments_error_of("environments:\n  prod:\n    canary_policy:\n      min_request: 5\n");
     CHECK(e.where().line == 4);
 }

@@ -33,14 +33,14 @@ thresholds: {pass_rate: 0.9, rouge_l: {mean: 0.6}}
 concurrency: 16
 )";
 
-EvalSpec parse(const std::string& text) {
+EvalSpec eval_spec_of(const std::string& text) {
     return parse_eval_spec(text, "eval.yaml");
 }
 
 // The error a spec raises, as "message (where)".
-std::string error_of(const std::string& text) {
+std::string spec_error_of(const std::string& text) {
     try {
-        parse(text);
+        eval_spec_of(text);
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::BadInput);
         return e.what();
@@ -74,7 +74,7 @@ TEST_CASE("eval_spec: the embedded schema is schemas/eval.schema.json", "[eval_s
 }
 
 TEST_CASE("eval_spec: the issue's example parses into the expected spec", "[eval_spec]") {
-    EvalSpec s = parse(kIssueExample);
+    EvalSpec s = eval_spec_of(kIssueExample);
     CHECK(s.description == "QA regression");
     CHECK(s.dataset == "qa@latest");
     CHECK_FALSE(s.dataset_file);
@@ -132,8 +132,8 @@ TEST_CASE("eval_spec: the issue's example parses into the expected spec", "[eval
 }
 
 TEST_CASE("eval_spec: one prompt or provider may be written without a list", "[eval_spec]") {
-    EvalSpec s = parse("dataset: qa\nprompts: qa-answer@3\nproviders: {id: echo, seed: 7}\n"
-                       "case_id: qid\nlimit: 20\n");
+    EvalSpec s = eval_spec_of("dataset: qa\nprompts: qa-answer@3\nproviders: {id: echo, seed: 7}\n"
+                              "case_id: qid\nlimit: 20\n");
     CHECK(s.prompts == std::vector<std::string>{"qa-answer@3"});
     CHECK(s.prompt_locations[0].to_string() == "eval.yaml:2:10");
     REQUIRE(s.providers.size() == 1);
@@ -145,7 +145,7 @@ TEST_CASE("eval_spec: one prompt or provider may be written without a list", "[e
 }
 
 TEST_CASE("eval_spec: provider overrides and labels", "[eval_spec]") {
-    EvalSpec s = parse(R"(dataset: qa
+    EvalSpec s = eval_spec_of(R"(dataset: qa
 prompts: qa-answer
 providers:
   - {id: local, model: llama3, temperature: 0, label: cold}
@@ -171,7 +171,7 @@ providers:
 }
 
 TEST_CASE("eval_spec: every metric entry shorthand", "[eval_spec]") {
-    EvalSpec s = parse(kHead + R"(metrics:
+    EvalSpec s = eval_spec_of(kHead + R"(metrics:
   - is_json
   - contains: Paris
   - contains_any: [Paris, Lyon]
@@ -196,7 +196,7 @@ TEST_CASE("eval_spec: every metric entry shorthand", "[eval_spec]") {
 }
 
 TEST_CASE("eval_spec: repeated metrics get numbered labels", "[eval_spec]") {
-    EvalSpec s = parse(kHead + R"(metrics:
+    EvalSpec s = eval_spec_of(kHead + R"(metrics:
   - contains: a
   - contains: b
   - contains: {value: c, label: contains#2}
@@ -221,7 +221,7 @@ thresholds:
 }
 
 TEST_CASE("eval_spec: inline cases", "[eval_spec]") {
-    EvalSpec s = parse(R"(prompts: qa-answer
+    EvalSpec s = eval_spec_of(R"(prompts: qa-answer
 providers: [default]
 cases:
   - id: paris
@@ -244,7 +244,7 @@ cases:
 }
 
 TEST_CASE("eval_spec: retrieve vars are taken out of vars", "[eval_spec]") {
-    EvalSpec s = parse(kHead + R"(vars:
+    EvalSpec s = eval_spec_of(kHead + R"(vars:
   question: "{{question}}"
   top: 3
   context: {retrieve: {index: docs, query: "{{question}} {{topic}}", k: 8}}
@@ -382,53 +382,53 @@ TEST_CASE("eval_spec: the bad-spec corpus", "[eval_spec]") {
 }
 
 TEST_CASE("eval_spec: more bad inputs", "[eval_spec]") {
-    CHECK_THAT(error_of(""), Catch::Contains("must be object, got null"));
-    CHECK_THAT(error_of("dataset: qa\nproviders: [default]\n"),
+    CHECK_THAT(spec_error_of(""), Catch::Contains("must be object, got null"));
+    CHECK_THAT(spec_error_of("dataset: qa\nproviders: [default]\n"),
                Catch::Contains("missing required property 'prompts'"));
-    CHECK_THAT(error_of(kHead + "metrics: [42]\n"),
+    CHECK_THAT(spec_error_of(kHead + "metrics: [42]\n"),
                Catch::Contains("/metrics/0: must be string or object, got integer") &&
                    Catch::Contains("eval.yaml:4:11"));
-    CHECK_THAT(error_of(kHead + "cases: [{vars: {}, metrics: [{a: 1, b: 2}]}]\n"),
+    CHECK_THAT(spec_error_of(kHead + "cases: [{vars: {}, metrics: [{a: 1, b: 2}]}]\n"),
                Catch::Contains("/cases/0/metrics/0: a metric entry is one name") &&
                    Catch::Contains("eval.yaml:4:30"));
-    CHECK_THAT(error_of(kHead + "metrics: [{}]\n"),
+    CHECK_THAT(spec_error_of(kHead + "metrics: [{}]\n"),
                Catch::Contains("/metrics/0: must have at least 1 properties"));
-    CHECK_THAT(error_of(kHead + "metrics: [{rouge_l: {threshold: high}}]\n"),
+    CHECK_THAT(spec_error_of(kHead + "metrics: [{rouge_l: {threshold: high}}]\n"),
                Catch::Contains("/metrics/0/rouge_l/threshold: must be number, got string"));
-    CHECK_THAT(error_of(kHead + "vars: {context: {retrieve: {query: x}}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "vars: {context: {retrieve: {query: x}}}\n"),
                Catch::Contains("missing required property 'index'"));
-    CHECK_THAT(error_of(kHead + "vars: {context: {retrieve: {index: d, query: x}, k: 3}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "vars: {context: {retrieve: {index: d, query: x}, k: 3}}\n"),
                Catch::Contains("/vars/context/k: property not allowed"));
-    CHECK_THAT(error_of(kHead + "vars: {context: {retrieve: {index: d, query: x, k: 2.5}}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "vars: {context: {retrieve: {index: d, query: x, k: 2.5}}}\n"),
                Catch::Contains("/vars/context/retrieve/k: must be integer, got number"));
-    CHECK_THAT(error_of(kHead + "vars: {context: {retrieve: {index: d, query: '{{/x}}'}}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "vars: {context: {retrieve: {index: d, query: '{{/x}}'}}}\n"),
                Catch::Contains("vars.context.retrieve.query: invalid template") &&
                    Catch::Contains("eval.yaml:4:"));
-    CHECK_THAT(error_of(kHead + "vars: {'bad name': x}\n"),
+    CHECK_THAT(spec_error_of(kHead + "vars: {'bad name': x}\n"),
                Catch::Contains("invalid property name"));
-    CHECK_THAT(error_of(kHead + "concurrency: 0\n"), Catch::Contains("must be >= 1"));
-    CHECK_THAT(error_of(kHead + "concurrency: 5000\n"), Catch::Contains("must be <= 1024"));
-    CHECK_THAT(error_of(kHead + "limit: 0\n"), Catch::Contains("/limit: must be >= 1"));
-    CHECK_THAT(error_of(kHead + "thresholds: {latency: {p95: 2000}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "concurrency: 0\n"), Catch::Contains("must be >= 1"));
+    CHECK_THAT(spec_error_of(kHead + "concurrency: 5000\n"), Catch::Contains("must be <= 1024"));
+    CHECK_THAT(spec_error_of(kHead + "limit: 0\n"), Catch::Contains("/limit: must be >= 1"));
+    CHECK_THAT(spec_error_of(kHead + "thresholds: {latency: {p95: 2000}}\n"),
                Catch::Contains("'latency' is not a metric label (the spec has no metrics)"));
-    CHECK_THAT(error_of(kHead + "thresholds: {pass_rate: {mean: 1}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "thresholds: {pass_rate: {mean: 1}}\n"),
                Catch::Contains("/thresholds/pass_rate: must be number, got object"));
-    CHECK_THAT(error_of(kHead + "thresholds: {rouge_l: {}}\n"),
+    CHECK_THAT(spec_error_of(kHead + "thresholds: {rouge_l: {}}\n"),
                Catch::Contains("/thresholds/rouge_l: must have at least 1 properties"));
-    CHECK_THAT(error_of("dataset: qa\nprompts: p\nproviders: [{model: m}]\n"),
+    CHECK_THAT(spec_error_of("dataset: qa\nprompts: p\nproviders: [{model: m}]\n"),
                Catch::Contains("/providers/0: missing required property 'id'"));
-    CHECK_THAT(error_of("dataset: qa\nprompts: p\nproviders: [{id: x, temprature: 1}]\n"),
+    CHECK_THAT(spec_error_of("dataset: qa\nprompts: p\nproviders: [{id: x, temprature: 1}]\n"),
                Catch::Contains("/providers/0/temprature: property not allowed"));
-    CHECK_THAT(error_of("dataset: qa\nprompts: p\nproviders: []\n"),
+    CHECK_THAT(spec_error_of("dataset: qa\nprompts: p\nproviders: []\n"),
                Catch::Contains("/providers: must have at least 1 items"));
-    CHECK_THAT(error_of("dataset: 'qa@'\nprompts: p\nproviders: [x]\n"),
+    CHECK_THAT(spec_error_of("dataset: 'qa@'\nprompts: p\nproviders: [x]\n"),
                Catch::Contains("dataset: empty version after '@'"));
-    CHECK_THAT(error_of(kHead + "cases: [{vars: {}, expected: x}]\n"),
+    CHECK_THAT(spec_error_of(kHead + "cases: [{vars: {}, expected: x}]\n"),
                Catch::Contains("/cases/0/expected: property not allowed"));
     // Explicit labels may not collide across a case and the spec either.
-    CHECK_THAT(error_of(kHead + "metrics: [contains: a]\n"
-                                "cases: [{vars: {}, metrics: [{equals: {value: b, label: "
-                                "contains}}]}]\n"),
+    CHECK_THAT(spec_error_of(kHead + "metrics: [contains: a]\n"
+                                     "cases: [{vars: {}, metrics: [{equals: {value: b, label: "
+                                     "contains}}]}]\n"),
                Catch::Contains("the label 'contains' is used twice (first at eval.yaml:4:11)") &&
                    Catch::Contains("eval.yaml:5:"));
 }
@@ -457,33 +457,33 @@ prompts: ["qa-answer@production", 'qa-answer@latest']
 dataset: qa@latest
 description: "QA regression"   # same text, quoted
 )";
-    EvalSpec a = parse(kIssueExample);
+    EvalSpec a = eval_spec_of(kIssueExample);
     EvalSpec b = parse_eval_spec(reordered, "elsewhere/other.yaml");
     CHECK(a.hash == b.hash);
-    CHECK(a.hash == parse(kIssueExample).hash);
+    CHECK(a.hash == eval_spec_of(kIssueExample).hash);
     CHECK(a.document == b.document);
 
     // Any change of meaning changes it: a value, a list's order.
     std::string changed = kIssueExample;
     changed.replace(changed.find("concurrency: 16"), 15, "concurrency: 8");
-    CHECK(parse(changed).hash != a.hash);
+    CHECK(eval_spec_of(changed).hash != a.hash);
     std::string swapped = kIssueExample;
     swapped.replace(swapped.find("[qa-answer@production, qa-answer@latest]"), 40,
                     "[qa-answer@latest, qa-answer@production]");
-    CHECK(parse(swapped).hash != a.hash);
+    CHECK(eval_spec_of(swapped).hash != a.hash);
 }
 
 TEST_CASE("eval_spec: thresholds scoped to prompts and providers", "[eval_spec]") {
-    EvalSpec spec = parse("dataset: qa@latest\nprompts: [qa@1, qa@2]\n"
-                          "providers: [a, {id: b, label: bee}]\n"
-                          "metrics: [contains: x]\n"
-                          "thresholds:\n"
-                          "  - pass_rate: 0.5\n"
-                          "  - prompt: qa@2\n"
-                          "    pass_rate: 0.9\n"
-                          "    contains: {mean: 0.8}\n"
-                          "  - provider: bee\n"
-                          "    pass_rate: 0.7\n");
+    EvalSpec spec = eval_spec_of("dataset: qa@latest\nprompts: [qa@1, qa@2]\n"
+                                 "providers: [a, {id: b, label: bee}]\n"
+                                 "metrics: [contains: x]\n"
+                                 "thresholds:\n"
+                                 "  - pass_rate: 0.5\n"
+                                 "  - prompt: qa@2\n"
+                                 "    pass_rate: 0.9\n"
+                                 "    contains: {mean: 0.8}\n"
+                                 "  - provider: bee\n"
+                                 "    pass_rate: 0.7\n");
     REQUIRE(spec.thresholds.size() == 4);
     CHECK(spec.threshold_cells(spec.thresholds[0]).empty()); // every cell
     CHECK(spec.thresholds[1].prompt == "qa@2");
@@ -493,11 +493,11 @@ TEST_CASE("eval_spec: thresholds scoped to prompts and providers", "[eval_spec]"
     CHECK(spec.thresholds[2].statistic == "pass_rate");
     CHECK(spec.threshold_cells(spec.thresholds[3]) == std::vector<int>{1, 3});
 
-    CHECK(error_of(kHead + "thresholds:\n  - prompt: qa-other\n    pass_rate: 1\n") ==
+    CHECK(spec_error_of(kHead + "thresholds:\n  - prompt: qa-other\n    pass_rate: 1\n") ==
           "thresholds: prompt 'qa-other' is not in 'prompts' ('qa-answer') (eval.yaml:5:13)");
-    CHECK(error_of(kHead + "thresholds:\n  - provider: nope\n    pass_rate: 1\n") ==
+    CHECK(spec_error_of(kHead + "thresholds:\n  - provider: nope\n    pass_rate: 1\n") ==
           "thresholds: provider 'nope' is not in 'providers' ('default') (eval.yaml:5:15)");
-    CHECK(error_of(kHead + "thresholds:\n  - prompt: 3\n") != "no error");
+    CHECK(spec_error_of(kHead + "thresholds:\n  - prompt: 3\n") != "no error");
 }
 
 TEST_CASE("eval_spec: a baseline pairs each cell with its baseline cell", "[eval_spec]") {
@@ -505,23 +505,23 @@ TEST_CASE("eval_spec: a baseline pairs each cell with its baseline cell", "[eval
                              "providers: [a, b]\n";
     // Cells: qa@1×a 0, qa@1×b 1, qa@2×a 2, qa@2×b 3, qa@3×a 4, qa@3×b 5.
     using Pairs = std::vector<std::pair<int, int>>;
-    CHECK(parse(head + "baseline: qa@1\n").baseline_pairs() ==
+    CHECK(eval_spec_of(head + "baseline: qa@1\n").baseline_pairs() ==
           Pairs{{0, 2}, {1, 3}, {0, 4}, {1, 5}});
-    CHECK(parse(head + "baseline: {prompt: qa@2}\n").baseline_pairs() ==
+    CHECK(eval_spec_of(head + "baseline: {prompt: qa@2}\n").baseline_pairs() ==
           Pairs{{2, 0}, {3, 1}, {2, 4}, {3, 5}});
-    CHECK(parse(head + "baseline: {provider: a}\n").baseline_pairs() ==
+    CHECK(eval_spec_of(head + "baseline: {provider: a}\n").baseline_pairs() ==
           Pairs{{0, 1}, {2, 3}, {4, 5}});
-    CHECK(parse(head + "baseline: {prompt: qa@1, provider: b}\n").baseline_pairs() ==
+    CHECK(eval_spec_of(head + "baseline: {prompt: qa@1, provider: b}\n").baseline_pairs() ==
           Pairs{{1, 0}, {1, 2}, {1, 3}, {1, 4}, {1, 5}});
-    CHECK(parse(head).baseline_pairs().empty());
+    CHECK(eval_spec_of(head).baseline_pairs().empty());
 
-    CHECK(error_of(head + "baseline: qa@9\n") ==
+    CHECK(spec_error_of(head + "baseline: qa@9\n") ==
           "baseline: prompt 'qa@9' is not in 'prompts' ('qa@1', 'qa@2', 'qa@3') (eval.yaml:4:11)");
-    CHECK(error_of(head + "baseline: {provider: c}\n") ==
+    CHECK(spec_error_of(head + "baseline: {provider: c}\n") ==
           "baseline: provider 'c' is not in 'providers' ('a', 'b') (eval.yaml:4:22)");
-    CHECK(error_of(kHead + "baseline: qa-answer\n") ==
+    CHECK(spec_error_of(kHead + "baseline: qa-answer\n") ==
           "baseline: there is no other cell to compare with it (the matrix has 1 cell) "
           "(eval.yaml:4:11)");
-    CHECK(error_of(head + "baseline: {}\n") != "no error");
-    CHECK(error_of(head + "baseline: {prompt: qa@1, model: x}\n") != "no error");
+    CHECK(spec_error_of(head + "baseline: {}\n") != "no error");
+    CHECK(spec_error_of(head + "baseline: {prompt: qa@1, model: x}\n") != "no error");
 }

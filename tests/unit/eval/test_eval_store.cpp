@@ -19,13 +19,13 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
+struct EvalStoreFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path() / "proj");
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
     std::int64_t prompt_version = 0;
 
-    Fixture() {
+    EvalStoreFixture() {
         prompt::PromptRegistry registry(project);
         prompt_version =
             registry
@@ -97,7 +97,7 @@ struct Fixture {
 } // namespace
 
 TEST_CASE("eval summary: verdicts, aggregates and thresholds", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::int64_t id =
         f.make_eval({true, true, true, false}, {1, 1, 0, 0}, {50, 80, 300, 10},
                     {{"", "pass_rate", 0.5}, {"latency", "p50", 90}, {"contains", "mean", 0.7}});
@@ -127,7 +127,7 @@ TEST_CASE("eval summary: verdicts, aggregates and thresholds", "[eval_store]") {
 }
 
 TEST_CASE("eval summary without thresholds requires every case to pass", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::int64_t all_pass = f.make_eval({true, true}, {1, 1}, {1, 2}, {});
     CHECK(load_summary(f.project.db(), all_pass).passed);
     std::int64_t one_fails = f.make_eval({true, true}, {1, 0}, {1, 2}, {});
@@ -135,7 +135,7 @@ TEST_CASE("eval summary without thresholds requires every case to pass", "[eval_
 }
 
 TEST_CASE("eval compare pairs by id and flags a regression", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::vector<bool> ok(30, true);
     std::vector<double> good(30, 1), bad(30, 1), latency(30, 10);
     for (int i = 0; i < 12; ++i)
@@ -163,7 +163,7 @@ TEST_CASE("eval compare pairs by id and flags a regression", "[eval_store]") {
 }
 
 TEST_CASE("eval cases stream from the store as the summary sees them", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::int64_t id = f.make_eval({true, false, true, true}, {1, 0, 0, 1}, {5, 1, 7, 300}, {});
     EvalRunSummary loaded = load_summary(f.project.db(), id, {.with_cases = true});
     EvalRunSummary lean = load_summary(f.project.db(), id);
@@ -199,7 +199,7 @@ TEST_CASE("eval cases stream from the store as the summary sees them", "[eval_st
 }
 
 TEST_CASE("eval summary: percentiles from ordered reads match numpy", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::vector<double> latency;
     for (int i = 0; i < 101; ++i)
         latency.push_back((i * 37) % 101); // 0..100, shuffled
@@ -216,7 +216,7 @@ TEST_CASE("eval summary: percentiles from ordered reads match numpy", "[eval_sto
 }
 
 TEST_CASE("thresholds scoped to cells are judged only there", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::vector<bool> ok(4, true);
     std::int64_t id = f.make_eval(ok, {1, 1, 1, 1}, {1, 1, 1, 1},
                                   {{"", "pass_rate", 0.5, {}}, {"contains", "mean", 0.9, {1}}});
@@ -238,7 +238,7 @@ TEST_CASE("thresholds scoped to cells are judged only there", "[eval_store]") {
 }
 
 TEST_CASE("two cells of one run are compared case by case", "[eval_store]") {
-    Fixture f;
+    EvalStoreFixture f;
     std::vector<bool> ok(30, true);
     std::vector<double> good(30, 1), worse(30, 1), latency(30, 10);
     for (int i = 0; i < 12; ++i)

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kTol = 1e-9;
+constexpr double kRegistryTol = 1e-9;
 
 struct TestCase {
     json fields = json::object();
@@ -192,7 +192,7 @@ TEST_CASE("levenshtein is a score metric with a threshold", "[metric_registry]")
     // kitten -> sitting: 3 edits over 7 code points.
     auto r = run("levenshtein", {{"expected", "sitting"}}, "kitten");
     REQUIRE(r.score);
-    CHECK(std::abs(*r.score - (1.0 - 3.0 / 7.0)) < kTol);
+    CHECK(std::abs(*r.score - (1.0 - 3.0 / 7.0)) < kRegistryTol);
     CHECK_FALSE(r.passed.has_value()); // no threshold: measured only
     CHECK(r.reason.empty());
 
@@ -208,15 +208,15 @@ TEST_CASE("f1, rouge and bleu score against templates", "[metric_registry]") {
     json fields = {{"answer", "the cat ran"}};
     // Token F1 over normalised tokens {cat, sat} vs {cat, ran}: P = R = 1/2.
     auto f1 = run("f1", {{"expected", "{{answer}}"}}, "The cat sat", fields);
-    CHECK(std::abs(*f1.score - 0.5) < kTol);
+    CHECK(std::abs(*f1.score - 0.5) < kRegistryTol);
     // ROUGE-1: the/cat shared, P = R = 2/3. ROUGE-2: "the cat" shared of 2 bigrams each.
     // ROUGE-L: LCS "the cat" = 2 of 3.
     CHECK(std::abs(*run("rouge1", {{"expected", "{{answer}}"}}, "the cat sat", fields).score -
-                   2.0 / 3.0) < kTol);
+                   2.0 / 3.0) < kRegistryTol);
     CHECK(std::abs(*run("rouge2", {{"value", "{{answer}}"}}, "the cat sat", fields).score - 0.5) <
-          kTol);
+          kRegistryTol);
     auto rl = run("rouge_l", {{"expected", "{{answer}}"}}, "the cat sat", fields, 0.7);
-    CHECK(std::abs(*rl.score - 2.0 / 3.0) < kTol);
+    CHECK(std::abs(*rl.score - 2.0 / 3.0) < kRegistryTol);
     CHECK(rl.passed == false);
     CHECK(rl.reason ==
           R"(0.6667 is below the threshold 0.7: expected "the cat ran", got "the cat sat")");
@@ -224,14 +224,14 @@ TEST_CASE("f1, rouge and bleu score against templates", "[metric_registry]") {
     // BLEU: identical to one of several references (>= 4 tokens) scores 1.
     std::string hyp = "the quick brown fox jumps";
     auto bleu = run("bleu", {{"expected", {"a slow dog", hyp}}}, hyp);
-    CHECK(std::abs(*bleu.score - 1.0) < kTol);
+    CHECK(std::abs(*bleu.score - 1.0) < kRegistryTol);
     // No shared token with the only reference: 0.
     CHECK(*run("bleu", {{"expected", "red green blue yellow"}}, hyp).score == 0.0);
     // lowercase: case no longer matters.
     CHECK(
         std::abs(*run("bleu", {{"expected", "The Quick Brown Fox Jumps"}, {"lowercase", true}}, hyp)
                       .score -
-                 1.0) < kTol);
+                 1.0) < kRegistryTol);
     CHECK(*run("bleu", {{"expected", "The Quick Brown Fox Jumps"}}, hyp).score < 0.5);
 }
 
@@ -250,11 +250,11 @@ TEST_CASE("bleu keeps each case's n-gram statistics, which summed give corpus BL
         REQUIRE(stats);
         // The stored statistics give back the case's own (sentence) score.
         CHECK(bleu_from_stats(*stats, /*effective_order=*/true).score ==
-              Approx(*r.score).margin(kTol));
+              Approx(*r.score).margin(kRegistryTol));
         sum += *stats;
     }
     CHECK(bleu_from_stats(sum, /*effective_order=*/false).score * 100 ==
-          Approx(48.53082700992989).margin(kTol * 100));
+          Approx(48.53082700992989).margin(kRegistryTol * 100));
     CHECK_FALSE(bleu_stats_from_json(json()));
     CHECK_FALSE(bleu_stats_from_json(json{{"bleu_stats", {{"sys_len", "x"}}}}));
 }
@@ -354,11 +354,11 @@ TEST_CASE("retrieval metrics read passages from the prompt variables", "[metric_
     // nDCG@3: DCG = 1/log2(3) + 1/log2(4); IDCG = 1 + 1/log2(3).
     double dcg = 1 / std::log2(3.0) + 0.5, idcg = 1 + 1 / std::log2(3.0);
     auto ndcg = run(spec_of("ndcg_at_k", {{"k", 3}, {"relevant", "relevant_ids"}}), c);
-    CHECK(std::abs(*ndcg.score - dcg / idcg) < kTol);
+    CHECK(std::abs(*ndcg.score - dcg / idcg) < kRegistryTol);
 
     // k defaults to 5: P@5 divides by 5 although 3 were retrieved (trec_eval).
     CHECK(std::abs(*run(spec_of("precision_at_k", {{"relevant", "relevant_ids"}}), c).score - 0.4) <
-          kTol);
+          kRegistryTol);
     // "{{field}}" alone names the field too; a richer template renders one id.
     CHECK(*run(spec_of("recall_at_k", {{"k", 1}, {"relevant", "{{relevant_ids}}"}}), c).score ==
           0.0);
@@ -373,7 +373,7 @@ TEST_CASE("retrieval metrics read passages from the prompt variables", "[metric_
     ndcg = run(spec_of("ndcg_at_k", {{"k", 3}, {"relevant", "grades"}}), c);
     double graded_dcg = 1 / std::log2(3.0) + 2 / std::log2(4.0);
     double graded_idcg = 2 + 1 / std::log2(3.0);
-    CHECK(std::abs(*ndcg.score - graded_dcg / graded_idcg) < kTol);
+    CHECK(std::abs(*ndcg.score - graded_dcg / graded_idcg) < kRegistryTol);
 
     // Threshold and reason.
     auto r = run(spec_of("recall_at_k", params, 0.75), c);

@@ -24,7 +24,7 @@
 using namespace llmops::eval;
 
 namespace {
-constexpr double kTol = 1e-6;
+constexpr double kMetricTol = 1e-6;
 using Tokens = std::vector<std::string>;
 } // namespace
 
@@ -100,13 +100,15 @@ TEST_CASE("regex assertions use RE2 and report bad patterns", "[metrics]") {
 TEST_CASE("levenshtein over code points", "[metrics]") {
     // [nltk-edit] for every value.
     CHECK(levenshtein_distance("kitten", "sitting") == 3);
-    CHECK(levenshtein_similarity("kitten", "sitting") == Approx(0.5714285714285714).margin(kTol));
+    CHECK(levenshtein_similarity("kitten", "sitting") ==
+          Approx(0.5714285714285714).margin(kMetricTol));
     CHECK(levenshtein_distance("café", "cafe") == 1); // bytes would say 2
-    CHECK(levenshtein_similarity("café", "cafe") == Approx(0.75).margin(kTol));
-    CHECK(levenshtein_similarity("", "abc") == Approx(0.0).margin(kTol));
-    CHECK(levenshtein_similarity("flaw", "lawn") == Approx(0.5).margin(kTol));
-    CHECK(levenshtein_similarity("日本語", "日本") == Approx(0.6666666666666667).margin(kTol));
-    CHECK(levenshtein_similarity("", "") == Approx(1.0).margin(kTol)); // [hand] defined as 1
+    CHECK(levenshtein_similarity("café", "cafe") == Approx(0.75).margin(kMetricTol));
+    CHECK(levenshtein_similarity("", "abc") == Approx(0.0).margin(kMetricTol));
+    CHECK(levenshtein_similarity("flaw", "lawn") == Approx(0.5).margin(kMetricTol));
+    CHECK(levenshtein_similarity("日本語", "日本") ==
+          Approx(0.6666666666666667).margin(kMetricTol));
+    CHECK(levenshtein_similarity("", "") == Approx(1.0).margin(kMetricTol)); // [hand] defined as 1
     CHECK(levenshtein_distance("abc", "abc") == 0);
 }
 
@@ -125,15 +127,15 @@ TEST_CASE("token F1 matches SQuAD / Prompt Flow", "[metrics]") {
     // [py-squad]. Hand check of the first: prediction tokens {cat, was, sitting, on, mat} (5),
     // truth {cat, sat, on, mat} (4), 3 shared: P = 3/5, R = 3/4, F1 = 2PR/(P+R) = 2/3.
     CHECK(token_f1("the cat was sitting on the mat", "a cat sat on the mat") ==
-          Approx(0.6666666666666665).margin(kTol));
-    CHECK(token_f1("Paris", "paris!") == Approx(1.0).margin(kTol));
-    CHECK(token_f1("New York City", "York") == Approx(0.5).margin(kTol));
+          Approx(0.6666666666666665).margin(kMetricTol));
+    CHECK(token_f1("Paris", "paris!") == Approx(1.0).margin(kMetricTol));
+    CHECK(token_f1("New York City", "York") == Approx(0.5).margin(kMetricTol));
     // Bag-of-words clipping: {1,2,2,3} vs {2,2,2,4} share two 2s: P = R = 1/2.
-    CHECK(token_f1("1 2 2 3", "2 2 2 4") == Approx(0.5).margin(kTol));
-    CHECK(token_f1("yes", "no") == Approx(0.0).margin(kTol));
+    CHECK(token_f1("1 2 2 3", "2 2 2 4") == Approx(0.5).margin(kMetricTol));
+    CHECK(token_f1("yes", "no") == Approx(0.0).margin(kMetricTol));
     // [hand] SQuAD 2.0's empty rule (SQuAD 1.1 and Prompt Flow give 0 for both empty).
-    CHECK(token_f1("the", "") == Approx(1.0).margin(kTol));
-    CHECK(token_f1("", "answer") == Approx(0.0).margin(kTol));
+    CHECK(token_f1("the", "") == Approx(1.0).margin(kMetricTol));
+    CHECK(token_f1("", "answer") == Approx(0.0).margin(kMetricTol));
 }
 
 TEST_CASE("13a tokenisation matches sacrebleu", "[metrics]") {
@@ -152,43 +154,44 @@ TEST_CASE("sentence BLEU matches sacrebleu.sentence_bleu", "[metrics]") {
     // ref 6 tokens so BP = 1; matches 1-4 grams: 5/7, 3/6, 2/5, 1/4;
     // BLEU = (5/7 * 1/2 * 2/5 * 1/4)^(1/4) = (1/28)^(1/4).
     CHECK(sentence_bleu("the cat sat on a mat today", {"the cat sat on the mat"}) ==
-          Approx(0.4347208719449914).margin(kTol));
+          Approx(0.4347208719449914).margin(kMetricTol));
     CHECK(sentence_bleu("The dog bit the man.",
                         {"The dog bit the man.", "The dog had bit the man."}) ==
-          Approx(1.0).margin(kTol));
+          Approx(1.0).margin(kMetricTol));
     // [nltk-bleu] 0.29071536848410967: third segment of sacrebleu's README example.
     CHECK(sentence_bleu("The man had just bitten him.",
                         {"The man bit him first.", "The man had bitten the dog."}) ==
-          Approx(0.29071536848410967).margin(kTol));
+          Approx(0.29071536848410967).margin(kMetricTol));
     // [nltk-bleu] 0.5, two references, clipping against the max count over references.
     CHECK(sentence_bleu("the quick brown fox jumped over the dog",
                         {"a quick brown fox jumps over the lazy dog",
-                         "the fast brown fox jumped over a dog"}) == Approx(0.5).margin(kTol));
+                         "the fast brown fox jumped over a dog"}) ==
+          Approx(0.5).margin(kMetricTol));
     // [nltk-bleu] and [hand]: 'exp' smoothing. 1-grams 3/5 match; 2-, 3-, 4-grams none match,
     // so they get 1/(2*4), 1/(4*3), 1/(8*2): BLEU = (0.6/1536)^(1/4) = 0.14058533129758727.
     const BleuScore smooth = sentence_bleu_score("a b c d e", {"a x c y e"});
-    CHECK(smooth.score == Approx(0.14058533129758727).margin(kTol));
-    CHECK(smooth.precisions[1] == Approx(0.125).margin(kTol));
-    CHECK(smooth.precisions[3] == Approx(0.0625).margin(kTol));
+    CHECK(smooth.score == Approx(0.14058533129758727).margin(kMetricTol));
+    CHECK(smooth.precisions[1] == Approx(0.125).margin(kMetricTol));
+    CHECK(smooth.precisions[3] == Approx(0.0625).margin(kMetricTol));
     // [hand] effective order: "the cat" has only 1- and 2-grams, both all matching, so
     // BLEU = BP = exp(1 - 3/2) = 0.6065306597126334.
     const BleuScore short_hyp = sentence_bleu_score("the cat", {"the cat sat"});
-    CHECK(short_hyp.score == Approx(0.6065306597126334).margin(kTol));
+    CHECK(short_hyp.score == Approx(0.6065306597126334).margin(kMetricTol));
     CHECK(short_hyp.sys_len == 2);
     CHECK(short_hyp.ref_len == 3);
     // [hand] no n-gram matches at all: sacrebleu's early stop gives 0.
-    CHECK(sentence_bleu("foo bar", {"baz"}) == Approx(0.0).margin(kTol));
-    CHECK(sentence_bleu("", {"baz"}) == Approx(0.0).margin(kTol));
+    CHECK(sentence_bleu("foo bar", {"baz"}) == Approx(0.0).margin(kMetricTol));
+    CHECK(sentence_bleu("", {"baz"}) == Approx(0.0).margin(kMetricTol));
     // [nltk-bleu] 1.0: refs of 4 and 6 tokens are equally close to a 5-token hypothesis; the
     // shorter wins, so BP = 1 (the longer would give exp(1 - 6/5)).
     CHECK(sentence_bleu("one two three four five",
                         {"one two three four", "one two three four five six"}) ==
-          Approx(1.0).margin(kTol));
+          Approx(1.0).margin(kMetricTol));
     // [nltk-bleu] case-sensitive 0.6147881529512643; lowercased 1.0.
     CHECK(sentence_bleu("The Cat sat on the mat .", {"the cat sat on the mat."}) ==
-          Approx(0.6147881529512643).margin(kTol));
+          Approx(0.6147881529512643).margin(kMetricTol));
     CHECK(sentence_bleu("The Cat sat on the mat .", {"the cat sat on the mat."}, true) ==
-          Approx(1.0).margin(kTol));
+          Approx(1.0).margin(kMetricTol));
     CHECK_THROWS_AS(sentence_bleu("x", {}), llmops::Error);
 }
 
@@ -202,17 +205,17 @@ TEST_CASE("corpus BLEU matches sacrebleu.corpus_bleu", "[metrics]") {
         {"It was not unexpected.", "No one was surprised."},
         {"The man bit him first.", "The man had bitten the dog."}};
     const BleuScore s = corpus_bleu(sys, refs);
-    CHECK(s.score * 100 == Approx(48.53082700992989).margin(kTol * 100));
+    CHECK(s.score * 100 == Approx(48.53082700992989).margin(kMetricTol * 100));
     CHECK(s.sys_len == 17);
     CHECK(s.ref_len == 18);
-    CHECK(s.brevity_penalty == Approx(std::exp(1.0 - 18.0 / 17.0)).margin(kTol));
-    CHECK(s.precisions[0] == Approx(14.0 / 17.0).margin(kTol)); // 82.4
-    CHECK(s.precisions[1] == Approx(0.5).margin(kTol));         // 50.0
-    CHECK(s.precisions[2] == Approx(5.0 / 11.0).margin(kTol));  // 45.5
-    CHECK(s.precisions[3] == Approx(3.0 / 8.0).margin(kTol));   // 37.5
+    CHECK(s.brevity_penalty == Approx(std::exp(1.0 - 18.0 / 17.0)).margin(kMetricTol));
+    CHECK(s.precisions[0] == Approx(14.0 / 17.0).margin(kMetricTol)); // 82.4
+    CHECK(s.precisions[1] == Approx(0.5).margin(kMetricTol));         // 50.0
+    CHECK(s.precisions[2] == Approx(5.0 / 11.0).margin(kMetricTol));  // 45.5
+    CHECK(s.precisions[3] == Approx(3.0 / 8.0).margin(kMetricTol));   // 37.5
     CHECK_THROWS_AS(corpus_bleu(sys, {refs[0]}), llmops::Error);
     // [hand] corpus BLEU has no effective order: a 2-token corpus has no 3-grams, score 0.
-    CHECK(corpus_bleu({"the cat"}, {{"the cat"}}).score == Approx(0.0).margin(kTol));
+    CHECK(corpus_bleu({"the cat"}, {{"the cat"}}).score == Approx(0.0).margin(kMetricTol));
 }
 
 TEST_CASE("rouge tokeniser matches rouge-score", "[metrics]") {
@@ -230,38 +233,38 @@ TEST_CASE("ROUGE-1/2/L match rouge-score", "[metrics]") {
     // P = 4/6, R = 4/5, F = 8/11. ROUGE-L: LCS "the cat was under the bed" = 6, F = 12/13.
     const char* cand = "the cat was found under the bed";
     const char* ref = "the cat was under the bed";
-    CHECK(rouge1_f(cand, ref) == Approx(12.0 / 13.0).margin(kTol));
-    CHECK(rouge2_f(cand, ref) == Approx(8.0 / 11.0).margin(kTol));
-    CHECK(rouge_l_f(cand, ref) == Approx(12.0 / 13.0).margin(kTol));
+    CHECK(rouge1_f(cand, ref) == Approx(12.0 / 13.0).margin(kMetricTol));
+    CHECK(rouge2_f(cand, ref) == Approx(8.0 / 11.0).margin(kMetricTol));
+    CHECK(rouge_l_f(cand, ref) == Approx(12.0 / 13.0).margin(kMetricTol));
     const RougeScore r1 = rouge_n(cand, ref, 1);
-    CHECK(r1.precision == Approx(6.0 / 7.0).margin(kTol));
-    CHECK(r1.recall == Approx(1.0).margin(kTol));
+    CHECK(r1.precision == Approx(6.0 / 7.0).margin(kMetricTol));
+    CHECK(r1.recall == Approx(1.0).margin(kMetricTol));
 
     // [py-rouge]: rouge-score README's sentences, 0.7058823529411765 / 0.26666666666666666 /
     // 0.5882352941176471. By hand, ROUGE-L: LCS "the quick brown jumps the" = 5, P = 5/8,
     // R = 5/9, F = 2*5/(8+9) = 10/17.
     const char* c2 = "The quick brown dog jumps on the log.";
     const char* r2 = "The quick brown fox jumps over the lazy dog";
-    CHECK(rouge1_f(c2, r2) == Approx(0.7058823529411765).margin(kTol));
-    CHECK(rouge2_f(c2, r2) == Approx(0.26666666666666666).margin(kTol));
-    CHECK(rouge_l_f(c2, r2) == Approx(10.0 / 17.0).margin(kTol));
+    CHECK(rouge1_f(c2, r2) == Approx(0.7058823529411765).margin(kMetricTol));
+    CHECK(rouge2_f(c2, r2) == Approx(0.26666666666666666).margin(kMetricTol));
+    CHECK(rouge_l_f(c2, r2) == Approx(10.0 / 17.0).margin(kMetricTol));
 
     // [py-rouge] 1.0 / 0.6666666666666666 / 0.5: word order matters only to ROUGE-2 and -L.
     CHECK(rouge1_f("police killed the gunman", "the gunman police killed") ==
-          Approx(1.0).margin(kTol));
+          Approx(1.0).margin(kMetricTol));
     CHECK(rouge2_f("police killed the gunman", "the gunman police killed") ==
-          Approx(2.0 / 3.0).margin(kTol));
+          Approx(2.0 / 3.0).margin(kMetricTol));
     CHECK(rouge_l_f("police killed the gunman", "the gunman police killed") ==
-          Approx(0.5).margin(kTol));
+          Approx(0.5).margin(kMetricTol));
 
     // [py-rouge] 0.36363636363636365: 8 candidate tokens, 3 reference, 2 shared (au, lait).
     CHECK(rouge1_f("Café au lait, s'il vous plaît", "cafe au lait") ==
-          Approx(0.36363636363636365).margin(kTol));
+          Approx(0.36363636363636365).margin(kMetricTol));
 
     // [hand] empty sides score 0 (rouge-score divides by max(count, 1)).
-    CHECK(rouge1_f("", "text") == Approx(0.0).margin(kTol));
-    CHECK(rouge_l_f("text", "!!!") == Approx(0.0).margin(kTol));
-    CHECK(rouge2_f("one", "one") == Approx(0.0).margin(kTol)); // no bigrams on either side
+    CHECK(rouge1_f("", "text") == Approx(0.0).margin(kMetricTol));
+    CHECK(rouge_l_f("text", "!!!") == Approx(0.0).margin(kMetricTol));
+    CHECK(rouge2_f("one", "one") == Approx(0.0).margin(kMetricTol)); // no bigrams on either side
     CHECK_THROWS_AS(rouge_n("a", "a", 0), llmops::Error);
 }
 

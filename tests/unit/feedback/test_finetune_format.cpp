@@ -20,7 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
+struct FinetuneFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path());
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -70,7 +70,7 @@ template <typename Fn> std::string bad_input(Fn&& fn) {
 } // namespace
 
 TEST_CASE("rows render through a prompt into each fine-tuning format", "[feedback][finetune]") {
-    Fixture f;
+    FinetuneFixture f;
     f.add_prompt();
     auto v = f.add("qa", {{{"question", "What is WAL?"}, {"expected", "A log."}}});
     feedback::TuneOptions o{.prompt_ref = "qa", .target_field = "expected"};
@@ -91,7 +91,7 @@ TEST_CASE("rows render through a prompt into each fine-tuning format", "[feedbac
 }
 
 TEST_CASE("fine-tuning rules name the row and what is wrong", "[feedback][finetune]") {
-    Fixture f;
+    FinetuneFixture f;
     auto chat = [](std::vector<std::pair<std::string, std::string>> messages) {
         json list = json::array();
         for (auto& [role, content] : messages)
@@ -146,7 +146,7 @@ TEST_CASE("fine-tuning rules name the row and what is wrong", "[feedback][finetu
 }
 
 TEST_CASE("alpaca rows already in its shape are checked and kept", "[feedback][finetune]") {
-    Fixture f;
+    FinetuneFixture f;
     auto v = f.add("al", {{{"instruction", "Add"}, {"input", "1+1"}, {"output", "2"}}});
     feedback::TuneOptions o{.format = feedback::TuneFormat::Alpaca};
     CHECK(f.lines(v, o)[0] == json({{"instruction", "Add"}, {"input", "1+1"}, {"output", "2"}}));
@@ -179,7 +179,7 @@ TEST_CASE("finetune --param pairs become job fields and hyperparameters", "[feed
 }
 
 TEST_CASE("a review keeps its decisions and writes a version at the end", "[feedback][review]") {
-    Fixture f;
+    FinetuneFixture f;
     auto v = f.add("rv", {{{"q", "1"}, {"expected", "one"}},
                           {{"q", "2"}, {"expected", "too"}},
                           {{"q", "3"}, {"expected", "three"}}});

@@ -52,7 +52,7 @@ double bm25_term(double rows, double containing, double tf, double length, doubl
     return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / mean_length));
 }
 
-struct Fixture {
+struct IndexFixture {
     llmops::testing::TempDir dir;
     llmops::store::ProjectPaths paths = llmops::store::init_project(dir.path() / "proj");
     llmops::store::Project project =
@@ -114,7 +114,7 @@ std::vector<std::string> ids_of(const std::vector<ix::Passage>& passages) {
 } // namespace
 
 TEST_CASE("index build records the catalog row and one FTS5 table", "[index]") {
-    Fixture f;
+    IndexFixture f;
     std::string ref = f.add("pets", kPets);
     ix::IndexInfo info = f.build("pets-idx", "pets");
     CHECK(info.name == "pets-idx");
@@ -132,7 +132,7 @@ TEST_CASE("index build records the catalog row and one FTS5 table", "[index]") {
 }
 
 TEST_CASE("search ranks a tiny corpus in the hand-computed order and scores", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     f.build("pets", "pets");
     auto index = ix::RetrievalIndex::open(f.project, "pets");
@@ -156,7 +156,7 @@ TEST_CASE("search ranks a tiny corpus in the hand-computed order and scores", "[
 }
 
 TEST_CASE("scores equal FTS5 bm25() with the sign flipped at k1 1.2 and b 0.75", "[index]") {
-    Fixture f;
+    IndexFixture f;
     // 300 passages of 1..40 words from a skewed 60-word vocabulary, so that some terms are in
     // more than half the rows (FTS5 clamps their idf) and lengths vary widely.
     std::mt19937 rng(7);
@@ -201,7 +201,7 @@ TEST_CASE("scores equal FTS5 bm25() with the sign flipped at k1 1.2 and b 0.75",
 }
 
 TEST_CASE("k1 and b change the scores as BM25 says", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     f.build("pets", "pets");
     auto index = ix::RetrievalIndex::open(f.project, "pets");
@@ -243,7 +243,7 @@ TEST_CASE("k1 and b change the scores as BM25 says", "[index]") {
 }
 
 TEST_CASE("query text is never FTS5 syntax", "[index]") {
-    Fixture f;
+    IndexFixture f;
     std::vector<json> rows = kPets;
     rows.push_back({{"id", "p6"}, {"body", "Café near the NEAR station: AND/OR not"}});
     f.add("pets", rows);
@@ -284,7 +284,7 @@ TEST_CASE("query text is never FTS5 syntax", "[index]") {
 }
 
 TEST_CASE("query terms come from the index's tokenizer: distinct and in order", "[index]") {
-    Fixture f;
+    IndexFixture f;
     ix::QueryTokenizer tokenizer(f.project.db(), ix::kDefaultTokenizer);
     CHECK(tokenizer.terms("The Cat, the CAT and the café!") ==
           std::vector<std::string>{"the", "cat", "and", "cafe"});
@@ -294,7 +294,7 @@ TEST_CASE("query terms come from the index's tokenizer: distinct and in order", 
 }
 
 TEST_CASE("bad input is a located error and changes nothing", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     f.build("pets", "pets");
     std::vector<json> missing = kPets;
@@ -354,7 +354,7 @@ TEST_CASE("bad input is a located error and changes nothing", "[index]") {
 }
 
 TEST_CASE("numbers are stringified and without an id field the row number is the id", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("nums",
           {{{"n", 7}, {"t", 42}}, {{"n", 2.5}, {"t", "forty two"}}, {{"n", -1}, {"t", "x"}}});
     f.build("by-n", "nums", "t", "n");
@@ -370,7 +370,7 @@ TEST_CASE("numbers are stringified and without an id field the row number is the
 }
 
 TEST_CASE("rebuilding replaces an index atomically", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     ix::IndexInfo first = f.build("pets", "pets");
     std::vector<json> more = kPets;
@@ -401,7 +401,7 @@ TEST_CASE("rebuilding replaces an index atomically", "[index]") {
 }
 
 TEST_CASE("BM25 statistics do not mix across indexes", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     f.add("cats", {{{"id", "c0"}, {"body", "cat"}}, {{"id", "c1"}, {"body", "cat cat"}}});
     f.build("pets", "pets");
@@ -418,7 +418,7 @@ TEST_CASE("passages_json gives rank id score and text", "[index]") {
 }
 
 TEST_CASE("evaluation over a grid gives hand-computed means", "[index]") {
-    Fixture f;
+    IndexFixture f;
     f.add("pets", kPets);
     f.build("pets", "pets");
     f.add("labels", {{{"q", "cat"}, {"rel", {"p0"}}},

@@ -17,7 +17,7 @@ std::string both(const std::string& text) {
     return fast;
 }
 
-std::string error_of(const std::string& text) {
+std::string canonical_error_of(const std::string& text) {
     try {
         canonical_json_text(text);
     } catch (const llmops::Error& e) {
@@ -70,20 +70,21 @@ TEST_CASE("canonical JSON escapes only what must be escaped", "[data]") {
 }
 
 TEST_CASE("canonical JSON rejects bad text with a position", "[data]") {
-    CHECK(error_of(R"({"a":1,"a":2})") == "duplicate key \"a\" (line 1, column 8)");
-    CHECK(error_of("{\"a\":1,\n \"b\":{\"c\":1,\"c\":2}}") ==
+    CHECK(canonical_error_of(R"({"a":1,"a":2})") == "duplicate key \"a\" (line 1, column 8)");
+    CHECK(canonical_error_of("{\"a\":1,\n \"b\":{\"c\":1,\"c\":2}}") ==
           "duplicate key \"c\" (line 2, column 13)");
-    CHECK(error_of(R"({"a" 1})") == "malformed JSON: syntax error while parsing object separator "
-                                    "- unexpected number literal; expected ':' (line 1, "
-                                    "column 6)");
-    CHECK(error_of("{\"a\":\"\xff\"}") == "invalid UTF-8 (line 1, column 7)");
-    CHECK(error_of(R"(["\ud800"])") != "no error");
-    CHECK(error_of("[1e400]") != "no error");
-    CHECK(error_of("") != "no error");
-    CHECK(error_of(std::string(2000, '[') + std::string(2000, ']')) ==
+    CHECK(canonical_error_of(R"({"a" 1})") ==
+          "malformed JSON: syntax error while parsing object separator "
+          "- unexpected number literal; expected ':' (line 1, "
+          "column 6)");
+    CHECK(canonical_error_of("{\"a\":\"\xff\"}") == "invalid UTF-8 (line 1, column 7)");
+    CHECK(canonical_error_of(R"(["\ud800"])") != "no error");
+    CHECK(canonical_error_of("[1e400]") != "no error");
+    CHECK(canonical_error_of("") != "no error");
+    CHECK(canonical_error_of(std::string(2000, '[') + std::string(2000, ']')) ==
           "JSON nested too deeply (more than 1024 levels)");
     // Big integers go the slow way round, which must still find duplicates.
-    CHECK(error_of(R"({"a":123456789012345678901234567890,"a":1})") ==
+    CHECK(canonical_error_of(R"({"a":123456789012345678901234567890,"a":1})") ==
           "duplicate key \"a\" (line 1, column 37)");
 }
 

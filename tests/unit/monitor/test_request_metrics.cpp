@@ -12,7 +12,7 @@ using namespace llmops;
 
 namespace {
 
-struct Fixture {
+struct MetricsFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path());
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -20,7 +20,7 @@ struct Fixture {
 
     // 10 requests of qa@1 in the first hour (total 10, 20 ... 100 ms; the last a 502; even ones
     // cached), 4 streamed ones of qa@2 in the second (200 ms, TTFT 50), and feedback.
-    Fixture() {
+    MetricsFixture() {
         auto backend = serve::open_store_request_log(paths.database());
         std::vector<serve::RequestRecord> records;
         for (int i = 0; i < 14; ++i) {
@@ -80,7 +80,7 @@ struct Fixture {
 } // namespace
 
 TEST_CASE("monitor: figures of a window follow docs/monitoring.md", "[monitor]") {
-    Fixture f;
+    MetricsFixture f;
     auto q = f.query();
     q.group_by = monitor::GroupBy::Release;
     q.bucket_ms = 3600000;
@@ -147,7 +147,7 @@ TEST_CASE("monitor: figures of a window follow docs/monitoring.md", "[monitor]")
 }
 
 TEST_CASE("monitor: selectors narrow, unknown names match nothing", "[monitor]") {
-    Fixture f;
+    MetricsFixture f;
     auto q = f.query();
     q.selector.release = 2;
     CHECK(monitor::query_metrics(f.project.db(), q).total.requests == 4);
@@ -170,7 +170,7 @@ TEST_CASE("monitor: selectors narrow, unknown names match nothing", "[monitor]")
 }
 
 TEST_CASE("monitor: bad windows and buckets are usage errors", "[monitor]") {
-    Fixture f;
+    MetricsFixture f;
     auto q = f.query();
     q.until_ms = q.since_ms;
     CHECK_THROWS_AS(monitor::query_metrics(f.project.db(), q), Error);

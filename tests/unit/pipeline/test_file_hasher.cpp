@@ -14,11 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
-
 // Sets a file's mtime (as `touch -d` would) without touching its content.
 void set_mtime(const fs::path& path, long seconds) {
     struct timeval times[2] = {{seconds, 0}, {seconds, 0}};
@@ -29,9 +24,9 @@ void set_mtime(const fs::path& path, long seconds) {
 
 TEST_CASE("file and folder hashes are XXH3-128 of the content and listing", "[pipeline]") {
     testing::TempDir dir;
-    write(dir.path() / "a.txt", "hello");
-    write(dir.path() / "d/x", "1");
-    write(dir.path() / "d/sub/y", "2");
+    testing::write_test_file(dir.path() / "a.txt", "hello");
+    testing::write_test_file(dir.path() / "d/x", "1");
+    testing::write_test_file(dir.path() / "d/sub/y", "2");
     StatCache cache(nullptr);
     FileHasher hasher(cache, 2);
     auto h = hasher.hash_paths(dir.path(), {"a.txt", "d", "missing"});
@@ -50,7 +45,7 @@ TEST_CASE("the stat cache spares reads and sees every change", "[pipeline]") {
     auto db = store::Database::open(dir.path() / "store.db", true);
     store::migrate(db);
     fs::path file = dir.path() / "data.bin";
-    write(file, "aaaa");
+    testing::write_test_file(file, "aaaa");
     set_mtime(file, 1'600'000'000);
     {
         StatCache cache(&db);
@@ -74,21 +69,21 @@ TEST_CASE("the stat cache spares reads and sees every change", "[pipeline]") {
         CHECK(hasher.bytes_read() == 4);
     }
     SECTION("same size, different content, mtime changed") {
-        write(file, "bbbb");
+        testing::write_test_file(file, "bbbb");
         set_mtime(file, 1'600'000'001);
         StatCache cache(&db);
         FileHasher hasher(cache, 1);
         CHECK(hasher.hash_paths(dir.path(), {"data.bin"})["data.bin"].hash == hash128("bbbb"));
     }
     SECTION("same size, different content, mtime set back: ctime still tells") {
-        write(file, "cccc");
+        testing::write_test_file(file, "cccc");
         set_mtime(file, 1'600'000'000);
         StatCache cache(&db);
         FileHasher hasher(cache, 1);
         CHECK(hasher.hash_paths(dir.path(), {"data.bin"})["data.bin"].hash == hash128("cccc"));
     }
     SECTION("replaced by another file (new inode)") {
-        write(dir.path() / "other", "dddd");
+        testing::write_test_file(dir.path() / "other", "dddd");
         fs::rename(dir.path() / "other", file);
         set_mtime(file, 1'600'000'000);
         StatCache cache(&db);
@@ -102,7 +97,8 @@ TEST_CASE("many files hash in parallel to the same answers", "[pipeline]") {
     std::vector<std::string> paths;
     for (int i = 0; i < 64; ++i) {
         std::string name = "f" + std::to_string(i);
-        write(dir.path() / name, std::string(1000 + i * 37, static_cast<char>('a' + i % 26)));
+        testing::write_test_file(dir.path() / name,
+                                 std::string(1000 + i * 37, static_cast<char>('a' + i % 26)));
         paths.push_back(name);
     }
     StatCache one_cache(nullptr), many_cache(nullptr);

@@ -14,10 +14,6 @@ using namespace llmops::pipeline;
 
 namespace {
 
-void write(const std::filesystem::path& file, const std::string& text) {
-    std::ofstream(file, std::ios::binary) << text;
-}
-
 const char* kConfigWithSection = R"(version: 1
 providers:
   local: {type: exec, command: ./train.sh}
@@ -33,7 +29,8 @@ pipelines:
       outs: [models/qa.txt]
 )";
 
-Error error_of(const std::filesystem::path& root, const std::filesystem::path& explicit_file = {}) {
+Error source_error_of(const std::filesystem::path& root,
+                      const std::filesystem::path& explicit_file = {}) {
     try {
         locate_pipeline(root, root / "llmops.yaml", explicit_file);
     } catch (const Error& e) {
@@ -47,8 +44,8 @@ Error error_of(const std::filesystem::path& root, const std::filesystem::path& e
 
 TEST_CASE("the pipelines: section of llmops.yaml is the project's pipeline", "[pipeline]") {
     testing::TempDir dir;
-    write(dir.path() / "llmops.yaml", kConfigWithSection);
-    write(dir.path() / "raw.txt", "raw\n");
+    testing::write_test_file(dir.path() / "llmops.yaml", kConfigWithSection);
+    testing::write_test_file(dir.path() / "raw.txt", "raw\n");
     PipelineSource source = locate_pipeline(dir.path(), dir.path() / "llmops.yaml", {});
     CHECK(source.spec.file == dir.path() / "llmops.yaml");
     CHECK(source.spec.root == dir.path());
@@ -63,8 +60,8 @@ TEST_CASE("the pipelines: section of llmops.yaml is the project's pipeline", "[p
 
 TEST_CASE("pipeline.yaml at the root, its lock beside it", "[pipeline]") {
     testing::TempDir dir;
-    write(dir.path() / "llmops.yaml", "version: 1\n");
-    write(dir.path() / "pipeline.yaml", "stages:\n  a:\n    cmd: 'true'\n");
+    testing::write_test_file(dir.path() / "llmops.yaml", "version: 1\n");
+    testing::write_test_file(dir.path() / "pipeline.yaml", "stages:\n  a:\n    cmd: 'true'\n");
     PipelineSource source = locate_pipeline(dir.path(), dir.path() / "llmops.yaml", {});
     CHECK(source.spec.file == dir.path() / "pipeline.yaml");
     CHECK(source.lock_file == dir.path() / "pipeline.lock");
@@ -75,9 +72,9 @@ TEST_CASE("pipeline.yaml at the root, its lock beside it", "[pipeline]") {
 
 TEST_CASE("pipeline.yaml beside a pipelines: section is refused", "[pipeline]") {
     testing::TempDir dir;
-    write(dir.path() / "llmops.yaml", kConfigWithSection);
-    write(dir.path() / "pipeline.yaml", "stages:\n  a:\n    cmd: 'true'\n");
-    Error e = error_of(dir.path());
+    testing::write_test_file(dir.path() / "llmops.yaml", kConfigWithSection);
+    testing::write_test_file(dir.path() / "pipeline.yaml", "stages:\n  a:\n    cmd: 'true'\n");
+    Error e = source_error_of(dir.path());
     CHECK(e.kind() == ErrorKind::BadInput);
     CHECK(e.message() == "the pipeline is defined twice: in pipeline.yaml and in the "
                          "'pipelines:' section of llmops.yaml");
@@ -85,7 +82,7 @@ TEST_CASE("pipeline.yaml beside a pipelines: section is refused", "[pipeline]") 
     CHECK(e.where().line == 5);
     CHECK(e.hint().find("-f") != std::string::npos);
     // -f names the file to use, whatever llmops.yaml holds.
-    write(dir.path() / "other.yaml", "stages:\n  b:\n    cmd: 'true'\n");
+    testing::write_test_file(dir.path() / "other.yaml", "stages:\n  b:\n    cmd: 'true'\n");
     PipelineSource chosen =
         locate_pipeline(dir.path(), dir.path() / "llmops.yaml", dir.path() / "other.yaml");
     CHECK(chosen.spec.stages.at(0).name == "b");
@@ -95,15 +92,15 @@ TEST_CASE("pipeline.yaml beside a pipelines: section is refused", "[pipeline]") 
         locate_pipeline(dir.path(), dir.path() / "llmops.yaml", dir.path() / "llmops.yaml");
     CHECK(section.spec.stages.at(0).name == "prepare");
     CHECK(section.lock_file == dir.path() / "pipeline.lock");
-    write(dir.path() / "llmops.yaml", "version: 1\n");
-    CHECK(error_of(dir.path(), dir.path() / "llmops.yaml").message() ==
+    testing::write_test_file(dir.path() / "llmops.yaml", "version: 1\n");
+    CHECK(source_error_of(dir.path(), dir.path() / "llmops.yaml").message() ==
           "llmops.yaml has no 'pipelines:' section");
 }
 
 TEST_CASE("neither pipeline.yaml nor a section", "[pipeline]") {
     testing::TempDir dir;
-    write(dir.path() / "llmops.yaml", "version: 1\n");
-    Error e = error_of(dir.path());
+    testing::write_test_file(dir.path() / "llmops.yaml", "version: 1\n");
+    Error e = source_error_of(dir.path());
     CHECK(e.kind() == ErrorKind::BadInput);
     CHECK(e.message() ==
           "no pipeline: neither pipeline.yaml nor a 'pipelines:' section in llmops.yaml");
@@ -112,8 +109,8 @@ TEST_CASE("neither pipeline.yaml nor a section", "[pipeline]") {
 TEST_CASE("errors in the section point into llmops.yaml", "[pipeline]") {
     testing::TempDir dir;
     auto fails = [&](const std::string& config, const std::string& text, long line) {
-        write(dir.path() / "llmops.yaml", config);
-        Error e = error_of(dir.path());
+        testing::write_test_file(dir.path() / "llmops.yaml", config);
+        Error e = source_error_of(dir.path());
         INFO(e.message());
         CHECK(e.kind() == ErrorKind::BadInput);
         CHECK(e.message().find(text) != std::string::npos);

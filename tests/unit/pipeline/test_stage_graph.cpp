@@ -22,7 +22,7 @@ std::vector<std::string> names(const StageGraph& g, const std::vector<std::size_
     return out;
 }
 
-std::string error_of(const std::string& yaml, const std::filesystem::path& dir) {
+std::string graph_error_of(const std::string& yaml, const std::filesystem::path& dir) {
     try {
         graph_of(yaml, dir);
     } catch (const Error& e) {
@@ -68,7 +68,7 @@ TEST_CASE("independent stages keep the file's order", "[pipeline]") {
 
 TEST_CASE("a cycle is named with its stages", "[pipeline]") {
     testing::TempDir dir;
-    std::string err = error_of(R"(stages:
+    std::string err = graph_error_of(R"(stages:
   a:
     cmd: cp c a
     deps: [c]
@@ -82,26 +82,26 @@ TEST_CASE("a cycle is named with its stages", "[pipeline]") {
     deps: [b]
     outs: [c]
 )",
-                               dir.path());
+                                     dir.path());
     CHECK(err.find("cycle: a -> b -> c -> a") != std::string::npos);
     CHECK(err.find("pipeline.yaml:3:5") != std::string::npos); // stage a
     std::string self =
-        error_of("stages:\n  s:\n    cmd: x\n    deps: [o]\n    outs: [o]\n", dir.path());
+        graph_error_of("stages:\n  s:\n    cmd: x\n    deps: [o]\n    outs: [o]\n", dir.path());
     CHECK(self.find("cycle: s -> s") != std::string::npos);
 }
 
 TEST_CASE("graph errors name the stage and position", "[pipeline]") {
     testing::TempDir dir;
-    CHECK(error_of("stages:\n  a:\n    cmd: x\n    deps: [missing.txt]\n", dir.path()) ==
+    CHECK(graph_error_of("stages:\n  a:\n    cmd: x\n    deps: [missing.txt]\n", dir.path()) ==
           "stage 'a': dependency 'missing.txt' does not exist and no stage produces it @ " +
               (dir.path() / "pipeline.yaml").string() + ":4:12");
-    CHECK(error_of("stages:\n  a:\n    cmd: x\n    outs: [out]\n  b:\n    cmd: y\n    outs: "
-                   "[out/part]\n",
-                   dir.path())
+    CHECK(graph_error_of("stages:\n  a:\n    cmd: x\n    outs: [out]\n  b:\n    cmd: y\n    outs: "
+                         "[out/part]\n",
+                         dir.path())
               .find("overlaps output 'out' of stage 'a'") != std::string::npos);
-    CHECK(error_of("stages:\n  a:\n    cmd: x\n    outs: [data:qa]\n  b:\n    cmd: y\n    "
-                   "outs: [data:qa]\n",
-                   dir.path())
+    CHECK(graph_error_of("stages:\n  a:\n    cmd: x\n    outs: [data:qa]\n  b:\n    cmd: y\n    "
+                         "outs: [data:qa]\n",
+                         dir.path())
               .find("output 'data:qa' of stage 'b'") != std::string::npos);
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("a dataset output feeds a dataset dependency", "[pipeline]") {
 TEST_CASE("stage specs are checked", "[pipeline]") {
     testing::TempDir dir;
     auto fails = [&](const std::string& yaml, const std::string& text) {
-        std::string err = error_of(yaml, dir.path());
+        std::string err = graph_error_of(yaml, dir.path());
         INFO(err);
         CHECK(err.find(text) != std::string::npos);
     };

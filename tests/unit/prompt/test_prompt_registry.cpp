@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
+struct RegistryFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path() / "proj");
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -44,7 +44,7 @@ ErrorKind kind_of(const std::function<void()>& fn) {
 } // namespace
 
 TEST_CASE("adding versions, unchanged content, refs", "[prompt]") {
-    Fixture f;
+    RegistryFixture f;
     AddResult a = f.registry.add_file(f.write("qa.yaml", kV1), "first");
     CHECK(a.created);
     CHECK(a.version.ref() == "qa@1");
@@ -96,7 +96,7 @@ TEST_CASE("adding versions, unchanged content, refs", "[prompt]") {
 }
 
 TEST_CASE("unknown prompts, versions and labels are bad input", "[prompt]") {
-    Fixture f;
+    RegistryFixture f;
     f.registry.add_file(f.write("qa.yaml", kV1), "");
     CHECK(kind_of([&] { f.registry.resolve("nope"); }) == ErrorKind::BadInput);
     CHECK(kind_of([&] { f.registry.resolve("qa@9"); }) == ErrorKind::BadInput);
@@ -107,7 +107,7 @@ TEST_CASE("unknown prompts, versions and labels are bad input", "[prompt]") {
 }
 
 TEST_CASE("labels move and keep their history", "[prompt]") {
-    Fixture f;
+    RegistryFixture f;
     f.registry.add_file(f.write("qa.yaml", kV1), "");
     f.registry.add_file(f.write("qa.yaml", kV2), "");
     LabelChange set = f.registry.set_label("qa@1", "production");
@@ -135,7 +135,7 @@ TEST_CASE("labels move and keep their history", "[prompt]") {
 }
 
 TEST_CASE("extends pins the parent version by hash", "[prompt]") {
-    Fixture f;
+    RegistryFixture f;
     auto base_v1 = f.registry.add_file(
         f.write("base.yaml", "name: base\ntemplate: 'A {{$tone}}plain{{/tone}} answer to {{q}}'\n"
                              "variables: {q: {required: true}}\n"),

@@ -33,7 +33,7 @@ model: {name: gpt-x, temperature: 0, max_tokens: 256, stop: ["\n\n"]}
 output: {json_schema: {type: object}}
 )";
 
-std::string error_of(PromptRenderer& r, json vars, long row = -1) {
+std::string render_error_of(PromptRenderer& r, json vars, long row = -1) {
     try {
         r.render(std::move(vars), row);
     } catch (const Error& e) {
@@ -71,18 +71,19 @@ TEST_CASE("the context is restored between renders", "[prompt]") {
 
 TEST_CASE("missing required variables name the variable, prompt and row", "[prompt]") {
     PromptRenderer r(compile_text(kQa));
-    CHECK(error_of(r, json::object()) == "missing required variable 'question' for prompt p.yaml");
-    CHECK_THAT(error_of(r, json{{"question", nullptr}}, 7),
+    CHECK(render_error_of(r, json::object()) ==
+          "missing required variable 'question' for prompt p.yaml");
+    CHECK_THAT(render_error_of(r, json{{"question", nullptr}}, 7),
                Catch::Contains("missing required variable 'question'") &&
                    Catch::Contains("(row 7)"));
-    CHECK_THAT(error_of(r, json{{"question", "q"}, {"n", "x"}}),
+    CHECK_THAT(render_error_of(r, json{{"question", "q"}, {"n", "x"}}),
                Catch::Contains("variable 'n' for prompt p.yaml must be integer, got string"));
-    CHECK_THAT(error_of(r, json::array()), Catch::Contains("must be a JSON object"));
+    CHECK_THAT(render_error_of(r, json::array()), Catch::Contains("must be a JSON object"));
 }
 
 TEST_CASE("an undeclared interpolation never renders as a hole", "[prompt]") {
     PromptRenderer r(compile_text("name: t\ntemplate: 'Hello {{who}}{{#opt}}!{{/opt}}'\n"));
-    CHECK_THAT(error_of(r, json::object(), 3),
+    CHECK_THAT(render_error_of(r, json::object(), 3),
                Catch::Contains("missing variable 'who'") && Catch::Contains("row 3"));
     CHECK(r.render(json{{"who", "Ann"}}).text == "Hello Ann");
     // An optional declared variable without default renders as nothing.

@@ -14,7 +14,7 @@ using namespace llmops::provider;
 using llmops::testing::ScopedEnv;
 
 namespace {
-ProviderCatalog parse(const std::string& yaml) {
+ProviderCatalog parse_providers(const std::string& yaml) {
     return parse_provider_catalog(parse_yaml(yaml, "llmops.yaml"));
 }
 
@@ -22,7 +22,7 @@ ProviderCatalog parse(const std::string& yaml) {
 
 TEST_CASE("providers and prices are read from llmops.yaml", "[provider]") {
     ScopedEnv base("OPENAI_BASE_URL", nullptr);
-    auto catalog = parse(R"yaml(
+    auto catalog = parse_providers(R"yaml(
 version: 1
 prices:
   gpt-4o-mini: {input: 0.15, output: 0.6}
@@ -98,7 +98,7 @@ providers:
 TEST_CASE("bad provider config is an error at its line", "[provider]") {
     auto expect_error = [](const std::string& yaml, long line, const std::string& part) {
         try {
-            parse(yaml);
+            parse_providers(yaml);
             FAIL("no error for: " << yaml);
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::BadInput);

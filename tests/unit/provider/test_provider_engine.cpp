@@ -55,7 +55,7 @@ ProviderConfig stub_provider(const StubServer& stub, ProviderType type = Provide
     return c;
 }
 
-ChatRequest ask(const std::string& text) {
+ChatRequest ask_terse(const std::string& text) {
     ChatRequest r;
     r.messages = {{"system", "You are terse.", ""}, {"user", text, ""}};
     return r;
@@ -81,7 +81,7 @@ std::string stub_stats(const StubServer& stub) {
     c.type = ProviderType::Exec;
     c.command = "curl -s " + stub.url() + "/stats";
     c.timeout_s = 10;
-    return run_exec(c, ask("x")).text;
+    return run_exec(c, ask_terse("x")).text;
 }
 
 } // namespace
@@ -94,7 +94,8 @@ TEST_CASE("openai, azure and anthropic against the stub", "[provider][stub]") {
             CAPTURE(to_string(type), stream);
             ProviderConfig c = stub_provider(stub, type);
             c.stream = stream;
-            auto results = run_all(c, {ask("hello there"), ask("second one"), ask("third")});
+            auto results =
+                run_all(c, {ask_terse("hello there"), ask_terse("second one"), ask_terse("third")});
             REQUIRE(results[0].ok());
             CHECK(results[0].text == "HELLO THERE");
             CHECK(results[1].text == "SECOND ONE");
@@ -122,7 +123,7 @@ TEST_CASE("a wrong key stops the run with an auth error that does not show the k
     StubServer stub({"--require-key", "sk-other"});
     ProviderConfig c = stub_provider(stub);
     try {
-        run_all(c, {ask("a"), ask("b")});
+        run_all(c, {ask_terse("a"), ask_terse("b")});
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::Provider);
@@ -157,7 +158,7 @@ TEST_CASE("an unreachable endpoint fails after the retries with URL and last err
     c.retry.max_retries = 2;
     c.retry.base_delay_ms = 5;
     try {
-        run_all(c, {ask("a")});
+        run_all(c, {ask_terse("a")});
         FAIL("no error");
     } catch (const Error& e) {
         std::string what = e.what();
@@ -175,7 +176,7 @@ TEST_CASE("malformed answers are per-row errors with the raw body kept", "[provi
     ProviderConfig c = stub_provider(stub);
     EngineOptions o;
     o.concurrency = 1;
-    auto results = run_all(c, {ask("one"), ask("two"), ask("three")}, o);
+    auto results = run_all(c, {ask_terse("one"), ask_terse("two"), ask_terse("three")}, o);
     CHECK(results[0].error == ProviderErrorKind::BadResponse);
     CHECK(results[1].error == ProviderErrorKind::BadResponse);
     CHECK_FALSE(results[0].raw.empty());
@@ -192,7 +193,7 @@ TEST_CASE("429 with an HTTP-date Retry-After is retried", "[provider][stub]") {
     ProviderConfig c = stub_provider(stub);
     BatchRunner runner(c, {});
     ChatResult got;
-    auto summary = runner.run(std::vector<ChatRequest>{ask("x")},
+    auto summary = runner.run(std::vector<ChatRequest>{ask_terse("x")},
                               [&](std::size_t, ChatResult&& r) { got = r; });
     REQUIRE(got.ok());
     CHECK(got.attempts == 2);
@@ -211,7 +212,8 @@ TEST_CASE("a retry after 429 waits at least as long as Retry-After says", "[prov
     o.log = [&](std::string_view line) { log.emplace_back(Clock::now(), std::string(line)); };
     BatchRunner runner(c, o);
     ChatResult got;
-    runner.run(std::vector<ChatRequest>{ask("x")}, [&](std::size_t, ChatResult&& r) { got = r; });
+    runner.run(std::vector<ChatRequest>{ask_terse("x")},
+               [&](std::size_t, ChatResult&& r) { got = r; });
     REQUIRE(got.ok());
     CHECK(got.attempts == 2);
     // The moments the 429 was handled (the retry is logged then) and the second POST left.
@@ -238,7 +240,7 @@ TEST_CASE("20% faults of every kind over 1,000 requests: every row answered or f
     c.retry.max_retries = 6;
     std::vector<ChatRequest> requests;
     for (int i = 0; i < 1000; ++i)
-        requests.push_back(ask("row " + std::to_string(i)));
+        requests.push_back(ask_terse("row " + std::to_string(i)));
     EngineOptions o;
     o.concurrency = 32;
     o.fail_fast = false;
@@ -282,7 +284,7 @@ TEST_CASE("the response cache answers repeats, and the key is in no row, raw bod
     EngineOptions o;
     o.cache_db = dir.path() / "store.db";
     o.log = [&](std::string_view line) { log.emplace_back(line); };
-    std::vector<ChatRequest> requests = {ask("alpha"), ask("beta"), ask("alpha")};
+    std::vector<ChatRequest> requests = {ask_terse("alpha"), ask_terse("beta"), ask_terse("alpha")};
     auto first = run_all(c, requests, o);
     CHECK(first[0].ok());
     CHECK_FALSE(first[0].cached);
@@ -302,7 +304,7 @@ TEST_CASE("the response cache answers repeats, and the key is in no row, raw bod
     CHECK(second[1].text == "BETA");
     CHECK_THAT(stub_stats(stub), Catch::Contains("\"total\":3"));
     o.read_cache = false; // --no-cache
-    auto third = run_all(c, {ask("alpha")}, o);
+    auto third = run_all(c, {ask_terse("alpha")}, o);
     CHECK_FALSE(third[0].cached);
     CHECK_THAT(stub_stats(stub), Catch::Contains("\"total\":4"));
 
@@ -349,7 +351,7 @@ TEST_CASE("a server that echoes the key gets it stored nowhere", "[provider][stu
         c.headers = {{"X-Secret-Token", kHeaderSecret}};
         // Prompts of their own: a streamed request must not be answered from the cache.
         const std::string first = stream ? "three" : "one", second = stream ? "four" : "two";
-        auto results = run_all(c, {ask(first), ask(second)}, o);
+        auto results = run_all(c, {ask_terse(first), ask_terse(second)}, o);
         if (!stream) { // the first request of the stub's life gets the injected 400
             CHECK(results[0].error == ProviderErrorKind::BadRequest);
             CHECK_THAT(results[0].error_message, Catch::Contains("[echo"));
@@ -368,7 +370,7 @@ TEST_CASE("a server that echoes the key gets it stored nowhere", "[provider][stu
             no_secret(r.model);
         }
         // Answered again from the cache: still nothing.
-        auto cached = run_all(c, {ask(second)}, o);
+        auto cached = run_all(c, {ask_terse(second)}, o);
         CHECK(cached[0].cached);
         CHECK(cached[0].text == answered.text);
         no_secret(cached[0].raw);
@@ -395,7 +397,7 @@ TEST_CASE("cancellation delivers every request, the rest as Cancelled", "[provid
     BatchRunner runner(c, o);
     std::vector<ChatRequest> requests;
     for (int i = 0; i < 20; ++i)
-        requests.push_back(ask("r"));
+        requests.push_back(ask_terse("r"));
     std::size_t delivered = 0, cancelled = 0;
     // From another thread, as a SIGINT handler would, once requests are in flight (each waits
     // 100 ms at the stub, so some are still in flight when it lands).
@@ -432,7 +434,7 @@ TEST_CASE("exec runs a local program: text and JSON input, errors, timeouts", "[
     c.input_format = ExecFormat::Text;
     EngineOptions two;
     two.concurrency = 2;
-    auto r = run_all(c, {ask("hello"), ask("world")}, two);
+    auto r = run_all(c, {ask_terse("hello"), ask_terse("world")}, two);
     REQUIRE(r[0].ok());
     CHECK(r[0].text == "YOU ARE TERSE.\n\nHELLO");
     CHECK(r[1].text == "YOU ARE TERSE.\n\nWORLD");
@@ -440,21 +442,21 @@ TEST_CASE("exec runs a local program: text and JSON input, errors, timeouts", "[
 
     c.input_format = ExecFormat::Json;
     c.command = "cat";
-    auto j = run_all(c, {ask("hi")});
+    auto j = run_all(c, {ask_terse("hi")});
     REQUIRE(j[0].ok());
     auto doc = nlohmann::json::parse(j[0].text);
     CHECK(doc["messages"][1]["content"] == "hi");
 
     c.command = "printf '{\"text\":\"T\",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1}}'";
     c.output_json = true;
-    auto oj = run_all(c, {ask("hi")});
+    auto oj = run_all(c, {ask_terse("hi")});
     REQUIRE(oj[0].ok());
     CHECK(oj[0].text == "T");
     CHECK(oj[0].prompt_tokens == 9);
     c.output_json = false;
 
     c.command = script("fail.sh", "cat >/dev/null; echo boom >&2; exit 3");
-    auto f = run_all(c, {ask("x")});
+    auto f = run_all(c, {ask_terse("x")});
     CHECK(f[0].error == ProviderErrorKind::Exec);
     CHECK_THAT(f[0].error_message, Catch::Contains("status 3"));
     CHECK_THAT(f[0].error_message, Catch::Contains("boom"));
@@ -464,15 +466,15 @@ TEST_CASE("exec runs a local program: text and JSON input, errors, timeouts", "[
     c.timeout_s = 0.3;
     c.retry.max_retries = 1;
     c.retry.base_delay_ms = 1;
-    auto t = run_all(c, {ask("x")});
+    auto t = run_all(c, {ask_terse("x")});
     CHECK(t[0].error == ProviderErrorKind::Timeout);
     CHECK(t[0].attempts == 2);
 }
 
 TEST_CASE("echo returns the rendered prompt", "[provider]") {
     ProviderConfig c = resolve_provider({}, "echo");
-    auto r = run_all(c, {ask("ping")});
+    auto r = run_all(c, {ask_terse("ping")});
     REQUIRE(r[0].ok());
     CHECK(r[0].text == "You are terse.\n\nping");
-    CHECK(complete(c, ask("x")).text == "You are terse.\n\nx");
+    CHECK(complete(c, ask_terse("x")).text == "You are terse.\n\nx");
 }

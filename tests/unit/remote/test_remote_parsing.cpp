@@ -25,11 +25,6 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
     };
 }
 
-void write(const std::filesystem::path& path, const std::string& text) {
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-}
-
 } // namespace
 
 TEST_CASE("ListObjectsV2 pages: keys, sizes, continuation", "[remote]") {
@@ -102,12 +97,14 @@ TEST_CASE("AWS INI files: sections, comments, nested blocks, errors", "[remote]"
 
 TEST_CASE("AWS credentials: environment first, then the profile's files", "[remote]") {
     testing::TempDir home;
-    write(home.path() / ".aws/credentials",
-          "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n"
-          "[dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\n"
-          "aws_session_token = TOKEN\n");
-    write(home.path() / ".aws/config", "[default]\nregion = eu-central-1\n[profile dev]\n"
-                                       "region = ap-south-1\n");
+    testing::write_test_file(
+        home.path() / ".aws/credentials",
+        "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = FILESECRET\n"
+        "[dev]\naws_access_key_id = DEVKEY\naws_secret_access_key = DEVSECRET\n"
+        "aws_session_token = TOKEN\n");
+    testing::write_test_file(home.path() / ".aws/config",
+                             "[default]\nregion = eu-central-1\n[profile dev]\n"
+                             "region = ap-south-1\n");
     std::string h = home.path().string();
 
     AwsCredentials env = resolve_aws_credentials(env_of({{"HOME", h},

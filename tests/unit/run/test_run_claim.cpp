@@ -16,7 +16,7 @@ using namespace llmops::run;
 
 namespace {
 
-struct Fixture {
+struct ClaimFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path() / "proj");
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -49,7 +49,7 @@ std::string dead_owner() {
     return owner.to_text();
 }
 
-std::string refusal(Fixture& f, bool force, bool allow_completed = true) {
+std::string refusal(ClaimFixture& f, bool force, bool allow_completed = true) {
     auto before = f.state();
     try {
         f.claim(force, allow_completed);
@@ -64,18 +64,18 @@ std::string refusal(Fixture& f, bool force, bool allow_completed = true) {
 } // namespace
 
 TEST_CASE("a new run is owned by the process that made it", "[run][claim]") {
-    Fixture f;
+    ClaimFixture f;
     CHECK(f.state() == std::make_pair(std::string("running"), this_owner()));
 }
 
 TEST_CASE("a live owner is never displaced, not even with force", "[run][claim]") {
-    Fixture f;
+    ClaimFixture f;
     CHECK_THAT(refusal(f, false), Catch::Contains("is still running (pid"));
     CHECK_THAT(refusal(f, true), Catch::Contains("on this host"));
 }
 
 TEST_CASE("a dead owner's run is taken with force only", "[run][claim]") {
-    Fixture f;
+    ClaimFixture f;
     f.set("running", dead_owner());
     CHECK_THAT(refusal(f, false), Catch::Contains("is gone"));
     f.claim(true);
@@ -83,7 +83,7 @@ TEST_CASE("a dead owner's run is taken with force only", "[run][claim]") {
 }
 
 TEST_CASE("an owner that cannot be checked needs force", "[run][claim]") {
-    Fixture f;
+    ClaimFixture f;
     ProcessOwner other = this_process();
     other.host += "-elsewhere";
     f.set("running", other.to_text());
@@ -99,7 +99,7 @@ TEST_CASE("an owner that cannot be checked needs force", "[run][claim]") {
 
 TEST_CASE("interrupted and failed runs are claimed at once, completed as the caller says",
           "[run][claim]") {
-    Fixture f;
+    ClaimFixture f;
     for (const char* status : {"interrupted", "failed"}) {
         f.set(status, dead_owner());
         f.claim(false);

@@ -15,7 +15,7 @@ PiiSettings settings_of(const std::string& yaml) {
     return read_pii_settings(llmops::parse_yaml(yaml, "llmops.yaml"));
 }
 
-llmops::Error error_of(const std::string& yaml) {
+llmops::Error settings_error_of(const std::string& yaml) {
     try {
         PiiEngine engine(settings_of(yaml));
     } catch (const llmops::Error& e) {
@@ -76,44 +76,48 @@ TEST_CASE("user-defined recognizers: pattern, deny list, checksum validation",
 }
 
 TEST_CASE("a pattern RE2 rejects is an error at its line and column", "[safety][pii][config]") {
-    auto e = error_of("safety:\n  pii:\n    recognizers:\n      - id: x\n        entity: X\n"
-                      "        pattern: '(?<=a)b'\n");
+    auto e =
+        settings_error_of("safety:\n  pii:\n    recognizers:\n      - id: x\n        entity: X\n"
+                          "        pattern: '(?<=a)b'\n");
     CHECK(e.kind() == llmops::ErrorKind::BadInput);
     CHECK(e.where().to_string() == "llmops.yaml:6:18");
     CHECK(e.message().find("RE2 rejects the pattern") != std::string::npos);
-    auto backref = error_of("safety:\n  pii:\n    allow_patterns: ['(a)\\1']\n");
+    auto backref = settings_error_of("safety:\n  pii:\n    allow_patterns: ['(a)\\1']\n");
     CHECK(backref.where().line == 3);
 }
 
 TEST_CASE("config errors name the key", "[safety][pii][config]") {
-    CHECK(error_of("safety:\n  pii:\n    default_region: XX\n").message() ==
+    CHECK(settings_error_of("safety:\n  pii:\n    default_region: XX\n").message() ==
           "/safety/pii/default_region: unknown region 'XX' (ISO 3166 alpha-2)");
-    CHECK(error_of("safety:\n  pii:\n    entities: [EMAIL]\n")
+    CHECK(settings_error_of("safety:\n  pii:\n    entities: [EMAIL]\n")
               .message()
               .find("unknown entity type 'EMAIL'") != std::string::npos);
-    CHECK(error_of("safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A, pattern: x, "
-                   "validation: lun}\n")
+    CHECK(settings_error_of(
+              "safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A, pattern: x, "
+              "validation: lun}\n")
               .message()
               .find("did you mean 'luhn'") != std::string::npos);
-    CHECK(error_of("safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A}\n")
+    CHECK(settings_error_of("safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A}\n")
               .message()
               .find("needs either `pattern` or `deny_list`") != std::string::npos);
-    CHECK(error_of("safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A, pattern: 'x*'}\n")
+    CHECK(settings_error_of(
+              "safety:\n  pii:\n    recognizers:\n      - {id: a, entity: A, pattern: 'x*'}\n")
               .message()
               .find("matches the empty text") != std::string::npos);
-    CHECK(error_of("safety:\n  pii:\n    thresholds: {EMAIL_ADDRESS: 2}\n").kind() ==
+    CHECK(settings_error_of("safety:\n  pii:\n    thresholds: {EMAIL_ADDRESS: 2}\n").kind() ==
           llmops::ErrorKind::BadInput);
-    CHECK(error_of("safety:\n  pii:\n    colour: red\n").where().line == 3);
+    CHECK(settings_error_of("safety:\n  pii:\n    colour: red\n").where().line == 3);
 }
 
 TEST_CASE("limits on user patterns and recognizers", "[safety][pii][config]") {
-    CHECK(error_of("safety:\n  pii:\n    limits: {max_pattern_bytes: 4}\n    recognizers:\n"
-                   "      - {id: a, entity: A, pattern: 'abcdef'}\n")
-              .message()
-              .find("over the limit of 4") != std::string::npos);
-    CHECK(error_of("safety:\n  pii:\n    limits: {max_recognizers: 1}\n    recognizers:\n"
-                   "      - {id: a, entity: A, pattern: 'a'}\n"
-                   "      - {id: b, entity: B, pattern: 'b'}\n")
+    CHECK(
+        settings_error_of("safety:\n  pii:\n    limits: {max_pattern_bytes: 4}\n    recognizers:\n"
+                          "      - {id: a, entity: A, pattern: 'abcdef'}\n")
+            .message()
+            .find("over the limit of 4") != std::string::npos);
+    CHECK(settings_error_of("safety:\n  pii:\n    limits: {max_recognizers: 1}\n    recognizers:\n"
+                            "      - {id: a, entity: A, pattern: 'a'}\n"
+                            "      - {id: b, entity: B, pattern: 'b'}\n")
               .message()
               .find("2 recognizers, over the limit of 1") != std::string::npos);
 }

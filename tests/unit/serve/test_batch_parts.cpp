@@ -18,7 +18,7 @@ std::vector<FormPart> parts_of(std::string_view type, std::string_view body) {
     return std::get<std::vector<FormPart>>(parsed);
 }
 
-std::string error_of(std::string_view type, std::string_view body) {
+std::string part_error_of(std::string_view type, std::string_view body) {
     auto parsed = parse_multipart_form(type, body);
     REQUIRE(std::holds_alternative<std::string>(parsed));
     return std::get<std::string>(parsed);
@@ -66,27 +66,27 @@ TEST_CASE("a file part may contain CRLF and dashes that are not the boundary", "
 }
 
 TEST_CASE("malformed multipart bodies are refused with what is wrong", "[serve][batch]") {
-    CHECK(error_of("application/json", "{}").find("must be multipart/form-data") !=
+    CHECK(part_error_of("application/json", "{}").find("must be multipart/form-data") !=
           std::string::npos);
-    CHECK(error_of("multipart/form-data", "").find("boundary") != std::string::npos);
-    CHECK(error_of("multipart/form-data; boundary=b", "no boundary here")
+    CHECK(part_error_of("multipart/form-data", "").find("boundary") != std::string::npos);
+    CHECK(part_error_of("multipart/form-data; boundary=b", "no boundary here")
               .find("does not contain its boundary") != std::string::npos);
-    CHECK(error_of("multipart/form-data; boundary=b",
-                   "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\ndata")
+    CHECK(part_error_of("multipart/form-data; boundary=b",
+                        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\ndata")
               .find("ends before its closing boundary") != std::string::npos);
-    CHECK(error_of("multipart/form-data; boundary=b",
-                   "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--")
+    CHECK(part_error_of("multipart/form-data; boundary=b",
+                        "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--")
               .find("no Content-Disposition") != std::string::npos);
-    CHECK(error_of("multipart/form-data; boundary=b",
-                   "--b\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--b--")
+    CHECK(part_error_of("multipart/form-data; boundary=b",
+                        "--b\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--b--")
               .find("not form-data") != std::string::npos);
-    CHECK(error_of("multipart/form-data; boundary=b", "--bX").find("not followed by CRLF") !=
+    CHECK(part_error_of("multipart/form-data; boundary=b", "--bX").find("not followed by CRLF") !=
           std::string::npos);
     std::string many;
     for (int i = 0; i < 17; ++i)
         many += "--b\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n";
     many += "--b--";
-    CHECK(error_of("multipart/form-data; boundary=b", many).find("more than 16 parts") !=
+    CHECK(part_error_of("multipart/form-data; boundary=b", many).find("more than 16 parts") !=
           std::string::npos);
 }
 

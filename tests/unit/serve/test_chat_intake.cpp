@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-ApiError error_of(const std::string& body) {
+ApiError intake_error_of(const std::string& body) {
     auto parsed = parse_chat_body(body);
     REQUIRE(std::holds_alternative<ApiError>(parsed));
     return std::get<ApiError>(parsed);
@@ -49,32 +49,37 @@ TEST_CASE("a full chat body becomes a typed request", "[serve]") {
 }
 
 TEST_CASE("bad chat bodies are 400s naming the field", "[serve]") {
-    CHECK(error_of("{").kind == "bad_json");
-    CHECK(error_of("").kind == "bad_json");
-    CHECK(error_of("[]").kind == "bad_json");
-    CHECK(error_of("null").status == 400);
-    CHECK(error_of(R"({"messages":[]})").param == "model");
-    CHECK(error_of(R"({"model":""})").param == "model");
-    CHECK(error_of(R"({"model":3})").param == "model");
-    CHECK(error_of(R"({"model":"m"})").param == "messages");
-    CHECK(error_of(R"({"model":"m","messages":{}})").param == "messages");
-    CHECK(error_of(R"({"model":"m","messages":[1]})").param == "messages[0]");
-    CHECK(error_of(R"({"model":"m","messages":[{"content":"x"}]})").param == "messages[0].role");
-    CHECK(error_of(R"({"model":"m","messages":[{"role":"user","content":5}]})").param ==
+    CHECK(intake_error_of("{").kind == "bad_json");
+    CHECK(intake_error_of("").kind == "bad_json");
+    CHECK(intake_error_of("[]").kind == "bad_json");
+    CHECK(intake_error_of("null").status == 400);
+    CHECK(intake_error_of(R"({"messages":[]})").param == "model");
+    CHECK(intake_error_of(R"({"model":""})").param == "model");
+    CHECK(intake_error_of(R"({"model":3})").param == "model");
+    CHECK(intake_error_of(R"({"model":"m"})").param == "messages");
+    CHECK(intake_error_of(R"({"model":"m","messages":{}})").param == "messages");
+    CHECK(intake_error_of(R"({"model":"m","messages":[1]})").param == "messages[0]");
+    CHECK(intake_error_of(R"({"model":"m","messages":[{"content":"x"}]})").param ==
+          "messages[0].role");
+    CHECK(intake_error_of(R"({"model":"m","messages":[{"role":"user","content":5}]})").param ==
           "messages[0].content");
-    CHECK(error_of(R"({"model":"m","variables":"x"})").param == "variables");
-    CHECK(error_of(R"({"model":"m","variables":{},"stream":1})").param == "stream");
-    CHECK(error_of(R"({"model":"m","variables":{},"temperature":"hot"})").param == "temperature");
-    CHECK(error_of(R"({"model":"m","variables":{},"temperature":2.5})").param == "temperature");
-    CHECK(error_of(R"({"model":"m","variables":{},"max_tokens":0})").param == "max_tokens");
-    CHECK(error_of(R"({"model":"m","variables":{},"max_tokens":1.5})").param == "max_tokens");
-    CHECK(error_of(R"({"model":"m","variables":{},"stop":[1]})").param == "stop");
-    CHECK(error_of(R"({"model":"m","variables":{},"n":2})").param == "n");
-    CHECK(error_of(R"({"model":"m","variables":{},"user":1})").param == "user");
-    CHECK(error_of(R"({"model":"m","variables":{},"response_format":"json"})").param ==
+    CHECK(intake_error_of(R"({"model":"m","variables":"x"})").param == "variables");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"stream":1})").param == "stream");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"temperature":"hot"})").param ==
+          "temperature");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"temperature":2.5})").param ==
+          "temperature");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"max_tokens":0})").param == "max_tokens");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"max_tokens":1.5})").param ==
+          "max_tokens");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"stop":[1]})").param == "stop");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"n":2})").param == "n");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"user":1})").param == "user");
+    CHECK(intake_error_of(R"({"model":"m","variables":{},"response_format":"json"})").param ==
           "response_format");
-    CHECK(error_of("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}")
-              .kind == "bad_json");
+    CHECK(
+        intake_error_of("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}")
+            .kind == "bad_json");
 }
 
 TEST_CASE("error bodies have OpenAI's four fields", "[serve]") {

@@ -20,7 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Fixture {
+struct GatewayFixture {
     testing::TempDir dir;
     store::ProjectPaths paths = store::init_project(dir.path());
     store::Project project = store::Project::open(paths, store::StoreAccess::Write);
@@ -29,7 +29,7 @@ struct Fixture {
 } // namespace
 
 TEST_CASE("the route table answers as deploy::route_for for every key", "[serve]") {
-    Fixture f;
+    GatewayFixture f;
     prompt::PromptRegistry registry(f.project);
     auto version =
         registry.add_text("name: p\nmessages:\n  - {role: user, content: hi}\n", "p.yaml", "")
@@ -75,7 +75,7 @@ TEST_CASE("the route table answers as deploy::route_for for every key", "[serve]
 }
 
 TEST_CASE("the request log writer commits groups to the store, feedback included", "[serve]") {
-    Fixture f;
+    GatewayFixture f;
     const std::int64_t t0 = *parse_iso8601_ms("2026-12-06T00:00:00Z");
     auto id = [t0](int i) { return serve::make_request_id(t0, static_cast<std::uint32_t>(i)); };
     auto backend = serve::open_store_request_log(f.paths.database());
@@ -148,7 +148,7 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
 }
 
 TEST_CASE("keys: only the SHA-256 is stored and the guard answers 401, 403 and 429", "[serve]") {
-    Fixture f;
+    GatewayFixture f;
     CHECK(serve::sha256_hex("abc") ==
           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     auto created = serve::create_key(f.project.db(), "app", {2.0, 100.0, std::nullopt, {"qa"}});

@@ -17,7 +17,7 @@ ServeConfig config_of(const std::string& yaml) {
     return parse_serve_config(llmops::parse_yaml(yaml, "llmops.yaml"));
 }
 
-llmops::Error error_of(const std::string& yaml) {
+llmops::Error config_error_of(const std::string& yaml) {
     try {
         config_of(yaml);
     } catch (const llmops::Error& e) {
@@ -63,33 +63,34 @@ TEST_CASE("guardrails are read per route, both shorthand and full forms", "[serv
 }
 
 TEST_CASE("bad guardrails are refused at file:line:column", "[serve][guardrails]") {
-    auto e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
-                      "          injection: redact\n");
+    auto e = config_error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
+                             "          injection: redact\n");
     CHECK(e.kind() == llmops::ErrorKind::BadInput);
     CHECK(e.where().file == "llmops.yaml");
     CHECK(e.where().line == 6);
     CHECK(std::string(e.what()).find("cannot be redacted") != std::string::npos);
 
-    e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        output:\n"
-                 "          injection: {action: redact}\n");
+    e = config_error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        output:\n"
+                        "          injection: {action: redact}\n");
     CHECK(e.where().line == 6);
 
-    e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
-                 "          pii: {action: flag, entities: [EMAIL, PHONE_NUMBER]}\n");
+    e = config_error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
+                        "          pii: {action: flag, entities: [EMAIL, PHONE_NUMBER]}\n");
     CHECK(e.where().line == 6);
     CHECK(std::string(e.what()).find("'EMAIL'") != std::string::npos);
 
-    e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
-                 "          pii: {action: redact, operator: shred}\n");
+    e = config_error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
+                        "          pii: {action: redact, operator: shred}\n");
     CHECK(e.where().line == 6);
     CHECK(std::string(e.what()).find("operator") != std::string::npos);
 
-    e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
-                 "          pii: erase\n");
+    e = config_error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        input:\n"
+                        "          pii: erase\n");
     CHECK(e.kind() == llmops::ErrorKind::BadInput);
     CHECK(e.where().line == 6);
 
-    e = error_of("serve:\n  routes:\n    qa:\n      guardrails:\n        inbound: {pii: flag}\n");
+    e = config_error_of(
+        "serve:\n  routes:\n    qa:\n      guardrails:\n        inbound: {pii: flag}\n");
     CHECK(e.where().line == 5);
 }
 

@@ -20,25 +20,25 @@
 using namespace llmops::stats;
 
 namespace {
-constexpr double kTol = 1e-6;
+constexpr double kNumpyTol = 1e-6;
 }
 
 TEST_CASE("mean, stddev and percentiles match numpy", "[statistics]") {
     const std::vector<double> x = {2.5, 3.0, 1.0, 4.5, 7.0, 3.0};
     // [numpy]
-    CHECK(llmops::stats::mean(x) == Approx(3.5).margin(kTol));
-    CHECK(llmops::stats::stddev(x) == Approx(2.04939015319192).margin(kTol));
-    CHECK(llmops::stats::stddev(x, 0) == Approx(1.8708286933869707).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 0) == Approx(1.0).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 25) == Approx(2.625).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 50) == Approx(3.0).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 90) == Approx(5.75).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 100) == Approx(7.0).margin(kTol));
-    CHECK(llmops::stats::percentile(x, 33.3) == Approx(2.8325).margin(kTol));
+    CHECK(llmops::stats::mean(x) == Approx(3.5).margin(kNumpyTol));
+    CHECK(llmops::stats::stddev(x) == Approx(2.04939015319192).margin(kNumpyTol));
+    CHECK(llmops::stats::stddev(x, 0) == Approx(1.8708286933869707).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 0) == Approx(1.0).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 25) == Approx(2.625).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 50) == Approx(3.0).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 90) == Approx(5.75).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 100) == Approx(7.0).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile(x, 33.3) == Approx(2.8325).margin(kNumpyTol));
     const auto ps = llmops::stats::percentiles(x, {95, 99});
-    CHECK(ps[0] == Approx(6.375).margin(kTol));
-    CHECK(ps[1] == Approx(6.875).margin(kTol));
-    CHECK(llmops::stats::percentile({4.2}, 50) == Approx(4.2).margin(kTol));
+    CHECK(ps[0] == Approx(6.375).margin(kNumpyTol));
+    CHECK(ps[1] == Approx(6.875).margin(kNumpyTol));
+    CHECK(llmops::stats::percentile({4.2}, 50) == Approx(4.2).margin(kNumpyTol));
 
     // [hand] the rule's parts: index h = q/100 * (n - 1) for n = 6, q = 90 is 4.5.
     const auto rank = llmops::stats::percentile_rank(6, 90);
@@ -97,27 +97,29 @@ TEST_CASE("an ascending sample gives percentile()'s figures in constant memory",
 
 TEST_CASE("normal and chi-square tails match scipy", "[statistics]") {
     // [scipy]
-    CHECK(llmops::stats::normal_cdf(1.96) == Approx(0.9750021048517795).margin(kTol));
-    CHECK(llmops::stats::normal_cdf(-0.5) == Approx(0.3085375387259869).margin(kTol));
-    CHECK(llmops::stats::normal_sf(2.5) == Approx(0.006209665325776132).margin(kTol));
-    CHECK(llmops::stats::chi2_sf_1df(3.841458820694124) == Approx(0.05).margin(kTol));
-    CHECK(llmops::stats::chi2_sf_1df(0.5) == Approx(0.47950012218695337).margin(kTol));
-    CHECK(llmops::stats::chi2_sf_1df(0.0) == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::normal_cdf(1.96) == Approx(0.9750021048517795).margin(kNumpyTol));
+    CHECK(llmops::stats::normal_cdf(-0.5) == Approx(0.3085375387259869).margin(kNumpyTol));
+    CHECK(llmops::stats::normal_sf(2.5) == Approx(0.006209665325776132).margin(kNumpyTol));
+    CHECK(llmops::stats::chi2_sf_1df(3.841458820694124) == Approx(0.05).margin(kNumpyTol));
+    CHECK(llmops::stats::chi2_sf_1df(0.5) == Approx(0.47950012218695337).margin(kNumpyTol));
+    CHECK(llmops::stats::chi2_sf_1df(0.0) == Approx(1.0).margin(kNumpyTol));
 }
 
 TEST_CASE("McNemar: exact binomial below 25 discordant pairs", "[statistics]") {
     // [scipy] min(1, 2 * binom.cdf(min(b, c), b + c, 0.5)), equal to binomtest(...).pvalue.
     auto r = llmops::stats::mcnemar(3, 10);
     CHECK(r.exact);
-    CHECK(r.statistic == Approx(3).margin(kTol));
-    CHECK(r.p_value == Approx(0.09228515625).margin(kTol));
-    CHECK(llmops::stats::mcnemar(5, 5).p_value == Approx(1.0).margin(kTol));
-    CHECK(llmops::stats::mcnemar(1, 11).p_value == Approx(0.00634765625).margin(kTol));
-    CHECK(llmops::stats::mcnemar(0, 24).p_value == Approx(1.1920928955078125e-07).margin(kTol));
-    CHECK(llmops::stats::mcnemar(12, 12).p_value == Approx(1.0).margin(kTol));
-    CHECK(llmops::stats::mcnemar(10, 3).p_value == Approx(0.09228515625).margin(kTol)); // symmetric
+    CHECK(r.statistic == Approx(3).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.09228515625).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(5, 5).p_value == Approx(1.0).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(1, 11).p_value == Approx(0.00634765625).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(0, 24).p_value ==
+          Approx(1.1920928955078125e-07).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(12, 12).p_value == Approx(1.0).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(10, 3).p_value ==
+          Approx(0.09228515625).margin(kNumpyTol)); // symmetric
     // [hand] no discordant pairs: no evidence, p = 1.
-    CHECK(llmops::stats::mcnemar(0, 0).p_value == Approx(1.0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 0).p_value == Approx(1.0).margin(kNumpyTol));
     CHECK_THROWS_AS(llmops::stats::mcnemar(-1, 3), llmops::Error);
 }
 
@@ -125,12 +127,13 @@ TEST_CASE("McNemar: corrected chi-square from 25 discordant pairs", "[statistics
     // [scipy] stat = (|b - c| - 1)^2 / (b + c), p = chi2.sf(stat, 1).
     auto r = llmops::stats::mcnemar(10, 25);
     CHECK_FALSE(r.exact);
-    CHECK(r.statistic == Approx(5.6).margin(kTol));
-    CHECK(r.p_value == Approx(0.01796047752607879).margin(kTol));
-    CHECK(llmops::stats::mcnemar(30, 20).p_value == Approx(0.20309178757716426).margin(kTol));
-    CHECK(llmops::stats::mcnemar(13, 12).p_value == Approx(1.0).margin(kTol));
-    CHECK(llmops::stats::mcnemar(100, 150).statistic == Approx(9.604).margin(kTol));
-    CHECK(llmops::stats::mcnemar(100, 150).p_value == Approx(0.0019415397850404208).margin(kTol));
+    CHECK(r.statistic == Approx(5.6).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.01796047752607879).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(30, 20).p_value == Approx(0.20309178757716426).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(13, 12).p_value == Approx(1.0).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(100, 150).statistic == Approx(9.604).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(100, 150).p_value ==
+          Approx(0.0019415397850404208).margin(kNumpyTol));
 }
 
 TEST_CASE("McNemar: the exact/asymptotic boundary is 25 discordant pairs", "[statistics]") {
@@ -139,13 +142,13 @@ TEST_CASE("McNemar: the exact/asymptotic boundary is 25 discordant pairs", "[sta
     // 1)^2 / n, 1). (5, 20): exact 0.004077315330505371, asymptotic 0.005110260660855866.
     auto at25 = llmops::stats::mcnemar(5, 20);
     CHECK_FALSE(at25.exact);
-    CHECK(at25.statistic == Approx(7.84).margin(kTol));
+    CHECK(at25.statistic == Approx(7.84).margin(kNumpyTol));
     CHECK(at25.p_value == Approx(0.005110260660855866).epsilon(1e-9));
     CHECK(llmops::stats::mcnemar(20, 5).p_value == Approx(0.005110260660855866).epsilon(1e-9));
     // (5, 19): exact 0.006610751152038574, asymptotic 0.007963489206550003.
     auto at24 = llmops::stats::mcnemar(5, 19);
     CHECK(at24.exact);
-    CHECK(at24.statistic == Approx(5).margin(kTol));
+    CHECK(at24.statistic == Approx(5).margin(kNumpyTol));
     CHECK(at24.p_value == Approx(0.006610751152038574).epsilon(1e-9));
     CHECK(llmops::stats::mcnemar(19, 5).exact);
     // (0, 25): asymptotic 1.5866563039511885e-06 (exact would be 5.96e-08); (0, 24): exact.
@@ -161,11 +164,11 @@ TEST_CASE("McNemar: the exact/asymptotic boundary is 25 discordant pairs", "[sta
     // Few pairs: exact, p = 1 (the asymptotic p of (1, 1) would be 0.4795).
     const auto one_each = llmops::stats::mcnemar(1, 1);
     CHECK(one_each.exact);
-    CHECK(one_each.statistic == Approx(1).margin(kTol));
-    CHECK(one_each.p_value == Approx(1.0).margin(kTol));
+    CHECK(one_each.statistic == Approx(1).margin(kNumpyTol));
+    CHECK(one_each.p_value == Approx(1.0).margin(kNumpyTol));
     CHECK(llmops::stats::mcnemar(0, 1).exact);
-    CHECK(llmops::stats::mcnemar(0, 1).p_value == Approx(1.0).margin(kTol));
-    CHECK(llmops::stats::mcnemar(0, 0).statistic == Approx(0).margin(kTol));
+    CHECK(llmops::stats::mcnemar(0, 1).p_value == Approx(1.0).margin(kNumpyTol));
+    CHECK(llmops::stats::mcnemar(0, 0).statistic == Approx(0).margin(kNumpyTol));
     CHECK(llmops::stats::mcnemar(0, 0).b == 0);
     CHECK(llmops::stats::mcnemar(3, 4).b == 3);
     CHECK(llmops::stats::mcnemar(3, 4).c == 4);
@@ -179,24 +182,24 @@ TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
         const auto r = llmops::stats::wilcoxon(d);
         CHECK(r.exact);
         CHECK(r.n == 15);
-        CHECK(r.statistic == Approx(24.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.041259765625).margin(kTol));
+        CHECK(r.statistic == Approx(24.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.041259765625).margin(kNumpyTol));
     }
     SECTION("exact, small samples") {
         // [scipy]
         auto r = llmops::stats::wilcoxon({6, 8, 14, 16, 23, 24, 28, 29, 41, -48});
-        CHECK(r.statistic == Approx(10.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.083984375).margin(kTol));
+        CHECK(r.statistic == Approx(10.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.083984375).margin(kNumpyTol));
         r = llmops::stats::wilcoxon({0.5, -1.25, 2.0, 3.5, -0.25, 4.0});
-        CHECK(r.statistic == Approx(4.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.21875).margin(kTol));
+        CHECK(r.statistic == Approx(4.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.21875).margin(kNumpyTol));
         r = llmops::stats::wilcoxon({1, -2, -3, 4, 5, -6, 7, -8});
-        CHECK(r.statistic == Approx(17.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.9453125).margin(kTol));
+        CHECK(r.statistic == Approx(17.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.9453125).margin(kNumpyTol));
         // [hand] W+ = 2+3+5+8 = 18 = n(n+1)/4, the centre of the distribution: p = 1.
         r = llmops::stats::wilcoxon({-1, 2, 3, -4, 5, -6, -7, 8});
-        CHECK(r.statistic == Approx(18.0).margin(kTol));
-        CHECK(r.p_value == Approx(1.0).margin(kTol));
+        CHECK(r.statistic == Approx(18.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(1.0).margin(kNumpyTol));
     }
     SECTION("exact up to 50 distinct differences") {
         // [scipy] n = 30: (229.0, 0.9515264742076397); n = 50: (609.0, 0.7887529519630228).
@@ -205,15 +208,15 @@ TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
             d30.push_back(((i * 7919) % 97 - 48) + i / 100.0);
         auto r = llmops::stats::wilcoxon(d30);
         CHECK(r.exact);
-        CHECK(r.statistic == Approx(229.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.9515264742076397).margin(kTol));
+        CHECK(r.statistic == Approx(229.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.9515264742076397).margin(kNumpyTol));
         std::vector<double> d50;
         for (int i = 0; i < 50; ++i)
             d50.push_back(((i * 7919) % 211 - 105) + i / 1000.0);
         r = llmops::stats::wilcoxon(d50);
         CHECK(r.exact);
-        CHECK(r.statistic == Approx(609.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.7887529519630228).margin(kTol));
+        CHECK(r.statistic == Approx(609.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.7887529519630228).margin(kNumpyTol));
     }
     SECTION("zeros are dropped and force the normal approximation") {
         // [scipy] 2 zeros among 10: (4.0, 0.0499499764547464), z = -1.9603921176392136.
@@ -221,9 +224,9 @@ TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
             llmops::stats::wilcoxon({0.0, 1.5, -0.5, 2.0, 0.0, 3.0, -1.0, 2.5, 4.0, 0.75});
         CHECK_FALSE(r.exact);
         CHECK(r.n == 8);
-        CHECK(r.statistic == Approx(4.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.0499499764547464).margin(kTol));
-        CHECK(r.z == Approx(-1.9603921176392136).margin(kTol));
+        CHECK(r.statistic == Approx(4.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.0499499764547464).margin(kNumpyTol));
+        CHECK(r.z == Approx(-1.9603921176392136).margin(kNumpyTol));
     }
     SECTION("ties use the tie-corrected normal approximation") {
         // [scipy] wilcoxon(d, method='approx') = (11.0, 0.018683874841108398). SciPy 1.10's
@@ -231,9 +234,9 @@ TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
         // see docs/metrics.md.
         const auto r = llmops::stats::wilcoxon({1, 1, 1, -1, 1, 1, -1, 1, 1, 1, 2, 2});
         CHECK_FALSE(r.exact);
-        CHECK(r.statistic == Approx(11.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.018683874841108398).margin(kTol));
-        CHECK(r.z == Approx(-2.351778943168525).margin(kTol));
+        CHECK(r.statistic == Approx(11.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.018683874841108398).margin(kNumpyTol));
+        CHECK(r.z == Approx(-2.351778943168525).margin(kNumpyTol));
     }
     SECTION("more than 50 differences use the normal approximation") {
         std::vector<double> d;
@@ -242,16 +245,16 @@ TEST_CASE("Wilcoxon signed-rank matches scipy.stats.wilcoxon", "[statistics]") {
         const auto r = llmops::stats::wilcoxon(d);
         CHECK_FALSE(r.exact);
         // [scipy] (583.0, 0.02263320893600752), z = -2.2795699155918028
-        CHECK(r.statistic == Approx(583.0).margin(kTol));
-        CHECK(r.p_value == Approx(0.02263320893600752).margin(kTol));
-        CHECK(r.z == Approx(-2.2795699155918028).margin(kTol));
+        CHECK(r.statistic == Approx(583.0).margin(kNumpyTol));
+        CHECK(r.p_value == Approx(0.02263320893600752).margin(kNumpyTol));
+        CHECK(r.z == Approx(-2.2795699155918028).margin(kNumpyTol));
     }
     SECTION("degenerate input") {
         // [hand] scipy returns NaN (empty) or raises (all zero); we report no evidence.
-        CHECK(llmops::stats::wilcoxon({}).p_value == Approx(1.0).margin(kTol));
+        CHECK(llmops::stats::wilcoxon({}).p_value == Approx(1.0).margin(kNumpyTol));
         const auto zeros = llmops::stats::wilcoxon({0.0, 0.0, 0.0});
         CHECK(zeros.n == 0);
-        CHECK(zeros.p_value == Approx(1.0).margin(kTol));
+        CHECK(zeros.p_value == Approx(1.0).margin(kNumpyTol));
         CHECK_THROWS_AS(llmops::stats::wilcoxon({1.0, INFINITY}), llmops::Error);
     }
 }
@@ -286,23 +289,23 @@ TEST_CASE("paired bootstrap CI is deterministic and pinned", "[statistics]") {
     // scipy.stats.bootstrap(method='percentile', random_state=1), a different PRNG, gives
     // (0.0250, 0.1208).
     const auto ci = llmops::stats::paired_bootstrap_ci(a, b, 10000, 42, 0.95);
-    CHECK(ci.mean_diff == Approx(0.075).margin(kTol));
-    CHECK(ci.lower == Approx(0.029166666666666636).margin(kTol));
-    CHECK(ci.upper == Approx(0.12499999999999999).margin(kTol));
+    CHECK(ci.mean_diff == Approx(0.075).margin(kNumpyTol));
+    CHECK(ci.lower == Approx(0.029166666666666636).margin(kNumpyTol));
+    CHECK(ci.upper == Approx(0.12499999999999999).margin(kNumpyTol));
     CHECK(ci.resamples == 10000);
-    CHECK(ci.level == Approx(0.95).margin(kTol));
+    CHECK(ci.level == Approx(0.95).margin(kNumpyTol));
     // [py-xoshiro] 2000 resamples, seed 2024, 90%: (0.075, 0.03333333333333332, 0.1125).
     const auto ci90 = llmops::stats::paired_bootstrap_ci(a, b, 2000, 2024, 0.90);
-    CHECK(ci90.lower == Approx(0.03333333333333332).margin(kTol));
-    CHECK(ci90.upper == Approx(0.1125).margin(kTol));
+    CHECK(ci90.lower == Approx(0.03333333333333332).margin(kNumpyTol));
+    CHECK(ci90.upper == Approx(0.1125).margin(kNumpyTol));
 
     const auto again = llmops::stats::paired_bootstrap_ci(a, b, 10000, 42, 0.95);
     CHECK(again.lower == ci.lower);
     CHECK(again.upper == ci.upper);
     // [hand] identical runs: every resampled difference is 0.
     const auto same = llmops::stats::paired_bootstrap_ci(a, a);
-    CHECK(same.lower == Approx(0.0).margin(kTol));
-    CHECK(same.upper == Approx(0.0).margin(kTol));
+    CHECK(same.lower == Approx(0.0).margin(kNumpyTol));
+    CHECK(same.upper == Approx(0.0).margin(kNumpyTol));
 
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, {1.0}), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci({}, {}), llmops::Error);
@@ -338,13 +341,13 @@ TEST_CASE("Wilcoxon: exact p away from the centre, 51 differences, one large tie
     // n = 6, W+ = 1 + 6 = 7 (a third of the maximum 21): p = 2 * 18/64 = 0.5625.
     auto r = llmops::stats::wilcoxon({1, -2, -3, -4, -5, 6});
     CHECK(r.exact);
-    CHECK(r.statistic == Approx(7.0).margin(kTol));
-    CHECK(r.p_value == Approx(0.5625).margin(kTol));
+    CHECK(r.statistic == Approx(7.0).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.5625).margin(kNumpyTol));
     // n = 8, W+ = 4 + 7 + 8 = 19, one above the centre 18: p = 2 * 121/256 = 0.9453125.
     r = llmops::stats::wilcoxon({-1, -2, -3, 4, -5, -6, 7, 8});
     CHECK(r.exact);
-    CHECK(r.statistic == Approx(17.0).margin(kTol));
-    CHECK(r.p_value == Approx(0.9453125).margin(kTol));
+    CHECK(r.statistic == Approx(17.0).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.9453125).margin(kNumpyTol));
 
     // [hand] 51 distinct differences, one more than the exact branch takes: the normal
     // approximation without correction, T = 637, expected 51 * 52 / 4 = 663, variance
@@ -355,9 +358,9 @@ TEST_CASE("Wilcoxon: exact p away from the centre, 51 differences, one large tie
     r = llmops::stats::wilcoxon(d51);
     CHECK_FALSE(r.exact);
     CHECK(r.n == 51);
-    CHECK(r.statistic == Approx(637.0).margin(kTol));
-    CHECK(r.z == Approx(-0.24371013856436788).margin(kTol));
-    CHECK(r.p_value == Approx(0.8074553206568335).margin(kTol));
+    CHECK(r.statistic == Approx(637.0).margin(kNumpyTol));
+    CHECK(r.z == Approx(-0.24371013856436788).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.8074553206568335).margin(kNumpyTol));
 
     // [hand] 40 differences of +-1 (26 positive): one tie group, every rank 20.5, T = 14 * 20.5
     // = 287, variance (40 * 41 * 81 - (40^3 - 40) / 2) / 24 = 4202.5, z = (287 - 410) /
@@ -367,9 +370,9 @@ TEST_CASE("Wilcoxon: exact p away from the centre, 51 differences, one large tie
         ones.push_back(i % 3 == 0 ? -1.0 : 1.0);
     r = llmops::stats::wilcoxon(ones);
     CHECK_FALSE(r.exact);
-    CHECK(r.statistic == Approx(287.0).margin(kTol));
-    CHECK(r.z == Approx(-1.8973665961010275).margin(kTol));
-    CHECK(r.p_value == Approx(0.05777957112359727).margin(kTol));
+    CHECK(r.statistic == Approx(287.0).margin(kNumpyTol));
+    CHECK(r.z == Approx(-1.8973665961010275).margin(kNumpyTol));
+    CHECK(r.p_value == Approx(0.05777957112359727).margin(kNumpyTol));
 
     // No differences at all: no test was run, exact or not.
     CHECK_FALSE(llmops::stats::wilcoxon({}).exact);
@@ -382,7 +385,7 @@ TEST_CASE("paired bootstrap: one resample is allowed, level 0 is not", "[statist
     const auto one = llmops::stats::paired_bootstrap_ci(a, b, 1, 3, 0.95);
     CHECK(one.resamples == 1);
     CHECK(one.lower == one.upper); // the single resampled mean is both ends
-    CHECK(one.mean_diff == Approx(1.0 / 3.0).margin(kTol));
+    CHECK(one.mean_diff == Approx(1.0 / 3.0).margin(kNumpyTol));
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, 0.0), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, 100, 1, -0.5), llmops::Error);
     CHECK_THROWS_AS(llmops::stats::paired_bootstrap_ci(a, b, -1), llmops::Error);

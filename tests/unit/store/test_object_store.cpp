@@ -12,10 +12,10 @@ using namespace llmops::store;
 namespace fs = std::filesystem;
 
 namespace {
-struct Fixture {
+struct ObjectStoreFixture {
     testing::TempDir dir;
     ObjectStore store{dir.path() / "objects", dir.path() / "tmp"};
-    Fixture() {
+    ObjectStoreFixture() {
         fs::create_directories(dir.path() / "objects");
         fs::create_directories(dir.path() / "tmp");
     }
@@ -42,7 +42,7 @@ long peak_rss_kb() {
 } // namespace
 
 TEST_CASE("object round trips: empty, one byte, compressed", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     for (auto compression : {Compression::None, Compression::Zstd}) {
         for (std::string content : {std::string(), std::string("x"), pattern_bytes(3'000'000)}) {
             ObjectInfo info = f.store.put(content, compression);
@@ -57,7 +57,7 @@ TEST_CASE("object round trips: empty, one byte, compressed", "[object_store]") {
 }
 
 TEST_CASE("the name of an object is the hash of its uncompressed content", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     std::string content = pattern_bytes(100'000);
     ObjectInfo plain = f.store.put(content);
     CHECK(plain.hash.hex() == hash128(content).hex());
@@ -73,7 +73,7 @@ TEST_CASE("the name of an object is the hash of its uncompressed content", "[obj
 }
 
 TEST_CASE("compressed objects are smaller and carry a .zst suffix", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     std::string content(1'000'000, 'a');
     ObjectInfo info = f.store.put(content, Compression::Zstd);
     CHECK(info.compressed);
@@ -83,7 +83,7 @@ TEST_CASE("compressed objects are smaller and carry a .zst suffix", "[object_sto
 }
 
 TEST_CASE("a 100 MB file streams in and out in constant memory", "[object_store][large]") {
-    Fixture f;
+    ObjectStoreFixture f;
     fs::path file = f.dir.path() / "big.bin";
     {
         std::ofstream out(file, std::ios::binary);
@@ -120,7 +120,7 @@ TEST_CASE("a 100 MB file streams in and out in constant memory", "[object_store]
 }
 
 TEST_CASE("a flipped byte is detected as corruption", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     for (auto compression : {Compression::None, Compression::Zstd}) {
         std::string content = pattern_bytes(50'000) + (compression == Compression::Zstd ? "z" : "");
         ObjectInfo info = f.store.put(content, compression);
@@ -141,7 +141,7 @@ TEST_CASE("a flipped byte is detected as corruption", "[object_store]") {
 }
 
 TEST_CASE("a missing object is an error naming it", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     Hash128 h = hash128("nothing");
     CHECK_FALSE(f.store.has(h));
     CHECK(f.store.verify(h).problem == ObjectProblem::Missing);
@@ -155,7 +155,7 @@ TEST_CASE("a missing object is an error naming it", "[object_store]") {
 }
 
 TEST_CASE("a failed put leaves no temp file and no object", "[object_store]") {
-    Fixture f;
+    ObjectStoreFixture f;
     CHECK_THROWS_AS(f.store.put_file(f.dir.path() / "does-not-exist"), Error);
     CHECK(f.tmp_is_empty());
     CHECK(f.store.list().empty());

@@ -22,22 +22,22 @@ struct ScopedEnv {
     ~ScopedEnv() { ::unsetenv(name.c_str()); }
 };
 
-mustache::TemplateLimits parse(const std::string& yaml) {
+mustache::TemplateLimits parse_limits(const std::string& yaml) {
     return store::parse_template_limits(parse_yaml(yaml, "llmops.yaml"));
 }
 
 } // namespace
 
 TEST_CASE("limits: defaults without the section", "[store][limits]") {
-    auto limits = parse("providers: {}\n");
+    auto limits = parse_limits("providers: {}\n");
     CHECK(limits.max_steps == 10'000'000);
     CHECK(limits.max_output_bytes == 16u << 20);
     CHECK(limits.max_depth == 100);
 }
 
 TEST_CASE("limits: each key sets its budget", "[store][limits]") {
-    auto limits = parse("limits:\n  template_steps: 5000\n  template_output_bytes: 1024\n"
-                        "  template_depth: 12\n");
+    auto limits = parse_limits("limits:\n  template_steps: 5000\n  template_output_bytes: 1024\n"
+                               "  template_depth: 12\n");
     CHECK(limits.max_steps == 5000);
     CHECK(limits.max_output_bytes == 1024);
     CHECK(limits.max_depth == 12);
@@ -46,7 +46,7 @@ TEST_CASE("limits: each key sets its budget", "[store][limits]") {
 TEST_CASE("limits: bad keys and values are errors at their line", "[store][limits]") {
     auto error_of = [](const std::string& yaml) -> Error {
         try {
-            parse(yaml);
+            parse_limits(yaml);
         } catch (const Error& e) {
             return e;
         }
