@@ -155,9 +155,10 @@ json api_key_to_json(const ApiKey& k) {
             {"revoked_at", k.revoked_at ? json(*k.revoked_at) : json(nullptr)}};
 }
 
-void KeyGuard::load(std::vector<ApiKey> active_keys,
-                    const std::vector<std::pair<std::string, double>>& spent) {
-    std::map<std::string, double> spend(spent.begin(), spent.end());
+void KeyGuard::load(std::vector<ApiKey> active_keys, const std::vector<KeyUsage>& used) {
+    std::map<std::string, KeyUsage> usage;
+    for (const auto& u : used)
+        usage[u.key_name] = u;
     std::lock_guard lock(mutex_);
     std::map<std::string, State> next;
     auto now = Clock::now();
@@ -169,7 +170,11 @@ void KeyGuard::load(std::vector<ApiKey> active_keys,
             s.request_tokens = k.rpm.value_or(0);
             s.token_tokens = k.tpm.value_or(0);
             s.refilled = now;
-            s.spent_usd = spend.count(k.name) ? spend[k.name] : 0;
+            // Until this gateway logs anything, everything in the store is the others'.
+            const KeyUsage u = usage.count(k.name) ? usage[k.name] : KeyUsage{};
+            s.spent_usd = u.cost_usd;
+            s.others_requests = u.requests;
+            s.others_tokens = u.tokens;
         }
         s.key = std::move(k);
         std::string hash = s.key.key_sha256;
@@ -241,7 +246,7 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
         return a;
     }
     if (!metered) return a;
-    if (s.key.budget_usd) sync_shared_spend(Clock::now());
+    if (s.key.budget_usd || s.key.rpm || s.key.tpm) sync_shared_usage(Clock::now());
     if (s.key.budget_usd && s.spent_usd >= *s.key.budget_usd) {
         a.status = 429;
         a.kind = "budget_exhausted";
@@ -278,24 +283,47 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
     return a;
 }
 
-void KeyGuard::share_spend(SpendSource source) {
+void KeyGuard::share_usage(UsageSource store_usage, UsageSource own_usage) {
     std::lock_guard lock(mutex_);
-    shared_spend_ = std::move(source);
+    store_usage_ = std::move(store_usage);
+    own_usage_ = std::move(own_usage);
 }
 
-void KeyGuard::sync_shared_spend(Clock::time_point now) {
-    if (!shared_spend_ || now - shared_spend_read_ < kSharedSpendMaxAge) return;
-    shared_spend_read_ = now;
-    std::map<std::string, double> shared;
+void KeyGuard::sync_shared_usage(Clock::time_point now) {
+    if (!store_usage_ || now - shared_usage_read_ < kSharedUsageMaxAge) return;
+    shared_usage_read_ = now;
+    // Own usage first: a group this gateway commits in between is then counted as the others'
+    // once (taking a little more from the buckets now) and never twice (others only grow).
+    std::map<std::string, KeyUsage> own, store;
     try {
-        for (auto& [name, usd] : shared_spend_())
-            shared[name] = usd;
+        for (auto& u : own_usage_())
+            own[u.key_name] = u;
+        for (auto& u : store_usage_())
+            store[u.key_name] = u;
     } catch (const std::exception&) {
-        return; // the store is unreachable for now: this gateway's own count stands
+        return; // the store is unreachable for now: this gateway's own counts stand
     }
-    for (auto& [_, s] : by_hash_)
-        if (auto it = shared.find(s.key.name); it != shared.end())
-            s.spent_usd = std::max(s.spent_usd, it->second);
+    for (auto& [_, s] : by_hash_) {
+        auto it = store.find(s.key.name);
+        if (it == store.end()) continue;
+        const KeyUsage& all = it->second;
+        s.spent_usd = std::max(s.spent_usd, all.cost_usd);
+        const KeyUsage mine = own.count(s.key.name) ? own[s.key.name] : KeyUsage{};
+        std::int64_t others_requests = all.requests - mine.requests;
+        std::int64_t others_tokens = all.tokens - mine.tokens;
+        refill(s, now);
+        // What the others added since the last read leaves this gateway's buckets, down to at
+        // most a minute's worth of debt.
+        if (s.key.rpm && others_requests > s.others_requests)
+            s.request_tokens =
+                std::max(-*s.key.rpm, s.request_tokens -
+                                          static_cast<double>(others_requests - s.others_requests));
+        if (s.key.tpm && others_tokens > s.others_tokens)
+            s.token_tokens = std::max(
+                -*s.key.tpm, s.token_tokens - static_cast<double>(others_tokens - s.others_tokens));
+        s.others_requests = std::max(s.others_requests, others_requests);
+        s.others_tokens = std::max(s.others_tokens, others_tokens);
+    }
 }
 
 void KeyGuard::settle(const std::string& key_name, double estimated_tokens, double actual_tokens,

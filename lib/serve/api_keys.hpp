@@ -2,7 +2,7 @@
 // Gateway API keys: `llmops keys create` makes a random key, shows it once and stores only its
 // SHA-256 with the key's limits (requests and tokens per minute, a USD budget, the routes it
 // may use). KeyGuard is the gateway's in-memory view: it admits or refuses a request (401,
-// 403, 429 with Retry-After) without touching the store. Reference: docs/serve.md.
+// 403, 429 with Retry-After) without writing to the store. Reference: docs/serve.md.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "serve/request_log.hpp"
 #include "store/database.hpp"
 
 namespace llmops::serve {
@@ -66,9 +67,8 @@ struct Admission {
 
 class KeyGuard {
   public:
-    // `spent` = USD already spent per key name (from the request log).
-    void load(std::vector<ApiKey> active_keys,
-              const std::vector<std::pair<std::string, double>>& spent);
+    // `used` = each key's usage so far (the store's request_key_spend): budgets start from it.
+    void load(std::vector<ApiKey> active_keys, const std::vector<KeyUsage>& used);
     bool enabled() const; // any active key: every /v1 request needs one
 
     // `authorization` is the Authorization header ("Bearer KEY"); `route` is the route or
@@ -84,13 +84,16 @@ class KeyGuard {
     // After the answer: the real tokens and cost.
     void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
                 double cost_usd);
-    // The spend all replicas of the store recorded (SharedSpend::read). A key with a budget
-    // is checked against the larger of it and this gateway's own count, read again when older
-    // than kSharedSpendMaxAge: so a budget holds across replicas, give or take the requests in
-    // flight and the log writers' last 100 ms.
-    using SpendSource = std::function<std::vector<std::pair<std::string, double>>()>;
-    void share_spend(SpendSource source);
-    static constexpr std::chrono::milliseconds kSharedSpendMaxAge{100};
+    // Gateways sharing a store: `store_usage` is what all of them logged (SharedKeyUsage::read),
+    // `own_usage` what this gateway logged (RequestLogBackend::written_by_key). A metered
+    // request of a key with a limit first reads both again when the last read is older than
+    // kSharedUsageMaxAge: the key's spend is raised to the store's figure, and whatever the
+    // other gateways logged since the last read (requests, tokens) is taken from this gateway's
+    // buckets. So budgets and rates hold across replicas, give or take the requests in flight
+    // and the log writers' last 100 ms.
+    using UsageSource = std::function<std::vector<KeyUsage>()>;
+    void share_usage(UsageSource store_usage, UsageSource own_usage);
+    static constexpr std::chrono::milliseconds kSharedUsageMaxAge{100};
 
   private:
     struct State {
@@ -99,17 +102,22 @@ class KeyGuard {
         double token_tokens = 0;
         std::chrono::steady_clock::time_point refilled;
         double spent_usd = 0;
+        // Requests and tokens of this key the other gateways had logged at the last read.
+        std::int64_t others_requests = 0;
+        std::int64_t others_tokens = 0;
     };
     void refill(State& s, std::chrono::steady_clock::time_point now);
     // Route, budget and rate checks of one key; called with mutex_ held.
     Admission admit_state(State& s, const std::string& route, double estimated_tokens,
                           bool metered);
 
-    // With mutex_ held: every key's spend raised to the shared figure when that is stale.
-    void sync_shared_spend(std::chrono::steady_clock::time_point now);
+    // With mutex_ held: the other gateways' usage applied to every key, when the last read is
+    // stale.
+    void sync_shared_usage(std::chrono::steady_clock::time_point now);
 
-    SpendSource shared_spend_;
-    std::chrono::steady_clock::time_point shared_spend_read_{};
+    UsageSource store_usage_;
+    UsageSource own_usage_;
+    std::chrono::steady_clock::time_point shared_usage_read_{};
     mutable std::mutex mutex_;
     std::map<std::string, State> by_hash_; // by SHA-256 hex
 };

@@ -353,10 +353,11 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
         g.replica = ReplicaSlot::claim(g.options.paths.database());
         set_request_id_replica(g.replica->number());
         g.log_backend = open_store_request_log(g.options.paths.database());
-        g.keys.load(list_keys(project.db(), false), g.log_backend->spend_by_key());
-        // Other replicas spend the same keys' budgets: admissions see their spend too.
-        g.shared_spend = std::make_unique<SharedSpend>(g.options.paths.database());
-        g.keys.share_spend([spend = g.shared_spend.get()] { return spend->read(); });
+        g.keys.load(list_keys(project.db(), false), g.log_backend->usage_by_key());
+        // Other replicas use the same keys' budgets and rates: admissions see their use too.
+        g.shared_usage = std::make_unique<SharedKeyUsage>(g.options.paths.database());
+        g.keys.share_usage([shared = g.shared_usage.get()] { return shared->read(); },
+                           [log = g.log_backend.get()] { return log->written_by_key(); });
     }
     if (!is_loopback(cfg.host) && !g.keys.enabled())
         throw Error(ErrorKind::Usage, "refusing to listen on " + cfg.host + " without API keys", {},

@@ -23,7 +23,7 @@
 #include "serve/replica_slot.hpp"
 #include "serve/request_log.hpp"
 #include "serve/route_table.hpp"
-#include "serve/shared_spend.hpp"
+#include "serve/shared_key_usage.hpp"
 #include "serve/task_queue.hpp"
 #include "serve/upstream_pool.hpp"
 
@@ -86,7 +86,7 @@ struct Gateway::Impl {
     std::map<std::string, std::vector<const provider::ProviderConfig*>> fallbacks; // by route
     std::unique_ptr<RequestLogBackend> log_backend;
     std::optional<ReplicaSlot> replica; // held while the gateway runs
-    std::unique_ptr<SharedSpend> shared_spend;
+    std::unique_ptr<SharedKeyUsage> shared_usage;
     std::unique_ptr<RequestLogWriter> log;
     std::unique_ptr<UpstreamPool> upstream;
     GatewayMetrics metrics;

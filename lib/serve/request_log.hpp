@@ -103,6 +103,14 @@ struct StoredFeedback {
     FeedbackRecord record;
 };
 
+// One key's use of the gateway: cost, requests and tokens (prompt plus completion).
+struct KeyUsage {
+    std::string key_name;
+    double cost_usd = 0;
+    std::int64_t requests = 0;
+    std::int64_t tokens = 0;
+};
+
 class RequestLogBackend {
   public:
     virtual ~RequestLogBackend() = default;
@@ -116,8 +124,11 @@ class RequestLogBackend {
     virtual std::vector<StoredRequest> list(const LogFilter& filter) = 0;
     virtual std::optional<StoredRequest> get(const std::string& id) = 0;
     virtual std::vector<StoredFeedback> feedback_for(const std::string& request_id) = 0;
-    // USD spent per key name, for budgets: every request ever logged, pruned ones too.
-    virtual std::vector<std::pair<std::string, double>> spend_by_key() = 0;
+    // What each key has used, for budgets and rate limits: every request any gateway of the
+    // store ever logged, pruned ones too (tokens since schema 16).
+    virtual std::vector<KeyUsage> usage_by_key() = 0;
+    // The same for the requests this backend itself has written since it was opened.
+    virtual std::vector<KeyUsage> written_by_key() = 0;
     // Deletes the requests created before `unix_ms` and their feedback, in one transaction;
     // returns how many requests went.
     virtual std::uint64_t prune_before(std::int64_t unix_ms) = 0;
@@ -185,6 +196,8 @@ class RequestLogWriter {
 // of the project store (schema 12; request_log is a view of them), in its SQLite file or on
 // its PostgreSQL server. Opens its own connection.
 std::unique_ptr<RequestLogBackend> open_store_request_log(const store::DatabaseAddress& database);
+// Every key's usage as the store records it (request_key_spend), on the caller's connection.
+std::vector<KeyUsage> read_key_usage(store::Database& db);
 
 nlohmann::json request_record_to_json(const StoredRequest& stored);
 nlohmann::json feedback_to_json(const StoredFeedback& stored);

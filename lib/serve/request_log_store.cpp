@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -189,11 +190,13 @@ class StoreRequestLog final : public RequestLogBackend {
         return out;
     }
 
-    std::vector<std::pair<std::string, double>> spend_by_key() override {
-        auto st = db_.prepare("SELECT key_name, cost_usd FROM request_key_spend");
-        std::vector<std::pair<std::string, double>> out;
-        while (st.step())
-            out.emplace_back(st.column_text(0), st.column_double(1));
+    std::vector<KeyUsage> usage_by_key() override { return read_key_usage(db_); }
+
+    std::vector<KeyUsage> written_by_key() override {
+        std::lock_guard lock(written_mutex_);
+        std::vector<KeyUsage> out;
+        for (const auto& [key, usage] : written_)
+            out.push_back(usage);
         return out;
     }
 
@@ -242,7 +245,7 @@ class StoreRequestLog final : public RequestLogBackend {
             "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
             "?24, ?25, ?26, ?27, ?28, ?29, ?30)");
         std::set<std::int64_t> ids;
-        std::map<std::string, std::pair<double, std::int64_t>> spend;
+        std::map<std::string, KeyUsage> usage;
         for (const auto& r : records) {
             std::int64_t id = id_number(r);
             std::optional<std::int64_t> ttft;
@@ -281,24 +284,36 @@ class StoreRequestLog final : public RequestLogBackend {
             insert.reset();
             ids.insert(id);
             if (!r.key_name.empty()) {
-                auto& [cost, count] = spend[r.key_name];
-                cost += r.cost_usd;
-                ++count;
+                KeyUsage& u = usage[r.key_name];
+                u.key_name = r.key_name;
+                u.cost_usd += r.cost_usd;
+                ++u.requests;
+                u.tokens += r.prompt_tokens + r.completion_tokens;
             }
         }
-        if (!spend.empty()) {
-            auto add_spend = db_.prepare(
-                "INSERT INTO request_key_spend (key_name, cost_usd, requests) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (key_name) DO UPDATE SET cost_usd = request_key_spend.cost_usd + "
-                "excluded.cost_usd, requests = request_key_spend.requests + excluded.requests");
-            for (const auto& [key, totals] : spend) {
-                add_spend.bind(1, key).bind(2, totals.first).bind(3, totals.second);
-                add_spend.run();
-                add_spend.reset();
+        if (!usage.empty()) {
+            auto add_usage =
+                db_.prepare("INSERT INTO request_key_spend (key_name, cost_usd, requests, tokens) "
+                            "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key_name) DO UPDATE SET "
+                            "cost_usd = request_key_spend.cost_usd + excluded.cost_usd, "
+                            "requests = request_key_spend.requests + excluded.requests, "
+                            "tokens = request_key_spend.tokens + excluded.tokens");
+            for (const auto& [key, u] : usage) {
+                add_usage.bind(1, key).bind(2, u.cost_usd).bind(3, u.requests).bind(4, u.tokens);
+                add_usage.run();
+                add_usage.reset();
             }
         }
         if (!feedback.empty()) write_feedback(feedback, ids, found);
         tx.commit();
+        std::lock_guard lock(written_mutex_);
+        for (const auto& [key, u] : usage) {
+            KeyUsage& total = written_[key];
+            total.key_name = key;
+            total.cost_usd += u.cost_usd;
+            total.requests += u.requests;
+            total.tokens += u.tokens;
+        }
     }
 
     void write_feedback(const std::vector<FeedbackRecord>& feedback,
@@ -336,9 +351,19 @@ class StoreRequestLog final : public RequestLogBackend {
     std::optional<store::Statement> intern_insert_;
     std::optional<store::Statement> intern_select_;
     std::uint32_t foreign_sequence_ = 0;
+    std::mutex written_mutex_; // written_by_key() is asked from request threads
+    std::map<std::string, KeyUsage> written_;
 };
 
 } // namespace
+
+std::vector<KeyUsage> read_key_usage(store::Database& db) {
+    auto st = db.prepare("SELECT key_name, cost_usd, requests, tokens FROM request_key_spend");
+    std::vector<KeyUsage> out;
+    while (st.step())
+        out.push_back({st.column_text(0), st.column_double(1), st.column_int(2), st.column_int(3)});
+    return out;
+}
 
 std::unique_ptr<RequestLogBackend> open_store_request_log(const store::DatabaseAddress& database) {
     return std::make_unique<StoreRequestLog>(database);

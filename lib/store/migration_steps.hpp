@@ -20,6 +20,7 @@ extern const std::string_view run_owner;         // 10
 extern const std::string_view deployments;      // 8
 extern const std::string_view gateway;          // 11
 extern const std::string_view serve_guardrails; // 15
+extern const std::string_view shared_key_rates; // 16
 
 // migrations_monitor.cpp
 extern const std::string_view compact_request_log_and_alerts; // 12

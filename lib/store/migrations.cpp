@@ -30,6 +30,7 @@ const std::vector<std::string_view>& migrations() {
         sql::pipelines,                      // 13
         sql::feedback_loop,                  // 14
         sql::serve_guardrails,               // 15
+        sql::shared_key_rates,               // 16
     };
     return steps;
 }

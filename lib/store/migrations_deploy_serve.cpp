@@ -171,4 +171,11 @@ const std::string_view serve_guardrails = R"sql(
         FROM request_rows r;
         )sql";
 
+// 16: tokens per key beside its cost and requests (request_key_spend), so that gateway
+// replicas see each other's use of a key's tokens-per-minute limit. Counted from here on:
+// replicas only ever read how much it grew.
+const std::string_view shared_key_rates = R"sql(
+        ALTER TABLE request_key_spend ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+        )sql";
+
 } // namespace llmops::store::migration_sql

@@ -28,6 +28,9 @@ expect_rc 0 "a key with a small budget"
 POOR_KEY=$OUT
 run keys create load
 LOAD_KEY=$OUT
+run keys create paced --rpm 3
+expect_rc 0 "a key with 3 requests a minute"
+PACED_KEY=$OUT
 
 PIDS=()
 stop_all() { kill -TERM "${PIDS[@]}" 2>/dev/null || true; wait "${PIDS[@]}" 2>/dev/null || true; }
@@ -102,6 +105,15 @@ spent() { sql_count_at_least 1 "SELECT COUNT(*) FROM request_key_spend WHERE key
 wait_until "the spend recorded in the store" spent
 expect_eq "$(code "$B")" 429 "replica b refuses a budget spent through replica a"
 expect_eq "$(jq -r .error.code "$WORK/.resp")" insufficient_quota "with the budget's code"
+
+# --- a key's rate spent through one replica holds at the other ------------------------------------
+paced() { curl -s -o "$WORK/.resp" -w '%{http_code}' -H 'Content-Type: application/json' -H "Authorization: Bearer $PACED_KEY" --data-binary '{"model":"ask","user":"paced","variables":{"question":"pace"}}' "$1/v1/chat/completions"; }
+for i in 1 2 3; do expect_eq "$(paced "$A")" 200 "replica a: paced request $i of 3"; done
+expect_eq "$(paced "$A")" 429 "replica a: its own bucket is empty"
+logged_paced() { sql_count_at_least 3 "SELECT requests FROM request_key_spend WHERE key_name = 'paced'"; }
+wait_until "the paced requests recorded in the store" logged_paced
+expect_eq "$(paced "$B")" 429 "replica b refuses a rate used up through replica a"
+expect_eq "$(jq -r .error.code "$WORK/.resp")" rate_limit_exceeded "with the rate limit's code"
 
 # --- a third gateway takes the next free slot; a stopped one frees its slot ------------------------
 kill -TERM "${PIDS[0]}"

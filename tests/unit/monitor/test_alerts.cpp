@@ -244,7 +244,7 @@ TEST_CASE("schema 12 upgrades a version-11 request log", "[monitor]") {
     CHECK(r.cost_usd == Approx(0.002));
     CHECK(r.streamed);
     CHECK(backend->feedback_for(r.id).size() == 1);
-    auto spend = backend->spend_by_key();
+    auto spend = backend->usage_by_key();
     REQUIRE(spend.size() == 1);
-    CHECK(spend[0].second == Approx(0.002));
+    CHECK(spend[0].cost_usd == Approx(0.002));
 }

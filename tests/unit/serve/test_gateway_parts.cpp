@@ -142,9 +142,9 @@ TEST_CASE("the request log writer commits groups to the store, feedback included
     auto fb = backend->feedback_for(id(7));
     REQUIRE(fb.size() == 1);
     CHECK(fb[0].record.value == true);
-    auto spend = backend->spend_by_key();
+    auto spend = backend->usage_by_key();
     REQUIRE(spend.size() == 1);
-    CHECK(spend[0].second == Approx(5.0));
+    CHECK(spend[0].cost_usd == Approx(5.0));
 }
 
 TEST_CASE("keys: only the SHA-256 is stored and the guard answers 401, 403 and 429", "[serve]") {
@@ -172,6 +172,57 @@ TEST_CASE("keys: only the SHA-256 is stored and the guard answers 401, 403 and 4
     guard.load(serve::list_keys(f.project.db(), false), {});
     CHECK_FALSE(guard.enabled());
     CHECK(serve::list_keys(f.project.db(), true).size() == 1);
+}
+
+TEST_CASE("keys: what other gateways logged leaves this one's buckets and raises its spend",
+          "[serve]") {
+    GatewayFixture f;
+    auto created = serve::create_key(f.project.db(), "shared", {4.0, 1000.0, 1.0, {}});
+    std::string bearer = "Bearer " + created.secret;
+    serve::KeyGuard guard;
+    // At start the store holds 10 requests and 500 tokens of this key, all the others'.
+    guard.load(serve::list_keys(f.project.db(), false), {{"shared", 0.25, 10, 500}});
+    std::vector<serve::KeyUsage> store = {{"shared", 0.25, 10, 500}};
+    std::vector<serve::KeyUsage> own;
+    guard.share_usage([&] { return store; }, [&] { return own; });
+
+    // Nothing new: the full bucket of 4 requests a minute.
+    for (int i = 0; i < 4; ++i)
+        CHECK(guard.admit(bearer, "qa", 1).status == 0);
+    CHECK(guard.admit(bearer, "qa", 1).kind == "key_rate_limited");
+
+    serve::KeyGuard second;
+    second.load(serve::list_keys(f.project.db(), false), {{"shared", 0.25, 10, 500}});
+    second.share_usage([&] { return store; }, [&] { return own; });
+    // The others logged 3 more requests: one is left of this gateway's 4.
+    store = {{"shared", 0.5, 13, 530}};
+    CHECK(second.admit(bearer, "qa", 1).status == 0);
+    std::this_thread::sleep_for(serve::KeyGuard::kSharedUsageMaxAge * 2);
+    CHECK(second.admit(bearer, "qa", 1).kind == "key_rate_limited");
+    // Its own logged request is not the others': no more is taken, so the bucket is a
+    // request short of one (15 s at 4 a minute), not two.
+    std::this_thread::sleep_for(serve::KeyGuard::kSharedUsageMaxAge * 2);
+    own = {{"shared", 0.1, 1, 10}};
+    store = {{"shared", 0.6, 14, 540}};
+    auto limited = second.admit(bearer, "qa", 1);
+    CHECK(limited.kind == "key_rate_limited");
+    CHECK(limited.retry_after_s <= 15.0);
+
+    // The others' tokens leave the token bucket (1,000 a minute) the same way.
+    serve::KeyGuard third;
+    third.load(serve::list_keys(f.project.db(), false), {{"shared", 0.25, 10, 500}});
+    std::vector<serve::KeyUsage> busy = {{"shared", 0.5, 10, 1450}};
+    third.share_usage([&] { return busy; }, [] { return std::vector<serve::KeyUsage>{}; });
+    auto tokens = third.admit(bearer, "qa", 100);
+    CHECK(tokens.kind == "key_rate_limited");
+    CHECK(tokens.message.find("tokens per minute") != std::string::npos);
+
+    // A spend the store records past the budget refuses the key here too.
+    serve::KeyGuard fourth;
+    fourth.load(serve::list_keys(f.project.db(), false), {});
+    std::vector<serve::KeyUsage> spent = {{"shared", 1.5, 2, 0}};
+    fourth.share_usage([&] { return spent; }, [] { return std::vector<serve::KeyUsage>{}; });
+    CHECK(fourth.admit(bearer, "qa", 1).kind == "budget_exhausted");
 }
 
 TEST_CASE("metrics render Prometheus text with bounded labels", "[serve]") {
