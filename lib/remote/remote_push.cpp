@@ -65,11 +65,20 @@ PushResult push(store::Project& project, S3Client& s3, const RemoteConfig& remot
                                         name));
         }
 
-    // 1. Objects the remote lacks (in either form).
-    std::map<Hash128, RemoteObject> remote_objects = list_remote_objects(s3);
-    std::set<Hash128> needed;
+    // A record is uploaded only once every object it names is there, so the objects of the
+    // records the remote has need no checking: a push with nothing new lists no objects
+    // (12,546 of them took s3rver 1.3 s to list).
+    std::map<Hash128, std::string> remote_records = list_remote_records(s3);
+    std::set<Hash128> needed, covered;
     for (const auto& [record, objects] : local.objects)
-        needed.insert(objects.begin(), objects.end());
+        (remote_records.contains(record) ? covered : needed).insert(objects.begin(), objects.end());
+    for (const Hash128& hash : needed)
+        covered.erase(hash);
+    result.objects_present = covered.size();
+
+    // 1. Objects the remote lacks (in either form).
+    std::map<Hash128, RemoteObject> remote_objects;
+    if (!needed.empty()) remote_objects = list_remote_objects(s3);
     std::vector<S3Upload> uploads;
     std::uint64_t total_bytes = 0;
     for (const Hash128& hash : needed) {
@@ -101,7 +110,6 @@ PushResult push(store::Project& project, S3Client& s3, const RemoteConfig& remot
     result.multipart_objects = s3.multipart_uploads();
 
     // 2. Records, once every object they name is there.
-    std::map<Hash128, std::string> remote_records = list_remote_records(s3);
     std::vector<S3Upload> record_uploads;
     for (const auto& r : local.records) {
         if (remote_records.contains(r.hash)) {

@@ -83,6 +83,19 @@ run -C fromaws data cat qa@gold
 rows_a=$("$LLMOPS_BIN" -C a data cat qa@gold | md5sum)
 expect_eq "$(printf '%s\n' "$OUT" | md5sum)" "$rows_a" "aws-uploaded dataset rows"
 
+# --- listings longer than one page (S3 returns at most 1,000 keys per request): 1,100 foreign
+# keys that sort before every object ('-' < '0') push llmops's own objects onto the second page.
+mkdir -p "$WORK/junk/-foreign"
+for i in $(seq 1100); do : >"$WORK/junk/-foreign/other-$i"; done
+awsx s3 cp --recursive --quiet "$WORK/junk" s3://team/proj/objects/
+# With a record missing from the remote, push lists the objects to check that record's.
+first_record=$(awsx s3 ls s3://team/proj/catalog/ | awk 'NR == 1 {print $4}')
+awsx s3 rm --quiet "s3://team/proj/catalog/$first_record"
+run -C a push --json
+expect_rc 0 "push lists 1,100 foreign keys before its own objects"
+expect_eq "$(json_get .records_sent)" 1 "the missing record is sent again"
+expect_eq "$(json_get .objects_sent)" 0 "its objects are all found, on the second page"
+
 # --- clone, then concurrent pushes of different versions merge
 run clone s3://team/proj b --endpoint "$S3_URL"
 expect_rc 0 clone

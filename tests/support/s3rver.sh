@@ -11,7 +11,10 @@ s3rver_start() {
   mkdir -p "$S3_DIR"
   local args=() b
   for b in "$@"; do args+=(--configure-bucket "$b"); done
-  node "$S3RVER_BIN" -d "$S3_DIR" -a 127.0.0.1 -p 0 "${args[@]}" >"$WORK/s3rver.log" 2>&1 &
+  # s3rver encrypts its list continuation tokens with DES, which Node 18's OpenSSL 3 refuses
+  # unless the legacy provider is loaded: without it every listing past 1,000 keys fails
+  # with HTTP 500.
+  node --openssl-legacy-provider "$S3RVER_BIN" -d "$S3_DIR" -a 127.0.0.1 -p 0 "${args[@]}" >"$WORK/s3rver.log" 2>&1 &
   S3_PID=$!
   local port=""
   for _ in $(seq 600); do
