@@ -4,7 +4,7 @@
 #   - nginx proxy_pass to the same stub with upstream keep-alive;
 #   - llmops serve, passthrough (the client's messages), request log on;
 #   - llmops serve, a prompt route (variables rendered), request log on;
-# at concurrency 1, 16 and 64 for BENCH_SECONDS (5) each: req/s, p50, p99 and the latency
+# at concurrency 1, 16 and 64 for BENCH_SECONDS (5; smoke 1) each: req/s, p50, p99 and the latency
 # added over direct. Then 1,000 concurrent requests against a 1 s upstream (max latency, gateway
 # RSS), a soak of BENCH_SOAK_REQUESTS (1,000,000; smoke 20,000) prompt-route requests at
 # concurrency 64 after a warm-up of a tenth of that, for RSS growth (goal <= 5%; the script fails
@@ -12,7 +12,7 @@
 # Usage: bench/bench_serve.sh   (LLMOPS_BIN points at the build; needs wrk and nginx)
 source "$(dirname "$0")/common.sh"
 
-seconds=${BENCH_SECONDS:-5}
+seconds=${BENCH_SECONDS:-$(by_mode 5 1)}
 soak_requests=${BENCH_SOAK_REQUESTS:-$(by_mode 1000000 20000)}
 export LLMOPS_BUILD_DIR=${LLMOPS_BUILD_DIR:-$(dirname "$LLMOPS_BIN")}
 source "$ROOT_DIR/tests/support/stub_llm.sh"
