@@ -1,5 +1,7 @@
 #include "safety/pii_context.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 
 namespace llmops::safety {
@@ -9,7 +11,7 @@ namespace {
 // Bytes of UTF-8 letters (>= 0x80) count as word bytes, so "téléphone" is one word.
 bool is_context_word_byte(char c) {
     const auto u = static_cast<unsigned char>(c);
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || u >= 0x80;
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || u >= 0x80;
 }
 
 std::string lower_word(std::string_view word) {

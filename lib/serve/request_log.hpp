@@ -109,6 +109,13 @@ struct KeyUsage {
     double cost_usd = 0;
     std::int64_t requests = 0;
     std::int64_t tokens = 0;
+
+    void add(const KeyUsage& more) {
+        key_name = more.key_name;
+        cost_usd += more.cost_usd;
+        requests += more.requests;
+        tokens += more.tokens;
+    }
 };
 
 class RequestLogBackend {

@@ -283,13 +283,9 @@ class StoreRequestLog final : public RequestLogBackend {
             insert.run();
             insert.reset();
             ids.insert(id);
-            if (!r.key_name.empty()) {
-                KeyUsage& u = usage[r.key_name];
-                u.key_name = r.key_name;
-                u.cost_usd += r.cost_usd;
-                ++u.requests;
-                u.tokens += r.prompt_tokens + r.completion_tokens;
-            }
+            if (!r.key_name.empty())
+                usage[r.key_name].add(
+                    {r.key_name, r.cost_usd, 1, r.prompt_tokens + r.completion_tokens});
         }
         if (!usage.empty()) {
             auto add_usage =
@@ -307,13 +303,8 @@ class StoreRequestLog final : public RequestLogBackend {
         if (!feedback.empty()) write_feedback(feedback, ids, found);
         tx.commit();
         std::lock_guard lock(written_mutex_);
-        for (const auto& [key, u] : usage) {
-            KeyUsage& total = written_[key];
-            total.key_name = key;
-            total.cost_usd += u.cost_usd;
-            total.requests += u.requests;
-            total.tokens += u.tokens;
-        }
+        for (const auto& [key, u] : usage)
+            written_[key].add(u);
     }
 
     void write_feedback(const std::vector<FeedbackRecord>& feedback,

@@ -5,8 +5,6 @@
 
 namespace llmops::data {
 
-namespace {} // namespace
-
 bool is_json_number_literal(std::string_view text) {
     std::size_t i = 0;
     const std::size_t n = text.size();
