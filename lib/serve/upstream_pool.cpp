@@ -84,9 +84,8 @@ class UpstreamWorker {
     bool submit(UpstreamCall&& call) {
         {
             std::lock_guard lock(mutex_);
-            if (inbox_.size() + waiting_count_.load() + active_count_.load() >=
-                queue_limit_ + concurrency_)
-                return false;
+            if (admitted_.load() >= queue_limit_ + concurrency_) return false;
+            admitted_.fetch_add(1);
             inbox_.push_back({std::move(call), Clock::now()});
         }
         wake();
@@ -95,8 +94,8 @@ class UpstreamWorker {
 
     std::size_t in_flight() const { return active_count_.load(); }
     std::size_t queued() const {
-        std::lock_guard lock(mutex_);
-        return inbox_.size() + waiting_count_.load();
+        std::size_t admitted = admitted_.load(), active = active_count_.load();
+        return admitted > active ? admitted - active : 0;
     }
 
   private:
@@ -143,7 +142,6 @@ class UpstreamWorker {
                 start_attempt(ticket);
             }
 
-            waiting_count_.store(waiting.size());
             active_count_.store(active_.size());
 
             auto wait = std::chrono::milliseconds(100);
@@ -175,12 +173,12 @@ class UpstreamWorker {
         // Stopping: everything not answered ends as Cancelled.
         if (transport_) transport_->abort_all();
         if (backend_) backend_->abort_all();
-        auto cancel = [](UpstreamCall& call, Clock::time_point enqueued) {
+        auto cancel = [this](UpstreamCall& call, Clock::time_point enqueued) {
             UpstreamOutcome out;
             out.result.error = ProviderErrorKind::Cancelled;
             out.result.error_message = "the gateway is shutting down";
             out.queue_ms = ms_between(enqueued, Clock::now());
-            if (call.on_done) call.on_done(std::move(out));
+            answer(call, std::move(out));
         };
         for (auto& [_, a] : active_)
             cancel(a->call, a->enqueued);
@@ -210,7 +208,7 @@ class UpstreamWorker {
             UpstreamOutcome out;
             out.queue_ms = ms_between(a.enqueued, a.first_start);
             out.result = std::move(*hit);
-            if (a.call.on_done) a.call.on_done(std::move(out));
+            answer(a.call, std::move(out));
             return true;
         } catch (const std::exception&) {
             cache_.reset();
@@ -340,7 +338,13 @@ class UpstreamWorker {
         out.upstream_ms = ms_between(done->first_start, Clock::now());
         out.chunks_forwarded = done->forwarded;
         out.result = std::move(r);
-        if (done->call.on_done) done->call.on_done(std::move(out));
+        answer(done->call, std::move(out));
+    }
+
+    // Every call submit() accepted ends here exactly once.
+    void answer(UpstreamCall& call, UpstreamOutcome&& out) {
+        admitted_.fetch_sub(1);
+        if (call.on_done) call.on_done(std::move(out));
     }
 
     provider::ProviderConfig config_;
@@ -363,7 +367,10 @@ class UpstreamWorker {
     mutable std::mutex mutex_;
     std::condition_variable arrived_;
     std::deque<Waiting> inbox_;
-    std::atomic<std::size_t> waiting_count_{0};
+    // Calls accepted by submit() and not answered yet. One counter, changed when a call comes in
+    // and when its answer goes out, so that no moment between the inbox, the waiting line and the
+    // active set can make submit() see room that is not there.
+    std::atomic<std::size_t> admitted_{0};
     std::atomic<std::size_t> active_count_{0};
     std::atomic<bool> stopping_{false};
     std::unordered_map<std::uint64_t, std::unique_ptr<Active>> active_; // worker thread only
