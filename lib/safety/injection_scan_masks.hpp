@@ -15,6 +15,14 @@
 
 namespace llmops::safety {
 
+// Set bits of a word: SWAR, as the build targets plain x86-64 (no POPCNT instruction).
+inline std::uint32_t count_bits(std::uint64_t x) {
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<std::uint32_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
 struct ByteMasks {
     enum Kind {
         alnum,     // [A-Za-z0-9]
@@ -22,11 +30,16 @@ struct ByteMasks {
         base64url, // [A-Za-z0-9_-]
         hexish,    // [0-9A-Fa-f :\\xX]
         special,   // '\n' and ']'
+        other,     // neither a letter or digit nor an apostrophe or non-ASCII byte
         kinds
     };
     std::vector<std::uint64_t> bits[kinds];
     std::size_t size = 0;
     std::size_t blocks = 0;
+    // Bytes of `other` right after a letter or digit (each starts a new run of other bytes),
+    // and how many of them come before each block: for rank().
+    std::vector<std::uint64_t> run_starts;
+    std::vector<std::uint32_t> run_starts_before;
 
     void fill(std::string_view text) {
         size = text.size();
@@ -49,6 +62,26 @@ struct ByteMasks {
             for (int k = 0; k < kinds; ++k)
                 bits[k][block] = out[k];
         }
+        run_starts.resize(blocks);
+        run_starts_before.resize(blocks);
+        std::uint32_t count = 0;
+        for (std::size_t block = 0; block < blocks; ++block) {
+            std::uint64_t carry = block > 0 ? bits[alnum][block - 1] >> 63 : 0;
+            run_starts[block] = bits[other][block] & ((bits[alnum][block] << 1) | carry);
+            run_starts_before[block] = count;
+            count += count_bits(run_starts[block]);
+        }
+    }
+
+    // How many runs of other bytes start before `at`, counting one only where such a byte
+    // directly follows a letter or digit: at most one per run of other bytes (however many
+    // apostrophes or non-ASCII bytes lie in it), so two offsets whose ranks differ by k have at
+    // least k such runs between them.
+    std::uint32_t rank(std::size_t at) const {
+        std::size_t block = at / 64;
+        if (block >= blocks) return block == 0 ? 0 : rank(size);
+        std::uint64_t below = (std::uint64_t{1} << (at % 64)) - 1;
+        return run_starts_before[block] + count_bits(run_starts[block] & below);
     }
 
     // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`;
@@ -90,6 +123,9 @@ struct ByteMasks {
                                      _mm_or_si128(equals(lower, 'x'), equals(v, ' ')));
         hex_v = _mm_or_si128(hex_v, _mm_or_si128(equals(v, ':'), equals(v, '\\')));
         __m128i special_v = _mm_or_si128(equals(v, '\n'), equals(v, ']'));
+        std::uint64_t either = bits_of(alnum_v) | bits_of(equals(v, '\'')) |
+                               static_cast<std::uint64_t>(_mm_movemask_epi8(v) & 0xFFFF);
+        out[other] |= (~either & 0xFFFF) << shift;
         out[alnum] |= bits_of(alnum_v) << shift;
         out[base64] |= bits_of(base64_v) << shift;
         out[base64url] |= bits_of(url_v) << shift;
@@ -111,6 +147,7 @@ struct ByteMasks {
                 c == '\\')
                 out[hexish] |= bit;
             if (c == '\n' || c == ']') out[special] |= bit;
+            if (!is_alnum && c != '\'' && c < 0x80) out[other] |= bit;
         }
     }
 #endif

@@ -50,6 +50,10 @@ constexpr std::array<std::uint8_t, 256> kFlags = make_flags();
 struct Span {
     std::size_t begin = 0;
     std::size_t end = 0;
+    // Words only: ByteMasks::rank of the start. A window of `reach` runs around a word crosses
+    // every run of other bytes between it and a word inside, so that word's rank is within
+    // `reach` of it: a check that needs no walking.
+    std::uint32_t rank = 0;
 };
 
 struct WordKey {
@@ -114,10 +118,13 @@ struct ScanHits {
     std::vector<Span> base64url_runs;
     std::vector<Span> hex_runs;
 
+    std::vector<int> touched; // groups with hits
+
     void clear(std::size_t group_count) {
         groups.resize(group_count);
-        for (auto& list : groups)
-            list.clear();
+        for (int g : touched)
+            groups[static_cast<std::size_t>(g)].clear();
+        touched.clear();
         line_markers.clear();
         end_markers.clear();
         markdown_targets.clear();
@@ -141,6 +148,22 @@ struct InjectionTriggers::Index {
     };
     int bits = 10;
     std::vector<Slot> table;
+    // One bit per hash of a trigger word (another slice of the hash than the table's): most
+    // words of a text are no trigger and stop here, without touching the table.
+    static constexpr int kFilterBits = 14;
+    std::vector<std::uint64_t> filter = std::vector<std::uint64_t>((1 << kFilterBits) / 64);
+    // Length, first and last letter of every trigger word: a test that needs no hash.
+    std::vector<std::uint64_t> shapes = std::vector<std::uint64_t>(17 * 32 * 32 / 64);
+    static std::size_t shape_bit(unsigned char first, unsigned char last, std::size_t length) {
+        return (length * 32 + (first & 31u)) * 32 + (last & 31u);
+    }
+    bool shape_may_match(unsigned char first, unsigned char last, std::size_t length) const {
+        std::size_t bit = shape_bit(first, last, length);
+        return shapes[bit / 64] >> (bit % 64) & 1;
+    }
+    static std::size_t filter_bit(const WordKey& key) {
+        return word_hash(key, 64) & ((std::size_t{1} << kFilterBits) - 1);
+    }
     std::vector<GroupInfo> groups;
     std::vector<RuleInfo> rules;
 
@@ -150,6 +173,8 @@ struct InjectionTriggers::Index {
             if (!table[i].used || table[i].key == key) return table[i];
     }
     const Slot* find(const WordKey& key) const {
+        std::size_t bit = filter_bit(key);
+        if (!(filter[bit / 64] >> (bit % 64) & 1)) return nullptr;
         std::size_t mask = table.size() - 1;
         for (std::size_t i = word_hash(key, bits);; i = (i + 1) & mask) {
             const Slot& s = table[i];
@@ -161,7 +186,7 @@ struct InjectionTriggers::Index {
     void scan_words(std::string_view text, const ByteMasks& masks, ScanHits& hits) const;
     void scan_runs(std::string_view text, const ByteMasks& masks, ScanHits& hits) const;
     void on_word(const unsigned char* b, std::size_t n, std::size_t begin, std::size_t end,
-                 ScanHits& hits) const;
+                 const ByteMasks& masks, ScanHits& hits) const;
 };
 
 InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_ids,
@@ -207,6 +232,13 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
                     auto& slot = x.slot_for(word_key(
                         reinterpret_cast<const unsigned char*>(word.data()), word.size(), 0));
                     if (!slot.used) ++words;
+                    std::size_t bit = Index::filter_bit(word_key(
+                        reinterpret_cast<const unsigned char*>(word.data()), word.size(), 0));
+                    x.filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
+                    std::size_t shape =
+                        Index::shape_bit(static_cast<unsigned char>(word.front()),
+                                         static_cast<unsigned char>(word.back()), word.size());
+                    x.shapes[shape / 64] |= std::uint64_t{1} << (shape % 64);
                     slot.used = true;
                     slot.key = word_key(reinterpret_cast<const unsigned char*>(word.data()),
                                         word.size(), 0);
@@ -242,9 +274,10 @@ int InjectionTriggers::reach(std::size_t index) const {
 }
 
 void InjectionTriggers::Index::on_word(const unsigned char* b, std::size_t n, std::size_t begin,
-                                       std::size_t end, ScanHits& hits) const {
+                                       std::size_t end, const ByteMasks& masks,
+                                       ScanHits& hits) const {
     const std::size_t length = end - begin;
-    if (length <= kMaxTriggerWord) {
+    if (length <= kMaxTriggerWord && shape_may_match(b[begin], b[end - 1], length)) {
         if (const Slot* slot = find(word_key(b + begin, length, n - begin))) {
             for (int g : slot->groups) {
                 const GroupInfo& group = groups[static_cast<std::size_t>(g)];
@@ -256,7 +289,9 @@ void InjectionTriggers::Index::on_word(const unsigned char* b, std::size_t n, st
                         --at;
                     if (at > 0 && b[at - 1] != '\n') continue;
                 }
-                hits.groups[static_cast<std::size_t>(g)].push_back({begin, end});
+                auto& list = hits.groups[static_cast<std::size_t>(g)];
+                if (list.empty()) hits.touched.push_back(g);
+                list.push_back({begin, end, masks.rank(begin)});
             }
         }
     }
@@ -267,7 +302,9 @@ void InjectionTriggers::Index::on_word(const unsigned char* b, std::size_t n, st
             if ((b[begin + i] | 0x20) != prefix[i]) return false;
         return true;
     };
-    if (length >= 3 && (starts("end") || starts("close") || starts("stop"))) {
+    const unsigned char first = b[begin] | 0x20;
+    if (length >= 3 && (first == 'e' || first == 'c' || first == 's') &&
+        (starts("end") || starts("close") || starts("stop"))) {
         std::size_t at = begin;
         while (at > 0 && is_space_or_tab(b[at - 1]))
             --at;
@@ -300,10 +337,16 @@ void InjectionTriggers::Index::scan_words(std::string_view text, const ByteMasks
         else if (at + 1 < n && b[at + 1] == '(') // b[at] is ']'
             hits.markdown_targets.push_back(at);
     }
-    for (std::size_t at = masks.next(ByteMasks::alnum, 0, true); at < n;) {
-        std::size_t end = masks.next(ByteMasks::alnum, at, false);
-        on_word(b, n, at, end, hits);
-        at = masks.next(ByteMasks::alnum, end, true);
+    // Words start where a letter or digit follows anything else: the set bits of `starts`.
+    const auto& alnum = masks.bits[ByteMasks::alnum];
+    for (std::size_t block = 0; block < masks.blocks; ++block) {
+        std::uint64_t carry = block > 0 ? alnum[block - 1] >> 63 : 0;
+        std::uint64_t starts = alnum[block] & ~((alnum[block] << 1) | carry);
+        while (starts) {
+            std::size_t begin = block * 64 + static_cast<std::size_t>(__builtin_ctzll(starts));
+            starts &= starts - 1;
+            on_word(b, n, begin, masks.next(ByteMasks::alnum, begin, false), masks, hits);
+        }
     }
 }
 
@@ -367,6 +410,18 @@ std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const 
         }
         return true;
     };
+    // For word anchors: a word of every other group within `reach` ranks (Span::rank).
+    auto companions_near = [&](const RuleInfo& rule, const Span& anchor) {
+        const auto reach = static_cast<std::uint32_t>(rule.reach);
+        const std::uint32_t low = anchor.rank > reach ? anchor.rank - reach : 0;
+        for (std::size_t k = 1; k < rule.groups.size(); ++k) {
+            const auto& list = hits.groups[static_cast<std::size_t>(rule.groups[k])];
+            auto it = std::lower_bound(list.begin(), list.end(), low,
+                                       [](const Span& s, std::uint32_t r) { return s.rank < r; });
+            if (it == list.end() || it->rank > anchor.rank + reach) return false;
+        }
+        return true;
+    };
     for (std::size_t r = 0; r < x.rules.size(); ++r) {
         const RuleInfo& rule = x.rules[r];
         found.clear();
@@ -374,6 +429,7 @@ std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const 
             for (std::size_t k = first_companion; k < rule.groups.size(); ++k)
                 if (hits.groups[static_cast<std::size_t>(rule.groups[k])].empty()) return;
             for (const Span& a : anchors) {
+                if (first_companion > 0 && !companions_near(rule, a)) continue;
                 std::size_t begin = walk_runs_left(text, a.begin, rule.reach);
                 std::size_t end = walk_runs_right(text, a.end, rule.reach);
                 if (companions_inside(rule, first_companion, begin, end))
