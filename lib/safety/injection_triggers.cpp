@@ -166,6 +166,10 @@ struct InjectionTriggers::Index {
     }
     std::vector<GroupInfo> groups;
     std::vector<RuleInfo> rules;
+    // Rules (bit r) anchored on each group's words, and on each kind of byte anchor: a text
+    // visits only the rules something in it anchors.
+    std::vector<std::uint64_t> rules_of_group;
+    std::uint64_t rules_of_anchor[8] = {};
 
     Slot& slot_for(const WordKey& key) {
         std::size_t mask = table.size() - 1;
@@ -263,6 +267,14 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
             info.groups.empty())
             throw std::logic_error("injection rule " + std::string(rule_ids[r]) +
                                    " has no anchor words");
+        if (r >= 64) throw std::logic_error("injection triggers hold at most 64 rules");
+        const std::uint64_t bit = std::uint64_t{1} << r;
+        if (info.anchor == TriggerAnchor::word || info.anchor == TriggerAnchor::html_image) {
+            x.rules_of_group.resize(x.groups.size());
+            x.rules_of_group[static_cast<std::size_t>(info.groups[0])] |= bit;
+        } else {
+            x.rules_of_anchor[static_cast<int>(info.anchor)] |= bit;
+        }
         x.rules.push_back(std::move(info));
     }
 }
@@ -422,7 +434,21 @@ std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const 
         }
         return true;
     };
-    for (std::size_t r = 0; r < x.rules.size(); ++r) {
+    std::uint64_t candidates = 0;
+    for (int g : hits.touched)
+        if (static_cast<std::size_t>(g) < x.rules_of_group.size())
+            candidates |= x.rules_of_group[static_cast<std::size_t>(g)];
+    auto anchored = [&](TriggerAnchor anchor, bool present) {
+        if (present) candidates |= x.rules_of_anchor[static_cast<int>(anchor)];
+    };
+    anchored(TriggerAnchor::line_marker, !hits.line_markers.empty());
+    anchored(TriggerAnchor::end_marker, !hits.end_markers.empty());
+    anchored(TriggerAnchor::markdown_target, !hits.markdown_targets.empty());
+    anchored(TriggerAnchor::base64_run, !hits.base64_runs.empty());
+    anchored(TriggerAnchor::base64url_run, !hits.base64url_runs.empty());
+    anchored(TriggerAnchor::hex_run, !hits.hex_runs.empty());
+    for (; candidates; candidates &= candidates - 1) {
+        const auto r = static_cast<std::size_t>(__builtin_ctzll(candidates));
         const RuleInfo& rule = x.rules[r];
         found.clear();
         auto by_runs = [&](const std::vector<Span>& anchors, std::size_t first_companion) {
