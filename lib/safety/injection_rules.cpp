@@ -391,19 +391,21 @@ std::string expand_phrase_pattern(std::string_view phrase) {
 
 InjectionRuleSet::InjectionRuleSet() {
     auto options = rule_options();
-    set_ = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    std::vector<std::string_view> ids;
+    std::vector<std::string> patterns;
     for (auto& source : rule_sources()) {
         std::string pattern =
             source.words ? expand_phrase_pattern(source.pattern) : std::move(source.pattern);
         auto regex = std::make_unique<RE2>(pattern, options);
-        std::string error;
-        if (!regex->ok() || set_->Add(pattern, &error) < 0)
+        if (!regex->ok())
             throw std::logic_error(fmt::format("injection rule {} does not compile: {}",
-                                               source.rule.id, regex->error() + error));
+                                               source.rule.id, regex->error()));
         rules_.push_back(source.rule);
         regexes_.push_back(std::move(regex));
+        ids.push_back(source.rule.id);
+        patterns.push_back(std::move(pattern));
     }
-    if (!set_->Compile()) throw std::logic_error("injection rule set does not compile");
+    triggers_ = std::make_unique<InjectionTriggers>(ids, patterns);
 }
 
 const InjectionRuleSet& InjectionRuleSet::builtin() {
@@ -411,41 +413,56 @@ const InjectionRuleSet& InjectionRuleSet::builtin() {
     return set;
 }
 
+namespace {
+
+// The matches of `regex` in [begin, end) of `text` from `at` on, as a search of the whole text
+// would find them: the bytes around the range still count for \b, ^ and $.
+void search_range(const RE2& regex, int rule, std::string_view text, std::size_t begin,
+                  std::size_t end, std::size_t& at, std::size_t& count, std::size_t max_count,
+                  std::vector<RuleMatch>& out) {
+    const int groups = std::min(regex.NumberOfCapturingGroups(), 1);
+    re2::StringPiece found[2];
+    at = std::max(at, begin);
+    while (at <= end && count < max_count &&
+           regex.Match(text, at, end, RE2::UNANCHORED, found, groups + 1)) {
+        std::size_t first = static_cast<std::size_t>(found[0].data() - text.data());
+        std::size_t last = first + found[0].size();
+        std::string_view group =
+            groups ? std::string_view(found[1].data(), found[1].size()) : std::string_view{};
+        out.push_back({rule, first, last, group});
+        ++count;
+        at = last > first ? last : last + 1;
+    }
+}
+
+} // namespace
+
 std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
                                                std::size_t max_per_rule) const {
+    // Every match of a rule lies inside one of its windows, and a rule's windows are merged,
+    // so searching them in order finds what a search of the whole text finds
+    // (injection_triggers.hpp); most texts have no window at all.
     std::vector<RuleMatch> out;
-    std::vector<int> hits;
-    RE2::Set::ErrorInfo info{};
-    // Most texts match no rule. Asking only whether any rule matches lets RE2 run its DFA in
-    // earliest-match mode, about 7x faster than collecting every matching rule
-    // (docs/performance.md); the rules are collected only for texts that have a match.
-    if (!set_->Match(text, nullptr, &info) && info.kind != RE2::Set::kOutOfMemory) return out;
-    info = {};
-    if (!set_->Match(text, &hits, &info)) {
-        if (info.kind != RE2::Set::kOutOfMemory) return out;
-        // The set's DFA ran out of memory on this text: try every rule on its own (RE2 falls
-        // back to its NFA where it must), slower but complete.
-        hits.clear();
-        for (int i = 0; i < static_cast<int>(regexes_.size()); ++i)
-            if (RE2::PartialMatch(text, *regexes_[i])) hits.push_back(i);
+    const auto windows = triggers_->windows(text);
+    std::size_t at = 0;
+    std::size_t count = 0;
+    for (std::size_t k = 0; k < windows.size(); ++k) {
+        const RuleWindow& w = windows[k];
+        if (k == 0 || windows[k - 1].rule != w.rule) at = count = 0;
+        search_range(*regexes_[static_cast<std::size_t>(w.rule)], w.rule, text, w.begin, w.end, at,
+                     count, max_per_rule, out);
     }
-    std::sort(hits.begin(), hits.end());
-    for (int index : hits) {
-        const RE2& regex = *regexes_[index];
-        const int groups = std::min(regex.NumberOfCapturingGroups(), 1);
-        re2::StringPiece found[2];
+    return out;
+}
+
+std::vector<RuleMatch> InjectionRuleSet::match_everywhere(std::string_view text,
+                                                          std::size_t max_per_rule) const {
+    std::vector<RuleMatch> out;
+    for (std::size_t rule = 0; rule < regexes_.size(); ++rule) {
         std::size_t at = 0;
         std::size_t count = 0;
-        while (at <= text.size() && count < max_per_rule &&
-               regex.Match(text, at, text.size(), RE2::UNANCHORED, found, groups + 1)) {
-            std::size_t begin = static_cast<std::size_t>(found[0].data() - text.data());
-            std::size_t end = begin + found[0].size();
-            std::string_view group =
-                groups ? std::string_view(found[1].data(), found[1].size()) : std::string_view{};
-            out.push_back({index, begin, end, group});
-            ++count;
-            at = end > begin ? end : end + 1;
-        }
+        search_range(*regexes_[rule], static_cast<int>(rule), text, 0, text.size(), at, count,
+                     max_per_rule, out);
     }
     return out;
 }

@@ -1,12 +1,10 @@
 #pragma once
-// The prompt-injection rule table and its one-pass matcher. Phrase rules are written as word
-// families (verb x qualifier x object, with bounded gaps of filler words) and compiled so that
-// case, whitespace and punctuation between words do not matter; all rules go into one RE2::Set,
-// so a text is read once whatever the number of rules, and a rule's own regex runs only to
-// locate the spans of a rule the set reported. The set is first asked only whether anything
-// matches (RE2's fast earliest-match mode); when its DFA runs out of memory every rule runs on
-// its own (docs/performance.md). Probe rules
-// (base64 and hex runs, markdown images and links, HTML images) only nominate candidates that
+// The prompt-injection rule table and its matcher. Phrase rules are written as word families
+// (verb x qualifier x object, with bounded gaps of filler words) and compiled so that case,
+// whitespace and punctuation between words do not matter. One trigger pass over the text
+// (injection_triggers) gives each rule the windows where a match can lie, and the rule's regex
+// searches only those: plain prose costs the one scan (docs/performance.md). Probe rules (base64
+// and hex runs, markdown images and links, HTML images) only nominate candidates that
 // injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
 #include <cstddef>
 #include <memory>
@@ -15,7 +13,8 @@
 #include <vector>
 
 #include <re2/re2.h>
-#include <re2/set.h>
+
+#include "safety/injection_triggers.hpp"
 
 namespace llmops::safety {
 
@@ -60,6 +59,15 @@ class InjectionRuleSet {
     const std::vector<InjectionRule>& rules() const { return rules_; }
     // Every match of every rule in `text`, by rule then position; at most `max_per_rule` each.
     std::vector<RuleMatch> match(std::string_view text, std::size_t max_per_rule = 64) const;
+    // The same, found the slow way: every rule's regex over the whole text (for the tests,
+    // which hold match() to it).
+    std::vector<RuleMatch> match_everywhere(std::string_view text,
+                                            std::size_t max_per_rule = 64) const;
+    // Where each rule's regex searches in `text` (for the tests).
+    std::vector<RuleWindow> windows(std::string_view text) const {
+        return triggers_->windows(text);
+    }
+    const InjectionTriggers& triggers() const { return *triggers_; }
     // The compiled regex of rule `index` (for the tests).
     const RE2& regex(std::size_t index) const { return *regexes_[index]; }
 
@@ -67,7 +75,7 @@ class InjectionRuleSet {
     InjectionRuleSet();
     std::vector<InjectionRule> rules_;
     std::vector<std::unique_ptr<RE2>> regexes_;
-    std::unique_ptr<RE2::Set> set_;
+    std::unique_ptr<InjectionTriggers> triggers_;
 };
 
 // The regex source of a phrase written with word separators: ' ' becomes a run of anything but

@@ -8,13 +8,12 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <numeric>
 
 namespace llmops::stats {
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 void require_samples(const std::vector<double>& a, const std::vector<double>& b,
                      std::size_t min_size, const char* test) {
@@ -98,7 +97,7 @@ double cvm_limit_cdf(double x) {
     double total = 0.0;
     for (int k = 0; k < 1000; ++k) {
         const double u = std::exp(std::lgamma(k + 0.5) - std::lgamma(k + 1.0)) /
-                         (std::pow(kPi, 1.5) * std::sqrt(x));
+                         (std::pow(std::numbers::pi, 1.5) * std::sqrt(x));
         const double y = 4.0 * k + 1.0;
         const double q = y * y / (16.0 * x);
         const double term = u * std::sqrt(y) * bessel_k_scaled(0.25, q);

@@ -1,0 +1,156 @@
+#pragma once
+// Bit masks of the byte classes the injection trigger pass reads (injection_triggers.cpp): one
+// bit per byte, 64 bytes a word, built 16 bytes at a time with SSE2 where there is SSE2. Words,
+// line breaks and runs of base64 or hex characters are then found with bit operations rather
+// than a branch per byte.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace llmops::safety {
+
+// Set bits of a word: SWAR, as the build targets plain x86-64 (no POPCNT instruction).
+inline std::uint32_t count_bits(std::uint64_t x) {
+    x -= (x >> 1) & 0x5555555555555555ULL;
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<std::uint32_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
+struct ByteMasks {
+    enum Kind {
+        alnum,     // [A-Za-z0-9]
+        base64,    // [A-Za-z0-9+/]
+        base64url, // [A-Za-z0-9_-]
+        hexish,    // [0-9A-Fa-f :\\xX]
+        special,   // '\n' and ']'
+        other,     // neither a letter or digit nor an apostrophe or non-ASCII byte
+        kinds
+    };
+    std::vector<std::uint64_t> bits[kinds];
+    std::size_t size = 0;
+    std::size_t blocks = 0;
+    // Bytes of `other` right after a letter or digit (each starts a new run of other bytes),
+    // and how many of them come before each block: for rank().
+    std::vector<std::uint64_t> run_starts;
+    std::vector<std::uint32_t> run_starts_before;
+
+    void fill(std::string_view text) {
+        size = text.size();
+        blocks = (size + 63) / 64;
+        for (auto& b : bits)
+            b.resize(blocks);
+        const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+        for (std::size_t block = 0; block < blocks; ++block) {
+            const std::size_t base = block * 64;
+            unsigned char padded[64];
+            const unsigned char* at = p + base;
+            if (base + 64 > size) { // zero bytes are in no class
+                std::memset(padded, 0, 64);
+                std::memcpy(padded, at, size - base);
+                at = padded;
+            }
+            std::uint64_t out[kinds] = {};
+            for (int part = 0; part < 4; ++part)
+                classify16(at + part * 16, part * 16, out);
+            for (int k = 0; k < kinds; ++k)
+                bits[k][block] = out[k];
+        }
+        run_starts.resize(blocks);
+        run_starts_before.resize(blocks);
+        std::uint32_t count = 0;
+        for (std::size_t block = 0; block < blocks; ++block) {
+            std::uint64_t carry = block > 0 ? bits[alnum][block - 1] >> 63 : 0;
+            run_starts[block] = bits[other][block] & ((bits[alnum][block] << 1) | carry);
+            run_starts_before[block] = count;
+            count += count_bits(run_starts[block]);
+        }
+    }
+
+    // How many runs of other bytes start before `at`, counting one only where such a byte
+    // directly follows a letter or digit: at most one per run of other bytes (however many
+    // apostrophes or non-ASCII bytes lie in it), so two offsets whose ranks differ by k have at
+    // least k such runs between them.
+    std::uint32_t rank(std::size_t at) const {
+        std::size_t block = at / 64;
+        if (block >= blocks) return block == 0 ? 0 : rank(size);
+        std::uint64_t below = (std::uint64_t{1} << (at % 64)) - 1;
+        return run_starts_before[block] + count_bits(run_starts[block] & below);
+    }
+
+    // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`;
+    // `size` when there is none.
+    std::size_t next(Kind kind, std::size_t from, bool set) const {
+        if (from >= size) return size;
+        std::size_t block = from / 64;
+        std::uint64_t word = set ? bits[kind][block] : ~bits[kind][block];
+        word &= ~std::uint64_t{0} << (from % 64);
+        while (word == 0) {
+            if (++block == blocks) return size;
+            word = set ? bits[kind][block] : ~bits[kind][block];
+        }
+        std::size_t at = block * 64 + static_cast<std::size_t>(__builtin_ctzll(word));
+        return at < size ? at : size;
+    }
+
+  private:
+#if defined(__SSE2__)
+    static __m128i in_range(__m128i v, unsigned char low, unsigned char high) {
+        __m128i shifted = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(low)));
+        __m128i limit = _mm_set1_epi8(static_cast<char>(high - low));
+        return _mm_cmpeq_epi8(_mm_min_epu8(shifted, limit), shifted);
+    }
+    static __m128i equals(__m128i v, char c) {
+        return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+    }
+    static std::uint64_t bits_of(__m128i v) {
+        return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(v)) & 0xFFFF);
+    }
+    static void classify16(const unsigned char* at, int shift, std::uint64_t* out) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+        __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i digit = in_range(v, '0', '9');
+        __m128i alnum_v = _mm_or_si128(digit, in_range(lower, 'a', 'z'));
+        __m128i base64_v = _mm_or_si128(alnum_v, _mm_or_si128(equals(v, '+'), equals(v, '/')));
+        __m128i url_v = _mm_or_si128(alnum_v, _mm_or_si128(equals(v, '_'), equals(v, '-')));
+        __m128i hex_v = _mm_or_si128(_mm_or_si128(digit, in_range(lower, 'a', 'f')),
+                                     _mm_or_si128(equals(lower, 'x'), equals(v, ' ')));
+        hex_v = _mm_or_si128(hex_v, _mm_or_si128(equals(v, ':'), equals(v, '\\')));
+        __m128i special_v = _mm_or_si128(equals(v, '\n'), equals(v, ']'));
+        std::uint64_t either = bits_of(alnum_v) | bits_of(equals(v, '\'')) |
+                               static_cast<std::uint64_t>(_mm_movemask_epi8(v) & 0xFFFF);
+        out[other] |= (~either & 0xFFFF) << shift;
+        out[alnum] |= bits_of(alnum_v) << shift;
+        out[base64] |= bits_of(base64_v) << shift;
+        out[base64url] |= bits_of(url_v) << shift;
+        out[hexish] |= bits_of(hex_v) << shift;
+        out[special] |= bits_of(special_v) << shift;
+    }
+#else
+    static void classify16(const unsigned char* at, int shift, std::uint64_t* out) {
+        for (int i = 0; i < 16; ++i) {
+            unsigned char c = at[i];
+            unsigned char lower = c | 0x20;
+            bool digit = c >= '0' && c <= '9';
+            bool is_alnum = digit || (lower >= 'a' && lower <= 'z');
+            std::uint64_t bit = std::uint64_t{1} << (shift + i);
+            if (is_alnum) out[alnum] |= bit;
+            if (is_alnum || c == '+' || c == '/') out[base64] |= bit;
+            if (is_alnum || c == '_' || c == '-') out[base64url] |= bit;
+            if (digit || (lower >= 'a' && lower <= 'f') || lower == 'x' || c == ' ' || c == ':' ||
+                c == '\\')
+                out[hexish] |= bit;
+            if (c == '\n' || c == ']') out[special] |= bit;
+            if (!is_alnum && c != '\'' && c < 0x80) out[other] |= bit;
+        }
+    }
+#endif
+};
+
+} // namespace llmops::safety

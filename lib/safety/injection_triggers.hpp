@@ -1,0 +1,82 @@
+#pragma once
+// The trigger pass of the injection rules: one linear scan of the text finds, for every rule,
+// the windows its regex must search, so that plain prose that merely contains common words costs
+// the scan and nothing more. Phrase and fake-role rules are anchored on their rare words (a
+// lookup of each lower-cased word in a hash table); a window reaches as many runs (words and
+// separators, injection_reach) to either side as a match of the rule can hold, and the rule runs
+// there only when the window also holds a word of each of its other required parts. Probe
+// rules are anchored on byte patterns: runs of base64 or hex characters of 24 bytes or more,
+// "](" of a markdown link, "<img". Every match of a rule lies inside one of its windows; the
+// windows of a rule are sorted and merged, so searching them in order finds exactly the
+// matches a search of the whole text finds (docs/safety-injection.md#speed).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmops::safety {
+
+enum class TriggerWhere {
+    anywhere,
+    line_start, // the word is the first thing on its line but spaces and tabs
+    after_byte, // the byte before the word is one of `after`
+};
+
+// Words (space-separated, lower case) of which every match of the rule holds one as a whole
+// token.
+struct TriggerGroup {
+    TriggerWhere where = TriggerWhere::anywhere;
+    std::string_view after;
+    std::string_view words;
+};
+
+enum class TriggerAnchor {
+    word,            // groups[0] anchors; a window reaches the rule's runs to either side
+    line_marker,     // '#', '*', '_' or '>' first on a line (markdown headers and quotes)
+    end_marker,      // a word starting "end", "close" or "stop" after a delimiter
+    html_image,      // groups[0] ("img" after '<'); the window runs to the next '>'
+    markdown_target, // "](": 303 bytes before it, the URL after it
+    base64_run,      // a run of 24+ [A-Za-z0-9+/]
+    base64url_run,   // a run of 24+ [A-Za-z0-9_-]
+    hex_run,         // a run of 24+ hex digits, spaces, colons, backslashes and x
+};
+
+struct RuleTriggerSpec {
+    std::string_view rule_id;
+    TriggerAnchor anchor = TriggerAnchor::word;
+    std::vector<TriggerGroup> groups;
+};
+
+// The triggers of every built-in rule (injection_trigger_table.cpp).
+const std::vector<RuleTriggerSpec>& rule_trigger_specs();
+
+// A byte range [begin, end) of the text where one rule's regex must search.
+struct RuleWindow {
+    int rule = 0;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+class InjectionTriggers {
+  public:
+    // `rule_ids` and `patterns` in rule order; throws std::logic_error when a rule has no
+    // trigger spec, or a word rule's reach is unbounded.
+    InjectionTriggers(const std::vector<std::string_view>& rule_ids,
+                      const std::vector<std::string>& patterns);
+    ~InjectionTriggers();
+    InjectionTriggers(const InjectionTriggers&) = delete;
+    InjectionTriggers& operator=(const InjectionTriggers&) = delete;
+
+    // The windows of every rule in `text`, by rule then position, each rule's merged.
+    std::vector<RuleWindow> windows(std::string_view text) const;
+    // How many runs a match of rule `index` can hold (for the tests).
+    int reach(std::size_t index) const;
+
+  private:
+    struct Index;
+    std::unique_ptr<Index> index_;
+};
+
+} // namespace llmops::safety
