@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
@@ -181,6 +182,10 @@ void KeyGuard::load(std::vector<ApiKey> active_keys, const std::vector<KeyUsage>
         next.emplace(std::move(hash), std::move(s));
     }
     by_hash_.swap(next);
+    any_limited_.store(std::any_of(by_hash_.begin(), by_hash_.end(), [](const auto& entry) {
+        const ApiKey& k = entry.second.key;
+        return k.budget_usd || k.rpm || k.tpm;
+    }));
 }
 
 bool KeyGuard::enabled() const {
@@ -208,6 +213,7 @@ Admission KeyGuard::admit(std::string_view authorization, const std::string& rou
         return a;
     }
     std::string hash = sha256_hex(authorization.substr(bearer.size()));
+    if (metered) refresh_shared_usage(Clock::now());
     std::lock_guard lock(mutex_);
     auto it = by_hash_.find(hash);
     if (it == by_hash_.end()) {
@@ -222,6 +228,7 @@ Admission KeyGuard::admit(std::string_view authorization, const std::string& rou
 
 Admission KeyGuard::admit_named(const std::string& key_name, const std::string& route,
                                 double estimated_tokens) {
+    refresh_shared_usage(Clock::now());
     std::lock_guard lock(mutex_);
     for (auto& [_, s] : by_hash_)
         if (s.key.name == key_name) return admit_state(s, route, estimated_tokens, true);
@@ -246,7 +253,6 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
         return a;
     }
     if (!metered) return a;
-    if (s.key.budget_usd || s.key.rpm || s.key.tpm) sync_shared_usage(Clock::now());
     if (s.key.budget_usd && s.spent_usd >= *s.key.budget_usd) {
         a.status = 429;
         a.kind = "budget_exhausted";
@@ -284,14 +290,20 @@ Admission KeyGuard::admit_state(State& s, const std::string& route, double estim
 }
 
 void KeyGuard::share_usage(UsageSource store_usage, UsageSource own_usage) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(usage_read_mutex_);
     store_usage_ = std::move(store_usage);
     own_usage_ = std::move(own_usage);
 }
 
-void KeyGuard::sync_shared_usage(Clock::time_point now) {
-    if (!store_usage_ || now - shared_usage_read_ < kSharedUsageMaxAge) return;
-    shared_usage_read_ = now;
+void KeyGuard::refresh_shared_usage(Clock::time_point now) {
+    const std::int64_t now_ns = now.time_since_epoch().count();
+    std::int64_t last = shared_usage_read_ns_.load();
+    if (now_ns - last < std::chrono::nanoseconds(kSharedUsageMaxAge).count()) return;
+    // One request reads while the others go on with the last figures: the read (a query, over
+    // the network on PostgreSQL) holds neither mutex_ nor any other request.
+    std::unique_lock reading(usage_read_mutex_, std::try_to_lock);
+    if (!reading.owns_lock() || !store_usage_ || !any_limited_.load()) return;
+    if (!shared_usage_read_ns_.compare_exchange_strong(last, now_ns)) return;
     // Own usage first: a group this gateway commits in between is then counted as the others'
     // once (taking a little more from the buckets now) and never twice (others only grow).
     std::map<std::string, KeyUsage> own, store;
@@ -303,6 +315,7 @@ void KeyGuard::sync_shared_usage(Clock::time_point now) {
     } catch (const std::exception&) {
         return; // the store is unreachable for now: this gateway's own counts stand
     }
+    std::lock_guard lock(mutex_);
     for (auto& [_, s] : by_hash_) {
         auto it = store.find(s.key.name);
         if (it == store.end()) continue;

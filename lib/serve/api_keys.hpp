@@ -3,6 +3,7 @@
 // SHA-256 with the key's limits (requests and tokens per minute, a USD budget, the routes it
 // may use). KeyGuard is the gateway's in-memory view: it admits or refuses a request (401,
 // 403, 429 with Retry-After) without writing to the store. Reference: docs/serve.md.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -85,9 +86,10 @@ class KeyGuard {
     void settle(const std::string& key_name, double estimated_tokens, double actual_tokens,
                 double cost_usd);
     // Gateways sharing a store: `store_usage` is what all of them logged (SharedKeyUsage::read),
-    // `own_usage` what this gateway logged (RequestLogBackend::written_by_key). A metered
-    // request of a key with a limit first reads both again when the last read is older than
-    // kSharedUsageMaxAge: the key's spend is raised to the store's figure, and whatever the
+    // `own_usage` what this gateway logged (RequestLogBackend::written_by_key). When some key has
+    // a limit, the first metered request after the last read grows older than
+    // kSharedUsageMaxAge reads both again (without holding up the others): each key's spend is
+    // raised to the store's figure, and whatever the
     // other gateways logged since the last read (requests, tokens) is taken from this gateway's
     // buckets. So budgets and rates hold across replicas, give or take the requests in flight
     // and the log writers' last 100 ms.
@@ -111,13 +113,15 @@ class KeyGuard {
     Admission admit_state(State& s, const std::string& route, double estimated_tokens,
                           bool metered);
 
-    // With mutex_ held: the other gateways' usage applied to every key, when the last read is
-    // stale.
-    void sync_shared_usage(std::chrono::steady_clock::time_point now);
+    // Without mutex_ held: when the last read is stale, reads the shared usage and applies the
+    // other gateways' part to every key.
+    void refresh_shared_usage(std::chrono::steady_clock::time_point now);
 
+    std::mutex usage_read_mutex_; // guards the two sources and serialises their reads
     UsageSource store_usage_;
     UsageSource own_usage_;
-    std::chrono::steady_clock::time_point shared_usage_read_{};
+    std::atomic<std::int64_t> shared_usage_read_ns_{0}; // steady clock, of the last read
+    std::atomic<bool> any_limited_{false};              // some key has a budget, rpm or tpm
     mutable std::mutex mutex_;
     std::map<std::string, State> by_hash_; // by SHA-256 hex
 };
