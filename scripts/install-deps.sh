@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl sqlite3
   libcli11-dev libsqlite3-dev libyaml-cpp-dev libfmt-dev libcurl4-openssl-dev catch2
   libxxhash-dev xxhash libcpp-httplib-dev nlohmann-json3-dev libre2-dev libsimdjson-dev
-  libzstd-dev libdtl-dev libutf8proc-dev libbenchmark-dev
+  libzstd-dev libdtl-dev libutf8proc-dev libbenchmark-dev libjemalloc-dev
   clang-14 libclang-rt-14-dev clang-format-14
   python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
   libboost1.81-dev libssl-dev wrk nginx-light prometheus prometheus-alertmanager nodejs
