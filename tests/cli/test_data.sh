@@ -157,4 +157,24 @@ run data cat qa --format xml
 expect_rc 2 "unknown output format"
 expect_eq "$(store_digest)" "$before" "failed commands leave the store unchanged"
 
+# A named pipe is read once, whole: data add must not open it to test it first (closing that
+# read end left the writer with no reader: killed by SIGPIPE, its rows lost).
+mkfifo piped.jsonl
+for i in $(seq 1 20000); do echo "{\"id\":$i}"; done >rows-for-pipe.jsonl
+for attempt in 1 2 3; do
+  cat rows-for-pipe.jsonl >piped.jsonl &
+  writer=$!
+  # Bounded: with the writer gone, the real open of the pipe would wait for ever.
+  set +e
+  timeout 20 "$LLMOPS_BIN" data add piped.jsonl --name piped --json >"$WORK/.out" 2>"$WORK/.err"
+  RC=$?
+  OUT=$(cat "$WORK/.out")
+  expect_rc 0 "data add from a named pipe ($attempt)"
+  expect_eq "$(json_get .rows)" 20000 "every row of the pipe ($attempt)"
+  kill "$writer" 2>/dev/null
+  wait "$writer"
+  expect_eq "$?" 0 "the pipe's writer was not cut off ($attempt)"
+  set -e
+done
+
 finish

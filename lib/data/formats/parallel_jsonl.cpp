@@ -61,8 +61,8 @@ struct Block {
 };
 
 // Hands out consecutive blocks of a file or pipe, each ending just after a newline (or at the
-// end), hashing the bytes in file order as it reads them. Not thread-safe: callers hold their
-// lock.
+// end), hashing the bytes in file order as it reads them. A block reuses the buffer it comes
+// with. Not thread-safe: callers hold their lock.
 class BlockSource {
   public:
     BlockSource(const fs::path& path, std::size_t max_row_bytes)
@@ -75,10 +75,6 @@ class BlockSource {
         if (eof_ && carry_.empty()) return false;
         out.starts_file = first_;
         first_ = false;
-        if (!spare_.empty()) {
-            out.buffer = std::move(spare_.back());
-            spare_.pop_back();
-        }
         BlockBuffer& buffer = out.buffer;
         buffer.clear();
         buffer.reserve_more(std::max(carry_.size(), kBlockBytes) + kReadBytes);
@@ -109,9 +105,6 @@ class BlockSource {
         return buffer.size() > 0;
     }
 
-    // A parsed block's buffer, for a later block.
-    void recycle(BlockBuffer buffer) { spare_.push_back(std::move(buffer)); }
-
   private:
     bool too_long(std::size_t scanned) const { return scanned > max_row_bytes_ + 1; }
 
@@ -132,7 +125,6 @@ class BlockSource {
     FileDescriptor fd_;
     std::size_t max_row_bytes_;
     Hasher128 hasher_;
-    std::vector<BlockBuffer> spare_;
     std::string carry_; // the start of the next block's first row
     std::uint64_t read_ = 0;
     bool first_ = true;
@@ -220,15 +212,21 @@ read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsig
     // Enough blocks in flight to keep every worker busy while the consumer works on one.
     const std::size_t max_in_flight = 2 * workers + 2;
 
+    // Reading has a lock of its own: a read from a pipe can block for as long as the producer
+    // takes, and parsed blocks must reach the consumer meanwhile.
+    std::mutex source_mutex;
+    std::size_t blocks_cut = 0;      // under source_mutex, as are the two below
+    bool source_finished = false;    // the end was read, or reading failed
+    std::exception_ptr source_error; // why reading failed
     std::mutex mutex;
     std::condition_variable changed;
     std::map<std::size_t, Parsed> done;
     std::vector<std::shared_ptr<RowBlock>> spare; // consumed blocks, reused for their buffers
-    std::size_t blocks_cut = 0;
+    std::vector<BlockBuffer> spare_buffers;       // parsed blocks' input, reused for reading
+    std::size_t blocks_total = 0;                 // every block read, once source_done
     std::size_t in_flight = 0;
     bool source_done = false;
     bool stop = false;
-    std::exception_ptr source_error;
 
     auto work = [&] {
         JsonCanonicalizer canonicalizer;
@@ -239,21 +237,35 @@ read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsig
                 changed.wait(lock,
                              [&] { return stop || source_done || in_flight < max_in_flight; });
                 if (stop || source_done) return;
-                try {
-                    if (!source.next(parsed.block)) {
-                        source_done = true;
-                        changed.notify_all();
-                        return;
-                    }
-                } catch (...) {
-                    source_error = std::current_exception();
-                    source_done = true;
-                    changed.notify_all();
-                    return;
-                }
-                parsed.block.seq = blocks_cut++;
-                ++in_flight;
+                ++in_flight; // this worker's block, once read
                 parsed.rows = free_rows(spare);
+                if (!spare_buffers.empty()) {
+                    parsed.block.buffer = std::move(spare_buffers.back());
+                    spare_buffers.pop_back();
+                }
+            }
+            bool got = false;
+            std::size_t blocks_read = 0;
+            {
+                std::lock_guard reading(source_mutex);
+                if (!source_finished) {
+                    try {
+                        got = source.next(parsed.block);
+                    } catch (...) {
+                        source_error = std::current_exception();
+                    }
+                    source_finished = !got;
+                }
+                if (got) parsed.block.seq = blocks_cut++;
+                blocks_read = blocks_cut;
+            }
+            if (!got) {
+                std::lock_guard lock(mutex);
+                --in_flight;
+                source_done = true;
+                blocks_total = blocks_read; // final: nothing is read once source_finished
+                changed.notify_all();
+                return;
             }
             try {
                 parse_block(parsed, canonicalizer, name, options);
@@ -264,7 +276,7 @@ read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsig
             }
             {
                 std::lock_guard lock(mutex);
-                source.recycle(std::move(parsed.block.buffer));
+                spare_buffers.push_back(std::move(parsed.block.buffer));
                 const std::size_t seq = parsed.block.seq;
                 done.emplace(seq, std::move(parsed));
             }
@@ -292,8 +304,9 @@ read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsig
             Parsed parsed;
             {
                 std::unique_lock lock(mutex);
-                changed.wait(
-                    lock, [&] { return done.count(next) || (source_done && next >= blocks_cut); });
+                changed.wait(lock, [&] {
+                    return done.count(next) || (source_done && next >= blocks_total);
+                });
                 auto it = done.find(next);
                 if (it == done.end()) break; // every block consumed
                 parsed = std::move(it->second);
@@ -315,7 +328,10 @@ read_jsonl_in_parallel(const fs::path& path, const ReaderOptions& options, unsig
             std::lock_guard lock(mutex);
             spare.push_back(std::move(parsed.rows)); // emptied when reused (it may still be read)
         }
-        if (source_error) std::rethrow_exception(source_error);
+        {
+            std::lock_guard reading(source_mutex);
+            if (source_error) std::rethrow_exception(source_error);
+        }
         summary.hash = source.hash();
         summary.bytes = source.bytes();
     } catch (...) {

@@ -6,8 +6,11 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sys/stat.h>
+#include <thread>
 
 using namespace llmops;
 namespace fs = std::filesystem;
@@ -262,4 +265,36 @@ TEST_CASE("parallel JSONL hashes the file it reads", "[data][parallel]") {
     CHECK(summary.bytes == bytes.size());
     CHECK(summary.rows == 100'000);
     CHECK(rows == 100'000);
+}
+
+TEST_CASE("parallel JSONL hands parsed blocks on while it waits for more of a pipe",
+          "[data][parallel]") {
+    // 30,000 rows of 113 bytes are three whole 1 MiB blocks and a part. The writer keeps the
+    // pipe open until the consumer has had the three blocks: reading must not hold them up (a
+    // reader blocked on the pipe used to hold the lock the consumer needs, so they came only
+    // when the writer gave up).
+    testing::TempDir dir;
+    const fs::path pipe = dir.path() / "rows.jsonl";
+    REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+    std::promise<void> three_blocks;
+    bool in_time = false;
+    std::thread writer([&] {
+        std::ofstream out(pipe);
+        for (int i = 10000; i < 40000; ++i)
+            out << "{\"id\":" << i << ",\"text\":\"" << std::string(90, 'x') << "\"}\n";
+        out.flush();
+        in_time = three_blocks.get_future().wait_for(std::chrono::seconds(20)) ==
+                  std::future_status::ready;
+    });
+    std::int64_t rows = 0;
+    const auto summary =
+        data::read_jsonl_in_parallel(pipe, {}, 2, [&](std::shared_ptr<const data::RowBlock> block) {
+            const bool before = rows >= 25000;
+            rows += static_cast<std::int64_t>(block->rows());
+            if (!before && rows >= 25000) three_blocks.set_value();
+        });
+    writer.join();
+    CHECK(in_time);
+    CHECK(summary.rows == 30000);
+    CHECK(rows == 30000);
 }

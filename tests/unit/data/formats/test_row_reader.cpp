@@ -5,7 +5,10 @@
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
 #include <fstream>
+#include <future>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -317,4 +320,22 @@ TEST_CASE("missing files and directories of inputs", "[data]") {
 
     fs::create_directories(dir.path() / "nothing");
     CHECK_THROWS_AS(expand_inputs({dir.path() / "nothing"}), llmops::Error);
+}
+
+TEST_CASE("a named pipe given as input is not opened before it is read", "[data]") {
+    // Opening and closing a pipe's read end to test it would let the writer meet no reader
+    // (SIGPIPE). With no writer yet, such an open would block: run it aside and bound the wait.
+    llmops::testing::TempDir dir;
+    const fs::path pipe = dir.path() / "rows.jsonl";
+    REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+    auto expanded = std::async(std::launch::async, [&] { return expand_inputs({pipe}); });
+    const bool returned = expanded.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    if (!returned) {
+        // Free the blocked open so that the test ends.
+        const int writer = ::open(pipe.c_str(), O_WRONLY);
+        expanded.wait();
+        ::close(writer);
+    }
+    REQUIRE(returned);
+    CHECK(expanded.get() == std::vector<fs::path>{pipe});
 }
