@@ -88,15 +88,15 @@ struct PiiEngine::Compiled {
     std::vector<std::size_t> unzoned_recognizers;
     std::vector<std::unique_ptr<RE2>> allow_patterns;
     std::unordered_set<std::string> allow_exact; // lower-cased
-    PhoneRegions phone;
+    std::optional<PhoneJudge> phone;
 };
 
 PiiEngine::PiiEngine(PiiSettings settings)
     : settings_(std::move(settings)), compiled_(std::make_unique<Compiled>()) {
     Compiled& c = *compiled_;
-    c.phone.default_region = settings_.default_region;
-    c.phone.regions =
-        settings_.phone_regions.empty() ? default_phone_regions() : settings_.phone_regions;
+    c.phone.emplace(settings_.default_region, settings_.phone_regions.empty()
+                                                  ? default_phone_regions()
+                                                  : settings_.phone_regions);
     c.set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
 
     c.unzoned = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
@@ -202,7 +202,7 @@ std::vector<Finding> PiiEngine::scan(std::string_view text) const {
             const std::size_t begin = offset + static_cast<std::size_t>(m.data() - context.data());
             const std::size_t end = begin + m.size();
             pos = end - offset + (m.empty() ? 1 : 0);
-            auto candidate = validate_candidate(r.spec, text, begin, end, c.phone);
+            auto candidate = validate_candidate(r.spec, text, begin, end, *c.phone);
             if (!candidate) continue;
             if (has_context(text, candidate->begin, candidate->end, r.context,
                             settings_.context_words_before, settings_.context_words_after))

@@ -59,10 +59,11 @@ bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
 
 void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
     bool compiled = compile(metadata.general_desc(), plan.general);
+    // Any type makes a number valid: the common ones first, so valid numbers stop early.
     for (const PhoneNumberDesc* desc :
-         {&metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(),
-          &metadata.voip(), &metadata.personal_number(), &metadata.pager(), &metadata.uan(),
-          &metadata.voicemail(), &metadata.fixed_line(), &metadata.mobile()}) {
+         {&metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(),
+          &metadata.premium_rate(), &metadata.shared_cost(), &metadata.voip(),
+          &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()}) {
         RegionPlan::Description type;
         compiled = compile(*desc, type) && compiled;
         if (type.pattern) plan.types.push_back(std::move(type));
@@ -154,9 +155,10 @@ std::size_t slot_of(std::string_view region) {
 
 // As libphonenumber's IsNumberMatchingDesc: the length first, when lengths are listed.
 bool RegionPlan::Description::matches(std::string_view national_significant_number) const {
-    const std::size_t length = national_significant_number.size();
-    if (lengths != 0 && (length >= 32 || (lengths & (1u << length)) == 0)) return false;
-    return pattern && RE2::FullMatch(national_significant_number, *pattern);
+    if (!length_fits(national_significant_number.size())) return false;
+    return pattern &&
+           pattern->Match(national_significant_number, 0, national_significant_number.size(),
+                          RE2::ANCHOR_BOTH, nullptr, 0);
 }
 
 // As Format(NATIONAL): the first format whose leading digits and pattern fit, its rule filled
@@ -169,6 +171,8 @@ std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const
             continue;
         constexpr int kMaxGroups = 10;
         const int captures = std::min(format.pattern->NumberOfCapturingGroups(), kMaxGroups - 1);
+        // Whether it fits first (an automaton), the groups only for the format that does.
+        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, nullptr, 0)) continue;
         std::array<re2::StringPiece, kMaxGroups> parts;
         if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, parts.data(),
                                    captures + 1))
@@ -200,7 +204,12 @@ std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const
 
 // As GetNumberTypeHelper(...) != UNKNOWN: the general description and then any type's.
 bool RegionPlan::valid(std::string_view national_significant_number) const {
-    if (!general.matches(national_significant_number)) return false;
+    return general.matches(national_significant_number) &&
+           valid_in_general(national_significant_number);
+}
+
+bool RegionPlan::valid_in_general(std::string_view national_significant_number) const {
+    if (!general.length_fits(national_significant_number.size())) return false;
     for (const auto& type : types)
         if (type.matches(national_significant_number)) return true;
     return false;

@@ -26,6 +26,9 @@ struct RegionPlan {
         std::uint32_t lengths = 0;               // bit L; 0 when the metadata lists none
         std::shared_ptr<const re2::RE2> pattern; // null: matches no number
         bool matches(std::string_view national_significant_number) const;
+        bool length_fits(std::size_t length) const {
+            return lengths == 0 || (length < 32 && (lengths & (1u << length)) != 0);
+        }
     };
     Description general;            // all numbers of the region
     std::vector<Description> types; // fixed line, mobile, toll free ...
@@ -47,6 +50,9 @@ struct RegionPlan {
     // IsValidNumberForRegion for the number of the region with this national significant
     // number; only when validity_known.
     bool valid(std::string_view national_significant_number) const;
+    // The same once the general pattern is known to match (the judge tests it for all regions
+    // at once): the general lengths and any type's description.
+    bool valid_in_general(std::string_view national_significant_number) const;
     // The lengths of the digit groups of libphonenumber's NATIONAL format of the number:
     // {3, 4, 4} for "020 7946 0958"; only when formats_known.
     std::vector<std::size_t> national_groups(std::string_view national_significant_number) const;

@@ -147,12 +147,13 @@ void number_zones(std::string_view text, TextZones& out) {
             ++digits;
             // A year: (19|20)\d\d.
             if (i + 4 <= text.size() &&
-                (text.compare(i, 2, "19") == 0 || text.compare(i, 2, "20") == 0) &&
+                ((c == '1' && text[i + 1] == '9') || (c == '2' && text[i + 1] == '0')) &&
                 is_digit(text[i + 2]) && is_digit(text[i + 3]))
                 add_date(i);
             if (c == '1' || c == '3') add_crypto(i);
             if (c == '1' && i >= 2 &&
-                (text.compare(i - 2, 2, "bc") == 0 || text.compare(i - 2, 2, "BC") == 0))
+                ((text[i - 2] == 'b' && text[i - 1] == 'c') ||
+                 (text[i - 2] == 'B' && text[i - 1] == 'C')))
                 add_crypto(i - 2);
         }
         // A phone number has at least 7 digits (safety/pii_phone.cpp), a card number 13, an SSN

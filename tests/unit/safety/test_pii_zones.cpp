@@ -80,7 +80,7 @@ struct Found {
 
 std::vector<Found> validated(const RecognizerSpec& spec, const RE2& regex, std::string_view text,
                              std::string_view context, std::size_t from, std::size_t to,
-                             const PhoneRegions& phone) {
+                             const PhoneJudge& phone) {
     std::vector<Found> out;
     re2::StringPiece m;
     std::size_t pos = from;
@@ -96,7 +96,7 @@ std::vector<Found> validated(const RecognizerSpec& spec, const RE2& regex, std::
 
 // Line by line against zone by zone, for every built-in recognizer.
 void check_zones(const std::string& text) {
-    static const PhoneRegions phone{"US", default_phone_regions()};
+    static const PhoneJudge phone{"US", default_phone_regions()};
     TextZones zones;
     find_zones(text, zones);
     for (const auto& spec : builtin_recognizers()) {
