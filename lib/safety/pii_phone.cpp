@@ -174,7 +174,7 @@ struct PhoneJudge::Regions {
         general = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
         for (std::size_t i = 0; i < order.size(); ++i) {
             const RegionPlan& plan = *order[i].plan;
-            if (!plan.validity_known || !plan.general.pattern) continue;
+            if (!plan.general.pattern) continue;
             const int index = general->Add(plan.general.pattern->pattern(), nullptr);
             if (index < 0) continue;
             order[i].pattern = index;
@@ -229,7 +229,7 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
         const std::string_view national = nationals[i];
         if (national.empty()) return; // most regions end here
         bool valid = false;
-        if (!plan.validity_known)
+        if (!plan.validity_known())
             valid = util().IsValidNumberForRegion(number_of(national, plan), entry.region);
         else if (general_known && entry.pattern >= 0)
             valid = general_matches[i] && plan.valid_in_general(national);
@@ -237,7 +237,7 @@ PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t
             valid = plan.valid(national);
         // Only the default region scores numbers that are merely possible.
         if (!valid && !entry.is_default) return;
-        const bool formatted = plan.formats_known
+        const bool formatted = plan.formats_known()
                                    ? plan.national_groups(national) == groups
                                    : written_as_formatted(groups, number_of(national, plan),
                                                           PhoneNumberUtil::NATIONAL);

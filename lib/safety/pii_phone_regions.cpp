@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -57,8 +58,9 @@ bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
     return true;
 }
 
-void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
-    bool compiled = compile(metadata.general_desc(), plan.general);
+// The types' descriptions; false when RE2 rejects one.
+bool add_types(const PhoneMetadata& metadata, std::vector<RegionPlan::Description>& types) {
+    bool compiled = true;
     // Any type makes a number valid: the common ones first, so valid numbers stop early.
     for (const PhoneNumberDesc* desc :
          {&metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(),
@@ -66,9 +68,9 @@ void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
           &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()}) {
         RegionPlan::Description type;
         compiled = compile(*desc, type) && compiled;
-        if (type.pattern) plan.types.push_back(std::move(type));
+        if (type.pattern) types.push_back(std::move(type));
     }
-    plan.validity_known = compiled;
+    return compiled;
 }
 
 std::shared_ptr<const RE2> compile_pattern(const std::string& pattern) {
@@ -102,22 +104,49 @@ std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
     return rule;
 }
 
-// `formatting` is the metadata of the main region of the country code.
-void add_formats(const PhoneMetadata& formatting, RegionPlan& plan) {
+// `formatting` is the metadata of the main region of the country code; false when RE2
+// rejects a pattern.
+bool add_formats(const PhoneMetadata& formatting, std::vector<RegionPlan::Format>& formats) {
     for (const auto& format : formatting.number_format()) {
         RegionPlan::Format out;
         const int leading = format.leading_digits_pattern_size();
         if (leading > 0) {
             out.leading_digits = compile_pattern(format.leading_digits_pattern(leading - 1));
-            if (!out.leading_digits) return;
+            if (!out.leading_digits) return false;
         }
         out.pattern = compile_pattern(format.pattern());
-        if (!out.pattern) return;
+        if (!out.pattern) return false;
         out.rule = national_rule(format);
-        plan.formats.push_back(std::move(out));
+        formats.push_back(std::move(out));
     }
-    plan.formats_known = true;
+    return true;
 }
+
+} // namespace
+
+struct RegionPlan::Lazy {
+    const PhoneMetadata* metadata = nullptr;   // the region's, when its country code agrees
+    const PhoneMetadata* formatting = nullptr; // the main region's, the same
+    bool general_compiled = false;
+    std::once_flag types_made, formats_made;
+    std::vector<Description> types;
+    bool validity_known = false;
+    std::vector<Format> formats;
+    bool formats_known = false;
+
+    void make_types() {
+        std::call_once(types_made, [&] {
+            if (metadata) validity_known = add_types(*metadata, types) && general_compiled;
+        });
+    }
+    void make_formats() {
+        std::call_once(formats_made, [&] {
+            if (formatting) formats_known = add_formats(*formatting, formats);
+        });
+    }
+};
+
+namespace {
 
 RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
                      const PhoneMetadata* formatting) {
@@ -134,9 +163,13 @@ RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
         number.set_national_number(probe);
         if (util.IsPossibleNumber(number)) plan.possible_lengths |= 1u << length;
     }
-    if (metadata && metadata->country_code() == plan.country_code) add_validity(*metadata, plan);
+    plan.lazy = std::make_shared<RegionPlan::Lazy>();
+    if (metadata && metadata->country_code() == plan.country_code) {
+        plan.lazy->metadata = metadata;
+        plan.lazy->general_compiled = compile(metadata->general_desc(), plan.general);
+    }
     if (formatting && formatting->country_code() == plan.country_code)
-        add_formats(*formatting, plan);
+        plan.lazy->formatting = formatting;
     return plan;
 }
 
@@ -161,11 +194,37 @@ bool RegionPlan::Description::matches(std::string_view national_significant_numb
                           RE2::ANCHOR_BOTH, nullptr, 0);
 }
 
+const std::vector<RegionPlan::Description>& RegionPlan::types() const {
+    static const std::vector<Description> none;
+    if (!lazy) return none;
+    lazy->make_types();
+    return lazy->types;
+}
+
+bool RegionPlan::validity_known() const {
+    if (!lazy) return false;
+    lazy->make_types();
+    return lazy->validity_known;
+}
+
+const std::vector<RegionPlan::Format>& RegionPlan::formats() const {
+    static const std::vector<Format> none;
+    if (!lazy) return none;
+    lazy->make_formats();
+    return lazy->formats;
+}
+
+bool RegionPlan::formats_known() const {
+    if (!lazy) return false;
+    lazy->make_formats();
+    return lazy->formats_known;
+}
+
 // As Format(NATIONAL): the first format whose leading digits and pattern fit, its rule filled
 // with the pattern's groups; the number unformatted when none fits.
 std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const {
     std::vector<std::size_t> groups;
-    for (const auto& format : formats) {
+    for (const auto& format : formats()) {
         if (format.leading_digits &&
             !format.leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0))
             continue;
@@ -210,7 +269,7 @@ bool RegionPlan::valid(std::string_view national_significant_number) const {
 
 bool RegionPlan::valid_in_general(std::string_view national_significant_number) const {
     if (!general.length_fits(national_significant_number.size())) return false;
-    for (const auto& type : types)
+    for (const auto& type : types())
         if (type.matches(national_significant_number)) return true;
     return false;
 }
@@ -219,7 +278,8 @@ const RegionPlan& plan_of(std::string_view region) {
     // Plans are made on first use: a configuration names a few dozen of the ~250 regions.
     static const std::unordered_map<std::string, PhoneMetadata> metadata = region_metadata();
     static std::array<std::once_flag, kSlots> made;
-    static std::array<RegionPlan, kSlots> plans;
+    // Never destroyed: freeing hundreds of compiled patterns only slows the exit.
+    static auto& plans = *new std::array<RegionPlan, kSlots>;
     const std::size_t slot = slot_of(region);
     if (slot == 0) return plans[0];
     std::call_once(made[slot], [&] {
