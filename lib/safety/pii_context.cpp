@@ -57,7 +57,7 @@ void words_after(std::string_view text, std::size_t end, std::size_t n,
 }
 
 // A word of the text equals a (lower-case) phrase word once its ASCII letters are lowered.
-bool same_word(std::string_view word, const std::string& lower) {
+inline bool same_word(std::string_view word, const std::string& lower) {
     if (word.size() != lower.size()) return false;
     for (std::size_t i = 0; i < word.size(); ++i) {
         const char c = word[i];
@@ -68,8 +68,10 @@ bool same_word(std::string_view word, const std::string& lower) {
 
 bool contains_phrase(const std::vector<std::string_view>& words, const ContextPhrase& phrase) {
     if (phrase.empty() || phrase.size() > words.size()) return false;
-    return std::search(words.begin(), words.end(), phrase.begin(), phrase.end(), same_word) !=
-           words.end();
+    return std::search(words.begin(), words.end(), phrase.begin(), phrase.end(),
+                       [](std::string_view word, const std::string& lower) {
+                           return same_word(word, lower);
+                       }) != words.end();
 }
 
 } // namespace

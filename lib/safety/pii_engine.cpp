@@ -182,9 +182,11 @@ std::vector<Finding> PiiEngine::scan(std::string_view text) const {
                                              " bytes, over the limit of " +
                                              std::to_string(settings_.limits.max_text_bytes) +
                                              " (safety.pii.limits.max_text_bytes)");
-    if (auto bad = find_invalid_utf8(text))
-        throw Error(ErrorKind::BadInput,
-                    "the text is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+    // The SIMD check first; the byte is looked for only in a text that fails it.
+    if (!is_valid_utf8(text))
+        if (auto bad = find_invalid_utf8(text))
+            throw Error(ErrorKind::BadInput,
+                        "the text is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
 
     const Compiled& c = *compiled_;
     struct Scored {
@@ -204,9 +206,14 @@ std::vector<Finding> PiiEngine::scan(std::string_view text) const {
             pos = end - offset + (m.empty() ? 1 : 0);
             auto candidate = validate_candidate(r.spec, text, begin, end, *c.phone);
             if (!candidate) continue;
-            if (has_context(text, candidate->begin, candidate->end, r.context,
+            // Context words change nothing when they leave the score as it is (at 1 already)
+            // or when it is under the threshold with them and without.
+            const double boosted = std::min(1.0, candidate->score + settings_.context_boost);
+            if (boosted != candidate->score &&
+                (boosted >= r.threshold || candidate->score >= r.threshold) &&
+                has_context(text, candidate->begin, candidate->end, r.context,
                             settings_.context_words_before, settings_.context_words_after))
-                candidate->score = std::min(1.0, candidate->score + settings_.context_boost);
+                candidate->score = boosted;
             if (candidate->score < r.threshold) continue;
             found.push_back({std::move(*candidate), &r, begin});
         }
