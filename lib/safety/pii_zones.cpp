@@ -112,6 +112,29 @@ std::size_t crypto_end(std::string_view text, std::size_t start) {
 // 1990" is 20 before it, "1990-05-17" 10 after (RE2's (?i) also reads 'ſ' as 's': two bytes).
 constexpr std::size_t kDateBefore = 32, kDateAfter = 16;
 
+// A date's year is written after [/.-] (17/05/1990), before '-' or '/' (1990-05-17), or near a
+// month's name (17 May 1990, May 17th, 1990): its first three letters in any case, 'ſ' for
+// 's' too (RE2's (?i) folds them).
+bool could_be_date(std::string_view text, const Zone& window, std::size_t year) {
+    if (year > 0 && (text[year - 1] == '/' || text[year - 1] == '.' || text[year - 1] == '-'))
+        return true;
+    if (year + 4 < text.size() && (text[year + 4] == '-' || text[year + 4] == '/')) return true;
+    static constexpr std::array<std::string_view, 12> kMonths = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    for (std::size_t i = window.begin; i < window.end; ++i) {
+        if (i + 3 <= text.size()) {
+            const char a = lower(text[i]), b = lower(text[i + 1]), c = lower(text[i + 2]);
+            for (std::string_view month : kMonths)
+                if (a == month[0] && b == month[1] && c == month[2]) return true;
+        }
+        if (i + 4 <= text.size() && text.compare(i, 2, "\xC5\xBF") == 0 &&
+            lower(text[i + 2]) == 'e' && lower(text[i + 3]) == 'p')
+            return true;
+    }
+    return false;
+}
+
 // One pass over the runs of number bytes (every digit of the text is in one): the zones of the
 // recognizers whose matches hold digits.
 void number_zones(std::string_view text, TextZones& out) {
@@ -129,6 +152,7 @@ void number_zones(std::string_view text, TextZones& out) {
     auto add_date = [&](std::size_t year) {
         const Zone z{year > kDateBefore ? year - kDateBefore : 0,
                      std::min(text.size(), year + 4 + kDateAfter)};
+        if (!could_be_date(text, z, year)) return;
         if (!date.empty() && z.begin <= date.back().end)
             date.back().end = z.end;
         else
