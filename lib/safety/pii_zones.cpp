@@ -112,24 +112,43 @@ std::size_t crypto_end(std::string_view text, std::size_t start) {
 // 1990" is 20 before it, "1990-05-17" 10 after (RE2's (?i) also reads 'ſ' as 's': two bytes).
 constexpr std::size_t kDateBefore = 32, kDateAfter = 16;
 
-// A date's year is written after [/.-] (17/05/1990), before '-' or '/' (1990-05-17), or near a
-// month's name (17 May 1990, May 17th, 1990): its first three letters in any case, 'ſ' for
-// 's' too (RE2's (?i) folds them).
-bool could_be_date(std::string_view text, const Zone& window, std::size_t year) {
+// A date's year is written after [/.-] (17/05/1990), before '-' or '/' (1990-05-17), or after a
+// space with a month's name shortly before (17 May 1990, May 17th, 1990): its first three
+// letters in any case, 'ſ' for 's' too (RE2's (?i) folds them).
+bool could_be_date(std::string_view text, std::size_t year) {
     if (year > 0 && (text[year - 1] == '/' || text[year - 1] == '.' || text[year - 1] == '-'))
         return true;
     if (year + 4 < text.size() && (text[year + 4] == '-' || text[year + 4] == '/')) return true;
-    static constexpr std::array<std::string_view, 12> kMonths = {
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    if (year < 4 || text[year - 1] != ' ') return false;
     auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    for (std::size_t i = window.begin; i < window.end; ++i) {
-        if (i + 3 <= text.size()) {
-            const char a = lower(text[i]), b = lower(text[i + 1]), c = lower(text[i + 2]);
-            for (std::string_view month : kMonths)
-                if (a == month[0] && b == month[1] && c == month[2]) return true;
+    // The first three letters of a month: jan feb mar apr may jun jul aug sep oct nov dec.
+    auto month = [](char a, char b, char c) {
+        switch (a) {
+        case 'j':
+            return (b == 'a' && c == 'n') || (b == 'u' && (c == 'n' || c == 'l'));
+        case 'f':
+            return b == 'e' && c == 'b';
+        case 'm':
+            return b == 'a' && (c == 'r' || c == 'y');
+        case 'a':
+            return (b == 'p' && c == 'r') || (b == 'u' && c == 'g');
+        case 's':
+            return b == 'e' && c == 'p';
+        case 'o':
+            return b == 'c' && c == 't';
+        case 'n':
+            return b == 'o' && c == 'v';
+        case 'd':
+            return b == 'e' && c == 'c';
+        default:
+            return false;
         }
-        if (i + 4 <= text.size() && text.compare(i, 2, "\xC5\xBF") == 0 &&
-            lower(text[i + 2]) == 'e' && lower(text[i + 3]) == 'p')
+    };
+    // "30th of ſeptember, " and "ſeptember. 30ſt, " start at most 23 bytes before the year.
+    for (std::size_t i = year > kDateBefore ? year - kDateBefore : 0; i + 3 < year; ++i) {
+        const char c = lower(text[i + 2]);
+        if (month(lower(text[i]), lower(text[i + 1]), c)) return true;
+        if (text[i] == '\xC5' && text[i + 1] == '\xBF' && c == 'e' && lower(text[i + 3]) == 'p')
             return true;
     }
     return false;
@@ -152,7 +171,7 @@ void number_zones(std::string_view text, TextZones& out) {
     auto add_date = [&](std::size_t year) {
         const Zone z{year > kDateBefore ? year - kDateBefore : 0,
                      std::min(text.size(), year + 4 + kDateAfter)};
-        if (!could_be_date(text, z, year)) return;
+        if (!could_be_date(text, year)) return;
         if (!date.empty() && z.begin <= date.back().end)
             date.back().end = z.end;
         else
