@@ -1,5 +1,7 @@
 #include "safety/pii_zones.hpp"
 
+#include "safety/pii_validators.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -116,9 +118,20 @@ constexpr std::size_t kDateBefore = 32, kDateAfter = 16;
 // space with a month's name shortly before (17 May 1990, May 17th, 1990): its first three
 // letters in any case, 'ſ' for 's' too (RE2's (?i) folds them).
 bool could_be_date(std::string_view text, std::size_t year) {
-    if (year > 0 && (text[year - 1] == '/' || text[year - 1] == '.' || text[year - 1] == '-'))
-        return true;
-    if (year + 4 < text.size() && (text[year + 4] == '-' || text[year + 4] == '/')) return true;
+    auto digit_at = [&](std::size_t i) { return i < text.size() && is_digit(text[i]); };
+    auto separator_at = [&](std::size_t i, std::string_view separators) {
+        return i < text.size() && separators.find(text[i]) != std::string_view::npos;
+    };
+    // 1990-05-17, 1990/05/17: a separator, one or two digits, a separator, a digit.
+    if (separator_at(year + 4, "-/") && digit_at(year + 5)) {
+        const std::size_t next = digit_at(year + 6) ? year + 7 : year + 6;
+        if (separator_at(next, "-/") && digit_at(next + 1)) return true;
+    }
+    // 17/05/1990: a digit, a separator, one or two digits, a separator, the year.
+    if (year >= 4 && separator_at(year - 1, "/.-") && digit_at(year - 2)) {
+        const std::size_t day = digit_at(year - 3) ? year - 3 : year - 2;
+        if (day >= 2 && separator_at(day - 1, "/.-") && digit_at(day - 2)) return true;
+    }
     if (year < 4 || text[year - 1] != ' ') return false;
     auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     // The first three letters of a month: jan feb mar apr may jun jul aug sep oct nov dec.
@@ -150,6 +163,32 @@ bool could_be_date(std::string_view text, std::size_t year) {
         if (month(lower(text[i]), lower(text[i + 1]), c)) return true;
         if (text[i] == '\xC5' && text[i + 1] == '\xBF' && c == 'e' && lower(text[i + 3]) == 'p')
             return true;
+    }
+    return false;
+}
+
+// An SSN is a whole run of 9 digits, or runs of 3, 2 and 4 digits with one '-' or ' ' between.
+bool could_be_ssn(std::string_view text, const Zone& run) {
+    // The lengths of the last three runs of digits and whether one '-' or ' ' joins them.
+    std::size_t before_last = 0, last = 0;
+    bool joined_before = false, joined_last = false;
+    std::size_t i = run.begin;
+    while (i < run.end) {
+        const std::size_t start = i;
+        while (i < run.end && is_digit(text[i]))
+            ++i;
+        const std::size_t length = i - start;
+        const std::size_t gap = i;
+        while (i < run.end && !is_digit(text[i]))
+            ++i;
+        if (length == 0) continue;
+        if (length == 9) return true;
+        if (before_last == 3 && last == 2 && length == 4 && joined_before && joined_last)
+            return true;
+        before_last = last;
+        last = length;
+        joined_before = joined_last;
+        joined_last = i - gap == 1 && (text[gap] == '-' || text[gap] == ' ');
     }
     return false;
 }
@@ -203,7 +242,7 @@ void number_zones(std::string_view text, TextZones& out) {
         // 9; an IPv4 address has 3 dots.
         if (digits >= 7) phone.push_back(run);
         if (digits >= 13) card.push_back(run);
-        if (digits >= 9) ssn.push_back(run);
+        if (digits >= 9 && could_be_ssn(text, run)) ssn.push_back(run);
         if (dots >= 3 && digits >= 4) ipv4.push_back(run);
         // An IBAN starts [A-Z]{2}\d{2}: its first digit starts a run of number bytes.
         if (run.begin >= 2 && is_digit(text[run.begin]) && run.begin + 1 < text.size() &&
@@ -212,6 +251,25 @@ void number_zones(std::string_view text, TextZones& out) {
             iban.push_back(
                 run_around(text, run.begin - 2, iban.empty() ? 0 : iban.back().end, kIbanBytes));
     }
+}
+
+// A domain name that validates ends in a known top-level domain, in one case, after a '.':
+// 2-24 letters up to the end of the run of letters.
+bool holds_known_tld(std::string_view text, const Zone& zone) {
+    for (std::size_t dot = zone.begin; dot < zone.end; ++dot) {
+        if (text[dot] != '.') continue;
+        std::size_t end = dot + 1;
+        bool lower = false, upper = false;
+        while (end < zone.end && ((text[end] >= 'a' && text[end] <= 'z') || is_upper(text[end]))) {
+            (is_upper(text[end]) ? upper : lower) = true;
+            ++end;
+        }
+        const std::size_t length = end - dot - 1;
+        if (length >= 2 && length <= 24 && !(lower && upper) &&
+            known_top_level_domain(text.substr(dot + 1, length)))
+            return true;
+    }
+    return false;
 }
 
 // "www." at text[dot - 3] (any case: RE2's (?i) folds no other character to 'w').
@@ -291,7 +349,8 @@ void find_zones(std::string_view text, TextZones& out) {
             const char c = dot + 1 < text.size() ? text[dot + 1] : '\0';
             return (c >= 'a' && c <= 'z') || is_upper(c);
         },
-        any, out.of[static_cast<std::size_t>(ZoneKind::domain)]);
+        [&](const Zone& z) { return holds_known_tld(text, z); },
+        out.of[static_cast<std::size_t>(ZoneKind::domain)]);
     url_zones(text, out.of[static_cast<std::size_t>(ZoneKind::url)]);
 }
 

@@ -177,6 +177,19 @@ TEST_CASE("pii zones: hand-picked edges", "[safety][pii]") {
                              "536 22 1234",
                              "10.0.0.1.",
                              "1.2.3.4.5",
-                             "a 192.168.1.1\n2001:db8::1\njo@example.com"})
+                             "a 192.168.1.1\n2001:db8::1\njo@example.com",
+                             "ssn 536221234 on file",
+                             "(536-22-1234)",
+                             "536 22-1234",
+                             "x536221234",
+                             "1536221234",
+                             "536-22-12345",
+                             "17.05.1990",
+                             "1990/5/7",
+                             "7-5-1990 and 1990-2000",
+                             "setup.py, README.md and self.name",
+                             "Example.COM",
+                             "a.Com",
+                             "b.co_"})
         check_zones(text);
 }
