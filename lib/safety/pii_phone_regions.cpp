@@ -31,15 +31,19 @@ constexpr int kMaxNationalLength = 17;
 using i18n::phonenumbers::PhoneMetadata;
 using i18n::phonenumbers::PhoneNumberDesc;
 
-// Region code -> its metadata, parsed from the blob compiled into libphonenumber.
-std::unordered_map<std::string, PhoneMetadata> region_metadata() {
-    std::unordered_map<std::string, PhoneMetadata> out;
-    PhoneMetadataCollection collection;
-    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
-                                   i18n::phonenumbers::metadata_size()))
-        return out;
-    for (const auto& metadata : collection.metadata())
-        out.emplace(metadata.id(), metadata);
+// Region code -> its metadata, in the collection parsed once from the blob compiled into
+// libphonenumber (kept for the life of the process: the plans point into it).
+std::unordered_map<std::string, const PhoneMetadata*> region_metadata() {
+    static const auto* collection = [] {
+        auto* parsed = new PhoneMetadataCollection;
+        if (!parsed->ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                    i18n::phonenumbers::metadata_size()))
+            parsed->Clear();
+        return parsed;
+    }();
+    std::unordered_map<std::string, const PhoneMetadata*> out;
+    for (const auto& metadata : collection->metadata())
+        out.emplace(metadata.id(), &metadata);
     return out;
 }
 
@@ -276,7 +280,7 @@ bool RegionPlan::valid_in_general(std::string_view national_significant_number) 
 
 const RegionPlan& plan_of(std::string_view region) {
     // Plans are made on first use: a configuration names a few dozen of the ~250 regions.
-    static const std::unordered_map<std::string, PhoneMetadata> metadata = region_metadata();
+    static const std::unordered_map<std::string, const PhoneMetadata*> metadata = region_metadata();
     static std::array<std::once_flag, kSlots> made;
     // Never destroyed: freeing hundreds of compiled patterns only slows the exit.
     static auto& plans = *new std::array<RegionPlan, kSlots>;
@@ -287,11 +291,11 @@ const RegionPlan& plan_of(std::string_view region) {
         auto found = metadata.find(code);
         if (found == metadata.end()) return; // a region libphonenumber does not know
         std::string main_region;
-        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second.country_code(),
+        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second->country_code(),
                                                                     &main_region);
         auto formatting = metadata.find(main_region);
-        plans[slot] = make_plan(code, &found->second,
-                                formatting == metadata.end() ? nullptr : &formatting->second);
+        plans[slot] = make_plan(code, found->second,
+                                formatting == metadata.end() ? nullptr : formatting->second);
     });
     return plans[slot];
 }
