@@ -100,6 +100,9 @@ void runs_around_byte(std::string_view text, char byte, const ByteSet& bytes, Tr
 // [13] and 25-34 more (base58), or bc1/BC1 and 6-87 more (bech32). Its end, or 0.
 std::size_t crypto_end(std::string_view text, std::size_t start) {
     if (start > 0 && kAlnum(text[start - 1])) return 0;
+    // Most numbers end long before an address could: look that far first.
+    const std::size_t shortest = text[start] == 'b' || text[start] == 'B' ? 9 : 26;
+    if (start + shortest > text.size() || !kAlnum(text[start + shortest - 1])) return 0;
     std::size_t end = start;
     while (end < text.size() && kAlnum(text[end]))
         ++end;
@@ -158,7 +161,9 @@ bool could_be_date(std::string_view text, std::size_t year) {
         }
     };
     // "30th of ſeptember, " and "ſeptember. 30ſt, " start at most 23 bytes before the year.
+    static constexpr ByteSet kMonthStarts = byte_set("jfmasondJFMASOND\xC5", false, false, false);
     for (std::size_t i = year > kDateBefore ? year - kDateBefore : 0; i + 3 < year; ++i) {
+        if (!kMonthStarts(text[i])) continue;
         const char c = lower(text[i + 2]);
         if (month(lower(text[i]), lower(text[i + 1]), c)) return true;
         if (text[i] == '\xC5' && text[i + 1] == '\xBF' && c == 'e' && lower(text[i + 3]) == 'p')
