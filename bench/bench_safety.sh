@@ -62,6 +62,14 @@ echo "== speed: $(basename "$text"), mixed English text, ~1 line in 10 with an e
 speed "llmops scan --pii (PII alone)" bash -c '"$0" scan --pii "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$text"
 speed "... the same, digits drawn anew" bash -c '"$0" scan --pii "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$fresh"
 speed "naive regex (grep -E -o, 10 patterns)" grep -E -o -f "$SCRATCH/naive-grep.txt" "$text"
+# The engine alone, without the process's startup (dynamic loading, libphonenumber, patterns).
+if [ -x "$BUILD_DIR/bench_pii_engine" ]; then
+  for input in "$text" "$fresh"; do
+    runs=()
+    for _ in $(seq "$REPEAT"); do runs+=("$("$BUILD_DIR/bench_pii_engine" "$input" | cut -d' ' -f1)"); done
+    printf '%-34s %10.1f MB/s per core\n' "engine alone$([ "$input" = "$fresh" ] && echo ', digits anew')" "$(median "${runs[@]}")"
+  done
+fi
 
 naive_eval() { # FILE: P/R/F1 of the naive patterns, exact and overlap, per type
   python3 - "$SCRATCH/naive.txt" "$1" <<'PY'
