@@ -141,7 +141,7 @@ std::optional<Candidate> validate_iban(const RecognizerSpec& spec, std::string_v
 
 std::optional<Candidate> validate_builtin_kind(const RecognizerSpec& spec, std::string_view text,
                                                std::size_t begin, std::size_t end,
-                                               const PhoneRegions& phone) {
+                                               const PhoneJudge& phone) {
     std::string_view m = text.substr(begin, end - begin);
     const std::string& kind = spec.validation;
     if (kind == "none") return accept(begin, end, spec.score, "");
@@ -181,7 +181,7 @@ std::optional<Candidate> validate_builtin_kind(const RecognizerSpec& spec, std::
         return accept(begin, end, separated ? spec.score : 0.3, "us_ssn_rules");
     }
     if (kind == "phone") {
-        PhoneVerdict verdict = judge_phone_number(m, phone.default_region, phone.regions);
+        PhoneVerdict verdict = phone.judge(m);
         if (verdict.score <= 0) return std::nullopt;
         const double score = spec.id.starts_with("pii.") ? verdict.score : spec.score;
         return accept(begin, begin + verdict.length, score, verdict.validation);
@@ -193,7 +193,7 @@ std::optional<Candidate> validate_builtin_kind(const RecognizerSpec& spec, std::
 
 std::optional<Candidate> validate_candidate(const RecognizerSpec& spec, std::string_view text,
                                             std::size_t begin, std::size_t end,
-                                            const PhoneRegions& phone) {
+                                            const PhoneJudge& phone) {
     if (begin >= end) return std::nullopt;
     return validate_builtin_kind(spec, text, begin, end, phone);
 }

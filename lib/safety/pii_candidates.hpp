@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "safety/pii_phone.hpp"
 #include "safety/pii_settings.hpp"
 
 namespace llmops::safety {
@@ -19,14 +20,9 @@ struct Candidate {
     std::string validation; // what passed; empty for a recognizer without validation
 };
 
-struct PhoneRegions {
-    std::string default_region;
-    std::vector<std::string> regions;
-};
-
 // Validates the match [begin, end) of `spec` in `text`; nullopt when it is not one.
 std::optional<Candidate> validate_candidate(const RecognizerSpec& spec, std::string_view text,
                                             std::size_t begin, std::size_t end,
-                                            const PhoneRegions& phone);
+                                            const PhoneJudge& phone);
 
 } // namespace llmops::safety

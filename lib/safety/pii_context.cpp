@@ -24,8 +24,10 @@ std::string lower_word(std::string_view word) {
 // Far enough for a handful of words, near enough that a huge text costs nothing.
 constexpr std::size_t kMaxContextBytes = 160;
 
-std::vector<std::string> words_before(std::string_view text, std::size_t begin, std::size_t n) {
-    std::vector<std::string> words;
+// Up to `n` words before byte `begin`, in text order (no copies: this runs for every candidate).
+void words_before(std::string_view text, std::size_t begin, std::size_t n,
+                  std::vector<std::string_view>& words) {
+    words.clear();
     std::size_t i = begin;
     const std::size_t floor = begin > kMaxContextBytes ? begin - kMaxContextBytes : 0;
     while (words.size() < n && i > floor) {
@@ -34,14 +36,14 @@ std::vector<std::string> words_before(std::string_view text, std::size_t begin, 
         std::size_t end = i;
         while (i > floor && is_context_word_byte(text[i - 1]))
             --i;
-        if (end > i) words.push_back(lower_word(text.substr(i, end - i)));
+        if (end > i) words.push_back(text.substr(i, end - i));
     }
     std::reverse(words.begin(), words.end());
-    return words;
 }
 
-std::vector<std::string> words_after(std::string_view text, std::size_t end, std::size_t n) {
-    std::vector<std::string> words;
+void words_after(std::string_view text, std::size_t end, std::size_t n,
+                 std::vector<std::string_view>& words) {
+    words.clear();
     std::size_t i = end;
     const std::size_t ceiling = std::min(text.size(), end + kMaxContextBytes);
     while (words.size() < n && i < ceiling) {
@@ -50,14 +52,26 @@ std::vector<std::string> words_after(std::string_view text, std::size_t end, std
         std::size_t start = i;
         while (i < ceiling && is_context_word_byte(text[i]))
             ++i;
-        if (i > start) words.push_back(lower_word(text.substr(start, i - start)));
+        if (i > start) words.push_back(text.substr(start, i - start));
     }
-    return words;
 }
 
-bool contains_phrase(const std::vector<std::string>& words, const ContextPhrase& phrase) {
+// A word of the text equals a (lower-case) phrase word once its ASCII letters are lowered.
+inline bool same_word(std::string_view word, const std::string& lower) {
+    if (word.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i) {
+        const char c = word[i];
+        if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != lower[i]) return false;
+    }
+    return true;
+}
+
+bool contains_phrase(const std::vector<std::string_view>& words, const ContextPhrase& phrase) {
     if (phrase.empty() || phrase.size() > words.size()) return false;
-    return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
+    return std::search(words.begin(), words.end(), phrase.begin(), phrase.end(),
+                       [](std::string_view word, const std::string& lower) {
+                           return same_word(word, lower);
+                       }) != words.end();
 }
 
 } // namespace
@@ -84,8 +98,9 @@ bool has_context(std::string_view text, std::size_t begin, std::size_t end,
                  const std::vector<ContextPhrase>& phrases, std::size_t n_before,
                  std::size_t n_after) {
     if (phrases.empty()) return false;
-    const auto before = words_before(text, begin, n_before);
-    const auto after = words_after(text, end, n_after);
+    thread_local std::vector<std::string_view> before, after;
+    words_before(text, begin, n_before, before);
+    words_after(text, end, n_after, after);
     for (const auto& phrase : phrases)
         if (contains_phrase(before, phrase) || contains_phrase(after, phrase)) return true;
     return false;

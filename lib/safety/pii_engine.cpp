@@ -6,20 +6,24 @@
 #include "safety/pii_context.hpp"
 #include "safety/pii_phone.hpp"
 #include "safety/pii_recognizers.hpp"
+#include "safety/pii_zones.hpp"
 
 #include <re2/re2.h>
 #include <re2/set.h>
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <unordered_set>
 
 namespace llmops::safety {
 
 namespace {
 
-// Texts are matched in segments (lines, long lines cut between two lower-case words) so that
-// the per-pattern passes only read the segments the set matched in.
+// Texts are matched in segments: lines, long lines cut between two lower-case words. The
+// built-in patterns, which cannot match a line break, read runs of whole lines (blocks) zone by
+// zone; user-defined patterns read the segments an RE2::Set of them matched in.
 constexpr std::size_t kSegmentBytes = 2048;
 
 std::vector<std::string_view> segments_of(std::string_view text) {
@@ -74,32 +78,45 @@ struct PiiEngine::Compiled {
         std::unique_ptr<RE2> regex;
         std::vector<ContextPhrase> context;
         double threshold = 0.5;
+        std::optional<ZoneKind> zone; // built-in: matched zone by zone
     };
     std::vector<Recognizer> recognizers;
+    // Every pattern, in recognizer order: what scan() orders equal findings by (see there).
     std::unique_ptr<RE2::Set> set;
+    // The patterns without zones, and their recognizers.
+    std::unique_ptr<RE2::Set> unzoned;
+    std::vector<std::size_t> unzoned_recognizers;
     std::vector<std::unique_ptr<RE2>> allow_patterns;
     std::unordered_set<std::string> allow_exact; // lower-cased
-    PhoneRegions phone;
+    std::optional<PhoneJudge> phone;
 };
 
 PiiEngine::PiiEngine(PiiSettings settings)
     : settings_(std::move(settings)), compiled_(std::make_unique<Compiled>()) {
     Compiled& c = *compiled_;
-    c.phone.default_region = settings_.default_region;
-    c.phone.regions =
-        settings_.phone_regions.empty() ? default_phone_regions() : settings_.phone_regions;
+    c.phone.emplace(settings_.default_region, settings_.phone_regions.empty()
+                                                  ? default_phone_regions()
+                                                  : settings_.phone_regions);
     c.set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
 
+    c.unzoned = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
+
     std::vector<RecognizerSpec> specs;
+    std::vector<std::optional<ZoneKind>> zones;
     for (auto& spec : builtin_recognizers()) {
         const auto& on = settings_.entities;
-        if (on.empty() || std::find(on.begin(), on.end(), spec.entity) != on.end())
+        if (on.empty() || std::find(on.begin(), on.end(), spec.entity) != on.end()) {
+            zones.push_back(zone_kind_of(spec.id));
             specs.push_back(std::move(spec));
+        }
     }
-    for (const auto& spec : settings_.custom)
+    for (const auto& spec : settings_.custom) {
+        zones.push_back(std::nullopt);
         specs.push_back(spec);
+    }
 
-    for (auto& spec : specs) {
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        auto& spec = specs[i];
         if (spec.pattern.empty() && !spec.deny_list.empty())
             spec.pattern = deny_list_pattern(spec.deny_list);
         auto regex = std::make_unique<RE2>(spec.pattern, pattern_options());
@@ -112,14 +129,21 @@ PiiEngine::PiiEngine(PiiSettings settings)
         std::string error;
         if (c.set->Add(spec.pattern, &error) < 0)
             reject_pattern("recognizer '" + spec.id + "'", error, spec.where);
+        if (!zones[i]) {
+            if (c.unzoned->Add(spec.pattern, &error) < 0)
+                reject_pattern("recognizer '" + spec.id + "'", error, spec.where);
+            c.unzoned_recognizers.push_back(i);
+        }
         Compiled::Recognizer r;
+        r.zone = zones[i];
         r.context = context_phrases(spec.context);
         r.threshold = settings_.threshold_for(spec.entity);
         r.regex = std::move(regex);
         r.spec = std::move(spec);
         c.recognizers.push_back(std::move(r));
     }
-    if (!c.set->Compile())
+    if (c.unzoned_recognizers.empty()) c.unzoned.reset();
+    if (!c.set->Compile() || (c.unzoned && !c.unzoned->Compile()))
         throw Error(ErrorKind::BadInput,
                     "the recognizers' patterns together are over RE2's memory budget; use fewer "
                     "or smaller patterns");
@@ -158,39 +182,74 @@ std::vector<Finding> PiiEngine::scan(std::string_view text) const {
                                              " bytes, over the limit of " +
                                              std::to_string(settings_.limits.max_text_bytes) +
                                              " (safety.pii.limits.max_text_bytes)");
-    if (auto bad = find_invalid_utf8(text))
-        throw Error(ErrorKind::BadInput,
-                    "the text is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+    // The SIMD check first; the byte is looked for only in a text that fails it.
+    if (!is_valid_utf8(text))
+        if (auto bad = find_invalid_utf8(text))
+            throw Error(ErrorKind::BadInput,
+                        "the text is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
 
     const Compiled& c = *compiled_;
     struct Scored {
         Candidate candidate;
         const Compiled::Recognizer* recognizer;
+        std::size_t match_begin; // of the pattern's match, before validation narrowed it
     };
     std::vector<Scored> found;
+    // The matches of `r` in [from, to) of `context`, which starts at `offset` in the text.
+    auto find = [&](const Compiled::Recognizer& r, std::string_view context, std::size_t offset,
+                    std::size_t from, std::size_t to) {
+        re2::StringPiece m;
+        std::size_t pos = from;
+        while (pos < to && r.regex->Match(context, pos, to, RE2::UNANCHORED, &m, 1)) {
+            const std::size_t begin = offset + static_cast<std::size_t>(m.data() - context.data());
+            const std::size_t end = begin + m.size();
+            pos = end - offset + (m.empty() ? 1 : 0);
+            auto candidate = validate_candidate(r.spec, text, begin, end, *c.phone);
+            if (!candidate) continue;
+            // Context words change nothing when they leave the score as it is (at 1 already)
+            // or when it is under the threshold with them and without.
+            const double boosted = std::min(1.0, candidate->score + settings_.context_boost);
+            if (boosted != candidate->score &&
+                (boosted >= r.threshold || candidate->score >= r.threshold) &&
+                has_context(text, candidate->begin, candidate->end, r.context,
+                            settings_.context_words_before, settings_.context_words_after))
+                candidate->score = boosted;
+            if (candidate->score < r.threshold) continue;
+            found.push_back({std::move(*candidate), &r, begin});
+        }
+    };
+
+    const std::vector<std::string_view> segments = segments_of(text);
+    auto offset_of = [&](std::string_view part) {
+        return static_cast<std::size_t>(part.data() - text.data());
+    };
+    // Built-in recognizers: zone by zone, in blocks of whole lines (segments that a line break,
+    // not a cut, separates).
+    TextZones zones;
+    for (std::size_t first = 0; first < segments.size();) {
+        std::size_t last = first;
+        while (last + 1 < segments.size() &&
+               text[offset_of(segments[last]) + segments[last].size()] == '\n')
+            ++last;
+        const std::size_t block_begin = offset_of(segments[first]);
+        const std::string_view block = text.substr(
+            block_begin, offset_of(segments[last]) + segments[last].size() - block_begin);
+        first = last + 1;
+        find_zones(block, zones);
+        for (const auto& r : c.recognizers)
+            if (r.zone)
+                for (const Zone& z : zones.zones(*r.zone))
+                    find(r, block, block_begin, z.begin, z.end);
+    }
+    // User-defined recognizers: in the segments their set matched in.
     std::vector<int> matched;
-    for (std::string_view segment : segments_of(text)) {
-        matched.clear();
-        if (!c.set->Match(segment, &matched)) continue;
-        const std::size_t offset = static_cast<std::size_t>(segment.data() - text.data());
-        for (int index : matched) {
-            const auto& r = c.recognizers[static_cast<std::size_t>(index)];
-            re2::StringPiece m;
-            std::size_t pos = 0;
-            while (pos < segment.size() &&
-                   r.regex->Match(segment, pos, segment.size(), RE2::UNANCHORED, &m, 1)) {
-                const std::size_t begin =
-                    offset + static_cast<std::size_t>(m.data() - segment.data());
-                const std::size_t end = begin + m.size();
-                pos = end - offset + (m.empty() ? 1 : 0);
-                auto candidate = validate_candidate(r.spec, text, begin, end, c.phone);
-                if (!candidate) continue;
-                if (has_context(text, candidate->begin, candidate->end, r.context,
-                                settings_.context_words_before, settings_.context_words_after))
-                    candidate->score = std::min(1.0, candidate->score + settings_.context_boost);
-                if (candidate->score < r.threshold) continue;
-                found.push_back({std::move(*candidate), &r});
-            }
+    if (c.unzoned) {
+        for (std::string_view segment : segments) {
+            matched.clear();
+            if (!c.unzoned->Match(segment, &matched)) continue;
+            for (int index : matched)
+                find(c.recognizers[c.unzoned_recognizers[static_cast<std::size_t>(index)]], segment,
+                     offset_of(segment), 0, segment.size());
         }
     }
 
@@ -205,13 +264,46 @@ std::vector<Finding> PiiEngine::scan(std::string_view text) const {
     });
 
     // Overlaps: the higher score wins, then the longer span, then the earlier one.
-    std::sort(found.begin(), found.end(), [](const Scored& a, const Scored& b) {
+    auto before = [](const Scored& a, const Scored& b) {
         if (a.candidate.score != b.candidate.score) return a.candidate.score > b.candidate.score;
         const auto la = a.candidate.end - a.candidate.begin,
                    lb = b.candidate.end - b.candidate.begin;
         if (la != lb) return la > lb;
         return a.candidate.begin < b.candidate.begin;
-    });
+    };
+    std::sort(found.begin(), found.end(), before);
+    // Equal findings of two recognizers (same span and score) are left in the order std::sort
+    // leaves them from the order they were found in, which was: segment by segment, in each the
+    // recognizers in the order the set of all patterns reports them, and each one's matches by
+    // position. Found zone by zone the order differs, so when there are such ties it is made
+    // again and sorted again, for the same winner as ever.
+    if (std::adjacent_find(found.begin(), found.end(), [&](const Scored& a, const Scored& b) {
+            return !before(a, b) && !before(b, a);
+        }) != found.end()) {
+        std::vector<std::size_t> starts;
+        for (std::string_view segment : segments)
+            starts.push_back(offset_of(segment));
+        auto segment_of = [&](const Scored& s) {
+            return static_cast<std::size_t>(
+                std::upper_bound(starts.begin(), starts.end(), s.match_begin) - starts.begin() - 1);
+        };
+        std::map<std::size_t, std::vector<int>> set_order; // segment -> recognizers, reported
+        for (const Scored& s : found) {
+            const std::size_t segment = segment_of(s);
+            if (set_order.contains(segment)) continue;
+            c.set->Match(segments[segment], &set_order[segment]);
+        }
+        auto key = [&](const Scored& s) {
+            const std::size_t segment = segment_of(s);
+            const auto& order = set_order[segment];
+            const int index = static_cast<int>(s.recognizer - c.recognizers.data());
+            const auto rank = std::find(order.begin(), order.end(), index) - order.begin();
+            return std::tuple(segment, rank, s.match_begin);
+        };
+        std::sort(found.begin(), found.end(),
+                  [&](const Scored& a, const Scored& b) { return key(a) < key(b); });
+        std::sort(found.begin(), found.end(), before);
+    }
     std::map<std::size_t, std::size_t> taken; // begin -> end
     std::vector<const Scored*> kept;
     for (const auto& s : found) {

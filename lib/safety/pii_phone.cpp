@@ -6,9 +6,14 @@
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
+#include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -140,49 +145,121 @@ PhoneNumber number_of(std::string_view national, const RegionPlan& plan) {
 // The best score a region other than the default can reach (valid and formatted as there).
 constexpr double kBestOtherRegionScore = 0.45 + 0.2;
 
+} // namespace
+
+// The regions of a judge in the order they are tried, and their general patterns in one
+// RE2::Set: a single pass tells which regions a national number can be valid in, where one
+// match per region took a pass each. (A set of the types' patterns too is slower: its
+// automaton grows too large.)
+struct PhoneJudge::Regions {
+    struct Entry {
+        std::string region;
+        const RegionPlan* plan;
+        bool is_default;
+        int pattern; // in `general`, or -1: no pattern RE2 took
+    };
+    std::vector<Entry> order;
+    std::unique_ptr<RE2::Set> general;
+    std::vector<std::size_t> entry_of_pattern;
+
+    Regions(const std::string& default_region, const std::vector<std::string>& regions) {
+        auto add = [&](const std::string& region, bool is_default) {
+            order.push_back({region, &plan_of(region), is_default, -1});
+        };
+        add(default_region, true);
+        for (const auto& region : regions)
+            if (region != default_region) add(region, false);
+        RE2::Options options;
+        options.set_log_errors(false);
+        general = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            const RegionPlan& plan = *order[i].plan;
+            if (!plan.general.pattern) continue;
+            const int index = general->Add(plan.general.pattern->pattern(), nullptr);
+            if (index < 0) continue;
+            order[i].pattern = index;
+            entry_of_pattern.push_back(i);
+        }
+        if (!general->Compile()) general.reset();
+    }
+};
+
+struct PhoneJudge::Lazy {
+    std::once_flag made;
+    std::optional<Regions> regions;
+};
+
+namespace {
+
 PhoneVerdict judge_national(std::string_view text, const std::vector<std::size_t>& groups,
-                            const std::string& default_region,
-                            const std::vector<std::string>& regions) {
+                            const PhoneJudge::Regions& regions) {
     const std::string digits = digits_of(text);
+    const auto& order = regions.order;
+    // Each region's national number (a suffix of the digits), and whether the region's
+    // general pattern matches it: one set pass per distinct suffix.
+    thread_local std::vector<std::string_view> nationals;
+    thread_local std::vector<char> general_matches;
+    thread_local std::vector<int> matched;
+    thread_local std::vector<const char*> done; // suffixes matched already
+    nationals.resize(order.size());
+    general_matches.assign(order.size(), 0);
+    done.clear();
+    bool general_known = regions.general != nullptr;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        nationals[i] = national_part(digits, *order[i].plan);
+    for (std::size_t i = 0; i < order.size() && general_known; ++i) {
+        if (nationals[i].empty() || order[i].pattern < 0) continue;
+        if (std::find(done.begin(), done.end(), nationals[i].data()) != done.end()) continue;
+        done.push_back(nationals[i].data());
+        RE2::Set::ErrorInfo error{};
+        if (!regions.general->Match(nationals[i], &matched, &error)) {
+            if (error.kind != RE2::Set::kNoError) general_known = false;
+            continue;
+        }
+        for (int index : matched) {
+            const std::size_t j = regions.entry_of_pattern[static_cast<std::size_t>(index)];
+            if (nationals[j].data() == nationals[i].data()) general_matches[j] = 1;
+        }
+    }
+
     PhoneVerdict best;
-    auto consider = [&](const std::string& region, bool is_default) {
-        const RegionPlan& plan = plan_of(region);
-        const std::string_view national = national_part(digits, plan);
+    auto consider = [&](std::size_t i) {
+        const auto& entry = order[i];
+        const RegionPlan& plan = *entry.plan;
+        const std::string_view national = nationals[i];
         if (national.empty()) return; // most regions end here
-        const bool valid = plan.validity_known
-                               ? plan.valid(national)
-                               : util().IsValidNumberForRegion(number_of(national, plan), region);
+        bool valid = false;
+        if (!plan.validity_known())
+            valid = util().IsValidNumberForRegion(number_of(national, plan), entry.region);
+        else if (general_known && entry.pattern >= 0)
+            valid = general_matches[i] && plan.valid_in_general(national);
+        else
+            valid = plan.valid(national);
         // Only the default region scores numbers that are merely possible.
-        if (!valid && !is_default) return;
-        const bool formatted = plan.formats_known
+        if (!valid && !entry.is_default) return;
+        const bool formatted = plan.formats_known()
                                    ? plan.national_groups(national) == groups
                                    : written_as_formatted(groups, number_of(national, plan),
                                                           PhoneNumberUtil::NATIONAL);
-        double score = 0;
-        std::string validation;
-        if (valid) {
-            score = (is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0);
-            validation = "phone_national:" + region;
-        } else {
-            score = 0.25 + (formatted ? 0.1 : 0);
-            validation = "phone_possible:" + region;
-        }
-        if (score > best.score) best = {.score = score, .validation = validation};
+        const double score = valid ? (entry.is_default ? 0.6 : 0.45) + (formatted ? 0.2 : 0)
+                                   : 0.25 + (formatted ? 0.1 : 0);
+        if (score > best.score)
+            best = {.score = score,
+                    .validation = (valid ? "phone_national:" : "phone_possible:") + entry.region};
     };
-    consider(default_region, true);
+    consider(0);
     // Ties keep the earlier region, so once a region reaches the best score another can
     // reach, the rest cannot change the verdict.
-    for (const auto& region : regions) {
+    for (std::size_t i = 1; i < order.size(); ++i) {
         if (best.score >= kBestOtherRegionScore) break;
-        if (region != default_region) consider(region, false);
+        consider(i);
     }
     // A bare run of ten or more digits is as often an order or account number.
     if (best.score > 0 && groups.size() == 1 && groups[0] >= 10) best.score -= 0.1;
     return best;
 }
 
-PhoneVerdict judge_one(std::string_view text, const std::string& default_region,
-                       const std::vector<std::string>& regions) {
+PhoneVerdict judge_one(std::string_view text, const PhoneJudge::Regions& regions) {
     const std::string digits = digits_of(text);
     if (digits.size() < 7 || digits.size() > 15) return {};
     if (std::all_of(digits.begin(), digits.end(), [&](char c) { return c == digits[0]; }))
@@ -193,7 +270,7 @@ PhoneVerdict judge_one(std::string_view text, const std::string& default_region,
     const bool international =
         text.front() == '+' || (text.starts_with("00") && digits.size() >= 10);
     PhoneVerdict verdict = international ? judge_international(text, digits, groups)
-                                         : judge_national(text, groups, default_region, regions);
+                                         : judge_national(text, groups, regions);
     verdict.length = text.size();
     return verdict;
 }
@@ -208,8 +285,7 @@ std::string_view without_last_group(std::string_view text) {
     return text.substr(0, end);
 }
 
-PhoneVerdict judge_uncached(std::string_view candidate, const std::string& default_region,
-                            const std::vector<std::string>& regions) {
+PhoneVerdict judge_uncached(std::string_view candidate, const PhoneJudge::Regions& regions) {
     // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
     if (auto stop = candidate.find(". "); stop != std::string_view::npos)
         candidate = candidate.substr(0, stop);
@@ -219,7 +295,7 @@ PhoneVerdict judge_uncached(std::string_view candidate, const std::string& defau
     // number without that group.
     std::string_view text = candidate;
     for (int attempt = 0; attempt < 3 && !text.empty(); ++attempt) {
-        PhoneVerdict verdict = judge_one(text, default_region, regions);
+        PhoneVerdict verdict = judge_one(text, regions);
         if (verdict.score > 0) return verdict;
         text = without_last_group(text);
     }
@@ -254,27 +330,37 @@ bool is_phone_region(std::string_view region) {
     return supported.contains(std::string(region));
 }
 
-PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
-                                const std::vector<std::string>& regions) {
+PhoneJudge::PhoneJudge(std::string default_region, std::vector<std::string> regions)
+    : default_region_(std::move(default_region)), regions_(std::move(regions)),
+      lazy_(std::make_shared<Lazy>()) {
+    static std::atomic<std::uint64_t> next_id{1};
+    id_ = next_id++;
+}
+
+PhoneVerdict PhoneJudge::judge(std::string_view candidate) const {
     // Texts repeat their numbers (years, versions, the same contact line in every message):
-    // verdicts are kept per thread, for the regions they were judged with, up to a bound.
+    // verdicts are kept per thread, for the judge (its regions) that gave them, up to a bound.
     struct Cache {
-        std::string default_region;
-        std::vector<std::string> regions;
+        std::uint64_t judge = 0;
         std::unordered_map<std::string, PhoneVerdict, TextHash, std::equal_to<>> verdicts;
     };
     constexpr std::size_t kCachedVerdicts = 1 << 14;
     thread_local Cache cache;
-    if (cache.default_region != default_region || cache.regions != regions) {
-        cache.default_region = default_region;
-        cache.regions = regions;
+    if (cache.judge != id_) {
+        cache.judge = id_;
         cache.verdicts.clear();
     }
     if (auto hit = cache.verdicts.find(candidate); hit != cache.verdicts.end()) return hit->second;
-    PhoneVerdict verdict = judge_uncached(candidate, default_region, regions);
+    std::call_once(lazy_->made, [&] { lazy_->regions.emplace(default_region_, regions_); });
+    PhoneVerdict verdict = judge_uncached(candidate, *lazy_->regions);
     if (cache.verdicts.size() >= kCachedVerdicts) cache.verdicts.clear();
     cache.verdicts.emplace(std::string(candidate), verdict);
     return verdict;
+}
+
+PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
+                                const std::vector<std::string>& regions) {
+    return PhoneJudge(default_region, regions).judge(candidate);
 }
 
 } // namespace llmops::safety

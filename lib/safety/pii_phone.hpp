@@ -4,6 +4,8 @@
 // number is tried in the default region and then in the listed regions, and gains when it is
 // written the way that region writes its numbers (digit groups as libphonenumber formats them).
 // docs/safety.md#phone-numbers.
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +23,25 @@ const std::vector<std::string>& default_phone_regions();
 // True when libphonenumber knows the region ("GB", "US" ...).
 bool is_phone_region(std::string_view region);
 
-// Judges a candidate matched by the phone pattern. `regions` are tried after `default_region`.
+// Judges candidates matched by the phone pattern: national numbers in `default_region` first,
+// then in `regions`. Verdicts are kept per thread and judge (texts repeat their numbers).
+class PhoneJudge {
+  public:
+    PhoneJudge(std::string default_region, std::vector<std::string> regions);
+
+    PhoneVerdict judge(std::string_view candidate) const;
+
+    struct Regions; // made on the first number judged (safety/pii_phone.cpp)
+
+  private:
+    struct Lazy;
+    std::string default_region_;
+    std::vector<std::string> regions_;
+    std::shared_ptr<Lazy> lazy_; // shared by copies, like id_
+    std::uint64_t id_;           // names the configuration in the per-thread cache
+};
+
+// One candidate judged by a judge made for it.
 PhoneVerdict judge_phone_number(std::string_view candidate, const std::string& default_region,
                                 const std::vector<std::string>& regions);
 

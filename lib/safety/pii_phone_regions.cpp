@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -30,15 +31,19 @@ constexpr int kMaxNationalLength = 17;
 using i18n::phonenumbers::PhoneMetadata;
 using i18n::phonenumbers::PhoneNumberDesc;
 
-// Region code -> its metadata, parsed from the blob compiled into libphonenumber.
-std::unordered_map<std::string, PhoneMetadata> region_metadata() {
-    std::unordered_map<std::string, PhoneMetadata> out;
-    PhoneMetadataCollection collection;
-    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
-                                   i18n::phonenumbers::metadata_size()))
-        return out;
-    for (const auto& metadata : collection.metadata())
-        out.emplace(metadata.id(), metadata);
+// Region code -> its metadata, in the collection parsed once from the blob compiled into
+// libphonenumber (kept for the life of the process: the plans point into it).
+std::unordered_map<std::string, const PhoneMetadata*> region_metadata() {
+    static const auto* collection = [] {
+        auto* parsed = new PhoneMetadataCollection;
+        if (!parsed->ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                    i18n::phonenumbers::metadata_size()))
+            parsed->Clear();
+        return parsed;
+    }();
+    std::unordered_map<std::string, const PhoneMetadata*> out;
+    for (const auto& metadata : collection->metadata())
+        out.emplace(metadata.id(), &metadata);
     return out;
 }
 
@@ -57,17 +62,19 @@ bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
     return true;
 }
 
-void add_validity(const PhoneMetadata& metadata, RegionPlan& plan) {
-    bool compiled = compile(metadata.general_desc(), plan.general);
+// The types' descriptions; false when RE2 rejects one.
+bool add_types(const PhoneMetadata& metadata, std::vector<RegionPlan::Description>& types) {
+    bool compiled = true;
+    // Any type makes a number valid: the common ones first, so valid numbers stop early.
     for (const PhoneNumberDesc* desc :
-         {&metadata.premium_rate(), &metadata.toll_free(), &metadata.shared_cost(),
-          &metadata.voip(), &metadata.personal_number(), &metadata.pager(), &metadata.uan(),
-          &metadata.voicemail(), &metadata.fixed_line(), &metadata.mobile()}) {
+         {&metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(),
+          &metadata.premium_rate(), &metadata.shared_cost(), &metadata.voip(),
+          &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()}) {
         RegionPlan::Description type;
         compiled = compile(*desc, type) && compiled;
-        if (type.pattern) plan.types.push_back(std::move(type));
+        if (type.pattern) types.push_back(std::move(type));
     }
-    plan.validity_known = compiled;
+    return compiled;
 }
 
 std::shared_ptr<const RE2> compile_pattern(const std::string& pattern) {
@@ -101,22 +108,49 @@ std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
     return rule;
 }
 
-// `formatting` is the metadata of the main region of the country code.
-void add_formats(const PhoneMetadata& formatting, RegionPlan& plan) {
+// `formatting` is the metadata of the main region of the country code; false when RE2
+// rejects a pattern.
+bool add_formats(const PhoneMetadata& formatting, std::vector<RegionPlan::Format>& formats) {
     for (const auto& format : formatting.number_format()) {
         RegionPlan::Format out;
         const int leading = format.leading_digits_pattern_size();
         if (leading > 0) {
             out.leading_digits = compile_pattern(format.leading_digits_pattern(leading - 1));
-            if (!out.leading_digits) return;
+            if (!out.leading_digits) return false;
         }
         out.pattern = compile_pattern(format.pattern());
-        if (!out.pattern) return;
+        if (!out.pattern) return false;
         out.rule = national_rule(format);
-        plan.formats.push_back(std::move(out));
+        formats.push_back(std::move(out));
     }
-    plan.formats_known = true;
+    return true;
 }
+
+} // namespace
+
+struct RegionPlan::Lazy {
+    const PhoneMetadata* metadata = nullptr;   // the region's, when its country code agrees
+    const PhoneMetadata* formatting = nullptr; // the main region's, the same
+    bool general_compiled = false;
+    std::once_flag types_made, formats_made;
+    std::vector<Description> types;
+    bool validity_known = false;
+    std::vector<Format> formats;
+    bool formats_known = false;
+
+    void make_types() {
+        std::call_once(types_made, [&] {
+            if (metadata) validity_known = add_types(*metadata, types) && general_compiled;
+        });
+    }
+    void make_formats() {
+        std::call_once(formats_made, [&] {
+            if (formatting) formats_known = add_formats(*formatting, formats);
+        });
+    }
+};
+
+namespace {
 
 RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
                      const PhoneMetadata* formatting) {
@@ -133,9 +167,13 @@ RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
         number.set_national_number(probe);
         if (util.IsPossibleNumber(number)) plan.possible_lengths |= 1u << length;
     }
-    if (metadata && metadata->country_code() == plan.country_code) add_validity(*metadata, plan);
+    plan.lazy = std::make_shared<RegionPlan::Lazy>();
+    if (metadata && metadata->country_code() == plan.country_code) {
+        plan.lazy->metadata = metadata;
+        plan.lazy->general_compiled = compile(metadata->general_desc(), plan.general);
+    }
     if (formatting && formatting->country_code() == plan.country_code)
-        add_formats(*formatting, plan);
+        plan.lazy->formatting = formatting;
     return plan;
 }
 
@@ -154,21 +192,50 @@ std::size_t slot_of(std::string_view region) {
 
 // As libphonenumber's IsNumberMatchingDesc: the length first, when lengths are listed.
 bool RegionPlan::Description::matches(std::string_view national_significant_number) const {
-    const std::size_t length = national_significant_number.size();
-    if (lengths != 0 && (length >= 32 || (lengths & (1u << length)) == 0)) return false;
-    return pattern && RE2::FullMatch(national_significant_number, *pattern);
+    if (!length_fits(national_significant_number.size())) return false;
+    return pattern &&
+           pattern->Match(national_significant_number, 0, national_significant_number.size(),
+                          RE2::ANCHOR_BOTH, nullptr, 0);
+}
+
+const std::vector<RegionPlan::Description>& RegionPlan::types() const {
+    static const std::vector<Description> none;
+    if (!lazy) return none;
+    lazy->make_types();
+    return lazy->types;
+}
+
+bool RegionPlan::validity_known() const {
+    if (!lazy) return false;
+    lazy->make_types();
+    return lazy->validity_known;
+}
+
+const std::vector<RegionPlan::Format>& RegionPlan::formats() const {
+    static const std::vector<Format> none;
+    if (!lazy) return none;
+    lazy->make_formats();
+    return lazy->formats;
+}
+
+bool RegionPlan::formats_known() const {
+    if (!lazy) return false;
+    lazy->make_formats();
+    return lazy->formats_known;
 }
 
 // As Format(NATIONAL): the first format whose leading digits and pattern fit, its rule filled
 // with the pattern's groups; the number unformatted when none fits.
 std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const {
     std::vector<std::size_t> groups;
-    for (const auto& format : formats) {
+    for (const auto& format : formats()) {
         if (format.leading_digits &&
             !format.leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0))
             continue;
         constexpr int kMaxGroups = 10;
         const int captures = std::min(format.pattern->NumberOfCapturingGroups(), kMaxGroups - 1);
+        // Whether it fits first (an automaton), the groups only for the format that does.
+        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, nullptr, 0)) continue;
         std::array<re2::StringPiece, kMaxGroups> parts;
         if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, parts.data(),
                                    captures + 1))
@@ -200,17 +267,23 @@ std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const
 
 // As GetNumberTypeHelper(...) != UNKNOWN: the general description and then any type's.
 bool RegionPlan::valid(std::string_view national_significant_number) const {
-    if (!general.matches(national_significant_number)) return false;
-    for (const auto& type : types)
+    return general.matches(national_significant_number) &&
+           valid_in_general(national_significant_number);
+}
+
+bool RegionPlan::valid_in_general(std::string_view national_significant_number) const {
+    if (!general.length_fits(national_significant_number.size())) return false;
+    for (const auto& type : types())
         if (type.matches(national_significant_number)) return true;
     return false;
 }
 
 const RegionPlan& plan_of(std::string_view region) {
     // Plans are made on first use: a configuration names a few dozen of the ~250 regions.
-    static const std::unordered_map<std::string, PhoneMetadata> metadata = region_metadata();
+    static const std::unordered_map<std::string, const PhoneMetadata*> metadata = region_metadata();
     static std::array<std::once_flag, kSlots> made;
-    static std::array<RegionPlan, kSlots> plans;
+    // Never destroyed: freeing hundreds of compiled patterns only slows the exit.
+    static auto& plans = *new std::array<RegionPlan, kSlots>;
     const std::size_t slot = slot_of(region);
     if (slot == 0) return plans[0];
     std::call_once(made[slot], [&] {
@@ -218,11 +291,11 @@ const RegionPlan& plan_of(std::string_view region) {
         auto found = metadata.find(code);
         if (found == metadata.end()) return; // a region libphonenumber does not know
         std::string main_region;
-        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second.country_code(),
+        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second->country_code(),
                                                                     &main_region);
         auto formatting = metadata.find(main_region);
-        plans[slot] = make_plan(code, &found->second,
-                                formatting == metadata.end() ? nullptr : &formatting->second);
+        plans[slot] = make_plan(code, found->second,
+                                formatting == metadata.end() ? nullptr : formatting->second);
     });
     return plans[slot];
 }

@@ -26,10 +26,11 @@ struct RegionPlan {
         std::uint32_t lengths = 0;               // bit L; 0 when the metadata lists none
         std::shared_ptr<const re2::RE2> pattern; // null: matches no number
         bool matches(std::string_view national_significant_number) const;
+        bool length_fits(std::size_t length) const {
+            return lengths == 0 || (length < 32 && (lengths & (1u << length)) != 0);
+        }
     };
-    Description general;            // all numbers of the region
-    std::vector<Description> types; // fixed line, mobile, toll free ...
-    bool validity_known = false;    // false when RE2 rejected a pattern: ask libphonenumber
+    Description general; // all numbers of the region
 
     // How the country writes national numbers (the formats of the country code's main
     // region, as libphonenumber's Format uses them).
@@ -38,8 +39,15 @@ struct RegionPlan {
         std::shared_ptr<const re2::RE2> pattern;
         std::string rule; // "$1 $2 $3" with the national prefix rule applied: "0$1 $2 $3"
     };
-    std::vector<Format> formats;
-    bool formats_known = false; // false when RE2 rejected a pattern: ask libphonenumber
+
+    // The types' descriptions (fixed line, mobile, toll free ...) and the formats are compiled
+    // on first use: most regions of a configuration never see a number that needs them.
+    const std::vector<Description>& types() const;
+    bool validity_known() const; // false when RE2 rejected a pattern: ask libphonenumber
+    const std::vector<Format>& formats() const;
+    bool formats_known() const; // false when RE2 rejected a pattern: ask libphonenumber
+    struct Lazy;
+    std::shared_ptr<Lazy> lazy; // null: a region libphonenumber does not know
 
     bool possible_length(std::size_t length) const {
         return length < 32 && (possible_lengths & (1u << length)) != 0;
@@ -47,6 +55,9 @@ struct RegionPlan {
     // IsValidNumberForRegion for the number of the region with this national significant
     // number; only when validity_known.
     bool valid(std::string_view national_significant_number) const;
+    // The same once the general pattern is known to match (the judge tests it for all regions
+    // at once): the general lengths and any type's description.
+    bool valid_in_general(std::string_view national_significant_number) const;
     // The lengths of the digit groups of libphonenumber's NATIONAL format of the number:
     // {3, 4, 4} for "020 7946 0958"; only when formats_known.
     std::vector<std::size_t> national_groups(std::string_view national_significant_number) const;

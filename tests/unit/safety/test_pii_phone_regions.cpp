@@ -82,8 +82,8 @@ TEST_CASE("phone region plans: libphonenumber's verdicts from its metadata",
     for (const auto& region : default_phone_regions()) {
         const RegionPlan& plan = plan_of(region);
         REQUIRE(plan.country_code == util.GetCountryCodeForRegion(region));
-        REQUIRE(plan.validity_known);
-        REQUIRE(plan.formats_known);
+        REQUIRE(plan.validity_known());
+        REQUIRE(plan.formats_known());
         for (const auto& nsn : samples_for(region)) {
             if (nsn.size() > 17) continue;
             const PhoneNumber number = number_of(nsn, plan.country_code);
