@@ -3,8 +3,8 @@
 # CPU seconds of the process), and precision / recall / F1 of `llmops scan eval` on the labelled
 # set, side by side with a naive-regex baseline (one bare pattern per type, no validation, no
 # context) measured in the same run: GNU grep -E for speed, the same patterns in Python for
-# quality. Goal (issue 18): >= 100 MB/s per core for PII + injection together; this measures
-# PII alone.
+# quality. Goal (issue 18): >= 100 MB/s per core for PII + injection together, the line
+# "llmops scan --pii --injection"; the PII lines and the engine alone show where the time goes.
 # Usage: bench/bench_safety.sh   (BENCH_MB of text, default 8; BENCH_REPEAT=3; LLMOPS_BIN;
 #        BENCH_SMOKE=1: 0.2 MB, one run)
 source "$(dirname "$0")/common.sh"
@@ -61,6 +61,13 @@ echo "== speed: $(basename "$text"), mixed English text, ~1 line in 10 with an e
 # scan exits 1 when it finds something, which this text always makes it do.
 speed "llmops scan --pii (PII alone)" bash -c '"$0" scan --pii "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$text"
 speed "... the same, digits drawn anew" bash -c '"$0" scan --pii "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$fresh"
+# The injection rules read at most 8 MiB of text at once (docs/safety-injection.md).
+both=$SCRATCH/safety-both-$bytes.txt
+head -c 8000000 "$text" >"$both"
+whole_size=$size
+size=$(stat -c %s "$both")
+speed "llmops scan --pii --injection" bash -c '"$0" scan --pii --injection "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$both"
+size=$whole_size
 speed "naive regex (grep -E -o, 10 patterns)" grep -E -o -f "$SCRATCH/naive-grep.txt" "$text"
 # The engine alone, without the process's startup (dynamic loading, libphonenumber, patterns).
 if [ -x "$BUILD_DIR/bench_pii_engine" ]; then
