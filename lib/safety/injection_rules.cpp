@@ -1,4 +1,4 @@
-// The built-in injection rules and the RE2::Set that matches them in one pass.
+// The built-in injection rules and their windowed matcher.
 #include "safety/injection_rules.hpp"
 
 #include <algorithm>
@@ -439,11 +439,20 @@ void search_range(const RE2& regex, int rule, std::string_view text, std::size_t
 
 std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
                                                std::size_t max_per_rule) const {
+    thread_local TriggerScan scanned;
+    triggers_->scan(text, scanned);
+    return match(scanned, 0, text.size(), max_per_rule);
+}
+
+std::vector<RuleMatch> InjectionRuleSet::match(const TriggerScan& scan, std::size_t begin,
+                                               std::size_t end, std::size_t max_per_rule) const {
     // Every match of a rule lies inside one of its windows, and a rule's windows are merged,
     // so searching them in order finds what a search of the whole text finds
     // (injection_triggers.hpp); most texts have no window at all.
     std::vector<RuleMatch> out;
-    const auto windows = triggers_->windows(text);
+    thread_local std::vector<RuleWindow> windows;
+    triggers_->windows(scan, begin, end, windows);
+    const std::string_view text = scan.text.substr(begin, end - begin);
     std::size_t at = 0;
     std::size_t count = 0;
     for (std::size_t k = 0; k < windows.size(); ++k) {

@@ -59,6 +59,11 @@ class InjectionRuleSet {
     const std::vector<InjectionRule>& rules() const { return rules_; }
     // Every match of every rule in `text`, by rule then position; at most `max_per_rule` each.
     std::vector<RuleMatch> match(std::string_view text, std::size_t max_per_rule = 64) const;
+    // The same for the piece [begin, end) of a text scanned once with scan(), the piece read as
+    // a text of its own; offsets are relative to the piece.
+    void scan(std::string_view text, TriggerScan& out) const { triggers_->scan(text, out); }
+    std::vector<RuleMatch> match(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                                 std::size_t max_per_rule = 64) const;
     // The same, found the slow way: every rule's regex over the whole text (for the tests,
     // which hold match() to it).
     std::vector<RuleMatch> match_everywhere(std::string_view text,

@@ -15,14 +15,6 @@
 
 namespace llmops::safety {
 
-// Set bits of a word: SWAR, as the build targets plain x86-64 (no POPCNT instruction).
-inline std::uint32_t count_bits(std::uint64_t x) {
-    x -= (x >> 1) & 0x5555555555555555ULL;
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return static_cast<std::uint32_t>((x * 0x0101010101010101ULL) >> 56);
-}
-
 struct ByteMasks {
     enum Kind {
         alnum,     // [A-Za-z0-9]
@@ -31,15 +23,13 @@ struct ByteMasks {
         hexish,    // [0-9A-Fa-f :\\xX]
         special,   // '\n' and ']'
         other,     // neither a letter or digit nor an apostrophe or non-ASCII byte
+        high,      // non-ASCII bytes
+        stop,      // '.', '!', '?' and '\n': where the detector's sentences may end
         kinds
     };
     std::vector<std::uint64_t> bits[kinds];
     std::size_t size = 0;
     std::size_t blocks = 0;
-    // Bytes of `other` right after a letter or digit (each starts a new run of other bytes),
-    // and how many of them come before each block: for rank().
-    std::vector<std::uint64_t> run_starts;
-    std::vector<std::uint32_t> run_starts_before;
 
     void fill(std::string_view text) {
         size = text.size();
@@ -62,26 +52,6 @@ struct ByteMasks {
             for (int k = 0; k < kinds; ++k)
                 bits[k][block] = out[k];
         }
-        run_starts.resize(blocks);
-        run_starts_before.resize(blocks);
-        std::uint32_t count = 0;
-        for (std::size_t block = 0; block < blocks; ++block) {
-            std::uint64_t carry = block > 0 ? bits[alnum][block - 1] >> 63 : 0;
-            run_starts[block] = bits[other][block] & ((bits[alnum][block] << 1) | carry);
-            run_starts_before[block] = count;
-            count += count_bits(run_starts[block]);
-        }
-    }
-
-    // How many runs of other bytes start before `at`, counting one only where such a byte
-    // directly follows a letter or digit: at most one per run of other bytes (however many
-    // apostrophes or non-ASCII bytes lie in it), so two offsets whose ranks differ by k have at
-    // least k such runs between them.
-    std::uint32_t rank(std::size_t at) const {
-        std::size_t block = at / 64;
-        if (block >= blocks) return block == 0 ? 0 : rank(size);
-        std::uint64_t below = (std::uint64_t{1} << (at % 64)) - 1;
-        return run_starts_before[block] + count_bits(run_starts[block] & below);
     }
 
     // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`;
@@ -101,9 +71,9 @@ struct ByteMasks {
 
   private:
 #if defined(__SSE2__)
-    static __m128i in_range(__m128i v, unsigned char low, unsigned char high) {
+    static __m128i in_range(__m128i v, unsigned char low, unsigned char top) {
         __m128i shifted = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(low)));
-        __m128i limit = _mm_set1_epi8(static_cast<char>(high - low));
+        __m128i limit = _mm_set1_epi8(static_cast<char>(top - low));
         return _mm_cmpeq_epi8(_mm_min_epu8(shifted, limit), shifted);
     }
     static __m128i equals(__m128i v, char c) {
@@ -131,6 +101,10 @@ struct ByteMasks {
         out[base64url] |= bits_of(url_v) << shift;
         out[hexish] |= bits_of(hex_v) << shift;
         out[special] |= bits_of(special_v) << shift;
+        out[high] |= static_cast<std::uint64_t>(_mm_movemask_epi8(v) & 0xFFFF) << shift;
+        __m128i stop_v = _mm_or_si128(_mm_or_si128(equals(v, '.'), equals(v, '!')),
+                                      _mm_or_si128(equals(v, '?'), equals(v, '\n')));
+        out[stop] |= bits_of(stop_v) << shift;
     }
 #else
     static void classify16(const unsigned char* at, int shift, std::uint64_t* out) {
@@ -148,6 +122,8 @@ struct ByteMasks {
                 out[hexish] |= bit;
             if (c == '\n' || c == ']') out[special] |= bit;
             if (!is_alnum && c != '\'' && c < 0x80) out[other] |= bit;
+            if (c >= 0x80) out[high] |= bit;
+            if (c == '.' || c == '!' || c == '?' || c == '\n') out[stop] |= bit;
         }
     }
 #endif

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -21,6 +22,7 @@ namespace {
 constexpr std::size_t kMaxTriggerWord = 16;
 constexpr std::size_t kMinEncodedRun = 24;   // the probes' {24,}
 constexpr std::size_t kMarkdownBefore = 303; // "[^!\]]" + "[" + 300 + "]" before "]("
+constexpr std::size_t kMaxGroups = 128;
 
 // Byte flags for the byte-by-byte parts of the scan (ByteMasks has the same classes).
 enum : std::uint8_t {
@@ -28,6 +30,7 @@ enum : std::uint8_t {
     kBase64 = 2,    // [A-Za-z0-9+/]
     kBase64Url = 4, // [A-Za-z0-9_-]
     kHexish = 8,    // [0-9A-Fa-f :\\xX]: every hex probe match is a run of these
+    kOther = 16,    // ByteMasks::other: not a letter, digit, apostrophe or non-ASCII byte
 };
 
 constexpr std::array<std::uint8_t, 256> make_flags() {
@@ -41,6 +44,7 @@ constexpr std::array<std::uint8_t, 256> make_flags() {
         if (c == '+' || c == '/') v |= kBase64;
         if (c == '_' || c == '-') v |= kBase64Url;
         if (hex || c == ' ' || c == ':' || c == '\\' || c == 'x' || c == 'X') v |= kHexish;
+        if (!digit && !letter && c != '\'' && c < 0x80) v |= kOther;
         f[static_cast<std::size_t>(c)] = v;
     }
     return f;
@@ -50,9 +54,9 @@ constexpr std::array<std::uint8_t, 256> kFlags = make_flags();
 struct Span {
     std::size_t begin = 0;
     std::size_t end = 0;
-    // Words only: ByteMasks::rank of the start. A window of `reach` runs around a word crosses
-    // every run of other bytes between it and a word inside, so that word's rank is within
-    // `reach` of it: a check that needs no walking.
+    // Words only: TriggerWord::rank. A window of `reach` runs around a word crosses every run of
+    // other bytes between it and a word inside, so that word's rank is within `reach` of it: a
+    // check that needs no walking.
     std::uint32_t rank = 0;
 };
 
@@ -108,7 +112,7 @@ struct RuleInfo {
     int reach = 0;
 };
 
-// What one scan of a text found.
+// What a piece of a scanned text holds, relative to the piece.
 struct ScanHits {
     std::vector<std::vector<Span>> groups; // by group id, by position
     std::vector<Span> line_markers;
@@ -170,6 +174,12 @@ struct InjectionTriggers::Index {
     // visits only the rules something in it anchors.
     std::vector<std::uint64_t> rules_of_group;
     std::uint64_t rules_of_anchor[8] = {};
+    // A piece places a word only in the groups its candidate rules read (most of a text's
+    // trigger words are only companions): the rules each table slot's groups anchor, each
+    // rule's groups, and the groups of rules not anchored on words.
+    std::vector<std::uint64_t> rules_of_slot;
+    std::vector<std::bitset<kMaxGroups>> groups_of_rule;
+    std::bitset<kMaxGroups> groups_of_unanchored;
 
     Slot& slot_for(const WordKey& key) {
         std::size_t mask = table.size() - 1;
@@ -187,10 +197,14 @@ struct InjectionTriggers::Index {
         }
     }
 
-    void scan_words(std::string_view text, const ByteMasks& masks, ScanHits& hits) const;
-    void scan_runs(std::string_view text, const ByteMasks& masks, ScanHits& hits) const;
-    void on_word(const unsigned char* b, std::size_t n, std::size_t begin, std::size_t end,
-                 const ByteMasks& masks, ScanHits& hits) const;
+    void scan_words(TriggerScan& scan) const;
+    void scan_runs(TriggerScan& scan) const;
+    void piece_hits(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                    ScanHits& hits) const;
+    void place_word(const unsigned char* b, const TriggerWord& word, std::size_t offset,
+                    const std::bitset<kMaxGroups>& needed, ScanHits& hits) const;
+    void build_windows(std::string_view text, const ScanHits& hits,
+                       std::vector<RuleWindow>& out) const;
 };
 
 InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_ids,
@@ -277,6 +291,21 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
         }
         x.rules.push_back(std::move(info));
     }
+    // What a piece's words make candidates, and which groups a candidate needs placed.
+    x.rules_of_group.resize(x.groups.size());
+    if (x.groups.size() > kMaxGroups) throw std::logic_error("too many injection trigger groups");
+    x.rules_of_slot.resize(x.table.size());
+    for (std::size_t i = 0; i < x.table.size(); ++i)
+        for (int g : x.table[i].groups)
+            x.rules_of_slot[i] |= x.rules_of_group[static_cast<std::size_t>(g)];
+    x.groups_of_rule.resize(x.rules.size());
+    for (std::size_t r = 0; r < x.rules.size(); ++r) {
+        for (int g : x.rules[r].groups)
+            x.groups_of_rule[r].set(static_cast<std::size_t>(g));
+        if (x.rules[r].anchor != TriggerAnchor::word &&
+            x.rules[r].anchor != TriggerAnchor::html_image)
+            x.groups_of_unanchored |= x.groups_of_rule[r];
+    }
 }
 
 InjectionTriggers::~InjectionTriggers() = default;
@@ -285,91 +314,67 @@ int InjectionTriggers::reach(std::size_t index) const {
     return index_->rules[index].reach;
 }
 
-void InjectionTriggers::Index::on_word(const unsigned char* b, std::size_t n, std::size_t begin,
-                                       std::size_t end, const ByteMasks& masks,
-                                       ScanHits& hits) const {
-    const std::size_t length = end - begin;
-    if (length <= kMaxTriggerWord && shape_may_match(b[begin], b[end - 1], length)) {
-        if (const Slot* slot = find(word_key(b + begin, length, n - begin))) {
-            for (int g : slot->groups) {
-                const GroupInfo& group = groups[static_cast<std::size_t>(g)];
-                if (group.where == TriggerWhere::after_byte) {
-                    if (begin == 0 || !group.after[b[begin - 1]]) continue;
-                } else if (group.where == TriggerWhere::line_start) {
-                    std::size_t at = begin;
-                    while (at > 0 && is_space_or_tab(b[at - 1]))
-                        --at;
-                    if (at > 0 && b[at - 1] != '\n') continue;
-                }
-                auto& list = hits.groups[static_cast<std::size_t>(g)];
-                if (list.empty()) hits.touched.push_back(g);
-                list.push_back({begin, end, masks.rank(begin)});
+// Every word of the text that is a trigger word, or may be an end marker, with its rank: the
+// number of runs of other bytes that start right after a word before it.
+void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
+    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
+    const std::size_t n = scan.text.size();
+    const auto& alnum = scan.masks.bits[ByteMasks::alnum];
+    const std::size_t blocks = scan.masks.blocks;
+    std::uint32_t rank = 0;
+    std::size_t begin = 0;
+    bool open = false; // a word started and has not ended yet
+    auto on_word = [&](std::size_t end) {
+        const std::size_t length = end - begin;
+        TriggerWord word{begin, end, rank, -1, false};
+        if (length <= kMaxTriggerWord && shape_may_match(b[begin], b[end - 1], length))
+            if (const Slot* slot = find(word_key(b + begin, length, n - begin)))
+                word.slot = static_cast<std::int32_t>(slot - table.data());
+        const unsigned char first = b[begin] | 0x20;
+        if (length >= 3 && (first == 'e' || first == 'c' || first == 's')) {
+            auto starts = [&](std::string_view prefix) {
+                if (length < prefix.size()) return false;
+                for (std::size_t i = 0; i < prefix.size(); ++i)
+                    if ((b[begin + i] | 0x20) != prefix[i]) return false;
+                return true;
+            };
+            word.end_marker = starts("end") || starts("close") || starts("stop");
+        }
+        if (word.slot >= 0 || word.end_marker) scan.words.push_back(word);
+        if (end < n && (kFlags[b[end]] & kOther)) ++rank;
+    };
+    // Word starts and last bytes from the mask, in order: they alternate.
+    for (std::size_t block = 0; block < blocks; ++block) {
+        const std::uint64_t m = alnum[block];
+        const std::uint64_t before = block > 0 ? alnum[block - 1] >> 63 : 0;
+        const std::uint64_t after = block + 1 < blocks ? alnum[block + 1] & 1 : 0;
+        std::uint64_t starts = m & ~((m << 1) | before);
+        std::uint64_t lasts = m & ~((m >> 1) | (after << 63));
+        const std::size_t base = block * 64;
+        for (;;) {
+            if (!open) {
+                if (!starts) break;
+                begin = base + static_cast<std::size_t>(__builtin_ctzll(starts));
+                starts &= starts - 1;
+                open = true;
             }
-        }
-    }
-    // end_marker: "end", "close" or "stop" right after a delimiter ("---", "[", "<" ...).
-    auto starts = [&](std::string_view prefix) {
-        if (length < prefix.size()) return false;
-        for (std::size_t i = 0; i < prefix.size(); ++i)
-            if ((b[begin + i] | 0x20) != prefix[i]) return false;
-        return true;
-    };
-    const unsigned char first = b[begin] | 0x20;
-    if (length >= 3 && (first == 'e' || first == 'c' || first == 's') &&
-        (starts("end") || starts("close") || starts("stop"))) {
-        std::size_t at = begin;
-        while (at > 0 && is_space_or_tab(b[at - 1]))
-            --at;
-        if (at > 0) {
-            unsigned char c = b[at - 1];
-            bool opener = c == '[' || c == '<' || c == '(';
-            if ((c == '-' || c == '=' || c == '#' || c == '*') && at >= 3 && b[at - 2] == c &&
-                b[at - 3] == c)
-                opener = true;
-            if (opener) hits.end_markers.push_back({begin, end});
+            if (!lasts) break;
+            const std::size_t end = base + static_cast<std::size_t>(__builtin_ctzll(lasts)) + 1;
+            lasts &= lasts - 1;
+            open = false;
+            on_word(end);
         }
     }
 }
 
-void InjectionTriggers::Index::scan_words(std::string_view text, const ByteMasks& masks,
-                                          ScanHits& hits) const {
-    const auto* b = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    auto line_start = [&](std::size_t at) {
-        while (at < n && is_space_or_tab(b[at]))
-            ++at;
-        if (at < n && (b[at] == '#' || b[at] == '*' || b[at] == '_' || b[at] == '>'))
-            hits.line_markers.push_back({at, at + 1});
-    };
-    line_start(0);
-    for (std::size_t at = masks.next(ByteMasks::special, 0, true); at < n;
-         at = masks.next(ByteMasks::special, at + 1, true)) {
-        if (b[at] == '\n')
-            line_start(at + 1);
-        else if (at + 1 < n && b[at + 1] == '(') // b[at] is ']'
-            hits.markdown_targets.push_back(at);
-    }
-    // Words start where a letter or digit follows anything else: the set bits of `starts`.
-    const auto& alnum = masks.bits[ByteMasks::alnum];
-    for (std::size_t block = 0; block < masks.blocks; ++block) {
-        std::uint64_t carry = block > 0 ? alnum[block - 1] >> 63 : 0;
-        std::uint64_t starts = alnum[block] & ~((alnum[block] << 1) | carry);
-        while (starts) {
-            std::size_t begin = block * 64 + static_cast<std::size_t>(__builtin_ctzll(starts));
-            starts &= starts - 1;
-            on_word(b, n, begin, masks.next(ByteMasks::alnum, begin, false), masks, hits);
-        }
-    }
-}
-
-void InjectionTriggers::Index::scan_runs(std::string_view text, const ByteMasks& masks,
-                                         ScanHits& hits) const {
-    const auto* b = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
+void InjectionTriggers::Index::scan_runs(TriggerScan& scan) const {
+    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
+    const std::size_t n = scan.text.size();
+    const ByteMasks& masks = scan.masks;
     const std::uint8_t flag[3] = {kBase64, kBase64Url, kHexish};
     const ByteMasks::Kind kind[3] = {ByteMasks::base64, ByteMasks::base64url, ByteMasks::hexish};
-    std::vector<Span>* out[3] = {&hits.base64_runs, &hits.base64url_runs, &hits.hex_runs};
     for (int k = 0; k < 3; ++k) {
+        auto& out = scan.runs[k];
         std::size_t start = 0; // of the current run
         for (std::size_t block = 0; block < masks.blocks; ++block) {
             const std::size_t base = block * 64;
@@ -390,28 +395,166 @@ void InjectionTriggers::Index::scan_runs(std::string_view text, const ByteMasks&
             const std::size_t stop = std::min(n, base + 64);
             for (std::size_t i = base; i < stop; ++i) {
                 if (kFlags[b[i]] & flag[k]) continue;
-                if (i - start >= kMinEncodedRun) out[k]->push_back({start, i});
+                if (i - start >= kMinEncodedRun) out.emplace_back(start, i);
                 start = i + 1;
             }
         }
-        if (n - std::min(start, n) >= kMinEncodedRun) out[k]->push_back({start, n});
+        if (n - std::min(start, n) >= kMinEncodedRun) out.emplace_back(start, n);
     }
 }
 
+// The groups a trigger word counts for in a piece starting at `offset` (`b` is the piece):
+// where a group wants a byte before the word or a line start, only the piece's bytes count.
+void InjectionTriggers::Index::place_word(const unsigned char* b, const TriggerWord& word,
+                                          std::size_t offset, const std::bitset<kMaxGroups>& needed,
+                                          ScanHits& hits) const {
+    const std::size_t begin = word.begin - offset;
+    const std::size_t end = word.end - offset;
+    if (word.slot >= 0) {
+        for (int g : table[static_cast<std::size_t>(word.slot)].groups) {
+            if (!needed[static_cast<std::size_t>(g)]) continue;
+            const GroupInfo& group = groups[static_cast<std::size_t>(g)];
+            if (group.where == TriggerWhere::after_byte) {
+                if (begin == 0 || !group.after[b[begin - 1]]) continue;
+            } else if (group.where == TriggerWhere::line_start) {
+                std::size_t at = begin;
+                while (at > 0 && is_space_or_tab(b[at - 1]))
+                    --at;
+                if (at > 0 && b[at - 1] != '\n') continue;
+            }
+            auto& list = hits.groups[static_cast<std::size_t>(g)];
+            if (list.empty()) hits.touched.push_back(g);
+            list.push_back({begin, end, word.rank});
+        }
+    }
+    // end_marker: "end", "close" or "stop" right after a delimiter ("---", "[", "<" ...).
+    if (word.end_marker) {
+        std::size_t at = begin;
+        while (at > 0 && is_space_or_tab(b[at - 1]))
+            --at;
+        if (at > 0) {
+            unsigned char c = b[at - 1];
+            bool opener = c == '[' || c == '<' || c == '(';
+            if ((c == '-' || c == '=' || c == '#' || c == '*') && at >= 3 && b[at - 2] == c &&
+                b[at - 3] == c)
+                opener = true;
+            if (opener) hits.end_markers.push_back({begin, end});
+        }
+    }
+}
+
+// The hits of the piece [begin, end) of a scanned text, as a scan of the piece alone finds
+// them. Ranks keep the whole text's count: they differ from the piece's by a constant, and
+// only their differences are read.
+void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t begin,
+                                          std::size_t end, ScanHits& hits) const {
+    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data()) + begin;
+    const std::size_t n = end - begin;
+    hits.clear(groups.size());
+    // Pieces come in order: the previous piece left the cursors where this one starts.
+    std::size_t first = scan.next_word;
+    if (!(first <= scan.words.size() &&
+          (first == scan.words.size() || scan.words[first].begin >= begin) &&
+          (first == 0 || scan.words[first - 1].begin < begin)))
+        first = static_cast<std::size_t>(
+            std::lower_bound(scan.words.begin(), scan.words.end(), begin,
+                             [](const TriggerWord& w, std::size_t at) { return w.begin < at; }) -
+            scan.words.begin());
+    std::size_t last = first;
+    std::uint64_t candidates = 0;
+    for (; last < scan.words.size() && scan.words[last].begin < end; ++last)
+        if (scan.words[last].slot >= 0)
+            candidates |= rules_of_slot[static_cast<std::size_t>(scan.words[last].slot)];
+    scan.next_word = last;
+    std::bitset<kMaxGroups> needed = groups_of_unanchored;
+    for (; candidates; candidates &= candidates - 1)
+        needed |= groups_of_rule[static_cast<std::size_t>(__builtin_ctzll(candidates))];
+    for (std::size_t k = first; k < last; ++k)
+        place_word(b, scan.words[k], begin, needed, hits);
+    auto line_start = [&](std::size_t at) {
+        while (at < n && is_space_or_tab(b[at]))
+            ++at;
+        if (at < n && (b[at] == '#' || b[at] == '*' || b[at] == '_' || b[at] == '>'))
+            hits.line_markers.push_back({at, at + 1});
+    };
+    line_start(0);
+    for (std::size_t at = scan.masks.next(ByteMasks::special, begin, true); at < end;
+         at = scan.masks.next(ByteMasks::special, at + 1, true)) {
+        if (b[at - begin] == '\n')
+            line_start(at + 1 - begin);
+        else if (at + 1 < end && b[at + 1 - begin] == '(') // b[at] is ']'
+            hits.markdown_targets.push_back(at - begin);
+    }
+    // Runs of the whole text cut to the piece: the piece's own runs.
+    std::vector<Span>* out[3] = {&hits.base64_runs, &hits.base64url_runs, &hits.hex_runs};
+    for (int k = 0; k < 3; ++k) {
+        const auto& runs = scan.runs[k];
+        std::size_t run = scan.next_run[k];
+        if (!(run <= runs.size() && (run == runs.size() || runs[run].second > begin) &&
+              (run == 0 || runs[run - 1].second <= begin)))
+            run = static_cast<std::size_t>(
+                std::lower_bound(runs.begin(), runs.end(), begin,
+                                 [](const std::pair<std::size_t, std::size_t>& r, std::size_t at) {
+                                     return r.second <= at;
+                                 }) -
+                runs.begin());
+        for (; run < runs.size() && runs[run].first < end; ++run) {
+            const std::size_t from = std::max(runs[run].first, begin);
+            const std::size_t to = std::min(runs[run].second, end);
+            if (to - from >= kMinEncodedRun) out[k]->push_back({from - begin, to - begin});
+        }
+        if (run > 0 && runs[run - 1].second > end) --run; // it goes on in the next piece
+        scan.next_run[k] = run;
+    }
+}
+
+void InjectionTriggers::scan(std::string_view text, TriggerScan& out) const {
+    out.text = text;
+    out.words.clear();
+    for (auto& runs : out.runs)
+        runs.clear();
+    out.next_word = 0;
+    out.next_run[0] = out.next_run[1] = out.next_run[2] = 0;
+    out.masks.fill(text);
+    index_->scan_words(out);
+    index_->scan_runs(out);
+}
+
+void InjectionTriggers::windows(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                                std::vector<RuleWindow>& out) const {
+    out.clear();
+    const std::string_view piece = scan.text.substr(begin, end - begin);
+    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
+    const std::size_t n = scan.text.size();
+    // A piece that cuts a word in two has words the whole text does not: scanned on its own
+    // (chunk mode cuts at a space where it can).
+    auto alnum = [&](std::size_t at) { return (kFlags[b[at]] & kAlnum) != 0; };
+    if ((begin > 0 && begin < n && alnum(begin - 1) && alnum(begin)) ||
+        (end > begin && end < n && alnum(end - 1) && alnum(end))) {
+        thread_local TriggerScan own;
+        this->scan(piece, own);
+        windows(own, 0, piece.size(), out);
+        return;
+    }
+    thread_local ScanHits hits; // reused between calls: a piece must not pay for allocations
+    index_->piece_hits(scan, begin, end, hits);
+    index_->build_windows(piece, hits, out);
+}
+
 std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const {
-    const Index& x = *index_;
+    thread_local TriggerScan scanned;
+    scan(text, scanned);
+    std::vector<RuleWindow> out;
+    windows(scanned, 0, text.size(), out);
+    return out;
+}
+
+void InjectionTriggers::Index::build_windows(std::string_view text, const ScanHits& hits,
+                                             std::vector<RuleWindow>& out) const {
+    const Index& x = *this;
     const auto* b = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    // Reused between calls on a thread: a request-sized text must not pay for allocations.
-    thread_local ScanHits hits;
-    thread_local ByteMasks masks;
-    hits.clear(x.groups.size());
-    masks.fill(text);
-    x.scan_words(text, masks, hits);
-    x.scan_runs(text, masks, hits);
-
-    std::vector<RuleWindow> out;
-    std::vector<Span> found;
+    thread_local std::vector<Span> found;
     auto companions_inside = [&](const RuleInfo& rule, std::size_t first, std::size_t begin,
                                  std::size_t end) {
         for (std::size_t k = first; k < rule.groups.size(); ++k) {
@@ -521,7 +664,6 @@ std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const 
         }
         out.push_back(current);
     }
-    return out;
 }
 
 } // namespace llmops::safety

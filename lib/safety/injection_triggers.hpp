@@ -14,7 +14,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "safety/injection_scan_masks.hpp"
 
 namespace llmops::safety {
 
@@ -59,6 +62,30 @@ struct RuleWindow {
     std::size_t end = 0;
 };
 
+// A word of the scanned text that is a trigger word or may be an end marker (internal to
+// InjectionTriggers; the where-conditions of its groups are checked per piece).
+struct TriggerWord {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::uint32_t rank = 0;  // runs of other bytes before it (see ByteMasks)
+    std::int32_t slot = -1;  // the word table's entry, -1 for none
+    bool end_marker = false; // starts with "end", "close" or "stop"
+};
+
+// One scan of a text, from which the windows of any piece of it are read: sentence and chunk
+// modes scan a document once instead of once per piece. Reuse one object between texts: its
+// buffers are kept.
+struct TriggerScan {
+    std::string_view text;
+    ByteMasks masks;
+    std::vector<TriggerWord> words;
+    std::vector<std::pair<std::size_t, std::size_t>> runs[3]; // base64, base64url, hex: 24+
+    // Where the next piece's words and runs start when pieces are read in order (a hint: any
+    // order works).
+    mutable std::size_t next_word = 0;
+    mutable std::size_t next_run[3] = {};
+};
+
 class InjectionTriggers {
   public:
     // `rule_ids` and `patterns` in rule order; throws std::logic_error when a rule has no
@@ -71,6 +98,13 @@ class InjectionTriggers {
 
     // The windows of every rule in `text`, by rule then position, each rule's merged.
     std::vector<RuleWindow> windows(std::string_view text) const;
+    // Scans `text` (which must outlive `out`'s use) into `out`.
+    void scan(std::string_view text, TriggerScan& out) const;
+    // The windows of the piece [begin, end) of the scanned text, relative to the piece: the same
+    // as windows(piece) gives, the piece read as a text of its own (its start is a line start,
+    // no byte before it or after it counts).
+    void windows(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                 std::vector<RuleWindow>& out) const;
     // How many runs a match of rule `index` can hold (for the tests).
     int reach(std::size_t index) const;
 

@@ -120,6 +120,14 @@ bool same_matches(const std::vector<RuleMatch>& a, const std::vector<RuleMatch>&
     return true;
 }
 
+bool same_windows(const std::vector<RuleWindow>& a, const std::vector<RuleWindow>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].rule != b[i].rule || a[i].begin != b[i].begin || a[i].end != b[i].end)
+            return false;
+    return true;
+}
+
 } // namespace
 
 TEST_CASE("the windowed matcher finds what every rule over the whole text finds",
@@ -191,4 +199,47 @@ TEST_CASE("runs in a match: words and separators, unbounded gaps counted once",
     CHECK(walk_runs_left(text, text.size(), 1) == text.find("three"));
     CHECK(walk_runs_left(text, text.size(), 3) == text.find("two"));
     CHECK(walk_runs_right(text, 0, 2) == text.find("two"));
+}
+
+TEST_CASE("pieces of a text scanned once get the windows of pieces scanned alone",
+          "[safety][injection]") {
+    const auto& rules = InjectionRuleSet::builtin();
+    const auto attacks = labelled_attack_texts();
+    std::mt19937 rng(99);
+    TriggerScan scanned;
+    std::vector<RuleWindow> from_scan;
+    std::size_t windows = 0;
+    std::size_t matches = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::string text;
+        for (int k = 0; k < 4; ++k)
+            text += generated_text(rng, attacks);
+        rules.scan(text, scanned);
+        // Cut at random points (inside words too), after sentence ends and line breaks, and
+        // right before markers and delimiters, where the piece's own start changes what counts.
+        std::vector<std::size_t> cuts = {0};
+        for (std::size_t at = 0; at < text.size(); ++at) {
+            char c = text[at];
+            bool cut =
+                rng() % 50 == 0 || c == '\n' || ((c == '.' || c == '!') && rng() % 2) ||
+                ((c == '#' || c == '-' || c == '<' || c == '[' || c == ' ') && rng() % 8 == 0);
+            if (cut && at > cuts.back()) cuts.push_back(c == '\n' ? at + 1 : at);
+        }
+        cuts.push_back(text.size());
+        for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+            const std::size_t begin = cuts[k];
+            const std::size_t end = std::max(begin, cuts[k + 1]);
+            const std::string piece = text.substr(begin, end - begin);
+            rules.triggers().windows(scanned, begin, end, from_scan);
+            INFO(text);
+            INFO(piece);
+            REQUIRE(same_windows(from_scan, rules.windows(piece)));
+            auto found = rules.match(scanned, begin, end);
+            REQUIRE(same_matches(found, rules.match_everywhere(piece)));
+            windows += from_scan.size();
+            matches += found.size();
+        }
+    }
+    CHECK(windows > 1000);
+    CHECK(matches > 1000);
 }
