@@ -58,6 +58,7 @@ struct Span {
     // other bytes between it and a word inside, so that word's rank is within `reach` of it: a
     // check that needs no walking.
     std::uint32_t rank = 0;
+    std::size_t word = 0; // word anchors: the index of the TriggerWord
 };
 
 struct WordKey {
@@ -71,8 +72,8 @@ std::uint64_t low_bytes(std::size_t count) { // a mask of the first `count` (<= 
     return count >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * count)) - 1;
 }
 
-// Lower-cased token bytes; `bytes` holds ASCII letters and digits only, and `readable` bytes
-// from it may be read.
+// Lower-cased token bytes (the first 16 of a longer token, which then matches no trigger word);
+// `bytes` holds ASCII letters and digits only, and `readable` bytes from it may be read.
 WordKey word_key(const unsigned char* bytes, std::size_t length, std::size_t readable) {
     if (readable >= 16) { // one unaligned load per half; '| 0x20' lower-cases letters only
         WordKey key;
@@ -84,7 +85,7 @@ WordKey word_key(const unsigned char* bytes, std::size_t length, std::size_t rea
         return key;
     }
     unsigned char buffer[kMaxTriggerWord] = {};
-    for (std::size_t i = 0; i < length; ++i)
+    for (std::size_t i = 0; i < std::min(length, kMaxTriggerWord); ++i)
         buffer[i] = static_cast<unsigned char>(bytes[i] | 0x20); // digits keep their value
     WordKey key;
     std::memcpy(&key.low, buffer, 8);
@@ -99,6 +100,20 @@ std::size_t word_hash(const WordKey& key, int bits) {
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ULL;
     return static_cast<std::size_t>(h >> (64 - bits));
+}
+
+// Two table positions per word for the cuckoo table (low and high half of one hash).
+std::uint64_t word_hash2(const WordKey& key, std::uint64_t seed) {
+    std::uint64_t h = (key.low ^ seed) * 0x9E3779B97F4A7C15ULL ^ key.high * 0xC2B2AE3D27D4EB4FULL ^
+                      (std::uint64_t{key.length} << 57);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+bool same_key(const WordKey& a, const WordKey& b) { // no branch: most words are no trigger
+    return ((a.low ^ b.low) | (a.high ^ b.high) | (a.length ^ b.length)) == 0;
 }
 
 struct GroupInfo {
@@ -123,6 +138,12 @@ struct ScanHits {
     std::vector<Span> hex_runs;
 
     std::vector<int> touched; // groups with hits
+    // The piece: its offset in the scanned text, its TriggerWords [first, last), and the groups
+    // they hold (where-conditions unchecked). Only anchor groups are placed in `groups`: the
+    // companions are looked up among the TriggerWords near an anchor.
+    std::size_t offset = 0;
+    std::size_t first = 0;
+    std::size_t last = 0;
 
     void clear(std::size_t group_count) {
         groups.resize(group_count);
@@ -142,6 +163,19 @@ bool is_space_or_tab(unsigned char c) {
     return c == ' ' || c == '\t';
 }
 
+// Whether a word at `begin` of the piece `b` meets its group's where-condition: only the piece's
+// bytes count.
+bool where_holds(const unsigned char* b, std::size_t begin, const GroupInfo& group) {
+    if (group.where == TriggerWhere::after_byte) return begin > 0 && group.after[b[begin - 1]];
+    if (group.where == TriggerWhere::line_start) {
+        std::size_t at = begin;
+        while (at > 0 && is_space_or_tab(b[at - 1]))
+            --at;
+        return at == 0 || b[at - 1] == '\n';
+    }
+    return true;
+}
+
 } // namespace
 
 struct InjectionTriggers::Index {
@@ -152,22 +186,6 @@ struct InjectionTriggers::Index {
     };
     int bits = 10;
     std::vector<Slot> table;
-    // One bit per hash of a trigger word (another slice of the hash than the table's): most
-    // words of a text are no trigger and stop here, without touching the table.
-    static constexpr int kFilterBits = 14;
-    std::vector<std::uint64_t> filter = std::vector<std::uint64_t>((1 << kFilterBits) / 64);
-    // Length, first and last letter of every trigger word: a test that needs no hash.
-    std::vector<std::uint64_t> shapes = std::vector<std::uint64_t>(17 * 32 * 32 / 64);
-    static std::size_t shape_bit(unsigned char first, unsigned char last, std::size_t length) {
-        return (length * 32 + (first & 31u)) * 32 + (last & 31u);
-    }
-    bool shape_may_match(unsigned char first, unsigned char last, std::size_t length) const {
-        std::size_t bit = shape_bit(first, last, length);
-        return shapes[bit / 64] >> (bit % 64) & 1;
-    }
-    static std::size_t filter_bit(const WordKey& key) {
-        return word_hash(key, 64) & ((std::size_t{1} << kFilterBits) - 1);
-    }
     std::vector<GroupInfo> groups;
     std::vector<RuleInfo> rules;
     // Rules (bit r) anchored on each group's words, and on each kind of byte anchor: a text
@@ -178,34 +196,77 @@ struct InjectionTriggers::Index {
     // trigger words are only companions): the rules each table slot's groups anchor, each
     // rule's groups, and the groups of rules not anchored on words.
     std::vector<std::uint64_t> rules_of_slot;
-    std::vector<std::bitset<kMaxGroups>> groups_of_rule;
-    std::bitset<kMaxGroups> groups_of_unanchored;
+    std::vector<std::bitset<kMaxGroups>> groups_of_slot;
+    std::vector<std::bitset<kMaxGroups>> anchor_of_rule; // groups[0] of word and image rules
+    std::bitset<kMaxGroups> groups_with_where;           // groups with a where-condition
+
+    // Every trigger word at one of two places (cuckoo hashing), so that a lookup reads both
+    // and decides without a branch: the words of prose are trigger words or not at random,
+    // and a branch per word mispredicts often.
+    static constexpr std::size_t kCuckooSlots = 1024;
+    std::uint64_t seed = 0;
+    std::vector<WordKey> cuckoo_keys = std::vector<WordKey>(kCuckooSlots);
+    std::vector<std::int32_t> cuckoo_slots = std::vector<std::int32_t>(kCuckooSlots, -1);
+    std::int32_t lookup(const WordKey& key) const {
+        const std::uint64_t h = word_hash2(key, seed);
+        const std::size_t first = h & (kCuckooSlots - 1);
+        const std::size_t second = (h >> 32) & (kCuckooSlots - 1);
+        std::int32_t slot = -1;
+        slot = same_key(cuckoo_keys[second], key) ? cuckoo_slots[second] : slot;
+        slot = same_key(cuckoo_keys[first], key) ? cuckoo_slots[first] : slot;
+        return slot;
+    }
+    bool build_cuckoo();
 
     Slot& slot_for(const WordKey& key) {
         std::size_t mask = table.size() - 1;
         for (std::size_t i = word_hash(key, bits);; i = (i + 1) & mask)
             if (!table[i].used || table[i].key == key) return table[i];
     }
-    const Slot* find(const WordKey& key) const {
-        std::size_t bit = filter_bit(key);
-        if (!(filter[bit / 64] >> (bit % 64) & 1)) return nullptr;
-        std::size_t mask = table.size() - 1;
-        for (std::size_t i = word_hash(key, bits);; i = (i + 1) & mask) {
-            const Slot& s = table[i];
-            if (!s.used) return nullptr;
-            if (s.key == key) return &s;
-        }
-    }
-
     void scan_words(TriggerScan& scan) const;
     void scan_runs(TriggerScan& scan) const;
     void piece_hits(const TriggerScan& scan, std::size_t begin, std::size_t end,
                     ScanHits& hits) const;
-    void place_word(const unsigned char* b, const TriggerWord& word, std::size_t offset,
-                    const std::bitset<kMaxGroups>& needed, ScanHits& hits) const;
-    void build_windows(std::string_view text, const ScanHits& hits,
+    void place_word(const unsigned char* b, std::size_t index, const TriggerWord& word,
+                    std::size_t offset, const std::bitset<kMaxGroups>& needed,
+                    ScanHits& hits) const;
+    // The groups `word` counts for in the piece `b` starting at `offset`, among `wanted`.
+    std::bitset<kMaxGroups> groups_in_piece(const unsigned char* b, std::size_t offset,
+                                            const TriggerWord& word,
+                                            const std::bitset<kMaxGroups>& wanted) const {
+        if (word.slot < 0) return {};
+        std::bitset<kMaxGroups> in = groups_of_slot[static_cast<std::size_t>(word.slot)] & wanted;
+        if ((in & groups_with_where).any())
+            for (int g : table[static_cast<std::size_t>(word.slot)].groups)
+                if (in[static_cast<std::size_t>(g)] &&
+                    !where_holds(b, word.begin - offset, groups[static_cast<std::size_t>(g)]))
+                    in.reset(static_cast<std::size_t>(g));
+        return in;
+    }
+    void build_windows(std::string_view text, const TriggerScan& scan, const ScanHits& hits,
                        std::vector<RuleWindow>& out) const;
 };
+
+bool InjectionTriggers::Index::build_cuckoo() {
+    std::fill(cuckoo_keys.begin(), cuckoo_keys.end(), WordKey{});
+    std::fill(cuckoo_slots.begin(), cuckoo_slots.end(), -1);
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (!table[i].used) continue;
+        WordKey key = table[i].key;
+        auto slot = static_cast<std::int32_t>(i);
+        std::size_t at = word_hash2(key, seed) & (kCuckooSlots - 1);
+        for (int kick = 0;; ++kick) {
+            if (kick == 64) return false;
+            std::swap(key, cuckoo_keys[at]);
+            std::swap(slot, cuckoo_slots[at]);
+            if (slot < 0) break;
+            const std::uint64_t h = word_hash2(key, seed); // the evicted word's other place
+            const std::size_t first = h & (kCuckooSlots - 1);
+            at = at == first ? (h >> 32) & (kCuckooSlots - 1) : first;
+        }
+    }
+    return true;
+}
 
 InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_ids,
                                      const std::vector<std::string>& patterns)
@@ -250,13 +311,6 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
                     auto& slot = x.slot_for(word_key(
                         reinterpret_cast<const unsigned char*>(word.data()), word.size(), 0));
                     if (!slot.used) ++words;
-                    std::size_t bit = Index::filter_bit(word_key(
-                        reinterpret_cast<const unsigned char*>(word.data()), word.size(), 0));
-                    x.filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
-                    std::size_t shape =
-                        Index::shape_bit(static_cast<unsigned char>(word.front()),
-                                         static_cast<unsigned char>(word.back()), word.size());
-                    x.shapes[shape / 64] |= std::uint64_t{1} << (shape % 64);
                     slot.used = true;
                     slot.key = word_key(reinterpret_cast<const unsigned char*>(word.data()),
                                         word.size(), 0);
@@ -291,21 +345,26 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
         }
         x.rules.push_back(std::move(info));
     }
+    for (x.seed = 0; !x.build_cuckoo(); ++x.seed)
+        if (x.seed == 64) throw std::logic_error("injection trigger words do not fit the table");
     // What a piece's words make candidates, and which groups a candidate needs placed.
     x.rules_of_group.resize(x.groups.size());
     if (x.groups.size() > kMaxGroups) throw std::logic_error("too many injection trigger groups");
     x.rules_of_slot.resize(x.table.size());
-    for (std::size_t i = 0; i < x.table.size(); ++i)
-        for (int g : x.table[i].groups)
+    x.groups_of_slot.resize(x.table.size());
+    for (std::size_t i = 0; i < x.table.size(); ++i) {
+        for (int g : x.table[i].groups) {
             x.rules_of_slot[i] |= x.rules_of_group[static_cast<std::size_t>(g)];
-    x.groups_of_rule.resize(x.rules.size());
-    for (std::size_t r = 0; r < x.rules.size(); ++r) {
-        for (int g : x.rules[r].groups)
-            x.groups_of_rule[r].set(static_cast<std::size_t>(g));
-        if (x.rules[r].anchor != TriggerAnchor::word &&
-            x.rules[r].anchor != TriggerAnchor::html_image)
-            x.groups_of_unanchored |= x.groups_of_rule[r];
+            x.groups_of_slot[i].set(static_cast<std::size_t>(g));
+        }
     }
+    x.anchor_of_rule.resize(x.rules.size());
+    for (std::size_t r = 0; r < x.rules.size(); ++r)
+        if (x.rules[r].anchor == TriggerAnchor::word ||
+            x.rules[r].anchor == TriggerAnchor::html_image)
+            x.anchor_of_rule[r].set(static_cast<std::size_t>(x.rules[r].groups[0]));
+    for (std::size_t g = 0; g < x.groups.size(); ++g)
+        if (x.groups[g].where != TriggerWhere::anywhere) x.groups_with_where.set(g);
 }
 
 InjectionTriggers::~InjectionTriggers() = default;
@@ -324,24 +383,25 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
     std::uint32_t rank = 0;
     std::size_t begin = 0;
     bool open = false; // a word started and has not ended yet
+    // The words ending in one block (at most 32) are written here whether they are kept or not,
+    // and only the kept ones counted: no branch on the outcome of a lookup.
+    TriggerWord block_words[33];
+    std::size_t kept = 0;
     auto on_word = [&](std::size_t end) {
         const std::size_t length = end - begin;
-        TriggerWord word{begin, end, rank, -1, false};
-        if (length <= kMaxTriggerWord && shape_may_match(b[begin], b[end - 1], length))
-            if (const Slot* slot = find(word_key(b + begin, length, n - begin)))
-                word.slot = static_cast<std::int32_t>(slot - table.data());
-        const unsigned char first = b[begin] | 0x20;
-        if (length >= 3 && (first == 'e' || first == 'c' || first == 's')) {
-            auto starts = [&](std::string_view prefix) {
-                if (length < prefix.size()) return false;
-                for (std::size_t i = 0; i < prefix.size(); ++i)
-                    if ((b[begin + i] | 0x20) != prefix[i]) return false;
-                return true;
-            };
-            word.end_marker = starts("end") || starts("close") || starts("stop");
-        }
-        if (word.slot >= 0 || word.end_marker) scan.words.push_back(word);
-        if (end < n && (kFlags[b[end]] & kOther)) ++rank;
+        const WordKey key = word_key(b + begin, std::min(length, kMaxTriggerWord + 1), n - begin);
+        TriggerWord& word = block_words[kept];
+        word.begin = begin;
+        word.end = end;
+        word.rank = rank;
+        word.slot = lookup(key); // none for a key of 17 bytes
+        // "end", "close" or "stop" first (the key is lower-cased and zero past the word).
+        const bool marker = (key.low & 0xFFFFFF) == 0x646E65 ||          // "end"
+                            (key.low & 0xFFFFFFFF) == 0x706F7473 ||      // "stop"
+                            (key.low & 0xFFFFFFFFFF) == 0x65736F6C63ULL; // "close"
+        word.end_marker = marker;
+        kept += static_cast<std::size_t>(word.slot >= 0 || marker);
+        if (end < n) rank += (kFlags[b[end]] & kOther) != 0;
     };
     // Word starts and last bytes from the mask, in order: they alternate.
     for (std::size_t block = 0; block < blocks; ++block) {
@@ -364,6 +424,8 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
             open = false;
             on_word(end);
         }
+        scan.words.insert(scan.words.end(), block_words, block_words + kept);
+        kept = 0;
     }
 }
 
@@ -405,26 +467,19 @@ void InjectionTriggers::Index::scan_runs(TriggerScan& scan) const {
 
 // The groups a trigger word counts for in a piece starting at `offset` (`b` is the piece):
 // where a group wants a byte before the word or a line start, only the piece's bytes count.
-void InjectionTriggers::Index::place_word(const unsigned char* b, const TriggerWord& word,
-                                          std::size_t offset, const std::bitset<kMaxGroups>& needed,
+void InjectionTriggers::Index::place_word(const unsigned char* b, std::size_t index,
+                                          const TriggerWord& word, std::size_t offset,
+                                          const std::bitset<kMaxGroups>& needed,
                                           ScanHits& hits) const {
     const std::size_t begin = word.begin - offset;
     const std::size_t end = word.end - offset;
     if (word.slot >= 0) {
         for (int g : table[static_cast<std::size_t>(word.slot)].groups) {
             if (!needed[static_cast<std::size_t>(g)]) continue;
-            const GroupInfo& group = groups[static_cast<std::size_t>(g)];
-            if (group.where == TriggerWhere::after_byte) {
-                if (begin == 0 || !group.after[b[begin - 1]]) continue;
-            } else if (group.where == TriggerWhere::line_start) {
-                std::size_t at = begin;
-                while (at > 0 && is_space_or_tab(b[at - 1]))
-                    --at;
-                if (at > 0 && b[at - 1] != '\n') continue;
-            }
+            if (!where_holds(b, begin, groups[static_cast<std::size_t>(g)])) continue;
             auto& list = hits.groups[static_cast<std::size_t>(g)];
             if (list.empty()) hits.touched.push_back(g);
-            list.push_back({begin, end, word.rank});
+            list.push_back({begin, end, word.rank, index});
         }
     }
     // end_marker: "end", "close" or "stop" right after a delimiter ("---", "[", "<" ...).
@@ -466,11 +521,14 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
         if (scan.words[last].slot >= 0)
             candidates |= rules_of_slot[static_cast<std::size_t>(scan.words[last].slot)];
     scan.next_word = last;
-    std::bitset<kMaxGroups> needed = groups_of_unanchored;
+    hits.offset = begin;
+    hits.first = first;
+    hits.last = last;
+    std::bitset<kMaxGroups> needed;
     for (; candidates; candidates &= candidates - 1)
-        needed |= groups_of_rule[static_cast<std::size_t>(__builtin_ctzll(candidates))];
+        needed |= anchor_of_rule[static_cast<std::size_t>(__builtin_ctzll(candidates))];
     for (std::size_t k = first; k < last; ++k)
-        place_word(b, scan.words[k], begin, needed, hits);
+        place_word(b, k, scan.words[k], begin, needed, hits);
     auto line_start = [&](std::size_t at) {
         while (at < n && is_space_or_tab(b[at]))
             ++at;
@@ -538,7 +596,7 @@ void InjectionTriggers::windows(const TriggerScan& scan, std::size_t begin, std:
     }
     thread_local ScanHits hits; // reused between calls: a piece must not pay for allocations
     index_->piece_hits(scan, begin, end, hits);
-    index_->build_windows(piece, hits, out);
+    index_->build_windows(piece, scan, hits, out);
 }
 
 std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const {
@@ -549,33 +607,50 @@ std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const 
     return out;
 }
 
-void InjectionTriggers::Index::build_windows(std::string_view text, const ScanHits& hits,
+void InjectionTriggers::Index::build_windows(std::string_view text, const TriggerScan& scan,
+                                             const ScanHits& hits,
                                              std::vector<RuleWindow>& out) const {
     const Index& x = *this;
     const auto* b = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
+    const auto& words = scan.words;
     thread_local std::vector<Span> found;
-    auto companions_inside = [&](const RuleInfo& rule, std::size_t first, std::size_t begin,
-                                 std::size_t end) {
-        for (std::size_t k = first; k < rule.groups.size(); ++k) {
-            const auto& list = hits.groups[static_cast<std::size_t>(rule.groups[k])];
-            auto it = std::lower_bound(list.begin(), list.end(), begin,
-                                       [](const Span& s, std::size_t at) { return s.begin < at; });
-            if (it == list.end() || it->end > end) return false;
-        }
-        return true;
+    // The groups of a rule from `first` on, as a set.
+    auto wanted = [&](const RuleInfo& rule, std::size_t first) {
+        std::bitset<kMaxGroups> set;
+        for (std::size_t k = first; k < rule.groups.size(); ++k)
+            set.set(static_cast<std::size_t>(rule.groups[k]));
+        return set;
     };
-    // For word anchors: a word of every other group within `reach` ranks (Span::rank).
-    auto companions_near = [&](const RuleInfo& rule, const Span& anchor) {
+    // A word of every group (from `first` on) lies wholly in [begin, end).
+    auto companions_inside = [&](const std::bitset<kMaxGroups>& want, std::size_t begin,
+                                 std::size_t end) {
+        if (want.none()) return true;
+        std::bitset<kMaxGroups> got;
+        auto it =
+            std::lower_bound(words.begin() + static_cast<long>(hits.first),
+                             words.begin() + static_cast<long>(hits.last), begin + hits.offset,
+                             [](const TriggerWord& w, std::size_t at) { return w.begin < at; });
+        for (; it != words.begin() + static_cast<long>(hits.last) && it->end <= end + hits.offset;
+             ++it)
+            got |= groups_in_piece(b, hits.offset, *it, want);
+        return got == want;
+    };
+    // For word anchors: a word of every other group within `reach` ranks (Span::rank), the
+    // anchor itself included.
+    auto companions_near = [&](const std::bitset<kMaxGroups>& want, const RuleInfo& rule,
+                               const Span& anchor) {
         const auto reach = static_cast<std::uint32_t>(rule.reach);
-        const std::uint32_t low = anchor.rank > reach ? anchor.rank - reach : 0;
-        for (std::size_t k = 1; k < rule.groups.size(); ++k) {
-            const auto& list = hits.groups[static_cast<std::size_t>(rule.groups[k])];
-            auto it = std::lower_bound(list.begin(), list.end(), low,
-                                       [](const Span& s, std::uint32_t r) { return s.rank < r; });
-            if (it == list.end() || it->rank > anchor.rank + reach) return false;
+        std::bitset<kMaxGroups> got;
+        for (std::size_t j = anchor.word + 1; j-- > hits.first;) {
+            if (words[j].rank + reach < anchor.rank) break;
+            got |= groups_in_piece(b, hits.offset, words[j], want);
         }
-        return true;
+        for (std::size_t j = anchor.word + 1; j < hits.last; ++j) {
+            if (words[j].rank > anchor.rank + reach) break;
+            got |= groups_in_piece(b, hits.offset, words[j], want);
+        }
+        return got == want;
     };
     std::uint64_t candidates = 0;
     for (int g : hits.touched)
@@ -595,14 +670,12 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const ScanHi
         const RuleInfo& rule = x.rules[r];
         found.clear();
         auto by_runs = [&](const std::vector<Span>& anchors, std::size_t first_companion) {
-            for (std::size_t k = first_companion; k < rule.groups.size(); ++k)
-                if (hits.groups[static_cast<std::size_t>(rule.groups[k])].empty()) return;
+            const std::bitset<kMaxGroups> want = wanted(rule, first_companion);
             for (const Span& a : anchors) {
-                if (first_companion > 0 && !companions_near(rule, a)) continue;
+                if (first_companion > 0 && !companions_near(want, rule, a)) continue;
                 std::size_t begin = walk_runs_left(text, a.begin, rule.reach);
                 std::size_t end = walk_runs_right(text, a.end, rule.reach);
-                if (companions_inside(rule, first_companion, begin, end))
-                    found.push_back({begin, end});
+                if (companions_inside(want, begin, end)) found.push_back({begin, end});
             }
         };
         switch (rule.anchor) {
