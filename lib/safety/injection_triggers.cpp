@@ -125,6 +125,10 @@ struct RuleInfo {
     TriggerAnchor anchor = TriggerAnchor::word;
     std::vector<int> groups; // group ids; for word and html_image anchors, [0] anchors
     int reach = 0;
+    // Word anchors: the companion groups wanted on either side, before and after the anchor.
+    std::bitset<kMaxGroups> either;
+    std::bitset<kMaxGroups> before;
+    std::bitset<kMaxGroups> after;
 };
 
 // What a piece of a scanned text holds, relative to the piece.
@@ -321,6 +325,15 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
                 }
             }
             info.groups.push_back(it->second);
+            if (info.groups.size() > 1) {
+                const auto bit = static_cast<std::size_t>(it->second);
+                if (group.side == TriggerSide::before)
+                    info.before.set(bit);
+                else if (group.side == TriggerSide::after)
+                    info.after.set(bit);
+                else
+                    info.either.set(bit);
+            }
         }
         bool by_runs = info.anchor == TriggerAnchor::word ||
                        info.anchor == TriggerAnchor::line_marker ||
@@ -636,21 +649,27 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
             got |= groups_in_piece(b, hits.offset, *it, want);
         return got == want;
     };
-    // For word anchors: a word of every other group within `reach` ranks (Span::rank), the
-    // anchor itself included.
+    // For word anchors: a word of every other group within `reach` ranks (Span::rank), on the
+    // side of the anchor the rule puts it (either side: the anchor itself counts too).
     auto companions_near = [&](const std::bitset<kMaxGroups>& want, const RuleInfo& rule,
                                const Span& anchor) {
         const auto reach = static_cast<std::uint32_t>(rule.reach);
-        std::bitset<kMaxGroups> got;
-        for (std::size_t j = anchor.word + 1; j-- > hits.first;) {
+        const std::bitset<kMaxGroups> left_want = want & (rule.before | rule.either);
+        const std::bitset<kMaxGroups> right_want = want & (rule.after | rule.either);
+        std::bitset<kMaxGroups> left =
+            groups_in_piece(b, hits.offset, words[anchor.word], want & rule.either);
+        std::bitset<kMaxGroups> right = left;
+        for (std::size_t j = anchor.word; j-- > hits.first;) {
             if (words[j].rank + reach < anchor.rank) break;
-            got |= groups_in_piece(b, hits.offset, words[j], want);
+            left |= groups_in_piece(b, hits.offset, words[j], left_want);
         }
         for (std::size_t j = anchor.word + 1; j < hits.last; ++j) {
             if (words[j].rank > anchor.rank + reach) break;
-            got |= groups_in_piece(b, hits.offset, words[j], want);
+            right |= groups_in_piece(b, hits.offset, words[j], right_want);
         }
-        return got == want;
+        return ((left | right) & rule.either) == (want & rule.either) &&
+               (left & rule.before) == (want & rule.before) &&
+               (right & rule.after) == (want & rule.after);
     };
     std::uint64_t candidates = 0;
     for (int g : hits.touched)

@@ -27,12 +27,17 @@ enum class TriggerWhere {
     after_byte, // the byte before the word is one of `after`
 };
 
+// Where a companion group's word stands in every match, relative to the anchor word: a window
+// is opened only around an anchor with companions on that side.
+enum class TriggerSide { either, before, after };
+
 // Words (space-separated, lower case) of which every match of the rule holds one as a whole
 // token.
 struct TriggerGroup {
     TriggerWhere where = TriggerWhere::anywhere;
     std::string_view after;
     std::string_view words;
+    TriggerSide side = TriggerSide::either; // companions of a word anchor only
 };
 
 enum class TriggerAnchor {
