@@ -402,6 +402,7 @@ InjectionRuleSet::InjectionRuleSet() {
                                                source.rule.id, regex->error()));
         rules_.push_back(source.rule);
         regexes_.push_back(std::move(regex));
+        probe_matchers_.push_back(probe_matcher_for(pattern));
         ids.push_back(source.rule.id);
         patterns.push_back(std::move(pattern));
     }
@@ -435,6 +436,21 @@ void search_range(const RE2& regex, int rule, std::string_view text, std::size_t
     }
 }
 
+// The same for a probe rule, matched by hand (injection_probe_match.hpp).
+void search_probe(ProbeMatcher matcher, int rule, std::string_view text, std::size_t begin,
+                  std::size_t end, std::size_t& at, std::size_t& count, std::size_t max_count,
+                  std::vector<RuleMatch>& out) {
+    at = std::max(at, begin);
+    std::size_t first = 0;
+    std::size_t last = 0;
+    while (at <= end && count < max_count &&
+           next_probe_match(matcher, text, at, end, first, last)) {
+        out.push_back({rule, first, last, {}});
+        ++count;
+        at = last > first ? last : last + 1;
+    }
+}
+
 } // namespace
 
 std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
@@ -458,8 +474,13 @@ std::vector<RuleMatch> InjectionRuleSet::match(const TriggerScan& scan, std::siz
     for (std::size_t k = 0; k < windows.size(); ++k) {
         const RuleWindow& w = windows[k];
         if (k == 0 || windows[k - 1].rule != w.rule) at = count = 0;
-        search_range(*regexes_[static_cast<std::size_t>(w.rule)], w.rule, text, w.begin, w.end, at,
-                     count, max_per_rule, out);
+        const auto rule = static_cast<std::size_t>(w.rule);
+        if (probe_matchers_[rule] != ProbeMatcher::none)
+            search_probe(probe_matchers_[rule], w.rule, text, w.begin, w.end, at, count,
+                         max_per_rule, out);
+        else
+            search_range(*regexes_[rule], w.rule, text, w.begin, w.end, at, count, max_per_rule,
+                         out);
     }
     return out;
 }

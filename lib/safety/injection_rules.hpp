@@ -14,6 +14,7 @@
 
 #include <re2/re2.h>
 
+#include "safety/injection_probe_match.hpp"
 #include "safety/injection_triggers.hpp"
 
 namespace llmops::safety {
@@ -80,6 +81,7 @@ class InjectionRuleSet {
     InjectionRuleSet();
     std::vector<InjectionRule> rules_;
     std::vector<std::unique_ptr<RE2>> regexes_;
+    std::vector<ProbeMatcher> probe_matchers_; // by rule: matched by hand instead of by RE2
     std::unique_ptr<InjectionTriggers> triggers_;
 };
 
