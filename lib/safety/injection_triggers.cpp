@@ -65,12 +65,23 @@ struct WordKey {
     std::uint64_t low = 0;
     std::uint64_t high = 0;
     std::uint32_t length = 0;
-    bool operator==(const WordKey&) const = default;
+    std::int32_t slot = -1; // in the cuckoo table: the word's table slot
+    bool operator==(const WordKey& other) const {
+        return low == other.low && high == other.high && length == other.length;
+    }
 };
 
-std::uint64_t low_bytes(std::size_t count) { // a mask of the first `count` (<= 8) bytes
-    return count >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * count)) - 1;
+// The bytes of a key's two halves for each length (up to 17): tables, not branches.
+constexpr std::array<std::uint64_t, 18> make_half_masks(bool high) {
+    std::array<std::uint64_t, 18> masks{};
+    for (std::size_t length = 0; length < 18; ++length) {
+        std::size_t bytes = high ? (length > 8 ? length - 8 : 0) : length;
+        masks[length] = bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
+    }
+    return masks;
 }
+constexpr std::array<std::uint64_t, 18> kLowMasks = make_half_masks(false);
+constexpr std::array<std::uint64_t, 18> kHighMasks = make_half_masks(true);
 
 // Lower-cased token bytes (the first 16 of a longer token, which then matches no trigger word);
 // `bytes` holds ASCII letters and digits only, and `readable` bytes from it may be read.
@@ -79,8 +90,8 @@ WordKey word_key(const unsigned char* bytes, std::size_t length, std::size_t rea
         WordKey key;
         std::memcpy(&key.low, bytes, 8);
         std::memcpy(&key.high, bytes + 8, 8);
-        key.low = (key.low | 0x2020202020202020ULL) & low_bytes(length);
-        key.high = length > 8 ? (key.high | 0x2020202020202020ULL) & low_bytes(length - 8) : 0;
+        key.low = (key.low | 0x2020202020202020ULL) & kLowMasks[length];
+        key.high = (key.high | 0x2020202020202020ULL) & kHighMasks[length];
         key.length = static_cast<std::uint32_t>(length);
         return key;
     }
@@ -102,14 +113,17 @@ std::size_t word_hash(const WordKey& key, int bits) {
     return static_cast<std::size_t>(h >> (64 - bits));
 }
 
-// Two table positions per word for the cuckoo table (low and high half of one hash).
+// Two table positions per word for the cuckoo table, from the top bits of one hash (two
+// independent multiplications: short to compute for every word of a text).
 std::uint64_t word_hash2(const WordKey& key, std::uint64_t seed) {
-    std::uint64_t h = (key.low ^ seed) * 0x9E3779B97F4A7C15ULL ^ key.high * 0xC2B2AE3D27D4EB4FULL ^
-                      (std::uint64_t{key.length} << 57);
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 29;
-    return h;
+    return ((key.low ^ seed) * 0x9E3779B97F4A7C15ULL) ^ (key.high * 0xC2B2AE3D27D4EB4FULL) ^
+           (std::uint64_t{key.length} << 40);
+}
+std::size_t first_place(std::uint64_t hash) {
+    return static_cast<std::size_t>(hash >> 54);
+}
+std::size_t second_place(std::uint64_t hash) {
+    return static_cast<std::size_t>(hash >> 44) & 1023;
 }
 
 bool same_key(const WordKey& a, const WordKey& b) { // no branch: most words are no trigger
@@ -207,18 +221,17 @@ struct InjectionTriggers::Index {
     // Every trigger word at one of two places (cuckoo hashing), so that a lookup reads both
     // and decides without a branch: the words of prose are trigger words or not at random,
     // and a branch per word mispredicts often.
-    static constexpr std::size_t kCuckooSlots = 1024;
+    static constexpr std::size_t kCuckooSlots = 1024; // first_place and second_place
     std::uint64_t seed = 0;
-    std::vector<WordKey> cuckoo_keys = std::vector<WordKey>(kCuckooSlots);
-    std::vector<std::int32_t> cuckoo_slots = std::vector<std::int32_t>(kCuckooSlots, -1);
+    std::vector<WordKey> cuckoo = std::vector<WordKey>(kCuckooSlots);
     std::int32_t lookup(const WordKey& key) const {
         const std::uint64_t h = word_hash2(key, seed);
-        const std::size_t first = h & (kCuckooSlots - 1);
-        const std::size_t second = (h >> 32) & (kCuckooSlots - 1);
-        std::int32_t slot = -1;
-        slot = same_key(cuckoo_keys[second], key) ? cuckoo_slots[second] : slot;
-        slot = same_key(cuckoo_keys[first], key) ? cuckoo_slots[first] : slot;
-        return slot;
+        const WordKey& first = cuckoo[first_place(h)];
+        const WordKey& second = cuckoo[second_place(h)];
+        // A word is in one place at most: add the slot (+1) of the place that holds it.
+        const auto in_first = -static_cast<std::int32_t>(same_key(first, key));
+        const auto in_second = -static_cast<std::int32_t>(same_key(second, key));
+        return ((first.slot + 1) & in_first) + ((second.slot + 1) & in_second) - 1;
     }
     bool build_cuckoo();
 
@@ -252,21 +265,20 @@ struct InjectionTriggers::Index {
 };
 
 bool InjectionTriggers::Index::build_cuckoo() {
-    std::fill(cuckoo_keys.begin(), cuckoo_keys.end(), WordKey{});
-    std::fill(cuckoo_slots.begin(), cuckoo_slots.end(), -1);
+    std::fill(cuckoo.begin(), cuckoo.end(), WordKey{});
     for (std::size_t i = 0; i < table.size(); ++i) {
         if (!table[i].used) continue;
         WordKey key = table[i].key;
-        auto slot = static_cast<std::int32_t>(i);
-        std::size_t at = word_hash2(key, seed) & (kCuckooSlots - 1);
+        key.slot = static_cast<std::int32_t>(i);
+        const std::uint64_t hash = word_hash2(key, seed);
+        if (first_place(hash) == second_place(hash)) return false; // lookup adds both places
+        std::size_t at = first_place(hash);
         for (int kick = 0;; ++kick) {
             if (kick == 64) return false;
-            std::swap(key, cuckoo_keys[at]);
-            std::swap(slot, cuckoo_slots[at]);
-            if (slot < 0) break;
+            std::swap(key, cuckoo[at]);
+            if (key.slot < 0) break;
             const std::uint64_t h = word_hash2(key, seed); // the evicted word's other place
-            const std::size_t first = h & (kCuckooSlots - 1);
-            at = at == first ? (h >> 32) & (kCuckooSlots - 1) : first;
+            at = at == first_place(h) ? second_place(h) : first_place(h);
         }
     }
     return true;
