@@ -23,6 +23,9 @@ constexpr std::size_t kMaxTriggerWord = 16;
 constexpr std::size_t kMinEncodedRun = 24;   // the probes' {24,}
 constexpr std::size_t kMarkdownBefore = 303; // "[^!\]]" + "[" + 300 + "]" before "]("
 constexpr std::size_t kMaxGroups = 128;
+// The cuckoo table's slot field: the word table's slot, and a flag for words that anchor a rule.
+constexpr std::int32_t kSlotBits = 0xFFFFF;
+constexpr std::uint32_t kAnchorsRule = 1U << 20;
 
 // Byte flags for the byte-by-byte parts of the scan (ByteMasks has the same classes).
 enum : std::uint8_t {
@@ -269,7 +272,7 @@ bool InjectionTriggers::Index::build_cuckoo() {
     for (std::size_t i = 0; i < table.size(); ++i) {
         if (!table[i].used) continue;
         WordKey key = table[i].key;
-        key.slot = static_cast<std::int32_t>(i);
+        key.slot = static_cast<std::int32_t>(i | (rules_of_slot[i] != 0 ? kAnchorsRule : 0));
         const std::uint64_t hash = word_hash2(key, seed);
         if (first_place(hash) == second_place(hash)) return false; // lookup adds both places
         std::size_t at = first_place(hash);
@@ -370,8 +373,6 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
         }
         x.rules.push_back(std::move(info));
     }
-    for (x.seed = 0; !x.build_cuckoo(); ++x.seed)
-        if (x.seed == 64) throw std::logic_error("injection trigger words do not fit the table");
     // What a piece's words make candidates, and which groups a candidate needs placed.
     x.rules_of_group.resize(x.groups.size());
     if (x.groups.size() > kMaxGroups) throw std::logic_error("too many injection trigger groups");
@@ -390,6 +391,10 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
             x.anchor_of_rule[r].set(static_cast<std::size_t>(x.rules[r].groups[0]));
     for (std::size_t g = 0; g < x.groups.size(); ++g)
         if (x.groups[g].where != TriggerWhere::anywhere) x.groups_with_where.set(g);
+    if (x.table.size() > static_cast<std::size_t>(kSlotBits))
+        throw std::logic_error("injection trigger table is too large");
+    for (x.seed = 0; !x.build_cuckoo(); ++x.seed)
+        if (x.seed == 64) throw std::logic_error("injection trigger words do not fit the table");
 }
 
 InjectionTriggers::~InjectionTriggers() = default;
@@ -412,6 +417,8 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
     // and only the kept ones counted: no branch on the outcome of a lookup.
     TriggerWord block_words[33];
     std::size_t kept = 0;
+    std::size_t block_anchors[33]; // the kept words that anchor a rule or may be end markers
+    std::size_t anchors = 0;
     auto on_word = [&](std::size_t end) {
         const std::size_t length = end - begin;
         const WordKey key = word_key(b + begin, std::min(length, kMaxTriggerWord + 1), n - begin);
@@ -419,12 +426,17 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
         word.begin = begin;
         word.end = end;
         word.rank = rank;
-        word.slot = lookup(key); // none for a key of 17 bytes
+        const std::int32_t found = lookup(key); // none for a key of 17 bytes
+        word.slot = found < 0 ? -1 : found & kSlotBits;
         // "end", "close" or "stop" first (the key is lower-cased and zero past the word).
         const bool marker = (key.low & 0xFFFFFF) == 0x646E65 ||          // "end"
                             (key.low & 0xFFFFFFFF) == 0x706F7473 ||      // "stop"
                             (key.low & 0xFFFFFFFFFF) == 0x65736F6C63ULL; // "close"
         word.end_marker = marker;
+        block_anchors[anchors] = scan.words.size() + kept;
+        anchors += static_cast<std::size_t>(
+            (static_cast<std::uint32_t>(found) & (kAnchorsRule | 0x80000000U)) == kAnchorsRule ||
+            marker);
         kept += static_cast<std::size_t>(word.slot >= 0 || marker);
         if (end < n) rank += (kFlags[b[end]] & kOther) != 0;
     };
@@ -450,7 +462,9 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
             on_word(end);
         }
         scan.words.insert(scan.words.end(), block_words, block_words + kept);
+        scan.anchors.insert(scan.anchors.end(), block_anchors, block_anchors + anchors);
         kept = 0;
+        anchors = 0;
     }
 }
 
@@ -540,20 +554,35 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
             std::lower_bound(scan.words.begin(), scan.words.end(), begin,
                              [](const TriggerWord& w, std::size_t at) { return w.begin < at; }) -
             scan.words.begin());
-    std::size_t last = first;
-    std::uint64_t candidates = 0;
-    for (; last < scan.words.size() && scan.words[last].begin < end; ++last)
-        if (scan.words[last].slot >= 0)
-            candidates |= rules_of_slot[static_cast<std::size_t>(scan.words[last].slot)];
+    const std::size_t last = static_cast<std::size_t>(
+        std::lower_bound(scan.words.begin() + static_cast<long>(first), scan.words.end(), end,
+                         [](const TriggerWord& w, std::size_t at) { return w.begin < at; }) -
+        scan.words.begin());
     scan.next_word = last;
     hits.offset = begin;
     hits.first = first;
     hits.last = last;
+    // Only the words that anchor a rule (or may be end markers) are placed; the others are
+    // companions, looked up where an anchor is.
+    const auto& anchors = scan.anchors;
+    std::size_t first_anchor = scan.next_anchor;
+    if (!(first_anchor <= anchors.size() &&
+          (first_anchor == anchors.size() || anchors[first_anchor] >= first) &&
+          (first_anchor == 0 || anchors[first_anchor - 1] < first)))
+        first_anchor = static_cast<std::size_t>(
+            std::lower_bound(anchors.begin(), anchors.end(), first) - anchors.begin());
+    std::size_t last_anchor = first_anchor;
+    std::uint64_t candidates = 0;
+    for (; last_anchor < anchors.size() && anchors[last_anchor] < last; ++last_anchor) {
+        const TriggerWord& word = scan.words[anchors[last_anchor]];
+        if (word.slot >= 0) candidates |= rules_of_slot[static_cast<std::size_t>(word.slot)];
+    }
+    scan.next_anchor = last_anchor;
     std::bitset<kMaxGroups> needed;
     for (; candidates; candidates &= candidates - 1)
         needed |= anchor_of_rule[static_cast<std::size_t>(__builtin_ctzll(candidates))];
-    for (std::size_t k = first; k < last; ++k)
-        place_word(b, k, scan.words[k], begin, needed, hits);
+    for (std::size_t k = first_anchor; k < last_anchor; ++k)
+        place_word(b, anchors[k], scan.words[anchors[k]], begin, needed, hits);
     auto line_start = [&](std::size_t at) {
         while (at < n && is_space_or_tab(b[at]))
             ++at;
@@ -594,9 +623,11 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
 void InjectionTriggers::scan(std::string_view text, TriggerScan& out) const {
     out.text = text;
     out.words.clear();
+    out.anchors.clear();
     for (auto& runs : out.runs)
         runs.clear();
     out.next_word = 0;
+    out.next_anchor = 0;
     out.next_run[0] = out.next_run[1] = out.next_run[2] = 0;
     out.masks.fill(text);
     index_->scan_words(out);

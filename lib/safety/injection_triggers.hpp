@@ -84,10 +84,12 @@ struct TriggerScan {
     std::string_view text;
     ByteMasks masks;
     std::vector<TriggerWord> words;
+    std::vector<std::size_t> anchors; // indices of the words that anchor a rule or end markers
     std::vector<std::pair<std::size_t, std::size_t>> runs[3]; // base64, base64url, hex: 24+
     // Where the next piece's words and runs start when pieces are read in order (a hint: any
     // order works).
     mutable std::size_t next_word = 0;
+    mutable std::size_t next_anchor = 0;
     mutable std::size_t next_run[3] = {};
 };
 
