@@ -415,10 +415,13 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
     bool open = false; // a word started and has not ended yet
     // The words ending in one block (at most 32) are written here whether they are kept or not,
     // and only the kept ones counted: no branch on the outcome of a lookup.
-    TriggerWord block_words[33];
+    auto& words = scan.words;
+    auto& anchor_list = scan.anchors;
+    TriggerWord* block_words = nullptr;
     std::size_t kept = 0;
-    std::size_t block_anchors[33]; // the kept words that anchor a rule or may be end markers
+    std::size_t* block_anchors = nullptr; // the kept words that anchor a rule or end markers
     std::size_t anchors = 0;
+    std::size_t words_before = 0; // words kept in the blocks before this one
     auto on_word = [&](std::size_t end) {
         const std::size_t length = end - begin;
         const WordKey key = word_key(b + begin, std::min(length, kMaxTriggerWord + 1), n - begin);
@@ -433,7 +436,7 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
                             (key.low & 0xFFFFFFFF) == 0x706F7473 ||      // "stop"
                             (key.low & 0xFFFFFFFFFF) == 0x65736F6C63ULL; // "close"
         word.end_marker = marker;
-        block_anchors[anchors] = scan.words.size() + kept;
+        block_anchors[anchors] = words_before + kept;
         anchors += static_cast<std::size_t>(
             (static_cast<std::uint32_t>(found) & (kAnchorsRule | 0x80000000U)) == kAnchorsRule ||
             marker);
@@ -448,6 +451,12 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
         std::uint64_t starts = m & ~((m << 1) | before);
         std::uint64_t lasts = m & ~((m >> 1) | (after << 63));
         const std::size_t base = block * 64;
+        words_before = words.size();
+        const std::size_t anchors_before = anchor_list.size();
+        words.resize(words_before + 33); // a block ends at most 32 words; not cleared
+        anchor_list.resize(anchors_before + 33);
+        block_words = words.data() + words_before;
+        block_anchors = anchor_list.data() + anchors_before;
         for (;;) {
             if (!open) {
                 if (!starts) break;
@@ -461,8 +470,8 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
             open = false;
             on_word(end);
         }
-        scan.words.insert(scan.words.end(), block_words, block_words + kept);
-        scan.anchors.insert(scan.anchors.end(), block_anchors, block_anchors + anchors);
+        words.resize(words_before + kept);
+        anchor_list.resize(anchors_before + anchors);
         kept = 0;
         anchors = 0;
     }

@@ -68,13 +68,27 @@ struct RuleWindow {
 };
 
 // A word of the scanned text that is a trigger word or may be an end marker (internal to
-// InjectionTriggers; the where-conditions of its groups are checked per piece).
+// InjectionTriggers; the where-conditions of its groups are checked per piece). No default
+// values: the scan writes every field, into a buffer that is not cleared first.
 struct TriggerWord {
-    std::size_t begin = 0;
-    std::size_t end = 0;
-    std::uint32_t rank = 0;  // runs of other bytes before it (see ByteMasks)
-    std::int32_t slot = -1;  // the word table's entry, -1 for none
-    bool end_marker = false; // starts with "end", "close" or "stop"
+    std::size_t begin;
+    std::size_t end;
+    std::uint32_t rank; // runs of other bytes before it (see ByteMasks)
+    std::int32_t slot;  // the word table's entry, -1 for none
+    bool end_marker;    // starts with "end", "close" or "stop"
+};
+
+// A vector allocator that leaves new elements of trivial types uninitialised: the scan grows its
+// lists by a block's worth, writes what it keeps and shrinks them back, at no cost per element.
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+    using value_type = T;
+    UninitializedAllocator() = default;
+    template <class U> UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+    template <class U> struct rebind { using other = UninitializedAllocator<U>; };
+    template <class U> void construct(U* at) noexcept { ::new (static_cast<void*>(at)) U; }
+    template <class U, class... Args> void construct(U* at, Args&&... args) {
+        ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
+    }
 };
 
 // One scan of a text, from which the windows of any piece of it are read: sentence and chunk
@@ -83,8 +97,9 @@ struct TriggerWord {
 struct TriggerScan {
     std::string_view text;
     ByteMasks masks;
-    std::vector<TriggerWord> words;
-    std::vector<std::size_t> anchors; // indices of the words that anchor a rule or end markers
+    std::vector<TriggerWord, UninitializedAllocator<TriggerWord>> words;
+    // Indices of the words that anchor a rule, or may be end markers.
+    std::vector<std::size_t, UninitializedAllocator<std::size_t>> anchors;
     std::vector<std::pair<std::size_t, std::size_t>> runs[3]; // base64, base64url, hex: 24+
     // Where the next piece's words and runs start when pieces are read in order (a hint: any
     // order works).
