@@ -68,17 +68,20 @@ class Scanner {
     // The same for the piece [begin, end) of a text scanned once.
     std::vector<Finding> scan(const TriggerScan& scanned, std::size_t begin,
                               std::size_t end) const {
-        return scan(scanned.text.substr(begin, end - begin), rules_.match(scanned, begin, end), 0);
+        // Folding undoes non-ASCII characters only: a piece without one skips the check.
+        const bool ascii = !scanned.masks.any(ByteMasks::high, begin, end);
+        return scan(scanned.text.substr(begin, end - begin), rules_.match(scanned, begin, end), 0,
+                    ascii);
     }
 
   private:
-    // `matches`: the rules' matches in `text`.
+    // `matches`: the rules' matches in `text`; `ascii`: `text` is known to be ASCII.
     std::vector<Finding> scan(std::string_view text, const std::vector<RuleMatch>& matches,
-                              int depth) const {
+                              int depth, bool ascii = false) const {
         std::vector<Finding> out;
         for (const RuleMatch& match : matches)
             examine(match, text, depth, out);
-        if (!may_need_folding(text)) return out;
+        if (ascii || !may_need_folding(text)) return out;
 
         FoldedText folded = fold_disguises(text);
         for (auto& finding : folded.disguises)

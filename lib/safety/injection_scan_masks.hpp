@@ -1,6 +1,6 @@
 #pragma once
 // Bit masks of the byte classes the injection trigger pass reads (injection_triggers.cpp): one
-// bit per byte, 64 bytes a word, built 16 bytes at a time with SSE2 where there is SSE2. Words,
+// bit per byte, 64 bytes a word, built with AVX2 or SSE2 where the CPU has them. Words,
 // line breaks and runs of base64 or hex characters are then found with bit operations rather
 // than a branch per byte.
 #include <cstddef>
@@ -31,42 +31,48 @@ struct ByteMasks {
     std::size_t size = 0;
     std::size_t blocks = 0;
 
-    void fill(std::string_view text) {
-        size = text.size();
-        blocks = (size + 63) / 64;
-        for (auto& b : bits)
-            b.resize(blocks);
-        const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-        for (std::size_t block = 0; block < blocks; ++block) {
-            const std::size_t base = block * 64;
-            unsigned char padded[64];
-            const unsigned char* at = p + base;
-            if (base + 64 > size) { // zero bytes are in no class
-                std::memset(padded, 0, 64);
-                std::memcpy(padded, at, size - base);
-                at = padded;
-            }
-            std::uint64_t out[kinds] = {};
-            for (int part = 0; part < 4; ++part)
-                classify16(at + part * 16, part * 16, out);
-            for (int k = 0; k < kinds; ++k)
-                bits[k][block] = out[k];
+    // The masks of `text`, 32 bytes at a time with AVX2 where the CPU has it (checked once at
+    // run time), else 16 at a time with SSE2; both give the same bits (`allow_avx2` false: the
+    // SSE2 path, for the tests). injection_scan_masks.cpp.
+    void fill(std::string_view text, bool allow_avx2 = true);
+
+    // Whether a byte of [begin, end) is in class `kind`.
+    bool any(Kind kind, std::size_t begin, std::size_t end) const {
+        end = end < size ? end : size;
+        if (begin >= end) return false;
+        const std::size_t first = begin / 64;
+        const std::size_t last = (end - 1) / 64;
+        for (std::size_t block = first; block <= last; ++block) {
+            std::uint64_t word = bits[kind][block];
+            if (block == first) word &= ~std::uint64_t{0} << (begin % 64);
+            if (block == last && end % 64 != 0) word &= (std::uint64_t{1} << (end % 64)) - 1;
+            if (word) return true;
         }
+        return false;
     }
 
-    // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`;
-    // `size` when there is none.
-    std::size_t next(Kind kind, std::size_t from, bool set) const {
-        if (from >= size) return size;
+    // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`, if
+    // it is below `limit` (blocks past it are not read); else min(limit, size).
+    std::size_t next(Kind kind, std::size_t from, bool set,
+                     std::size_t limit = static_cast<std::size_t>(-1)) const {
+        const std::size_t stop = limit < size ? limit : size;
+        if (from >= stop) return stop;
+        const std::size_t last = (stop - 1) / 64;
         std::size_t block = from / 64;
         std::uint64_t word = set ? bits[kind][block] : ~bits[kind][block];
         word &= ~std::uint64_t{0} << (from % 64);
         while (word == 0) {
-            if (++block == blocks) return size;
+            if (++block > last) return stop;
             word = set ? bits[kind][block] : ~bits[kind][block];
         }
         std::size_t at = block * 64 + static_cast<std::size_t>(__builtin_ctzll(word));
-        return at < size ? at : size;
+        return at < stop ? at : stop;
+    }
+
+    // One 64-byte block into out[kind] (zeroed by the caller), 16 bytes at a time.
+    static void classify64(const unsigned char* at, std::uint64_t* out) {
+        for (int part = 0; part < 4; ++part)
+            classify16(at + part * 16, part * 16, out);
     }
 
   private:

@@ -599,8 +599,8 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
             hits.line_markers.push_back({at, at + 1});
     };
     line_start(0);
-    for (std::size_t at = scan.masks.next(ByteMasks::special, begin, true); at < end;
-         at = scan.masks.next(ByteMasks::special, at + 1, true)) {
+    for (std::size_t at = scan.masks.next(ByteMasks::special, begin, true, end); at < end;
+         at = scan.masks.next(ByteMasks::special, at + 1, true, end)) {
         if (b[at - begin] == '\n')
             line_start(at + 1 - begin);
         else if (at + 1 < end && b[at + 1 - begin] == '(') // b[at] is ']'

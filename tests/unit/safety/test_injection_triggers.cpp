@@ -243,3 +243,32 @@ TEST_CASE("pieces of a text scanned once get the windows of pieces scanned alone
     CHECK(windows > 1000);
     CHECK(matches > 1000);
 }
+
+TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree; bounded searches",
+          "[safety][injection]") {
+    std::mt19937 rng(5);
+    const char raw[] = "aZ09+/_-: \\xX\n].!?'\"#<|\xc3\xa9\xe2\x80\x99\x00\x7f\xff";
+    const std::string bytes(raw, sizeof raw - 1); // the NUL byte included
+    for (int round = 0; round < 2000; ++round) {
+        std::string text;
+        for (std::size_t k = rng() % 300; k > 0; --k)
+            text += bytes[rng() % bytes.size()];
+        ByteMasks fast;
+        ByteMasks portable;
+        fast.fill(text);
+        portable.fill(text, false);
+        for (int kind = 0; kind < ByteMasks::kinds; ++kind)
+            REQUIRE(fast.bits[kind] == portable.bits[kind]);
+        // any() and next() with a limit read only [begin, end).
+        const std::size_t begin = text.empty() ? 0 : rng() % text.size();
+        const std::size_t end = begin + rng() % (text.size() - begin + 1);
+        bool high = false;
+        for (std::size_t i = begin; i < end; ++i)
+            high |= static_cast<unsigned char>(text[i]) >= 0x80;
+        CHECK(fast.any(ByteMasks::high, begin, end) == high);
+        std::size_t stop = begin;
+        while (stop < end && text[stop] != '\n' && text[stop] != ']')
+            ++stop;
+        CHECK(fast.next(ByteMasks::special, begin, true, end) == stop);
+    }
+}
