@@ -390,23 +390,33 @@ std::string expand_phrase_pattern(std::string_view phrase) {
 }
 
 InjectionRuleSet::InjectionRuleSet() {
-    auto options = rule_options();
     std::vector<std::string_view> ids;
     std::vector<std::string> patterns;
     for (auto& source : rule_sources()) {
         std::string pattern =
             source.words ? expand_phrase_pattern(source.pattern) : std::move(source.pattern);
-        auto regex = std::make_unique<RE2>(pattern, options);
-        if (!regex->ok())
-            throw std::logic_error(fmt::format("injection rule {} does not compile: {}",
-                                               source.rule.id, regex->error()));
+        auto lazy = std::make_unique<LazyRegex>();
+        lazy->pattern = pattern;
         rules_.push_back(source.rule);
-        regexes_.push_back(std::move(regex));
+        regexes_.push_back(std::move(lazy));
         probe_matchers_.push_back(probe_matcher_for(pattern));
         ids.push_back(source.rule.id);
         patterns.push_back(std::move(pattern));
     }
     triggers_ = std::make_unique<InjectionTriggers>(ids, patterns);
+}
+
+const RE2& InjectionRuleSet::regex(std::size_t index) const {
+    const LazyRegex& lazy = *regexes_[index];
+    std::call_once(lazy.compiled, [&] {
+        auto regex = std::make_unique<RE2>(lazy.pattern, rule_options());
+        // The rule table is ours: a pattern that does not compile is a bug the tests catch.
+        if (!regex->ok())
+            throw std::logic_error(fmt::format("injection rule {} does not compile: {}",
+                                               rules_[index].id, regex->error()));
+        lazy.regex = std::move(regex);
+    });
+    return *lazy.regex;
 }
 
 const InjectionRuleSet& InjectionRuleSet::builtin() {
@@ -479,8 +489,7 @@ std::vector<RuleMatch> InjectionRuleSet::match(const TriggerScan& scan, std::siz
             search_probe(probe_matchers_[rule], w.rule, text, w.begin, w.end, at, count,
                          max_per_rule, out);
         else
-            search_range(*regexes_[rule], w.rule, text, w.begin, w.end, at, count, max_per_rule,
-                         out);
+            search_range(regex(rule), w.rule, text, w.begin, w.end, at, count, max_per_rule, out);
     }
     return out;
 }
@@ -491,7 +500,7 @@ std::vector<RuleMatch> InjectionRuleSet::match_everywhere(std::string_view text,
     for (std::size_t rule = 0; rule < regexes_.size(); ++rule) {
         std::size_t at = 0;
         std::size_t count = 0;
-        search_range(*regexes_[rule], static_cast<int>(rule), text, 0, text.size(), at, count,
+        search_range(regex(rule), static_cast<int>(rule), text, 0, text.size(), at, count,
                      max_per_rule, out);
     }
     return out;

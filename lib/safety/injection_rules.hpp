@@ -8,6 +8,7 @@
 // injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,13 +75,19 @@ class InjectionRuleSet {
         return triggers_->windows(text);
     }
     const InjectionTriggers& triggers() const { return *triggers_; }
-    // The compiled regex of rule `index` (for the tests).
-    const RE2& regex(std::size_t index) const { return *regexes_[index]; }
+    // The compiled regex of rule `index`: compiled on first use (a short text opens few rules'
+    // windows, and compiling all of them was most of a short scan's startup). Thread-safe.
+    const RE2& regex(std::size_t index) const;
 
   private:
     InjectionRuleSet();
     std::vector<InjectionRule> rules_;
-    std::vector<std::unique_ptr<RE2>> regexes_;
+    struct LazyRegex {
+        std::string pattern;
+        mutable std::once_flag compiled;
+        mutable std::unique_ptr<RE2> regex;
+    };
+    std::vector<std::unique_ptr<LazyRegex>> regexes_;
     std::vector<ProbeMatcher> probe_matchers_; // by rule: matched by hand instead of by RE2
     std::unique_ptr<InjectionTriggers> triggers_;
 };
