@@ -20,8 +20,8 @@ namespace llmops::safety {
 namespace {
 
 constexpr std::size_t kMaxTriggerWord = 16;
-constexpr std::size_t kMinEncodedRun = 24;   // the probes' {24,}
-constexpr std::size_t kMarkdownBefore = 303; // "[^!\]]" + "[" + 300 + "]" before "]("
+constexpr std::size_t kMinEncodedRun = 24; // the probes' {24,}
+constexpr std::size_t kMarkdownText = 300; // "[^\]\n]{0,300}" between '[' and "]("
 constexpr std::size_t kMaxGroups = 128;
 // The cuckoo table's slot field: the word table's slot, and a flag for words that anchor a rule.
 constexpr std::int32_t kSlotBits = 0xFFFFF;
@@ -153,7 +153,9 @@ struct ScanHits {
     std::vector<std::vector<Span>> groups; // by group id, by position
     std::vector<Span> line_markers;
     std::vector<Span> end_markers;
-    std::vector<std::size_t> markdown_targets; // offsets of "]("
+    // "](" (end) and where a markdown match with it can start (begin): a byte before the first
+    // '[' that follows the last ']' or line break, 301 bytes back at most.
+    std::vector<Span> markdown_targets;
     std::vector<Span> base64_runs;
     std::vector<Span> base64url_runs;
     std::vector<Span> hex_runs;
@@ -599,12 +601,23 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
             hits.line_markers.push_back({at, at + 1});
     };
     line_start(0);
+    std::size_t after_special = 0; // after the last '\n' or ']' of the piece so far
     for (std::size_t at = scan.masks.next(ByteMasks::special, begin, true, end); at < end;
          at = scan.masks.next(ByteMasks::special, at + 1, true, end)) {
-        if (b[at - begin] == '\n')
-            line_start(at + 1 - begin);
-        else if (at + 1 < end && b[at + 1 - begin] == '(') // b[at] is ']'
-            hits.markdown_targets.push_back(at - begin);
+        const std::size_t k = at - begin;
+        if (b[k] == '\n') {
+            line_start(k + 1);
+        } else if (k + 1 < n && b[k + 1] == '(') { // b[k] is ']'
+            // The text part of a match holds no ']' or line break: its '[' follows them.
+            const std::size_t from =
+                std::max(after_special, k > kMarkdownText + 1 ? k - kMarkdownText - 1 : 0);
+            if (const void* open = std::memchr(b + from, '[', k - from)) {
+                const auto bracket =
+                    static_cast<std::size_t>(static_cast<const unsigned char*>(open) - b);
+                hits.markdown_targets.push_back({bracket > 0 ? bracket - 1 : 0, k});
+            }
+        }
+        after_special = k + 1;
     }
     // Runs of the whole text cut to the piece: the piece's own runs.
     std::vector<Span>* out[3] = {&hits.base64_runs, &hits.base64url_runs, &hits.hex_runs};
@@ -770,7 +783,8 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
             }
             break;
         case TriggerAnchor::markdown_target:
-            for (std::size_t k : hits.markdown_targets) {
+            for (const Span& target : hits.markdown_targets) {
+                const std::size_t k = target.end;
                 std::size_t at = k + 2;
                 while (at < n && is_space_or_tab(b[at]))
                     ++at;
@@ -778,7 +792,7 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
                 while (at < n && b[at] != ' ' && b[at] != '\t' && b[at] != '\n' && b[at] != '\r' &&
                        b[at] != '\f' && b[at] != ')' && b[at] != '>')
                     ++at;
-                found.push_back({k >= kMarkdownBefore ? k - kMarkdownBefore : 0, at});
+                found.push_back({target.begin, at});
             }
             break;
         case TriggerAnchor::base64_run:

@@ -272,3 +272,24 @@ TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree; bounded searches",
         CHECK(fast.next(ByteMasks::special, begin, true, end) == stop);
     }
 }
+
+TEST_CASE("markdown windows start at the first '[' a match can use", "[safety][injection]") {
+    const auto& rules = InjectionRuleSet::builtin();
+    const std::vector<std::string> before = {"",  "x",  "!",  "]",    "\n",
+                                             "[", "[[", "![", "a]b[", "[\n"};
+    const std::vector<std::string> inside = {"", "a", "[a", "a[b", "!", "![c"};
+    std::size_t matches = 0;
+    for (const auto& head : before)
+        for (const auto& mid : inside)
+            for (std::size_t pad : {0, 1, 297, 298, 299, 300, 301, 302}) {
+                for (const char* open : {"[", "!["}) {
+                    std::string text = head + open + mid + std::string(pad, 'w') +
+                                       "](https://e.x/?q=aGVsbG8gd29ybGQgaGVsbG8) tail";
+                    INFO(text);
+                    auto fast = rules.match(text);
+                    REQUIRE(same_matches(fast, rules.match_everywhere(text)));
+                    matches += fast.size();
+                }
+            }
+    CHECK(matches > 100);
+}
