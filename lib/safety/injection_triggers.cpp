@@ -143,9 +143,12 @@ struct RuleInfo {
     std::vector<int> groups; // group ids; for word and html_image anchors, [0] anchors
     int reach = 0;
     // Word anchors: the companion groups wanted on either side, before and after the anchor.
-    std::bitset<kMaxGroups> either;
-    std::bitset<kMaxGroups> before;
-    std::bitset<kMaxGroups> after;
+    // Companion groups are bits of a word (Index::companion_bit): all of them, and those
+    // wanted on either side, before and after the anchor.
+    std::uint64_t companions = 0;
+    std::uint64_t either = 0;
+    std::uint64_t before = 0;
+    std::uint64_t after = 0;
 };
 
 // What a piece of a scanned text holds, relative to the piece.
@@ -219,9 +222,13 @@ struct InjectionTriggers::Index {
     // trigger words are only companions): the rules each table slot's groups anchor, each
     // rule's groups, and the groups of rules not anchored on words.
     std::vector<std::uint64_t> rules_of_slot;
-    std::vector<std::bitset<kMaxGroups>> groups_of_slot;
     std::vector<std::bitset<kMaxGroups>> anchor_of_rule; // groups[0] of word and image rules
-    std::bitset<kMaxGroups> groups_with_where;           // groups with a where-condition
+    // Groups some rule reads as companions, numbered apart (at most 64): each table slot's as a
+    // mask, and the group of each bit.
+    std::vector<int> companion_bit; // by group, -1 for none
+    std::vector<int> companion_group;
+    std::vector<std::uint64_t> companions_of_slot;
+    std::uint64_t companions_with_where = 0; // a where-condition to check per piece
 
     // Every trigger word at one of two places (cuckoo hashing), so that a lookup reads both
     // and decides without a branch: the words of prose are trigger words or not at random,
@@ -252,17 +259,17 @@ struct InjectionTriggers::Index {
     void place_word(const unsigned char* b, std::size_t index, const TriggerWord& word,
                     std::size_t offset, const std::bitset<kMaxGroups>& needed,
                     ScanHits& hits) const;
-    // The groups `word` counts for in the piece `b` starting at `offset`, among `wanted`.
-    std::bitset<kMaxGroups> groups_in_piece(const unsigned char* b, std::size_t offset,
-                                            const TriggerWord& word,
-                                            const std::bitset<kMaxGroups>& wanted) const {
-        if (word.slot < 0) return {};
-        std::bitset<kMaxGroups> in = groups_of_slot[static_cast<std::size_t>(word.slot)] & wanted;
-        if ((in & groups_with_where).any())
-            for (int g : table[static_cast<std::size_t>(word.slot)].groups)
-                if (in[static_cast<std::size_t>(g)] &&
-                    !where_holds(b, word.begin - offset, groups[static_cast<std::size_t>(g)]))
-                    in.reset(static_cast<std::size_t>(g));
+    // The companion groups `word` counts for in the piece `b` starting at `offset`, among
+    // `wanted`.
+    std::uint64_t companions_in_piece(const unsigned char* b, std::size_t offset,
+                                      const TriggerWord& word, std::uint64_t wanted) const {
+        if (word.slot < 0) return 0;
+        std::uint64_t in = companions_of_slot[static_cast<std::size_t>(word.slot)] & wanted;
+        for (std::uint64_t check = in & companions_with_where; check; check &= check - 1) {
+            const int bit = __builtin_ctzll(check);
+            const auto g = static_cast<std::size_t>(companion_group[static_cast<std::size_t>(bit)]);
+            if (!where_holds(b, word.begin - offset, groups[g])) in &= ~(std::uint64_t{1} << bit);
+        }
         return in;
     }
     void build_windows(std::string_view text, const TriggerScan& scan, const ScanHits& hits,
@@ -342,14 +349,25 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
                 }
             }
             info.groups.push_back(it->second);
-            if (info.groups.size() > 1) {
-                const auto bit = static_cast<std::size_t>(it->second);
+            const bool word_anchor =
+                info.anchor == TriggerAnchor::word || info.anchor == TriggerAnchor::html_image;
+            if (info.groups.size() > 1 || !word_anchor) {
+                x.companion_bit.resize(x.groups.size(), -1);
+                int& bit = x.companion_bit[static_cast<std::size_t>(it->second)];
+                if (bit < 0) {
+                    if (x.companion_group.size() == 64)
+                        throw std::logic_error("injection triggers hold at most 64 companions");
+                    bit = static_cast<int>(x.companion_group.size());
+                    x.companion_group.push_back(it->second);
+                }
+                const std::uint64_t mask = std::uint64_t{1} << bit;
+                info.companions |= mask;
                 if (group.side == TriggerSide::before)
-                    info.before.set(bit);
+                    info.before |= mask;
                 else if (group.side == TriggerSide::after)
-                    info.after.set(bit);
+                    info.after |= mask;
                 else
-                    info.either.set(bit);
+                    info.either |= mask;
             }
         }
         bool by_runs = info.anchor == TriggerAnchor::word ||
@@ -379,11 +397,13 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
     x.rules_of_group.resize(x.groups.size());
     if (x.groups.size() > kMaxGroups) throw std::logic_error("too many injection trigger groups");
     x.rules_of_slot.resize(x.table.size());
-    x.groups_of_slot.resize(x.table.size());
+    x.companion_bit.resize(x.groups.size(), -1);
+    x.companions_of_slot.resize(x.table.size());
     for (std::size_t i = 0; i < x.table.size(); ++i) {
         for (int g : x.table[i].groups) {
             x.rules_of_slot[i] |= x.rules_of_group[static_cast<std::size_t>(g)];
-            x.groups_of_slot[i].set(static_cast<std::size_t>(g));
+            if (int bit = x.companion_bit[static_cast<std::size_t>(g)]; bit >= 0)
+                x.companions_of_slot[i] |= std::uint64_t{1} << bit;
         }
     }
     x.anchor_of_rule.resize(x.rules.size());
@@ -391,8 +411,10 @@ InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_i
         if (x.rules[r].anchor == TriggerAnchor::word ||
             x.rules[r].anchor == TriggerAnchor::html_image)
             x.anchor_of_rule[r].set(static_cast<std::size_t>(x.rules[r].groups[0]));
-    for (std::size_t g = 0; g < x.groups.size(); ++g)
-        if (x.groups[g].where != TriggerWhere::anywhere) x.groups_with_where.set(g);
+    for (std::size_t bit = 0; bit < x.companion_group.size(); ++bit)
+        if (x.groups[static_cast<std::size_t>(x.companion_group[bit])].where !=
+            TriggerWhere::anywhere)
+            x.companions_with_where |= std::uint64_t{1} << bit;
     if (x.table.size() > static_cast<std::size_t>(kSlotBits))
         throw std::logic_error("injection trigger table is too large");
     for (x.seed = 0; !x.build_cuckoo(); ++x.seed)
@@ -693,48 +715,38 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
     const std::size_t n = text.size();
     const auto& words = scan.words;
     thread_local std::vector<Span> found;
-    // The groups of a rule from `first` on, as a set.
-    auto wanted = [&](const RuleInfo& rule, std::size_t first) {
-        std::bitset<kMaxGroups> set;
-        for (std::size_t k = first; k < rule.groups.size(); ++k)
-            set.set(static_cast<std::size_t>(rule.groups[k]));
-        return set;
-    };
-    // A word of every group (from `first` on) lies wholly in [begin, end).
-    auto companions_inside = [&](const std::bitset<kMaxGroups>& want, std::size_t begin,
-                                 std::size_t end) {
-        if (want.none()) return true;
-        std::bitset<kMaxGroups> got;
+    // A word of every companion group lies wholly in [begin, end).
+    auto companions_inside = [&](std::uint64_t want, std::size_t begin, std::size_t end) {
+        if (want == 0) return true;
+        std::uint64_t got = 0;
         auto it =
             std::lower_bound(words.begin() + static_cast<long>(hits.first),
                              words.begin() + static_cast<long>(hits.last), begin + hits.offset,
                              [](const TriggerWord& w, std::size_t at) { return w.begin < at; });
         for (; it != words.begin() + static_cast<long>(hits.last) && it->end <= end + hits.offset;
              ++it)
-            got |= groups_in_piece(b, hits.offset, *it, want);
+            got |= companions_in_piece(b, hits.offset, *it, want);
         return got == want;
     };
     // For word anchors: a word of every other group within `reach` ranks (Span::rank), on the
     // side of the anchor the rule puts it (either side: the anchor itself counts too).
-    auto companions_near = [&](const std::bitset<kMaxGroups>& want, const RuleInfo& rule,
-                               const Span& anchor) {
+    auto companions_near = [&](const RuleInfo& rule, const Span& anchor) {
         const auto reach = static_cast<std::uint32_t>(rule.reach);
-        const std::bitset<kMaxGroups> left_want = want & (rule.before | rule.either);
-        const std::bitset<kMaxGroups> right_want = want & (rule.after | rule.either);
-        std::bitset<kMaxGroups> left =
-            groups_in_piece(b, hits.offset, words[anchor.word], want & rule.either);
-        std::bitset<kMaxGroups> right = left;
-        for (std::size_t j = anchor.word; j-- > hits.first;) {
+        const std::uint64_t left_want = rule.before | rule.either;
+        const std::uint64_t right_want = rule.after | rule.either;
+        std::uint64_t left = companions_in_piece(b, hits.offset, words[anchor.word], rule.either);
+        std::uint64_t right = left;
+        for (std::size_t j = anchor.word; j-- > hits.first && (left & left_want) != left_want;) {
             if (words[j].rank + reach < anchor.rank) break;
-            left |= groups_in_piece(b, hits.offset, words[j], left_want);
+            left |= companions_in_piece(b, hits.offset, words[j], left_want);
         }
-        for (std::size_t j = anchor.word + 1; j < hits.last; ++j) {
+        for (std::size_t j = anchor.word + 1;
+             j < hits.last && ((left | right) & right_want) != right_want; ++j) {
             if (words[j].rank > anchor.rank + reach) break;
-            right |= groups_in_piece(b, hits.offset, words[j], right_want);
+            right |= companions_in_piece(b, hits.offset, words[j], right_want);
         }
-        return ((left | right) & rule.either) == (want & rule.either) &&
-               (left & rule.before) == (want & rule.before) &&
-               (right & rule.after) == (want & rule.after);
+        return ((left | right) & rule.either) == rule.either &&
+               (left & rule.before) == rule.before && (right & rule.after) == rule.after;
     };
     std::uint64_t candidates = 0;
     for (int g : hits.touched)
@@ -754,9 +766,9 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
         const RuleInfo& rule = x.rules[r];
         found.clear();
         auto by_runs = [&](const std::vector<Span>& anchors, std::size_t first_companion) {
-            const std::bitset<kMaxGroups> want = wanted(rule, first_companion);
+            const std::uint64_t want = rule.companions;
             for (const Span& a : anchors) {
-                if (first_companion > 0 && !companions_near(want, rule, a)) continue;
+                if (first_companion > 0 && !companions_near(rule, a)) continue;
                 std::size_t begin = walk_runs_left(text, a.begin, rule.reach);
                 std::size_t end = walk_runs_right(text, a.end, rule.reach);
                 if (companions_inside(want, begin, end)) found.push_back({begin, end});
