@@ -587,10 +587,9 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
             std::lower_bound(scan.words.begin(), scan.words.end(), begin,
                              [](const TriggerWord& w, std::size_t at) { return w.begin < at; }) -
             scan.words.begin());
-    const std::size_t last = static_cast<std::size_t>(
-        std::lower_bound(scan.words.begin() + static_cast<long>(first), scan.words.end(), end,
-                         [](const TriggerWord& w, std::size_t at) { return w.begin < at; }) -
-        scan.words.begin());
+    std::size_t last = first; // a piece holds few words: walking is cheaper than bisecting
+    while (last < scan.words.size() && scan.words[last].begin < end)
+        ++last;
     scan.next_word = last;
     hits.offset = begin;
     hits.first = first;
