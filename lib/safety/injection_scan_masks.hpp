@@ -69,6 +69,42 @@ struct ByteMasks {
         return at < stop ? at : stop;
     }
 
+    // The last offset in [low, before) whose byte is in class `kind`; `before` when none.
+    std::size_t previous(Kind kind, std::size_t before, std::size_t low) const {
+        if (before <= low) return before;
+        std::size_t block = (before - 1) / 64;
+        const std::size_t first = low / 64;
+        std::uint64_t word = bits[kind][block];
+        if (before % 64 != 0) word &= (std::uint64_t{1} << (before % 64)) - 1;
+        for (;;) {
+            if (block == first) word &= ~std::uint64_t{0} << (low % 64);
+            if (word) return block * 64 + 63 - static_cast<std::size_t>(__builtin_clzll(word));
+            if (block == first) return before;
+            word = bits[kind][--block];
+        }
+    }
+
+    // walk_runs_right and walk_runs_left (injection_reach.hpp) inside [low, high) of the text,
+    // one step per run rather than per byte: a run of letters and digits ends where the next
+    // other byte is, and the other way round (apostrophes and non-ASCII bytes join either).
+    std::size_t walk_right(std::size_t at, std::size_t high, int runs) const {
+        for (int step = 0; step < runs && at < high; ++step) {
+            const std::size_t letter = next(alnum, at, true, high);
+            const std::size_t separator = next(other, at, true, high);
+            at = letter > separator ? letter : separator;
+        }
+        return at;
+    }
+    std::size_t walk_left(std::size_t at, std::size_t low, int runs) const {
+        for (int step = 0; step < runs && at > low; ++step) {
+            const std::size_t letter = previous(alnum, at, low);
+            const std::size_t separator = previous(other, at, low);
+            if (letter == at || separator == at) return low; // one kind left: to the start
+            at = (letter < separator ? letter : separator) + 1;
+        }
+        return at;
+    }
+
     // One 64-byte block into out[kind] (zeroed by the caller), 16 bytes at a time.
     static void classify64(const unsigned char* at, std::uint64_t* out) {
         for (int part = 0; part < 4; ++part)

@@ -768,8 +768,12 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
             const std::uint64_t want = rule.companions;
             for (const Span& a : anchors) {
                 if (first_companion > 0 && !companions_near(rule, a)) continue;
-                std::size_t begin = walk_runs_left(text, a.begin, rule.reach);
-                std::size_t end = walk_runs_right(text, a.end, rule.reach);
+                const std::size_t begin =
+                    scan.masks.walk_left(hits.offset + a.begin, hits.offset, rule.reach) -
+                    hits.offset;
+                const std::size_t end =
+                    scan.masks.walk_right(hits.offset + a.end, hits.offset + n, rule.reach) -
+                    hits.offset;
                 if (companions_inside(want, begin, end)) found.push_back({begin, end});
             }
         };

@@ -270,6 +270,12 @@ TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree; bounded searches",
         while (stop < end && text[stop] != '\n' && text[stop] != ']')
             ++stop;
         CHECK(fast.next(ByteMasks::special, begin, true, end) == stop);
+        // Walking runs over the masks, inside the piece, equals walking its bytes.
+        const std::string piece = text.substr(begin, end - begin);
+        const std::size_t at = piece.empty() ? 0 : rng() % (piece.size() + 1);
+        const int runs = static_cast<int>(rng() % 12);
+        CHECK(fast.walk_left(begin + at, begin, runs) == begin + walk_runs_left(piece, at, runs));
+        CHECK(fast.walk_right(begin + at, end, runs) == begin + walk_runs_right(piece, at, runs));
     }
 }
 
