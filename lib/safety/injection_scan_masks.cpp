@@ -69,7 +69,7 @@ bool cpu_has_avx2() {
 }
 #endif
 
-// Every block of `text` through `classify` (inlined into each caller's loop).
+// Every block of `text` through `classify`.
 template <class Classify>
 inline void fill_blocks(std::string_view text, std::size_t blocks, std::vector<std::uint64_t>* bits,
                         Classify classify) {
@@ -92,15 +92,26 @@ inline void fill_blocks(std::string_view text, std::size_t blocks, std::vector<s
 }
 
 #if defined(LLMOPS_MASKS_AVX2)
+// fill_blocks with the AVX2 classifier: the loop is written out here so that the classifier is
+// inlined (a template without the target attribute cannot inline it).
 __attribute__((target("avx2"))) void fill_avx2(std::string_view text, std::size_t blocks,
                                                std::vector<std::uint64_t>* bits) {
-    struct Classify {
-        __attribute__((target("avx2"))) void operator()(const unsigned char* at,
-                                                        std::uint64_t* out) const {
-            classify64_avx2(at, out);
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t size = text.size();
+    for (std::size_t block = 0; block < blocks; ++block) {
+        const std::size_t base = block * 64;
+        unsigned char padded[64];
+        const unsigned char* at = p + base;
+        if (base + 64 > size) { // zero bytes are in no class
+            std::memset(padded, 0, 64);
+            std::memcpy(padded, at, size - base);
+            at = padded;
         }
-    };
-    fill_blocks(text, blocks, bits, Classify{});
+        std::uint64_t out[ByteMasks::kinds] = {};
+        classify64_avx2(at, out);
+        for (int k = 0; k < ByteMasks::kinds; ++k)
+            bits[k][block] = out[k];
+    }
 }
 #endif
 
