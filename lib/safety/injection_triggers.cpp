@@ -1,435 +1,22 @@
 // The trigger pass of the injection rules (injection_triggers.hpp). A hand-written word table
 // rather than a packaged multi-pattern matcher: RE2's FilteredRE2 gives no positions and its
 // atoms are the rules' common words (docs/performance.md), and the windows need word tokens,
-// line starts and byte runs that one scan of the text yields together.
+// line starts and byte runs that one scan of the text yields together. This file: the scan, and
+// the windows of each piece of a scanned text; injection_trigger_index.cpp builds the table.
 #include "safety/injection_triggers.hpp"
 
 #include <algorithm>
-#include <array>
-#include <bitset>
 #include <cstring>
-#include <map>
-#include <stdexcept>
-#include <tuple>
 
-#include "safety/injection_reach.hpp"
-#include "safety/injection_scan_masks.hpp"
+#include "safety/injection_trigger_index.hpp"
 
 namespace llmops::safety {
 
-namespace {
-
-constexpr std::size_t kMaxTriggerWord = 16;
-constexpr std::size_t kMinEncodedRun = 24; // the probes' {24,}
-constexpr std::size_t kMarkdownText = 300; // "[^\]\n]{0,300}" between '[' and "]("
-constexpr std::size_t kMaxGroups = 128;
-// The cuckoo table's slot field: the word table's slot, and a flag for words that anchor a rule.
-constexpr std::int32_t kSlotBits = 0xFFFFF;
-constexpr std::uint32_t kAnchorsRule = 1U << 20;
-
-// Byte flags for the byte-by-byte parts of the scan (ByteMasks has the same classes).
-enum : std::uint8_t {
-    kAlnum = 1,
-    kBase64 = 2,    // [A-Za-z0-9+/]
-    kBase64Url = 4, // [A-Za-z0-9_-]
-    kHexish = 8,    // [0-9A-Fa-f :\\xX]: every hex probe match is a run of these
-    kOther = 16,    // ByteMasks::other: not a letter, digit, apostrophe or non-ASCII byte
-};
-
-constexpr std::array<std::uint8_t, 256> make_flags() {
-    std::array<std::uint8_t, 256> f{};
-    for (int c = 0; c < 256; ++c) {
-        bool digit = c >= '0' && c <= '9';
-        bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        bool hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        std::uint8_t v = 0;
-        if (digit || letter) v |= kAlnum | kBase64 | kBase64Url;
-        if (c == '+' || c == '/') v |= kBase64;
-        if (c == '_' || c == '-') v |= kBase64Url;
-        if (hex || c == ' ' || c == ':' || c == '\\' || c == 'x' || c == 'X') v |= kHexish;
-        if (!digit && !letter && c != '\'' && c < 0x80) v |= kOther;
-        f[static_cast<std::size_t>(c)] = v;
-    }
-    return f;
-}
-constexpr std::array<std::uint8_t, 256> kFlags = make_flags();
-
-struct Span {
-    std::size_t begin = 0;
-    std::size_t end = 0;
-    // Words only: TriggerWord::rank. A window of `reach` runs around a word crosses every run of
-    // other bytes between it and a word inside, so that word's rank is within `reach` of it: a
-    // check that needs no walking.
-    std::uint32_t rank = 0;
-    std::size_t word = 0; // word anchors: the index of the TriggerWord
-};
-
-struct WordKey {
-    std::uint64_t low = 0;
-    std::uint64_t high = 0;
-    std::uint32_t length = 0;
-    std::int32_t slot = -1; // in the cuckoo table: the word's table slot
-    bool operator==(const WordKey& other) const {
-        return low == other.low && high == other.high && length == other.length;
-    }
-};
-
-// The bytes of a key's two halves for each length (up to 17): tables, not branches.
-constexpr std::array<std::uint64_t, 18> make_half_masks(bool high) {
-    std::array<std::uint64_t, 18> masks{};
-    for (std::size_t length = 0; length < 18; ++length) {
-        std::size_t bytes = high ? (length > 8 ? length - 8 : 0) : length;
-        masks[length] = bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1;
-    }
-    return masks;
-}
-constexpr std::array<std::uint64_t, 18> kLowMasks = make_half_masks(false);
-constexpr std::array<std::uint64_t, 18> kHighMasks = make_half_masks(true);
-
-// Lower-cased token bytes (the first 16 of a longer token, which then matches no trigger word);
-// `bytes` holds ASCII letters and digits only, and `readable` bytes from it may be read.
-WordKey word_key(const unsigned char* bytes, std::size_t length, std::size_t readable) {
-    if (readable >= 16) { // one unaligned load per half; '| 0x20' lower-cases letters only
-        WordKey key;
-        std::memcpy(&key.low, bytes, 8);
-        std::memcpy(&key.high, bytes + 8, 8);
-        key.low = (key.low | 0x2020202020202020ULL) & kLowMasks[length];
-        key.high = (key.high | 0x2020202020202020ULL) & kHighMasks[length];
-        key.length = static_cast<std::uint32_t>(length);
-        return key;
-    }
-    unsigned char buffer[kMaxTriggerWord] = {};
-    for (std::size_t i = 0; i < std::min(length, kMaxTriggerWord); ++i)
-        buffer[i] = static_cast<unsigned char>(bytes[i] | 0x20); // digits keep their value
-    WordKey key;
-    std::memcpy(&key.low, buffer, 8);
-    std::memcpy(&key.high, buffer + 8, 8);
-    key.length = static_cast<std::uint32_t>(length);
-    return key;
-}
-
-std::size_t word_hash(const WordKey& key, int bits) {
-    std::uint64_t h = key.low * 0x9E3779B97F4A7C15ULL ^ key.high * 0xC2B2AE3D27D4EB4FULL ^
-                      (std::uint64_t{key.length} << 57);
-    h ^= h >> 29;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    return static_cast<std::size_t>(h >> (64 - bits));
-}
-
-// Two table positions per word for the cuckoo table, from the top bits of one hash (two
-// independent multiplications: short to compute for every word of a text).
-std::uint64_t word_hash2(const WordKey& key, std::uint64_t seed) {
-    return ((key.low ^ seed) * 0x9E3779B97F4A7C15ULL) ^ (key.high * 0xC2B2AE3D27D4EB4FULL) ^
-           (std::uint64_t{key.length} << 40);
-}
-std::size_t first_place(std::uint64_t hash) {
-    return static_cast<std::size_t>(hash >> 54);
-}
-std::size_t second_place(std::uint64_t hash) {
-    return static_cast<std::size_t>(hash >> 44) & 1023;
-}
-
-bool same_key(const WordKey& a, const WordKey& b) { // no branch: most words are no trigger
-    return ((a.low ^ b.low) | (a.high ^ b.high) | (a.length ^ b.length)) == 0;
-}
-
-struct GroupInfo {
-    TriggerWhere where = TriggerWhere::anywhere;
-    std::array<bool, 256> after{};
-};
-
-struct RuleInfo {
-    TriggerAnchor anchor = TriggerAnchor::word;
-    std::vector<int> groups; // group ids; for word and html_image anchors, [0] anchors
-    int reach = 0;
-    // Word anchors: the companion groups wanted on either side, before and after the anchor.
-    // Companion groups are bits of a word (Index::companion_bit): all of them, and those
-    // wanted on either side, before and after the anchor.
-    std::uint64_t companions = 0;
-    std::uint64_t either = 0;
-    std::uint64_t before = 0;
-    std::uint64_t after = 0;
-};
-
-// What a piece of a scanned text holds, relative to the piece.
-struct ScanHits {
-    std::vector<std::vector<Span>> groups; // by group id, by position
-    std::vector<Span> line_markers;
-    std::vector<Span> end_markers;
-    // "](" (end) and where a markdown match with it can start (begin): a byte before the first
-    // '[' that follows the last ']' or line break, 301 bytes back at most.
-    std::vector<Span> markdown_targets;
-    std::vector<Span> base64_runs;
-    std::vector<Span> base64url_runs;
-    std::vector<Span> hex_runs;
-
-    std::vector<int> touched; // groups with hits
-    // The piece: its offset in the scanned text, its TriggerWords [first, last), and the groups
-    // they hold (where-conditions unchecked). Only anchor groups are placed in `groups`: the
-    // companions are looked up among the TriggerWords near an anchor.
-    std::size_t offset = 0;
-    std::size_t first = 0;
-    std::size_t last = 0;
-
-    void clear(std::size_t group_count) {
-        groups.resize(group_count);
-        for (int g : touched)
-            groups[static_cast<std::size_t>(g)].clear();
-        touched.clear();
-        line_markers.clear();
-        end_markers.clear();
-        markdown_targets.clear();
-        base64_runs.clear();
-        base64url_runs.clear();
-        hex_runs.clear();
-    }
-};
-
-bool is_space_or_tab(unsigned char c) {
-    return c == ' ' || c == '\t';
-}
-
-// Whether a word at `begin` of the piece `b` meets its group's where-condition: only the piece's
-// bytes count.
-bool where_holds(const unsigned char* b, std::size_t begin, const GroupInfo& group) {
-    if (group.where == TriggerWhere::after_byte) return begin > 0 && group.after[b[begin - 1]];
-    if (group.where == TriggerWhere::line_start) {
-        std::size_t at = begin;
-        while (at > 0 && is_space_or_tab(b[at - 1]))
-            --at;
-        return at == 0 || b[at - 1] == '\n';
-    }
-    return true;
-}
-
-} // namespace
-
-struct InjectionTriggers::Index {
-    struct Slot {
-        WordKey key;
-        std::vector<int> groups;
-        bool used = false;
-    };
-    int bits = 10;
-    std::vector<Slot> table;
-    std::vector<GroupInfo> groups;
-    std::vector<RuleInfo> rules;
-    // Rules (bit r) anchored on each group's words, and on each kind of byte anchor: a text
-    // visits only the rules something in it anchors.
-    std::vector<std::uint64_t> rules_of_group;
-    std::uint64_t rules_of_anchor[8] = {};
-    // A piece places a word only in the groups its candidate rules read (most of a text's
-    // trigger words are only companions): the rules each table slot's groups anchor, each
-    // rule's groups, and the groups of rules not anchored on words.
-    std::vector<std::uint64_t> rules_of_slot;
-    std::vector<std::bitset<kMaxGroups>> anchor_of_rule; // groups[0] of word and image rules
-    // Groups some rule reads as companions, numbered apart (at most 64): each table slot's as a
-    // mask, and the group of each bit.
-    std::vector<int> companion_bit; // by group, -1 for none
-    std::vector<int> companion_group;
-    std::vector<std::uint64_t> companions_of_slot;
-    std::uint64_t companions_with_where = 0; // a where-condition to check per piece
-
-    // Every trigger word at one of two places (cuckoo hashing), so that a lookup reads both
-    // and decides without a branch: the words of prose are trigger words or not at random,
-    // and a branch per word mispredicts often.
-    static constexpr std::size_t kCuckooSlots = 1024; // first_place and second_place
-    std::uint64_t seed = 0;
-    std::vector<WordKey> cuckoo = std::vector<WordKey>(kCuckooSlots);
-    std::int32_t lookup(const WordKey& key) const {
-        const std::uint64_t h = word_hash2(key, seed);
-        const WordKey& first = cuckoo[first_place(h)];
-        const WordKey& second = cuckoo[second_place(h)];
-        // A word is in one place at most: add the slot (+1) of the place that holds it.
-        const auto in_first = -static_cast<std::int32_t>(same_key(first, key));
-        const auto in_second = -static_cast<std::int32_t>(same_key(second, key));
-        return ((first.slot + 1) & in_first) + ((second.slot + 1) & in_second) - 1;
-    }
-    bool build_cuckoo();
-
-    Slot& slot_for(const WordKey& key) {
-        std::size_t mask = table.size() - 1;
-        for (std::size_t i = word_hash(key, bits);; i = (i + 1) & mask)
-            if (!table[i].used || table[i].key == key) return table[i];
-    }
-    void scan_words(TriggerScan& scan) const;
-    void scan_runs(TriggerScan& scan) const;
-    void piece_hits(const TriggerScan& scan, std::size_t begin, std::size_t end,
-                    ScanHits& hits) const;
-    void place_word(const unsigned char* b, std::size_t index, const TriggerWord& word,
-                    std::size_t offset, const std::bitset<kMaxGroups>& needed,
-                    ScanHits& hits) const;
-    // The companion groups `word` counts for in the piece `b` starting at `offset`, among
-    // `wanted`.
-    std::uint64_t companions_in_piece(const unsigned char* b, std::size_t offset,
-                                      const TriggerWord& word, std::uint64_t wanted) const {
-        if (word.slot < 0) return 0;
-        std::uint64_t in = companions_of_slot[static_cast<std::size_t>(word.slot)] & wanted;
-        for (std::uint64_t check = in & companions_with_where; check; check &= check - 1) {
-            const int bit = __builtin_ctzll(check);
-            const auto g = static_cast<std::size_t>(companion_group[static_cast<std::size_t>(bit)]);
-            if (!where_holds(b, word.begin - offset, groups[g])) in &= ~(std::uint64_t{1} << bit);
-        }
-        return in;
-    }
-    void build_windows(std::string_view text, const TriggerScan& scan, const ScanHits& hits,
-                       std::vector<RuleWindow>& out) const;
-};
-
-bool InjectionTriggers::Index::build_cuckoo() {
-    std::fill(cuckoo.begin(), cuckoo.end(), WordKey{});
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        if (!table[i].used) continue;
-        WordKey key = table[i].key;
-        key.slot = static_cast<std::int32_t>(i | (rules_of_slot[i] != 0 ? kAnchorsRule : 0));
-        const std::uint64_t hash = word_hash2(key, seed);
-        if (first_place(hash) == second_place(hash)) return false; // lookup adds both places
-        std::size_t at = first_place(hash);
-        for (int kick = 0;; ++kick) {
-            if (kick == 64) return false;
-            std::swap(key, cuckoo[at]);
-            if (key.slot < 0) break;
-            const std::uint64_t h = word_hash2(key, seed); // the evicted word's other place
-            at = at == first_place(h) ? second_place(h) : first_place(h);
-        }
-    }
-    return true;
-}
-
-InjectionTriggers::InjectionTriggers(const std::vector<std::string_view>& rule_ids,
-                                     const std::vector<std::string>& patterns)
-    : index_(std::make_unique<Index>()) {
-    Index& x = *index_;
-    x.table.resize(std::size_t{1} << x.bits);
-    std::map<std::tuple<int, std::string, std::string>, int> group_ids;
-    std::size_t words = 0;
-    for (std::size_t r = 0; r < rule_ids.size(); ++r) {
-        const auto& specs = rule_trigger_specs();
-        auto spec = std::find_if(specs.begin(), specs.end(), [&](const RuleTriggerSpec& s) {
-            return s.rule_id == rule_ids[r];
-        });
-        if (spec == specs.end())
-            throw std::logic_error("injection rule " + std::string(rule_ids[r]) +
-                                   " has no triggers");
-        RuleInfo info;
-        info.anchor = spec->anchor;
-        for (const auto& group : spec->groups) {
-            auto signature = std::make_tuple(static_cast<int>(group.where),
-                                             std::string(group.after), std::string(group.words));
-            auto [it, fresh] = group_ids.emplace(signature, static_cast<int>(x.groups.size()));
-            if (fresh) {
-                GroupInfo g;
-                g.where = group.where;
-                for (char c : group.after)
-                    g.after[static_cast<unsigned char>(c)] = true;
-                x.groups.push_back(g);
-                std::string_view list = group.words;
-                while (!list.empty()) {
-                    std::size_t space = list.find(' ');
-                    std::string_view word = list.substr(0, space);
-                    list = space == std::string_view::npos ? "" : list.substr(space + 1);
-                    if (word.empty()) continue;
-                    bool ok = word.size() <= kMaxTriggerWord &&
-                              std::all_of(word.begin(), word.end(), [](char c) {
-                                  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-                              });
-                    if (!ok)
-                        throw std::logic_error("injection trigger word '" + std::string(word) +
-                                               "' is not a lower-case token of up to 16 bytes");
-                    auto& slot = x.slot_for(word_key(
-                        reinterpret_cast<const unsigned char*>(word.data()), word.size(), 0));
-                    if (!slot.used) ++words;
-                    slot.used = true;
-                    slot.key = word_key(reinterpret_cast<const unsigned char*>(word.data()),
-                                        word.size(), 0);
-                    if (slot.groups.empty() || slot.groups.back() != it->second)
-                        slot.groups.push_back(it->second);
-                    if (words * 2 > x.table.size())
-                        throw std::logic_error("injection trigger table is too small");
-                }
-            }
-            info.groups.push_back(it->second);
-            const bool word_anchor =
-                info.anchor == TriggerAnchor::word || info.anchor == TriggerAnchor::html_image;
-            if (info.groups.size() > 1 || !word_anchor) {
-                x.companion_bit.resize(x.groups.size(), -1);
-                int& bit = x.companion_bit[static_cast<std::size_t>(it->second)];
-                if (bit < 0) {
-                    if (x.companion_group.size() == 64)
-                        throw std::logic_error("injection triggers hold at most 64 companions");
-                    bit = static_cast<int>(x.companion_group.size());
-                    x.companion_group.push_back(it->second);
-                }
-                const std::uint64_t mask = std::uint64_t{1} << bit;
-                info.companions |= mask;
-                if (group.side == TriggerSide::before)
-                    info.before |= mask;
-                else if (group.side == TriggerSide::after)
-                    info.after |= mask;
-                else
-                    info.either |= mask;
-            }
-        }
-        bool by_runs = info.anchor == TriggerAnchor::word ||
-                       info.anchor == TriggerAnchor::line_marker ||
-                       info.anchor == TriggerAnchor::end_marker;
-        if (by_runs) {
-            info.reach = max_runs_in_match(patterns[r]);
-            if (info.reach >= kUnboundedRuns)
-                throw std::logic_error("injection rule " + std::string(rule_ids[r]) +
-                                       " has no bound on its runs");
-        }
-        if ((info.anchor == TriggerAnchor::word || info.anchor == TriggerAnchor::html_image) &&
-            info.groups.empty())
-            throw std::logic_error("injection rule " + std::string(rule_ids[r]) +
-                                   " has no anchor words");
-        if (r >= 64) throw std::logic_error("injection triggers hold at most 64 rules");
-        const std::uint64_t bit = std::uint64_t{1} << r;
-        if (info.anchor == TriggerAnchor::word || info.anchor == TriggerAnchor::html_image) {
-            x.rules_of_group.resize(x.groups.size());
-            x.rules_of_group[static_cast<std::size_t>(info.groups[0])] |= bit;
-        } else {
-            x.rules_of_anchor[static_cast<int>(info.anchor)] |= bit;
-        }
-        x.rules.push_back(std::move(info));
-    }
-    // What a piece's words make candidates, and which groups a candidate needs placed.
-    x.rules_of_group.resize(x.groups.size());
-    if (x.groups.size() > kMaxGroups) throw std::logic_error("too many injection trigger groups");
-    x.rules_of_slot.resize(x.table.size());
-    x.companion_bit.resize(x.groups.size(), -1);
-    x.companions_of_slot.resize(x.table.size());
-    for (std::size_t i = 0; i < x.table.size(); ++i) {
-        for (int g : x.table[i].groups) {
-            x.rules_of_slot[i] |= x.rules_of_group[static_cast<std::size_t>(g)];
-            if (int bit = x.companion_bit[static_cast<std::size_t>(g)]; bit >= 0)
-                x.companions_of_slot[i] |= std::uint64_t{1} << bit;
-        }
-    }
-    x.anchor_of_rule.resize(x.rules.size());
-    for (std::size_t r = 0; r < x.rules.size(); ++r)
-        if (x.rules[r].anchor == TriggerAnchor::word ||
-            x.rules[r].anchor == TriggerAnchor::html_image)
-            x.anchor_of_rule[r].set(static_cast<std::size_t>(x.rules[r].groups[0]));
-    for (std::size_t bit = 0; bit < x.companion_group.size(); ++bit)
-        if (x.groups[static_cast<std::size_t>(x.companion_group[bit])].where !=
-            TriggerWhere::anywhere)
-            x.companions_with_where |= std::uint64_t{1} << bit;
-    if (x.table.size() > static_cast<std::size_t>(kSlotBits))
-        throw std::logic_error("injection trigger table is too large");
-    for (x.seed = 0; !x.build_cuckoo(); ++x.seed)
-        if (x.seed == 64) throw std::logic_error("injection trigger words do not fit the table");
-}
-
-InjectionTriggers::~InjectionTriggers() = default;
-
-int InjectionTriggers::reach(std::size_t index) const {
-    return index_->rules[index].reach;
-}
+namespace triggers_internal {
 
 // Every word of the text that is a trigger word, or may be an end marker, with its rank: the
 // number of runs of other bytes that start right after a word before it.
-void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
+void Index::scan_words(TriggerScan& scan) const {
     const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
     const std::size_t n = scan.text.size();
     const auto& alnum = scan.masks.bits[ByteMasks::alnum];
@@ -437,8 +24,8 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
     std::uint32_t rank = 0;
     std::size_t begin = 0;
     bool open = false; // a word started and has not ended yet
-    // The words ending in one block (at most 32) are written here whether they are kept or not,
-    // and only the kept ones counted: no branch on the outcome of a lookup.
+    // The words ending in one block (at most 32) are written past the end of the lists whether
+    // they are kept or not, and only the kept ones counted: no branch on a lookup's outcome.
     auto& words = scan.words;
     auto& anchor_list = scan.anchors;
     TriggerWord* block_words = nullptr;
@@ -501,7 +88,7 @@ void InjectionTriggers::Index::scan_words(TriggerScan& scan) const {
     }
 }
 
-void InjectionTriggers::Index::scan_runs(TriggerScan& scan) const {
+void Index::scan_runs(TriggerScan& scan) const {
     const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
     const std::size_t n = scan.text.size();
     const ByteMasks& masks = scan.masks;
@@ -539,10 +126,9 @@ void InjectionTriggers::Index::scan_runs(TriggerScan& scan) const {
 
 // The groups a trigger word counts for in a piece starting at `offset` (`b` is the piece):
 // where a group wants a byte before the word or a line start, only the piece's bytes count.
-void InjectionTriggers::Index::place_word(const unsigned char* b, std::size_t index,
-                                          const TriggerWord& word, std::size_t offset,
-                                          const std::bitset<kMaxGroups>& needed,
-                                          ScanHits& hits) const {
+void Index::place_word(const unsigned char* b, std::size_t index, const TriggerWord& word,
+                       std::size_t offset, const std::bitset<kMaxGroups>& needed,
+                       ScanHits& hits) const {
     const std::size_t begin = word.begin - offset;
     const std::size_t end = word.end - offset;
     if (word.slot >= 0) {
@@ -573,8 +159,8 @@ void InjectionTriggers::Index::place_word(const unsigned char* b, std::size_t in
 // The hits of the piece [begin, end) of a scanned text, as a scan of the piece alone finds
 // them. Ranks keep the whole text's count: they differ from the piece's by a constant, and
 // only their differences are read.
-void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t begin,
-                                          std::size_t end, ScanHits& hits) const {
+void Index::piece_hits(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                       ScanHits& hits) const {
     const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data()) + begin;
     const std::size_t n = end - begin;
     hits.clear(groups.size());
@@ -663,52 +249,8 @@ void InjectionTriggers::Index::piece_hits(const TriggerScan& scan, std::size_t b
     }
 }
 
-void InjectionTriggers::scan(std::string_view text, TriggerScan& out) const {
-    out.text = text;
-    out.words.clear();
-    out.anchors.clear();
-    for (auto& runs : out.runs)
-        runs.clear();
-    out.next_word = 0;
-    out.next_anchor = 0;
-    out.next_run[0] = out.next_run[1] = out.next_run[2] = 0;
-    out.masks.fill(text);
-    index_->scan_words(out);
-    index_->scan_runs(out);
-}
-
-void InjectionTriggers::windows(const TriggerScan& scan, std::size_t begin, std::size_t end,
-                                std::vector<RuleWindow>& out) const {
-    out.clear();
-    const std::string_view piece = scan.text.substr(begin, end - begin);
-    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
-    const std::size_t n = scan.text.size();
-    // A piece that cuts a word in two has words the whole text does not: scanned on its own
-    // (chunk mode cuts at a space where it can).
-    auto alnum = [&](std::size_t at) { return (kFlags[b[at]] & kAlnum) != 0; };
-    if ((begin > 0 && begin < n && alnum(begin - 1) && alnum(begin)) ||
-        (end > begin && end < n && alnum(end - 1) && alnum(end))) {
-        thread_local TriggerScan own;
-        this->scan(piece, own);
-        windows(own, 0, piece.size(), out);
-        return;
-    }
-    thread_local ScanHits hits; // reused between calls: a piece must not pay for allocations
-    index_->piece_hits(scan, begin, end, hits);
-    index_->build_windows(piece, scan, hits, out);
-}
-
-std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const {
-    thread_local TriggerScan scanned;
-    scan(text, scanned);
-    std::vector<RuleWindow> out;
-    windows(scanned, 0, text.size(), out);
-    return out;
-}
-
-void InjectionTriggers::Index::build_windows(std::string_view text, const TriggerScan& scan,
-                                             const ScanHits& hits,
-                                             std::vector<RuleWindow>& out) const {
+void Index::build_windows(std::string_view text, const TriggerScan& scan, const ScanHits& hits,
+                          std::vector<RuleWindow>& out) const {
     const Index& x = *this;
     const auto* b = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
@@ -837,6 +379,54 @@ void InjectionTriggers::Index::build_windows(std::string_view text, const Trigge
         }
         out.push_back(current);
     }
+}
+
+} // namespace triggers_internal
+
+void InjectionTriggers::scan(std::string_view text, TriggerScan& out) const {
+    out.text = text;
+    out.words.clear();
+    out.anchors.clear();
+    for (auto& runs : out.runs)
+        runs.clear();
+    out.next_word = 0;
+    out.next_anchor = 0;
+    out.next_run[0] = out.next_run[1] = out.next_run[2] = 0;
+    out.masks.fill(text);
+    index_->scan_words(out);
+    index_->scan_runs(out);
+}
+
+void InjectionTriggers::windows(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                                std::vector<RuleWindow>& out) const {
+    out.clear();
+    const std::string_view piece = scan.text.substr(begin, end - begin);
+    const auto* b = reinterpret_cast<const unsigned char*>(scan.text.data());
+    const std::size_t n = scan.text.size();
+    // A piece that cuts a word in two has words the whole text does not: scanned on its own
+    // (chunk mode cuts at a space where it can).
+    auto alnum = [&](std::size_t at) {
+        return (triggers_internal::kFlags[b[at]] & triggers_internal::kAlnum) != 0;
+    };
+    if ((begin > 0 && begin < n && alnum(begin - 1) && alnum(begin)) ||
+        (end > begin && end < n && alnum(end - 1) && alnum(end))) {
+        thread_local TriggerScan own;
+        this->scan(piece, own);
+        windows(own, 0, piece.size(), out);
+        return;
+    }
+    thread_local triggers_internal::ScanHits
+        hits; // reused between calls: a piece must not pay for allocations
+    index_->piece_hits(scan, begin, end, hits);
+    index_->build_windows(piece, scan, hits, out);
+}
+
+std::vector<RuleWindow> InjectionTriggers::windows(std::string_view text) const {
+    thread_local TriggerScan scanned;
+    scan(text, scanned);
+    std::vector<RuleWindow> out;
+    windows(scanned, 0, text.size(), out);
+    return out;
 }
 
 } // namespace llmops::safety

@@ -21,6 +21,10 @@
 
 namespace llmops::safety {
 
+namespace triggers_internal {
+struct Index;
+} // namespace triggers_internal
+
 enum class TriggerWhere {
     anywhere,
     line_start, // the word is the first thing on its line but spaces and tabs
@@ -131,8 +135,7 @@ class InjectionTriggers {
     int reach(std::size_t index) const;
 
   private:
-    struct Index;
-    std::unique_ptr<Index> index_;
+    std::unique_ptr<triggers_internal::Index> index_; // injection_trigger_index.hpp
 };
 
 } // namespace llmops::safety
