@@ -244,7 +244,7 @@ TEST_CASE("pieces of a text scanned once get the windows of pieces scanned alone
     CHECK(matches > 1000);
 }
 
-TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree; bounded searches",
+TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree, and searches stay in bounds",
           "[safety][injection]") {
     std::mt19937 rng(5);
     const char raw[] = "aZ09+/_-: \\xX\n].!?'\"#<|\xc3\xa9\xe2\x80\x99\x00\x7f\xff";
@@ -279,7 +279,8 @@ TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree; bounded searches",
     }
 }
 
-TEST_CASE("markdown windows start at the first '[' a match can use", "[safety][injection]") {
+TEST_CASE("markdown windows start at the first opening bracket a match can use",
+          "[safety][injection]") {
     const auto& rules = InjectionRuleSet::builtin();
     const std::vector<std::string> before = {"",  "x",  "!",  "]",    "\n",
                                              "[", "[[", "![", "a]b[", "[\n"};
