@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput of the prompt-injection detector alone (lib/safety/injection_detector.hpp) on
-# mixed English text, as 2 KB requests and 64 KB documents in each mode, one core.
+# mixed English text, as 2 KB requests and 64 KB documents in each mode, one core; MiB/s from
+# the thread's CPU time (the wall time is printed beside it).
 # Usage: bench/bench_safety_injection.sh   (BENCH_MB, default 64; BENCH_REPEAT=3;
 # BENCH_DRIVER; BENCH_SMOKE=1: 1 MB, one run)
 source "$(dirname "$0")/common.sh"

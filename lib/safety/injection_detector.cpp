@@ -63,10 +63,25 @@ class Scanner {
 
     // Findings of one piece of text (spans relative to it), every score kept.
     std::vector<Finding> scan(std::string_view text, int depth) const {
+        return scan(text, rules_.match(text), depth);
+    }
+    // The same for the piece [begin, end) of a text scanned once.
+    std::vector<Finding> scan(const TriggerScan& scanned, std::size_t begin,
+                              std::size_t end) const {
+        // Folding undoes non-ASCII characters only: a piece without one skips the check.
+        const bool ascii = !scanned.masks.any(ByteMasks::high, begin, end);
+        return scan(scanned.text.substr(begin, end - begin), rules_.match(scanned, begin, end), 0,
+                    ascii);
+    }
+
+  private:
+    // `matches`: the rules' matches in `text`; `ascii`: `text` is known to be ASCII.
+    std::vector<Finding> scan(std::string_view text, const std::vector<RuleMatch>& matches,
+                              int depth, bool ascii = false) const {
         std::vector<Finding> out;
-        for (const RuleMatch& match : rules_.match(text))
+        for (const RuleMatch& match : matches)
             examine(match, text, depth, out);
-        if (!may_need_folding(text)) return out;
+        if (ascii || !may_need_folding(text)) return out;
 
         FoldedText folded = fold_disguises(text);
         for (auto& finding : folded.disguises)
@@ -91,7 +106,6 @@ class Scanner {
         return out;
     }
 
-  private:
     void examine(const RuleMatch& match, std::string_view text, int depth,
                  std::vector<Finding>& out) const {
         const InjectionRule& rule = rules_.rules()[static_cast<std::size_t>(match.rule)];
@@ -168,15 +182,16 @@ class Scanner {
     const InjectionRuleSet& rules_;
 };
 
-// [begin, end) pieces of `text` for the mode.
-std::vector<std::pair<std::size_t, std::size_t>> cut(std::string_view text,
-                                                     const InjectionOptions& options) {
+// [begin, end) pieces of `text` for the mode; `masks` are the text's (for sentence ends).
+std::vector<std::pair<std::size_t, std::size_t>>
+cut(std::string_view text, const InjectionOptions& options, const ByteMasks& masks) {
     std::vector<std::pair<std::size_t, std::size_t>> pieces;
     if (options.mode == InjectionMode::whole) {
         pieces.emplace_back(0, text.size());
     } else if (options.mode == InjectionMode::sentence) {
         std::size_t start = 0;
-        for (std::size_t i = 0; i < text.size(); ++i) {
+        for (std::size_t i = masks.next(ByteMasks::stop, 0, true); i < text.size();
+             i = masks.next(ByteMasks::stop, i + 1, true)) {
             char c = text[i];
             bool end_of_sentence =
                 c == '\n' || ((c == '.' || c == '!' || c == '?') && i + 1 < text.size() &&
@@ -308,8 +323,11 @@ std::vector<Finding> detect_injection(std::string_view text, const InjectionOpti
 
     Scanner scanner(options);
     std::vector<Finding> findings;
-    for (auto [begin, end] : cut(text, options)) {
-        for (auto& f : scanner.scan(text.substr(begin, end - begin), 0)) {
+    // One trigger scan of the text serves every piece (reused between calls on a thread).
+    thread_local TriggerScan scanned;
+    InjectionRuleSet::builtin().scan(text, scanned);
+    for (auto [begin, end] : cut(text, options, scanned.masks)) {
+        for (auto& f : scanner.scan(scanned, begin, end)) {
             f.span.byte_begin += begin;
             f.span.byte_end += begin;
             findings.push_back(std::move(f));

@@ -42,22 +42,32 @@ int saturate(int runs) {
 }
 
 RunSummary concat(const RunSummary& a, const RunSummary& b) {
-    RunSummary out;
-    for (int f1 = 0; f1 < 3; ++f1)
-        for (int l1 = 0; l1 < 3; ++l1) {
-            int ra = a.most[f1][l1];
-            if (ra < 0) continue;
-            for (int f2 = 0; f2 < 3; ++f2)
-                for (int l2 = 0; l2 < 3; ++l2) {
-                    int rb = b.most[f2][l2];
-                    if (rb < 0) continue;
-                    int first = f1 == 0 ? f2 : f1;
-                    int last = l2 == 0 ? l1 : l2;
-                    int runs = f1 == 0 ? rb : (f2 == 0 ? ra : ra + rb - (l1 == f2 ? 1 : 0));
-                    int& slot = out.most[first][last];
-                    slot = std::max(slot, saturate(runs));
-                }
+    // The (first, last) kinds each side can have: most of the 9 are impossible, and patterns
+    // of thousands of atoms are read at startup.
+    int a_first[9], a_last[9], b_first[9], b_last[9];
+    int a_count = 0;
+    int b_count = 0;
+    for (int f = 0; f < 3; ++f)
+        for (int l = 0; l < 3; ++l) {
+            if (a.most[f][l] >= 0) a_first[a_count] = f, a_last[a_count++] = l;
+            if (b.most[f][l] >= 0) b_first[b_count] = f, b_last[b_count++] = l;
         }
+    RunSummary out;
+    for (int i = 0; i < a_count; ++i) {
+        const int f1 = a_first[i];
+        const int l1 = a_last[i];
+        const int ra = a.most[f1][l1];
+        for (int j = 0; j < b_count; ++j) {
+            const int f2 = b_first[j];
+            const int l2 = b_last[j];
+            const int rb = b.most[f2][l2];
+            int first = f1 == 0 ? f2 : f1;
+            int last = l2 == 0 ? l1 : l2;
+            int runs = f1 == 0 ? rb : (f2 == 0 ? ra : ra + rb - (l1 == f2 ? 1 : 0));
+            int& slot = out.most[first][last];
+            slot = std::max(slot, saturate(runs));
+        }
+    }
     return out;
 }
 

@@ -1,4 +1,4 @@
-// The built-in injection rules and the RE2::Set that matches them in one pass.
+// The built-in injection rules and their windowed matcher.
 #include "safety/injection_rules.hpp"
 
 #include <algorithm>
@@ -390,22 +390,33 @@ std::string expand_phrase_pattern(std::string_view phrase) {
 }
 
 InjectionRuleSet::InjectionRuleSet() {
-    auto options = rule_options();
     std::vector<std::string_view> ids;
     std::vector<std::string> patterns;
     for (auto& source : rule_sources()) {
         std::string pattern =
             source.words ? expand_phrase_pattern(source.pattern) : std::move(source.pattern);
-        auto regex = std::make_unique<RE2>(pattern, options);
-        if (!regex->ok())
-            throw std::logic_error(fmt::format("injection rule {} does not compile: {}",
-                                               source.rule.id, regex->error()));
+        auto lazy = std::make_unique<LazyRegex>();
+        lazy->pattern = pattern;
         rules_.push_back(source.rule);
-        regexes_.push_back(std::move(regex));
+        regexes_.push_back(std::move(lazy));
+        probe_matchers_.push_back(probe_matcher_for(pattern));
         ids.push_back(source.rule.id);
         patterns.push_back(std::move(pattern));
     }
     triggers_ = std::make_unique<InjectionTriggers>(ids, patterns);
+}
+
+const RE2& InjectionRuleSet::regex(std::size_t index) const {
+    const LazyRegex& lazy = *regexes_[index];
+    std::call_once(lazy.compiled, [&] {
+        auto regex = std::make_unique<RE2>(lazy.pattern, rule_options());
+        // The rule table is ours: a pattern that does not compile is a bug the tests catch.
+        if (!regex->ok())
+            throw std::logic_error(fmt::format("injection rule {} does not compile: {}",
+                                               rules_[index].id, regex->error()));
+        lazy.regex = std::move(regex);
+    });
+    return *lazy.regex;
 }
 
 const InjectionRuleSet& InjectionRuleSet::builtin() {
@@ -435,22 +446,50 @@ void search_range(const RE2& regex, int rule, std::string_view text, std::size_t
     }
 }
 
+// The same for a probe rule, matched by hand (injection_probe_match.hpp).
+void search_probe(ProbeMatcher matcher, int rule, std::string_view text, std::size_t begin,
+                  std::size_t end, std::size_t& at, std::size_t& count, std::size_t max_count,
+                  std::vector<RuleMatch>& out) {
+    at = std::max(at, begin);
+    std::size_t first = 0;
+    std::size_t last = 0;
+    while (at <= end && count < max_count &&
+           next_probe_match(matcher, text, at, end, first, last)) {
+        out.push_back({rule, first, last, {}});
+        ++count;
+        at = last > first ? last : last + 1;
+    }
+}
+
 } // namespace
 
 std::vector<RuleMatch> InjectionRuleSet::match(std::string_view text,
                                                std::size_t max_per_rule) const {
+    thread_local TriggerScan scanned;
+    triggers_->scan(text, scanned);
+    return match(scanned, 0, text.size(), max_per_rule);
+}
+
+std::vector<RuleMatch> InjectionRuleSet::match(const TriggerScan& scan, std::size_t begin,
+                                               std::size_t end, std::size_t max_per_rule) const {
     // Every match of a rule lies inside one of its windows, and a rule's windows are merged,
     // so searching them in order finds what a search of the whole text finds
     // (injection_triggers.hpp); most texts have no window at all.
     std::vector<RuleMatch> out;
-    const auto windows = triggers_->windows(text);
+    thread_local std::vector<RuleWindow> windows;
+    triggers_->windows(scan, begin, end, windows);
+    const std::string_view text = scan.text.substr(begin, end - begin);
     std::size_t at = 0;
     std::size_t count = 0;
     for (std::size_t k = 0; k < windows.size(); ++k) {
         const RuleWindow& w = windows[k];
         if (k == 0 || windows[k - 1].rule != w.rule) at = count = 0;
-        search_range(*regexes_[static_cast<std::size_t>(w.rule)], w.rule, text, w.begin, w.end, at,
-                     count, max_per_rule, out);
+        const auto rule = static_cast<std::size_t>(w.rule);
+        if (probe_matchers_[rule] != ProbeMatcher::none)
+            search_probe(probe_matchers_[rule], w.rule, text, w.begin, w.end, at, count,
+                         max_per_rule, out);
+        else
+            search_range(regex(rule), w.rule, text, w.begin, w.end, at, count, max_per_rule, out);
     }
     return out;
 }
@@ -461,7 +500,7 @@ std::vector<RuleMatch> InjectionRuleSet::match_everywhere(std::string_view text,
     for (std::size_t rule = 0; rule < regexes_.size(); ++rule) {
         std::size_t at = 0;
         std::size_t count = 0;
-        search_range(*regexes_[rule], static_cast<int>(rule), text, 0, text.size(), at, count,
+        search_range(regex(rule), static_cast<int>(rule), text, 0, text.size(), at, count,
                      max_per_rule, out);
     }
     return out;

@@ -8,12 +8,14 @@
 // injection_encoded and injection_exfiltration then examine. Reference: docs/safety-injection.md.
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <re2/re2.h>
 
+#include "safety/injection_probe_match.hpp"
 #include "safety/injection_triggers.hpp"
 
 namespace llmops::safety {
@@ -59,6 +61,11 @@ class InjectionRuleSet {
     const std::vector<InjectionRule>& rules() const { return rules_; }
     // Every match of every rule in `text`, by rule then position; at most `max_per_rule` each.
     std::vector<RuleMatch> match(std::string_view text, std::size_t max_per_rule = 64) const;
+    // The same for the piece [begin, end) of a text scanned once with scan(), the piece read as
+    // a text of its own; offsets are relative to the piece.
+    void scan(std::string_view text, TriggerScan& out) const { triggers_->scan(text, out); }
+    std::vector<RuleMatch> match(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                                 std::size_t max_per_rule = 64) const;
     // The same, found the slow way: every rule's regex over the whole text (for the tests,
     // which hold match() to it).
     std::vector<RuleMatch> match_everywhere(std::string_view text,
@@ -68,13 +75,20 @@ class InjectionRuleSet {
         return triggers_->windows(text);
     }
     const InjectionTriggers& triggers() const { return *triggers_; }
-    // The compiled regex of rule `index` (for the tests).
-    const RE2& regex(std::size_t index) const { return *regexes_[index]; }
+    // The compiled regex of rule `index`: compiled on first use (a short text opens few rules'
+    // windows, and compiling all of them was most of a short scan's startup). Thread-safe.
+    const RE2& regex(std::size_t index) const;
 
   private:
     InjectionRuleSet();
     std::vector<InjectionRule> rules_;
-    std::vector<std::unique_ptr<RE2>> regexes_;
+    struct LazyRegex {
+        std::string pattern;
+        mutable std::once_flag compiled;
+        mutable std::unique_ptr<RE2> regex;
+    };
+    std::vector<std::unique_ptr<LazyRegex>> regexes_;
+    std::vector<ProbeMatcher> probe_matchers_; // by rule: matched by hand instead of by RE2
     std::unique_ptr<InjectionTriggers> triggers_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // Bit masks of the byte classes the injection trigger pass reads (injection_triggers.cpp): one
-// bit per byte, 64 bytes a word, built 16 bytes at a time with SSE2 where there is SSE2. Words,
+// bit per byte, 64 bytes a word, built with AVX2 or SSE2 where the CPU has them. Words,
 // line breaks and runs of base64 or hex characters are then found with bit operations rather
 // than a branch per byte.
 #include <cstddef>
@@ -15,14 +15,6 @@
 
 namespace llmops::safety {
 
-// Set bits of a word: SWAR, as the build targets plain x86-64 (no POPCNT instruction).
-inline std::uint32_t count_bits(std::uint64_t x) {
-    x -= (x >> 1) & 0x5555555555555555ULL;
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return static_cast<std::uint32_t>((x * 0x0101010101010101ULL) >> 56);
-}
-
 struct ByteMasks {
     enum Kind {
         alnum,     // [A-Za-z0-9]
@@ -31,79 +23,99 @@ struct ByteMasks {
         hexish,    // [0-9A-Fa-f :\\xX]
         special,   // '\n' and ']'
         other,     // neither a letter or digit nor an apostrophe or non-ASCII byte
+        high,      // non-ASCII bytes
+        stop,      // '.', '!', '?' and '\n': where the detector's sentences may end
         kinds
     };
     std::vector<std::uint64_t> bits[kinds];
     std::size_t size = 0;
     std::size_t blocks = 0;
-    // Bytes of `other` right after a letter or digit (each starts a new run of other bytes),
-    // and how many of them come before each block: for rank().
-    std::vector<std::uint64_t> run_starts;
-    std::vector<std::uint32_t> run_starts_before;
 
-    void fill(std::string_view text) {
-        size = text.size();
-        blocks = (size + 63) / 64;
-        for (auto& b : bits)
-            b.resize(blocks);
-        const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-        for (std::size_t block = 0; block < blocks; ++block) {
-            const std::size_t base = block * 64;
-            unsigned char padded[64];
-            const unsigned char* at = p + base;
-            if (base + 64 > size) { // zero bytes are in no class
-                std::memset(padded, 0, 64);
-                std::memcpy(padded, at, size - base);
-                at = padded;
-            }
-            std::uint64_t out[kinds] = {};
-            for (int part = 0; part < 4; ++part)
-                classify16(at + part * 16, part * 16, out);
-            for (int k = 0; k < kinds; ++k)
-                bits[k][block] = out[k];
+    // The masks of `text`, 32 bytes at a time with AVX2 where the CPU has it (checked once at
+    // run time), else 16 at a time with SSE2; both give the same bits (`allow_avx2` false: the
+    // SSE2 path, for the tests). injection_scan_masks.cpp.
+    void fill(std::string_view text, bool allow_avx2 = true);
+
+    // Whether a byte of [begin, end) is in class `kind`.
+    bool any(Kind kind, std::size_t begin, std::size_t end) const {
+        end = end < size ? end : size;
+        if (begin >= end) return false;
+        const std::size_t first = begin / 64;
+        const std::size_t last = (end - 1) / 64;
+        for (std::size_t block = first; block <= last; ++block) {
+            std::uint64_t word = bits[kind][block];
+            if (block == first) word &= ~std::uint64_t{0} << (begin % 64);
+            if (block == last && end % 64 != 0) word &= (std::uint64_t{1} << (end % 64)) - 1;
+            if (word) return true;
         }
-        run_starts.resize(blocks);
-        run_starts_before.resize(blocks);
-        std::uint32_t count = 0;
-        for (std::size_t block = 0; block < blocks; ++block) {
-            std::uint64_t carry = block > 0 ? bits[alnum][block - 1] >> 63 : 0;
-            run_starts[block] = bits[other][block] & ((bits[alnum][block] << 1) | carry);
-            run_starts_before[block] = count;
-            count += count_bits(run_starts[block]);
-        }
+        return false;
     }
 
-    // How many runs of other bytes start before `at`, counting one only where such a byte
-    // directly follows a letter or digit: at most one per run of other bytes (however many
-    // apostrophes or non-ASCII bytes lie in it), so two offsets whose ranks differ by k have at
-    // least k such runs between them.
-    std::uint32_t rank(std::size_t at) const {
-        std::size_t block = at / 64;
-        if (block >= blocks) return block == 0 ? 0 : rank(size);
-        std::uint64_t below = (std::uint64_t{1} << (at % 64)) - 1;
-        return run_starts_before[block] + count_bits(run_starts[block] & below);
-    }
-
-    // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`;
-    // `size` when there is none.
-    std::size_t next(Kind kind, std::size_t from, bool set) const {
-        if (from >= size) return size;
+    // The first offset >= `from` whose byte is (`set`) or is not (!`set`) in class `kind`, if
+    // it is below `limit` (blocks past it are not read); else min(limit, size).
+    std::size_t next(Kind kind, std::size_t from, bool set,
+                     std::size_t limit = static_cast<std::size_t>(-1)) const {
+        const std::size_t stop = limit < size ? limit : size;
+        if (from >= stop) return stop;
+        const std::size_t last = (stop - 1) / 64;
         std::size_t block = from / 64;
         std::uint64_t word = set ? bits[kind][block] : ~bits[kind][block];
         word &= ~std::uint64_t{0} << (from % 64);
         while (word == 0) {
-            if (++block == blocks) return size;
+            if (++block > last) return stop;
             word = set ? bits[kind][block] : ~bits[kind][block];
         }
         std::size_t at = block * 64 + static_cast<std::size_t>(__builtin_ctzll(word));
-        return at < size ? at : size;
+        return at < stop ? at : stop;
+    }
+
+    // The last offset in [low, before) whose byte is in class `kind`; `before` when none.
+    std::size_t previous(Kind kind, std::size_t before, std::size_t low) const {
+        if (before <= low) return before;
+        std::size_t block = (before - 1) / 64;
+        const std::size_t first = low / 64;
+        std::uint64_t word = bits[kind][block];
+        if (before % 64 != 0) word &= (std::uint64_t{1} << (before % 64)) - 1;
+        for (;;) {
+            if (block == first) word &= ~std::uint64_t{0} << (low % 64);
+            if (word) return block * 64 + 63 - static_cast<std::size_t>(__builtin_clzll(word));
+            if (block == first) return before;
+            word = bits[kind][--block];
+        }
+    }
+
+    // walk_runs_right and walk_runs_left (injection_reach.hpp) inside [low, high) of the text,
+    // one step per run rather than per byte: a run of letters and digits ends where the next
+    // other byte is, and the other way round (apostrophes and non-ASCII bytes join either).
+    std::size_t walk_right(std::size_t at, std::size_t high, int runs) const {
+        for (int step = 0; step < runs && at < high; ++step) {
+            const std::size_t letter = next(alnum, at, true, high);
+            const std::size_t separator = next(other, at, true, high);
+            at = letter > separator ? letter : separator;
+        }
+        return at;
+    }
+    std::size_t walk_left(std::size_t at, std::size_t low, int runs) const {
+        for (int step = 0; step < runs && at > low; ++step) {
+            const std::size_t letter = previous(alnum, at, low);
+            const std::size_t separator = previous(other, at, low);
+            if (letter == at || separator == at) return low; // one kind left: to the start
+            at = (letter < separator ? letter : separator) + 1;
+        }
+        return at;
+    }
+
+    // One 64-byte block into out[kind] (zeroed by the caller), 16 bytes at a time.
+    static void classify64(const unsigned char* at, std::uint64_t* out) {
+        for (int part = 0; part < 4; ++part)
+            classify16(at + part * 16, part * 16, out);
     }
 
   private:
 #if defined(__SSE2__)
-    static __m128i in_range(__m128i v, unsigned char low, unsigned char high) {
+    static __m128i in_range(__m128i v, unsigned char low, unsigned char top) {
         __m128i shifted = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(low)));
-        __m128i limit = _mm_set1_epi8(static_cast<char>(high - low));
+        __m128i limit = _mm_set1_epi8(static_cast<char>(top - low));
         return _mm_cmpeq_epi8(_mm_min_epu8(shifted, limit), shifted);
     }
     static __m128i equals(__m128i v, char c) {
@@ -131,6 +143,10 @@ struct ByteMasks {
         out[base64url] |= bits_of(url_v) << shift;
         out[hexish] |= bits_of(hex_v) << shift;
         out[special] |= bits_of(special_v) << shift;
+        out[high] |= static_cast<std::uint64_t>(_mm_movemask_epi8(v) & 0xFFFF) << shift;
+        __m128i stop_v = _mm_or_si128(_mm_or_si128(equals(v, '.'), equals(v, '!')),
+                                      _mm_or_si128(equals(v, '?'), equals(v, '\n')));
+        out[stop] |= bits_of(stop_v) << shift;
     }
 #else
     static void classify16(const unsigned char* at, int shift, std::uint64_t* out) {
@@ -148,6 +164,8 @@ struct ByteMasks {
                 out[hexish] |= bit;
             if (c == '\n' || c == ']') out[special] |= bit;
             if (!is_alnum && c != '\'' && c < 0x80) out[other] |= bit;
+            if (c >= 0x80) out[high] |= bit;
+            if (c == '.' || c == '!' || c == '?' || c == '\n') out[stop] |= bit;
         }
     }
 #endif

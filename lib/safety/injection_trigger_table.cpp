@@ -52,6 +52,13 @@ TriggerGroup after(std::string_view bytes, std::string_view list) {
 TriggerGroup line_start(std::string_view list) {
     return {TriggerWhere::line_start, "", list};
 }
+// Companions that every match holds before, or after, the anchor word.
+TriggerGroup before(std::string_view list) {
+    return {TriggerWhere::anywhere, "", list, TriggerSide::before};
+}
+TriggerGroup behind(std::string_view list) {
+    return {TriggerWhere::anywhere, "", list, TriggerSide::after};
+}
 
 } // namespace
 
@@ -60,53 +67,53 @@ const std::vector<RuleTriggerSpec>& rule_trigger_specs() {
         // ---- instruction override ----
         {"injection.override.ignore_previous",
          TriggerAnchor::word,
-         {words(kOverrideVerbWords), words(kStrongObjectWords)}},
+         {words(kOverrideVerbWords), behind(kStrongObjectWords)}},
         {"injection.override.ignore_previous_rules",
          TriggerAnchor::word,
-         {words(kOverrideVerbWords), words(kWeakObjectWords)}},
+         {words(kOverrideVerbWords), behind(kWeakObjectWords)}},
         {"injection.override.ignore_instructions_above",
          TriggerAnchor::word,
-         {words(kOverrideVerbWords), words(kAnyObjectWords)}},
+         {words(kOverrideVerbWords), behind(kAnyObjectWords)}},
         {"injection.override.ignore_all",
          TriggerAnchor::word,
-         {words("ignore disregard forget"), words(kStrongObjectWords)}},
+         {words("ignore disregard forget"), behind(kStrongObjectWords)}},
         {"injection.override.forget_everything",
          TriggerAnchor::word,
          {words("forget ignore disregard erase")}},
         {"injection.override.ignore_above",
          TriggerAnchor::word,
-         {words("ignore disregard forget"), words("above foregoing preceding")}},
+         {words("ignore disregard forget"), behind("above foregoing preceding")}},
         {"injection.override.ignore_safety",
          TriggerAnchor::word,
          {words(kOverrideVerbWords),
-          words("safety content usage ethical ethics moral openai openais anthropic anthropics "
-                "google googles"),
-          words("policy policies guidelines filter filters rules restrictions guardrails "
-                "protocols checks measures")}},
+          behind("safety content usage ethical ethics moral openai openais anthropic anthropics "
+                 "google googles"),
+          behind("policy policies guidelines filter filters rules restrictions guardrails "
+                 "protocols checks measures")}},
         {"injection.override.declared_void",
          TriggerAnchor::word,
          {words("outdated obsolete void null cancelled canceled invalid valid revoked superseded "
                 "wrong fake test irrelevant lifted"),
-          words("instructions rules directives prompt guidelines conversation context")}},
+          before("instructions rules directives prompt guidelines conversation context")}},
         {"injection.override.new_instructions",
          TriggerAnchor::word,
          {words("new updated real actual true revised overriding secret hidden"),
-          words("instruction instructions directive directives rules orders prompt task")}},
+          behind("instruction instructions directive directives rules orders prompt task")}},
         {"injection.override.new_task",
          TriggerAnchor::word,
          {words("new real true actual only updated primary"),
-          words("task instruction instructions goal purpose objective job mission role "
-                "directive orders")}},
+          behind("task instruction instructions goal purpose objective job mission role "
+                 "directive orders")}},
         {"injection.override.from_now_on",
          TriggerAnchor::word,
-         {words("now point here henceforth"), words("you youll youre")}},
+         {words("now point here henceforth"), behind("you youll youre")}},
         {"injection.override.stop_being",
          TriggerAnchor::word,
-         {words("stop cease quit"), words("being acting behaving")}},
+         {words("stop cease quit"), behind("being acting behaving")}},
         {"injection.override.hide_from_user",
          TriggerAnchor::word,
-         {words("user"), words("tell inform alert notify warn mention reveal telling informing "
-                               "alerting notifying warning")}},
+         {words("user"), before("tell inform alert notify warn mention reveal telling informing "
+                                "alerting notifying warning")}},
         {"injection.override.note_to_ai",
          TriggerAnchor::word,
          {words("ai ais llm llms assistant assistants chatbot chatbots language gpt agent "
@@ -116,33 +123,33 @@ const std::vector<RuleTriggerSpec>& rule_trigger_specs() {
          TriggerAnchor::word,
          {words("prompt prompts instructions directives programming guidelines rules "
                 "configuration message"),
-          words(kRevealVerbWords)}},
+          before(kRevealVerbWords)}},
         {"injection.extraction.your_instructions",
          TriggerAnchor::word,
          {words("your"),
-          words("prompt prompts instructions directives programming preprompt configuration "
-                "guidelines"),
-          words(kRevealVerbWords)}},
+          behind("prompt prompts instructions directives programming preprompt configuration "
+                 "guidelines"),
+          before(kRevealVerbWords)}},
         {"injection.extraction.system_message",
          TriggerAnchor::word,
          {words("system developer hidden initial"),
-          words("message prompt instruction instructions"), words(kRevealVerbWords)}},
+          behind("message prompt instruction instructions"), before(kRevealVerbWords)}},
         {"injection.extraction.repeat_above",
          TriggerAnchor::word,
          {words("repeat print output copy echo recite reproduce write type show display return "
                 "dump"),
-          words("above before so prior preceding from verbatim word")}},
+          behind("above before so prior preceding from verbatim word")}},
         {"injection.extraction.start_with_you_are",
          TriggerAnchor::word,
-         {words("starting beginning start begin"), words("are")}},
+         {words("starting beginning start begin"), behind("are")}},
         {"injection.extraction.how_configured",
          TriggerAnchor::word,
          {words("told instructed programmed configured prompted initialised initialized set"),
-          words("what how")}},
+          before("what how")}},
         // ---- role-play and persona jailbreaks ----
         {"injection.persona.do_anything_now",
          TriggerAnchor::word,
-         {words("anything"), words("now")}},
+         {words("anything"), behind("now")}},
         {"injection.persona.dan", TriggerAnchor::word, {words("dan")}},
         {"injection.persona.mode", TriggerAnchor::word, {words("mode")}},
         {"injection.persona.unrestricted_role",
@@ -154,42 +161,42 @@ const std::vector<RuleTriggerSpec>& rule_trigger_specs() {
         {"injection.persona.evil_twin",
          TriggerAnchor::word,
          {words("evil malicious rogue dark shadow unfiltered uncensored opposite anti"),
-          words("ai assistant model chatbot version twin alter bot gpt confidant persona")}},
+          behind("ai assistant model chatbot version twin alter bot gpt confidant persona")}},
         {"injection.persona.no_restrictions",
          TriggerAnchor::word,
-         {words(kLimitWords), words("you youre youve youll yourself"),
-          words("no zero without free freed released not unconstrained beyond liberated break "
-                "broken exempt immune")}},
+         {words(kLimitWords), before("you youre youve youll yourself"),
+          before("no zero without free freed released not unconstrained beyond liberated break "
+                 "broken exempt immune")}},
         {"injection.persona.ai_without_limits",
          TriggerAnchor::word,
-         {words(kLimitWords), words("no zero without")}},
+         {words(kLimitWords), before("no zero without")}},
         {"injection.persona.broken_free",
          TriggerAnchor::word,
-         {words("free"), words(kLimitWords), words("of from")}},
+         {words("free"), behind(kLimitWords), behind("of from")}},
         {"injection.persona.without_restrictions",
          TriggerAnchor::word,
-         {words(kLimitWords), words("without with free ignoring"),
-          words("answer respond reply speak talk write generate output")}},
+         {words(kLimitWords), before("without with free ignoring"),
+          before("answer respond reply speak talk write generate output")}},
         {"injection.persona.limits_do_not_apply",
          TriggerAnchor::word,
          {words("apply matter exist bind restrict limit"),
-          words("do don dont no does doesn doesnt won wont will"), words(kLimitWords)}},
+          before("do don dont no does doesn doesnt won wont will"), before(kLimitWords)}},
         {"injection.persona.refusal_suppression",
          TriggerAnchor::word,
          {words("refuse decline reject say break deny"),
-          words("never don dont do must mustn mustnt cannot can cant won wont will shall should "
-                "shouldn shouldnt are aren arent")}},
+          before("never don dont do must mustn mustnt cannot can cant won wont will shall should "
+                 "shouldn shouldnt are aren arent")}},
         {"injection.persona.stay_in_character",
          TriggerAnchor::word,
-         {words("character"), words("stay remain keep")}},
+         {words("character"), before("stay remain keep")}},
         {"injection.persona.dual_response",
          TriggerAnchor::word,
          {words("jailbroken jailbreak unfiltered uncensored unrestricted developer dan"),
-          words("response responses answer answers output outputs reply replys")}},
+          behind("response responses answer answers output outputs reply replys")}},
         {"injection.persona.grandma",
          TriggerAnchor::word,
          {words("grandmother grandma granny grandfather grandpa"),
-          words("deceased dead late departed")}},
+          before("deceased dead late departed")}},
         // ---- delimiter and fake-role injection ----
         {"injection.fake_role.chat_template_token",
          TriggerAnchor::word,
@@ -218,8 +225,8 @@ const std::vector<RuleTriggerSpec>& rule_trigger_specs() {
         {"injection.obfuscation.decode_and_follow",
          TriggerAnchor::word,
          {words("decode decrypt decipher translate convert unscramble"),
-          words("base base64 b64 hex hexadecimal rot rot13 binary morse caesar reversed "
-                "backwards")}},
+          behind("base base64 b64 hex hexadecimal rot rot13 binary morse caesar reversed "
+                 "backwards")}},
         {"injection.obfuscation.base64", TriggerAnchor::base64_run, {}},
         {"injection.obfuscation.base64url", TriggerAnchor::base64url_run, {}},
         {"injection.obfuscation.hex", TriggerAnchor::hex_run, {}},
@@ -227,9 +234,9 @@ const std::vector<RuleTriggerSpec>& rule_trigger_specs() {
         {"injection.exfiltration.send_data",
          TriggerAnchor::word,
          {words(kSecretDataWords),
-          words("send post upload forward transmit exfiltrate leak append include encode embed "
-                "add put insert attach pass write"),
-          words("to into in as via")}},
+          before("send post upload forward transmit exfiltrate leak append include encode embed "
+                 "add put insert attach pass write"),
+          behind("to into in as via")}},
         {"injection.exfiltration.markdown_image", TriggerAnchor::markdown_target, {}},
         {"injection.exfiltration.markdown_link", TriggerAnchor::markdown_target, {}},
         {"injection.exfiltration.html_image", TriggerAnchor::html_image, {after("<", "img")}},

@@ -14,9 +14,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "safety/injection_scan_masks.hpp"
+
 namespace llmops::safety {
+
+namespace triggers_internal {
+struct Index;
+} // namespace triggers_internal
 
 enum class TriggerWhere {
     anywhere,
@@ -24,12 +31,17 @@ enum class TriggerWhere {
     after_byte, // the byte before the word is one of `after`
 };
 
+// Where a companion group's word stands in every match, relative to the anchor word: a window
+// is opened only around an anchor with companions on that side.
+enum class TriggerSide { either, before, after };
+
 // Words (space-separated, lower case) of which every match of the rule holds one as a whole
 // token.
 struct TriggerGroup {
     TriggerWhere where = TriggerWhere::anywhere;
     std::string_view after;
     std::string_view words;
+    TriggerSide side = TriggerSide::either; // companions of a word anchor only
 };
 
 enum class TriggerAnchor {
@@ -59,6 +71,47 @@ struct RuleWindow {
     std::size_t end = 0;
 };
 
+// A word of the scanned text that is a trigger word or may be an end marker (internal to
+// InjectionTriggers; the where-conditions of its groups are checked per piece). No default
+// values: the scan writes every field, into a buffer that is not cleared first.
+struct TriggerWord {
+    std::size_t begin;
+    std::size_t end;
+    std::uint32_t rank; // runs of other bytes before it (see ByteMasks)
+    std::int32_t slot;  // the word table's entry, -1 for none
+    bool end_marker;    // starts with "end", "close" or "stop"
+};
+
+// A vector allocator that leaves new elements of trivial types uninitialised: the scan grows its
+// lists by a block's worth, writes what it keeps and shrinks them back, at no cost per element.
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+    using value_type = T;
+    UninitializedAllocator() = default;
+    template <class U> UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+    template <class U> struct rebind { using other = UninitializedAllocator<U>; };
+    template <class U> void construct(U* at) noexcept { ::new (static_cast<void*>(at)) U; }
+    template <class U, class... Args> void construct(U* at, Args&&... args) {
+        ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
+    }
+};
+
+// One scan of a text, from which the windows of any piece of it are read: sentence and chunk
+// modes scan a document once instead of once per piece. Reuse one object between texts: its
+// buffers are kept.
+struct TriggerScan {
+    std::string_view text;
+    ByteMasks masks;
+    std::vector<TriggerWord, UninitializedAllocator<TriggerWord>> words;
+    // Indices of the words that anchor a rule, or may be end markers.
+    std::vector<std::size_t, UninitializedAllocator<std::size_t>> anchors;
+    std::vector<std::pair<std::size_t, std::size_t>> runs[3]; // base64, base64url, hex: 24+
+    // Where the next piece's words and runs start when pieces are read in order (a hint: any
+    // order works).
+    mutable std::size_t next_word = 0;
+    mutable std::size_t next_anchor = 0;
+    mutable std::size_t next_run[3] = {};
+};
+
 class InjectionTriggers {
   public:
     // `rule_ids` and `patterns` in rule order; throws std::logic_error when a rule has no
@@ -71,12 +124,18 @@ class InjectionTriggers {
 
     // The windows of every rule in `text`, by rule then position, each rule's merged.
     std::vector<RuleWindow> windows(std::string_view text) const;
+    // Scans `text` (which must outlive `out`'s use) into `out`.
+    void scan(std::string_view text, TriggerScan& out) const;
+    // The windows of the piece [begin, end) of the scanned text, relative to the piece: the same
+    // as windows(piece) gives, the piece read as a text of its own (its start is a line start,
+    // no byte before it or after it counts).
+    void windows(const TriggerScan& scan, std::size_t begin, std::size_t end,
+                 std::vector<RuleWindow>& out) const;
     // How many runs a match of rule `index` can hold (for the tests).
     int reach(std::size_t index) const;
 
   private:
-    struct Index;
-    std::unique_ptr<Index> index_;
+    std::unique_ptr<triggers_internal::Index> index_; // injection_trigger_index.hpp
 };
 
 } // namespace llmops::safety

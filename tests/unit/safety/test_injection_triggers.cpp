@@ -120,6 +120,14 @@ bool same_matches(const std::vector<RuleMatch>& a, const std::vector<RuleMatch>&
     return true;
 }
 
+bool same_windows(const std::vector<RuleWindow>& a, const std::vector<RuleWindow>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].rule != b[i].rule || a[i].begin != b[i].begin || a[i].end != b[i].end)
+            return false;
+    return true;
+}
+
 } // namespace
 
 TEST_CASE("the windowed matcher finds what every rule over the whole text finds",
@@ -191,4 +199,104 @@ TEST_CASE("runs in a match: words and separators, unbounded gaps counted once",
     CHECK(walk_runs_left(text, text.size(), 1) == text.find("three"));
     CHECK(walk_runs_left(text, text.size(), 3) == text.find("two"));
     CHECK(walk_runs_right(text, 0, 2) == text.find("two"));
+}
+
+TEST_CASE("pieces of a text scanned once get the windows of pieces scanned alone",
+          "[safety][injection]") {
+    const auto& rules = InjectionRuleSet::builtin();
+    const auto attacks = labelled_attack_texts();
+    std::mt19937 rng(99);
+    TriggerScan scanned;
+    std::vector<RuleWindow> from_scan;
+    std::size_t windows = 0;
+    std::size_t matches = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::string text;
+        for (int k = 0; k < 4; ++k)
+            text += generated_text(rng, attacks);
+        rules.scan(text, scanned);
+        // Cut at random points (inside words too), after sentence ends and line breaks, and
+        // right before markers and delimiters, where the piece's own start changes what counts.
+        std::vector<std::size_t> cuts = {0};
+        for (std::size_t at = 0; at < text.size(); ++at) {
+            char c = text[at];
+            bool cut =
+                rng() % 50 == 0 || c == '\n' || ((c == '.' || c == '!') && rng() % 2) ||
+                ((c == '#' || c == '-' || c == '<' || c == '[' || c == ' ') && rng() % 8 == 0);
+            if (cut && at > cuts.back()) cuts.push_back(c == '\n' ? at + 1 : at);
+        }
+        cuts.push_back(text.size());
+        for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+            const std::size_t begin = cuts[k];
+            const std::size_t end = std::max(begin, cuts[k + 1]);
+            const std::string piece = text.substr(begin, end - begin);
+            rules.triggers().windows(scanned, begin, end, from_scan);
+            INFO(text);
+            INFO(piece);
+            REQUIRE(same_windows(from_scan, rules.windows(piece)));
+            auto found = rules.match(scanned, begin, end);
+            REQUIRE(same_matches(found, rules.match_everywhere(piece)));
+            windows += from_scan.size();
+            matches += found.size();
+        }
+    }
+    CHECK(windows > 1000);
+    CHECK(matches > 1000);
+}
+
+TEST_CASE("byte masks: the AVX2 and SSE2 classifiers agree, and searches stay in bounds",
+          "[safety][injection]") {
+    std::mt19937 rng(5);
+    const char raw[] = "aZ09+/_-: \\xX\n].!?'\"#<|\xc3\xa9\xe2\x80\x99\x00\x7f\xff";
+    const std::string bytes(raw, sizeof raw - 1); // the NUL byte included
+    for (int round = 0; round < 2000; ++round) {
+        std::string text;
+        for (std::size_t k = rng() % 300; k > 0; --k)
+            text += bytes[rng() % bytes.size()];
+        ByteMasks fast;
+        ByteMasks portable;
+        fast.fill(text);
+        portable.fill(text, false);
+        for (int kind = 0; kind < ByteMasks::kinds; ++kind)
+            REQUIRE(fast.bits[kind] == portable.bits[kind]);
+        // any() and next() with a limit read only [begin, end).
+        const std::size_t begin = text.empty() ? 0 : rng() % text.size();
+        const std::size_t end = begin + rng() % (text.size() - begin + 1);
+        bool high = false;
+        for (std::size_t i = begin; i < end; ++i)
+            high |= static_cast<unsigned char>(text[i]) >= 0x80;
+        CHECK(fast.any(ByteMasks::high, begin, end) == high);
+        std::size_t stop = begin;
+        while (stop < end && text[stop] != '\n' && text[stop] != ']')
+            ++stop;
+        CHECK(fast.next(ByteMasks::special, begin, true, end) == stop);
+        // Walking runs over the masks, inside the piece, equals walking its bytes.
+        const std::string piece = text.substr(begin, end - begin);
+        const std::size_t at = piece.empty() ? 0 : rng() % (piece.size() + 1);
+        const int runs = static_cast<int>(rng() % 12);
+        CHECK(fast.walk_left(begin + at, begin, runs) == begin + walk_runs_left(piece, at, runs));
+        CHECK(fast.walk_right(begin + at, end, runs) == begin + walk_runs_right(piece, at, runs));
+    }
+}
+
+TEST_CASE("markdown windows start at the first opening bracket a match can use",
+          "[safety][injection]") {
+    const auto& rules = InjectionRuleSet::builtin();
+    const std::vector<std::string> before = {"",  "x",  "!",  "]",    "\n",
+                                             "[", "[[", "![", "a]b[", "[\n"};
+    const std::vector<std::string> inside = {"", "a", "[a", "a[b", "!", "![c"};
+    std::size_t matches = 0;
+    for (const auto& head : before)
+        for (const auto& mid : inside)
+            for (std::size_t pad : {0, 1, 297, 298, 299, 300, 301, 302}) {
+                for (const char* open : {"[", "!["}) {
+                    std::string text = head + open + mid + std::string(pad, 'w') +
+                                       "](https://e.x/?q=aGVsbG8gd29ybGQgaGVsbG8) tail";
+                    INFO(text);
+                    auto fast = rules.match(text);
+                    REQUIRE(same_matches(fast, rules.match_everywhere(text)));
+                    matches += fast.size();
+                }
+            }
+    CHECK(matches > 100);
 }
