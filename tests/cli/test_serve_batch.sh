@@ -272,6 +272,9 @@ alice_done() {
 }
 wait_until "alice's batch completed" alice_done
 expect_eq "$(json_get .request_counts.completed)" 3 "alice's batch ran under her key"
-expect_eq "$(store_sql "SELECT count(*) FROM request_log WHERE key_name = 'alice' AND path = '/v1/chat/completions'")" 5 "lines logged under the key"
+# The log writer commits its rows up to 100 ms after the answers: wait for them, then count.
+alice_rows="SELECT count(*) FROM request_log WHERE key_name = 'alice' AND path = '/v1/chat/completions'"
+wait_until "the batch's lines logged" sql_count_at_least 5 "$alice_rows"
+expect_eq "$(store_sql "$alice_rows")" 5 "lines logged under the key"
 serve_stop
 finish
