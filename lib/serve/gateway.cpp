@@ -316,8 +316,8 @@ void Gateway::Impl::refresh_loop() {
                     routes = next;
                 }
                 if (options.note)
-                    options.note(fmt::format("routes reloaded: {} route(s) live in {}",
-                                             next->routes.size(), options.env));
+                    options.note(fmt::format("routes reloaded: {} route(s) live in {}: {}",
+                                             next->routes.size(), options.env, next->describe()));
             }
             keys.load(list_keys(project.db(), false), {});
         } catch (const std::exception& e) {

@@ -4,6 +4,8 @@
 #include "deploy/traffic_split.hpp"
 #include "prompt/prompt_registry.hpp"
 
+#include <fmt/format.h>
+
 namespace llmops::serve {
 
 std::optional<RouteChoice> RouteSnapshot::resolve(const std::string& route,
@@ -25,6 +27,19 @@ std::vector<std::string> RouteSnapshot::route_names() const {
     for (const auto& [name, _] : routes)
         names.push_back(name);
     return names;
+}
+
+std::string RouteSnapshot::describe() const {
+    std::string out;
+    for (const auto& [name, entry] : routes) {
+        if (!out.empty()) out += ", ";
+        out += name;
+        if (entry.stable) out += "@" + std::to_string(entry.stable->release.number);
+        if (entry.canary)
+            out += fmt::format(" (canary {}@{} at {}%)", name, entry.canary->release.number,
+                               entry.canary_basis_points / 100.0);
+    }
+    return out;
 }
 
 std::string traffic_signature(store::Database& db, const std::string& env) {

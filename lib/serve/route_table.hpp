@@ -47,6 +47,8 @@ class RouteSnapshot {
     // nullopt for an unknown route.
     std::optional<RouteChoice> resolve(const std::string& route, const std::string& user_key) const;
     std::vector<std::string> route_names() const;
+    // What is live, for the gateway's log: "ask@2 (canary ask@3 at 50%), summarise@1".
+    std::string describe() const;
 };
 
 // The traffic signature of `env` now: cheap enough to poll every second.

@@ -78,6 +78,8 @@ run deploy promote prod
 expect_rc 0 promote
 run deploy ask@3 --env prod --provider broken --canary 50
 expect_rc 0 "failing canary"
+# Before the gateway picks the canary up, all traffic goes to the stable release.
+wait_until "the gateway picking the canary up" grep -q "canary ask@3 at 50%" "$SERVE_LOG"
 send 40 101
 wait_until "80 requests logged" logged 80
 run deploy rollback prod -m "canary fails"

@@ -108,7 +108,7 @@ expect_eq "$STATUS" 200 "serving after a disconnect mid-stream"
 # --- sticky canary: a user always gets the same release; the split is near the weight ------------
 run deploy ask@2 --env staging --provider fast --canary 50
 expect_rc 0 "canary deploy"
-sleep 1.5 # the gateway picks up deploys within a second
+wait_until "the gateway picking the canary up" grep -q "canary ask@2 at 50%" "$SERVE_LOG"
 for u in alice bob carol dave erin; do
   first=""
   for _ in 1 2 3; do
