@@ -69,6 +69,16 @@ bool cpu_has_avx2() {
 }
 #endif
 
+// The 64 bytes of the block at `base`; the last block is copied into `padded`, zero-filled (zero
+// bytes are in no class).
+inline const unsigned char* block_bytes(const unsigned char* p, std::size_t size, std::size_t base,
+                                        unsigned char* padded) {
+    if (base + 64 <= size) return p + base;
+    std::memset(padded, 0, 64);
+    std::memcpy(padded, p + base, size - base);
+    return padded;
+}
+
 // Every block of `text` through `classify`.
 template <class Classify>
 inline void fill_blocks(std::string_view text, std::size_t blocks, std::vector<std::uint64_t>* bits,
@@ -76,14 +86,8 @@ inline void fill_blocks(std::string_view text, std::size_t blocks, std::vector<s
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     for (std::size_t block = 0; block < blocks; ++block) {
-        const std::size_t base = block * 64;
         unsigned char padded[64];
-        const unsigned char* at = p + base;
-        if (base + 64 > size) { // zero bytes are in no class
-            std::memset(padded, 0, 64);
-            std::memcpy(padded, at, size - base);
-            at = padded;
-        }
+        const unsigned char* at = block_bytes(p, size, block * 64, padded);
         std::uint64_t out[ByteMasks::kinds] = {};
         classify(at, out);
         for (int k = 0; k < ByteMasks::kinds; ++k)
@@ -99,14 +103,8 @@ __attribute__((target("avx2"))) void fill_avx2(std::string_view text, std::size_
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     for (std::size_t block = 0; block < blocks; ++block) {
-        const std::size_t base = block * 64;
         unsigned char padded[64];
-        const unsigned char* at = p + base;
-        if (base + 64 > size) { // zero bytes are in no class
-            std::memset(padded, 0, 64);
-            std::memcpy(padded, at, size - base);
-            at = padded;
-        }
+        const unsigned char* at = block_bytes(p, size, block * 64, padded);
         std::uint64_t out[ByteMasks::kinds] = {};
         classify64_avx2(at, out);
         for (int k = 0; k < ByteMasks::kinds; ++k)

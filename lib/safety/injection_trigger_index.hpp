@@ -140,9 +140,8 @@ struct RuleInfo {
     TriggerAnchor anchor = TriggerAnchor::word;
     std::vector<int> groups; // group ids; for word and html_image anchors, [0] anchors
     int reach = 0;
-    // Word anchors: the companion groups wanted on either side, before and after the anchor.
-    // Companion groups are bits of a word (Index::companion_bit): all of them, and those
-    // wanted on either side, before and after the anchor.
+    // Word anchors: the companion groups, as bits of a word (Index::companion_bit): all of them,
+    // and those wanted on either side, before and after the anchor.
     std::uint64_t companions = 0;
     std::uint64_t either = 0;
     std::uint64_t before = 0;
