@@ -1,39 +1,20 @@
 // The probe rules' regexes matched by hand (injection_probe_match.hpp).
 #include "safety/injection_probe_match.hpp"
 
-#include <array>
 #include <cstdint>
+
+#include "safety/injection_trigger_index.hpp"
 
 namespace llmops::safety {
 
 namespace {
 
-constexpr std::string_view kProbeBase64Pattern = "[A-Za-z0-9+/]{24,}={0,2}";
-constexpr std::string_view kProbeBase64UrlPattern = "[A-Za-z0-9_-]{24,}={0,2}";
-constexpr std::string_view kProbeHexPattern =
-    "[0-9A-Fa-f]{24,}|(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}|(?:\\\\x[0-9A-Fa-f]{2}){8,}";
-constexpr std::size_t kMinProbeRun = 24;
-
-enum : std::uint8_t { kProbeBase64 = 1, kProbeBase64Url = 2, kProbeHex = 4 };
-
-constexpr std::array<std::uint8_t, 256> make_probe_classes() {
-    std::array<std::uint8_t, 256> c{};
-    for (int b = 0; b < 256; ++b) {
-        bool digit = b >= '0' && b <= '9';
-        bool letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
-        bool hex = digit || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
-        std::uint8_t v = 0;
-        if (digit || letter || b == '+' || b == '/') v |= kProbeBase64;
-        if (digit || letter || b == '_' || b == '-') v |= kProbeBase64Url;
-        if (hex) v |= kProbeHex;
-        c[static_cast<std::size_t>(b)] = v;
-    }
-    return c;
-}
-constexpr std::array<std::uint8_t, 256> kProbeClasses = make_probe_classes();
+using triggers_internal::kBase64;
+using triggers_internal::kBase64Url;
+using triggers_internal::kHex;
 
 bool in_class(std::string_view text, std::size_t at, std::uint8_t cls) {
-    return (kProbeClasses[static_cast<unsigned char>(text[at])] & cls) != 0;
+    return (triggers_internal::kFlags[static_cast<unsigned char>(text[at])] & cls) != 0;
 }
 
 // A run of 24+ bytes of `cls`, then up to two '='.
@@ -58,14 +39,14 @@ bool next_probe_run(std::string_view text, std::uint8_t cls, std::size_t from, s
 }
 
 bool hex_pair_at(std::string_view text, std::size_t at, std::size_t end) {
-    return at + 2 <= end && in_class(text, at, kProbeHex) && in_class(text, at + 1, kProbeHex);
+    return at + 2 <= end && in_class(text, at, kHex) && in_class(text, at + 1, kHex);
 }
 
 // The end of the hex pattern's match starting at `at` (its alternatives in order, each greedy),
 // or 0 when none starts there (a match is never empty).
 std::size_t hex_match_at(std::string_view text, std::size_t at, std::size_t end) {
     std::size_t digits = at;
-    while (digits < end && in_class(text, digits, kProbeHex))
+    while (digits < end && in_class(text, digits, kHex))
         ++digits;
     if (digits - at >= kMinProbeRun) return digits;
     // (?:HH[ :]){11,}HH: k whole groups, then a pair; else one group fewer and its pair.
@@ -98,13 +79,13 @@ bool next_probe_match(ProbeMatcher matcher, std::string_view text, std::size_t f
                       std::size_t end, std::size_t& match_begin, std::size_t& match_end) {
     switch (matcher) {
     case ProbeMatcher::base64:
-        return next_probe_run(text, kProbeBase64, from, end, match_begin, match_end);
+        return next_probe_run(text, kBase64, from, end, match_begin, match_end);
     case ProbeMatcher::base64url:
-        return next_probe_run(text, kProbeBase64Url, from, end, match_begin, match_end);
+        return next_probe_run(text, kBase64Url, from, end, match_begin, match_end);
     case ProbeMatcher::hex:
         for (std::size_t at = from; at < end; ++at) {
             // Every alternative starts with a hex digit or a backslash.
-            if (!in_class(text, at, kProbeHex) && text[at] != '\\') continue;
+            if (!in_class(text, at, kHex) && text[at] != '\\') continue;
             if (std::size_t stop = hex_match_at(text, at, end)) {
                 match_begin = at;
                 match_end = stop;

@@ -9,13 +9,16 @@
 
 namespace llmops::safety {
 
+// The probe rules' patterns, as injection_rules.cpp declares them; a probe run is at least
+// kMinProbeRun bytes (their {24,}).
+inline constexpr std::size_t kMinProbeRun = 24;
+inline constexpr std::string_view kProbeBase64Pattern = "[A-Za-z0-9+/]{24,}={0,2}";
+inline constexpr std::string_view kProbeBase64UrlPattern = "[A-Za-z0-9_-]{24,}={0,2}";
+inline constexpr std::string_view kProbeHexPattern =
+    "[0-9A-Fa-f]{24,}|(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}|(?:\\\\x[0-9A-Fa-f]{2}){8,}";
+
 // Which hand matcher stands for a rule's pattern, if any.
-enum class ProbeMatcher {
-    none,
-    base64,    // [A-Za-z0-9+/]{24,}={0,2}
-    base64url, // [A-Za-z0-9_-]{24,}={0,2}
-    hex, // [0-9A-Fa-f]{24,}|(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}|(?:\\x[0-9A-Fa-f]{2}){8,}
-};
+enum class ProbeMatcher { none, base64, base64url, hex };
 
 // The matcher for `pattern` when it is exactly one of the patterns above.
 ProbeMatcher probe_matcher_for(std::string_view pattern);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "safety/injection_probe_match.hpp"
+
 namespace llmops::safety {
 
 namespace {
@@ -315,12 +317,11 @@ std::vector<RuleSource> rule_sources() {
         "\\b(?:decode|decrypt|decipher|translate|convert|unscramble) {g5}(?:base ?64|b64|hex|"
         "hexadecimal|rot ?13|binary|morse|caesar|reversed|backwards) {g8}(?:follow|execute|obey|"
         "run|carry out|act on|perform|do what|comply)\\b");
-    add("injection.obfuscation.base64", kFamilyObfuscation, 0, "", "[A-Za-z0-9+/]{24,}={0,2}",
+    add("injection.obfuscation.base64", kFamilyObfuscation, 0, "", std::string(kProbeBase64Pattern),
         false, RuleKind::base64_probe);
-    add("injection.obfuscation.base64url", kFamilyObfuscation, 0, "", "[A-Za-z0-9_-]{24,}={0,2}",
-        false, RuleKind::base64_probe);
-    add("injection.obfuscation.hex", kFamilyObfuscation, 0, "",
-        "[0-9A-Fa-f]{24,}|(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}|(?:\\\\x[0-9A-Fa-f]{2}){8,}",
+    add("injection.obfuscation.base64url", kFamilyObfuscation, 0, "",
+        std::string(kProbeBase64UrlPattern), false, RuleKind::base64_probe);
+    add("injection.obfuscation.hex", kFamilyObfuscation, 0, "", std::string(kProbeHexPattern),
         false, RuleKind::hex_probe);
 
     // ---- exfiltration ------------------------------------------------------------------------

@@ -79,25 +79,23 @@ inline const unsigned char* block_bytes(const unsigned char* p, std::size_t size
     return padded;
 }
 
-// Every block of `text` through `classify`.
-template <class Classify>
-inline void fill_blocks(std::string_view text, std::size_t blocks, std::vector<std::uint64_t>* bits,
-                        Classify classify) {
+// Every block of `text` through the portable classifier.
+void fill_portable(std::string_view text, std::size_t blocks, std::vector<std::uint64_t>* bits) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     for (std::size_t block = 0; block < blocks; ++block) {
         unsigned char padded[64];
         const unsigned char* at = block_bytes(p, size, block * 64, padded);
         std::uint64_t out[ByteMasks::kinds] = {};
-        classify(at, out);
+        ByteMasks::classify64(at, out);
         for (int k = 0; k < ByteMasks::kinds; ++k)
             bits[k][block] = out[k];
     }
 }
 
 #if defined(LLMOPS_MASKS_AVX2)
-// fill_blocks with the AVX2 classifier: the loop is written out here so that the classifier is
-// inlined (a template without the target attribute cannot inline it).
+// fill_portable with the AVX2 classifier: the loop is its own so that it carries the target
+// attribute and the classifier is inlined into it.
 __attribute__((target("avx2"))) void fill_avx2(std::string_view text, std::size_t blocks,
                                                std::vector<std::uint64_t>* bits) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -128,9 +126,7 @@ void ByteMasks::fill(std::string_view text, bool allow_avx2) {
 #else
     (void)allow_avx2;
 #endif
-    fill_blocks(text, blocks, bits, [](const unsigned char* at, std::uint64_t* out) {
-        ByteMasks::classify64(at, out);
-    });
+    fill_portable(text, blocks, bits);
 }
 
 } // namespace llmops::safety

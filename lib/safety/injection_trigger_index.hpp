@@ -12,13 +12,13 @@
 #include <string_view>
 #include <vector>
 
+#include "safety/injection_probe_match.hpp"
 #include "safety/injection_scan_masks.hpp"
 #include "safety/injection_triggers.hpp"
 
 namespace llmops::safety::triggers_internal {
 
 inline constexpr std::size_t kMaxTriggerWord = 16;
-inline constexpr std::size_t kMinEncodedRun = 24; // the probes' {24,}
 inline constexpr std::size_t kMarkdownText = 300; // "[^\]\n]{0,300}" between '[' and "]("
 inline constexpr std::size_t kMaxGroups = 128;
 // The cuckoo table's slot field: the word table's slot, and a flag for words that anchor a rule.
@@ -32,6 +32,7 @@ enum : std::uint8_t {
     kBase64Url = 4, // [A-Za-z0-9_-]
     kHexish = 8,    // [0-9A-Fa-f :\\xX]: every hex probe match is a run of these
     kOther = 16,    // ByteMasks::other: not a letter, digit, apostrophe or non-ASCII byte
+    kHex = 32,      // [0-9A-Fa-f]
 };
 
 constexpr std::array<std::uint8_t, 256> make_flags() {
@@ -44,6 +45,7 @@ constexpr std::array<std::uint8_t, 256> make_flags() {
         if (digit || letter) v |= kAlnum | kBase64 | kBase64Url;
         if (c == '+' || c == '/') v |= kBase64;
         if (c == '_' || c == '-') v |= kBase64Url;
+        if (hex) v |= kHex;
         if (hex || c == ' ' || c == ':' || c == '\\' || c == 'x' || c == 'X') v |= kHexish;
         if (!digit && !letter && c != '\'' && c < 0x80) v |= kOther;
         f[static_cast<std::size_t>(c)] = v;

@@ -109,18 +109,18 @@ void Index::scan_runs(TriggerScan& scan) const {
             y &= y >> 8;
             y &= y >> 8;
             const std::size_t leading = static_cast<std::size_t>(__builtin_ctzll(~m));
-            if (y == 0 && base - start + leading < kMinEncodedRun) {
+            if (y == 0 && base - start + leading < kMinProbeRun) {
                 start = base + 64 - static_cast<std::size_t>(__builtin_clzll(~m));
                 continue;
             }
             const std::size_t stop = std::min(n, base + 64);
             for (std::size_t i = base; i < stop; ++i) {
                 if (kFlags[b[i]] & flag[k]) continue;
-                if (i - start >= kMinEncodedRun) out.emplace_back(start, i);
+                if (i - start >= kMinProbeRun) out.emplace_back(start, i);
                 start = i + 1;
             }
         }
-        if (n - std::min(start, n) >= kMinEncodedRun) out.emplace_back(start, n);
+        if (n - std::min(start, n) >= kMinProbeRun) out.emplace_back(start, n);
     }
 }
 
@@ -242,7 +242,7 @@ void Index::piece_hits(const TriggerScan& scan, std::size_t begin, std::size_t e
         for (; run < runs.size() && runs[run].first < end; ++run) {
             const std::size_t from = std::max(runs[run].first, begin);
             const std::size_t to = std::min(runs[run].second, end);
-            if (to - from >= kMinEncodedRun) out[k]->push_back({from - begin, to - begin});
+            if (to - from >= kMinProbeRun) out[k]->push_back({from - begin, to - begin});
         }
         if (run > 0 && runs[run - 1].second > end) --run; // it goes on in the next piece
         scan.next_run[k] = run;
