@@ -5,9 +5,14 @@
 #include "http/header_redaction.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <mutex>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace llmops::http {
@@ -89,12 +94,87 @@ bool is_connect_failure(CURLcode code) {
 
 } // namespace
 
+// libcurl's socket interface, not curl_multi_perform/curl_multi_poll: those visit every
+// transfer and every socket on each wake, so a gateway holding 1,000 slow calls spent O(n) per
+// arriving request. Here an epoll set holds the sockets libcurl asks us to watch, and only the
+// ones that are ready (or whose timer is due) are driven.
 struct HttpTransport::Impl {
     CURLM* multi = nullptr;
     std::size_t max_connections = 1;
     HttpLog log;
     std::vector<CURL*> idle; // easy handles kept for reuse (their connections live in multi)
     std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
+    int epoll_fd = -1;
+    int wake_fd = -1; // an eventfd in the epoll set: wakeup() makes it readable
+    std::optional<Clock::time_point> timer; // when libcurl wants CURL_SOCKET_TIMEOUT driven
+    std::vector<epoll_event> ready = std::vector<epoll_event>(256);
+
+    static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+        auto* self = static_cast<Impl*>(user);
+        if (what == CURL_POLL_REMOVE) {
+            // The socket may be closed already; the kernel then dropped it from the set.
+            epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+            return 0;
+        }
+        epoll_event ev{};
+        ev.data.fd = fd;
+        if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
+        if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
+        if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
+            epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+            return -1; // libcurl fails the transfer that owns the socket
+        return 0;
+    }
+
+    static int on_timer(CURLM*, long timeout_ms, void* user) {
+        auto* self = static_cast<Impl*>(user);
+        if (timeout_ms < 0)
+            self->timer.reset();
+        else
+            self->timer = Clock::now() + std::chrono::milliseconds(timeout_ms);
+        return 0;
+    }
+
+    void drive(curl_socket_t fd, int events) {
+        int running = 0;
+        curl_multi_socket_action(multi, fd, events, &running);
+    }
+
+    void drive_timer_if_due() {
+        if (timer && *timer <= Clock::now()) {
+            timer.reset(); // libcurl sets it again if it still wants one
+            drive(CURL_SOCKET_TIMEOUT, 0);
+        }
+    }
+
+    // Waits for at most `wait` for a socket, the timer or wakeup(), and drives what is ready.
+    void wait_and_drive(std::chrono::milliseconds wait) {
+        if (timer) {
+            auto until = std::chrono::ceil<std::chrono::milliseconds>(
+                std::max(*timer - Clock::now(), Clock::duration::zero()));
+            wait = std::min(wait, until);
+        }
+        // Bounded so that it fits epoll_wait's int milliseconds.
+        auto ms = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1 << 30));
+        int n = epoll_wait(epoll_fd, ready.data(), static_cast<int>(ready.size()), ms);
+        if (n < 0 && errno != EINTR)
+            throw Error(ErrorKind::Provider,
+                        std::string("waiting for HTTP answers failed: ") + std::strerror(errno));
+        for (int i = 0; i < n; ++i) {
+            const epoll_event& ev = ready[static_cast<std::size_t>(i)];
+            if (ev.data.fd == wake_fd) {
+                std::uint64_t count = 0;
+                [[maybe_unused]] auto got = ::read(wake_fd, &count, sizeof count);
+                continue;
+            }
+            int flags = 0;
+            if (ev.events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
+            if (ev.events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+            if (ev.events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+            drive(ev.data.fd, flags);
+        }
+        drive_timer_if_due();
+    }
 
     CURL* take_easy() {
         if (!idle.empty()) {
@@ -195,8 +275,23 @@ struct HttpTransport::Impl {
 HttpTransport::HttpTransport(std::size_t max_connections, HttpLog log)
     : impl_(std::make_unique<Impl>()) {
     initialise_curl();
+    impl_->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    impl_->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     impl_->multi = curl_multi_init();
-    if (!impl_->multi) throw Error(ErrorKind::Provider, "cannot create the HTTP client");
+    if (impl_->epoll_fd < 0 || impl_->wake_fd < 0 || !impl_->multi) {
+        if (impl_->multi) curl_multi_cleanup(impl_->multi);
+        if (impl_->epoll_fd >= 0) ::close(impl_->epoll_fd);
+        if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+        throw Error(ErrorKind::Provider, "cannot create the HTTP client");
+    }
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.fd = impl_->wake_fd;
+    epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake);
+    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
+    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
     impl_->max_connections = std::max<std::size_t>(1, max_connections);
     impl_->log = std::move(log);
     auto n = static_cast<long>(impl_->max_connections);
@@ -208,7 +303,9 @@ HttpTransport::~HttpTransport() {
     abort_all();
     for (CURL* easy : impl_->idle)
         curl_easy_cleanup(easy);
-    curl_multi_cleanup(impl_->multi);
+    curl_multi_cleanup(impl_->multi); // may still tell on_socket to forget sockets
+    ::close(impl_->epoll_fd);
+    ::close(impl_->wake_fd);
 }
 
 void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
@@ -244,18 +341,11 @@ void HttpTransport::start(std::uint64_t ticket, HttpCall call) {
 }
 
 void HttpTransport::poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait) {
-    int running = 0;
-    curl_multi_perform(impl_->multi, &running);
     std::size_t before = done.size();
+    impl_->drive_timer_if_due(); // new transfers start here (libcurl set a timer of 0)
     impl_->collect(done);
     if (done.size() > before) return;
-    // Bounded so that it fits the int milliseconds of curl_multi_poll.
-    auto wait = std::clamp<std::int64_t>(max_wait.count(), 0, 1 << 30);
-    CURLMcode rc = curl_multi_poll(impl_->multi, nullptr, 0, static_cast<int>(wait), nullptr);
-    if (rc != CURLM_OK)
-        throw Error(ErrorKind::Provider,
-                    std::string("waiting for HTTP answers failed: ") + curl_multi_strerror(rc));
-    curl_multi_perform(impl_->multi, &running);
+    impl_->wait_and_drive(max_wait);
     impl_->collect(done);
 }
 
@@ -271,7 +361,8 @@ std::size_t HttpTransport::in_flight() const {
 }
 
 void HttpTransport::wakeup() {
-    curl_multi_wakeup(impl_->multi);
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto put = ::write(impl_->wake_fd, &one, sizeof one);
 }
 
 } // namespace llmops::http
