@@ -109,21 +109,50 @@ struct HttpTransport::Impl {
     std::optional<Clock::time_point> timer; // when libcurl wants CURL_SOCKET_TIMEOUT driven
     std::vector<epoll_event> ready = std::vector<epoll_event>(256);
 
+    // The sockets in the epoll set, with the events each is registered for. A socket libcurl
+    // stops watching (a keep-alive connection going idle) stays registered, parked: the next
+    // request on it usually wants the same events, so a request costs no epoll_ctl at all. A
+    // parked socket that becomes ready (the server closed it) leaves the set then; a socket
+    // libcurl closes leaves the map first (on_close), so a reused descriptor number is never
+    // taken for a registered one.
+    struct Watch {
+        std::uint32_t events = 0;
+        bool parked = false;
+    };
+    std::unordered_map<curl_socket_t, Watch> watched;
+
     static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
         auto* self = static_cast<Impl*>(user);
+        auto it = self->watched.find(fd);
         if (what == CURL_POLL_REMOVE) {
-            // The socket may be closed already; the kernel then dropped it from the set.
-            epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+            if (it != self->watched.end()) it->second.parked = true;
+            return 0;
+        }
+        std::uint32_t events = 0;
+        if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
+        if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
+        if (it != self->watched.end() && it->second.events == events) {
+            it->second.parked = false;
             return 0;
         }
         epoll_event ev{};
+        ev.events = events;
         ev.data.fd = fd;
-        if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
-        if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
-        if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT &&
-            epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        int op = it == self->watched.end() ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        if (epoll_ctl(self->epoll_fd, op, fd, &ev) != 0 &&
+            epoll_ctl(self->epoll_fd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd,
+                      &ev) != 0) {
+            self->watched.erase(fd);
             return -1; // libcurl fails the transfer that owns the socket
+        }
+        self->watched[fd] = Watch{events, false};
         return 0;
+    }
+
+    // Closing a descriptor takes it out of the epoll set (libcurl never duplicates one).
+    static int on_close(void* user, curl_socket_t fd) {
+        static_cast<Impl*>(user)->watched.erase(fd);
+        return ::close(fd);
     }
 
     static int on_timer(CURLM*, long timeout_ms, void* user) {
@@ -167,6 +196,13 @@ struct HttpTransport::Impl {
                 [[maybe_unused]] auto got = ::read(wake_fd, &count, sizeof count);
                 continue;
             }
+            auto it = watched.find(ev.data.fd);
+            if (it == watched.end()) continue; // closed while earlier events were driven
+            if (it->second.parked) {
+                epoll_ctl(epoll_fd, EPOLL_CTL_DEL, ev.data.fd, nullptr);
+                watched.erase(it);
+                continue;
+            }
             int flags = 0;
             if (ev.events & (EPOLLIN | EPOLLHUP)) flags |= CURL_CSELECT_IN;
             if (ev.events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
@@ -197,7 +233,7 @@ struct HttpTransport::Impl {
             curl_easy_cleanup(easy);
     }
 
-    void configure(CURL* e, Transfer& t) const {
+    void configure(CURL* e, Transfer& t) {
         curl_easy_setopt(e, CURLOPT_URL, t.call.url.c_str());
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         const std::string& method = t.call.method;
@@ -224,6 +260,8 @@ struct HttpTransport::Impl {
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
         auto timeout_ms = static_cast<long>(std::clamp(t.call.timeout_s * 1000, 1.0, 2e9));
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10000L));

@@ -27,12 +27,16 @@ RequestLogWriter::~RequestLogWriter() {
 }
 
 void RequestLogWriter::append(RequestRecord record) {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         records_.push_back(std::move(record));
         ++appended_;
+        // Only the first record of a group and a full group change what the writer waits
+        // for; waking it for every request cost a context switch each.
+        wake = (records_.size() == 1 && feedback_.empty()) || records_.size() == kMaxGroup;
     }
-    wake_.notify_one();
+    if (wake) wake_.notify_one();
 }
 
 void RequestLogWriter::append_feedback(FeedbackRecord record, std::function<void(bool)> done) {

@@ -82,13 +82,17 @@ class UpstreamWorker {
     }
 
     bool submit(UpstreamCall&& call) {
+        bool was_empty = false;
         {
             std::lock_guard lock(mutex_);
             if (admitted_.load() >= queue_limit_ + concurrency_) return false;
             admitted_.fetch_add(1);
+            was_empty = inbox_.empty();
             inbox_.push_back({std::move(call), Clock::now()});
         }
-        wake();
+        // The worker empties the whole inbox after every wake and before it waits again, so a
+        // call joining a non-empty inbox is already covered by the wake of the first one.
+        if (was_empty) wake();
         return true;
     }
 
