@@ -110,11 +110,11 @@ struct HttpTransport::Impl {
     std::vector<epoll_event> ready = std::vector<epoll_event>(256);
 
     // The sockets in the epoll set, with the events each is registered for. A socket libcurl
-    // stops watching (a keep-alive connection going idle) stays registered, parked: the next
-    // request on it usually wants the same events, so a request costs no epoll_ctl at all. A
-    // parked socket that becomes ready (the server closed it) leaves the set then; a socket
-    // libcurl closes leaves the map first (on_close), so a reused descriptor number is never
-    // taken for a registered one.
+    // stops watching (a keep-alive connection going idle) stays registered, parked, so that the
+    // next request on it costs one epoll_ctl instead of a removal and an addition. A parked
+    // socket that becomes ready (the server closed it) leaves the set then. Every change asks
+    // the kernel (MOD, else ADD): libcurl closes some sockets without on_close (its resolver's),
+    // and their number may since belong to a new socket.
     struct Watch {
         std::uint32_t events = 0;
         bool parked = false;
@@ -131,10 +131,6 @@ struct HttpTransport::Impl {
         std::uint32_t events = 0;
         if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
         if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
-        if (it != self->watched.end() && it->second.events == events) {
-            it->second.parked = false;
-            return 0;
-        }
         epoll_event ev{};
         ev.events = events;
         ev.data.fd = fd;
