@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <netinet/in.h>
+#include <set>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -216,6 +217,27 @@ TEST_CASE("transport: keep-alive reuse, and a connection the server closed is re
     CHECK_THAT(request, !Catch::Contains("Expect:"));
     CHECK_THAT(request, !Catch::Contains("Accept-Encoding"));
     CHECK_THAT(request, Catch::EndsWith("{\"n\":2}"));
+}
+
+TEST_CASE("transport: sixty transfers at once, three times over the kept connections",
+          "[http][provider]") {
+    // Later rounds run on the sockets earlier ones left idle (parked in the epoll set): a socket
+    // that was not armed again would leave its transfer waiting until its timeout.
+    ScriptedServer server([](int, int) { return ScriptedServer::Answer{ok("fine")}; });
+    // Sixty: under the scripted server's listen backlog, so no connection waits for a SYN again.
+    HttpTransport t(60);
+    for (int round = 0; round < 3; ++round) {
+        auto done = post_all(t, server.url(), 60);
+        std::set<std::uint64_t> tickets;
+        for (const auto& r : done) {
+            CHECK(r.transport_ok);
+            CHECK(r.status == 200);
+            CHECK(r.body == "fine");
+            tickets.insert(r.ticket);
+        }
+        CHECK(tickets.size() == 60);
+    }
+    CHECK(server.connections() <= 60);
 }
 
 TEST_CASE("transport: a GET sends no body, and the connection serves a POST after it",
