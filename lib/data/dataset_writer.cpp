@@ -18,6 +18,9 @@ namespace llmops::data {
 
 namespace {
 constexpr std::size_t kMaxQueuedChunks = 32;
+// A full queue lets its producer go on once it is down to this many: waking the producer for
+// every chunk taken made it and the workers hand the lock back and forth thousands of times.
+constexpr std::size_t kResumeQueuedChunks = kMaxQueuedChunks / 2;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
 } // namespace
 
@@ -82,26 +85,36 @@ class DatasetWriter::ChunkPipeline {
     };
 
     void enqueue(Job job, std::int64_t rows, std::int64_t bytes) {
-        std::unique_lock lock(mutex_);
-        space_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks || failure_; });
-        rethrow_failure();
-        job.seq = chunks_.size();
-        chunks_.push_back({"", rows, bytes});
-        queue_.push_back(std::move(job));
+        {
+            std::unique_lock lock(mutex_);
+            if (queue_.size() >= kMaxQueuedChunks) {
+                producer_waits_ = true;
+                space_.wait(lock, [this] { return !producer_waits_ || failure_; });
+            }
+            rethrow_failure();
+            job.seq = chunks_.size();
+            chunks_.push_back({"", rows, bytes});
+            queue_.push_back(std::move(job));
+        }
         ready_.notify_one();
     }
 
     void run() {
         for (;;) {
             Job job;
+            bool wake_producer = false;
             {
                 std::unique_lock lock(mutex_);
                 ready_.wait(lock, [this] { return !queue_.empty() || done_; });
                 if (queue_.empty()) return;
                 job = std::move(queue_.front());
                 queue_.pop_front();
-                space_.notify_one();
+                if (producer_waits_ && queue_.size() <= kResumeQueuedChunks) {
+                    producer_waits_ = false;
+                    wake_producer = true;
+                }
             }
+            if (wake_producer) space_.notify_one();
             const bool is_view = !job.view.empty();
             try {
                 store::ObjectInfo info =
@@ -148,6 +161,7 @@ class DatasetWriter::ChunkPipeline {
     std::vector<ChunkRef> chunks_;
     std::exception_ptr failure_;
     bool done_ = false;
+    bool producer_waits_ = false;      // for the queue to be down to kResumeQueuedChunks
     std::vector<std::thread> workers_; // last: started after everything they use exists
 };
 
