@@ -174,7 +174,7 @@ bool SinglePassCanonicalizer::value(std::size_t depth) {
     case '[':
         return array(depth);
     case '"':
-        return string(nullptr);
+        return string(false);
     case 't':
         return literal("true");
     case 'f':
@@ -234,12 +234,14 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
     bool sorted = true;
     for (;;) {
         if (p_ == end_ || *p_ != '"') return false;
-        Member member{};
-        member.in_begin = p_;
-        member.out_begin = out_position();
-        if (!string(&member.key)) return false;
+        // The member's parts are kept in locals and the member built in place: copying a
+        // Member assembled on the stack stalled on store forwarding (a visible share of rows).
+        const char* in_begin = p_;
+        const std::size_t out_begin = out_position();
+        if (!string(true)) return false;
+        const std::string_view key(in_begin + 1, static_cast<std::size_t>(p_ - in_begin - 2));
         if (members_.size() > frame) {
-            const int cmp = compare_keys(members_.back().key, member.key);
+            const int cmp = compare_keys(members_.back().key, key);
             if (cmp == 0) return false; // duplicate key: the full canonicaliser reports it
             if (cmp > 0) sorted = false;
         }
@@ -250,10 +252,8 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         if (p_ == end_) return false;
         const char first = *p_;
         if (!value(depth + 1)) return false;
-        member.type = type_of(first, integer_);
-        member.in_end = p_;
-        member.out_end = out_position();
-        members_.push_back(member);
+        members_.emplace_back(key, in_begin, p_, out_begin, out_position(),
+                              type_of(first, integer_));
         const Next next = after_element('}');
         if (next == Next::Bad) return false;
         if (next == Next::Closed) break;
@@ -341,15 +341,13 @@ void SinglePassCanonicalizer::write_sorted(std::size_t frame, bool verbatim) {
     }
 }
 
-bool SinglePassCanonicalizer::string(std::string_view* key) {
-    const char* open = p_;
+bool SinglePassCanonicalizer::string(bool is_key) {
     const char* p = p_ + 1;
     for (;;) {
         p = find_string_special(p, end_);
         if (p == end_) return false; // unterminated
         const auto c = static_cast<unsigned char>(*p);
         if (c == '"') {
-            if (key) *key = std::string_view(open + 1, static_cast<std::size_t>(p - open - 1));
             p_ = p + 1;
             return true;
         }
@@ -365,7 +363,7 @@ bool SinglePassCanonicalizer::string(std::string_view* key) {
             continue;
         }
         // A key with an escape sorts by its unescaped bytes: leave those to the full path.
-        if (c != '\\' || key) return false; // a raw control character is an error
+        if (c != '\\' || is_key) return false; // a raw control character is an error
         p_ = p;
         if (!escape()) return false;
         p = p_;

@@ -47,7 +47,8 @@ class SinglePassCanonicalizer {
     // (More), stops at `close` (Closed), or finds anything else (Bad).
     enum class Next { More, Closed, Bad };
     Next after_element(char close);
-    bool string(std::string_view* key);
+    // A key (is_key) must have no escapes: it is then its own text between the quotes.
+    bool string(bool is_key);
     bool escape();
     bool number();
     bool literal(std::string_view word);
