@@ -485,25 +485,52 @@ bool SinglePassCanonicalizer::number() {
             }
             if (!copy) return false;
         }
-    } else if (p[-1] != '0') {
-        integer_ = false;
-        // A decimal with at most 15 significant digits round-trips through a double, so its
-        // shortest form has exactly these digits; the literal is then canonical when it is laid
-        // out as ECMAScript would: no exponent is needed for 0.000001 <= |x| < 1e21.
-        std::size_t significant = 0;
+    } else {
+        // Trailing zeros of a fraction are not in its shortest form (0.500 is 0.5, 2.0 is 2):
+        // the canonical text is then the literal cut short, found without a double.
+        const char* frac_end = p;
+        while (frac_end > frac_begin && frac_end[-1] == '0')
+            --frac_end;
         const bool zero_prefix = int_end - int_begin == 1 && *int_begin == '0';
-        std::size_t leading_zeros = 0;
-        if (zero_prefix) {
-            const char* f = frac_begin;
-            while (f < p && *f == '0')
-                ++f;
-            leading_zeros = static_cast<std::size_t>(f - frac_begin);
-            significant = static_cast<std::size_t>(p - f);
+        const char* cut = nullptr; // the canonical text is [start, cut)
+        if (frac_end == frac_begin) {
+            // An integral value, spelled as its integer part when a double holds it exactly.
+            integer_ = true;
+            if (zero_prefix) { // 0.0 and -0.0 are 0
+                flush();
+                *o_++ = '0';
+                p_ = pending_ = p;
+                return true;
+            }
+            if (int_end - int_begin <= 15) cut = int_end;
         } else {
-            significant = static_cast<std::size_t>(int_end - int_begin) +
-                          static_cast<std::size_t>(p - frac_begin);
+            integer_ = false;
+            // A decimal with at most 15 significant digits round-trips through a double, so its
+            // shortest form has exactly these digits; the literal is then canonical when it is
+            // laid out as ECMAScript would: no exponent is needed for 0.000001 <= |x| < 1e21.
+            std::size_t significant = 0;
+            std::size_t leading_zeros = 0;
+            if (zero_prefix) {
+                const char* f = frac_begin;
+                while (f < frac_end && *f == '0')
+                    ++f;
+                leading_zeros = static_cast<std::size_t>(f - frac_begin);
+                significant = static_cast<std::size_t>(frac_end - f);
+            } else {
+                significant = static_cast<std::size_t>(int_end - int_begin) +
+                              static_cast<std::size_t>(frac_end - frac_begin);
+            }
+            if (significant <= 15 && leading_zeros < 6) cut = frac_end;
         }
-        copy = significant <= 15 && leading_zeros < 6;
+        if (cut) {
+            if (cut != p) { // output up to the cut, then skip the zeros
+                p_ = cut;
+                flush();
+                p_ = pending_ = p;
+                return true;
+            }
+            copy = true;
+        }
     }
     if (copy) {
         p_ = p;

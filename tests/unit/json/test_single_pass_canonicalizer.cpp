@@ -278,6 +278,20 @@ TEST_CASE("single-pass canonicaliser: known spellings", "[data][canonical]") {
           "-0.0",
           "0.30000000000000004",
           "1.5000",
+          "0.500",
+          "-0.500",
+          "12.3400",
+          "-3.000",
+          "10.0",
+          "-0.000",
+          "0.0000010",
+          "0.00000100",
+          "123456789012345.0",
+          "123456789012345.60",
+          "1234567890123456.0",
+          "9007199254740993.0",
+          "12345678901234567890.000",
+          R"({"b":0.50,"a":1.0,"c":[2.00,-0.0]})",
           "123456789012345.6",
           "1234567890123456.7",
           "0.1234567890123456789",
@@ -388,6 +402,30 @@ TEST_CASE("single-pass canonicaliser agrees with the full path on generated rows
     // declines duplicate keys, which the small key pool makes common, and exponents).
     INFO("accepted " << valid_accepted << " of " << valid << " valid rows");
     CHECK(valid_accepted > valid / 2);
+}
+
+TEST_CASE("single-pass canonicaliser agrees on fractions with trailing zeros",
+          "[data][canonical]") {
+    Checker c;
+    std::mt19937 rng(20261206);
+    auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    for (int i = 0; i < 50000; ++i) {
+        std::string number = pick(3) == 0 ? "-" : "";
+        const int int_digits = pick(4) == 0 ? 0 : 1 + pick(20);
+        if (int_digits == 0) number += '0';
+        for (int d = 0; d < int_digits; ++d)
+            number += static_cast<char>((d == 0 ? '1' : '0') + pick(d == 0 ? 9 : 10));
+        number += '.';
+        const int leading = pick(3) == 0 ? pick(8) : 0;
+        number.append(static_cast<std::size_t>(leading), '0');
+        const int digits = pick(4) == 0 ? 0 : pick(18);
+        for (int d = 0; d < digits; ++d)
+            number += static_cast<char>('0' + pick(10));
+        number.append(static_cast<std::size_t>(1 + pick(5)), '0');
+        c.check("[" + number + "]");
+        c.check(R"({"z":)" + number + R"(,"a":)" + number + "}");
+    }
+    CHECK(c.accepted == c.checked); // every one of these is a plain decimal
 }
 
 TEST_CASE("single-pass canonicaliser agrees on number spellings", "[data][canonical]") {
