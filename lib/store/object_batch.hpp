@@ -41,7 +41,6 @@ class ObjectBatch {
         std::string target; // in objects/, "ab/cdef…[.zst]"
     };
     std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex);
-    void rename_into_place(std::size_t from, std::size_t to); // pending_[from, to)
 
     ObjectStore& store_;
     FileDescriptor tmp_dir_;
