@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -22,6 +23,34 @@ constexpr std::size_t kMaxQueuedChunks = 32;
 // every chunk taken made it and the workers hand the lock back and forth thousands of times.
 constexpr std::size_t kResumeQueuedChunks = kMaxQueuedChunks / 2;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
+
+// The manifest's JSON text, byte for byte what nlohmann::json's dump() gives for
+// {"bytes","chunks":[[hash,rows,bytes]…],"format","rows"} (keys sorted, no spaces; hashes are
+// hex, so nothing needs escaping), without building a document of thousands of arrays first.
+std::string dataset_manifest_text(std::int64_t rows, std::int64_t bytes,
+                                  const std::vector<ChunkRef>& chunks) {
+    std::string out;
+    out.reserve(96 + chunks.size() * 64);
+    out += "{\"bytes\":";
+    out += std::to_string(bytes);
+    out += ",\"chunks\":[";
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+        if (i > 0) out += ',';
+        out += "[\"";
+        out += chunks[i].hash;
+        out += "\",";
+        out += std::to_string(chunks[i].rows);
+        out += ',';
+        out += std::to_string(chunks[i].bytes);
+        out += ']';
+    }
+    out += "],\"format\":\"";
+    out += kManifestFormat;
+    out += "\",\"rows\":";
+    out += std::to_string(rows);
+    out += '}';
+    return out;
+}
 } // namespace
 
 // Hands finished chunks to worker threads (one per core) that hash, compress and write them, so
@@ -229,12 +258,7 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     end_chunk();
     std::vector<ChunkRef> chunks = pipeline_->finish();
 
-    nlohmann::json manifest = {{"format", kManifestFormat}, {"rows", rows_}, {"bytes", bytes_}};
-    nlohmann::json chunk_list = nlohmann::json::array();
-    for (const auto& c : chunks)
-        chunk_list.push_back({c.hash, c.rows, c.bytes});
-    manifest["chunks"] = std::move(chunk_list);
-    std::string manifest_text = manifest.dump();
+    const std::string manifest_text = dataset_manifest_text(rows_, bytes_, chunks);
     Hash128 manifest_hash = hash128(manifest_text);
 
     store::Database& db = project_.db();
@@ -247,8 +271,11 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     }
     store::ObjectBatch& batch = pipeline_->batch();
     batch.add_hashed(manifest_hash, manifest_text, store::Compression::Zstd);
-    batch.commit();
     result.new_object_bytes = batch.new_bytes();
+    // The objects are made durable and moved into place on another thread while the version's
+    // rows are written (thousands of renames, the longest step of the tail); the transaction
+    // commits only once they all are, so a version never names an object not in place.
+    std::future<void> placed = std::async(std::launch::async, [&batch] { batch.commit(); });
 
     store::Transaction tx(db);
     auto latest = latest_version(db, draft.name);
@@ -256,6 +283,7 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
         // Same content: no new version, but the requested tags still apply to it.
         for (const auto& tag : draft.tags)
             tag_version(db, *latest, tag);
+        placed.get();
         tx.commit();
         result.version = resolve_version(db, latest->ref());
         return result;
@@ -306,6 +334,7 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     DatasetVersion created = resolve_version(db, draft.name + "@" + std::to_string(number));
     for (const auto& tag : draft.tags)
         tag_version(db, created, tag);
+    placed.get();
     tx.commit();
     result.version = resolve_version(db, created.ref());
     result.created = true;

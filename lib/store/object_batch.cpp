@@ -86,6 +86,9 @@ std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::strin
         struct stat st {};
         const std::string dir = hex.substr(0, 2);
         state = ::fstatat(objects_dir_.get(), dir.c_str(), &st, 0) == 0 ? 2 : 1;
+        // Made now rather than at commit, where it would add to the serial tail (an empty
+        // folder is harmless; commit() makes sure of it again, and reports any failure).
+        if (state == 1) ::mkdirat(objects_dir_.get(), dir.c_str(), 0755);
         shards_[shard].store(state, std::memory_order_relaxed);
     }
     if (state == 1) return std::nullopt;
