@@ -126,15 +126,24 @@ bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, std::
     o_ = buffer_.get();
     members_.clear();
     fields_.clear();
+    keys_repeat_ = false;
     skip_space();
-    if (p_ == end_ || (root == JsonRoot::Object && *p_ != '{')) return false;
+    if (p_ == end_ || (root == JsonRoot::Object && *p_ != '{')) return declined();
     root_is_object_ = *p_ == '{';
-    if (!value(0)) return false;
+    if (!value(0)) return declined();
     skip_space();
-    if (p_ != end_) return false;
+    if (p_ != end_) return declined();
+    if (!root_is_object_) last_keys_.clear();
     flush();
     out.append(buffer_.get(), static_cast<std::size_t>(o_ - buffer_.get()));
     return true;
+}
+
+bool SinglePassCanonicalizer::declined() {
+    // keys_repeat() compares with the last accepted object: a declined one comes between.
+    last_keys_.clear();
+    keys_repeat_ = false;
+    return false;
 }
 
 void SinglePassCanonicalizer::flush() {
@@ -228,10 +237,17 @@ bool SinglePassCanonicalizer::array(std::size_t depth) {
 
 bool SinglePassCanonicalizer::object(std::size_t depth) {
     if (depth >= kMaxDepth) return false;
-    if (open_empty('}')) return true;
+    if (open_empty('}')) {
+        if (depth == 0) last_keys_.clear(); // the next object's keys do not repeat these
+        return true;
+    }
     const std::size_t frame = members_.size();
     const std::size_t flushes = flushes_;
     bool sorted = true;
+    // Rows of a dataset usually list the keys of the row before in the same order. While a
+    // top-level object does (`repeat`), its keys are not compared with each other: the last
+    // object's order and sortedness hold, and it had no duplicates.
+    bool repeat = depth == 0;
     for (;;) {
         if (p_ == end_ || *p_ != '"') return false;
         // The member's parts are kept in locals and the member built in place: copying a
@@ -240,7 +256,12 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         const std::size_t out_begin = out_position();
         if (!string(true)) return false;
         const std::string_view key(in_begin + 1, static_cast<std::size_t>(p_ - in_begin - 2));
-        if (members_.size() > frame) {
+        const std::size_t index = members_.size() - frame;
+        if (repeat && (index >= last_keys_.size() || !same_key(last_keys_[index], key))) {
+            repeat = false;
+            if (!check_order(frame, sorted)) return false; // the members so far
+        }
+        if (!repeat && index > 0) {
             const int cmp = compare_keys(members_.back().key, key);
             if (cmp == 0) return false; // duplicate key: the full canonicaliser reports it
             if (cmp > 0) sorted = false;
@@ -258,34 +279,50 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         if (next == Next::Bad) return false;
         if (next == Next::Closed) break;
     }
+    if (repeat && members_.size() - frame != last_keys_.size()) {
+        repeat = false; // fewer keys than the last object
+        if (!check_order(frame, sorted)) return false;
+    }
+    if (repeat) sorted = last_sorted_;
     if (!sorted) {
-        if (!sort_members(frame, depth)) return false;
+        if (!sort_members(frame, depth, repeat)) return false;
         // Nothing written differently since the first member: its members are their own
         // text, copied straight in sorted order.
         write_sorted(frame, flushes_ == flushes && pending_ <= members_[frame].in_begin);
     }
     ++p_; // the closing brace, copied with what follows
-    if (depth == 0)
+    if (depth == 0) {
         for (std::size_t i = frame; i < members_.size(); ++i)
             fields_.push_back({members_[i].key, members_[i].type});
+        if (!repeat) {
+            last_keys_.resize(members_.size() - frame);
+            for (std::size_t i = frame; i < members_.size(); ++i)
+                last_keys_[i - frame].assign(members_[i].key);
+            last_sorted_ = sorted;
+        }
+        keys_repeat_ = repeat;
+    }
     members_.resize(frame);
     return true;
 }
 
-bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth) {
-    const std::size_t count = members_.size() - frame;
-    if (depth == 0 && last_keys_.size() == count) {
-        bool same = true;
-        for (std::size_t i = 0; i < count && same; ++i)
-            same = same_key(members_[frame + i].key, last_keys_[i]);
-        if (same) {
-            order_.resize(count);
-            for (std::size_t i = 0; i < count; ++i)
-                order_[i] = frame + last_order_[i];
-            return true;
-        }
+bool SinglePassCanonicalizer::check_order(std::size_t frame, bool& sorted) const {
+    for (std::size_t i = frame + 1; i < members_.size(); ++i) {
+        const int cmp = compare_keys(members_[i - 1].key, members_[i].key);
+        if (cmp == 0) return false;
+        if (cmp > 0) sorted = false;
     }
+    return true;
+}
+
+bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth, bool repeat) {
+    const std::size_t count = members_.size() - frame;
     order_.resize(count);
+    if (repeat) {
+        for (std::size_t i = 0; i < count; ++i)
+            order_[i] = frame + last_order_[i];
+        return true;
+    }
     for (std::size_t i = 0; i < count; ++i)
         order_[i] = frame + i;
     std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
@@ -295,12 +332,9 @@ bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth)
         if (same_key(members_[order_[i - 1]].key, members_[order_[i]].key))
             return false; // duplicate
     if (depth == 0) {
-        last_keys_.resize(count);
         last_order_.resize(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            last_keys_[i].assign(members_[frame + i].key);
+        for (std::size_t i = 0; i < count; ++i)
             last_order_[i] = order_[i] - frame;
-        }
     }
     return true;
 }

@@ -178,7 +178,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
             parsed.error = jsonl_line_error(e, text, name, line);
             return;
         }
-        rows.end_row(start, canonicalizer.last_fields());
+        rows.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
     }
     parsed.lines = line;
 }
