@@ -256,6 +256,13 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
         throw Error(ErrorKind::BadInput, "empty input: no rows to store", {},
                     "pass --allow-empty to store an empty version");
     end_chunk();
+    // The input is all read: the objects written so far are made durable and moved into place
+    // on another thread (thousands of renames, the longest step of the tail) while the workers
+    // store the last chunks and the version's rows are written. The transaction commits only
+    // once every object is in place, so a version never names an object that is not.
+    store::ObjectBatch& batch = pipeline_->batch();
+    std::future<void> placed_early =
+        std::async(std::launch::async, [&batch] { batch.place_added(); });
     std::vector<ChunkRef> chunks = pipeline_->finish();
 
     const std::string manifest_text = dataset_manifest_text(rows_, bytes_, chunks);
@@ -266,16 +273,16 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     // Identical to the latest version: nothing to record (a fast path before any write lock).
     if (auto latest = latest_version(db, draft.name);
         latest && latest->manifest == manifest_hash.hex() && draft.tags.empty()) {
+        placed_early.get();
         result.version = *latest;
         return result;
     }
-    store::ObjectBatch& batch = pipeline_->batch();
     batch.add_hashed(manifest_hash, manifest_text, store::Compression::Zstd);
     result.new_object_bytes = batch.new_bytes();
-    // The objects are made durable and moved into place on another thread while the version's
-    // rows are written (thousands of renames, the longest step of the tail); the transaction
-    // commits only once they all are, so a version never names an object not in place.
-    std::future<void> placed = std::async(std::launch::async, [&batch] { batch.commit(); });
+    std::future<void> placed = std::async(std::launch::async, [&batch, &placed_early] {
+        placed_early.get();
+        batch.commit();
+    });
 
     store::Transaction tx(db);
     auto latest = latest_version(db, draft.name);

@@ -142,25 +142,48 @@ ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
     return {hash, bytes.size(), stored.size(), is_compressed, false};
 }
 
-void ObjectBatch::commit() {
-    if (pending_.empty()) {
-        committed_ = true;
-        return;
+void ObjectBatch::place_added() {
+    std::vector<Pending> ready;
+    {
+        std::lock_guard lock(mutex_);
+        ready.swap(pending_);
     }
+    place(ready);
+}
+
+void ObjectBatch::place(std::vector<Pending>& ready) {
+    if (ready.empty()) return;
+    // Every file in `ready` was written and closed before it was listed.
     sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
     std::set<std::string> shards;
-    for (const auto& p : pending_) {
+    for (const auto& p : ready) {
         std::string shard = p.target.substr(0, 2);
         if (shards.insert(shard).second) ::mkdirat(objects_dir_.get(), shard.c_str(), 0755);
     }
     // On one thread: a rename from tmp/ into a shard folder takes the file system's rename
     // lock, so a second thread only queued behind the first, and on a busy machine each hand-over
     // of the lock cost a wake-up (5,000 renames took 110 ms on two threads, 26 ms on one).
-    for (const auto& p : pending_)
-        if (::renameat(tmp_dir_.get(), p.tmp.c_str(), objects_dir_.get(), p.target.c_str()) != 0)
-            throw_store("cannot rename object into place", store_.objects_dir() / p.target);
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        const Pending& p = ready[i];
+        if (::renameat(tmp_dir_.get(), p.tmp.c_str(), objects_dir_.get(), p.target.c_str()) == 0)
+            continue;
+        const int error = errno;
+        const fs::path where = store_.objects_dir() / p.target; // before p is moved from
+        {
+            std::lock_guard lock(mutex_); // the rest stay temp files, removed if not committed
+            pending_.insert(pending_.end(), std::make_move_iterator(ready.begin() + i),
+                            std::make_move_iterator(ready.end()));
+        }
+        errno = error;
+        throw_store("cannot rename object into place", where);
+    }
+    placed_ += ready.size();
+}
+
+void ObjectBatch::commit() {
+    place_added();
     committed_ = true;
-    sync_filesystem(objects_dir_.get(), store_.objects_dir());
+    if (placed_ > 0) sync_filesystem(objects_dir_.get(), store_.objects_dir());
 }
 
 } // namespace llmops::store
