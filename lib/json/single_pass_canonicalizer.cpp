@@ -254,13 +254,13 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         // Member assembled on the stack stalled on store forwarding (a visible share of rows).
         const char* in_begin = p_;
         const std::size_t out_begin = out_position();
-        if (!string(true)) return false;
-        const std::string_view key(in_begin + 1, static_cast<std::size_t>(p_ - in_begin - 2));
         const std::size_t index = members_.size() - frame;
-        if (repeat && (index >= last_keys_.size() || !same_key(last_keys_[index], key))) {
+        if (repeat && !repeats_key(index)) {
             repeat = false;
             if (!check_order(frame, sorted)) return false; // the members so far
         }
+        if (!repeat && !string(true)) return false;
+        const std::string_view key(in_begin + 1, static_cast<std::size_t>(p_ - in_begin - 2));
         if (!repeat && index > 0) {
             const int cmp = compare_keys(members_.back().key, key);
             if (cmp == 0) return false; // duplicate key: the full canonicaliser reports it
@@ -303,6 +303,20 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         keys_repeat_ = repeat;
     }
     members_.resize(frame);
+    return true;
+}
+
+// At a key's opening quote: whether the text there is the last object's key at `index`, quoted
+// (then steps past it). That key was checked as a key then (no escape, no control character,
+// valid UTF-8), so the same bytes are a valid key now, without scanning them again.
+bool SinglePassCanonicalizer::repeats_key(std::size_t index) {
+    if (index >= last_keys_.size()) return false;
+    const std::string& last = last_keys_[index];
+    const auto available = static_cast<std::size_t>(end_ - p_);
+    if (available < last.size() + 2 || p_[last.size() + 1] != '"' ||
+        !same_key(std::string_view(p_ + 1, last.size()), last))
+        return false;
+    p_ += last.size() + 2;
     return true;
 }
 

@@ -58,6 +58,7 @@ class SinglePassCanonicalizer {
     // Compares the members from `frame` on pairwise: false on a duplicate key; clears `sorted`
     // when they are out of order.
     bool check_order(std::size_t frame, bool& sorted) const;
+    bool repeats_key(std::size_t index);
     bool sort_members(std::size_t frame, std::size_t depth, bool repeat);
     bool declined();
     void write_sorted(std::size_t frame, bool verbatim);

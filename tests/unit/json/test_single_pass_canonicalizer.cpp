@@ -464,7 +464,7 @@ std::string row_of_some_shape(std::mt19937& rng) {
     auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
     const std::string id = std::to_string(pick(1000));
     const std::string score = pick(2) ? "0.5" : "2";
-    switch (pick(10)) {
+    switch (pick(12)) {
     case 0:
         return R"({"text":"b","id":)" + id + R"(,"score":)" + score + "}";
     case 1:
@@ -479,6 +479,10 @@ std::string row_of_some_shape(std::mt19937& rng) {
         return R"({"\u0069d":)" + id + R"(,"text":"a","score":1})"; // escaped key: full path
     case 6:
         return R"({"a":{"id":1,"text":"x"},"id":)" + id + "}";
+    case 7:
+        return R"({"idx":)" + id + R"(,"text":"a","score":)" + score + "}"; // "id" + more
+    case 8:
+        return R"({ "id" : )" + id + R"( , "text":"a","score":)" + score + "}"; // spaces
     default:
         return R"({"id":)" + id + R"(,"text":"a","score":)" + score + "}";
     }
@@ -491,6 +495,7 @@ TEST_CASE("a block's field types are the same when repeated keys are not compare
     std::mt19937 rng(20261206);
     for (int round = 0; round < 200; ++round) {
         JsonCanonicalizer canonicalizer;
+        JsonCanonicalizer full{FastPath::Off};
         llmops::data::RowBlock block;
         llmops::data::SchemaSummary from_text;
         int repeats = 0;
@@ -501,6 +506,9 @@ TEST_CASE("a block's field types are the same when repeated keys are not compare
             repeats += canonicalizer.last_keys_repeat();
             block.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
             from_text.add_row(block.row(block.rows() - 1));
+            std::string expected;
+            full.append_unpadded(row, expected, JsonRoot::Object);
+            REQUIRE(block.row(block.rows() - 1) == expected);
         }
         CHECK(repeats > 0);
         REQUIRE(block.schema.to_json() == from_text.to_json());
