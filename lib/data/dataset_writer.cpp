@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -18,7 +19,38 @@ namespace llmops::data {
 
 namespace {
 constexpr std::size_t kMaxQueuedChunks = 32;
+// A full queue lets its producer go on once it is down to this many: waking the producer for
+// every chunk taken made it and the workers hand the lock back and forth thousands of times.
+constexpr std::size_t kResumeQueuedChunks = kMaxQueuedChunks / 2;
 constexpr const char* kManifestFormat = "llmops.dataset/1";
+
+// The manifest's JSON text, byte for byte what nlohmann::json's dump() gives for
+// {"bytes","chunks":[[hash,rows,bytes]…],"format","rows"} (keys sorted, no spaces; hashes are
+// hex, so nothing needs escaping), without building a document of thousands of arrays first.
+std::string dataset_manifest_text(std::int64_t rows, std::int64_t bytes,
+                                  const std::vector<ChunkRef>& chunks) {
+    std::string out;
+    out.reserve(96 + chunks.size() * 64);
+    out += "{\"bytes\":";
+    out += std::to_string(bytes);
+    out += ",\"chunks\":[";
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+        if (i > 0) out += ',';
+        out += "[\"";
+        out += chunks[i].hash;
+        out += "\",";
+        out += std::to_string(chunks[i].rows);
+        out += ',';
+        out += std::to_string(chunks[i].bytes);
+        out += ']';
+    }
+    out += "],\"format\":\"";
+    out += kManifestFormat;
+    out += "\",\"rows\":";
+    out += std::to_string(rows);
+    out += '}';
+    return out;
+}
 } // namespace
 
 // Hands finished chunks to worker threads (one per core) that hash, compress and write them, so
@@ -82,26 +114,36 @@ class DatasetWriter::ChunkPipeline {
     };
 
     void enqueue(Job job, std::int64_t rows, std::int64_t bytes) {
-        std::unique_lock lock(mutex_);
-        space_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks || failure_; });
-        rethrow_failure();
-        job.seq = chunks_.size();
-        chunks_.push_back({"", rows, bytes});
-        queue_.push_back(std::move(job));
+        {
+            std::unique_lock lock(mutex_);
+            if (queue_.size() >= kMaxQueuedChunks) {
+                producer_waits_ = true;
+                space_.wait(lock, [this] { return !producer_waits_ || failure_; });
+            }
+            rethrow_failure();
+            job.seq = chunks_.size();
+            chunks_.push_back({"", rows, bytes});
+            queue_.push_back(std::move(job));
+        }
         ready_.notify_one();
     }
 
     void run() {
         for (;;) {
             Job job;
+            bool wake_producer = false;
             {
                 std::unique_lock lock(mutex_);
                 ready_.wait(lock, [this] { return !queue_.empty() || done_; });
                 if (queue_.empty()) return;
                 job = std::move(queue_.front());
                 queue_.pop_front();
-                space_.notify_one();
+                if (producer_waits_ && queue_.size() <= kResumeQueuedChunks) {
+                    producer_waits_ = false;
+                    wake_producer = true;
+                }
             }
+            if (wake_producer) space_.notify_one();
             const bool is_view = !job.view.empty();
             try {
                 store::ObjectInfo info =
@@ -148,6 +190,7 @@ class DatasetWriter::ChunkPipeline {
     std::vector<ChunkRef> chunks_;
     std::exception_ptr failure_;
     bool done_ = false;
+    bool producer_waits_ = false;      // for the queue to be down to kResumeQueuedChunks
     std::vector<std::thread> workers_; // last: started after everything they use exists
 };
 
@@ -213,14 +256,16 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
         throw Error(ErrorKind::BadInput, "empty input: no rows to store", {},
                     "pass --allow-empty to store an empty version");
     end_chunk();
+    // The input is all read: the objects written so far are made durable and moved into place
+    // on another thread (thousands of renames, the longest step of the tail) while the workers
+    // store the last chunks and the version's rows are written. The transaction commits only
+    // once every object is in place, so a version never names an object that is not.
+    store::ObjectBatch& batch = pipeline_->batch();
+    std::future<void> placed_early =
+        std::async(std::launch::async, [&batch] { batch.place_added(); });
     std::vector<ChunkRef> chunks = pipeline_->finish();
 
-    nlohmann::json manifest = {{"format", kManifestFormat}, {"rows", rows_}, {"bytes", bytes_}};
-    nlohmann::json chunk_list = nlohmann::json::array();
-    for (const auto& c : chunks)
-        chunk_list.push_back({c.hash, c.rows, c.bytes});
-    manifest["chunks"] = std::move(chunk_list);
-    std::string manifest_text = manifest.dump();
+    const std::string manifest_text = dataset_manifest_text(rows_, bytes_, chunks);
     Hash128 manifest_hash = hash128(manifest_text);
 
     store::Database& db = project_.db();
@@ -228,13 +273,16 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     // Identical to the latest version: nothing to record (a fast path before any write lock).
     if (auto latest = latest_version(db, draft.name);
         latest && latest->manifest == manifest_hash.hex() && draft.tags.empty()) {
+        placed_early.get();
         result.version = *latest;
         return result;
     }
-    store::ObjectBatch& batch = pipeline_->batch();
     batch.add_hashed(manifest_hash, manifest_text, store::Compression::Zstd);
-    batch.commit();
     result.new_object_bytes = batch.new_bytes();
+    std::future<void> placed = std::async(std::launch::async, [&batch, &placed_early] {
+        placed_early.get();
+        batch.commit();
+    });
 
     store::Transaction tx(db);
     auto latest = latest_version(db, draft.name);
@@ -242,6 +290,7 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
         // Same content: no new version, but the requested tags still apply to it.
         for (const auto& tag : draft.tags)
             tag_version(db, *latest, tag);
+        placed.get();
         tx.commit();
         result.version = resolve_version(db, latest->ref());
         return result;
@@ -292,6 +341,7 @@ CommitResult DatasetWriter::commit(const VersionDraft& draft) {
     DatasetVersion created = resolve_version(db, draft.name + "@" + std::to_string(number));
     for (const auto& tag : draft.tags)
         tag_version(db, created, tag);
+    placed.get();
     tx.commit();
     result.version = resolve_version(db, created.ref());
     result.created = true;

@@ -19,8 +19,11 @@ struct RowBlock {
     SchemaSummary schema;              // field types of these rows
 
     // Records the row the caller appended to `text` from `start` on (canonical JSON of an
-    // object, no newline yet), with its top-level fields when they are known already.
-    void end_row(std::size_t start, const std::vector<FieldType>* fields = nullptr);
+    // object, no newline yet), with its top-level fields when they are known already, and
+    // whether their keys repeat those of the fields given for the row before
+    // (JsonCanonicalizer::last_keys_repeat).
+    void end_row(std::size_t start, const std::vector<FieldType>* fields = nullptr,
+                 bool keys_repeat = false);
     void add(std::string_view row) {
         const std::size_t start = text.size();
         text.append(row);

@@ -105,12 +105,23 @@ void SchemaSummary::add_row(std::string_view row) {
     for_each_member(row, [this, &position](std::string_view key, std::string_view value) {
         count(position++, key, type_index(value));
     });
+    last_row_fields_ = position;
+    has_rows_ = true;
 }
 
-void SchemaSummary::add_fields(const std::vector<FieldType>& fields) {
+void SchemaSummary::add_fields(const std::vector<FieldType>& fields, bool keys_repeat) {
     static_assert(static_cast<int>(JsonType::Array) == 6, "type_index follows JsonType");
-    for (std::size_t i = 0; i < fields.size(); ++i)
+    const std::size_t n = fields.size();
+    if (keys_repeat && has_rows_ && last_row_fields_ == n) {
+        // The row before had these keys at these positions: its fields are the slots.
+        for (std::size_t i = 0; i < n; ++i)
+            ++last_order_[i]->counts[static_cast<int>(fields[i].type)];
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i)
         count(i, fields[i].key, static_cast<int>(fields[i].type));
+    last_row_fields_ = n;
+    has_rows_ = true;
 }
 
 void SchemaSummary::count(std::size_t position, std::string_view key, int type) {

@@ -16,7 +16,8 @@ class SchemaSummary {
     // `row` is canonical JSON of an object (data/canonical_json.hpp).
     void add_row(std::string_view row);
     // The same from the row's top-level fields, already known (JsonCanonicalizer::last_fields).
-    void add_fields(const std::vector<FieldType>& fields);
+    // `keys_repeat`: their keys are those of the row added just before, in the same order.
+    void add_fields(const std::vector<FieldType>& fields, bool keys_repeat = false);
     // Adds the counts of another summary (of other rows of the same stream).
     void merge(const SchemaSummary& other);
     // {"fields": {name: {"string": n, "integer": n, ...}}}, fields in key order.
@@ -31,6 +32,8 @@ class SchemaSummary {
     };
     std::map<std::string, FieldTypes, std::less<>> fields_;
     std::vector<FieldTypes*> last_order_;
+    std::size_t last_row_fields_ = 0; // fields of the row added last (valid in last_order_)
+    bool has_rows_ = false;
 };
 
 // The JSON type name of a canonical value by its first character: string, integer, number,

@@ -507,6 +507,10 @@ void JsonCanonicalizer::append_unpadded(std::string_view text, std::string& out,
     append_full(padded.data(), text.size(), out, root);
 }
 
+bool JsonCanonicalizer::last_keys_repeat() const {
+    return impl_->last_was_fast && impl_->single_pass.keys_repeat();
+}
+
 const std::vector<FieldType>* JsonCanonicalizer::last_fields() const {
     if (!impl_->last_was_fast) return nullptr;
     return impl_->single_pass.fields();

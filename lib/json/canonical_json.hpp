@@ -85,6 +85,9 @@ class JsonCanonicalizer {
     // did it (their keys point into the text given); nullptr otherwise. Saves re-reading the
     // row to learn its field types.
     const std::vector<FieldType>* last_fields() const;
+    // With last_fields(): whether their keys are those of the fields the append() before gave
+    // (the same keys in the same order); false when either append() took the full path.
+    bool last_keys_repeat() const;
 
   private:
     // The simdjson DOM path: every text, every error.

@@ -126,15 +126,24 @@ bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, std::
     o_ = buffer_.get();
     members_.clear();
     fields_.clear();
+    keys_repeat_ = false;
     skip_space();
-    if (p_ == end_ || (root == JsonRoot::Object && *p_ != '{')) return false;
+    if (p_ == end_ || (root == JsonRoot::Object && *p_ != '{')) return declined();
     root_is_object_ = *p_ == '{';
-    if (!value(0)) return false;
+    if (!value(0)) return declined();
     skip_space();
-    if (p_ != end_) return false;
+    if (p_ != end_) return declined();
+    if (!root_is_object_) last_keys_.clear();
     flush();
     out.append(buffer_.get(), static_cast<std::size_t>(o_ - buffer_.get()));
     return true;
+}
+
+bool SinglePassCanonicalizer::declined() {
+    // keys_repeat() compares with the last accepted object: a declined one comes between.
+    last_keys_.clear();
+    keys_repeat_ = false;
+    return false;
 }
 
 void SinglePassCanonicalizer::flush() {
@@ -174,7 +183,7 @@ bool SinglePassCanonicalizer::value(std::size_t depth) {
     case '[':
         return array(depth);
     case '"':
-        return string(nullptr);
+        return string(false);
     case 't':
         return literal("true");
     case 'f':
@@ -228,18 +237,32 @@ bool SinglePassCanonicalizer::array(std::size_t depth) {
 
 bool SinglePassCanonicalizer::object(std::size_t depth) {
     if (depth >= kMaxDepth) return false;
-    if (open_empty('}')) return true;
+    if (open_empty('}')) {
+        if (depth == 0) last_keys_.clear(); // the next object's keys do not repeat these
+        return true;
+    }
     const std::size_t frame = members_.size();
     const std::size_t flushes = flushes_;
     bool sorted = true;
+    // Rows of a dataset usually list the keys of the row before in the same order. While a
+    // top-level object does (`repeat`), its keys are not compared with each other: the last
+    // object's order and sortedness hold, and it had no duplicates.
+    bool repeat = depth == 0;
     for (;;) {
         if (p_ == end_ || *p_ != '"') return false;
-        Member member{};
-        member.in_begin = p_;
-        member.out_begin = out_position();
-        if (!string(&member.key)) return false;
-        if (members_.size() > frame) {
-            const int cmp = compare_keys(members_.back().key, member.key);
+        // The member's parts are kept in locals and the member built in place: copying a
+        // Member assembled on the stack stalled on store forwarding (a visible share of rows).
+        const char* in_begin = p_;
+        const std::size_t out_begin = out_position();
+        const std::size_t index = members_.size() - frame;
+        if (repeat && !repeats_key(index)) {
+            repeat = false;
+            if (!check_order(frame, sorted)) return false; // the members so far
+        }
+        if (!repeat && !string(true)) return false;
+        const std::string_view key(in_begin + 1, static_cast<std::size_t>(p_ - in_begin - 2));
+        if (!repeat && index > 0) {
+            const int cmp = compare_keys(members_.back().key, key);
             if (cmp == 0) return false; // duplicate key: the full canonicaliser reports it
             if (cmp > 0) sorted = false;
         }
@@ -250,42 +273,70 @@ bool SinglePassCanonicalizer::object(std::size_t depth) {
         if (p_ == end_) return false;
         const char first = *p_;
         if (!value(depth + 1)) return false;
-        member.type = type_of(first, integer_);
-        member.in_end = p_;
-        member.out_end = out_position();
-        members_.push_back(member);
+        members_.emplace_back(key, in_begin, p_, out_begin, out_position(),
+                              type_of(first, integer_));
         const Next next = after_element('}');
         if (next == Next::Bad) return false;
         if (next == Next::Closed) break;
     }
+    if (repeat && members_.size() - frame != last_keys_.size()) {
+        repeat = false; // fewer keys than the last object
+        if (!check_order(frame, sorted)) return false;
+    }
+    if (repeat) sorted = last_sorted_;
     if (!sorted) {
-        if (!sort_members(frame, depth)) return false;
+        if (!sort_members(frame, depth, repeat)) return false;
         // Nothing written differently since the first member: its members are their own
         // text, copied straight in sorted order.
         write_sorted(frame, flushes_ == flushes && pending_ <= members_[frame].in_begin);
     }
     ++p_; // the closing brace, copied with what follows
-    if (depth == 0)
+    if (depth == 0) {
         for (std::size_t i = frame; i < members_.size(); ++i)
             fields_.push_back({members_[i].key, members_[i].type});
+        if (!repeat) {
+            last_keys_.resize(members_.size() - frame);
+            for (std::size_t i = frame; i < members_.size(); ++i)
+                last_keys_[i - frame].assign(members_[i].key);
+            last_sorted_ = sorted;
+        }
+        keys_repeat_ = repeat;
+    }
     members_.resize(frame);
     return true;
 }
 
-bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth) {
-    const std::size_t count = members_.size() - frame;
-    if (depth == 0 && last_keys_.size() == count) {
-        bool same = true;
-        for (std::size_t i = 0; i < count && same; ++i)
-            same = same_key(members_[frame + i].key, last_keys_[i]);
-        if (same) {
-            order_.resize(count);
-            for (std::size_t i = 0; i < count; ++i)
-                order_[i] = frame + last_order_[i];
-            return true;
-        }
+// At a key's opening quote: whether the text there is the last object's key at `index`, quoted
+// (then steps past it). That key was checked as a key then (no escape, no control character,
+// valid UTF-8), so the same bytes are a valid key now, without scanning them again.
+bool SinglePassCanonicalizer::repeats_key(std::size_t index) {
+    if (index >= last_keys_.size()) return false;
+    const std::string& last = last_keys_[index];
+    const auto available = static_cast<std::size_t>(end_ - p_);
+    if (available < last.size() + 2 || p_[last.size() + 1] != '"' ||
+        !same_key(std::string_view(p_ + 1, last.size()), last))
+        return false;
+    p_ += last.size() + 2;
+    return true;
+}
+
+bool SinglePassCanonicalizer::check_order(std::size_t frame, bool& sorted) const {
+    for (std::size_t i = frame + 1; i < members_.size(); ++i) {
+        const int cmp = compare_keys(members_[i - 1].key, members_[i].key);
+        if (cmp == 0) return false;
+        if (cmp > 0) sorted = false;
     }
+    return true;
+}
+
+bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth, bool repeat) {
+    const std::size_t count = members_.size() - frame;
     order_.resize(count);
+    if (repeat) {
+        for (std::size_t i = 0; i < count; ++i)
+            order_[i] = frame + last_order_[i];
+        return true;
+    }
     for (std::size_t i = 0; i < count; ++i)
         order_[i] = frame + i;
     std::sort(order_.begin(), order_.end(), [this](std::size_t a, std::size_t b) {
@@ -295,12 +346,9 @@ bool SinglePassCanonicalizer::sort_members(std::size_t frame, std::size_t depth)
         if (same_key(members_[order_[i - 1]].key, members_[order_[i]].key))
             return false; // duplicate
     if (depth == 0) {
-        last_keys_.resize(count);
         last_order_.resize(count);
-        for (std::size_t i = 0; i < count; ++i) {
-            last_keys_[i].assign(members_[frame + i].key);
+        for (std::size_t i = 0; i < count; ++i)
             last_order_[i] = order_[i] - frame;
-        }
     }
     return true;
 }
@@ -341,15 +389,13 @@ void SinglePassCanonicalizer::write_sorted(std::size_t frame, bool verbatim) {
     }
 }
 
-bool SinglePassCanonicalizer::string(std::string_view* key) {
-    const char* open = p_;
+bool SinglePassCanonicalizer::string(bool is_key) {
     const char* p = p_ + 1;
     for (;;) {
         p = find_string_special(p, end_);
         if (p == end_) return false; // unterminated
         const auto c = static_cast<unsigned char>(*p);
         if (c == '"') {
-            if (key) *key = std::string_view(open + 1, static_cast<std::size_t>(p - open - 1));
             p_ = p + 1;
             return true;
         }
@@ -365,7 +411,7 @@ bool SinglePassCanonicalizer::string(std::string_view* key) {
             continue;
         }
         // A key with an escape sorts by its unescaped bytes: leave those to the full path.
-        if (c != '\\' || key) return false; // a raw control character is an error
+        if (c != '\\' || is_key) return false; // a raw control character is an error
         p_ = p;
         if (!escape()) return false;
         p = p_;
@@ -487,25 +533,52 @@ bool SinglePassCanonicalizer::number() {
             }
             if (!copy) return false;
         }
-    } else if (p[-1] != '0') {
-        integer_ = false;
-        // A decimal with at most 15 significant digits round-trips through a double, so its
-        // shortest form has exactly these digits; the literal is then canonical when it is laid
-        // out as ECMAScript would: no exponent is needed for 0.000001 <= |x| < 1e21.
-        std::size_t significant = 0;
+    } else {
+        // Trailing zeros of a fraction are not in its shortest form (0.500 is 0.5, 2.0 is 2):
+        // the canonical text is then the literal cut short, found without a double.
+        const char* frac_end = p;
+        while (frac_end > frac_begin && frac_end[-1] == '0')
+            --frac_end;
         const bool zero_prefix = int_end - int_begin == 1 && *int_begin == '0';
-        std::size_t leading_zeros = 0;
-        if (zero_prefix) {
-            const char* f = frac_begin;
-            while (f < p && *f == '0')
-                ++f;
-            leading_zeros = static_cast<std::size_t>(f - frac_begin);
-            significant = static_cast<std::size_t>(p - f);
+        const char* cut = nullptr; // the canonical text is [start, cut)
+        if (frac_end == frac_begin) {
+            // An integral value, spelled as its integer part when a double holds it exactly.
+            integer_ = true;
+            if (zero_prefix) { // 0.0 and -0.0 are 0
+                flush();
+                *o_++ = '0';
+                p_ = pending_ = p;
+                return true;
+            }
+            if (int_end - int_begin <= 15) cut = int_end;
         } else {
-            significant = static_cast<std::size_t>(int_end - int_begin) +
-                          static_cast<std::size_t>(p - frac_begin);
+            integer_ = false;
+            // A decimal with at most 15 significant digits round-trips through a double, so its
+            // shortest form has exactly these digits; the literal is then canonical when it is
+            // laid out as ECMAScript would: no exponent is needed for 0.000001 <= |x| < 1e21.
+            std::size_t significant = 0;
+            std::size_t leading_zeros = 0;
+            if (zero_prefix) {
+                const char* f = frac_begin;
+                while (f < frac_end && *f == '0')
+                    ++f;
+                leading_zeros = static_cast<std::size_t>(f - frac_begin);
+                significant = static_cast<std::size_t>(frac_end - f);
+            } else {
+                significant = static_cast<std::size_t>(int_end - int_begin) +
+                              static_cast<std::size_t>(frac_end - frac_begin);
+            }
+            if (significant <= 15 && leading_zeros < 6) cut = frac_end;
         }
-        copy = significant <= 15 && leading_zeros < 6;
+        if (cut) {
+            if (cut != p) { // output up to the cut, then skip the zeros
+                p_ = cut;
+                flush();
+                p_ = pending_ = p;
+                return true;
+            }
+            copy = true;
+        }
     }
     if (copy) {
         p_ = p;

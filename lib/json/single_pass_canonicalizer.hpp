@@ -26,6 +26,9 @@ class SinglePassCanonicalizer {
     bool append(std::string_view text, JsonRoot root, std::string& out);
     // After an accepted object: its top-level members in text order; nullptr for other roots.
     const std::vector<FieldType>* fields() const { return root_is_object_ ? &fields_ : nullptr; }
+    // After an accepted object: whether its top-level keys are those of the object accepted
+    // just before it (with no text declined in between), in the same order.
+    bool keys_repeat() const { return keys_repeat_; }
 
   private:
     struct Member {
@@ -47,11 +50,17 @@ class SinglePassCanonicalizer {
     // (More), stops at `close` (Closed), or finds anything else (Bad).
     enum class Next { More, Closed, Bad };
     Next after_element(char close);
-    bool string(std::string_view* key);
+    // A key (is_key) must have no escapes: it is then its own text between the quotes.
+    bool string(bool is_key);
     bool escape();
     bool number();
     bool literal(std::string_view word);
-    bool sort_members(std::size_t frame, std::size_t depth);
+    // Compares the members from `frame` on pairwise: false on a duplicate key; clears `sorted`
+    // when they are out of order.
+    bool check_order(std::size_t frame, bool& sorted) const;
+    bool repeats_key(std::size_t index);
+    bool sort_members(std::size_t frame, std::size_t depth, bool repeat);
+    bool declined();
     void write_sorted(std::size_t frame, bool verbatim);
     void skip_space() {
         if (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) drop_space();
@@ -75,10 +84,13 @@ class SinglePassCanonicalizer {
     char* o_ = nullptr; // output cursor in buffer_
     std::vector<Member> members_;
     std::vector<std::size_t> order_;
-    // Rows of a dataset usually list their keys in one order: the sorted order of the last
-    // top-level object, kept to skip sorting the next one with the same keys.
+    // Rows of a dataset usually list their keys in one order: the keys of the last top-level
+    // object (in text order), whether they were sorted, and their sorted order when not, kept
+    // to skip comparing and sorting the keys of the next object with the same keys.
     std::vector<std::string> last_keys_;
     std::vector<std::size_t> last_order_;
+    bool last_sorted_ = true;
+    bool keys_repeat_ = false;
     std::unique_ptr<char[]> scratch_;
     std::size_t scratch_capacity_ = 0;
     std::string number_text_;

@@ -28,7 +28,11 @@ class ObjectBatch {
     // Thread-safe. Content already stored (or already in this batch) is not written again.
     ObjectInfo add(std::string_view bytes, Compression compression);
     ObjectInfo add_hashed(const Hash128& hash, std::string_view bytes, Compression compression);
-    // Makes every added object durable and visible. Call before committing the references.
+    // Makes the objects added so far durable and visible (one flush, then the renames), while
+    // other threads may still add more. Optional: it moves work out of commit().
+    void place_added();
+    // Makes every added object durable and visible. Call before committing the references,
+    // once no thread adds any more.
     void commit();
 
     std::uint64_t new_bytes() const { return new_bytes_; } // stored size of objects written
@@ -41,7 +45,7 @@ class ObjectBatch {
         std::string target; // in objects/, "ab/cdef…[.zst]"
     };
     std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex);
-    void rename_into_place(std::size_t from, std::size_t to); // pending_[from, to)
+    void place(std::vector<Pending>& ready);
 
     ObjectStore& store_;
     FileDescriptor tmp_dir_;
@@ -57,6 +61,7 @@ class ObjectBatch {
     std::array<std::atomic<std::uint8_t>, 256> shards_{};
     std::uint64_t next_tmp_ = 0;
     std::uint64_t new_bytes_ = 0;
+    std::size_t placed_ = 0; // objects renamed into place so far
     bool committed_ = false;
 };
 

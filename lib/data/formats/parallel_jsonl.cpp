@@ -150,9 +150,11 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
     if (parsed.block.starts_file && data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);
     RowBlock& rows = *parsed.rows;
     // Canonical text is rarely longer than the input: one size for every block, so a reused
-    // buffer is never reallocated (and its pages faulted in again).
+    // buffer is never reallocated (and its pages faulted in again). The size covers the longest
+    // usual block (a block is cut after the newline that follows kBlockBytes, within the last
+    // read): asking a reused string for a few bytes more doubles it.
     const std::size_t capacity = rows.text.capacity();
-    rows.text.reserve(std::max(data.size(), kBlockBytes) + kBlockBytes / 8);
+    rows.text.reserve(std::max(data.size(), kBlockBytes + kReadBytes) + kBlockBytes / 8);
     if (rows.text.capacity() != capacity)
         prefault_for_writing(rows.text.data(), rows.text.capacity());
     long line = 0;
@@ -176,7 +178,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
             parsed.error = jsonl_line_error(e, text, name, line);
             return;
         }
-        rows.end_row(start, canonicalizer.last_fields());
+        rows.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
     }
     parsed.lines = line;
 }

@@ -1,6 +1,7 @@
 // The single-pass fast path must never disagree with the full canonicaliser: whatever it
 // accepts, the full path accepts with the same bytes; whatever it declines goes the full way,
 // so JsonCanonicalizer with and without the fast path gives the same bytes or the same error.
+#include "data/row_block.hpp"
 #include "data/schema_summary.hpp"
 #include "json/canonical_json.hpp"
 #include "json/single_pass_canonicalizer.hpp"
@@ -278,6 +279,20 @@ TEST_CASE("single-pass canonicaliser: known spellings", "[data][canonical]") {
           "-0.0",
           "0.30000000000000004",
           "1.5000",
+          "0.500",
+          "-0.500",
+          "12.3400",
+          "-3.000",
+          "10.0",
+          "-0.000",
+          "0.0000010",
+          "0.00000100",
+          "123456789012345.0",
+          "123456789012345.60",
+          "1234567890123456.0",
+          "9007199254740993.0",
+          "12345678901234567890.000",
+          R"({"b":0.50,"a":1.0,"c":[2.00,-0.0]})",
           "123456789012345.6",
           "1234567890123456.7",
           "0.1234567890123456789",
@@ -390,6 +405,30 @@ TEST_CASE("single-pass canonicaliser agrees with the full path on generated rows
     CHECK(valid_accepted > valid / 2);
 }
 
+TEST_CASE("single-pass canonicaliser agrees on fractions with trailing zeros",
+          "[data][canonical]") {
+    Checker c;
+    std::mt19937 rng(20261206);
+    auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    for (int i = 0; i < 50000; ++i) {
+        std::string number = pick(3) == 0 ? "-" : "";
+        const int int_digits = pick(4) == 0 ? 0 : 1 + pick(20);
+        if (int_digits == 0) number += '0';
+        for (int d = 0; d < int_digits; ++d)
+            number += static_cast<char>((d == 0 ? '1' : '0') + pick(d == 0 ? 9 : 10));
+        number += '.';
+        const int leading = pick(3) == 0 ? pick(8) : 0;
+        number.append(static_cast<std::size_t>(leading), '0');
+        const int digits = pick(4) == 0 ? 0 : pick(18);
+        for (int d = 0; d < digits; ++d)
+            number += static_cast<char>('0' + pick(10));
+        number.append(static_cast<std::size_t>(1 + pick(5)), '0');
+        c.check("[" + number + "]");
+        c.check(R"({"z":)" + number + R"(,"a":)" + number + "}");
+    }
+    CHECK(c.accepted == c.checked); // every one of these is a plain decimal
+}
+
 TEST_CASE("single-pass canonicaliser agrees on number spellings", "[data][canonical]") {
     Checker c;
     Generator g(7);
@@ -411,4 +450,87 @@ TEST_CASE("single-pass canonicaliser: long strings cross the 16-byte scan at eve
             }
         }
     }
+}
+
+// A block's field types counted from the canonicaliser's fields, with rows whose keys repeat the
+// row before counted without comparing keys, must equal the counts read back from the canonical
+// text of every row, whatever mix of key lists, orders and full-path rows comes along.
+namespace {
+
+// Rows drawn from a few shapes: the same keys in the same order (the common case), the same
+// keys in another order, fewer or more keys, an empty object, and spellings the single-pass
+// canonicaliser declines (an exponent, an escaped key) so that the full path comes between.
+std::string row_of_some_shape(std::mt19937& rng) {
+    auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    const std::string id = std::to_string(pick(1000));
+    const std::string score = pick(2) ? "0.5" : "2";
+    switch (pick(12)) {
+    case 0:
+        return R"({"text":"b","id":)" + id + R"(,"score":)" + score + "}";
+    case 1:
+        return R"({"id":)" + id + R"(,"text":"a"})";
+    case 2:
+        return R"({"id":)" + id + R"(,"text":"a","score":)" + score + R"(,"extra":null})";
+    case 3:
+        return "{}";
+    case 4:
+        return R"({"id":1e2,"text":"a","score":)" + score + "}"; // exponent: the full path
+    case 5:
+        return R"({"\u0069d":)" + id + R"(,"text":"a","score":1})"; // escaped key: full path
+    case 6:
+        return R"({"a":{"id":1,"text":"x"},"id":)" + id + "}";
+    case 7:
+        return R"({"idx":)" + id + R"(,"text":"a","score":)" + score + "}"; // "id" + more
+    case 8:
+        return R"({ "id" : )" + id + R"( , "text":"a","score":)" + score + "}"; // spaces
+    default:
+        return R"({"id":)" + id + R"(,"text":"a","score":)" + score + "}";
+    }
+}
+
+} // namespace
+
+TEST_CASE("a block's field types are the same when repeated keys are not compared",
+          "[data][schema]") {
+    std::mt19937 rng(20261206);
+    for (int round = 0; round < 200; ++round) {
+        JsonCanonicalizer canonicalizer;
+        JsonCanonicalizer full{FastPath::Off};
+        llmops::data::RowBlock block;
+        llmops::data::SchemaSummary from_text;
+        int repeats = 0;
+        for (int i = 0; i < 200; ++i) {
+            const std::string row = row_of_some_shape(rng);
+            const std::size_t start = block.text.size();
+            canonicalizer.append_unpadded(row, block.text, JsonRoot::Object);
+            repeats += canonicalizer.last_keys_repeat();
+            block.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
+            from_text.add_row(block.row(block.rows() - 1));
+            std::string expected;
+            full.append_unpadded(row, expected, JsonRoot::Object);
+            REQUIRE(block.row(block.rows() - 1) == expected);
+        }
+        CHECK(repeats > 0);
+        REQUIRE(block.schema.to_json() == from_text.to_json());
+    }
+}
+
+TEST_CASE("keys repeat only after an object with the same keys in the same order",
+          "[data][schema]") {
+    JsonCanonicalizer c;
+    std::string out;
+    auto repeat_after = [&](const std::string& row) {
+        c.append_unpadded(row, out, JsonRoot::Object);
+        return c.last_keys_repeat();
+    };
+    CHECK_FALSE(repeat_after(R"({"b":1,"a":2})"));
+    CHECK(repeat_after(R"({"b":3,"a":4})"));
+    CHECK_FALSE(repeat_after(R"({"a":3,"b":4})"));   // another order
+    CHECK_FALSE(repeat_after(R"({"a":3})"));         // fewer keys
+    CHECK_FALSE(repeat_after(R"({"a":3,"b":4})"));   // more keys
+    CHECK_FALSE(repeat_after(R"({"a":1e3,"b":4})")); // the full path
+    CHECK_FALSE(repeat_after(R"({"a":3,"b":4})"));   // after the full path
+    CHECK(repeat_after(R"({"a":{"z":1},"b":[]})"));
+    CHECK_FALSE(repeat_after("{}"));
+    CHECK_FALSE(repeat_after(R"({"a":{"z":1},"b":[]})")); // after an empty object
 }

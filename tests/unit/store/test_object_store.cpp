@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "store/object_batch.hpp"
 #include "store/object_store.hpp"
 #include "temp_dir.hpp"
 
@@ -167,4 +168,34 @@ TEST_CASE("hash hex round trip and xxhsum compatibility", "[hash]") {
     Hash128 h = hash128("hello");
     CHECK(Hash128::from_hex(h.hex()) == h);
     CHECK_THROWS_AS(Hash128::from_hex("xyz"), Error);
+}
+
+TEST_CASE("an object batch places what it has, then the rest at commit", "[object_store]") {
+    ObjectStoreFixture f;
+    ObjectBatch batch(f.store);
+    const ObjectInfo first = batch.add("first object", Compression::Zstd);
+    CHECK_FALSE(f.store.has(first.hash));
+    batch.place_added();
+    CHECK(f.store.get(first.hash) == "first object");
+    const ObjectInfo second = batch.add("second object", Compression::None);
+    batch.add("first object", Compression::Zstd); // already in the batch: not written again
+    CHECK_FALSE(f.store.has(second.hash));
+    batch.commit();
+    CHECK(f.store.get(second.hash) == "second object");
+    CHECK(f.tmp_is_empty());
+}
+
+TEST_CASE("an uncommitted batch removes its temp files, not what it placed", "[object_store]") {
+    ObjectStoreFixture f;
+    Hash128 placed, unplaced;
+    {
+        ObjectBatch batch(f.store);
+        placed = batch.add("placed", Compression::None).hash;
+        batch.place_added();
+        unplaced = batch.add("never placed", Compression::None).hash;
+        CHECK_FALSE(f.tmp_is_empty());
+    }
+    CHECK(f.store.has(placed)); // an unreferenced object, as after a crash: gc removes it
+    CHECK_FALSE(f.store.has(unplaced));
+    CHECK(f.tmp_is_empty());
 }
