@@ -38,6 +38,12 @@ class SinglePassCanonicalizer {
         std::size_t out_begin; // and in the output
         std::size_t out_end;
         JsonType type;
+        // A constructor, not an aggregate: emplace_back with parentheses needs one before
+        // clang 16 (the sanitizer builds use clang 14).
+        Member() = default;
+        Member(std::string_view k, const char* ib, const char* ie, std::size_t ob, std::size_t oe,
+               JsonType t)
+            : key(k), in_begin(ib), in_end(ie), out_begin(ob), out_end(oe), type(t) {}
     };
 
     bool value(std::size_t depth);
