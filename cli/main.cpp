@@ -9,11 +9,13 @@
 #include "mustache/template_limits.hpp"
 #include "store/project_limits.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fmt/format.h>
+#include <initializer_list>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -82,6 +84,72 @@ void apply_template_limits() {
     llmops::mustache::set_render_cancel_flag(llmops::cli::interrupt_flag());
 }
 
+// Who registers which top-level commands. Building every command's options costs CLI11 about
+// a tenth of the binary's start-up, so a command registers only its own top-level command;
+// help, completion and the bare `llmops` register all, and then check this list.
+struct Registration {
+    std::initializer_list<std::string_view> commands;
+    void (*add)(CLI::App&, CliContext&);
+};
+const Registration kRegistrations[] = {
+    {{"init", "status", "fsck", "gc", "object"}, llmops::cli::register_store_commands},
+    {{"data"}, llmops::cli::register_data_commands},
+    {{"prompt"}, llmops::cli::register_prompt_commands},
+    {{"run", "runs"}, llmops::cli::register_run_commands},
+    {{"cache"}, llmops::cli::register_cache_commands},
+    {{"eval"}, llmops::cli::register_eval_commands},
+    {{"index"}, llmops::cli::register_index_commands},
+    {{"deploy"}, llmops::cli::register_deploy_commands},
+    {{"serve", "logs", "keys"}, llmops::cli::register_serve_commands},
+    {{"drift"}, llmops::cli::register_drift_command},
+    {{"monitor"}, llmops::cli::register_monitor_commands},
+    {{"scan"}, llmops::cli::register_scan_commands},
+    {{"pipeline"}, llmops::cli::register_pipeline_commands},
+    {{"remote", "push", "pull", "clone"}, llmops::cli::register_remote_commands},
+    {{"feedback"}, llmops::cli::register_feedback_commands},
+    {{"finetune"}, llmops::cli::register_finetune_commands},
+    {{"review"}, llmops::cli::register_review_command},
+    {{"help", "completion"}, llmops::cli::register_help_commands},
+};
+
+// The top-level commands registered so far (CLI11 keeps option groups as nameless subcommands).
+std::vector<std::string> top_level_names(CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub :
+         app.get_subcommands([](const CLI::App* s) { return !s->get_name().empty(); }))
+        names.push_back(sub->get_name());
+    return names;
+}
+
+void register_all(CLI::App& app, CliContext& ctx) {
+    for (const Registration& r : kRegistrations) {
+        const std::size_t before = top_level_names(app).size();
+        r.add(app, ctx);
+        const std::vector<std::string> after = top_level_names(app);
+        if (!std::equal(after.begin() + before, after.end(), r.commands.begin(), r.commands.end()))
+            throw std::logic_error("kRegistrations does not list what '" + after.back() + "' adds");
+    }
+    check_registered(app);
+}
+
+// The named command's registration only; all of them for help, completion and `llmops`.
+void register_commands(CLI::App& app, CliContext& ctx, const llmops::cli::CommandInfo* command) {
+    const std::string_view path = command ? command->path : "";
+    const std::string_view top = path.substr(0, path.find(' '));
+    const auto registers_top = [top](const Registration& r) {
+        return std::find(r.commands.begin(), r.commands.end(), top) != r.commands.end();
+    };
+    const auto* r =
+        std::find_if(std::begin(kRegistrations), std::end(kRegistrations), registers_top);
+    if (top.empty() || top == "help" || top == "completion" || r == std::end(kRegistrations)) {
+        register_all(app, ctx);
+        return;
+    }
+    r->add(app, ctx);
+    if (!llmops::cli::find_app(app, path))
+        throw std::logic_error("command '" + std::string(path) + "' is not registered");
+}
+
 int run(int argc, char** argv, CliContext& ctx) {
     CLI::App app{"llmops: the lifecycle of LLM applications, from data to monitoring", "llmops"};
     app.formatter(std::make_shared<llmops::cli::TableFormatter>());
@@ -90,26 +158,8 @@ int run(int argc, char** argv, CliContext& ctx) {
     app.footer("Run 'llmops help COMMAND' for a command's options. Docs: docs/cli.md");
     llmops::cli::add_global_options(app, ctx.options);
 
-    llmops::cli::register_store_commands(app, ctx);
-    llmops::cli::register_data_commands(app, ctx);
-    llmops::cli::register_prompt_commands(app, ctx);
-    llmops::cli::register_run_commands(app, ctx);
-    llmops::cli::register_cache_commands(app, ctx);
-    llmops::cli::register_eval_commands(app, ctx);
-    llmops::cli::register_index_commands(app, ctx);
-    llmops::cli::register_deploy_commands(app, ctx);
-    llmops::cli::register_serve_commands(app, ctx); // serve, logs, keys (cli/serve_commands.cpp)
-    llmops::cli::register_drift_command(app, ctx);
-    llmops::cli::register_monitor_commands(app, ctx); // monitor (cli/monitor_commands.cpp)
-    llmops::cli::register_scan_commands(app, ctx);    // scan (cli/scan_commands.cpp)
-    llmops::cli::register_pipeline_commands(app, ctx);
-    llmops::cli::register_remote_commands(app, ctx);   // remote, push, pull, clone
-    llmops::cli::register_feedback_commands(app, ctx); // feedback (cli/feedback_commands.cpp)
-    llmops::cli::register_finetune_commands(app, ctx);
-    llmops::cli::register_review_command(app, ctx);
-    llmops::cli::register_help_commands(app, ctx);
-    check_registered(app);
     const llmops::cli::CommandInfo* command = check_command_path(argc, argv);
+    register_commands(app, ctx, command);
 
     try {
         app.parse(argc, argv);

@@ -12,6 +12,7 @@ packages=(
   python3 jq bc openssl git-lfs time libxml2-utils zstd zsh
   libboost1.81-dev libssl-dev wrk nginx-light prometheus prometheus-alertmanager nodejs
   chromium libxml2-dev awscli tmux libpq-dev postgresql-15
+  libicu-dev liblzma-dev zlib1g-dev
 )
 
 # npm: Debian's package, unless a Node.js build that bundles it is installed already.
@@ -50,9 +51,10 @@ fi
 
 # libphonenumber for the PII recognizer of phone numbers (lib/safety). Debian's
 # libphonenumber-dev depends on libboost-thread-dev, i.e. libboost1.74-dev, which conflicts with
-# libboost1.81-dev (Boost.Beast for serve). The library itself needs no Boost headers: the
-# runtime package and the header dependencies (abseil, protobuf) come from apt, and the -dev
-# package's headers are unpacked under /opt/llmops-phonenumber (CMakeLists.txt looks there).
+# libboost1.81-dev (Boost.Beast for serve). The library itself needs no Boost headers: its
+# dependencies (abseil, protobuf) come from apt, and the -dev package's headers and archive are
+# unpacked under /opt/llmops-phonenumber (CMakeLists.txt looks there; the runtime package is
+# for builds with -DLLMOPS_SHARED_DEPS=ON).
 for p in libphonenumber8 libabsl-dev libprotobuf-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "$p"
