@@ -36,8 +36,9 @@ fi
 # SciPy for the drift tests' reference table (tests/support/drift_reference.py). Debian's
 # python3-scipy cannot be installed with apt here: its dependency python3-pythran (needed only
 # to build SciPy) pulls libboost1.74-dev, which conflicts with libboost1.81-dev. Its runtime
-# needs are python3-numpy and BLAS/LAPACK, so the .deb is unpacked under /opt/llmops-scipy.
-for p in python3-numpy python3-decorator libgfortran5 liblapack3 libblas3; do
+# needs are python3-numpy, BLAS/LAPACK and L-BFGS-B (liblbfgsb0: scipy.stats imports
+# scipy.optimize), so the .deb is unpacked under /opt/llmops-scipy.
+for p in python3-numpy python3-decorator libgfortran5 liblapack3 libblas3 liblbfgsb0; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "$p"
 done
