@@ -127,7 +127,8 @@ void register_all(CLI::App& app, CliContext& ctx) {
         r.add(app, ctx);
         const std::vector<std::string> after = top_level_names(app);
         if (!std::equal(after.begin() + before, after.end(), r.commands.begin(), r.commands.end()))
-            throw std::logic_error("kRegistrations does not list what '" + after.back() + "' adds");
+            throw std::logic_error("kRegistrations does not list what registers '" +
+                                   std::string(*r.commands.begin()) + "' adds");
     }
     check_registered(app);
 }
