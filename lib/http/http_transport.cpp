@@ -109,23 +109,19 @@ struct HttpTransport::Impl {
     std::optional<Clock::time_point> timer; // when libcurl wants CURL_SOCKET_TIMEOUT driven
     std::vector<epoll_event> ready = std::vector<epoll_event>(256);
 
-    // The sockets in the epoll set, with the events each is registered for. A socket libcurl
+    // The sockets in the epoll set, each with whether it is parked. A socket libcurl
     // stops watching (a keep-alive connection going idle) stays registered, parked, so that the
     // next request on it costs one epoll_ctl instead of a removal and an addition. A parked
     // socket that becomes ready (the server closed it) leaves the set then. Every change asks
     // the kernel (MOD, else ADD): libcurl closes some sockets without on_close (its resolver's),
     // and their number may since belong to a new socket.
-    struct Watch {
-        std::uint32_t events = 0;
-        bool parked = false;
-    };
-    std::unordered_map<curl_socket_t, Watch> watched;
+    std::unordered_map<curl_socket_t, bool> watched;
 
     static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
         auto* self = static_cast<Impl*>(user);
         auto it = self->watched.find(fd);
         if (what == CURL_POLL_REMOVE) {
-            if (it != self->watched.end()) it->second.parked = true;
+            if (it != self->watched.end()) it->second = true;
             return 0;
         }
         std::uint32_t events = 0;
@@ -141,7 +137,7 @@ struct HttpTransport::Impl {
             self->watched.erase(fd);
             return -1; // libcurl fails the transfer that owns the socket
         }
-        self->watched[fd] = Watch{events, false};
+        self->watched[fd] = false;
         return 0;
     }
 
@@ -194,7 +190,7 @@ struct HttpTransport::Impl {
             }
             auto it = watched.find(ev.data.fd);
             if (it == watched.end()) continue; // closed while earlier events were driven
-            if (it->second.parked) {
+            if (it->second) {                  // parked
                 epoll_ctl(epoll_fd, EPOLL_CTL_DEL, ev.data.fd, nullptr);
                 watched.erase(it);
                 continue;
