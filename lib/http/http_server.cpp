@@ -9,7 +9,9 @@
 #include "core/text.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -48,15 +50,75 @@ std::chrono::steady_clock::duration seconds(double s) {
 
 } // namespace
 
+// One I/O thread: its own event loop (an io_context run by this thread alone, so that a
+// request, its upstream call and its answer stay on one thread, as in nginx's workers) and the
+// LoopWork that lives beside its connections.
+struct IoThread {
+    net::io_context ioc{1}; // one thread: asio skips waking others for its own posts
+    // Keeps the thread alive while the only work is a handler's answer still to come: once
+    // the acceptor closes (draining), nothing else may be pending and run() would return early.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::thread thread;
+    std::unique_ptr<LoopWork> loop_work;
+    std::optional<net::posix::stream_descriptor> watch;
+    net::steady_timer timer{ioc};
+    std::optional<std::chrono::steady_clock::time_point> armed; // when the timer fires
+    std::atomic<bool> stopping{false};
+
+    void start_loop_work(std::unique_ptr<LoopWork> work_made) {
+        loop_work = std::move(work_made);
+        watch.emplace(ioc, loop_work->watched_fd());
+        watch_next();
+        rearm();
+    }
+
+    void watch_next() {
+        watch->async_wait(net::posix::stream_descriptor::wait_read, [this](beast::error_code ec) {
+            if (ec || stopping.load()) return;
+            loop_work->run();
+            rearm();
+            watch_next();
+        });
+    }
+
+    // Sets the timer to the work's due time unless an earlier wake is already set (that one
+    // asks again when it fires): a timer change is a system call, the check is not.
+    void rearm() {
+        if (!loop_work) return;
+        auto due = loop_work->due();
+        if (!due || (armed && *armed <= *due)) return;
+        armed = due;
+        timer.expires_at(*due);
+        timer.async_wait([this](beast::error_code ec) {
+            if (ec || stopping.load()) return;
+            armed.reset();
+            loop_work->run();
+            rearm();
+        });
+    }
+
+    // On the thread, after run() returned: the work goes before its loop.
+    void end_loop_work() {
+        stopping.store(true);
+        if (watch) {
+            watch->release(); // the descriptor is the work's to close
+            watch.reset();
+        }
+        timer.cancel();
+        loop_work.reset();
+    }
+};
+
+namespace {
+thread_local IoThread* current_io_thread = nullptr;
+} // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ServerOptions options;
     RequestHandler handler;
-    net::io_context ioc;
-    // Keeps the I/O threads alive while the only work is a handler's answer still to come: once
-    // the acceptor closes (draining), nothing else is pending and run() would return early.
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-    tcp::acceptor acceptor{ioc};
-    std::vector<std::thread> threads;
+    std::vector<std::unique_ptr<IoThread>> loops; // one per I/O thread; the first accepts
+    std::size_t next_loop = 0;                    // where the next connection goes
+    tcp::acceptor acceptor;
     std::atomic<std::size_t> connection_count{0};
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> draining{false};
@@ -67,7 +129,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::mutex sessions_mutex;
     std::vector<std::weak_ptr<struct Session>> sessions;
     int bound_port = 0;
+    bool started = false; // start() ran and shutdown() has not
 
+    Impl(ServerOptions opts, RequestHandler h);
+    static std::vector<std::unique_ptr<IoThread>> make_loops(std::size_t threads) {
+        std::vector<std::unique_ptr<IoThread>> loops;
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
+            loops.push_back(std::make_unique<IoThread>());
+        return loops;
+    }
     void accept();
     void request_done() {
         if (in_flight.fetch_sub(1) == 1) {
@@ -439,11 +509,14 @@ void Session::dispatch(ServerRequest&& request) {
         writer->respond(500, {{"Content-Type", "application/json"}},
                         R"({"error":{"message":"internal error","type":"server_error"}})");
     }
+    if (current_io_thread) current_io_thread->rearm(); // the handler may have started work
 }
 
 void HttpServer::Impl::accept() {
-    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec,
-                                                                             tcp::socket socket) {
+    IoThread& target = *loops[next_loop++ % loops.size()]; // only the first thread accepts
+    acceptor.async_accept(net::make_strand(target.ioc), [self = shared_from_this()](
+                                                            beast::error_code ec,
+                                                            tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
             return self->accept(); // EMFILE and friends: keep serving the others
@@ -480,10 +553,12 @@ void HttpServer::Impl::accept() {
     });
 }
 
+HttpServer::Impl::Impl(ServerOptions opts, RequestHandler h)
+    : options(std::move(opts)), handler(std::move(h)), loops(make_loops(options.threads)),
+      acceptor(loops.front()->ioc) {}
+
 HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
-    : impl_(std::make_shared<Impl>()) {
-    impl_->options = std::move(options);
-    impl_->handler = std::move(handler);
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {
     beast::error_code ec;
     auto address = net::ip::make_address(impl_->options.host, ec);
     const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
@@ -498,7 +573,7 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
 }
 
 HttpServer::~HttpServer() {
-    if (!impl_->threads.empty()) shutdown(0);
+    if (impl_->started) shutdown(0);
 }
 
 int HttpServer::port() const {
@@ -506,16 +581,31 @@ int HttpServer::port() const {
 }
 
 void HttpServer::start() {
-    impl_->work.emplace(impl_->ioc.get_executor());
+    for (auto& loop : impl_->loops)
+        loop->work.emplace(loop->ioc.get_executor());
     impl_->accept();
-    std::size_t n = std::max<std::size_t>(1, impl_->options.threads);
-    for (std::size_t i = 0; i < n; ++i)
-        impl_->threads.emplace_back([impl = impl_] { impl->ioc.run(); });
+    for (std::size_t i = 0; i < impl_->loops.size(); ++i)
+        impl_->loops[i]->thread = std::thread([impl = impl_, i, t = impl_->loops[i].get()] {
+            current_io_thread = t;
+            if (impl->options.loop_work) {
+                try {
+                    t->start_loop_work(impl->options.loop_work(i, impl->loops.size()));
+                } catch (const std::exception&) {
+                    // No event set for this thread: its handler's work runs elsewhere.
+                    t->watch.reset();
+                    t->loop_work.reset();
+                }
+            }
+            t->ioc.run();
+            t->end_loop_work();
+            current_io_thread = nullptr;
+        });
+    impl_->started = true;
 }
 
 void HttpServer::stop_accepting() {
     impl_->draining.store(true);
-    net::post(impl_->ioc, [impl = impl_] {
+    net::post(impl_->loops.front()->ioc, [impl = impl_] {
         beast::error_code ec;
         impl->acceptor.close(ec);
     });
@@ -550,15 +640,20 @@ std::size_t HttpServer::shutdown(double drain_timeout_s) {
     while (impl_->connection_count.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     impl_->stopped.store(true);
-    impl_->work.reset();
-    impl_->ioc.stop();
-    for (auto& t : impl_->threads)
-        if (t.joinable()) t.join();
-    impl_->threads.clear();
+    for (auto& loop : impl_->loops) {
+        loop->work.reset();
+        loop->ioc.stop();
+    }
+    for (auto& loop : impl_->loops)
+        if (loop->thread.joinable()) loop->thread.join();
+    impl_->started = false;
     // Handlers still queued hold their sessions (and so this Impl): run them out, every socket
     // being closed, so nothing is left to keep the other alive.
-    impl_->ioc.restart();
-    impl_->ioc.run_for(std::chrono::milliseconds(500));
+    deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    for (auto& loop : impl_->loops) {
+        loop->ioc.restart();
+        loop->ioc.run_until(deadline);
+    }
     return abandoned;
 }
 

@@ -1,14 +1,17 @@
 #pragma once
-// The inbound HTTP/1.1 server of `llmops serve`: Boost.Beast on Asio, a few I/O threads
-// serving every connection asynchronously (no thread per connection), keep-alive, chunked
+// The inbound HTTP/1.1 server of `llmops serve`: Boost.Beast on Asio, a few I/O threads, each
+// with its own event loop, serving every connection asynchronously (no thread per connection;
+// a connection stays on the thread that accepted it), keep-alive, chunked
 // streaming, and a bound on everything a client controls: header and body size, the number
 // of connections, the time to send a request (slowloris) and to read an answer. Beast parses
 // HTTP; nothing here does by hand. This file and http_server.cpp are the only translation
 // units that include Boost, so the slow headers are compiled once. Reference: docs/serve.md.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +33,21 @@ struct ServerLimits {
     std::size_t max_upload_bytes = 0;
 };
 
+// Work that lives on one I/O thread beside the connections it serves, so that what a request
+// starts there ends there without a hand-over between threads (the gateway's upstream calls).
+// Every call is made on that thread.
+class LoopWork {
+  public:
+    virtual ~LoopWork() = default;
+    // A descriptor (an epoll set) the server watches for reading; fixed for the work's life.
+    virtual int watched_fd() const = 0;
+    // When run() is due at the latest; nullopt when only the descriptor matters.
+    virtual std::optional<std::chrono::steady_clock::time_point> due() const = 0;
+    // Does what is ready; called when the descriptor is readable and when due. The server asks
+    // for due() again after each run() and after each request the thread's handler took.
+    virtual void run() = 0;
+};
+
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 0; // 0 = any free port
@@ -37,6 +55,9 @@ struct ServerOptions {
     ServerLimits limits;
     // The body of the 503 sent to a connection over max_connections, as (status, message).
     std::function<std::string(int status, std::string_view message)> error_body;
+    // Optional: makes the LoopWork of I/O thread `index` of `threads`, on that thread. It is
+    // destroyed on that thread when the thread stops.
+    std::function<std::unique_ptr<LoopWork>(std::size_t index, std::size_t threads)> loop_work;
 };
 
 struct ServerRequest {

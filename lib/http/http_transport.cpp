@@ -169,7 +169,8 @@ struct HttpTransport::Impl {
     }
 
     // Waits for at most `wait` for a socket, the timer or wakeup(), and drives what is ready.
-    void wait_and_drive(std::chrono::milliseconds wait) {
+    // Returns how many events epoll reported.
+    int wait_and_drive(std::chrono::milliseconds wait) {
         if (timer) {
             auto until = std::chrono::ceil<std::chrono::milliseconds>(
                 std::max(*timer - Clock::now(), Clock::duration::zero()));
@@ -202,6 +203,7 @@ struct HttpTransport::Impl {
             drive(ev.data.fd, flags);
         }
         drive_timer_if_due();
+        return std::max(n, 0);
     }
 
     CURL* take_easy() {
@@ -377,6 +379,26 @@ void HttpTransport::poll(std::vector<HttpResponse>& done, std::chrono::milliseco
     if (done.size() > before) return;
     impl_->wait_and_drive(max_wait);
     impl_->collect(done);
+}
+
+int HttpTransport::event_fd() const {
+    return impl_->epoll_fd;
+}
+
+std::optional<std::chrono::steady_clock::time_point> HttpTransport::next_timer() const {
+    return impl_->timer;
+}
+
+bool HttpTransport::drive_ready(std::vector<HttpResponse>& done) {
+    impl_->drive_timer_if_due();
+    // Until epoll reports nothing: the owner's loop learns of new events by an edge on
+    // event_fd(), so a socket left ready here (libcurl reads a bounded amount per call) would
+    // wait for the next timer. Bounded so that one busy transport cannot starve the loop.
+    bool more = true;
+    for (int round = 0; round < 16 && more; ++round)
+        more = impl_->wait_and_drive(std::chrono::milliseconds(0)) > 0;
+    impl_->collect(done);
+    return more;
 }
 
 void HttpTransport::abort_all() {

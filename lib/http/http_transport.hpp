@@ -5,7 +5,8 @@
 // dropped unanswered is sent once more on a fresh one), TCP_NODELAY is on, each request has
 // its own deadline, and proxies from the environment are honoured (libcurl reads http_proxy,
 // https_proxy, all_proxy and no_proxy itself).
-// Not thread-safe except wakeup(); the batch runner's loop owns it.
+// Not thread-safe except wakeup(); the loop that owns it (the batch runner's, a gateway
+// upstream worker's, or a gateway I/O thread's) drives it.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,14 @@ class HttpTransport {
     // Drives transfers for at most max_wait (less when something finishes or wakeup() is
     // called) and appends the finished ones to `done`.
     void poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait);
+    // For an owner that waits for events itself (a gateway I/O thread, through its event
+    // loop): event_fd() becomes readable when a socket needs driving, and next_timer() is when
+    // libcurl's timer is due. drive_ready() drives, without waiting, every ready socket and the
+    // timer if due, and appends the finished transfers to `done`; it returns true when it
+    // stopped with sockets still ready (call it again soon), false when none is left ready.
+    int event_fd() const;
+    std::optional<std::chrono::steady_clock::time_point> next_timer() const;
+    bool drive_ready(std::vector<HttpResponse>& done);
     // Stops every transfer; they are not reported.
     void abort_all();
     std::size_t in_flight() const;

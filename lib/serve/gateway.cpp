@@ -386,6 +386,10 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     server_options.error_body = [](int status, std::string_view message) {
         return error_body(api_error(status, "overloaded", std::string(message)));
     };
+    // HTTP providers' calls run on the I/O thread that read their request.
+    server_options.loop_work = [pool = g.upstream.get()](std::size_t index, std::size_t threads) {
+        return pool->make_loop_work(index, threads);
+    };
     Impl* self = impl_.get();
     g.server = std::make_unique<http::HttpServer>(
         server_options,

@@ -1,10 +1,14 @@
 #pragma once
-// The gateway's side of the provider engine: one worker thread per provider drives its calls
-// (libcurl multi through http::HttpTransport for HTTP providers, the engine's backends for
-// exec and echo), at most `concurrency` at once and at most `queue_limit` waiting, with the
-// provider's retries (a streamed call only until its first chunk was forwarded), secrets
-// scrubbed from whatever comes back, and cost from the price table. Streamed answers of
+// The gateway's side of the provider engine. A call submitted on a gateway I/O thread to an
+// HTTP provider runs on that thread, in the loop that serves its connection (make_loop_work):
+// the request, the upstream call and the answer never change thread. Calls to exec and echo
+// providers, and calls submitted elsewhere (batch lines), run on one worker thread per
+// provider. Either way a provider has at most `concurrency` calls at once and `queue_limit`
+// waiting, divided evenly among the I/O threads for the calls they run; retries (a streamed
+// call only until its first chunk was forwarded), secrets scrubbed from whatever comes back
+// and cost from the price table are lib/serve/provider_calls.hpp's. Streamed answers of
 // OpenAI-compatible providers are forwarded chunk by chunk as they arrive.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,7 +17,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "http/http_server.hpp"
 #include "provider/chat_types.hpp"
 #include "provider/provider_config.hpp"
 #include "store/database.hpp"
@@ -32,14 +38,15 @@ struct UpstreamCall {
     bool stream = false;
     bool use_cache = false; // answer from the response cache when it holds the request
     // A streamed call: each chat.completion.chunk payload of the provider's event stream,
-    // secrets scrubbed, on the worker thread ("[DONE]" is not passed on). Providers that cannot
+    // secrets scrubbed, on the thread that runs the call ("[DONE]" is not passed on). Providers that cannot
     // stream (anthropic, exec, echo) never call it: the caller builds the stream from the result.
     std::function<void(std::string_view data)> on_chunk;
-    // Exactly once, on the worker thread.
+    // Exactly once, on the thread that runs the call.
     std::function<void(UpstreamOutcome&&)> on_done;
 };
 
 class UpstreamWorker;
+class LoopUpstream;
 
 class UpstreamPool {
   public:
@@ -57,12 +64,25 @@ class UpstreamPool {
     std::size_t in_flight() const; // started, not answered
     std::size_t queued() const;    // waiting for a slot
 
+    // The work of I/O thread `index` of `threads`, made on that thread (http::ServerOptions::
+    // loop_work). Destroying it ends its calls as Cancelled, on that thread.
+    std::unique_ptr<http::LoopWork> make_loop_work(std::size_t index, std::size_t threads);
+
   private:
+    friend class LoopUpstream;
+    // A provider's calls admitted and not answered yet, by every thread that runs them: one
+    // counter, changed when a call comes in and when its answer goes out, so that no moment
+    // between threads, waiting lines and active sets can make a submit see room that is not
+    // there.
+    std::atomic<std::size_t>& admitted(const std::string& provider_id);
+    std::size_t admission_limit() const { return concurrency_ + queue_limit_; }
     std::size_t concurrency_;
     std::size_t queue_limit_;
     store::DatabaseAddress cache_db_;
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<UpstreamWorker>> workers_; // by provider id
+    std::vector<LoopUpstream*> loops_;                               // registered by each
+    std::map<std::string, std::unique_ptr<std::atomic<std::size_t>>> admitted_; // by provider
 };
 
 } // namespace llmops::serve
