@@ -514,43 +514,43 @@ void Session::dispatch(ServerRequest&& request) {
 
 void HttpServer::Impl::accept() {
     IoThread& target = *loops[next_loop++ % loops.size()]; // only the first thread accepts
-    acceptor.async_accept(net::make_strand(target.ioc), [self = shared_from_this()](
-                                                            beast::error_code ec,
-                                                            tcp::socket socket) {
-        if (ec) {
-            if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-            return self->accept(); // EMFILE and friends: keep serving the others
-        }
-        std::size_t open = self->connection_count.fetch_add(1) + 1;
-        if (open > self->options.limits.max_connections) {
-            // Over the limit: a short 503 and close, without reading the request.
-            self->connection_count.fetch_sub(1);
-            auto body = std::make_shared<std::string>(
-                self->options.error_body ? self->options.error_body(503, "too many connections")
-                                         : std::string("too many connections"));
-            auto head = std::make_shared<std::string>(
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                std::to_string(body->size()) + "\r\n\r\n" + *body);
-            auto sock = std::make_shared<tcp::socket>(std::move(socket));
-            net::async_write(*sock, net::buffer(*head),
-                             [sock, head, body](beast::error_code, std::size_t) {
-                                 beast::error_code ignored;
-                                 sock->shutdown(tcp::socket::shutdown_both, ignored);
-                                 sock->close(ignored);
-                             });
-        } else {
-            auto session = std::make_shared<Session>(self, std::move(socket));
-            {
-                std::lock_guard lock(self->sessions_mutex);
-                if (self->sessions.size() > 64 && self->sessions.size() % 64 == 0)
-                    std::erase_if(self->sessions, [](auto& w) { return w.expired(); });
-                self->sessions.push_back(session);
+    acceptor.async_accept(
+        net::make_strand(target.ioc),
+        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+            if (ec) {
+                if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+                return self->accept(); // EMFILE and friends: keep serving the others
             }
-            session->start();
-        }
-        self->accept();
-    });
+            std::size_t open = self->connection_count.fetch_add(1) + 1;
+            if (open > self->options.limits.max_connections) {
+                // Over the limit: a short 503 and close, without reading the request.
+                self->connection_count.fetch_sub(1);
+                auto body = std::make_shared<std::string>(
+                    self->options.error_body ? self->options.error_body(503, "too many connections")
+                                             : std::string("too many connections"));
+                auto head = std::make_shared<std::string>(
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                    "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                    std::to_string(body->size()) + "\r\n\r\n" + *body);
+                auto sock = std::make_shared<tcp::socket>(std::move(socket));
+                net::async_write(*sock, net::buffer(*head),
+                                 [sock, head, body](beast::error_code, std::size_t) {
+                                     beast::error_code ignored;
+                                     sock->shutdown(tcp::socket::shutdown_both, ignored);
+                                     sock->close(ignored);
+                                 });
+            } else {
+                auto session = std::make_shared<Session>(self, std::move(socket));
+                {
+                    std::lock_guard lock(self->sessions_mutex);
+                    if (self->sessions.size() > 64 && self->sessions.size() % 64 == 0)
+                        std::erase_if(self->sessions, [](auto& w) { return w.expired(); });
+                    self->sessions.push_back(session);
+                }
+                session->start();
+            }
+            self->accept();
+        });
 }
 
 HttpServer::Impl::Impl(ServerOptions opts, RequestHandler h)

@@ -45,9 +45,8 @@ bool ProviderCalls::is_http(const provider::ProviderConfig& config) {
 ProviderCalls::ProviderCalls(const provider::ProviderConfig& config, std::size_t concurrency,
                              store::DatabaseAddress cache_db, std::atomic<std::size_t>& answered)
     : config_(config), concurrency_(std::max<std::size_t>(1, concurrency)),
-      cache_db_(std::move(cache_db)), answered_(answered),
-      api_key_(provider::read_api_key(config)), secrets_(config, api_key_),
-      rng_(std::random_device{}()) {
+      cache_db_(std::move(cache_db)), answered_(answered), api_key_(provider::read_api_key(config)),
+      secrets_(config, api_key_), rng_(std::random_device{}()) {
     if (is_http(config)) {
         provider::ProviderConfig plain = config;
         plain.stream = false;
@@ -93,8 +92,9 @@ bool ProviderCalls::step(std::chrono::milliseconds wait) {
         start_attempt(ticket);
     }
     if (!retries_.empty())
-        wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(std::max(
-                                  retries_.begin()->first - Clock::now(), Clock::duration::zero())));
+        wait =
+            std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(std::max(
+                               retries_.begin()->first - Clock::now(), Clock::duration::zero())));
     if (transport_) {
         http_done_.clear();
         if (wait.count() == 0)
@@ -214,14 +214,14 @@ void ProviderCalls::start_attempt(std::uint64_t ticket) {
     http::HttpCall call;
     call.url = url_;
     call.headers = codec.headers(api_key_);
-    call.body = codec.body(a.call.request)
-                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    call.body =
+        codec.body(a.call.request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     call.timeout_s = config_.timeout_s;
     if (streaming) {
         a.decoder = codec.stream_decoder();
         Active* ap = &a; // owned by a unique_ptr: stable
-        a.events = std::make_unique<http::SseParser>(
-            [this, ap](std::string_view, std::string_view data) {
+        a.events =
+            std::make_unique<http::SseParser>([this, ap](std::string_view, std::string_view data) {
                 if (data == "[DONE]" || !ap->call.on_chunk) return;
                 ap->forwarded = true;
                 if (secrets_.empty())
@@ -278,8 +278,7 @@ void ProviderCalls::finish_attempt(std::uint64_t ticket, ChatResult&& r,
     if (it == active_.end()) return;
     Active& a = *it->second;
     if (!r.ok() && r.error != ProviderErrorKind::Cancelled && !a.forwarded &&
-        provider::is_retryable(r.error, r.http_status) &&
-        a.attempts <= config_.retry.max_retries) {
+        provider::is_retryable(r.error, r.http_status) && a.attempts <= config_.retry.max_retries) {
         double delay = provider::retry_delay_ms(config_.retry, a.attempts, retry_after, rng_);
         retries_.emplace(Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double, std::milli>(delay)),

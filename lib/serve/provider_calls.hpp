@@ -60,7 +60,7 @@ class ProviderCalls {
     void wake();          // thread-safe: a step() waiting in another thread returns
     bool idle() const { return active_.empty() && waiting_.empty(); }
     std::size_t active() const { return active_.size() - retries_.size(); } // holding a slot
-    std::size_t in_flight() const { return active_.size(); } // started, not answered
+    std::size_t in_flight() const { return active_.size(); }                // started, not answered
     // Everything not answered ends as Cancelled with `why`.
     void cancel_all(const std::string& why);
 

@@ -156,8 +156,8 @@ class LoopUpstream final : public http::LoopWork {
                 ev.events = EPOLLIN;
                 ev.data.fd = slot.calls->event_fd();
                 if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ev.data.fd, &ev) != 0)
-                    throw Error(ErrorKind::Provider, std::string("cannot watch the provider: ") +
-                                                         std::strerror(errno));
+                    throw Error(ErrorKind::Provider,
+                                std::string("cannot watch the provider: ") + std::strerror(errno));
             } catch (...) {
                 calls_.erase(config.id);
                 throw;
@@ -225,7 +225,7 @@ class LoopUpstream final : public http::LoopWork {
     std::size_t concurrency_; // this thread's share of the provider's
     int epoll_fd_;
     bool running_ = false;
-    bool more_ = false; // run() stopped with work left: due at once
+    bool more_ = false;                 // run() stopped with work left: due at once
     std::map<std::string, Slot> calls_; // by provider id
     std::atomic<std::size_t> in_flight_{0};
 };
@@ -242,7 +242,7 @@ UpstreamPool::~UpstreamPool() {
 }
 
 std::unique_ptr<http::LoopWork> UpstreamPool::make_loop_work(std::size_t index,
-                                                              std::size_t threads) {
+                                                             std::size_t threads) {
     threads = std::max<std::size_t>(1, threads);
     // The first threads take one more of what does not divide evenly; at least one each.
     std::size_t share = concurrency_ / threads + (index < concurrency_ % threads ? 1 : 0);

@@ -38,8 +38,9 @@ struct UpstreamCall {
     bool stream = false;
     bool use_cache = false; // answer from the response cache when it holds the request
     // A streamed call: each chat.completion.chunk payload of the provider's event stream,
-    // secrets scrubbed, on the thread that runs the call ("[DONE]" is not passed on). Providers that cannot
-    // stream (anthropic, exec, echo) never call it: the caller builds the stream from the result.
+    // secrets scrubbed, on the thread that runs the call ("[DONE]" is not passed on). Providers
+    // that cannot stream (anthropic, exec, echo) never call it: the caller builds the stream from
+    // the result.
     std::function<void(std::string_view data)> on_chunk;
     // Exactly once, on the thread that runs the call.
     std::function<void(UpstreamOutcome&&)> on_done;
