@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fcntl.h>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -59,6 +60,10 @@ struct IoThread {
     // the acceptor closes (draining), nothing else may be pending and run() would return early.
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::thread thread;
+    // Every thread accepts on the same listening socket (a descriptor of its own, dup()ed, in
+    // its own event loop), as nginx's workers do, so 1,000 connections arriving at once are
+    // accepted by all threads.
+    tcp::acceptor acceptor{ioc};
     std::unique_ptr<LoopWork> loop_work;
     std::optional<net::posix::stream_descriptor> watch;
     net::steady_timer timer{ioc};
@@ -116,9 +121,10 @@ thread_local IoThread* current_io_thread = nullptr;
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ServerOptions options;
     RequestHandler handler;
-    std::vector<std::unique_ptr<IoThread>> loops; // one per I/O thread; the first accepts
-    std::size_t next_loop = 0;                    // where the next connection goes
-    tcp::acceptor acceptor;
+    std::vector<std::unique_ptr<IoThread>> loops; // one per I/O thread
+    // Connections go to the threads in turn, whichever accepted them: each thread's share of
+    // the upstream limits then matches its share of the connections.
+    std::atomic<std::size_t> next_loop{0};
     std::atomic<std::size_t> connection_count{0};
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> draining{false};
@@ -138,7 +144,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             loops.push_back(std::make_unique<IoThread>());
         return loops;
     }
-    void accept();
+    void accept(IoThread& loop);
+    void take(tcp::socket socket); // a new connection: a session, or a 503 over the limit
     void request_done() {
         if (in_flight.fetch_sub(1) == 1) {
             std::lock_guard lock(drain_mutex);
@@ -512,50 +519,64 @@ void Session::dispatch(ServerRequest&& request) {
     if (current_io_thread) current_io_thread->rearm(); // the handler may have started work
 }
 
-void HttpServer::Impl::accept() {
-    IoThread& target = *loops[next_loop++ % loops.size()]; // only the first thread accepts
-    acceptor.async_accept(
+void HttpServer::Impl::accept(IoThread& loop) {
+    IoThread& target = *loops[next_loop.fetch_add(1) % loops.size()];
+    loop.acceptor.async_accept(
         net::make_strand(target.ioc),
-        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        [self = shared_from_this(), &loop](beast::error_code ec, tcp::socket socket) {
             if (ec) {
-                if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-                return self->accept(); // EMFILE and friends: keep serving the others
+                // EMFILE and friends: keep serving the others. (A connection another thread
+                // took first is not an error: asio waits for the next one.)
+                if (ec == net::error::operation_aborted || !loop.acceptor.is_open()) return;
+                return self->accept(loop);
             }
-            std::size_t open = self->connection_count.fetch_add(1) + 1;
-            if (open > self->options.limits.max_connections) {
-                // Over the limit: a short 503 and close, without reading the request.
-                self->connection_count.fetch_sub(1);
-                auto body = std::make_shared<std::string>(
-                    self->options.error_body ? self->options.error_body(503, "too many connections")
-                                             : std::string("too many connections"));
-                auto head = std::make_shared<std::string>(
-                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                    "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                    std::to_string(body->size()) + "\r\n\r\n" + *body);
-                auto sock = std::make_shared<tcp::socket>(std::move(socket));
-                net::async_write(*sock, net::buffer(*head),
-                                 [sock, head, body](beast::error_code, std::size_t) {
-                                     beast::error_code ignored;
-                                     sock->shutdown(tcp::socket::shutdown_both, ignored);
-                                     sock->close(ignored);
-                                 });
-            } else {
-                auto session = std::make_shared<Session>(self, std::move(socket));
-                {
-                    std::lock_guard lock(self->sessions_mutex);
-                    if (self->sessions.size() > 64 && self->sessions.size() % 64 == 0)
-                        std::erase_if(self->sessions, [](auto& w) { return w.expired(); });
-                    self->sessions.push_back(session);
-                }
-                session->start();
+            self->take(std::move(socket));
+            // Then what else is waiting, up to a bound (nginx's multi_accept): one accept per
+            // trip through the event loop fell behind when 1,000 clients connected at once.
+            for (int more = 0; more < 64; ++more) {
+                IoThread& next = *self->loops[self->next_loop.fetch_add(1) % self->loops.size()];
+                tcp::socket another(net::make_strand(next.ioc));
+                loop.acceptor.accept(another, ec); // the acceptor is non-blocking
+                if (ec) break;
+                self->take(std::move(another));
             }
-            self->accept();
+            self->accept(loop);
         });
 }
 
+void HttpServer::Impl::take(tcp::socket socket) {
+    std::size_t open = connection_count.fetch_add(1) + 1;
+    if (open > options.limits.max_connections) {
+        // Over the limit: a short 503 and close, without reading the request.
+        connection_count.fetch_sub(1);
+        auto body = std::make_shared<std::string>(
+            options.error_body ? options.error_body(503, "too many connections")
+                               : std::string("too many connections"));
+        auto head = std::make_shared<std::string>(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body->size()) + "\r\n\r\n" + *body);
+        auto sock = std::make_shared<tcp::socket>(std::move(socket));
+        net::async_write(*sock, net::buffer(*head),
+                         [sock, head, body](beast::error_code, std::size_t) {
+                             beast::error_code ignored;
+                             sock->shutdown(tcp::socket::shutdown_both, ignored);
+                             sock->close(ignored);
+                         });
+        return;
+    }
+    auto session = std::make_shared<Session>(shared_from_this(), std::move(socket));
+    {
+        std::lock_guard lock(sessions_mutex);
+        if (sessions.size() > 64 && sessions.size() % 64 == 0)
+            std::erase_if(sessions, [](auto& w) { return w.expired(); });
+        sessions.push_back(session);
+    }
+    session->start();
+}
+
 HttpServer::Impl::Impl(ServerOptions opts, RequestHandler h)
-    : options(std::move(opts)), handler(std::move(h)), loops(make_loops(options.threads)),
-      acceptor(loops.front()->ioc) {}
+    : options(std::move(opts)), handler(std::move(h)), loops(make_loops(options.threads)) {}
 
 HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {
@@ -564,12 +585,22 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
     const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
     if (ec) throw_usage("cannot listen on " + where + ": not an IP address");
     tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
-    impl_->acceptor.open(endpoint.protocol(), ec);
-    if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) impl_->acceptor.bind(endpoint, ec);
-    if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    tcp::acceptor& first = impl_->loops.front()->acceptor;
+    first.open(endpoint.protocol(), ec);
+    if (!ec) first.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) first.bind(endpoint, ec);
+    if (!ec) first.listen(net::socket_base::max_listen_connections, ec);
+    if (!ec) first.non_blocking(true, ec);
+    for (std::size_t i = 1; i < impl_->loops.size() && !ec; ++i) {
+        int fd = ::fcntl(first.native_handle(), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            ec.assign(errno, boost::system::system_category());
+        else
+            impl_->loops[i]->acceptor.assign(endpoint.protocol(), fd, ec);
+        if (!ec) impl_->loops[i]->acceptor.non_blocking(true, ec);
+    }
     if (ec) throw_usage("cannot listen on " + where + ": " + ec.message());
-    impl_->bound_port = impl_->acceptor.local_endpoint().port();
+    impl_->bound_port = first.local_endpoint().port();
 }
 
 HttpServer::~HttpServer() {
@@ -583,7 +614,8 @@ int HttpServer::port() const {
 void HttpServer::start() {
     for (auto& loop : impl_->loops)
         loop->work.emplace(loop->ioc.get_executor());
-    impl_->accept();
+    for (auto& loop : impl_->loops)
+        impl_->accept(*loop);
     for (std::size_t i = 0; i < impl_->loops.size(); ++i)
         impl_->loops[i]->thread = std::thread([impl = impl_, i, t = impl_->loops[i].get()] {
             current_io_thread = t;
@@ -605,10 +637,11 @@ void HttpServer::start() {
 
 void HttpServer::stop_accepting() {
     impl_->draining.store(true);
-    net::post(impl_->loops.front()->ioc, [impl = impl_] {
-        beast::error_code ec;
-        impl->acceptor.close(ec);
-    });
+    for (auto& loop : impl_->loops)
+        net::post(loop->ioc, [impl = impl_, t = loop.get()] {
+            beast::error_code ec;
+            t->acceptor.close(ec);
+        });
 }
 
 std::size_t HttpServer::shutdown(double drain_timeout_s) {

@@ -391,12 +391,13 @@ std::optional<std::chrono::steady_clock::time_point> HttpTransport::next_timer()
 
 bool HttpTransport::drive_ready(std::vector<HttpResponse>& done) {
     impl_->drive_timer_if_due();
-    // Until epoll reports nothing: the owner's loop learns of new events by an edge on
-    // event_fd(), so a socket left ready here (libcurl reads a bounded amount per call) would
-    // wait for the next timer. Bounded so that one busy transport cannot starve the loop.
+    // Again only while epoll filled the whole batch. A socket libcurl did not read to the end
+    // needs no second look here: libcurl then asks for its timer at once (due now), and an
+    // event that arrives after this wait is a new edge on event_fd() for the owner's loop.
     bool more = true;
     for (int round = 0; round < 16 && more; ++round)
-        more = impl_->wait_and_drive(std::chrono::milliseconds(0)) > 0;
+        more = static_cast<std::size_t>(impl_->wait_and_drive(std::chrono::milliseconds(0))) ==
+               impl_->ready.size();
     impl_->collect(done);
     return more;
 }
