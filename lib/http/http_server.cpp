@@ -122,9 +122,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ServerOptions options;
     RequestHandler handler;
     std::vector<std::unique_ptr<IoThread>> loops; // one per I/O thread
-    // Connections go to the threads in turn, whichever accepted them: each thread's share of
-    // the upstream limits then matches its share of the connections.
-    std::atomic<std::size_t> next_loop{0};
+    std::atomic<std::size_t> next_loop{0};        // the thread the next connection goes to
     std::atomic<std::size_t> connection_count{0};
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> draining{false};
@@ -145,7 +143,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         return loops;
     }
     void accept(IoThread& loop);
-    void take(tcp::socket socket); // a new connection: a session, or a 503 over the limit
+    // A new connection: a session on the next thread in turn, or a 503 over the limit.
+    void take(IoThread& acceptor_loop, tcp::socket socket);
     void request_done() {
         if (in_flight.fetch_sub(1) == 1) {
             std::lock_guard lock(drain_mutex);
@@ -520,9 +519,8 @@ void Session::dispatch(ServerRequest&& request) {
 }
 
 void HttpServer::Impl::accept(IoThread& loop) {
-    IoThread& target = *loops[next_loop.fetch_add(1) % loops.size()];
     loop.acceptor.async_accept(
-        net::make_strand(target.ioc),
+        net::make_strand(loop.ioc),
         [self = shared_from_this(), &loop](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 // EMFILE and friends: keep serving the others. (A connection another thread
@@ -530,21 +528,36 @@ void HttpServer::Impl::accept(IoThread& loop) {
                 if (ec == net::error::operation_aborted || !loop.acceptor.is_open()) return;
                 return self->accept(loop);
             }
-            self->take(std::move(socket));
+            self->take(loop, std::move(socket));
             // Then what else is waiting, up to a bound (nginx's multi_accept): one accept per
             // trip through the event loop fell behind when 1,000 clients connected at once.
             for (int more = 0; more < 64; ++more) {
-                IoThread& next = *self->loops[self->next_loop.fetch_add(1) % self->loops.size()];
-                tcp::socket another(net::make_strand(next.ioc));
+                tcp::socket another(net::make_strand(loop.ioc));
                 loop.acceptor.accept(another, ec); // the acceptor is non-blocking
                 if (ec) break;
-                self->take(std::move(another));
+                self->take(loop, std::move(another));
             }
             self->accept(loop);
         });
 }
 
-void HttpServer::Impl::take(tcp::socket socket) {
+void HttpServer::Impl::take(IoThread& acceptor_loop, tcp::socket socket) {
+    // Connections go to the threads in turn, whichever accepted them, so that no thread serves
+    // more than its share. One accepted elsewhere moves to its thread's event loop.
+    IoThread& target = *loops[next_loop.fetch_add(1) % loops.size()];
+    if (&target != &acceptor_loop) {
+        beast::error_code ec;
+        const auto protocol = socket.local_endpoint(ec).protocol();
+        int fd = ec ? -1 : socket.release(ec);
+        if (ec) return;
+        tcp::socket moved(net::make_strand(target.ioc));
+        moved.assign(protocol, fd, ec);
+        if (ec) {
+            ::close(fd);
+            return;
+        }
+        socket = std::move(moved);
+    }
     std::size_t open = connection_count.fetch_add(1) + 1;
     if (open > options.limits.max_connections) {
         // Over the limit: a short 503 and close, without reading the request.
@@ -616,16 +629,15 @@ void HttpServer::start() {
         loop->work.emplace(loop->ioc.get_executor());
     for (auto& loop : impl_->loops)
         impl_->accept(*loop);
-    for (std::size_t i = 0; i < impl_->loops.size(); ++i)
-        impl_->loops[i]->thread = std::thread([impl = impl_, i, t = impl_->loops[i].get()] {
+    for (auto& loop : impl_->loops)
+        loop->thread = std::thread([impl = impl_, t = loop.get()] {
             current_io_thread = t;
             if (impl->options.loop_work) {
                 try {
-                    t->start_loop_work(impl->options.loop_work(i, impl->loops.size()));
+                    t->start_loop_work(impl->options.loop_work());
                 } catch (const std::exception&) {
                     // No event set for this thread: its handler's work runs elsewhere.
-                    t->watch.reset();
-                    t->loop_work.reset();
+                    t->end_loop_work();
                 }
             }
             t->ioc.run();

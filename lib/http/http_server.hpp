@@ -55,9 +55,9 @@ struct ServerOptions {
     ServerLimits limits;
     // The body of the 503 sent to a connection over max_connections, as (status, message).
     std::function<std::string(int status, std::string_view message)> error_body;
-    // Optional: makes the LoopWork of I/O thread `index` of `threads`, on that thread. It is
-    // destroyed on that thread when the thread stops.
-    std::function<std::unique_ptr<LoopWork>(std::size_t index, std::size_t threads)> loop_work;
+    // Optional: makes the LoopWork of an I/O thread, on that thread. It is destroyed on that
+    // thread when the thread stops.
+    std::function<std::unique_ptr<LoopWork>()> loop_work;
 };
 
 struct ServerRequest {

@@ -387,9 +387,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
         return error_body(api_error(status, "overloaded", std::string(message)));
     };
     // HTTP providers' calls run on the I/O thread that read their request.
-    server_options.loop_work = [pool = g.upstream.get()](std::size_t index, std::size_t threads) {
-        return pool->make_loop_work(index, threads);
-    };
+    server_options.loop_work = [pool = g.upstream.get()] { return pool->make_loop_work(); };
     Impl* self = impl_.get();
     g.server = std::make_unique<http::HttpServer>(
         server_options,

@@ -20,6 +20,9 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 }
 
 constexpr auto kCacheFlushEvery = std::chrono::milliseconds(100);
+// How often calls waiting for a slot look again: a slot freed on another thread does not wake
+// this one.
+constexpr auto kSlotRecheck = std::chrono::milliseconds(1);
 
 } // namespace
 
@@ -42,11 +45,12 @@ bool ProviderCalls::is_http(const provider::ProviderConfig& config) {
            config.type != provider::ProviderType::Echo;
 }
 
-ProviderCalls::ProviderCalls(const provider::ProviderConfig& config, std::size_t concurrency,
-                             store::DatabaseAddress cache_db, std::atomic<std::size_t>& answered)
-    : config_(config), concurrency_(std::max<std::size_t>(1, concurrency)),
-      cache_db_(std::move(cache_db)), answered_(answered), api_key_(provider::read_api_key(config)),
-      secrets_(config, api_key_), rng_(std::random_device{}()) {
+ProviderCalls::ProviderCalls(const provider::ProviderConfig& config, ProviderLimits& limits,
+                             store::DatabaseAddress cache_db)
+    : config_(config), limits_(limits), cache_db_(std::move(cache_db)),
+      api_key_(provider::read_api_key(config)), secrets_(config, api_key_),
+      rng_(std::random_device{}()) {
+    const std::size_t concurrency = std::max<std::size_t>(1, limits.concurrency);
     if (is_http(config)) {
         provider::ProviderConfig plain = config;
         plain.stream = false;
@@ -55,9 +59,9 @@ ProviderCalls::ProviderCalls(const provider::ProviderConfig& config, std::size_t
         plain_codec_ = provider::make_codec(plain);
         stream_codec_ = provider::make_codec(streaming);
         url_ = config.endpoint_url();
-        transport_ = std::make_unique<http::HttpTransport>(concurrency_);
+        transport_ = std::make_unique<http::HttpTransport>(concurrency);
     } else {
-        backend_ = provider::make_backend(config, api_key_, {concurrency_, {}});
+        backend_ = provider::make_backend(config, api_key_, {concurrency, {}});
     }
 }
 
@@ -80,13 +84,22 @@ bool ProviderCalls::step(std::chrono::milliseconds wait) {
     // New answers reach the cache at once when idle, else every 100 ms, and before the lookups
     // below.
     if (cache_ && (active_.empty() || now - cache_flushed_ > kCacheFlushEvery)) flush_cache();
-    while (active() < concurrency_ && !waiting_.empty()) {
+    // A call holds its slot from its first start to its answer, retries included.
+    starved_ = false;
+    while (!waiting_.empty()) {
+        if (!ProviderLimits::take(limits_.running, limits_.concurrency)) {
+            starved_ = true;
+            break;
+        }
         auto a = std::make_unique<Active>();
         a->call = std::move(waiting_.front().call);
         a->enqueued = waiting_.front().enqueued;
         waiting_.pop_front();
         a->first_start = Clock::now();
-        if (a->call.use_cache && answer_from_cache(*a)) continue;
+        if (a->call.use_cache && answer_from_cache(*a)) {
+            limits_.running.fetch_sub(1);
+            continue;
+        }
         std::uint64_t ticket = next_ticket_++;
         active_.emplace(ticket, std::move(a));
         start_attempt(ticket);
@@ -95,6 +108,7 @@ bool ProviderCalls::step(std::chrono::milliseconds wait) {
         wait =
             std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(std::max(
                                retries_.begin()->first - Clock::now(), Clock::duration::zero())));
+    if (starved_) wait = std::min(wait, kSlotRecheck);
     if (transport_) {
         http_done_.clear();
         if (wait.count() == 0)
@@ -114,7 +128,7 @@ bool ProviderCalls::step(std::chrono::milliseconds wait) {
         more = !backend_done_.empty();
     }
     // Answers free slots; calls that arrived meanwhile (an answer's fallback) wait.
-    return more || (!waiting_.empty() && active() < concurrency_);
+    return more || (!waiting_.empty() && limits_.running.load() < limits_.concurrency);
 }
 
 std::optional<Clock::time_point> ProviderCalls::due() const {
@@ -124,6 +138,7 @@ std::optional<Clock::time_point> ProviderCalls::due() const {
     if (transport_)
         if (auto timer = transport_->next_timer()) earliest(*timer);
     if (cache_) earliest(cache_flushed_ + kCacheFlushEvery);
+    if (starved_) earliest(Clock::now() + kSlotRecheck);
     return at;
 }
 
@@ -152,8 +167,10 @@ void ProviderCalls::cancel_all(const std::string& why) {
     active_.clear();
     waiting_.clear();
     retries_.clear();
-    for (auto& [_, a] : active)
+    for (auto& [_, a] : active) {
+        limits_.running.fetch_sub(1);
         cancel(a->call, a->enqueued);
+    }
     for (auto& w : waiting)
         cancel(w.call, w.enqueued);
 }
@@ -287,6 +304,7 @@ void ProviderCalls::finish_attempt(std::uint64_t ticket, ChatResult&& r,
     }
     std::unique_ptr<Active> done = std::move(it->second);
     active_.erase(it);
+    limits_.running.fetch_sub(1);
     r.attempts = done->attempts;
     if (r.ok()) {
         r.cost_usd = provider::cost_usd(config_.price, r.prompt_tokens, r.completion_tokens);
@@ -307,10 +325,15 @@ void ProviderCalls::finish_attempt(std::uint64_t ticket, ChatResult&& r,
     answer(done->call, std::move(out));
 }
 
-// Every call add() took ends here exactly once.
+// Every call add() took ends here exactly once. An exception from on_done has nowhere to go
+// (the loop answering other calls must go on): the call was answered all the same.
 void ProviderCalls::answer(UpstreamCall& call, UpstreamOutcome&& out) {
-    answered_.fetch_sub(1);
-    if (call.on_done) call.on_done(std::move(out));
+    limits_.admitted.fetch_sub(1);
+    if (!call.on_done) return;
+    try {
+        call.on_done(std::move(out));
+    } catch (const std::exception&) {
+    }
 }
 
 } // namespace llmops::serve

@@ -36,13 +36,32 @@ struct AttemptResult;
 
 namespace llmops::serve {
 
+// What every thread running one provider's calls shares: the provider's limits and two
+// counters changed when a call comes in, starts and is answered, so that no moment between
+// threads, waiting lines and active sets can show room that is not there.
+struct ProviderLimits {
+    std::size_t concurrency = 1; // calls started and not answered, over every thread
+    std::size_t admission = 1;   // calls admitted and not answered: concurrency + queue
+    std::atomic<std::size_t> admitted{0};
+    std::atomic<std::size_t> running{0};
+
+    // Takes one of `limit` places of `counter` unless all are taken.
+    static bool take(std::atomic<std::size_t>& counter, std::size_t limit) {
+        std::size_t n = counter.load();
+        do {
+            if (n >= limit) return false;
+        } while (!counter.compare_exchange_weak(n, n + 1));
+        return true;
+    }
+};
+
 class ProviderCalls {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // `answered` is decremented once per call, just before its on_done runs.
-    ProviderCalls(const provider::ProviderConfig& config, std::size_t concurrency,
-                  store::DatabaseAddress cache_db, std::atomic<std::size_t>& answered);
+    // The caller admitted each call it adds (limits.admitted); its answer gives that place back.
+    ProviderCalls(const provider::ProviderConfig& config, ProviderLimits& limits,
+                  store::DatabaseAddress cache_db);
     ~ProviderCalls();
     ProviderCalls(const ProviderCalls&) = delete;
     ProviderCalls& operator=(const ProviderCalls&) = delete;
@@ -54,13 +73,14 @@ class ProviderCalls {
     // drives the attempts (waiting up to `wait` for one to end; 0 = only what is ready) and
     // answers what ended. Returns true when there may be more to do at once.
     bool step(std::chrono::milliseconds wait);
-    // When step() must run next at the latest (retries, libcurl's timer, the cache's flush).
+    // When step() must run next at the latest (retries, libcurl's timer, the cache's flush, a
+    // slot another thread may have freed).
     std::optional<Clock::time_point> due() const;
     int event_fd() const; // the transport's, -1 for exec and echo
     void wake();          // thread-safe: a step() waiting in another thread returns
     bool idle() const { return active_.empty() && waiting_.empty(); }
-    std::size_t active() const { return active_.size() - retries_.size(); } // holding a slot
-    std::size_t in_flight() const { return active_.size(); }                // started, not answered
+    std::size_t in_flight() const { return active_.size(); } // started, not answered
+    ProviderLimits& limits() const { return limits_; }
     // Everything not answered ends as Cancelled with `why`.
     void cancel_all(const std::string& why);
 
@@ -81,9 +101,9 @@ class ProviderCalls {
     void drop_cache();
 
     provider::ProviderConfig config_;
-    std::size_t concurrency_;
+    ProviderLimits& limits_;
     store::DatabaseAddress cache_db_;
-    std::atomic<std::size_t>& answered_;
+    bool starved_ = false; // calls wait while every slot is taken (maybe by other threads)
     std::optional<provider::ResponseCache> cache_; // opened on first use
     std::optional<provider::RequestKeyer> keyer_;
     Clock::time_point cache_flushed_;

@@ -4,7 +4,6 @@
 #include "serve/provider_calls.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -19,26 +18,16 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr const char* kShuttingDown = "the gateway is shutting down";
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
-
-// Takes one of `limit` places unless all are taken (two threads may try at once).
-bool admit(std::atomic<std::size_t>& admitted, std::size_t limit) {
-    std::size_t n = admitted.load();
-    do {
-        if (n >= limit) return false;
-    } while (!admitted.compare_exchange_weak(n, n + 1));
-    return true;
-}
 } // namespace
 
-// One provider's calls on a thread of their own: the calls submitted off the I/O threads, and
-// every call to an exec or echo provider (their backends wait in ways an event loop cannot).
+// One provider's calls on a thread of their own: the calls submitted off the I/O threads, the
+// calls of cached routes, and every call to an exec or echo provider (their backends wait in
+// ways an event loop cannot).
 class UpstreamWorker {
   public:
-    UpstreamWorker(const provider::ProviderConfig& config, std::size_t concurrency,
-                   std::size_t admission_limit, std::atomic<std::size_t>& admitted,
+    UpstreamWorker(const provider::ProviderConfig& config, ProviderLimits& limits,
                    store::DatabaseAddress cache_db)
-        : admission_limit_(admission_limit), admitted_(admitted),
-          calls_(config, concurrency, std::move(cache_db), admitted) {
+        : limits_(limits), calls_(config, limits, std::move(cache_db)) {
         thread_ = std::thread([this] { loop(); });
     }
 
@@ -52,7 +41,7 @@ class UpstreamWorker {
         bool was_empty = false;
         {
             std::lock_guard lock(mutex_);
-            if (!admit(admitted_, admission_limit_)) return false;
+            if (!ProviderLimits::take(limits_.admitted, limits_.admission)) return false;
             was_empty = inbox_.empty();
             inbox_.push_back({std::move(call), Clock::now()});
         }
@@ -76,15 +65,17 @@ class UpstreamWorker {
         arrived_.notify_all();
     }
 
+    void take_inbox() {
+        std::lock_guard lock(mutex_);
+        for (auto& a : inbox_)
+            calls_.add(std::move(a.call), a.enqueued);
+        inbox_.clear();
+    }
+
     void loop() {
         bool more = false;
         while (!stopping_.load()) {
-            {
-                std::lock_guard lock(mutex_);
-                for (auto& a : inbox_)
-                    calls_.add(std::move(a.call), a.enqueued);
-                inbox_.clear();
-            }
+            take_inbox();
             if (calls_.idle() && calls_.event_fd() < 0) {
                 // Nothing to poll: sleep until a call arrives (echo's backend cannot be woken).
                 std::unique_lock lock(mutex_);
@@ -94,16 +85,11 @@ class UpstreamWorker {
             more = calls_.step(more ? std::chrono::milliseconds(0) : kIdleWait);
             in_flight_.store(calls_.in_flight());
         }
-        calls_.cancel_all(kShuttingDown);
-        std::lock_guard lock(mutex_);
-        for (auto& a : inbox_)
-            calls_.add(std::move(a.call), a.enqueued);
-        inbox_.clear();
+        take_inbox();
         calls_.cancel_all(kShuttingDown);
     }
 
-    std::size_t admission_limit_;
-    std::atomic<std::size_t>& admitted_; // the provider's, UpstreamPool::admitted()
+    ProviderLimits& limits_;
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<bool> stopping_{false};
     ProviderCalls calls_; // worker thread only
@@ -118,8 +104,8 @@ class UpstreamWorker {
 // when it is readable or due. No locks: every call but the counters' reads is on the thread.
 class LoopUpstream final : public http::LoopWork {
   public:
-    LoopUpstream(UpstreamPool& pool, std::size_t concurrency)
-        : pool_(pool), concurrency_(concurrency), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+    explicit LoopUpstream(UpstreamPool& pool)
+        : pool_(pool), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
         if (epoll_fd_ < 0)
             throw Error(ErrorKind::Provider,
                         std::string("cannot create an event set: ") + std::strerror(errno));
@@ -129,8 +115,10 @@ class LoopUpstream final : public http::LoopWork {
     }
 
     ~LoopUpstream() override {
-        for (auto& [_, slot] : calls_)
-            slot.calls->cancel_all(kShuttingDown);
+        closing_ = true; // an answer's fallback must not start a call now
+        running_ = true;
+        for (auto& [_, calls] : calls_)
+            calls->cancel_all(kShuttingDown);
         calls_.clear();
         {
             std::lock_guard lock(pool_.mutex_);
@@ -146,15 +134,15 @@ class LoopUpstream final : public http::LoopWork {
     }
 
     UpstreamPool::Submitted submit(const provider::ProviderConfig& config, UpstreamCall&& call) {
+        if (closing_) return UpstreamPool::Submitted::QueueFull;
         auto& slot = calls_[config.id];
-        if (!slot.calls) {
+        if (!slot) {
             try {
-                slot.admitted = &pool_.admitted(config.id);
-                slot.calls = std::make_unique<ProviderCalls>(config, concurrency_, pool_.cache_db_,
-                                                             *slot.admitted);
+                slot = std::make_unique<ProviderCalls>(config, pool_.limits(config.id),
+                                                       store::DatabaseAddress());
                 epoll_event ev{};
                 ev.events = EPOLLIN;
-                ev.data.fd = slot.calls->event_fd();
+                ev.data.fd = slot->event_fd();
                 if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ev.data.fd, &ev) != 0)
                     throw Error(ErrorKind::Provider,
                                 std::string("cannot watch the provider: ") + std::strerror(errno));
@@ -163,9 +151,10 @@ class LoopUpstream final : public http::LoopWork {
                 throw;
             }
         }
-        if (!admit(*slot.admitted, pool_.admission_limit()))
+        ProviderLimits& limits = slot->limits();
+        if (!ProviderLimits::take(limits.admitted, limits.admission))
             return UpstreamPool::Submitted::QueueFull;
-        slot.calls->add(std::move(call), Clock::now());
+        slot->add(std::move(call), Clock::now());
         if (!running_) run(); // sends it now; from inside run() (a fallback), run's next round
         return UpstreamPool::Submitted::Accepted;
     }
@@ -175,8 +164,8 @@ class LoopUpstream final : public http::LoopWork {
     std::optional<Clock::time_point> due() const override {
         if (more_) return Clock::now();
         std::optional<Clock::time_point> at;
-        for (const auto& [_, slot] : calls_)
-            if (auto t = slot.calls->due()) at = at ? std::min(*at, *t) : *t;
+        for (const auto& [_, calls] : calls_)
+            if (auto t = calls->due()) at = at ? std::min(*at, *t) : *t;
         return at;
     }
 
@@ -186,8 +175,8 @@ class LoopUpstream final : public http::LoopWork {
         constexpr int kRounds = 16; // then the connections' handlers get a turn
         for (int round = 0;; ++round) {
             bool progress = false;
-            for (auto& [_, slot] : calls_)
-                progress = step(*slot.calls) || progress;
+            for (auto& [_, calls] : calls_)
+                progress = step(*calls) || progress;
             if (!progress) break;
             if (round + 1 == kRounds) {
                 more_ = true;
@@ -195,8 +184,8 @@ class LoopUpstream final : public http::LoopWork {
             }
         }
         std::size_t n = 0;
-        for (const auto& [_, slot] : calls_)
-            n += slot.calls->in_flight();
+        for (const auto& [_, calls] : calls_)
+            n += calls->in_flight();
         in_flight_.store(n);
         running_ = false;
     }
@@ -204,11 +193,6 @@ class LoopUpstream final : public http::LoopWork {
     std::size_t in_flight() const { return in_flight_.load(); }
 
   private:
-    struct Slot {
-        std::atomic<std::size_t>* admitted = nullptr; // the provider's, in the pool
-        std::unique_ptr<ProviderCalls> calls;
-    };
-
     // A transport that fails (its event set, building a request) fails its calls, not the
     // I/O thread.
     static bool step(ProviderCalls& calls) {
@@ -222,11 +206,11 @@ class LoopUpstream final : public http::LoopWork {
 
     static thread_local LoopUpstream* current_;
     UpstreamPool& pool_;
-    std::size_t concurrency_; // this thread's share of the provider's
     int epoll_fd_;
     bool running_ = false;
-    bool more_ = false;                 // run() stopped with work left: due at once
-    std::map<std::string, Slot> calls_; // by provider id
+    bool closing_ = false;
+    bool more_ = false; // run() stopped with work left: due at once
+    std::map<std::string, std::unique_ptr<ProviderCalls>> calls_; // by provider id
     std::atomic<std::size_t> in_flight_{0};
 };
 
@@ -234,43 +218,47 @@ thread_local LoopUpstream* LoopUpstream::current_ = nullptr;
 
 UpstreamPool::UpstreamPool(std::size_t concurrency, std::size_t queue_limit,
                            store::DatabaseAddress cache_db)
-    : concurrency_(concurrency), queue_limit_(queue_limit), cache_db_(std::move(cache_db)) {}
+    : concurrency_(std::max<std::size_t>(1, concurrency)), queue_limit_(queue_limit),
+      cache_db_(std::move(cache_db)) {}
 
 UpstreamPool::~UpstreamPool() {
-    std::lock_guard lock(mutex_);
-    workers_.clear();
+    std::map<std::string, std::unique_ptr<UpstreamWorker>> workers;
+    {
+        std::lock_guard lock(mutex_);
+        workers.swap(workers_);
+    }
+    workers.clear(); // their answers may ask this pool for its limits
 }
 
-std::unique_ptr<http::LoopWork> UpstreamPool::make_loop_work(std::size_t index,
-                                                             std::size_t threads) {
-    threads = std::max<std::size_t>(1, threads);
-    // The first threads take one more of what does not divide evenly; at least one each.
-    std::size_t share = concurrency_ / threads + (index < concurrency_ % threads ? 1 : 0);
-    return std::make_unique<LoopUpstream>(*this, std::max<std::size_t>(1, share));
+std::unique_ptr<http::LoopWork> UpstreamPool::make_loop_work() {
+    return std::make_unique<LoopUpstream>(*this);
 }
 
-std::atomic<std::size_t>& UpstreamPool::admitted(const std::string& provider_id) {
+ProviderLimits& UpstreamPool::limits(const std::string& provider_id) {
     std::lock_guard lock(mutex_);
-    auto& counter = admitted_[provider_id];
-    if (!counter) counter = std::make_unique<std::atomic<std::size_t>>(0);
-    return *counter;
+    auto& limits = limits_[provider_id];
+    if (!limits) {
+        limits = std::make_unique<ProviderLimits>();
+        limits->concurrency = concurrency_;
+        limits->admission = concurrency_ + queue_limit_;
+    }
+    return *limits;
 }
 
 UpstreamPool::Submitted UpstreamPool::submit(const provider::ProviderConfig& config,
                                              UpstreamCall call) {
-    if (ProviderCalls::is_http(config))
+    // Cached routes stay off the event loops: the response cache is a database.
+    if (ProviderCalls::is_http(config) && !call.use_cache)
         if (LoopUpstream* loop = LoopUpstream::on_this_thread(*this))
             return loop->submit(config, std::move(call));
+    ProviderLimits& provider_limits = limits(config.id);
     UpstreamWorker* worker = nullptr;
     {
         std::lock_guard lock(mutex_);
         auto& slot = workers_[config.id];
         if (!slot) {
-            auto& admitted = admitted_[config.id];
-            if (!admitted) admitted = std::make_unique<std::atomic<std::size_t>>(0);
             try {
-                slot = std::make_unique<UpstreamWorker>(config, concurrency_, admission_limit(),
-                                                        *admitted, cache_db_);
+                slot = std::make_unique<UpstreamWorker>(config, provider_limits, cache_db_);
             } catch (...) {
                 workers_.erase(config.id);
                 throw;
@@ -294,8 +282,8 @@ std::size_t UpstreamPool::in_flight() const {
 std::size_t UpstreamPool::queued() const {
     std::size_t running = in_flight(), admitted = 0;
     std::lock_guard lock(mutex_);
-    for (const auto& [_, counter] : admitted_)
-        admitted += counter->load();
+    for (const auto& [_, limits] : limits_)
+        admitted += limits->admitted.load();
     return admitted > running ? admitted - running : 0;
 }
 

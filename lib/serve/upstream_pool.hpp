@@ -2,13 +2,12 @@
 // The gateway's side of the provider engine. A call submitted on a gateway I/O thread to an
 // HTTP provider runs on that thread, in the loop that serves its connection (make_loop_work):
 // the request, the upstream call and the answer never change thread. Calls to exec and echo
-// providers, and calls submitted elsewhere (batch lines), run on one worker thread per
-// provider. Either way a provider has at most `concurrency` calls at once and `queue_limit`
-// waiting, divided evenly among the I/O threads for the calls they run; retries (a streamed
-// call only until its first chunk was forwarded), secrets scrubbed from whatever comes back
-// and cost from the price table are lib/serve/provider_calls.hpp's. Streamed answers of
-// OpenAI-compatible providers are forwarded chunk by chunk as they arrive.
-#include <atomic>
+// providers, calls of cached routes (the response cache is a database) and calls submitted
+// elsewhere (batch lines) run on one worker thread per provider. Wherever its calls run, a
+// provider has at most `concurrency` of them at once and `queue_limit` more waiting. Retries
+// (a streamed call only until its first chunk was forwarded), secrets scrubbed from whatever
+// comes back and cost from the price table are lib/serve/provider_calls.hpp's. Streamed
+// answers of OpenAI-compatible providers are forwarded chunk by chunk as they arrive.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,6 +47,7 @@ struct UpstreamCall {
 
 class UpstreamWorker;
 class LoopUpstream;
+struct ProviderLimits;
 
 class UpstreamPool {
   public:
@@ -65,25 +65,21 @@ class UpstreamPool {
     std::size_t in_flight() const; // started, not answered
     std::size_t queued() const;    // waiting for a slot
 
-    // The work of I/O thread `index` of `threads`, made on that thread (http::ServerOptions::
-    // loop_work). Destroying it ends its calls as Cancelled, on that thread.
-    std::unique_ptr<http::LoopWork> make_loop_work(std::size_t index, std::size_t threads);
+    // The work of one I/O thread, made on that thread (http::ServerOptions::loop_work).
+    // Destroying it ends its calls as Cancelled, on that thread.
+    std::unique_ptr<http::LoopWork> make_loop_work();
 
   private:
     friend class LoopUpstream;
-    // A provider's calls admitted and not answered yet, by every thread that runs them: one
-    // counter, changed when a call comes in and when its answer goes out, so that no moment
-    // between threads, waiting lines and active sets can make a submit see room that is not
-    // there.
-    std::atomic<std::size_t>& admitted(const std::string& provider_id);
-    std::size_t admission_limit() const { return concurrency_ + queue_limit_; }
+    ProviderLimits& limits(const std::string& provider_id); // made on first use, then stable
+
     std::size_t concurrency_;
     std::size_t queue_limit_;
     store::DatabaseAddress cache_db_;
     mutable std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<ProviderLimits>> limits_;  // by provider id
     std::map<std::string, std::unique_ptr<UpstreamWorker>> workers_; // by provider id
     std::vector<LoopUpstream*> loops_;                               // registered by each
-    std::map<std::string, std::unique_ptr<std::atomic<std::size_t>>> admitted_; // by provider
 };
 
 } // namespace llmops::serve
