@@ -402,6 +402,11 @@ bool HttpTransport::drive_ready(std::vector<HttpResponse>& done) {
     return more;
 }
 
+void HttpTransport::drive_timer(std::vector<HttpResponse>& done) {
+    impl_->drive_timer_if_due();
+    impl_->collect(done);
+}
+
 void HttpTransport::abort_all() {
     // Removing a transfer in progress closes its connection: its state is unknown.
     for (auto& [easy, t] : impl_->active)

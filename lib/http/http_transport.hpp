@@ -74,6 +74,9 @@ class HttpTransport {
     int event_fd() const;
     std::optional<std::chrono::steady_clock::time_point> next_timer() const;
     bool drive_ready(std::vector<HttpResponse>& done);
+    // Only libcurl's timer, if due (where a transfer just started sends its request), and the
+    // finished transfers: no look at the sockets, whose events reach event_fd() anyway.
+    void drive_timer(std::vector<HttpResponse>& done);
     // Stops every transfer; they are not reported.
     void abort_all();
     std::size_t in_flight() const;

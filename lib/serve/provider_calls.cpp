@@ -73,7 +73,7 @@ void ProviderCalls::add(UpstreamCall&& call, Clock::time_point enqueued) {
     waiting_.push_back({std::move(call), enqueued});
 }
 
-bool ProviderCalls::step(std::chrono::milliseconds wait) {
+bool ProviderCalls::step(std::chrono::milliseconds wait, bool sockets) {
     bool more = false;
     auto now = Clock::now();
     while (!retries_.empty() && retries_.begin()->first <= now) {
@@ -111,7 +111,9 @@ bool ProviderCalls::step(std::chrono::milliseconds wait) {
     if (starved_) wait = std::min(wait, kSlotRecheck);
     if (transport_) {
         http_done_.clear();
-        if (wait.count() == 0)
+        if (!sockets)
+            transport_->drive_timer(http_done_);
+        else if (wait.count() == 0)
             more = transport_->drive_ready(http_done_);
         else
             transport_->poll(http_done_, wait);

@@ -70,9 +70,10 @@ class ProviderCalls {
 
     void add(UpstreamCall&& call, Clock::time_point enqueued);
     // One round: starts the retries that are due and waiting calls while slots are free,
-    // drives the attempts (waiting up to `wait` for one to end; 0 = only what is ready) and
-    // answers what ended. Returns true when there may be more to do at once.
-    bool step(std::chrono::milliseconds wait);
+    // drives the attempts (waiting up to `wait` for one to end; 0 = only what is ready;
+    // `sockets` false = an HTTP provider's timer only, as right after add()) and answers what
+    // ended. Returns true when there may be more to do at once.
+    bool step(std::chrono::milliseconds wait, bool sockets = true);
     // When step() must run next at the latest (retries, libcurl's timer, the cache's flush, a
     // slot another thread may have freed).
     std::optional<Clock::time_point> due() const;

@@ -155,7 +155,17 @@ class LoopUpstream final : public http::LoopWork {
         if (!ProviderLimits::take(limits.admitted, limits.admission))
             return UpstreamPool::Submitted::QueueFull;
         slot->add(std::move(call), Clock::now());
-        if (!running_) run(); // sends it now; from inside run() (a fallback), run's next round
+        // Sent now, by libcurl's timer; other sockets' events reach the loop through its
+        // descriptor. From inside run() (a fallback), run's next round starts it.
+        if (!running_) {
+            running_ = true;
+            bool more = step(*slot, false);
+            running_ = false;
+            if (more)
+                run();
+            else
+                count_in_flight();
+        }
         return UpstreamPool::Submitted::Accepted;
     }
 
@@ -183,21 +193,25 @@ class LoopUpstream final : public http::LoopWork {
                 break;
             }
         }
-        std::size_t n = 0;
-        for (const auto& [_, calls] : calls_)
-            n += calls->in_flight();
-        in_flight_.store(n);
+        count_in_flight();
         running_ = false;
     }
 
     std::size_t in_flight() const { return in_flight_.load(); }
 
   private:
+    void count_in_flight() {
+        std::size_t n = 0;
+        for (const auto& [_, calls] : calls_)
+            n += calls->in_flight();
+        in_flight_.store(n);
+    }
+
     // A transport that fails (its event set, building a request) fails its calls, not the
     // I/O thread.
-    static bool step(ProviderCalls& calls) {
+    static bool step(ProviderCalls& calls, bool sockets = true) {
         try {
-            return calls.step(std::chrono::milliseconds(0));
+            return calls.step(std::chrono::milliseconds(0), sockets);
         } catch (const std::exception& e) {
             calls.cancel_all(e.what());
             return false;
