@@ -146,6 +146,9 @@ expect_eq "$(cat "$WORK"/drainst.* | tr '\n' ' ')" "200 200 " "requests in fligh
 expect_eq "$(jq -r '.choices[0].message.content' <"$WORK/drain.1")" "DRAIN" "drained answer"
 expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE path = '/v1/chat/completions' AND provider = 'slow' AND status = 200")" 5 \
   "drained requests are logged"
+# The limit holds over both I/O threads: of the three answered above, one waited for a slot.
+expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE provider = 'slow' AND status = 200 AND queue_ms >= 1000")" 1 \
+  "two slow calls at once over every thread: the third waited for a slot"
 expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE status = 499 AND error_kind = 'client_disconnected'")" 1 \
   "the disconnect mid-stream is logged as 499"
 expect_eq "$(store_sql "SELECT COUNT(*) FROM request_log WHERE error_kind = 'overloaded'")" 3 "refusals logged"
