@@ -10,9 +10,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -154,7 +154,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 };
 
 // One connection: read a request, hand it to the handler, write its answer, repeat while
-// keep-alive. Everything runs on the connection's strand.
+// keep-alive. Everything runs on the event loop of the connection's thread, which only that
+// thread runs (no strand needed: handlers of one loop never run at once).
 struct Session : std::enable_shared_from_this<Session> {
     std::shared_ptr<HttpServer::Impl> server;
     beast::tcp_stream stream;
@@ -291,7 +292,7 @@ struct Session : std::enable_shared_from_this<Session> {
 
     void dispatch(ServerRequest&& request);
 
-    // Called on the strand.
+    // Called on the connection's thread.
     void send_plain(std::uint64_t number, int status, HeaderFields&& headers, std::string&& body) {
         if (number != exchange || closed) return;
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
@@ -445,7 +446,7 @@ struct Session : std::enable_shared_from_this<Session> {
     }
 };
 
-// The handler's view of one exchange; calls hop onto the connection's strand.
+// The handler's view of one exchange; calls hop onto the connection's event loop.
 class Exchange final : public ResponseWriter {
   public:
     Exchange(std::shared_ptr<Session> session, std::uint64_t number)
@@ -520,7 +521,7 @@ void Session::dispatch(ServerRequest&& request) {
 
 void HttpServer::Impl::accept(IoThread& loop) {
     loop.acceptor.async_accept(
-        net::make_strand(loop.ioc),
+        loop.ioc.get_executor(),
         [self = shared_from_this(), &loop](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 // EMFILE and friends: keep serving the others. (A connection another thread
@@ -532,7 +533,7 @@ void HttpServer::Impl::accept(IoThread& loop) {
             // Then what else is waiting, up to a bound (nginx's multi_accept): one accept per
             // trip through the event loop fell behind when 1,000 clients connected at once.
             for (int more = 0; more < 64; ++more) {
-                tcp::socket another(net::make_strand(loop.ioc));
+                tcp::socket another(loop.ioc);
                 loop.acceptor.accept(another, ec); // the acceptor is non-blocking
                 if (ec) break;
                 self->take(loop, std::move(another));
@@ -550,7 +551,7 @@ void HttpServer::Impl::take(IoThread& acceptor_loop, tcp::socket socket) {
         const auto protocol = socket.local_endpoint(ec).protocol();
         int fd = ec ? -1 : socket.release(ec);
         if (ec) return;
-        tcp::socket moved(net::make_strand(target.ioc));
+        tcp::socket moved(target.ioc);
         moved.assign(protocol, fd, ec);
         if (ec) {
             ::close(fd);
