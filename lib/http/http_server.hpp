@@ -1,9 +1,9 @@
 #pragma once
 // The inbound HTTP/1.1 server of `llmops serve`: Boost.Beast on Asio, a few I/O threads, each
 // with its own event loop, serving every connection asynchronously (no thread per connection;
-// a connection stays on the thread that accepted it), keep-alive, chunked
-// streaming, and a bound on everything a client controls: header and body size, the number
-// of connections, the time to send a request (slowloris) and to read an answer. Beast parses
+// each connection is served by one thread's loop), keep-alive, chunked streaming, and a bound
+// on everything a client controls: header and body size, the number of connections, the time
+// to send a request (slowloris) and to read an answer. Beast parses
 // HTTP; nothing here does by hand. This file and http_server.cpp are the only translation
 // units that include Boost, so the slow headers are compiled once. Reference: docs/serve.md.
 #include <atomic>

@@ -68,9 +68,10 @@ class HttpTransport {
     void poll(std::vector<HttpResponse>& done, std::chrono::milliseconds max_wait);
     // For an owner that waits for events itself (a gateway I/O thread, through its event
     // loop): event_fd() becomes readable when a socket needs driving, and next_timer() is when
-    // libcurl's timer is due. drive_ready() drives, without waiting, every ready socket and the
-    // timer if due, and appends the finished transfers to `done`; it returns true when it
-    // stopped with sockets still ready (call it again soon), false when none is left ready.
+    // libcurl's timer is due. drive_ready() drives, without waiting, the sockets epoll reports
+    // ready and the timer if due, and appends the finished transfers to `done`; it returns true
+    // when it stopped with more reported than it took (call it again soon). What becomes ready
+    // later makes event_fd() readable again.
     int event_fd() const;
     std::optional<std::chrono::steady_clock::time_point> next_timer() const;
     bool drive_ready(std::vector<HttpResponse>& done);
