@@ -8,7 +8,6 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -185,7 +184,8 @@ struct Session : std::enable_shared_from_this<Session> {
     ~Session() { server->connection_count.fetch_sub(1); }
 
     void start() {
-        net::dispatch(stream.get_executor(), [self = shared_from_this()] { self->read(); });
+        // Posted, not run here: the accepting loop goes on accepting first.
+        net::post(stream.get_executor(), [self = shared_from_this()] { self->read(); });
     }
 
     void read() {
