@@ -44,16 +44,12 @@ std::optional<std::string> optional_name(const std::string& name) {
     return name.empty() ? std::nullopt : std::optional<std::string>(name);
 }
 
-std::string short_hash(const Hash128& h) {
-    return h.hex().substr(0, 12);
-}
-
 void print_refs(const CliContext& ctx, const std::vector<remote::RefUpdate>& refs) {
     for (const auto& u : refs) {
         if (u.status == "up-to-date") continue;
         ctx.note(fmt::format("  {:<9} {} {} -> {}", u.status, u.ref,
-                             u.before ? short_hash(*u.before) : std::string("(none)"),
-                             short_hash(u.after)));
+                             u.before ? u.before->short_hex() : std::string("(none)"),
+                             u.after.short_hex()));
     }
 }
 

@@ -16,6 +16,7 @@ struct Hash128 {
 
     // 32 lowercase hex digits, high half first (the same text `xxhsum -H2` prints).
     std::string hex() const;
+    std::string short_hex() const { return hex().substr(0, 12); } // as messages show a hash
     static Hash128 from_hex(std::string_view hex); // throws Error(BadInput) on bad text
     bool operator==(const Hash128&) const = default;
     auto operator<=>(const Hash128&) const = default;

@@ -7,11 +7,10 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "http/io_thread.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -50,73 +49,6 @@ std::chrono::steady_clock::duration seconds(double s) {
 
 } // namespace
 
-// One I/O thread: its own event loop (an io_context run by this thread alone, so that a
-// request, its upstream call and its answer stay on one thread, as in nginx's workers) and the
-// LoopWork that lives beside its connections.
-struct IoThread {
-    net::io_context ioc{1}; // one thread: asio skips waking others for its own posts
-    // Keeps the thread alive while the only work is a handler's answer still to come: once
-    // the acceptor closes (draining), nothing else may be pending and run() would return early.
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-    std::thread thread;
-    // Every thread accepts on the same listening socket (a descriptor of its own, dup()ed, in
-    // its own event loop), as nginx's workers do, so 1,000 connections arriving at once are
-    // accepted by all threads.
-    tcp::acceptor acceptor{ioc};
-    std::unique_ptr<LoopWork> loop_work;
-    std::optional<net::posix::stream_descriptor> watch;
-    net::steady_timer timer{ioc};
-    std::optional<std::chrono::steady_clock::time_point> armed; // when the timer fires
-    std::atomic<bool> stopping{false};
-
-    void start_loop_work(std::unique_ptr<LoopWork> work_made) {
-        loop_work = std::move(work_made);
-        watch.emplace(ioc, loop_work->watched_fd());
-        watch_next();
-        rearm();
-    }
-
-    void watch_next() {
-        watch->async_wait(net::posix::stream_descriptor::wait_read, [this](beast::error_code ec) {
-            if (ec || stopping.load()) return;
-            loop_work->run();
-            rearm();
-            watch_next();
-        });
-    }
-
-    // Sets the timer to the work's due time unless an earlier wake is already set (that one
-    // asks again when it fires): a timer change is a system call, the check is not.
-    void rearm() {
-        if (!loop_work) return;
-        auto due = loop_work->due();
-        if (!due || (armed && *armed <= *due)) return;
-        armed = due;
-        timer.expires_at(*due);
-        timer.async_wait([this](beast::error_code ec) {
-            if (ec || stopping.load()) return;
-            armed.reset();
-            loop_work->run();
-            rearm();
-        });
-    }
-
-    // On the thread, after run() returned: the work goes before its loop.
-    void end_loop_work() {
-        stopping.store(true);
-        if (watch) {
-            watch->release(); // the descriptor is the work's to close
-            watch.reset();
-        }
-        timer.cancel();
-        loop_work.reset();
-    }
-};
-
-namespace {
-thread_local IoThread* current_io_thread = nullptr;
-} // namespace
-
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     ServerOptions options;
     RequestHandler handler;
@@ -132,7 +64,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     std::mutex sessions_mutex;
     std::vector<std::weak_ptr<struct Session>> sessions;
     int bound_port = 0;
-    bool started = false; // start() ran and shutdown() has not
+    tcp protocol = tcp::v4(); // the listening socket's
+    bool started = false;     // start() ran and shutdown() has not
 
     Impl(ServerOptions opts, RequestHandler h);
     static std::vector<std::unique_ptr<IoThread>> make_loops(std::size_t threads) {
@@ -516,7 +449,7 @@ void Session::dispatch(ServerRequest&& request) {
         writer->respond(500, {{"Content-Type", "application/json"}},
                         R"({"error":{"message":"internal error","type":"server_error"}})");
     }
-    if (current_io_thread) current_io_thread->rearm(); // the handler may have started work
+    if (IoThread* loop = IoThread::current()) loop->rearm(); // the handler may have started work
 }
 
 void HttpServer::Impl::accept(IoThread& loop) {
@@ -548,8 +481,7 @@ void HttpServer::Impl::take(IoThread& acceptor_loop, tcp::socket socket) {
     IoThread& target = *loops[next_loop.fetch_add(1) % loops.size()];
     if (&target != &acceptor_loop) {
         beast::error_code ec;
-        const auto protocol = socket.local_endpoint(ec).protocol();
-        int fd = ec ? -1 : socket.release(ec);
+        int fd = socket.release(ec);
         if (ec) return;
         tcp::socket moved(target.ioc);
         moved.assign(protocol, fd, ec);
@@ -599,6 +531,7 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
     const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
     if (ec) throw_usage("cannot listen on " + where + ": not an IP address");
     tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+    impl_->protocol = endpoint.protocol();
     tcp::acceptor& first = impl_->loops.front()->acceptor;
     first.open(endpoint.protocol(), ec);
     if (!ec) first.set_option(net::socket_base::reuse_address(true), ec);
@@ -610,7 +543,7 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
         if (fd < 0)
             ec.assign(errno, boost::system::system_category());
         else
-            impl_->loops[i]->acceptor.assign(endpoint.protocol(), fd, ec);
+            impl_->loops[i]->acceptor.assign(impl_->protocol, fd, ec);
         if (!ec) impl_->loops[i]->acceptor.non_blocking(true, ec);
     }
     if (ec) throw_usage("cannot listen on " + where + ": " + ec.message());
@@ -631,20 +564,8 @@ void HttpServer::start() {
     for (auto& loop : impl_->loops)
         impl_->accept(*loop);
     for (auto& loop : impl_->loops)
-        loop->thread = std::thread([impl = impl_, t = loop.get()] {
-            current_io_thread = t;
-            if (impl->options.loop_work) {
-                try {
-                    t->start_loop_work(impl->options.loop_work());
-                } catch (const std::exception&) {
-                    // No event set for this thread: its handler's work runs elsewhere.
-                    t->end_loop_work();
-                }
-            }
-            t->ioc.run();
-            t->end_loop_work();
-            current_io_thread = nullptr;
-        });
+        loop->thread =
+            std::thread([impl = impl_, t = loop.get()] { t->run(impl->options.loop_work); });
     impl_->started = true;
 }
 

@@ -4,8 +4,9 @@
 // each connection is served by one thread's loop), keep-alive, chunked streaming, and a bound
 // on everything a client controls: header and body size, the number of connections, the time
 // to send a request (slowloris) and to read an answer. Beast parses
-// HTTP; nothing here does by hand. This file and http_server.cpp are the only translation
-// units that include Boost, so the slow headers are compiled once. Reference: docs/serve.md.
+// HTTP; nothing here does by hand. This header includes no Boost; only http_server.cpp includes
+// Beast (io_thread.cpp, one thread's event loop, includes Asio alone), so the slow headers are
+// compiled once. Reference: docs/serve.md.
 #include <atomic>
 #include <chrono>
 #include <cstdint>

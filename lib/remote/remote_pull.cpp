@@ -253,10 +253,6 @@ void apply_ref(Database& db, const CatalogRef& ref, const std::string& now) {
         .run();
 }
 
-std::string short_hash(const Hash128& h) {
-    return h.hex().substr(0, 12);
-}
-
 } // namespace
 
 PullResult pull(store::Project& project, S3Client& s3, const RemoteConfig& remote,
@@ -339,7 +335,7 @@ PullResult pull(store::Project& project, S3Client& s3, const RemoteConfig& remot
         else {
             u.status = "rejected";
             conflicts.push_back(fmt::format("{} (local {}, remote {})", ref.path,
-                                            short_hash(*u.before), short_hash(ref.target)));
+                                            u.before->short_hex(), ref.target.short_hex()));
         }
         if (u.status != "up-to-date" && u.status != "rejected") to_apply.push_back(ref);
         result.refs.push_back(std::move(u));

@@ -39,10 +39,6 @@ std::string read_range(const std::filesystem::path& path, std::uint64_t offset,
     return out;
 }
 
-std::string short_hash(const Hash128& h) {
-    return h.hex().substr(0, 12);
-}
-
 } // namespace
 
 PushResult push(store::Project& project, S3Client& s3, const RemoteConfig& remote,
@@ -161,7 +157,7 @@ PushResult push(store::Project& project, S3Client& s3, const RemoteConfig& remot
         else {
             u.status = "rejected";
             rejected.push_back(fmt::format("{} (remote {}, local {})", ref.path,
-                                           short_hash(*u.before), short_hash(ref.target)));
+                                           u.before->short_hex(), ref.target.short_hex()));
         }
         result.refs.push_back(std::move(u));
     }
