@@ -13,6 +13,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace llmops::data {
@@ -220,6 +221,8 @@ void DatasetWriter::add_row(std::string_view row) {
 }
 
 void DatasetWriter::add_block(std::shared_ptr<const RowBlock> block) {
+    if (block->hashes.size() != block->rows())
+        throw std::logic_error("a row block reached the dataset writer before RowBlock::finish");
     schema_.merge(block->schema);
     const std::string_view text = block->text;
     std::size_t run = 0; // start of the rows not yet in a chunk

@@ -15,7 +15,8 @@ namespace llmops::data {
 struct RowBlock {
     std::string text;                  // canonical rows, each followed by '\n'
     std::vector<std::size_t> ends;     // offset in text just past each row's '\n'
-    std::vector<std::uint64_t> hashes; // hash64 of each row without its '\n' (chunk boundaries)
+    std::vector<std::uint64_t> hashes; // hash64 of each row without its '\n' (chunk boundaries);
+                                       // complete once finish() was called
     SchemaSummary schema;              // field types of these rows
 
     // Records the row the caller appended to `text` from `start` on (canonical JSON of an
@@ -24,6 +25,8 @@ struct RowBlock {
     // (JsonCanonicalizer::last_keys_repeat).
     void end_row(std::size_t start, const std::vector<FieldType>* fields = nullptr,
                  bool keys_repeat = false);
+    // Hashes the rows end_row has not hashed yet; call it after the last row.
+    void finish();
     void add(std::string_view row) {
         const std::size_t start = text.size();
         text.append(row);

@@ -180,6 +180,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
         }
         rows.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
     }
+    rows.finish();
     parsed.lines = line;
 }
 

@@ -19,7 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-struct TestCase {
+struct JudgeCase {
     json fields = json::object();
     json vars = json::object();
     std::string input = "Where is the Eiffel Tower?";
@@ -29,7 +29,8 @@ struct TestCase {
     CaseContext context() const { return CaseContext{fields, vars, input, output, result}; }
 };
 
-MetricSpec spec_of(std::string name, json params, std::optional<double> threshold = std::nullopt) {
+MetricSpec judge_spec(std::string name, json params,
+                      std::optional<double> threshold = std::nullopt) {
     MetricSpec spec;
     spec.name = name;
     spec.label = name;
@@ -69,7 +70,7 @@ provider::ChatResult answer_of(std::string text) {
     return r;
 }
 
-std::string make_error(const MetricSpec& spec, const MetricEnvironment& environment) {
+std::string judge_spec_error(const MetricSpec& spec, const MetricEnvironment& environment) {
     try {
         make_metric(spec, environment);
     } catch (const Error& e) {
@@ -190,10 +191,10 @@ TEST_CASE("judge answers are read from JSON, fences, prose or score patterns", "
 
 TEST_CASE("judge fills a JudgeRequest from the rendered judge prompt", "[judge]") {
     FakeJudgePrompts prompts;
-    TestCase c;
+    JudgeCase c;
     c.fields = {{"context", "The Eiffel Tower stands in Paris."}, {"q", "Where?"}};
     auto metric =
-        make_metric(spec_of("judge", {{"criterion", "groundedness"}}, 4), prompts.environment());
+        make_metric(judge_spec("judge", {{"criterion", "groundedness"}}, 4), prompts.environment());
     JudgeRequest judge;
     auto early = metric->evaluate(c.context(), judge);
     CHECK_FALSE(early.has_value()); // the runner sends the request
@@ -213,11 +214,11 @@ TEST_CASE("judge fills a JudgeRequest from the rendered judge prompt", "[judge]"
           "stands in Paris.\n</context>\n<answer>\nIt is in Paris.\n</answer>");
 
     // Provider, model, question and context from parameters (templates over the fields).
-    auto custom = make_metric(spec_of("judge", {{"criterion", "relevance"},
-                                                {"provider", "gpt-judge"},
-                                                {"model", "gpt-4o"},
-                                                {"question", "{{q}}"},
-                                                {"context", "Known: {{context}}"}}),
+    auto custom = make_metric(judge_spec("judge", {{"criterion", "relevance"},
+                                                   {"provider", "gpt-judge"},
+                                                   {"model", "gpt-4o"},
+                                                   {"question", "{{q}}"},
+                                                   {"context", "Known: {{context}}"}}),
                               prompts.environment());
     JudgeRequest second;
     CHECK_FALSE(custom->evaluate(c.context(), second).has_value());
@@ -229,7 +230,7 @@ TEST_CASE("judge fills a JudgeRequest from the rendered judge prompt", "[judge]"
     // similarity: the reference answer.
     c.fields["answer"] = "Paris";
     auto similarity =
-        make_metric(spec_of("judge", {{"value", "similarity"}, {"expected", "{{answer}}"}}),
+        make_metric(judge_spec("judge", {{"value", "similarity"}, {"expected", "{{answer}}"}}),
                     prompts.environment());
     JudgeRequest third;
     CHECK_FALSE(similarity->evaluate(c.context(), third).has_value());
@@ -239,7 +240,8 @@ TEST_CASE("judge fills a JudgeRequest from the rendered judge prompt", "[judge]"
               "<reference_answer>\nParis\n</reference_answer>") != std::string::npos);
 
     // Fluency sends no context even when the row has one.
-    auto fluency = make_metric(spec_of("judge", {{"criterion", "fluency"}}), prompts.environment());
+    auto fluency =
+        make_metric(judge_spec("judge", {{"criterion", "fluency"}}), prompts.environment());
     JudgeRequest fourth;
     CHECK_FALSE(fluency->evaluate(c.context(), fourth).has_value());
     CHECK_FALSE(prompts.last_variables.contains("context"));
@@ -247,10 +249,10 @@ TEST_CASE("judge fills a JudgeRequest from the rendered judge prompt", "[judge]"
 
 TEST_CASE("judge context: retrieved passages, and case errors", "[judge]") {
     FakeJudgePrompts prompts;
-    TestCase c;
+    JudgeCase c;
     c.vars = {{"context", {{{"id", "a"}, {"text", "First."}}, {{"id", "b"}, {"text", "Second."}}}}};
     auto metric =
-        make_metric(spec_of("judge", {{"criterion", "groundedness"}}), prompts.environment());
+        make_metric(judge_spec("judge", {{"criterion", "groundedness"}}), prompts.environment());
     JudgeRequest judge;
     CHECK_FALSE(metric->evaluate(c.context(), judge).has_value());
     CHECK(prompts.last_variables["context"] == "First.\n\nSecond.");
@@ -263,13 +265,13 @@ TEST_CASE("judge context: retrieved passages, and case errors", "[judge]") {
           "groundedness needs a context: the case has no 'context' field; set 'context:'");
     // Relevance does without.
     auto relevance =
-        make_metric(spec_of("judge", {{"criterion", "relevance"}}), prompts.environment());
+        make_metric(judge_spec("judge", {{"criterion", "relevance"}}), prompts.environment());
     CHECK_FALSE(relevance->evaluate(c.context(), judge).has_value());
     CHECK_FALSE(prompts.last_variables.contains("context"));
 
     // A missing field in a template is a case error too.
     auto templated =
-        make_metric(spec_of("judge", {{"criterion", "coherence"}, {"question", "{{q}}"}}),
+        make_metric(judge_spec("judge", {{"criterion", "coherence"}, {"question", "{{q}}"}}),
                     prompts.environment());
     result = templated->evaluate(c.context(), judge);
     REQUIRE(result.has_value());
@@ -278,7 +280,7 @@ TEST_CASE("judge context: retrieved passages, and case errors", "[judge]") {
     // Without a prompt renderer (no store), judging is a case error.
     MetricEnvironment bare;
     bare.default_judge_provider = "p";
-    auto unrenderable = make_metric(spec_of("judge", {{"criterion", "fluency"}}), bare);
+    auto unrenderable = make_metric(judge_spec("judge", {{"criterion", "fluency"}}), bare);
     result = unrenderable->evaluate(c.context(), judge);
     REQUIRE(result.has_value());
     CHECK(result->error == "judge prompts cannot be rendered here (no prompt store)");
@@ -286,9 +288,9 @@ TEST_CASE("judge context: retrieved passages, and case errors", "[judge]") {
 
 TEST_CASE("judge finish scores 1-5 answers and reports unreadable ones", "[judge]") {
     FakeJudgePrompts prompts;
-    TestCase c;
+    JudgeCase c;
     auto metric =
-        make_metric(spec_of("judge", {{"criterion", "fluency"}}, 4), prompts.environment());
+        make_metric(judge_spec("judge", {{"criterion", "fluency"}}, 4), prompts.environment());
 
     auto r = metric->finish(c.context(),
                             answer_of("```json\n{\"score\": 5, \"reason\": \"Clean.\"}\n```"));
@@ -322,7 +324,7 @@ TEST_CASE("judge finish scores 1-5 answers and reports unreadable ones", "[judge
 
     // Without a threshold a judge measures only.
     auto unthresholded =
-        make_metric(spec_of("judge", {{"criterion", "coherence"}}), prompts.environment());
+        make_metric(judge_spec("judge", {{"criterion", "coherence"}}), prompts.environment());
     r = unthresholded->finish(c.context(), answer_of("{\"score\": 2}"));
     CHECK(r.score == 2.0);
     CHECK_FALSE(r.passed.has_value());
@@ -330,9 +332,9 @@ TEST_CASE("judge finish scores 1-5 answers and reports unreadable ones", "[judge
 
 TEST_CASE("rubric asks for pass, score and reason", "[judge]") {
     FakeJudgePrompts prompts;
-    TestCase c;
+    JudgeCase c;
     c.fields = {{"tone", "polite"}};
-    auto metric = make_metric(spec_of("rubric", {{"value", "The reply is {{tone}}."}}),
+    auto metric = make_metric(judge_spec("rubric", {{"value", "The reply is {{tone}}."}}),
                               prompts.environment());
     JudgeRequest judge;
     CHECK_FALSE(metric->evaluate(c.context(), judge).has_value());
@@ -366,7 +368,7 @@ TEST_CASE("rubric asks for pass, score and reason", "[judge]") {
 
     // With a threshold, both the judge's pass and the score must hold.
     auto strict =
-        make_metric(spec_of("rubric", {{"rubric", "Polite"}}, 0.8), prompts.environment());
+        make_metric(judge_spec("rubric", {{"rubric", "Polite"}}, 0.8), prompts.environment());
     r = strict->finish(c.context(), answer_of(R"({"pass": true, "score": 0.7})"));
     CHECK(r.passed == false);
     r = strict->finish(c.context(), answer_of(R"({"score": 0.8})"));
@@ -376,40 +378,42 @@ TEST_CASE("rubric asks for pass, score and reason", "[judge]") {
 TEST_CASE("judge and rubric spec errors", "[judge]") {
     FakeJudgePrompts prompts;
     auto env = prompts.environment();
-    CHECK(make_error(spec_of("judge", json::object()), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", json::object()), env) ==
           "metric 'judge': needs the parameter 'criterion' (one of groundedness, relevance, "
           "coherence, fluency, similarity)");
-    CHECK(make_error(spec_of("judge", {{"criterion", "helpfulness"}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "helpfulness"}}), env) ==
           "metric 'judge': parameter 'criterion' must be one of groundedness, relevance, "
           "coherence, fluency, similarity, got 'helpfulness'");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}}, 0.8), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}}, 0.8), env) ==
           "metric 'judge': threshold must be between 1 and 5, got 0.8");
-    CHECK(make_error(spec_of("judge", {{"criterion", "similarity"}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "similarity"}}), env) ==
           "metric 'judge': criterion 'similarity' needs the parameter 'expected' (the "
           "reference answer)");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}, {"context", "{{c}}"}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}, {"context", "{{c}}"}}),
+                           env) ==
           "metric 'judge': criterion 'fluency' does not use 'context' (groundedness and "
           "relevance do)");
-    CHECK(make_error(spec_of("judge", {{"criterion", "coherence"}, {"expected", "x"}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "coherence"}, {"expected", "x"}}),
+                           env) ==
           "metric 'judge': criterion 'coherence' does not use 'expected' (similarity does)");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}, {"provider", 3}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}, {"provider", 3}}), env) ==
           "metric 'judge': parameter 'provider' must be a string, got integer");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}}), MetricEnvironment{}) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}}), MetricEnvironment{}) ==
           "metric 'judge': needs a judge provider: set 'provider:' (the eval has no default)");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}, {"rubric", "x"}}), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}, {"rubric", "x"}}), env) ==
           "metric 'judge': unknown parameter 'rubric'; valid parameters: criterion, value, "
           "provider, model, question, context, expected, threshold, label");
-    CHECK(make_error(spec_of("rubric", json::object()), env) ==
+    CHECK(judge_spec_error(judge_spec("rubric", json::object()), env) ==
           "metric 'rubric': needs the parameter 'rubric' (or 'value')");
-    CHECK(make_error(spec_of("rubric", {{"value", "Polite"}}, 3), env) ==
+    CHECK(judge_spec_error(judge_spec("rubric", {{"value", "Polite"}}, 3), env) ==
           "metric 'rubric': threshold must be between 0 and 1, got 3");
 }
 
 TEST_CASE("rubric: a score out of 1 is on its scale and thresholds at the ends of the range",
           "[judge]") {
     FakeJudgePrompts prompts;
-    TestCase c;
-    auto metric = make_metric(spec_of("rubric", {{"value", "Polite"}}), prompts.environment());
+    JudgeCase c;
+    auto metric = make_metric(judge_spec("rubric", {{"value", "Polite"}}), prompts.environment());
     auto r = metric->finish(c.context(), answer_of("Score: 0.8/1"));
     CHECK(r.error.empty());
     CHECK(r.score == 0.8);
@@ -419,12 +423,12 @@ TEST_CASE("rubric: a score out of 1 is on its scale and thresholds at the ends o
 
     // The ends of the scales are valid thresholds.
     auto env = prompts.environment();
-    CHECK_NOTHROW(make_metric(spec_of("rubric", {{"value", "Polite"}}, 1.0), env));
-    CHECK_NOTHROW(make_metric(spec_of("rubric", {{"value", "Polite"}}, 0.0), env));
-    CHECK_NOTHROW(make_metric(spec_of("judge", {{"criterion", "fluency"}}, 5.0), env));
-    CHECK_NOTHROW(make_metric(spec_of("judge", {{"criterion", "fluency"}}, 1.0), env));
-    CHECK(make_error(spec_of("rubric", {{"value", "Polite"}}, -0.1), env) ==
+    CHECK_NOTHROW(make_metric(judge_spec("rubric", {{"value", "Polite"}}, 1.0), env));
+    CHECK_NOTHROW(make_metric(judge_spec("rubric", {{"value", "Polite"}}, 0.0), env));
+    CHECK_NOTHROW(make_metric(judge_spec("judge", {{"criterion", "fluency"}}, 5.0), env));
+    CHECK_NOTHROW(make_metric(judge_spec("judge", {{"criterion", "fluency"}}, 1.0), env));
+    CHECK(judge_spec_error(judge_spec("rubric", {{"value", "Polite"}}, -0.1), env) ==
           "metric 'rubric': threshold must be between 0 and 1, got -0.1");
-    CHECK(make_error(spec_of("judge", {{"criterion", "fluency"}}, 5.5), env) ==
+    CHECK(judge_spec_error(judge_spec("judge", {{"criterion", "fluency"}}, 5.5), env) ==
           "metric 'judge': threshold must be between 1 and 5, got 5.5");
 }

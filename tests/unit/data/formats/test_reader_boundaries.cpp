@@ -73,10 +73,6 @@ std::vector<std::string> read_any_chunks(std::string_view bytes, InputFormat for
 
 using Rows = std::vector<std::string>;
 
-void write_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
-
 } // namespace
 
 TEST_CASE("CSV: blank lines, CRLF and lone CRs wherever the reads end", "[data]") {
@@ -246,7 +242,7 @@ TEST_CASE("input files: exact messages for what cannot be read", "[data]") {
 TEST_CASE("parallel JSONL: a one-byte file, and the limit without the CR", "[data]") {
     llmops::testing::TempDir dir;
     const fs::path one = dir.path() / "one.jsonl";
-    write_file(one, "7");
+    testing::write_test_file(one, "7");
     try {
         read_jsonl_in_parallel(one, {}, 2, [](std::string_view) {});
         FAIL("no error");
@@ -254,7 +250,7 @@ TEST_CASE("parallel JSONL: a one-byte file, and the limit without the CR", "[dat
         CHECK(e.where().line == 1);
     }
     const fs::path crlf = dir.path() / "crlf.jsonl";
-    write_file(crlf, "{\"a\":1}\r\n\r\n{\"b\":2}\r\n");
+    testing::write_test_file(crlf, "{\"a\":1}\r\n\r\n{\"b\":2}\r\n");
     ReaderOptions options;
     options.max_row_bytes = 7;
     std::vector<std::string> rows;

@@ -51,10 +51,6 @@ struct BadCase {
     long column;
 };
 
-void write_file(const fs::path& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
-
 } // namespace
 
 TEST_CASE("bad-input corpus: each file fails with its message and location", "[data]") {
@@ -281,12 +277,12 @@ TEST_CASE("missing files and directories of inputs", "[data]") {
 
     fs::create_directories(dir.path() / "data" / "sub");
     fs::create_directories(dir.path() / "data" / ".hidden");
-    write_file(dir.path() / "data" / "b.jsonl", "{\"a\":1}\n");
-    write_file(dir.path() / "data" / "a.csv", "x\n1\n");
-    write_file(dir.path() / "data" / "sub" / "c.json", "[{\"c\":1}]");
-    write_file(dir.path() / "data" / "README.md", "not data");
-    write_file(dir.path() / "data" / ".secret.jsonl", "{}");
-    write_file(dir.path() / "data" / ".hidden" / "d.jsonl", "{}");
+    llmops::testing::write_test_file(dir.path() / "data" / "b.jsonl", "{\"a\":1}\n");
+    llmops::testing::write_test_file(dir.path() / "data" / "a.csv", "x\n1\n");
+    llmops::testing::write_test_file(dir.path() / "data" / "sub" / "c.json", "[{\"c\":1}]");
+    llmops::testing::write_test_file(dir.path() / "data" / "README.md", "not data");
+    llmops::testing::write_test_file(dir.path() / "data" / ".secret.jsonl", "{}");
+    llmops::testing::write_test_file(dir.path() / "data" / ".hidden" / "d.jsonl", "{}");
     const auto files = expand_inputs({dir.path() / "data"});
     REQUIRE(files.size() == 3);
     CHECK(files[0] == dir.path() / "data" / "a.csv");
@@ -306,7 +302,7 @@ TEST_CASE("missing files and directories of inputs", "[data]") {
     fs::remove(dangling);
     if (::geteuid() != 0) { // root reads anything
         const fs::path locked = dir.path() / "data" / "locked.jsonl";
-        write_file(locked, "{}\n");
+        llmops::testing::write_test_file(locked, "{}\n");
         fs::permissions(locked, fs::perms::none);
         try {
             expand_inputs({dir.path() / "data"});
