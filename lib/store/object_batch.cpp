@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <new>
 #include <random>
 #include <set>
 #include <sys/stat.h>
@@ -45,9 +46,22 @@ std::string random_prefix() {
     return out + "-";
 }
 
+// Level 1 as set for a chunk's size picks matches of 6 bytes or more; 7 compresses JSON text
+// 2% faster, and as small or smaller (measured on generated rows, JSON files and the JSON Schema
+// suite).
+constexpr int kBatchZstdMinMatch = 7;
+
+ZSTD_CCtx* batch_encoder() {
+    ZSTD_CCtx* ctx = ZSTD_createCCtx();
+    if (!ctx) throw std::bad_alloc();
+    ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, kBatchZstdLevel);
+    ZSTD_CCtx_setParameter(ctx, ZSTD_c_minMatch, kBatchZstdMinMatch);
+    return ctx;
+}
+
 // One encoder and one output buffer per thread, reused across a batch's many small chunks.
 std::string_view compress(std::string_view bytes) {
-    thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(),
+    thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(batch_encoder(),
                                                                           &ZSTD_freeCCtx);
     thread_local std::unique_ptr<char[]> buffer;
     thread_local std::size_t capacity = 0;
@@ -56,8 +70,8 @@ std::string_view compress(std::string_view bytes) {
         capacity = std::max(bound, capacity * 2);
         buffer = std::make_unique_for_overwrite<char[]>(capacity);
     }
-    const std::size_t n = ZSTD_compressCCtx(ctx.get(), buffer.get(), capacity, bytes.data(),
-                                            bytes.size(), kBatchZstdLevel);
+    const std::size_t n =
+        ZSTD_compress2(ctx.get(), buffer.get(), capacity, bytes.data(), bytes.size());
     if (ZSTD_isError(n))
         throw Error(ErrorKind::Store, std::string("compression failed: ") + ZSTD_getErrorName(n));
     return std::string_view(buffer.get(), n);
