@@ -17,8 +17,8 @@ TEST_CASE("hashes equal XXH3's reference code at every length and split", "[hash
     std::string bytes(70000, '\0');
     for (char& c : bytes)
         c = static_cast<char>(rng());
-    for (std::size_t size : {0, 1, 3, 16, 17, 128, 129, 240, 241, 270, 1024, 1025, 4096, 49152,
-                             65537, 70000}) {
+    for (std::size_t size :
+         {0, 1, 3, 16, 17, 128, 129, 240, 241, 270, 1024, 1025, 4096, 49152, 65537, 70000}) {
         const std::string_view data(bytes.data(), size);
         const XXH128_hash_t want = XXH3_128bits(data.data(), data.size());
         CHECK(hash128(data) == Hash128{want.high64, want.low64});
