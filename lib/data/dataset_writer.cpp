@@ -224,7 +224,7 @@ void DatasetWriter::add_block(std::shared_ptr<const RowBlock> block) {
     if (block->hashes.size() != block->rows())
         throw std::logic_error("a row block reached the dataset writer before RowBlock::finish");
     schema_.merge(block->schema);
-    const std::string_view text = block->text;
+    const std::string_view text = block->text.view();
     std::size_t run = 0; // start of the rows not yet in a chunk
     for (std::size_t i = 0; i < block->rows(); ++i) {
         const std::size_t end = block->ends[i];

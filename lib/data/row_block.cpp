@@ -8,7 +8,7 @@ void RowBlock::end_row(std::size_t start, const std::vector<FieldType>* fields, 
     if (fields)
         schema.add_fields(*fields, keys_repeat);
     else
-        schema.add_row(std::string_view(text).substr(start));
+        schema.add_row(text.view().substr(start));
     text.push_back('\n');
     ends.push_back(text.size());
     // The row before, not this one: this row's bytes were just stored a few at a time, and

@@ -3,6 +3,7 @@
 // its field types), prepared on a parsing thread so that the writer's own thread only has to
 // cut the rows into chunks.
 #include "data/schema_summary.hpp"
+#include "json/text_buffer.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +14,7 @@
 namespace llmops::data {
 
 struct RowBlock {
-    std::string text;                  // canonical rows, each followed by '\n'
+    TextBuffer text;                   // canonical rows, each followed by '\n'
     std::vector<std::size_t> ends;     // offset in text just past each row's '\n'
     std::vector<std::uint64_t> hashes; // hash64 of each row without its '\n' (chunk boundaries);
                                        // complete once finish() was called
@@ -29,13 +30,13 @@ struct RowBlock {
     void finish();
     void add(std::string_view row) {
         const std::size_t start = text.size();
-        text.append(row);
+        text += row;
         end_row(start);
     }
     std::size_t rows() const { return ends.size(); }
     std::string_view row(std::size_t i) const {
         const std::size_t begin = i == 0 ? 0 : ends[i - 1];
-        return std::string_view(text).substr(begin, ends[i] - begin - 1);
+        return text.view().substr(begin, ends[i] - begin - 1);
     }
 };
 

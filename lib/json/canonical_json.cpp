@@ -370,7 +370,8 @@ struct JsonCanonicalizer::Impl {
     bool fast_path = true;
     bool last_was_fast = false;
     SinglePassCanonicalizer single_pass;
-    std::string padded; // append_unpadded's copy for the full path
+    std::string padded;    // append_unpadded's copy for the full path
+    std::string full_text; // and its output, for a TextBuffer
     simdjson::dom::parser parser;
     struct DomMember {
         std::string_view key;
@@ -500,7 +501,20 @@ void JsonCanonicalizer::append(const char* data, std::size_t size, std::string& 
 
 void JsonCanonicalizer::append_unpadded(std::string_view text, std::string& out, JsonRoot root) {
     impl_->last_was_fast = impl_->fast_path && impl_->single_pass.append(text, root, out);
+    if (!impl_->last_was_fast) append_full_unpadded(text, out, root);
+}
+
+void JsonCanonicalizer::append_unpadded(std::string_view text, TextBuffer& out, JsonRoot root) {
+    impl_->last_was_fast = impl_->fast_path && impl_->single_pass.append(text, root, out);
     if (impl_->last_was_fast) return;
+    std::string& full = impl_->full_text;
+    full.clear();
+    append_full_unpadded(text, full, root);
+    out += full;
+}
+
+void JsonCanonicalizer::append_full_unpadded(std::string_view text, std::string& out,
+                                             JsonRoot root) {
     std::string& padded = impl_->padded;
     padded.assign(text);
     padded.append(kJsonPadding, ' ');

@@ -25,6 +25,8 @@
 
 namespace llmops {
 
+class TextBuffer; // json/text_buffer.hpp
+
 // Readable bytes JsonCanonicalizer needs after the text it is given (simdjson reads ahead).
 inline constexpr std::size_t kJsonPadding = 64;
 // Deepest nesting of arrays and objects accepted (simdjson's default).
@@ -80,6 +82,8 @@ class JsonCanonicalizer {
     // The same for text with no padding after it (a line of a mapped file): copied to a padded
     // buffer only when the fast path declines it.
     void append_unpadded(std::string_view text, std::string& out, JsonRoot root = JsonRoot::Any);
+    // The same into a TextBuffer, which the fast path writes in place (no copy of the row).
+    void append_unpadded(std::string_view text, TextBuffer& out, JsonRoot root = JsonRoot::Any);
 
     // The top-level members of the object the last append() canonicalised, when the fast path
     // did it (their keys point into the text given); nullptr otherwise. Saves re-reading the
@@ -92,6 +96,7 @@ class JsonCanonicalizer {
   private:
     // The simdjson DOM path: every text, every error.
     void append_full(const char* data, std::size_t size, std::string& out, JsonRoot root);
+    void append_full_unpadded(std::string_view text, std::string& out, JsonRoot root);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -113,17 +113,22 @@ JsonType type_of(char first, bool integer) {
 } // namespace
 
 bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, std::string& out) {
+    own_.clear();
+    if (!append(text, root, own_)) return false;
+    out.append(own_.data(), own_.size());
+    return true;
+}
+
+bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, TextBuffer& out) {
     p_ = text.data();
     end_ = p_ + text.size();
     pending_ = p_;
     // Everything but a rewritten number is at most as long as its source (escapes only shrink,
     // whitespace goes); number() asks for more room itself.
-    const std::size_t need = text.size() + 64;
-    if (capacity_ < need) {
-        capacity_ = std::max(need, capacity_ * 2);
-        buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
-    }
-    o_ = buffer_.get();
+    out_ = &out;
+    mark_ = out.size();
+    out.reserve(text.size() + 64);
+    o_ = out.data() + mark_;
     members_.clear();
     fields_.clear();
     keys_repeat_ = false;
@@ -135,7 +140,7 @@ bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, std::
     if (p_ != end_) return declined();
     if (!root_is_object_) last_keys_.clear();
     flush();
-    out.append(buffer_.get(), static_cast<std::size_t>(o_ - buffer_.get()));
+    out.set_size(static_cast<std::size_t>(o_ - out.data()));
     return true;
 }
 
@@ -143,6 +148,7 @@ bool SinglePassCanonicalizer::declined() {
     // keys_repeat() compares with the last accepted object: a declined one comes between.
     last_keys_.clear();
     keys_repeat_ = false;
+    out_->set_size(mark_);
     return false;
 }
 
@@ -164,16 +170,13 @@ void SinglePassCanonicalizer::drop_space() {
 }
 
 void SinglePassCanonicalizer::reserve_more(std::size_t n) {
-    const auto used = static_cast<std::size_t>(o_ - buffer_.get());
+    const auto used = static_cast<std::size_t>(o_ - out_->data());
     // Room for n, plus the bound the rest of the text needs.
-    const std::size_t need = used + n + static_cast<std::size_t>(end_ - pending_) + 64;
-    if (need <= capacity_) return;
-    const std::size_t capacity = std::max(need, capacity_ * 2);
-    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
-    std::memcpy(bigger.get(), buffer_.get(), used);
-    buffer_ = std::move(bigger);
-    capacity_ = capacity;
-    o_ = buffer_.get() + used;
+    const std::size_t more = n + static_cast<std::size_t>(end_ - pending_) + 64;
+    if (out_->capacity() - used >= more) return;
+    out_->set_size(used); // what is written so far moves with the buffer (declined() undoes it)
+    out_->reserve(more);
+    o_ = out_->data() + used;
 }
 
 bool SinglePassCanonicalizer::value(std::size_t depth) {
@@ -373,13 +376,13 @@ void SinglePassCanonicalizer::write_sorted(std::size_t frame, bool verbatim) {
     // same members and commas, so the same length).
     flush();
     const std::size_t begin = members_[frame].out_begin;
-    const std::size_t length = static_cast<std::size_t>(o_ - buffer_.get()) - begin;
+    const std::size_t length = static_cast<std::size_t>(o_ - out_->data()) - begin;
     if (scratch_capacity_ < length) {
         scratch_capacity_ = std::max(length, scratch_capacity_ * 2);
         scratch_ = std::make_unique_for_overwrite<char[]>(scratch_capacity_);
     }
-    std::memcpy(scratch_.get(), buffer_.get() + begin, length);
-    char* o = buffer_.get() + begin;
+    std::memcpy(scratch_.get(), out_->data() + begin, length);
+    char* o = out_->data() + begin;
     for (std::size_t i = 0; i < count; ++i) {
         if (i > 0) *o++ = ',';
         const Member& m = members_[order_[i]];

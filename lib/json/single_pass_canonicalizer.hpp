@@ -10,6 +10,7 @@
 // So accepting is the only way it can be wrong: tests/unit/test_single_pass_canonicalizer.cpp
 // checks that whatever it accepts, the full canonicaliser accepts with the same bytes.
 #include "json/canonical_json.hpp"
+#include "json/text_buffer.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -22,7 +23,9 @@ namespace llmops {
 class SinglePassCanonicalizer {
   public:
     // Appends the canonical form of `text` to `out` and returns true, or returns false and
-    // leaves `out` unchanged. Reads only the bytes of `text` (no padding needed).
+    // leaves `out` unchanged. Reads only the bytes of `text` (no padding needed). A TextBuffer
+    // is written in place; a string gets a copy.
+    bool append(std::string_view text, JsonRoot root, TextBuffer& out);
     bool append(std::string_view text, JsonRoot root, std::string& out);
     // After an accepted object: its top-level members in text order; nullptr for other roots.
     const std::vector<FieldType>* fields() const { return root_is_object_ ? &fields_ : nullptr; }
@@ -75,7 +78,7 @@ class SinglePassCanonicalizer {
     void flush();
     void reserve_more(std::size_t n);
     std::size_t out_position() const {
-        return static_cast<std::size_t>(o_ - buffer_.get()) +
+        return static_cast<std::size_t>(o_ - out_->data()) +
                static_cast<std::size_t>(p_ - pending_);
     }
 
@@ -85,9 +88,10 @@ class SinglePassCanonicalizer {
     const char* end_ = nullptr;
     const char* pending_ = nullptr;
     std::size_t flushes_ = 0;
-    std::unique_ptr<char[]> buffer_;
-    std::size_t capacity_ = 0;
-    char* o_ = nullptr; // output cursor in buffer_
+    TextBuffer* out_ = nullptr; // the output: written in place from mark_ on
+    std::size_t mark_ = 0;      // out_'s size before this text
+    char* o_ = nullptr;         // output cursor in out_
+    TextBuffer own_;            // the output when the caller's is a string
     std::vector<Member> members_;
     std::vector<std::size_t> order_;
     // Rows of a dataset usually list their keys in one order: the keys of the last top-level

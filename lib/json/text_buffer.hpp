@@ -7,16 +7,24 @@
 
 namespace llmops {
 
-// The canonicalizer's output buffer: appends without std::string's out-of-line calls (a
-// measurable share of the time on short rows); copied to the caller's string once per row.
+// A growable byte buffer for canonical JSON: appends without std::string's out-of-line calls (a
+// measurable share of the time on short rows), and can be written in place: reserve room, write
+// at data() + size(), then set_size() (a std::string before C++23 cannot be written past its
+// size, so a row would be written elsewhere and copied).
 class TextBuffer {
   public:
     void clear() { size_ = 0; }
     std::size_t size() const { return size_; }
+    std::size_t capacity() const { return capacity_; }
     const char* data() const { return data_.get(); }
+    char* data() { return data_.get(); }
+    std::string_view view() const { return {data_.get(), size_}; }
+    // Makes sure n more bytes fit after size().
     void reserve(std::size_t n) {
         if (capacity_ - size_ < n) grow(n);
     }
+    // After bytes were written in place up to `size` (at most capacity()).
+    void set_size(std::size_t size) { size_ = size; }
     void push_back(char c) {
         if (size_ == capacity_) grow(1);
         data_[size_++] = c;

@@ -152,7 +152,7 @@ void parse_block(Parsed& parsed, JsonCanonicalizer& canonicalizer, const std::st
     // Canonical text is rarely longer than the input: one size for every block, so a reused
     // buffer is never reallocated (and its pages faulted in again). The size covers the longest
     // usual block (a block is cut after the newline that follows kBlockBytes, within the last
-    // read): asking a reused string for a few bytes more doubles it.
+    // read): asking a reused buffer for a few bytes more doubles it.
     const std::size_t capacity = rows.text.capacity();
     rows.text.reserve(std::max(data.size(), kBlockBytes + kReadBytes) + kBlockBytes / 8);
     if (rows.text.capacity() != capacity)

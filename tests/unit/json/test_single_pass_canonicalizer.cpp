@@ -52,6 +52,12 @@ struct Checker {
     JsonCanonicalizer full{FastPath::Off};
     JsonCanonicalizer combined{FastPath::On};
     JsonCanonicalizer unpadded{FastPath::On};
+    // Written in place: a buffer kept across texts (so some grow in the middle of one) and a
+    // copy of what it must hold.
+    SinglePassCanonicalizer in_place_pass;
+    JsonCanonicalizer in_place_unpadded{FastPath::On};
+    llmops::TextBuffer in_place;
+    std::string in_place_expected;
     long accepted = 0;
     long checked = 0;
 
@@ -93,7 +99,25 @@ struct Checker {
             CHECK(e.what() == expected.text);
             CHECK(e.offset() == expected.offset);
         }
+        check_in_place(std::string_view(exact.get(), text.size()), root, took, expected);
         return took;
+    }
+
+    void check_in_place(std::string_view text, JsonRoot root, bool took, const Outcome& expected) {
+        if (in_place.size() > (1u << 20)) {
+            in_place.clear();
+            in_place_expected.clear();
+        }
+        CHECK(in_place_pass.append(text, root, in_place) == took);
+        if (took) in_place_expected += expected.text;
+        try {
+            in_place_unpadded.append_unpadded(text, in_place, root);
+            CHECK(expected.ok);
+            in_place_expected += expected.text;
+        } catch (const JsonTextError&) {
+            CHECK_FALSE(expected.ok);
+        }
+        REQUIRE(in_place.view() == in_place_expected);
     }
 };
 
