@@ -1,5 +1,6 @@
 #include "core/hash.hpp"
 
+#include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "core/hash_avx2.hpp"
 
@@ -10,15 +11,6 @@
 namespace llmops {
 
 namespace {
-bool has_avx2() {
-#if defined(__x86_64__) && !defined(__AVX2__)
-    static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-    return yes;
-#else
-    return false;
-#endif
-}
-
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 int hex_value(char c) {
@@ -60,7 +52,7 @@ Hash128 Hash128::from_hex(std::string_view hex) {
 }
 
 Hash128 hash128(std::string_view bytes) {
-    if (has_avx2()) {
+    if (cpu_has_avx2()) {
         Hash128 h;
         avx2::xxh3_128(bytes.data(), bytes.size(), &h.high, &h.low);
         return h;
@@ -70,7 +62,7 @@ Hash128 hash128(std::string_view bytes) {
 }
 
 std::uint64_t hash64(std::string_view bytes, std::uint64_t seed) {
-    if (has_avx2()) return avx2::xxh3_64(bytes.data(), bytes.size(), seed);
+    if (cpu_has_avx2()) return avx2::xxh3_64(bytes.data(), bytes.size(), seed);
     return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
 }
 
@@ -84,7 +76,7 @@ Hasher128::Hasher128() : state_(std::make_unique<State>()) {
 Hasher128::~Hasher128() = default;
 
 void Hasher128::update(std::string_view bytes) {
-    if (has_avx2())
+    if (cpu_has_avx2())
         avx2::xxh3_128_update(&state_->xxh, bytes.data(), bytes.size());
     else
         XXH3_128bits_update(&state_->xxh, bytes.data(), bytes.size());

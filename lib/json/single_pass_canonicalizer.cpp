@@ -129,6 +129,15 @@ bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, TextB
     mark_ = out.size();
     out.reserve(text.size() + 64);
     o_ = out.data() + mark_;
+    try {
+        return append_in_place(root);
+    } catch (...) { // out of memory in reserve_more: no part of the text stays in `out`
+        out.set_size(mark_);
+        throw;
+    }
+}
+
+bool SinglePassCanonicalizer::append_in_place(JsonRoot root) {
     members_.clear();
     fields_.clear();
     keys_repeat_ = false;
@@ -140,7 +149,7 @@ bool SinglePassCanonicalizer::append(std::string_view text, JsonRoot root, TextB
     if (p_ != end_) return declined();
     if (!root_is_object_) last_keys_.clear();
     flush();
-    out.set_size(static_cast<std::size_t>(o_ - out.data()));
+    out_->set_size(static_cast<std::size_t>(o_ - out_->data()));
     return true;
 }
 

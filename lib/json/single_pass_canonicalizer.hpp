@@ -7,7 +7,7 @@
 // It handles the common spellings only. Anything else — every error, and rare forms such as
 // exponents, integers beyond 64 bits, escaped keys, lone surrogates or deep nesting — it
 // declines, and the caller runs the full canonicaliser, which then gives the bytes or the error.
-// So accepting is the only way it can be wrong: tests/unit/test_single_pass_canonicalizer.cpp
+// So accepting is the only way it can be wrong: tests/unit/json/test_single_pass_canonicalizer.cpp
 // checks that whatever it accepts, the full canonicaliser accepts with the same bytes.
 #include "json/canonical_json.hpp"
 #include "json/text_buffer.hpp"
@@ -24,7 +24,7 @@ class SinglePassCanonicalizer {
   public:
     // Appends the canonical form of `text` to `out` and returns true, or returns false and
     // leaves `out` unchanged. Reads only the bytes of `text` (no padding needed). A TextBuffer
-    // is written in place; a string gets a copy.
+    // is written in place (so `text` must not lie in it); a string gets a copy.
     bool append(std::string_view text, JsonRoot root, TextBuffer& out);
     bool append(std::string_view text, JsonRoot root, std::string& out);
     // After an accepted object: its top-level members in text order; nullptr for other roots.
@@ -49,6 +49,7 @@ class SinglePassCanonicalizer {
             : key(k), in_begin(ib), in_end(ie), out_begin(ob), out_end(oe), type(t) {}
     };
 
+    bool append_in_place(JsonRoot root);
     bool value(std::size_t depth);
     bool object(std::size_t depth);
     bool array(std::size_t depth);

@@ -2,6 +2,8 @@
 // classifier, chosen at run time, and the portable loop around either.
 #include "safety/injection_scan_masks.hpp"
 
+#include "core/cpu_features.hpp"
+
 #include <cstring>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -61,11 +63,6 @@ __attribute__((target("avx2"))) inline void classify64_avx2(const unsigned char*
         out[ByteMasks::high] |= high << shift;
         out[ByteMasks::stop] |= avx2_bits(stop) << shift;
     }
-}
-
-bool cpu_has_avx2() {
-    static const bool has = __builtin_cpu_supports("avx2");
-    return has;
 }
 #endif
 

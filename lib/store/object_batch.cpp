@@ -54,8 +54,15 @@ constexpr int kBatchZstdMinMatch = 7;
 ZSTD_CCtx* batch_encoder() {
     ZSTD_CCtx* ctx = ZSTD_createCCtx();
     if (!ctx) throw std::bad_alloc();
-    ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, kBatchZstdLevel);
-    ZSTD_CCtx_setParameter(ctx, ZSTD_c_minMatch, kBatchZstdMinMatch);
+    for (auto [parameter, value] : {std::pair{ZSTD_c_compressionLevel, kBatchZstdLevel},
+                                    std::pair{ZSTD_c_minMatch, kBatchZstdMinMatch}}) {
+        const std::size_t result = ZSTD_CCtx_setParameter(ctx, parameter, value);
+        if (ZSTD_isError(result)) {
+            ZSTD_freeCCtx(ctx);
+            throw Error(ErrorKind::Store,
+                        std::string("compression setting refused: ") + ZSTD_getErrorName(result));
+        }
+    }
     return ctx;
 }
 

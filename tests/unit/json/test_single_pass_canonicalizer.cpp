@@ -52,8 +52,8 @@ struct Checker {
     JsonCanonicalizer full{FastPath::Off};
     JsonCanonicalizer combined{FastPath::On};
     JsonCanonicalizer unpadded{FastPath::On};
-    // Written in place: a buffer kept across texts (so some grow in the middle of one) and a
-    // copy of what it must hold.
+    // Written in place: a buffer kept across texts (so rows land after other rows and the
+    // buffer grows under way) and a copy of what it must hold.
     SinglePassCanonicalizer in_place_pass;
     JsonCanonicalizer in_place_unpadded{FastPath::On};
     llmops::TextBuffer in_place;
