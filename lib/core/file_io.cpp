@@ -111,8 +111,10 @@ std::string read_file(const fs::path& path) {
     std::string out;
     // One allocation for a regular file, not a doubling (and a copy) per size class.
     struct stat st {};
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode))
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
         out.reserve(static_cast<std::size_t>(st.st_size));
+        prefault_for_writing(out.data(), out.capacity());
+    }
     char buffer[1 << 16];
     for (;;) {
         std::size_t n = read_some(fd.get(), buffer, sizeof buffer, path);

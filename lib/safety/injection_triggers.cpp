@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/file_io.hpp"
+
 #include "safety/injection_trigger_index.hpp"
 
 namespace llmops::safety {
@@ -33,6 +35,18 @@ void Index::scan_words(TriggerScan& scan) const {
     std::size_t* block_anchors = nullptr; // the kept words that anchor a rule or end markers
     std::size_t anchors = 0;
     std::size_t words_before = 0; // words kept in the blocks before this one
+    // The lists' reserved pages are mapped a megabyte ahead of their use, in one call each
+    // rather than a page fault per page.
+    constexpr std::size_t kPrefault = 1 << 20;
+    std::size_t words_mapped = words.size() * sizeof(TriggerWord);
+    std::size_t anchors_mapped = anchor_list.size() * sizeof(std::size_t);
+    auto map_ahead = [](auto& list, std::size_t& mapped) {
+        const std::size_t reserved = list.capacity() * sizeof(list[0]);
+        if (list.size() * sizeof(list[0]) + kPrefault / 2 < mapped || mapped >= reserved) return;
+        const std::size_t next = std::min(reserved, mapped + kPrefault);
+        prefault_for_writing(reinterpret_cast<char*>(list.data()) + mapped, next - mapped);
+        mapped = next;
+    };
     auto on_word = [&](std::size_t end) {
         const std::size_t length = end - begin;
         const WordKey key = word_key(b + begin, std::min(length, kMaxTriggerWord + 1), n - begin);
@@ -66,6 +80,8 @@ void Index::scan_words(TriggerScan& scan) const {
         const std::size_t anchors_before = anchor_list.size();
         words.resize(words_before + 33); // a block ends at most 32 words; not cleared
         anchor_list.resize(anchors_before + 33);
+        map_ahead(words, words_mapped);
+        map_ahead(anchor_list, anchors_mapped);
         block_words = words.data() + words_before;
         block_anchors = anchor_list.data() + anchors_before;
         for (;;) {
@@ -393,6 +409,10 @@ void InjectionTriggers::scan(std::string_view text, TriggerScan& out) const {
     out.next_anchor = 0;
     out.next_run[0] = out.next_run[1] = out.next_run[2] = 0;
     out.masks.fill(text);
+    // Room for a kept word per 8 bytes (plain English keeps fewer): growing by doubling would
+    // copy the list and touch each new buffer's pages. Reserved pages not written cost nothing.
+    out.words.reserve(text.size() / 8 + 64);
+    out.anchors.reserve(text.size() / 8 + 64);
     index_->scan_words(out);
     index_->scan_runs(out);
 }
