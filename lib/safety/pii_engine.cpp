@@ -1,6 +1,7 @@
 #include "safety/pii_engine.hpp"
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/text.hpp"
 #include "safety/pii_candidates.hpp"
 #include "safety/pii_context.hpp"
@@ -28,6 +29,11 @@ constexpr std::size_t kSegmentBytes = 2048;
 
 std::vector<std::string_view> segments_of(std::string_view text) {
     std::vector<std::string_view> out;
+    // Sized once and mapped in one call: grown by doubling, the list of a large text copied
+    // itself and took a page fault per page of each new buffer.
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    out.reserve(lines + 1 + text.size() / kSegmentBytes);
+    prefault_for_writing(out.data(), out.capacity() * sizeof(std::string_view));
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
