@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "core/file_io.hpp"
-
 #include "safety/injection_trigger_index.hpp"
 
 namespace llmops::safety {
