@@ -78,7 +78,7 @@ inline const unsigned char* block_bytes(const unsigned char* p, std::size_t size
 }
 
 // Every block of `text` through the portable classifier.
-void fill_portable(std::string_view text, std::size_t blocks, std::vector<std::uint64_t>* bits) {
+void fill_portable(std::string_view text, std::size_t blocks, ByteMasks::Bits* bits) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     for (std::size_t block = 0; block < blocks; ++block) {
@@ -95,7 +95,7 @@ void fill_portable(std::string_view text, std::size_t blocks, std::vector<std::u
 // fill_portable with the AVX2 classifier: the loop is its own so that it carries the target
 // attribute and the classifier is inlined into it.
 __attribute__((target("avx2"))) void fill_avx2(std::string_view text, std::size_t blocks,
-                                               std::vector<std::uint64_t>* bits) {
+                                               ByteMasks::Bits* bits) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     for (std::size_t block = 0; block < blocks; ++block) {

@@ -6,7 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -14,6 +17,20 @@
 #endif
 
 namespace llmops::safety {
+
+// A vector allocator that leaves new elements of trivial types uninitialised: the masks are
+// written whole, and the trigger scan grows its lists by a block's worth, writes what it keeps
+// and shrinks them back, at no cost per element.
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+    using value_type = T;
+    UninitializedAllocator() = default;
+    template <class U> UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+    template <class U> struct rebind { using other = UninitializedAllocator<U>; };
+    template <class U> void construct(U* at) noexcept { ::new (static_cast<void*>(at)) U; }
+    template <class U, class... Args> void construct(U* at, Args&&... args) {
+        ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
+    }
+};
 
 struct ByteMasks {
     enum Kind {
@@ -27,7 +44,8 @@ struct ByteMasks {
         stop,      // '.', '!', '?' and '\n': where the detector's sentences may end
         kinds
     };
-    std::vector<std::uint64_t> bits[kinds];
+    using Bits = std::vector<std::uint64_t, UninitializedAllocator<std::uint64_t>>;
+    Bits bits[kinds]; // every word written by fill(), so not zeroed first
     std::size_t size = 0;
     std::size_t blocks = 0;
 

@@ -82,19 +82,6 @@ struct TriggerWord {
     bool end_marker;    // starts with "end", "close" or "stop"
 };
 
-// A vector allocator that leaves new elements of trivial types uninitialised: the scan grows its
-// lists by a block's worth, writes what it keeps and shrinks them back, at no cost per element.
-template <class T> struct UninitializedAllocator : std::allocator<T> {
-    using value_type = T;
-    UninitializedAllocator() = default;
-    template <class U> UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
-    template <class U> struct rebind { using other = UninitializedAllocator<U>; };
-    template <class U> void construct(U* at) noexcept { ::new (static_cast<void*>(at)) U; }
-    template <class U, class... Args> void construct(U* at, Args&&... args) {
-        ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
-    }
-};
-
 // One scan of a text, from which the windows of any piece of it are read: sentence and chunk
 // modes scan a document once instead of once per piece. Reuse one object between texts: its
 // buffers are kept.
