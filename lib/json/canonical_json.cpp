@@ -499,26 +499,16 @@ void JsonCanonicalizer::append(const char* data, std::size_t size, std::string& 
     if (!impl_->last_was_fast) append_full(data, size, out, root);
 }
 
-void JsonCanonicalizer::append_unpadded(std::string_view text, std::string& out, JsonRoot root) {
-    impl_->last_was_fast = impl_->fast_path && impl_->single_pass.append(text, root, out);
-    if (!impl_->last_was_fast) append_full_unpadded(text, out, root);
-}
-
 void JsonCanonicalizer::append_unpadded(std::string_view text, TextBuffer& out, JsonRoot root) {
     impl_->last_was_fast = impl_->fast_path && impl_->single_pass.append(text, root, out);
     if (impl_->last_was_fast) return;
-    std::string& full = impl_->full_text;
-    full.clear();
-    append_full_unpadded(text, full, root);
-    out += full;
-}
-
-void JsonCanonicalizer::append_full_unpadded(std::string_view text, std::string& out,
-                                             JsonRoot root) {
     std::string& padded = impl_->padded;
     padded.assign(text);
     padded.append(kJsonPadding, ' ');
-    append_full(padded.data(), text.size(), out, root);
+    std::string& full = impl_->full_text;
+    full.clear();
+    append_full(padded.data(), text.size(), full, root);
+    out += full;
 }
 
 bool JsonCanonicalizer::last_keys_repeat() const {

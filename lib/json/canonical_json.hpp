@@ -79,10 +79,9 @@ class JsonCanonicalizer {
     // canonical text to `out`; on error throws JsonTextError and leaves `out` as it was.
     void append(const char* data, std::size_t size, std::string& out,
                 JsonRoot root = JsonRoot::Any);
-    // The same for text with no padding after it (a line of a mapped file): copied to a padded
-    // buffer only when the fast path declines it.
-    void append_unpadded(std::string_view text, std::string& out, JsonRoot root = JsonRoot::Any);
-    // The same into a TextBuffer, which the fast path writes in place (no copy of the row).
+    // The same for text with no padding after it (a line read from a file) into a TextBuffer,
+    // which the fast path writes in place; the text is copied to a padded buffer only when the
+    // fast path declines it.
     void append_unpadded(std::string_view text, TextBuffer& out, JsonRoot root = JsonRoot::Any);
 
     // The top-level members of the object the last append() canonicalised, when the fast path
@@ -96,7 +95,6 @@ class JsonCanonicalizer {
   private:
     // The simdjson DOM path: every text, every error.
     void append_full(const char* data, std::size_t size, std::string& out, JsonRoot root);
-    void append_full_unpadded(std::string_view text, std::string& out, JsonRoot root);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;

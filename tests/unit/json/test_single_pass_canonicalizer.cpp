@@ -5,6 +5,7 @@
 #include "data/schema_summary.hpp"
 #include "json/canonical_json.hpp"
 #include "json/single_pass_canonicalizer.hpp"
+#include "json/text_buffer.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -89,11 +90,11 @@ struct Checker {
         // that AddressSanitizer would see a byte read past it).
         auto exact = std::make_unique<char[]>(text.size() + (text.empty() ? 1 : 0));
         std::copy(text.begin(), text.end(), exact.get());
-        std::string out;
+        llmops::TextBuffer out;
         try {
             unpadded.append_unpadded(std::string_view(exact.get(), text.size()), out, root);
             CHECK(expected.ok);
-            CHECK(out == expected.text);
+            CHECK(out.view() == expected.text);
         } catch (const JsonTextError& e) {
             CHECK_FALSE(expected.ok);
             CHECK(e.what() == expected.text);
@@ -530,9 +531,9 @@ TEST_CASE("a block's field types are the same when repeated keys are not compare
             repeats += canonicalizer.last_keys_repeat();
             block.end_row(start, canonicalizer.last_fields(), canonicalizer.last_keys_repeat());
             from_text.add_row(block.row(block.rows() - 1));
-            std::string expected;
+            llmops::TextBuffer expected;
             full.append_unpadded(row, expected, JsonRoot::Object);
-            REQUIRE(block.row(block.rows() - 1) == expected);
+            REQUIRE(block.row(block.rows() - 1) == expected.view());
         }
         CHECK(repeats > 0);
         REQUIRE(block.schema.to_json() == from_text.to_json());
@@ -542,7 +543,7 @@ TEST_CASE("a block's field types are the same when repeated keys are not compare
 TEST_CASE("keys repeat only after an object with the same keys in the same order",
           "[data][schema]") {
     JsonCanonicalizer c;
-    std::string out;
+    llmops::TextBuffer out;
     auto repeat_after = [&](const std::string& row) {
         c.append_unpadded(row, out, JsonRoot::Object);
         return c.last_keys_repeat();
