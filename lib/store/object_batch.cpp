@@ -2,9 +2,11 @@
 
 #include "core/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <memory>
 #include <new>
 #include <random>
@@ -93,26 +95,55 @@ ObjectBatch::~ObjectBatch() {
     if (committed_) return;
     for (const auto& p : pending_)
         ::unlinkat(tmp_dir_.get(), p.tmp.c_str(), 0);
+    if (!shards_folder_made_) return;
+    for (std::size_t shard = 0; shard < shards_.size(); ++shard)
+        ::unlinkat(tmp_dir_.get(), shard_folder(shard).c_str(), AT_REMOVEDIR);
+    ::unlinkat(tmp_dir_.get(), shards_folder().c_str(), AT_REMOVEDIR);
+}
+
+std::string ObjectBatch::shards_folder() const {
+    return tmp_prefix_ + "shards";
+}
+
+std::string ObjectBatch::shard_folder(std::size_t shard) const {
+    return shards_folder() + "/" + fmt::format("{:02x}", shard);
+}
+
+std::size_t ObjectBatch::shard_of(const std::string& hex) {
+    return static_cast<std::size_t>(std::stoul(hex.substr(0, 2), nullptr, 16));
 }
 
 ObjectInfo ObjectBatch::add(std::string_view bytes, Compression compression) {
     return add_hashed(hash128(bytes), bytes, compression);
 }
 
+// The first look at a shard decides where its objects go. Returns whether objects/ lacked it
+// then (so none of this batch's objects can be stored in it).
+bool ObjectBatch::look_at_shard(std::size_t shard) {
+    {
+        std::lock_guard lock(mutex_);
+        if (shards_[shard] != Shard::Unknown) return absent_at_first_look_[shard];
+    }
+    const std::string name = fmt::format("{:02x}", shard);
+    struct stat st {};
+    const bool present = ::fstatat(objects_dir_.get(), name.c_str(), &st, 0) == 0;
+    std::lock_guard lock(mutex_);
+    if (shards_[shard] != Shard::Unknown) return absent_at_first_look_[shard];
+    absent_at_first_look_[shard] = !present;
+    shards_[shard] = Shard::Present;
+    if (present) return false;
+    if (!shards_folder_made_)
+        shards_folder_made_ = ::mkdirat(tmp_dir_.get(), shards_folder().c_str(), 0755) == 0;
+    if (shards_folder_made_ && ::mkdirat(tmp_dir_.get(), shard_folder(shard).c_str(), 0755) == 0)
+        shards_[shard] = Shard::New;
+    else // objects go to tmp/ one by one; the shard folder is made now rather than at commit
+        ::mkdirat(objects_dir_.get(), name.c_str(), 0755);
+    return true;
+}
+
 // Like ObjectStore::find: the stored size and form of an object already in the store.
 std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::string& hex) {
-    const auto shard = static_cast<std::size_t>(std::stoul(hex.substr(0, 2), nullptr, 16));
-    std::uint8_t state = shards_[shard].load(std::memory_order_relaxed);
-    if (state == 0) {
-        struct stat st {};
-        const std::string dir = hex.substr(0, 2);
-        state = ::fstatat(objects_dir_.get(), dir.c_str(), &st, 0) == 0 ? 2 : 1;
-        // Made now rather than at commit, where it would add to the serial tail (an empty
-        // folder is harmless; commit() makes sure of it again, and reports any failure).
-        if (state == 1) ::mkdirat(objects_dir_.get(), dir.c_str(), 0755);
-        shards_[shard].store(state, std::memory_order_relaxed);
-    }
-    if (state == 1) return std::nullopt;
+    if (look_at_shard(shard_of(hex))) return std::nullopt;
     std::string name = hex.substr(0, 2) + "/" + hex.substr(2);
     for (bool compressed : {false, true}) {
         if (compressed) name += kCompressedSuffix;
@@ -121,6 +152,48 @@ std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::strin
             return std::pair{static_cast<std::uint64_t>(st.st_size), compressed};
     }
     return std::nullopt;
+}
+
+// Writes the object to a temp file: in its shard's folder while that folder is still to be
+// placed, else a file of its own in tmp/.
+void ObjectBatch::write_object(Pending& pending, std::string_view stored, std::size_t shard) {
+    {
+        std::lock_guard lock(mutex_);
+        if (shards_[shard] == Shard::New) {
+            ++writers_[shard];
+            pending.new_shard = static_cast<int>(shard);
+            pending.tmp = shards_folder() + "/" + pending.target;
+        }
+    }
+    const auto done_writing = [&] {
+        if (pending.new_shard < 0) return;
+        std::lock_guard lock(mutex_);
+        --writers_[shard];
+    };
+    FileDescriptor fd;
+    for (;;) {
+        if (pending.new_shard < 0) {
+            std::lock_guard lock(mutex_);
+            pending.tmp = tmp_prefix_ + std::to_string(next_tmp_++);
+        }
+        fd = FileDescriptor(::openat(tmp_dir_.get(), pending.tmp.c_str(),
+                                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (fd.valid()) break;
+        if (errno != EEXIST || pending.new_shard >= 0) {
+            const int error = errno;
+            done_writing();
+            errno = error;
+            throw_store("cannot create temporary file", store_.tmp_dir() / pending.tmp);
+        }
+    }
+    try {
+        write_all(fd.get(), stored, store_.tmp_dir() / pending.tmp);
+        fd.close();
+    } catch (...) {
+        ::unlinkat(tmp_dir_.get(), pending.tmp.c_str(), 0);
+        done_writing();
+        throw;
+    }
 }
 
 ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
@@ -135,29 +208,12 @@ ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
 
     const bool is_compressed = compression == Compression::Zstd;
     const std::string_view stored = is_compressed ? compress(bytes) : bytes;
-    std::string tmp_name;
-    FileDescriptor fd;
-    for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            tmp_name = tmp_prefix_ + std::to_string(next_tmp_++);
-        }
-        fd = FileDescriptor(::openat(tmp_dir_.get(), tmp_name.c_str(),
-                                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-        if (fd.valid()) break;
-        if (errno != EEXIST)
-            throw_store("cannot create temporary file", store_.tmp_dir() / tmp_name);
-    }
-    Pending pending{std::move(tmp_name), hex.substr(0, 2) + "/" + hex.substr(2)};
+    Pending pending{{}, hex.substr(0, 2) + "/" + hex.substr(2)};
     if (is_compressed) pending.target += kCompressedSuffix;
-    try {
-        write_all(fd.get(), stored, store_.tmp_dir() / pending.tmp);
-        fd.close();
-    } catch (...) {
-        ::unlinkat(tmp_dir_.get(), pending.tmp.c_str(), 0);
-        throw;
-    }
+    write_object(pending, stored, shard_of(hex));
     std::lock_guard lock(mutex_);
+    // Listed before its writer is let go: a shard folder with no writers has every file listed.
+    if (pending.new_shard >= 0) --writers_[static_cast<std::size_t>(pending.new_shard)];
     pending_.push_back(std::move(pending));
     new_bytes_ += stored.size();
     return {hash, bytes.size(), stored.size(), is_compressed, false};
@@ -165,17 +221,48 @@ ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
 
 void ObjectBatch::place_added() {
     std::vector<Pending> ready;
+    std::vector<std::size_t> folders;
     {
         std::lock_guard lock(mutex_);
+        // A new shard's folder moves whole once no thread writes into it (later objects of that
+        // shard then go to tmp/ one by one); the objects of one still written to wait.
+        for (std::size_t shard = 0; shard < shards_.size(); ++shard)
+            if (shards_[shard] == Shard::New && writers_[shard] == 0) {
+                shards_[shard] = Shard::Present;
+                folders.push_back(shard);
+            }
+        const auto waits = [this](const Pending& p) {
+            return p.new_shard >= 0 && shards_[static_cast<std::size_t>(p.new_shard)] == Shard::New;
+        };
         ready.swap(pending_);
+        auto waiting = std::stable_partition(ready.begin(), ready.end(),
+                                             [&](const Pending& p) { return !waits(p); });
+        pending_.assign(std::make_move_iterator(waiting), std::make_move_iterator(ready.end()));
+        ready.erase(waiting, ready.end());
     }
-    place(ready);
+    place(ready, folders);
 }
 
-void ObjectBatch::place(std::vector<Pending>& ready) {
-    if (ready.empty()) return;
-    // Every file in `ready` was written and closed before it was listed.
+// Moves a new shard's folder into objects/. False when objects/ has that shard by now
+// (another process stored into it): its objects are then renamed one by one.
+bool ObjectBatch::place_shard_folder(std::size_t shard) {
+    const std::string name = fmt::format("{:02x}", shard);
+    return ::renameat(tmp_dir_.get(), shard_folder(shard).c_str(), objects_dir_.get(),
+                      name.c_str()) == 0;
+}
+
+void ObjectBatch::place(std::vector<Pending>& ready, const std::vector<std::size_t>& folders) {
+    if (ready.empty() && folders.empty()) return;
+    // Every file in `ready` and in the folders was written and closed before it was listed.
     sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
+    std::array<bool, 256> moved{};
+    for (std::size_t shard : folders)
+        moved[shard] = place_shard_folder(shard);
+    std::erase_if(ready, [&](const Pending& p) {
+        if (p.new_shard < 0 || !moved[static_cast<std::size_t>(p.new_shard)]) return false;
+        ++placed_;
+        return true;
+    });
     std::set<std::string> shards;
     for (const auto& p : ready) {
         std::string shard = p.target.substr(0, 2);
@@ -199,11 +286,14 @@ void ObjectBatch::place(std::vector<Pending>& ready) {
         throw_store("cannot rename object into place", where);
     }
     placed_ += ready.size();
+    for (std::size_t shard : folders) // emptied by the renames above
+        if (!moved[shard]) ::unlinkat(tmp_dir_.get(), shard_folder(shard).c_str(), AT_REMOVEDIR);
 }
 
 void ObjectBatch::commit() {
     place_added();
     committed_ = true;
+    if (shards_folder_made_) ::unlinkat(tmp_dir_.get(), shards_folder().c_str(), AT_REMOVEDIR);
     if (placed_ > 0) sync_filesystem(objects_dir_.get(), store_.objects_dir());
 }
 

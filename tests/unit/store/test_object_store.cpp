@@ -4,9 +4,12 @@
 #include "store/object_store.hpp"
 #include "temp_dir.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sys/resource.h>
+#include <thread>
+#include <vector>
 
 using namespace llmops;
 using namespace llmops::store;
@@ -197,5 +200,66 @@ TEST_CASE("an uncommitted batch removes its temp files, not what it placed", "[o
     }
     CHECK(f.store.has(placed)); // an unreferenced object, as after a crash: gc removes it
     CHECK_FALSE(f.store.has(unplaced));
+    CHECK(f.tmp_is_empty());
+}
+
+TEST_CASE("a batch places a new shard's folder whole, or its objects one by one when the shard "
+          "appeared meanwhile",
+          "[object_store]") {
+    ObjectStoreFixture f;
+    ObjectBatch batch(f.store);
+    const ObjectInfo info = batch.add("in a new shard", Compression::Zstd);
+    const std::string shard = info.hash.hex().substr(0, 2);
+    CHECK_FALSE(fs::exists(f.dir.path() / "objects" / shard)); // nothing visible before commit
+    bool in_shard_folder = false; // tmp/batch-…-shards/<shard>/<rest of the hash>.zst
+    for (const auto& entry : fs::recursive_directory_iterator(f.dir.path() / "tmp"))
+        in_shard_folder |= entry.path().parent_path().filename() == shard &&
+                           entry.path().filename() == info.hash.hex().substr(2) + ".zst";
+    CHECK(in_shard_folder);
+    SECTION("folder moved whole") {
+        CHECK_NOTHROW(batch.commit());
+    }
+    SECTION("another process stored into the shard first") {
+        fs::create_directories(f.dir.path() / "objects" / shard);
+        std::ofstream(f.dir.path() / "objects" / shard / "other") << "x";
+        batch.commit();
+        CHECK(fs::exists(f.dir.path() / "objects" / shard / "other"));
+    }
+    CHECK(f.store.get(info.hash) == "in a new shard");
+    CHECK(f.tmp_is_empty());
+}
+
+TEST_CASE("threads adding to a batch while it places what it has lose no object",
+          "[object_store]") {
+    ObjectStoreFixture f;
+    ObjectBatch batch(f.store);
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 300; // past 256, so every shard is new, placed, then added to
+    std::vector<std::vector<Hash128>> added(kThreads);
+    std::atomic<bool> adding{true};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i)
+                added[static_cast<std::size_t>(t)].push_back(
+                    batch
+                        .add("object " + std::to_string(t) + "/" + std::to_string(i),
+                             i % 2 ? Compression::Zstd : Compression::None)
+                        .hash);
+        });
+    std::thread placer([&] {
+        while (adding.load())
+            batch.place_added();
+    });
+    for (auto& thread : threads)
+        thread.join();
+    adding = false;
+    placer.join();
+    batch.commit();
+    for (int t = 0; t < kThreads; ++t)
+        for (int i = 0; i < kPerThread; ++i)
+            CHECK(f.store.get(added[static_cast<std::size_t>(t)][static_cast<std::size_t>(i)]) ==
+                  "object " + std::to_string(t) + "/" + std::to_string(i));
+    CHECK(f.store.list().size() == kThreads * kPerThread);
     CHECK(f.tmp_is_empty());
 }
