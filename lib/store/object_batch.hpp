@@ -77,7 +77,8 @@ class ObjectBatch {
     // with the same bytes; only new_bytes counts it once more.)
     std::array<Shard, 256> shards_{};
     std::array<bool, 256> absent_at_first_look_{};
-    std::array<std::uint32_t, 256> writers_{}; // threads writing into a new shard's folder
+    std::array<std::uint32_t, 256> writers_{};   // threads writing into a new shard's folder
+    std::array<FileDescriptor, 256> shard_dirs_; // the new shards' folders while they take files
     bool shards_folder_made_ = false;
     std::uint64_t next_tmp_ = 0;
     std::uint64_t new_bytes_ = 0;
