@@ -3,7 +3,10 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 
+#include <algorithm>
 #include <memory>
+#include <new>
+#include <optional>
 #include <sys/stat.h>
 #include <zstd.h>
 
@@ -142,62 +145,171 @@ ObjectInfo ObjectStore::put_file(const fs::path& file, Compression compression) 
     return commit(tmp, hasher.digest(), size, writer ? writer->written() : size, writer != nullptr);
 }
 
+namespace {
+
+// Per-thread buffers for reading objects: reading a dataset opens thousands of small chunks, and
+// fresh zero-filled buffers for each (128 KiB in, 128 KiB out) cost more than decoding them.
+// A read whose sink reads another object meanwhile gets buffers of its own.
+struct ReadBuffers {
+    std::unique_ptr<ZSTD_DCtx, DCtxDeleter> decoder{ZSTD_createDCtx()};
+    std::unique_ptr<char[]> in = std::make_unique_for_overwrite<char[]>(kBlockSize);
+    std::unique_ptr<char[]> out = std::make_unique_for_overwrite<char[]>(ZSTD_DStreamOutSize());
+    std::unique_ptr<char[]> whole; // a small object's stored bytes
+    std::size_t whole_capacity = 0;
+    bool in_use = false;
+};
+
+class BorrowedBuffers {
+  public:
+    BorrowedBuffers() {
+        thread_local ReadBuffers shared;
+        if (shared.in_use) {
+            own_ = std::make_unique<ReadBuffers>();
+            buffers_ = own_.get();
+        } else {
+            buffers_ = &shared;
+        }
+        if (!buffers_->decoder) throw std::bad_alloc();
+        buffers_->in_use = true;
+    }
+    ~BorrowedBuffers() { buffers_->in_use = false; }
+    BorrowedBuffers(const BorrowedBuffers&) = delete;
+    BorrowedBuffers& operator=(const BorrowedBuffers&) = delete;
+    ReadBuffers* operator->() const { return buffers_; }
+
+  private:
+    std::unique_ptr<ReadBuffers> own_;
+    ReadBuffers* buffers_ = nullptr;
+};
+
+// Objects up to this stored size are read whole, and a compressed one that declares its size
+// (a dataset chunk does) is decoded in one call straight into the string get() returns.
+constexpr std::uint64_t kWholeObjectLimit = 4 << 20;
+constexpr std::uint64_t kWholeContentLimit = 64 << 20;
+
+void check_digest(const Hash128& digest, const StoredObject& object) {
+    if (digest != object.hash)
+        throw Error(ErrorKind::Store,
+                    "corrupt object " + object.hash.hex() + ": content hashes to " + digest.hex(),
+                    ErrorLocation{.file = object.path.string()},
+                    "run 'llmops fsck' to list what is damaged");
+}
+
+// Content in blocks to sink, in constant memory; the caller checks the hash.
+void stream_object(const StoredObject& object, BorrowedBuffers& buffers,
+                   const std::function<void(std::string_view)>& sink) {
+    FileDescriptor in = open_for_reading(object.path);
+    char* buffer = buffers->in.get();
+    if (!object.compressed) {
+        for (;;) {
+            std::size_t n = read_some(in.get(), buffer, kBlockSize, object.path);
+            if (n == 0) break;
+            sink(std::string_view(buffer, n));
+        }
+        return;
+    }
+    ZSTD_DCtx* decoder = buffers->decoder.get();
+    ZSTD_DCtx_reset(decoder, ZSTD_reset_session_only);
+    const std::size_t out_size = ZSTD_DStreamOutSize();
+    std::size_t last = 0;
+    for (;;) {
+        std::size_t n = read_some(in.get(), buffer, kBlockSize, object.path);
+        if (n == 0) break;
+        ZSTD_inBuffer zin{buffer, n, 0};
+        // Call again while input remains or the output buffer came back full: the decoder may
+        // hold more output than one buffer.
+        bool output_full = true;
+        while (zin.pos < zin.size || output_full) {
+            ZSTD_outBuffer zout{buffers->out.get(), out_size, 0};
+            last = ZSTD_decompressStream(decoder, &zout, &zin);
+            if (ZSTD_isError(last)) throw_zstd("corrupt object", last, object.path);
+            sink(std::string_view(buffers->out.get(), zout.pos));
+            // A finished frame (last == 0) has nothing more to give, even if it filled the
+            // buffer exactly; calling again would start reading a next frame.
+            output_full = zout.pos == zout.size && last != 0;
+        }
+    }
+    // 0 means the last frame ended cleanly; anything else is a cut-off object.
+    if (last != 0)
+        throw Error(ErrorKind::Store, "corrupt object: truncated zstd frame",
+                    ErrorLocation{.file = object.path.string()});
+}
+
+// A small object's content in one piece, unverified; nullopt when it has to be streamed (it
+// grew past the limit since it was found, or it is not one zstd frame that declares its size).
+std::optional<std::string> read_whole(const StoredObject& object, BorrowedBuffers& buffers) {
+    FileDescriptor in = open_for_reading(object.path);
+    const std::size_t capacity = static_cast<std::size_t>(kWholeObjectLimit) + 1;
+    if (!object.compressed) {
+        std::string content(static_cast<std::size_t>(object.stored_size) + 1, '\0');
+        std::size_t size = 0;
+        while (std::size_t n =
+                   read_some(in.get(), content.data() + size, content.size() - size, object.path)) {
+            size += n;
+            if (size == content.size()) {
+                if (size >= capacity) return std::nullopt;
+                content.resize(std::min(capacity, size * 2));
+            }
+        }
+        content.resize(size);
+        return content;
+    }
+    if (buffers->whole_capacity < capacity) {
+        buffers->whole = std::make_unique_for_overwrite<char[]>(capacity);
+        buffers->whole_capacity = capacity;
+    }
+    char* packed = buffers->whole.get();
+    std::size_t size = 0;
+    while (std::size_t n = read_some(in.get(), packed + size, capacity - size, object.path)) {
+        size += n;
+        if (size == capacity) return std::nullopt;
+    }
+    const unsigned long long declared = ZSTD_getFrameContentSize(packed, size);
+    if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR ||
+        declared > kWholeContentLimit || ZSTD_findFrameCompressedSize(packed, size) != size)
+        return std::nullopt;
+    std::string content(static_cast<std::size_t>(declared), '\0');
+    const std::size_t n =
+        ZSTD_decompressDCtx(buffers->decoder.get(), content.data(), content.size(), packed, size);
+    if (ZSTD_isError(n)) throw_zstd("corrupt object", n, object.path);
+    if (n != content.size())
+        throw Error(ErrorKind::Store, "corrupt object: shorter than its zstd frame declares",
+                    ErrorLocation{.file = object.path.string()});
+    return content;
+}
+
+} // namespace
+
 void ObjectStore::read(const Hash128& hash,
                        const std::function<void(std::string_view)>& sink) const {
     auto object = find(hash);
     if (!object) throw_missing(hash);
-    FileDescriptor in = open_for_reading(object->path);
-    auto buffer = std::make_unique<char[]>(kBlockSize);
+    BorrowedBuffers buffers;
     Hasher128 hasher;
-    auto emit = [&](std::string_view block) {
+    stream_object(*object, buffers, [&](std::string_view block) {
         hasher.update(block);
         sink(block);
-    };
-    if (!object->compressed) {
-        for (;;) {
-            std::size_t n = read_some(in.get(), buffer.get(), kBlockSize, object->path);
-            if (n == 0) break;
-            emit(std::string_view(buffer.get(), n));
-        }
-    } else {
-        // One decoder per thread: reading a dataset opens thousands of small chunks, and
-        // creating a context for each was a measurable share of `data cat`.
-        thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> ctx(ZSTD_createDCtx());
-        ZSTD_DCtx_reset(ctx.get(), ZSTD_reset_session_only);
-        std::string out(ZSTD_DStreamOutSize(), '\0');
-        std::size_t last = 0;
-        for (;;) {
-            std::size_t n = read_some(in.get(), buffer.get(), kBlockSize, object->path);
-            if (n == 0) break;
-            ZSTD_inBuffer zin{buffer.get(), n, 0};
-            // Call again while input remains or the output buffer came back full: the
-            // decoder may hold more output than one buffer.
-            bool output_full = true;
-            while (zin.pos < zin.size || output_full) {
-                ZSTD_outBuffer zout{out.data(), out.size(), 0};
-                last = ZSTD_decompressStream(ctx.get(), &zout, &zin);
-                if (ZSTD_isError(last)) throw_zstd("corrupt object", last, object->path);
-                emit(std::string_view(out.data(), zout.pos));
-                // A finished frame (last == 0) has nothing more to give, even if it filled
-                // the buffer exactly; calling again would start reading a next frame.
-                output_full = zout.pos == zout.size && last != 0;
-            }
-        }
-        // 0 means the last frame ended cleanly; anything else is a cut-off object.
-        if (last != 0)
-            throw Error(ErrorKind::Store, "corrupt object: truncated zstd frame",
-                        ErrorLocation{.file = object->path.string()});
-    }
-    if (hasher.digest() != hash)
-        throw Error(ErrorKind::Store,
-                    "corrupt object " + hash.hex() + ": content hashes to " + hasher.digest().hex(),
-                    ErrorLocation{.file = object->path.string()},
-                    "run 'llmops fsck' to list what is damaged");
+    });
+    check_digest(hasher.digest(), *object);
 }
 
 std::string ObjectStore::get(const Hash128& hash) const {
+    auto object = find(hash);
+    if (!object) throw_missing(hash);
+    BorrowedBuffers buffers;
+    if (object->stored_size <= kWholeObjectLimit) {
+        if (std::optional<std::string> content = read_whole(*object, buffers)) {
+            check_digest(hash128(*content), *object);
+            return std::move(*content);
+        }
+    }
     std::string out;
-    read(hash, [&out](std::string_view block) { out.append(block); });
+    Hasher128 hasher;
+    stream_object(*object, buffers, [&](std::string_view block) {
+        hasher.update(block);
+        out.append(block);
+    });
+    check_digest(hasher.digest(), *object);
     return out;
 }
 
