@@ -5,21 +5,28 @@
 #include "data/dataset_rows.hpp"
 #include "data/schema_summary.hpp"
 
+#include <deque>
 #include <map>
 #include <unordered_map>
 
 namespace llmops::data {
 
 namespace {
+// The chunks read, whose text the rows of a diff point into (a deque: its strings never move,
+// so views into short ones stay valid too). Rows are views: a copy of each row cost more in
+// allocations and fresh pages than reading the chunks.
+using ChunkTexts = std::deque<std::string>;
+
 // The rows of the chunks of `mine` that `theirs` does not have, in order.
-std::vector<std::string> rows_of_unshared_chunks(store::Project& project,
-                                                 const std::vector<ChunkRef>& mine,
-                                                 const std::vector<ChunkRef>& theirs,
-                                                 std::int64_t& chunks_read) {
+std::vector<std::string_view> rows_of_unshared_chunks(store::Project& project,
+                                                      const std::vector<ChunkRef>& mine,
+                                                      const std::vector<ChunkRef>& theirs,
+                                                      ChunkTexts& texts,
+                                                      std::int64_t& chunks_read) {
     std::unordered_map<std::string, int> shared;
     for (const auto& c : theirs)
         ++shared[c.hash];
-    std::vector<std::string> rows;
+    std::vector<std::string_view> rows;
     for (const auto& c : mine) {
         auto it = shared.find(c.hash);
         if (it != shared.end() && it->second > 0) {
@@ -27,10 +34,11 @@ std::vector<std::string> rows_of_unshared_chunks(store::Project& project,
             continue;
         }
         ++chunks_read;
-        std::string content = project.objects().get(Hash128::from_hex(c.hash));
+        const std::string& content =
+            texts.emplace_back(project.objects().get(Hash128::from_hex(c.hash)));
         std::int64_t index = 0;
         for_each_line(content, index, [&rows](std::string_view row, std::int64_t) {
-            rows.emplace_back(row);
+            rows.push_back(row);
             return true;
         });
     }
@@ -38,11 +46,11 @@ std::vector<std::string> rows_of_unshared_chunks(store::Project& project,
 }
 
 // Removes from both lists the rows they share (as multisets), keeping order.
-void cancel_common_rows(std::vector<std::string>& a, std::vector<std::string>& b) {
+void cancel_common_rows(std::vector<std::string_view>& a, std::vector<std::string_view>& b) {
     std::unordered_map<Hash128, int, Hash128Key> counts;
     for (const auto& row : b)
         ++counts[hash128(row)];
-    std::vector<std::string> only_a;
+    std::vector<std::string_view> only_a;
     std::unordered_map<Hash128, int, Hash128Key> cancelled;
     for (auto& row : a) {
         Hash128 h = hash128(row);
@@ -51,17 +59,17 @@ void cancel_common_rows(std::vector<std::string>& a, std::vector<std::string>& b
             --it->second;
             ++cancelled[h];
         } else {
-            only_a.push_back(std::move(row));
+            only_a.push_back(row);
         }
     }
-    std::vector<std::string> only_b;
+    std::vector<std::string_view> only_b;
     for (auto& row : b) {
         Hash128 h = hash128(row);
         auto it = cancelled.find(h);
         if (it != cancelled.end() && it->second > 0)
             --it->second;
         else
-            only_b.push_back(std::move(row));
+            only_b.push_back(row);
     }
     a = std::move(only_a);
     b = std::move(only_b);
@@ -120,10 +128,11 @@ DatasetDiff diff_versions(store::Project& project, const DatasetVersion& a, cons
     std::vector<ChunkRef> chunks_a = version_chunks(project.db(), a.id);
     std::vector<ChunkRef> chunks_b = version_chunks(project.db(), b.id);
     diff.chunks_total = static_cast<std::int64_t>(chunks_a.size() + chunks_b.size());
-    std::vector<std::string> removed =
-        rows_of_unshared_chunks(project, chunks_a, chunks_b, diff.chunks_read);
-    std::vector<std::string> added =
-        rows_of_unshared_chunks(project, chunks_b, chunks_a, diff.chunks_read);
+    ChunkTexts texts;
+    std::vector<std::string_view> removed =
+        rows_of_unshared_chunks(project, chunks_a, chunks_b, texts, diff.chunks_read);
+    std::vector<std::string_view> added =
+        rows_of_unshared_chunks(project, chunks_b, chunks_a, texts, diff.chunks_read);
     cancel_common_rows(removed, added);
 
     if (options.key) {
@@ -132,33 +141,34 @@ DatasetDiff diff_versions(store::Project& project, const DatasetVersion& a, cons
         for (std::size_t i = 0; i < added.size(); ++i)
             if (auto k = field_value(added[i], *options.key)) added_by_key.emplace(*k, i);
         std::vector<bool> added_paired(added.size(), false);
-        std::vector<std::string> unpaired_removed;
-        for (auto& row : removed) {
+        std::vector<std::string_view> unpaired_removed;
+        for (std::string_view row : removed) {
             auto k = field_value(row, *options.key);
             auto it = k ? added_by_key.find(*k) : added_by_key.end();
             if (it == added_by_key.end() || added_paired[it->second]) {
-                unpaired_removed.push_back(std::move(row));
+                unpaired_removed.push_back(row);
                 continue;
             }
             added_paired[it->second] = true;
             ++diff.changed;
             if (diff.changed_rows.size() < options.limit) {
-                const std::string& after = added[it->second];
-                diff.changed_rows.push_back({*k, row, after, changed_fields(row, after)});
+                const std::string_view after = added[it->second];
+                diff.changed_rows.push_back(
+                    {*k, std::string(row), std::string(after), changed_fields(row, after)});
             }
         }
-        std::vector<std::string> unpaired_added;
+        std::vector<std::string_view> unpaired_added;
         for (std::size_t i = 0; i < added.size(); ++i)
-            if (!added_paired[i]) unpaired_added.push_back(std::move(added[i]));
+            if (!added_paired[i]) unpaired_added.push_back(added[i]);
         removed = std::move(unpaired_removed);
         added = std::move(unpaired_added);
     }
     diff.added = static_cast<std::int64_t>(added.size());
     diff.removed = static_cast<std::int64_t>(removed.size());
     for (std::size_t i = 0; i < added.size() && i < options.limit; ++i)
-        diff.added_rows.push_back(std::move(added[i]));
+        diff.added_rows.emplace_back(added[i]);
     for (std::size_t i = 0; i < removed.size() && i < options.limit; ++i)
-        diff.removed_rows.push_back(std::move(removed[i]));
+        diff.removed_rows.emplace_back(removed[i]);
     return diff;
 }
 
