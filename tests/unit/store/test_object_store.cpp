@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <thread>
 #include <vector>
+#include <zstd.h>
 
 using namespace llmops;
 using namespace llmops::store;
@@ -262,4 +263,52 @@ TEST_CASE("threads adding to a batch while it places what it has lose no object"
                   "object " + std::to_string(t) + "/" + std::to_string(i));
     CHECK(f.store.list().size() == kThreads * kPerThread);
     CHECK(f.tmp_is_empty());
+}
+
+namespace {
+// A zstd frame that declares its content size, as a batch writes every chunk.
+std::string zstd_frame(std::string_view content) {
+    std::string out(ZSTD_compressBound(content.size()), '\0');
+    out.resize(ZSTD_compress(out.data(), out.size(), content.data(), content.size(), 1));
+    return out;
+}
+
+void overwrite(const fs::path& p, std::string_view bytes) {
+    fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream(p, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+} // namespace
+
+TEST_CASE("a compressed object read whole is checked like a streamed one", "[object_store]") {
+    ObjectStoreFixture f;
+    const std::string content = pattern_bytes(60'000);
+    ObjectInfo info;
+    {
+        ObjectBatch batch(f.store);
+        info = batch.add(content, Compression::Zstd);
+        batch.commit();
+    }
+    const fs::path p = f.store.path_for(info.hash, true);
+    CHECK(f.store.get(info.hash) == content);
+    SECTION("two frames: read whole by streaming") {
+        overwrite(p, zstd_frame(content.substr(0, 10'000)) + zstd_frame(content.substr(10'000)));
+        CHECK(f.store.get(info.hash) == content);
+    }
+    SECTION("another content under the name") {
+        overwrite(p, zstd_frame(content + "!"));
+        CHECK_THROWS_WITH(f.store.get(info.hash), Catch::Contains("corrupt object"));
+        CHECK(f.store.verify(info.hash).problem == ObjectProblem::HashMismatch);
+    }
+    SECTION("cut short") {
+        const std::string frame = zstd_frame(content);
+        overwrite(p, frame.substr(0, frame.size() - 5));
+        CHECK_THROWS_WITH(f.store.get(info.hash), Catch::Contains("corrupt object"));
+        CHECK(f.store.verify(info.hash).problem == ObjectProblem::HashMismatch);
+    }
+    SECTION("trailing bytes after the frame") {
+        overwrite(p, zstd_frame(content) + "junk");
+        CHECK_THROWS_WITH(f.store.get(info.hash), Catch::Contains("corrupt object"));
+        CHECK(f.store.verify(info.hash).problem == ObjectProblem::HashMismatch);
+    }
 }
