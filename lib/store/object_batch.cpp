@@ -132,15 +132,16 @@ bool ObjectBatch::look_at_shard(std::size_t shard) {
     absent_at_first_look_[shard] = !present;
     shards_[shard] = Shard::Present;
     if (present) return false;
-    if (!shards_folder_made_)
-        shards_folder_made_ = ::mkdirat(tmp_dir_.get(), shards_folder().c_str(), 0755) == 0;
-    if (shards_folder_made_ && ::mkdirat(tmp_dir_.get(), shard_folder(shard).c_str(), 0755) == 0) {
+    if (!shards_folder_made_ && ::mkdirat(tmp_dir_.get(), shards_folder().c_str(), 0755) == 0) {
+        shards_folder_made_ = true;
+        // Files are created through the folder's descriptor ("ab/cdef…", a shorter path to
+        // look up); without one (out of descriptors) by their path under tmp/.
+        shards_dir_ = FileDescriptor(
+            ::openat(tmp_dir_.get(), shards_folder().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    }
+    if (shards_folder_made_ && ::mkdirat(tmp_dir_.get(), shard_folder(shard).c_str(), 0755) == 0)
         shards_[shard] = Shard::New;
-        // Files are created through the folder's descriptor: a path of one name to look up.
-        // Without one (out of descriptors) they are created by their path under tmp/.
-        shard_dirs_[shard] = FileDescriptor(::openat(tmp_dir_.get(), shard_folder(shard).c_str(),
-                                                     O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    } else // objects go to tmp/ one by one; the shard folder is made now rather than at commit
+    else // objects go to tmp/ one by one; the shard folder is made now rather than at commit
         ::mkdirat(objects_dir_.get(), name.c_str(), 0755);
     return true;
 }
@@ -180,10 +181,9 @@ void ObjectBatch::write_object(Pending& pending, std::string_view stored, std::s
             std::lock_guard lock(mutex_);
             pending.tmp = tmp_prefix_ + std::to_string(next_tmp_++);
         }
-        // The shard's folder keeps its descriptor while this thread counts among its writers.
-        const bool by_folder = pending.new_shard >= 0 && shard_dirs_[shard].valid();
-        fd = FileDescriptor(::openat(by_folder ? shard_dirs_[shard].get() : tmp_dir_.get(),
-                                     by_folder ? pending.target.c_str() + 3 : pending.tmp.c_str(),
+        const bool by_folder = pending.new_shard >= 0 && shards_dir_.valid();
+        fd = FileDescriptor(::openat(by_folder ? shards_dir_.get() : tmp_dir_.get(),
+                                     by_folder ? pending.target.c_str() : pending.tmp.c_str(),
                                      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
         if (fd.valid()) break;
         if (errno != EEXIST || pending.new_shard >= 0) {
@@ -263,10 +263,8 @@ void ObjectBatch::place(std::vector<Pending>& ready, const std::vector<std::size
     // Every file in `ready` and in the folders was written and closed before it was listed.
     sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
     std::array<bool, 256> moved{};
-    for (std::size_t shard : folders) {
-        shard_dirs_[shard] = FileDescriptor(); // no writer is left to use it
+    for (std::size_t shard : folders)
         moved[shard] = place_shard_folder(shard);
-    }
     std::erase_if(ready, [&](const Pending& p) {
         if (p.new_shard < 0 || !moved[static_cast<std::size_t>(p.new_shard)]) return false;
         ++placed_;

@@ -77,9 +77,9 @@ class ObjectBatch {
     // with the same bytes; only new_bytes counts it once more.)
     std::array<Shard, 256> shards_{};
     std::array<bool, 256> absent_at_first_look_{};
-    std::array<std::uint32_t, 256> writers_{};   // threads writing into a new shard's folder
-    std::array<FileDescriptor, 256> shard_dirs_; // the new shards' folders while they take files
+    std::array<std::uint32_t, 256> writers_{}; // threads writing into a new shard's folder
     bool shards_folder_made_ = false;
+    FileDescriptor shards_dir_; // the folder of the new shards' folders
     std::uint64_t next_tmp_ = 0;
     std::uint64_t new_bytes_ = 0;
     std::size_t placed_ = 0; // objects renamed into place so far
