@@ -20,7 +20,8 @@ const char* malloc_conf = nullptr;
 namespace {
 
 // The first word that is not a global option: the top-level command. Global options come
-// before it (docs/cli.md); only -C takes a value. Nothing here may allocate.
+// before it (docs/cli.md); only -C takes a value. The same rule as command_words() in main.cpp,
+// which cannot be shared: nothing here may allocate.
 const char* top_level_command(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const char* arg = argv[i];
@@ -29,7 +30,7 @@ const char* top_level_command(int argc, char** argv) {
             ++i;
             continue;
         }
-        if (arg[0] != '-') return arg;
+        if (arg[0] != '-' || arg[1] == '\0') return arg; // "-" (standard input) is a word
     }
     return nullptr;
 }

@@ -11,6 +11,7 @@
 #include <new>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -22,19 +23,20 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int kBatchZstdLevel = 1; // chunks are written once and read often: favour speed
 
-[[noreturn]] void throw_store(const std::string& what, const fs::path& where) {
-    throw Error(ErrorKind::Store, what + ": " + std::strerror(errno),
+// `error` is the errno of the failed call, taken before anything else could change it.
+[[noreturn]] void throw_store(const std::string& what, const fs::path& where, int error) {
+    throw Error(ErrorKind::Store, what + ": " + std::strerror(error),
                 ErrorLocation::in_file(where.string()));
 }
 
 FileDescriptor open_directory(const fs::path& dir) {
     FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid()) throw_store("cannot open store folder", dir);
+    if (!fd.valid()) throw_store("cannot open store folder", dir, errno);
     return fd;
 }
 
 void sync_filesystem(int dir_fd, const fs::path& dir) {
-    if (::syncfs(dir_fd) != 0) throw_store("cannot flush the store", dir);
+    if (::syncfs(dir_fd) != 0) throw_store("cannot flush the store", dir, errno);
 }
 
 std::string random_prefix() {
@@ -96,21 +98,28 @@ ObjectBatch::~ObjectBatch() {
     for (const auto& p : pending_)
         ::unlinkat(tmp_dir_.get(), p.tmp.c_str(), 0);
     if (!shards_folder_made_) return;
-    for (std::size_t shard = 0; shard < shards_.size(); ++shard)
-        ::unlinkat(tmp_dir_.get(), shard_folder(shard).c_str(), AT_REMOVEDIR);
-    ::unlinkat(tmp_dir_.get(), shards_folder().c_str(), AT_REMOVEDIR);
+    // The folder of new shards is this batch's alone: whatever it still holds goes.
+    std::error_code ignored;
+    try {
+        fs::remove_all(store_.tmp_dir() / shards_folder(), ignored);
+    } catch (...) { // out of memory for the paths: gc removes the leftovers
+    }
 }
 
 std::string ObjectBatch::shards_folder() const {
     return tmp_prefix_ + "shards";
 }
 
-std::string ObjectBatch::shard_folder(std::size_t shard) const {
-    return shards_folder() + "/" + fmt::format("{:02x}", shard);
+std::string ObjectBatch::shard_name(std::size_t shard) {
+    return fmt::format("{:02x}", shard);
 }
 
-std::size_t ObjectBatch::shard_of(const std::string& hex) {
-    return static_cast<std::size_t>(std::stoul(hex.substr(0, 2), nullptr, 16));
+std::string ObjectBatch::shard_folder(std::size_t shard) const {
+    return shards_folder() + "/" + shard_name(shard);
+}
+
+std::size_t ObjectBatch::shard_of(const Hash128& hash) {
+    return static_cast<std::size_t>(hash.high >> 56); // the first two hex digits of the name
 }
 
 ObjectInfo ObjectBatch::add(std::string_view bytes, Compression compression) {
@@ -124,7 +133,7 @@ bool ObjectBatch::look_at_shard(std::size_t shard) {
         std::lock_guard lock(mutex_);
         if (shards_[shard] != Shard::Unknown) return absent_at_first_look_[shard];
     }
-    const std::string name = fmt::format("{:02x}", shard);
+    const std::string name = shard_name(shard);
     struct stat st {};
     const bool present = ::fstatat(objects_dir_.get(), name.c_str(), &st, 0) == 0;
     std::lock_guard lock(mutex_);
@@ -147,8 +156,9 @@ bool ObjectBatch::look_at_shard(std::size_t shard) {
 }
 
 // Like ObjectStore::find: the stored size and form of an object already in the store.
-std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const std::string& hex) {
-    if (look_at_shard(shard_of(hex))) return std::nullopt;
+std::optional<std::pair<std::uint64_t, bool>> ObjectBatch::find(const Hash128& hash,
+                                                                const std::string& hex) {
+    if (look_at_shard(shard_of(hash))) return std::nullopt;
     std::string name = hex.substr(0, 2) + "/" + hex.substr(2);
     for (bool compressed : {false, true}) {
         if (compressed) name += kCompressedSuffix;
@@ -189,8 +199,7 @@ void ObjectBatch::write_object(Pending& pending, std::string_view stored, std::s
         if (errno != EEXIST || pending.new_shard >= 0) {
             const int error = errno;
             done_writing();
-            errno = error;
-            throw_store("cannot create temporary file", store_.tmp_dir() / pending.tmp);
+            throw_store("cannot create temporary file", store_.tmp_dir() / pending.tmp, error);
         }
     }
     try {
@@ -210,18 +219,25 @@ ObjectInfo ObjectBatch::add_hashed(const Hash128& hash, std::string_view bytes,
         std::lock_guard lock(mutex_);
         if (!seen_.insert(hex).second) return {hash, bytes.size(), 0, false, true};
     }
-    if (auto existing = find(hex))
+    if (auto existing = find(hash, hex))
         return {hash, bytes.size(), existing->first, existing->second, true};
 
     const bool is_compressed = compression == Compression::Zstd;
     const std::string_view stored = is_compressed ? compress(bytes) : bytes;
     Pending pending{{}, hex.substr(0, 2) + "/" + hex.substr(2)};
     if (is_compressed) pending.target += kCompressedSuffix;
-    write_object(pending, stored, shard_of(hex));
+    write_object(pending, stored, shard_of(hash));
     std::lock_guard lock(mutex_);
     // Listed before its writer is let go: a shard folder with no writers has every file listed.
-    if (pending.new_shard >= 0) --writers_[static_cast<std::size_t>(pending.new_shard)];
-    pending_.push_back(std::move(pending));
+    const int folder = pending.new_shard;
+    try {
+        pending_.push_back(std::move(pending)); // unchanged if this throws
+    } catch (...) {
+        ::unlinkat(tmp_dir_.get(), pending.tmp.c_str(), 0);
+        if (folder >= 0) --writers_[static_cast<std::size_t>(folder)];
+        throw;
+    }
+    if (folder >= 0) --writers_[static_cast<std::size_t>(folder)];
     new_bytes_ += stored.size();
     return {hash, bytes.size(), stored.size(), is_compressed, false};
 }
@@ -253,7 +269,7 @@ void ObjectBatch::place_added() {
 // Moves a new shard's folder into objects/. False when objects/ has that shard by now
 // (another process stored into it): its objects are then renamed one by one.
 bool ObjectBatch::place_shard_folder(std::size_t shard) {
-    const std::string name = fmt::format("{:02x}", shard);
+    const std::string name = shard_name(shard);
     return ::renameat(tmp_dir_.get(), shard_folder(shard).c_str(), objects_dir_.get(),
                       name.c_str()) == 0;
 }
@@ -261,7 +277,16 @@ bool ObjectBatch::place_shard_folder(std::size_t shard) {
 void ObjectBatch::place(std::vector<Pending>& ready, const std::vector<std::size_t>& folders) {
     if (ready.empty() && folders.empty()) return;
     // Every file in `ready` and in the folders was written and closed before it was listed.
-    sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
+    try {
+        sync_filesystem(tmp_dir_.get(), store_.tmp_dir());
+    } catch (...) { // nothing placed: all of it waits, as before this call
+        std::lock_guard lock(mutex_);
+        for (std::size_t shard : folders)
+            shards_[shard] = Shard::New;
+        pending_.insert(pending_.end(), std::make_move_iterator(ready.begin()),
+                        std::make_move_iterator(ready.end()));
+        throw;
+    }
     std::array<bool, 256> moved{};
     for (std::size_t shard : folders)
         moved[shard] = place_shard_folder(shard);
@@ -289,8 +314,7 @@ void ObjectBatch::place(std::vector<Pending>& ready, const std::vector<std::size
             pending_.insert(pending_.end(), std::make_move_iterator(ready.begin() + i),
                             std::make_move_iterator(ready.end()));
         }
-        errno = error;
-        throw_store("cannot rename object into place", where);
+        throw_store("cannot rename object into place", where, error);
     }
     placed_ += ready.size();
     for (std::size_t shard : folders) // emptied by the renames above
@@ -299,6 +323,11 @@ void ObjectBatch::place(std::vector<Pending>& ready, const std::vector<std::size
 
 void ObjectBatch::commit() {
     place_added();
+    {
+        std::lock_guard lock(mutex_);
+        if (!pending_.empty()) // objects of a folder a thread still writes into
+            throw std::logic_error("ObjectBatch::commit() while objects are still being added");
+    }
     committed_ = true;
     if (shards_folder_made_) ::unlinkat(tmp_dir_.get(), shards_folder().c_str(), AT_REMOVEDIR);
     if (placed_ > 0) sync_filesystem(objects_dir_.get(), store_.objects_dir());

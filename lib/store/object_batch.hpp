@@ -55,11 +55,12 @@ class ObjectBatch {
     // objects go into this batch's folder for it. Present: objects/ has it (or this batch's
     // folder was placed); objects go to tmp/ one by one.
     enum class Shard : std::uint8_t { Unknown, New, Present };
-    static std::size_t shard_of(const std::string& hex);
+    static std::size_t shard_of(const Hash128& hash);
+    static std::string shard_name(std::size_t shard);  // "ab"
     std::string shards_folder() const;                 // in tmp/: "batch-…-shards"
     std::string shard_folder(std::size_t shard) const; // "batch-…-shards/ab"
     bool look_at_shard(std::size_t shard);
-    std::optional<std::pair<std::uint64_t, bool>> find(const std::string& hex);
+    std::optional<std::pair<std::uint64_t, bool>> find(const Hash128& hash, const std::string& hex);
     void write_object(Pending& pending, std::string_view stored, std::size_t shard);
     bool place_shard_folder(std::size_t shard);
     void place(std::vector<Pending>& ready, const std::vector<std::size_t>& folders);

@@ -272,10 +272,21 @@ std::optional<std::string> read_whole(const StoredObject& object, BorrowedBuffer
     const std::size_t n =
         ZSTD_decompressDCtx(buffers->decoder.get(), content.data(), content.size(), packed, size);
     if (ZSTD_isError(n)) throw_zstd("corrupt object", n, object.path);
-    if (n != content.size())
+    if (n != content.size()) // zstd checks the declared size itself; kept as a guard
         throw Error(ErrorKind::Store, "corrupt object: shorter than its zstd frame declares",
                     ErrorLocation{.file = object.path.string()});
     return content;
+}
+
+// stream_object, with the content checked against the object's name at the end.
+void stream_verified(const StoredObject& object, BorrowedBuffers& buffers,
+                     const std::function<void(std::string_view)>& sink) {
+    Hasher128 hasher;
+    stream_object(object, buffers, [&](std::string_view block) {
+        hasher.update(block);
+        sink(block);
+    });
+    check_digest(hasher.digest(), object);
 }
 
 } // namespace
@@ -285,12 +296,7 @@ void ObjectStore::read(const Hash128& hash,
     auto object = find(hash);
     if (!object) throw_missing(hash);
     BorrowedBuffers buffers;
-    Hasher128 hasher;
-    stream_object(*object, buffers, [&](std::string_view block) {
-        hasher.update(block);
-        sink(block);
-    });
-    check_digest(hasher.digest(), *object);
+    stream_verified(*object, buffers, sink);
 }
 
 std::string ObjectStore::get(const Hash128& hash) const {
@@ -304,12 +310,7 @@ std::string ObjectStore::get(const Hash128& hash) const {
         }
     }
     std::string out;
-    Hasher128 hasher;
-    stream_object(*object, buffers, [&](std::string_view block) {
-        hasher.update(block);
-        out.append(block);
-    });
-    check_digest(hasher.digest(), *object);
+    stream_verified(*object, buffers, [&out](std::string_view block) { out.append(block); });
     return out;
 }
 
