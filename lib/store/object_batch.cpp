@@ -175,9 +175,9 @@ void ObjectBatch::write_object(Pending& pending, std::string_view stored, std::s
     {
         std::lock_guard lock(mutex_);
         if (shards_[shard] == Shard::New) {
-            ++writers_[shard];
+            pending.tmp = shards_folder() + "/" + pending.target; // may throw: before counting
             pending.new_shard = static_cast<int>(shard);
-            pending.tmp = shards_folder() + "/" + pending.target;
+            ++writers_[shard];
         }
     }
     const auto done_writing = [&] {
