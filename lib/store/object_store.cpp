@@ -4,10 +4,14 @@
 #include "core/file_io.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <memory>
 #include <new>
 #include <optional>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 namespace llmops::store {
@@ -195,10 +199,38 @@ void check_digest(const Hash128& digest, const StoredObject& object) {
                     "run 'llmops fsck' to list what is damaged");
 }
 
-// Content in blocks to sink, in constant memory; the caller checks the hash.
-void stream_object(const StoredObject& object, BorrowedBuffers& buffers,
+// An object's file, open, with what find() tells of it.
+struct OpenObject {
+    StoredObject object;
+    FileDescriptor file;
+};
+
+// Opens the compressed form first, as dataset chunks are stored: an open and an fstat per
+// object, where find() and then opening took two stats (one failing), an open and an fstat,
+// a tenth of `data cat`'s system calls. Either form holds the same content.
+std::optional<OpenObject> open_object(const ObjectStore& store, const Hash128& hash) {
+    for (bool compressed : {true, false}) {
+        fs::path p = store.path_for(hash, compressed);
+        FileDescriptor file(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!file.valid()) {
+            if (errno == ENOENT || errno == ENOTDIR) continue;
+            open_for_reading(p); // throws the error that names the file
+        }
+        struct stat st {};
+        if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue; // as find() skips
+        return OpenObject{{hash, std::move(p), static_cast<std::uint64_t>(st.st_size), compressed},
+                          std::move(file)};
+    }
+    return std::nullopt;
+}
+
+// Content in blocks to sink, in constant memory, from the start of `in`; the caller checks the
+// hash.
+void stream_object(const StoredObject& object, const FileDescriptor& in, BorrowedBuffers& buffers,
                    const std::function<void(std::string_view)>& sink) {
-    FileDescriptor in = open_for_reading(object.path);
+    if (::lseek(in.get(), 0, SEEK_SET) != 0)
+        throw Error(ErrorKind::Store, std::string("cannot read object: ") + std::strerror(errno),
+                    ErrorLocation{.file = object.path.string()});
     char* buffer = buffers->in.get();
     if (!object.compressed) {
         for (;;) {
@@ -237,8 +269,8 @@ void stream_object(const StoredObject& object, BorrowedBuffers& buffers,
 
 // A small object's content in one piece, unverified; nullopt when it has to be streamed (it
 // grew past the limit since it was found, or it is not one zstd frame that declares its size).
-std::optional<std::string> read_whole(const StoredObject& object, BorrowedBuffers& buffers) {
-    FileDescriptor in = open_for_reading(object.path);
+std::optional<std::string> read_whole(const StoredObject& object, const FileDescriptor& in,
+                                      BorrowedBuffers& buffers) {
     const std::size_t capacity = static_cast<std::size_t>(kWholeObjectLimit) + 1;
     if (!object.compressed) {
         std::string content(static_cast<std::size_t>(object.stored_size) + 1, '\0');
@@ -279,10 +311,11 @@ std::optional<std::string> read_whole(const StoredObject& object, BorrowedBuffer
 }
 
 // stream_object, with the content checked against the object's name at the end.
-void stream_verified(const StoredObject& object, BorrowedBuffers& buffers,
+void stream_verified(const OpenObject& opened, BorrowedBuffers& buffers,
                      const std::function<void(std::string_view)>& sink) {
+    const StoredObject& object = opened.object;
     Hasher128 hasher;
-    stream_object(object, buffers, [&](std::string_view block) {
+    stream_object(object, opened.file, buffers, [&](std::string_view block) {
         hasher.update(block);
         sink(block);
     });
@@ -293,24 +326,25 @@ void stream_verified(const StoredObject& object, BorrowedBuffers& buffers,
 
 void ObjectStore::read(const Hash128& hash,
                        const std::function<void(std::string_view)>& sink) const {
-    auto object = find(hash);
-    if (!object) throw_missing(hash);
+    std::optional<OpenObject> opened = open_object(*this, hash);
+    if (!opened) throw_missing(hash);
     BorrowedBuffers buffers;
-    stream_verified(*object, buffers, sink);
+    stream_verified(*opened, buffers, sink);
 }
 
 std::string ObjectStore::get(const Hash128& hash) const {
-    auto object = find(hash);
-    if (!object) throw_missing(hash);
+    std::optional<OpenObject> opened = open_object(*this, hash);
+    if (!opened) throw_missing(hash);
     BorrowedBuffers buffers;
-    if (object->stored_size <= kWholeObjectLimit) {
-        if (std::optional<std::string> content = read_whole(*object, buffers)) {
-            check_digest(hash128(*content), *object);
+    if (opened->object.stored_size <= kWholeObjectLimit) {
+        if (std::optional<std::string> content =
+                read_whole(opened->object, opened->file, buffers)) {
+            check_digest(hash128(*content), opened->object);
             return std::move(*content);
         }
     }
     std::string out;
-    stream_verified(*object, buffers, [&out](std::string_view block) { out.append(block); });
+    stream_verified(*opened, buffers, [&out](std::string_view block) { out.append(block); });
     return out;
 }
 
