@@ -3,11 +3,11 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "json/json_error_locator.hpp"
+#include "json/json_string.hpp"
 #include "json/single_pass_canonicalizer.hpp"
 #include "json/text_buffer.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -22,22 +22,6 @@ namespace llmops {
 static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
 
 namespace {
-
-// 0: copy as is; otherwise the character after the backslash ('u' for \u00XX).
-constexpr std::array<char, 256> make_escape_table() {
-    std::array<char, 256> table{};
-    for (int c = 0; c < 0x20; ++c)
-        table[c] = 'u';
-    table['\b'] = 'b';
-    table['\f'] = 'f';
-    table['\n'] = 'n';
-    table['\r'] = 'r';
-    table['\t'] = 't';
-    table['"'] = '"';
-    table['\\'] = '\\';
-    return table;
-}
-constexpr std::array<char, 256> kEscape = make_escape_table();
 
 const char* type_name(simdjson::dom::element_type type) {
     using T = simdjson::dom::element_type;
@@ -221,7 +205,7 @@ template <class Out> void write_json_string(std::string_view utf8, Out& out) {
         }
         const std::size_t stop = std::min(n, i + 8);
         for (; i < stop; ++i) {
-            const char esc = kEscape[static_cast<unsigned char>(p[i])];
+            const char esc = kJsonEscape[static_cast<unsigned char>(p[i])];
             if (esc == 0) continue;
             out.append(p + run, i - run);
             if (esc == 'u') {

@@ -45,24 +45,6 @@ const char* find_string_special(const char* p, const char* end) {
     return end;
 }
 
-// The letter of a control character's two-character escape (\n …), or 0 for \u00XX.
-char short_escape(char32_t c) {
-    switch (c) {
-    case '\b':
-        return 'b';
-    case '\f':
-        return 'f';
-    case '\n':
-        return 'n';
-    case '\r':
-        return 'r';
-    case '\t':
-        return 't';
-    default:
-        return 0;
-    }
-}
-
 } // namespace
 
 bool SinglePassCanonicalizer::string(bool is_key) {
@@ -139,8 +121,8 @@ bool SinglePassCanonicalizer::escape() {
     if (cp < 0x20) {
         static constexpr char kHex[] = "0123456789abcdef";
         *o_++ = '\\';
-        if (const char short_form = short_escape(cp)) {
-            *o_++ = short_form;
+        if (const char letter = kJsonEscape[cp]; letter != 'u') {
+            *o_++ = letter;
         } else {
             const char seq[5] = {'u', '0', '0', kHex[cp >> 4], kHex[cp & 15]};
             std::memcpy(o_, seq, 5);
