@@ -1,33 +1,23 @@
-// Boost.Beast (header-only, from Debian's libboost1.81-dev) was chosen because it is an
-// asynchronous HTTP/1.1 parser and serializer on Asio: one event loop serves thousands of
-// connections and long SSE streams without a thread each, and every limit we need (header
-// bytes, body bytes, per-operation deadlines) is a parser or stream setting. cpp-httplib,
-// already a dependency, blocks a pool thread per connection. Reference: lib/serve/README.md.
+// The inbound server's listening side and life: the listening socket shared by the I/O threads,
+// accepting and handing connections to the threads in turn (or a 503 over the connection
+// limit), start, and the draining shutdown. Each connection is served by http_session.cpp.
 #include "http/http_server.hpp"
 
 #include "core/error.hpp"
 #include "core/text.hpp"
-#include "http/io_thread.hpp"
+#include "http/server_state.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/write.hpp>
 
-#include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <fcntl.h>
-#include <mutex>
-#include <optional>
+#include <string>
 #include <thread>
+#include <unistd.h>
 
 namespace llmops::http {
 
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
 
 std::string_view ServerRequest::header(std::string_view name) const {
     for (const auto& [key, value] : headers)
@@ -40,422 +30,10 @@ std::string_view ServerRequest::path() const {
     return t.substr(0, t.find('?'));
 }
 
-namespace {
-
-std::chrono::steady_clock::duration seconds(double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(s));
-}
-
-} // namespace
-
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-    ServerOptions options;
-    RequestHandler handler;
-    std::vector<std::unique_ptr<IoThread>> loops; // one per I/O thread
-    std::atomic<std::size_t> next_loop{0};        // the thread the next connection goes to
-    std::atomic<std::size_t> connection_count{0};
-    std::atomic<std::size_t> in_flight{0};
-    std::atomic<bool> draining{false};
-    std::atomic<bool> stopped{false}; // the I/O loop is stopping: posts may never run
-    std::mutex drain_mutex;
-    std::condition_variable drained;
-    // Every open connection, to close them all at shutdown.
-    std::mutex sessions_mutex;
-    std::vector<std::weak_ptr<struct Session>> sessions;
-    int bound_port = 0;
-    tcp protocol = tcp::v4(); // the listening socket's
-    bool started = false;     // start() ran and shutdown() has not
-
-    Impl(ServerOptions opts, RequestHandler h);
-    static std::vector<std::unique_ptr<IoThread>> make_loops(std::size_t threads) {
-        std::vector<std::unique_ptr<IoThread>> loops;
-        for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
-            loops.push_back(std::make_unique<IoThread>());
-        return loops;
-    }
-    void accept(IoThread& loop);
-    // A new connection: a session on the next thread in turn, or a 503 over the limit.
-    void take(IoThread& acceptor_loop, tcp::socket socket);
-    void request_done() {
-        if (in_flight.fetch_sub(1) == 1) {
-            std::lock_guard lock(drain_mutex);
-            drained.notify_all();
-        }
-    }
-};
-
-// One connection: read a request, hand it to the handler, write its answer, repeat while
-// keep-alive. Everything runs on the event loop of the connection's thread, which only that
-// thread runs (no strand needed: handlers of one loop never run at once).
-struct Session : std::enable_shared_from_this<Session> {
-    std::shared_ptr<HttpServer::Impl> server;
-    beast::tcp_stream stream;
-    beast::flat_buffer buffer;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
-    bool keep_alive = false;
-    std::uint64_t exchange = 0; // the number of the request being answered
-    bool closed = false;
-    std::atomic<bool> gone{false};
-    // Streaming state.
-    std::optional<bhttp::response<bhttp::empty_body>> stream_head;
-    std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer;
-    std::deque<std::string> pending;
-    bool writing = false;
-    bool end_requested = false;
-    bool head_written = false;
-    std::shared_ptr<void> plain_response; // keeps a plain answer alive while it is written
-    std::string remote;
-
-    Session(std::shared_ptr<HttpServer::Impl> s, tcp::socket socket)
-        : server(std::move(s)), stream(std::move(socket)) {
-        beast::error_code ec;
-        auto endpoint = stream.socket().remote_endpoint(ec);
-        if (!ec) remote = endpoint.address().to_string();
-        stream.socket().set_option(tcp::no_delay(true), ec);
-    }
-    ~Session() { server->connection_count.fetch_sub(1); }
-
-    void start() {
-        // Posted, not run here: the accepting loop goes on accepting first.
-        net::post(stream.get_executor(), [self = shared_from_this()] { self->read(); });
-    }
-
-    void read() {
-        if (server->draining.load()) return close();
-        parser.emplace();
-        parser->header_limit(static_cast<std::uint32_t>(server->options.limits.max_header_bytes));
-        // The larger of the two limits until the target is known (on_header narrows it).
-        parser->body_limit(std::max(server->options.limits.max_body_bytes,
-                                    server->options.limits.max_upload_bytes));
-        stream.expires_after(seconds(server->options.limits.idle_timeout_s));
-        bhttp::async_read_header(stream, buffer, *parser,
-                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                     self->on_header(ec);
-                                 });
-    }
-
-    // The body limit of this request's path.
-    std::size_t body_limit_for(std::string_view target) const {
-        const ServerLimits& limits = server->options.limits;
-        std::string_view path = target.substr(0, target.find('?'));
-        return !limits.upload_path.empty() && path == limits.upload_path
-                   ? std::max(limits.max_body_bytes, limits.max_upload_bytes)
-                   : limits.max_body_bytes;
-    }
-
-    void on_header(beast::error_code ec) {
-        if (ec) return on_read_error(ec);
-        auto& req = parser->get();
-        std::size_t limit = body_limit_for(req.target());
-        if (auto length = parser->content_length(); length && *length > limit)
-            return on_read_error(bhttp::error::body_limit);
-        parser->body_limit(limit); // a chunked body is counted as it arrives
-        if (bhttp::token_list(req[bhttp::field::expect]).exists("100-continue")) {
-            auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
-                bhttp::status::continue_, req.version());
-            bhttp::async_write(stream, *cont,
-                               [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
-                                   if (e) return self->close();
-                                   self->read_body();
-                               });
-            return;
-        }
-        read_body();
-    }
-
-    void read_body() {
-        stream.expires_after(seconds(server->options.limits.read_timeout_s));
-        bhttp::async_read(
-            stream, buffer, *parser,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-    }
-
-    void on_read_error(beast::error_code ec) {
-        // A client that closed, a timeout or a reset gets no answer; a request we could not
-        // accept gets one (then the connection closes, its stream being out of step).
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-            ec == net::error::eof || ec == bhttp::error::partial_message)
-            return close();
-        ServerRequest request;
-        request.remote = remote;
-        if (ec == bhttp::error::body_limit) {
-            request.rejection_status = 413;
-            std::size_t limit = parser && parser->is_header_done()
-                                    ? body_limit_for(parser->get().target())
-                                    : server->options.limits.max_body_bytes;
-            request.rejection_message =
-                "the request body is larger than the limit of " + std::to_string(limit) + " bytes";
-        } else if (ec == bhttp::error::header_limit) {
-            request.rejection_status = 431;
-            request.rejection_message = "the request header is larger than the limit of " +
-                                        std::to_string(server->options.limits.max_header_bytes) +
-                                        " bytes";
-        } else {
-            request.rejection_status = 400;
-            request.rejection_message = "malformed HTTP request: " + ec.message();
-        }
-        if (parser && parser->is_header_done()) {
-            const auto& req = parser->get();
-            request.method = std::string(req.method_string());
-            request.target = std::string(req.target());
-            for (const auto& f : req)
-                request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-        }
-        keep_alive = false;
-        rejected = true;
-        dispatch(std::move(request));
-    }
-
-    void on_read(beast::error_code ec) {
-        if (ec) return on_read_error(ec);
-        auto req = parser->release();
-        keep_alive = req.keep_alive();
-        ServerRequest request;
-        request.method = std::string(req.method_string());
-        request.target = std::string(req.target());
-        request.headers.reserve(8);
-        for (const auto& f : req)
-            request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-        request.body = std::move(req.body());
-        request.remote = remote;
-        dispatch(std::move(request));
-    }
-
-    void dispatch(ServerRequest&& request);
-
-    // Called on the connection's thread.
-    void send_plain(std::uint64_t number, int status, HeaderFields&& headers, std::string&& body) {
-        if (number != exchange || closed) return;
-        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-            static_cast<bhttp::status>(status), 11);
-        for (auto& [name, value] : headers)
-            res->insert(name, value);
-        res->body() = std::move(body);
-        bool keep = keep_alive && !server->draining.load();
-        res->keep_alive(keep);
-        res->prepare_payload();
-        plain_response = res;
-        stream.expires_after(seconds(server->options.limits.write_timeout_s));
-        bhttp::async_write(stream, *res,
-                           [self = shared_from_this(), keep](beast::error_code ec, std::size_t) {
-                               self->plain_response.reset();
-                               self->finish_exchange(!ec && keep);
-                           });
-    }
-
-    void send_stream_head(std::uint64_t number, int status, HeaderFields&& headers) {
-        if (number != exchange || closed || stream_head) return;
-        stream_head.emplace(static_cast<bhttp::status>(status), 11);
-        for (auto& [name, value] : headers)
-            stream_head->insert(name, value);
-        stream_head->chunked(true);
-        stream_head->keep_alive(keep_alive && !server->draining.load());
-        stream_serializer.emplace(*stream_head);
-        writing = true;
-        stream.expires_after(seconds(server->options.limits.write_timeout_s));
-        bhttp::async_write_header(stream, *stream_serializer,
-                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                      self->head_written = true;
-                                      self->on_stream_written(ec);
-                                  });
-    }
-
-    void queue_chunk(std::uint64_t number, std::string&& data) {
-        if (number != exchange || closed || !stream_head || end_requested || data.empty()) return;
-        pending.push_back(std::move(data));
-        if (!writing) write_next();
-    }
-
-    void queue_end(std::uint64_t number, std::function<void(bool)>&& delivered) {
-        if (number != exchange || closed || !stream_head || end_requested) {
-            if (delivered) delivered(false);
-            return;
-        }
-        end_requested = true;
-        on_stream_end = std::move(delivered);
-        if (!writing) write_next();
-    }
-
-    void report_stream_end(bool delivered) {
-        if (auto cb = std::move(on_stream_end)) {
-            on_stream_end = nullptr;
-            cb(delivered);
-        }
-    }
-    std::function<void(bool)> on_stream_end;
-
-    void write_next() {
-        stream.expires_after(seconds(server->options.limits.write_timeout_s));
-        if (!pending.empty()) {
-            writing = true;
-            net::async_write(stream, bhttp::make_chunk(net::buffer(pending.front())),
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                 self->pending.pop_front();
-                                 self->on_stream_written(ec);
-                             });
-        } else if (end_requested) {
-            writing = true;
-            net::async_write(stream, bhttp::make_chunk_last(),
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                 if (ec) self->gone.store(true);
-                                 self->report_stream_end(!ec);
-                                 bool keep = !ec && self->stream_head->keep_alive();
-                                 self->stream_head.reset();
-                                 self->stream_serializer.reset();
-                                 self->pending.clear();
-                                 self->writing = false;
-                                 self->end_requested = false;
-                                 self->head_written = false;
-                                 self->finish_exchange(keep);
-                             });
-        } else {
-            writing = false;
-        }
-    }
-
-    void on_stream_written(beast::error_code ec) {
-        if (ec) {
-            gone.store(true);
-            pending.clear();
-            close();
-            report_stream_end(false);
-            finish_current();
-            return;
-        }
-        write_next();
-    }
-
-    bool answered = false; // the current exchange's answer is complete (or abandoned)
-
-    void finish_current() {
-        if (answered) return;
-        answered = true;
-        server->request_done();
-    }
-
-    void finish_exchange(bool keep) {
-        finish_current();
-        if (!keep) {
-            gone.store(true);
-            return rejected ? linger_close() : close();
-        }
-        read();
-    }
-
-    // After refusing a request whose body was not read: stop sending, then read and drop what
-    // the client still sends for a moment before closing, so the close does not reset the
-    // connection under the answer before the client read it.
-    void linger_close() {
-        if (closed) return;
-        beast::error_code ec;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        if (ec) return close();
-        stream.expires_after(std::chrono::seconds(2));
-        drain_buffer.resize(16384);
-        stream.async_read_some(net::buffer(drain_buffer),
-                               [self = shared_from_this()](beast::error_code e, std::size_t) {
-                                   if (e) return self->close();
-                                   self->linger_close_more();
-                               });
-    }
-    void linger_close_more() {
-        stream.async_read_some(net::buffer(drain_buffer),
-                               [self = shared_from_this()](beast::error_code e, std::size_t) {
-                                   if (e) return self->close();
-                                   self->linger_close_more();
-                               });
-    }
-    bool rejected = false;
-    std::vector<char> drain_buffer;
-
-    void close() {
-        if (closed) return;
-        closed = true;
-        beast::error_code ec;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.close();
-    }
-};
-
-// The handler's view of one exchange; calls hop onto the connection's event loop.
-class Exchange final : public ResponseWriter {
-  public:
-    Exchange(std::shared_ptr<Session> session, std::uint64_t number)
-        : session_(std::move(session)), number_(number) {}
-
-    void respond(int status, HeaderFields headers, std::string body) override {
-        if (done_.exchange(true)) return;
-        net::post(session_->stream.get_executor(),
-                  [s = session_, n = number_, status, h = std::move(headers),
-                   b = std::move(body)]() mutable {
-                      s->send_plain(n, status, std::move(h), std::move(b));
-                  });
-    }
-    void begin_stream(int status, HeaderFields headers) override {
-        if (done_.load() || streaming_.exchange(true)) return;
-        net::post(session_->stream.get_executor(),
-                  [s = session_, n = number_, status, h = std::move(headers)]() mutable {
-                      s->send_stream_head(n, status, std::move(h));
-                  });
-    }
-    void write(std::string data) override {
-        if (done_.load() || !streaming_.load()) return;
-        net::post(session_->stream.get_executor(),
-                  [s = session_, n = number_, d = std::move(data)]() mutable {
-                      s->queue_chunk(n, std::move(d));
-                  });
-    }
-    void end_stream(std::function<void(bool)> delivered) override {
-        if (!streaming_.load() || done_.exchange(true) || session_->server->stopped.load()) {
-            if (delivered) delivered(false);
-            return;
-        }
-        net::post(session_->stream.get_executor(),
-                  [s = session_, n = number_, d = std::move(delivered)]() mutable {
-                      s->queue_end(n, std::move(d));
-                  });
-    }
-    bool client_gone() const override { return session_->gone.load(); }
-
-    ~Exchange() override {
-        // A handler that dropped its writer without answering: close, never hang the client.
-        if (!done_.load())
-            net::post(session_->stream.get_executor(), [s = session_, n = number_] {
-                if (n != s->exchange) return;
-                s->close();
-                s->finish_current();
-            });
-    }
-
-  private:
-    std::shared_ptr<Session> session_;
-    std::uint64_t number_;
-    std::atomic<bool> done_{false};
-    std::atomic<bool> streaming_{false};
-};
-
-void Session::dispatch(ServerRequest&& request) {
-    stream.expires_never();
-    ++exchange;
-    answered = false;
-    server->in_flight.fetch_add(1);
-    auto writer = std::make_shared<Exchange>(shared_from_this(), exchange);
-    try {
-        server->handler(std::move(request), writer);
-    } catch (...) {
-        // A handler must answer with an error instead of throwing; be safe anyway.
-        writer->respond(500, {{"Content-Type", "application/json"}},
-                        R"({"error":{"message":"internal error","type":"server_error"}})");
-    }
-    if (IoThread* loop = IoThread::current()) loop->rearm(); // the handler may have started work
-}
-
 void HttpServer::Impl::accept(IoThread& loop) {
     loop.acceptor.async_accept(
         loop.ioc.get_executor(),
-        [self = shared_from_this(), &loop](beast::error_code ec, tcp::socket socket) {
+        [self = shared_from_this(), &loop](boost::system::error_code ec, tcp::socket socket) {
             if (ec) {
                 // EMFILE and friends: keep serving the others. (A connection another thread
                 // took first is not an error: asio waits for the next one.)
@@ -480,7 +58,7 @@ void HttpServer::Impl::take(IoThread& acceptor_loop, tcp::socket socket) {
     // more than its share. One accepted elsewhere moves to its thread's event loop.
     IoThread& target = *loops[next_loop.fetch_add(1) % loops.size()];
     if (&target != &acceptor_loop) {
-        beast::error_code ec;
+        boost::system::error_code ec;
         int fd = socket.release(ec);
         if (ec) return;
         tcp::socket moved(target.ioc);
@@ -504,21 +82,14 @@ void HttpServer::Impl::take(IoThread& acceptor_loop, tcp::socket socket) {
             std::to_string(body->size()) + "\r\n\r\n" + *body);
         auto sock = std::make_shared<tcp::socket>(std::move(socket));
         net::async_write(*sock, net::buffer(*head),
-                         [sock, head, body](beast::error_code, std::size_t) {
-                             beast::error_code ignored;
+                         [sock, head, body](boost::system::error_code, std::size_t) {
+                             boost::system::error_code ignored;
                              sock->shutdown(tcp::socket::shutdown_both, ignored);
                              sock->close(ignored);
                          });
         return;
     }
-    auto session = std::make_shared<Session>(shared_from_this(), std::move(socket));
-    {
-        std::lock_guard lock(sessions_mutex);
-        if (sessions.size() > 64 && sessions.size() % 64 == 0)
-            std::erase_if(sessions, [](auto& w) { return w.expired(); });
-        sessions.push_back(session);
-    }
-    session->start();
+    open_session(shared_from_this(), std::move(socket));
 }
 
 HttpServer::Impl::Impl(ServerOptions opts, RequestHandler h)
@@ -526,7 +97,7 @@ HttpServer::Impl::Impl(ServerOptions opts, RequestHandler h)
 
 HttpServer::HttpServer(ServerOptions options, RequestHandler handler)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {
-    beast::error_code ec;
+    boost::system::error_code ec;
     auto address = net::ip::make_address(impl_->options.host, ec);
     const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
     if (ec) throw_usage("cannot listen on " + where + ": not an IP address");
@@ -573,7 +144,7 @@ void HttpServer::stop_accepting() {
     impl_->draining.store(true);
     for (auto& loop : impl_->loops)
         net::post(loop->ioc, [impl = impl_, t = loop.get()] {
-            beast::error_code ec;
+            boost::system::error_code ec;
             t->acceptor.close(ec);
         });
 }
@@ -584,22 +155,19 @@ std::size_t HttpServer::shutdown(double drain_timeout_s) {
     auto close_idle = [this] {
         std::lock_guard lock(impl_->sessions_mutex);
         for (auto& weak : impl_->sessions)
-            if (auto s = weak.lock())
-                net::post(s->stream.get_executor(), [s] {
-                    if (s->answered || s->exchange == 0) s->close();
-                });
+            if (auto s = weak.lock()) close_session_when_idle(s);
     };
     close_idle();
     {
         std::unique_lock lock(impl_->drain_mutex);
-        impl_->drained.wait_for(lock, seconds(drain_timeout_s),
+        impl_->drained.wait_for(lock, duration_of(drain_timeout_s),
                                 [this] { return impl_->in_flight.load() == 0; });
     }
     std::size_t abandoned = impl_->in_flight.load();
     {
         std::lock_guard lock(impl_->sessions_mutex);
         for (auto& weak : impl_->sessions)
-            if (auto s = weak.lock()) net::post(s->stream.get_executor(), [s] { s->close(); });
+            if (auto s = weak.lock()) close_session(s);
         impl_->sessions.clear();
     }
     // Let the closes run, then stop the loop.

@@ -4,9 +4,9 @@
 // each connection is served by one thread's loop), keep-alive, chunked streaming, and a bound
 // on everything a client controls: header and body size, the number of connections, the time
 // to send a request (slowloris) and to read an answer. Beast parses
-// HTTP; nothing here does by hand. This header includes no Boost; only http_server.cpp includes
-// Beast (io_thread.cpp, one thread's event loop, includes Asio alone), so the slow headers are
-// compiled once. Reference: docs/serve.md.
+// HTTP; nothing here does by hand. This header includes no Boost; only http_session.cpp (one
+// connection) includes Beast (http_server.cpp and io_thread.cpp include Asio alone), so the slow
+// headers are compiled once. Reference: docs/serve.md.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -117,7 +117,7 @@ class HttpServer {
     std::size_t connections() const;
     std::size_t requests_in_flight() const;
 
-    struct Impl; // shared with the connections of http_server.cpp
+    struct Impl; // shared with the connections (server_state.hpp)
 
   private:
     std::shared_ptr<Impl> impl_;

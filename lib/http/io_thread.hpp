@@ -1,9 +1,9 @@
 #pragma once
-// One I/O thread of the inbound server (http_server.cpp): its own event loop, an io_context
-// that this thread alone runs, so that a request, its upstream call and its answer stay on one
-// thread, as in nginx's workers; its acceptor on the shared listening socket; and the LoopWork
-// that lives beside its connections (watched descriptor, due time). Internal to the server:
-// only http_server.cpp and io_thread.cpp include it, and with it Asio (not Beast).
+// One I/O thread of the inbound server (http_server.cpp, http_session.cpp): its own event
+// loop, an io_context that this thread alone runs, so that a request, its upstream call and its
+// answer stay on one thread, as in nginx's workers; its acceptor on the shared listening socket;
+// and the LoopWork that lives beside its connections (watched descriptor, due time). Internal to
+// the server: only the server's own files include it, and with it Asio (not Beast).
 #include "http/http_server.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
