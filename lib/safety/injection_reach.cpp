@@ -26,12 +26,24 @@ struct RunSummary {
         return s;
     }
     static RunSummary of_bytes(const std::bitset<256>& bytes) {
+        // The bytes of each run class, so that a set is classified with three masks instead of
+        // a look at each of its 256 bits (the rules' literals are thousands of one-byte sets).
+        static const std::array<std::bitset<256>, 3> kClassBytes = [] {
+            std::array<std::bitset<256>, 3> classes;
+            for (int c = 0; c < 256; ++c)
+                classes[static_cast<std::size_t>(run_class(static_cast<unsigned char>(c)))].set(
+                    static_cast<std::size_t>(c));
+            return classes;
+        }();
         RunSummary s;
-        for (int c = 0; c < 256; ++c) {
-            if (!bytes[static_cast<std::size_t>(c)]) continue;
-            int kind = run_class(static_cast<unsigned char>(c));
-            s.most[kind][kind] = kind == 0 ? 0 : 1;
-        }
+        for (int kind = 0; kind < 3; ++kind)
+            if ((bytes & kClassBytes[static_cast<std::size_t>(kind)]).any())
+                s.most[kind][kind] = kind == 0 ? 0 : 1;
+        return s;
+    }
+    static RunSummary of_class(int kind) { // one byte of run class `kind`
+        RunSummary s;
+        s.most[kind][kind] = kind == 0 ? 0 : 1;
         return s;
     }
     bool operator==(const RunSummary&) const = default;
@@ -223,19 +235,8 @@ class PatternParser {
             if (escape(bytes)) return RunSummary::of_bytes(bytes);
             return RunSummary::empty_string(); // \b, \B, \A, \z
         }
-        default: {
-            std::bitset<256> one;
-            add_byte(one, static_cast<unsigned char>(c));
-            return RunSummary::of_bytes(one);
-        }
-        }
-    }
-    // Both cases of a letter: the rules are case-insensitive (an upper bound either way).
-    static void add_byte(std::bitset<256>& set, unsigned char c) {
-        set.set(c);
-        if (std::isalpha(c) && c < 0x80) {
-            set.set(static_cast<unsigned char>(std::tolower(c)));
-            set.set(static_cast<unsigned char>(std::toupper(c)));
+        default: // a literal: both cases of a letter are of its class
+            return RunSummary::of_class(run_class(static_cast<unsigned char>(c)));
         }
     }
     static std::bitset<256> perl_class(char name) {
@@ -317,9 +318,7 @@ class PatternParser {
                 ++at_;
                 std::bitset<256> escaped;
                 if (!escape(escaped)) fail("assertion in a class");
-                if (escaped.count() == 1)
-                    for (int c = 0; c < 256; ++c)
-                        if (escaped[static_cast<std::size_t>(c)]) low = c;
+                if (escaped.count() == 1) low = first_byte(escaped);
                 item = escaped;
             } else {
                 low = static_cast<unsigned char>(p_[at_++]);
@@ -332,8 +331,7 @@ class PatternParser {
                     ++at_;
                     std::bitset<256> escaped;
                     if (!escape(escaped) || escaped.count() != 1) fail("bad range end");
-                    for (int c = 0; c < 256; ++c)
-                        if (escaped[static_cast<std::size_t>(c)]) high = c;
+                    high = first_byte(escaped);
                 } else {
                     high = static_cast<unsigned char>(p_[at_++]);
                 }
@@ -345,10 +343,22 @@ class PatternParser {
         if (!more()) fail("missing ']'");
         ++at_;
         if (negated) return ~set; // negating the unfolded set: a superset of RE2's
-        std::bitset<256> folded;
+        // Both cases of its letters, as the rules are case-insensitive (an upper bound either
+        // way): 'A'..'Z' and 'a'..'z' are 32 codes apart.
+        static const std::bitset<256> kUpper = letters('A');
+        static const std::bitset<256> kLower = letters('a');
+        return set | ((set & kUpper) << 32) | ((set & kLower) >> 32);
+    }
+    static std::bitset<256> letters(char first) {
+        std::bitset<256> out;
+        for (int i = 0; i < 26; ++i)
+            out.set(static_cast<std::size_t>(first + i));
+        return out;
+    }
+    static int first_byte(const std::bitset<256>& bytes) {
         for (int c = 0; c < 256; ++c)
-            if (set[static_cast<std::size_t>(c)]) add_byte(folded, static_cast<unsigned char>(c));
-        return folded;
+            if (bytes[static_cast<std::size_t>(c)]) return c;
+        return -1;
     }
 
     std::string_view p_;
