@@ -275,14 +275,17 @@ PhoneVerdict judge_one(std::string_view text, const PhoneJudge::Regions& regions
     return verdict;
 }
 
-// The candidate without its last digit group ("555 1234 42" -> "555 1234"), or empty.
+// The candidate without its last digit group ("555 1234 42" -> "555 1234"), or empty. Only a
+// group set apart by a space goes: one joined by '-', '.' or '/' belongs to the same token
+// ("978-0-306-40615-7", an ISBN, holds no phone number "978-0-306").
 std::string_view without_last_group(std::string_view text) {
     std::size_t end = text.size();
     while (end > 0 && is_ascii_digit(text[end - 1]))
         --end;
+    bool spaced = false;
     while (end > 0 && !is_ascii_digit(text[end - 1]))
-        --end;
-    return text.substr(0, end);
+        spaced = text[--end] == ' ' || spaced;
+    return spaced ? text.substr(0, end) : std::string_view();
 }
 
 PhoneVerdict judge_uncached(std::string_view candidate, const PhoneJudge::Regions& regions) {
