@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <unordered_map>
 
 namespace llmops::safety {
@@ -93,22 +92,30 @@ bool written_as_formatted(const std::vector<std::size_t>& groups, const PhoneNum
     return groups == expected;
 }
 
-PhoneVerdict judge_international(std::string_view text, const std::string& digits,
+PhoneVerdict judge_international(std::string_view text, std::string_view digits,
                                  const std::vector<std::size_t>& groups) {
-    std::string international_digits = digits;
-    if (text.front() != '+') international_digits = digits.substr(2); // 00 prefix
-    Parsed p = parse_in("+" + international_digits, "ZZ");
-    if (!p.ok) return {};
+    if (text.front() != '+') digits.remove_prefix(2); // 00 prefix
     std::vector<std::size_t> national_groups = groups;
     if (!national_groups.empty()) national_groups.erase(national_groups.begin());
-    if (util().IsValidNumber(p.number)) {
-        const bool formatted =
-            written_as_formatted(national_groups, p.number, PhoneNumberUtil::INTERNATIONAL);
-        return {.score = formatted ? 0.95 : 0.85, .validation = "phone_international"};
+    const PhoneVerdict valid_formatted{.score = 0.95, .validation = "phone_international"};
+    const PhoneVerdict valid{.score = 0.85, .validation = "phone_international"};
+    const PhoneVerdict possible{.score = 0.45, .validation = "phone_possible_international"};
+    // The region plans read the number as libphonenumber would, without starting it.
+    const InternationalReading reading = read_international(digits);
+    if (reading.known) {
+        if (!reading.parsed) return {};
+        if (reading.valid) return reading.groups == national_groups ? valid_formatted : valid;
+        return reading.possible ? possible : PhoneVerdict{};
     }
-    if (util().IsPossibleNumber(p.number))
-        return {.score = 0.45, .validation = "phone_possible_international"};
-    return {};
+    std::string with_plus = "+";
+    with_plus += digits;
+    Parsed p = parse_in(with_plus, "ZZ");
+    if (!p.ok) return {};
+    if (util().IsValidNumber(p.number))
+        return written_as_formatted(national_groups, p.number, PhoneNumberUtil::INTERNATIONAL)
+                   ? valid_formatted
+                   : valid;
+    return util().IsPossibleNumber(p.number) ? possible : PhoneVerdict{};
 }
 
 // The national significant number `digits` stand for when dialled inside the region of
@@ -325,12 +332,7 @@ const std::vector<std::string>& default_phone_regions() {
 }
 
 bool is_phone_region(std::string_view region) {
-    static const std::set<std::string> supported = [] {
-        std::set<std::string> out;
-        util().GetSupportedRegions(&out);
-        return out;
-    }();
-    return supported.contains(std::string(region));
+    return plan_of(region).country_code != 0;
 }
 
 PhoneJudge::PhoneJudge(std::string default_region, std::vector<std::string> regions)

@@ -1,12 +1,11 @@
 #include "safety/pii_phone_regions.hpp"
 
 #include <phonenumbers/phonemetadata.pb.h>
-#include <phonenumbers/phonenumber.pb.h>
-#include <phonenumbers/phonenumberutil.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -22,29 +21,42 @@ namespace llmops::safety {
 
 namespace {
 
-using i18n::phonenumbers::PhoneMetadataCollection;
-using i18n::phonenumbers::PhoneNumber;
-using i18n::phonenumbers::PhoneNumberUtil;
-
-constexpr int kMaxNationalLength = 17;
-
+using i18n::phonenumbers::NumberFormat;
 using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneMetadataCollection;
 using i18n::phonenumbers::PhoneNumberDesc;
 
-// Region code -> its metadata, in the collection parsed once from the blob compiled into
-// libphonenumber (kept for the life of the process: the plans point into it).
-std::unordered_map<std::string, const PhoneMetadata*> region_metadata() {
-    static const auto* collection = [] {
-        auto* parsed = new PhoneMetadataCollection;
-        if (!parsed->ParseFromArray(i18n::phonenumbers::metadata_get(),
-                                    i18n::phonenumbers::metadata_size()))
-            parsed->Clear();
-        return parsed;
+constexpr int kMaxNationalLength = 17;
+constexpr const char* kNonGeographic = "001"; // libphonenumber's region of codes like 800
+
+// The metadata collection parsed once from the blob compiled into libphonenumber (kept for
+// the life of the process: the plans point into it), indexed as PhoneNumberUtil indexes it.
+struct MetadataIndex {
+    std::unordered_map<std::string, const PhoneMetadata*> by_region; // geographic regions
+    // Country calling code -> its regions' metadata, the main region first, the rest in the
+    // collection's order (as libphonenumber's country_calling_code_to_region_code_map).
+    std::map<int, std::vector<const PhoneMetadata*>> by_country_code;
+};
+
+const MetadataIndex& metadata_index() {
+    static const MetadataIndex index = [] {
+        auto* collection = new PhoneMetadataCollection;
+        if (!collection->ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                        i18n::phonenumbers::metadata_size()))
+            collection->Clear();
+        MetadataIndex out;
+        for (const auto& metadata : collection->metadata()) {
+            if (metadata.id() == "ZZ") continue;
+            if (metadata.id() != kNonGeographic) out.by_region.emplace(metadata.id(), &metadata);
+            auto& regions = out.by_country_code[metadata.country_code()];
+            if (metadata.main_country_for_code())
+                regions.insert(regions.begin(), &metadata);
+            else
+                regions.push_back(&metadata);
+        }
+        return out;
     }();
-    std::unordered_map<std::string, const PhoneMetadata*> out;
-    for (const auto& metadata : collection->metadata())
-        out.emplace(metadata.id(), &metadata);
-    return out;
+    return index;
 }
 
 // False when RE2 rejects the pattern.
@@ -108,10 +120,11 @@ std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
     return rule;
 }
 
-// `formatting` is the metadata of the main region of the country code; false when RE2
-// rejects a pattern.
-bool add_formats(const PhoneMetadata& formatting, std::vector<RegionPlan::Format>& formats) {
-    for (const auto& format : formatting.number_format()) {
+// False when RE2 rejects a pattern. `national`: the rules of the NATIONAL format (with the
+// national prefix rule), else those of INTERNATIONAL (the format as it is).
+bool add_formats(const google::protobuf::RepeatedPtrField<NumberFormat>& source, bool national,
+                 std::vector<RegionPlan::Format>& formats) {
+    for (const auto& format : source) {
         RegionPlan::Format out;
         const int leading = format.leading_digits_pattern_size();
         if (leading > 0) {
@@ -120,60 +133,144 @@ bool add_formats(const PhoneMetadata& formatting, std::vector<RegionPlan::Format
         }
         out.pattern = compile_pattern(format.pattern());
         if (!out.pattern) return false;
-        out.rule = national_rule(format);
+        out.rule = national ? national_rule(format) : format.format();
         formats.push_back(std::move(out));
     }
     return true;
 }
 
+// The digit groups of the number formatted by the first format that fits it (leading digits,
+// then the whole pattern), as libphonenumber's ChooseFormattingPatternForNumber and
+// FormatNsnUsingPattern; the number as one group when none fits.
+std::vector<std::size_t> groups_by_formats(const std::vector<RegionPlan::Format>& formats,
+                                           std::string_view nsn) {
+    std::vector<std::size_t> groups;
+    for (const auto& format : formats) {
+        if (format.leading_digits &&
+            !format.leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0))
+            continue;
+        constexpr int kMaxGroups = 10;
+        const int captures = std::min(format.pattern->NumberOfCapturingGroups(), kMaxGroups - 1);
+        // Whether it fits first (an automaton), the groups only for the format that does.
+        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, nullptr, 0)) continue;
+        std::array<re2::StringPiece, kMaxGroups> parts;
+        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, parts.data(),
+                                   captures + 1))
+            continue;
+        std::size_t run = 0;
+        auto digits = [&](std::size_t count) { run += count; };
+        auto separator = [&] {
+            if (run) groups.push_back(run);
+            run = 0;
+        };
+        const std::string& rule = format.rule;
+        for (std::size_t i = 0; i < rule.size(); ++i) {
+            if (rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9') {
+                const int group = rule[i + 1] - '0';
+                const re2::StringPiece part = group <= captures ? parts[group] : re2::StringPiece();
+                for (char c : part)
+                    c >= '0' && c <= '9' ? digits(1) : separator();
+                ++i;
+            } else {
+                rule[i] >= '0' && rule[i] <= '9' ? digits(1) : separator();
+            }
+        }
+        separator();
+        return groups;
+    }
+    if (!nsn.empty()) groups.push_back(nsn.size());
+    return groups;
+}
+
+// The metadata's lengths as TestNumberLength reads them (for an unknown number type: the
+// general description's).
+RegionPlan::LengthRule length_rule_of(const PhoneNumberDesc& general) {
+    RegionPlan::LengthRule rule;
+    const auto& listed = general.possible_length();
+    if (listed.empty() || listed.Get(0) == -1) return rule;
+    rule.none = false;
+    rule.shortest = listed.Get(0);
+    rule.longest = listed.Get(listed.size() - 1);
+    for (int length : listed)
+        if (length > 0 && length < 32) rule.listed |= 1u << length;
+    for (int length : general.possible_length_local_only())
+        if (length > 0 && length < 32) rule.local_only |= 1u << length;
+    return rule;
+}
+
 } // namespace
 
 struct RegionPlan::Lazy {
-    const PhoneMetadata* metadata = nullptr;   // the region's, when its country code agrees
-    const PhoneMetadata* formatting = nullptr; // the main region's, the same
+    const PhoneMetadata* metadata = nullptr;   // the region's
+    const PhoneMetadata* formatting = nullptr; // its country code's main region's
     bool general_compiled = false;
-    std::once_flag types_made, formats_made;
+    std::once_flag types_made, formats_made, international_made;
     std::vector<Description> types;
     bool validity_known = false;
     std::vector<Format> formats;
     bool formats_known = false;
+    // Reading numbers with a country code.
+    bool international_known = false;
+    std::shared_ptr<const RE2> leading_digits;  // null: none in the metadata
+    std::shared_ptr<const RE2> national_prefix; // national_prefix_for_parsing; null: none
+    std::string transform_rule;                 // "9$1" ..., empty: the prefix goes
+    std::vector<Format> international_formats;
 
     void make_types() {
-        std::call_once(types_made, [&] {
-            if (metadata) validity_known = add_types(*metadata, types) && general_compiled;
-        });
+        std::call_once(types_made,
+                       [&] { validity_known = add_types(*metadata, types) && general_compiled; });
     }
     void make_formats() {
         std::call_once(formats_made, [&] {
-            if (formatting) formats_known = add_formats(*formatting, formats);
+            formats_known = add_formats(formatting->number_format(), true, formats);
+        });
+    }
+    void make_international() {
+        std::call_once(international_made, [&] {
+            bool compiled = general_compiled;
+            if (metadata->has_leading_digits()) {
+                leading_digits = compile_pattern(metadata->leading_digits());
+                compiled = compiled && leading_digits;
+            }
+            if (!metadata->national_prefix_for_parsing().empty()) {
+                national_prefix = compile_pattern(metadata->national_prefix_for_parsing());
+                compiled = compiled && national_prefix;
+                transform_rule = metadata->national_prefix_transform_rule();
+            }
+            // Only the main region formats its country code's numbers: its international
+            // formats where the metadata has any, else its national ones.
+            if (metadata == formatting) {
+                const auto& source = formatting->intl_number_format_size() > 0
+                                         ? formatting->intl_number_format()
+                                         : formatting->number_format();
+                compiled = add_formats(source, false, international_formats) && compiled;
+            }
+            international_known = compiled;
         });
     }
 };
 
 namespace {
 
-RegionPlan make_plan(const std::string& region, const PhoneMetadata* metadata,
-                     const PhoneMetadata* formatting) {
-    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+// `main`: the metadata of the main region of the region's country code (the region itself
+// for most).
+RegionPlan make_plan(const PhoneMetadata& metadata, const PhoneMetadata& main) {
     RegionPlan plan;
-    plan.country_code = util.GetCountryCodeForRegion(region);
-    if (plan.country_code == 0) return plan;
-    util.GetNddPrefixForRegion(region, true, &plan.trunk_prefix);
-    // IsPossibleNumber depends on the country code and the length alone: probe each length.
-    std::uint64_t probe = 1; // 1, 10, 100 ...
-    for (int length = 1; length <= kMaxNationalLength; ++length, probe *= 10) {
-        PhoneNumber number;
-        number.set_country_code(plan.country_code);
-        number.set_national_number(probe);
-        if (util.IsPossibleNumber(number)) plan.possible_lengths |= 1u << length;
+    plan.country_code = metadata.country_code();
+    // As GetNddPrefixForRegion(region, true): the prefix without its '~' (wait for a tone).
+    for (char c : metadata.national_prefix())
+        if (c != '~') plan.trunk_prefix += c;
+    // IsPossibleNumber reads the lengths of the country code's main region.
+    plan.length_rule = length_rule_of(main.general_desc());
+    for (int length = 1; length <= kMaxNationalLength; ++length) {
+        const RegionPlan::Length verdict = plan.test_length(static_cast<std::size_t>(length));
+        if (verdict == RegionPlan::Length::Possible || verdict == RegionPlan::Length::LocalOnly)
+            plan.possible_lengths |= 1u << length;
     }
     plan.lazy = std::make_shared<RegionPlan::Lazy>();
-    if (metadata && metadata->country_code() == plan.country_code) {
-        plan.lazy->metadata = metadata;
-        plan.lazy->general_compiled = compile(metadata->general_desc(), plan.general);
-    }
-    if (formatting && formatting->country_code() == plan.country_code)
-        plan.lazy->formatting = formatting;
+    plan.lazy->metadata = &metadata;
+    plan.lazy->formatting = &main;
+    plan.lazy->general_compiled = compile(metadata.general_desc(), plan.general);
     return plan;
 }
 
@@ -227,42 +324,83 @@ bool RegionPlan::formats_known() const {
 // As Format(NATIONAL): the first format whose leading digits and pattern fit, its rule filled
 // with the pattern's groups; the number unformatted when none fits.
 std::vector<std::size_t> RegionPlan::national_groups(std::string_view nsn) const {
-    std::vector<std::size_t> groups;
-    for (const auto& format : formats()) {
-        if (format.leading_digits &&
-            !format.leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0))
-            continue;
-        constexpr int kMaxGroups = 10;
-        const int captures = std::min(format.pattern->NumberOfCapturingGroups(), kMaxGroups - 1);
-        // Whether it fits first (an automaton), the groups only for the format that does.
-        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, nullptr, 0)) continue;
-        std::array<re2::StringPiece, kMaxGroups> parts;
-        if (!format.pattern->Match(nsn, 0, nsn.size(), RE2::ANCHOR_BOTH, parts.data(),
-                                   captures + 1))
-            continue;
-        std::size_t run = 0;
-        auto digits = [&](std::size_t count) { run += count; };
-        auto separator = [&] {
-            if (run) groups.push_back(run);
-            run = 0;
-        };
-        const std::string& rule = format.rule;
+    return groups_by_formats(formats(), nsn);
+}
+
+bool RegionPlan::international_known() const {
+    if (!lazy) return false;
+    lazy->make_international();
+    return lazy->international_known;
+}
+
+bool RegionPlan::has_leading_digits() const {
+    return international_known() && lazy->leading_digits != nullptr;
+}
+
+// As the Consume (a match at the start) GetRegionCodeForNumberFromRegionList does.
+bool RegionPlan::leading_digits_match(std::string_view nsn) const {
+    return has_leading_digits() &&
+           lazy->leading_digits->Match(nsn, 0, nsn.size(), RE2::ANCHOR_START, nullptr, 0);
+}
+
+std::vector<std::size_t> RegionPlan::international_groups(std::string_view nsn) const {
+    if (!international_known()) return {};
+    return groups_by_formats(lazy->international_formats, nsn);
+}
+
+// libphonenumber's IsMatch: the general pattern over the whole number, whatever its length.
+namespace {
+bool general_pattern_matches(const RegionPlan& plan, std::string_view number) {
+    return plan.general.pattern &&
+           plan.general.pattern->Match(number, 0, number.size(), RE2::ANCHOR_BOTH, nullptr, 0);
+}
+} // namespace
+
+std::string RegionPlan::without_national_prefix(std::string_view number) const {
+    if (number.empty() || !international_known() || !lazy->national_prefix)
+        return std::string(number);
+    const RE2& prefix = *lazy->national_prefix;
+    constexpr int kMaxGroups = 10;
+    const int groups = std::min(prefix.NumberOfCapturingGroups(), kMaxGroups - 1);
+    std::array<re2::StringPiece, kMaxGroups> parts;
+    if (!prefix.Match(number, 0, number.size(), RE2::ANCHOR_START, parts.data(), groups + 1))
+        return std::string(number);
+    const bool viable = general_pattern_matches(*this, number);
+    const std::string_view rest = number.substr(parts[0].size());
+    // ICU's Consume with two outputs takes groups 1 and 2, with one group 1; the second
+    // names the part of the prefix the transform rule keeps.
+    const re2::StringPiece captured = groups >= 2 ? parts[2] : groups == 1 ? parts[1] : "";
+    std::string out;
+    if (!lazy->transform_rule.empty() && !captured.empty()) {
+        const std::string& rule = lazy->transform_rule;
         for (std::size_t i = 0; i < rule.size(); ++i) {
             if (rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9') {
                 const int group = rule[i + 1] - '0';
-                const re2::StringPiece part = group <= captures ? parts[group] : re2::StringPiece();
-                for (char c : part)
-                    c >= '0' && c <= '9' ? digits(1) : separator();
+                if (group <= groups) out.append(parts[group].data(), parts[group].size());
                 ++i;
             } else {
-                rule[i] >= '0' && rule[i] <= '9' ? digits(1) : separator();
+                out += rule[i];
             }
         }
-        separator();
-        return groups;
+        out += rest;
+    } else {
+        out = rest;
     }
-    if (!nsn.empty()) groups.push_back(nsn.size());
-    return groups;
+    // A number that fitted the general pattern keeps its prefix when the rest does not.
+    if (viable && !general_pattern_matches(*this, out)) return std::string(number);
+    return out;
+}
+
+RegionPlan::Length RegionPlan::test_length(std::size_t length) const {
+    const LengthRule& rule = length_rule;
+    if (rule.none) return Length::Invalid;
+    const std::uint32_t bit = length < 32 ? 1u << length : 0;
+    if (rule.local_only & bit) return Length::LocalOnly;
+    const auto actual = static_cast<int>(length);
+    if (actual == rule.shortest) return Length::Possible;
+    if (actual < rule.shortest) return Length::TooShort;
+    if (actual > rule.longest) return Length::TooLong;
+    return (rule.listed & bit) ? Length::Possible : Length::Invalid;
 }
 
 // As GetNumberTypeHelper(...) != UNKNOWN: the general description and then any type's.
@@ -280,24 +418,94 @@ bool RegionPlan::valid_in_general(std::string_view national_significant_number) 
 
 const RegionPlan& plan_of(std::string_view region) {
     // Plans are made on first use: a configuration names a few dozen of the ~250 regions.
-    static const std::unordered_map<std::string, const PhoneMetadata*> metadata = region_metadata();
     static std::array<std::once_flag, kSlots> made;
     // Never destroyed: freeing hundreds of compiled patterns only slows the exit.
     static auto& plans = *new std::array<RegionPlan, kSlots>;
     const std::size_t slot = slot_of(region);
     if (slot == 0) return plans[0];
     std::call_once(made[slot], [&] {
-        const std::string code(region);
-        auto found = metadata.find(code);
-        if (found == metadata.end()) return; // a region libphonenumber does not know
-        std::string main_region;
-        PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(found->second->country_code(),
-                                                                    &main_region);
-        auto formatting = metadata.find(main_region);
-        plans[slot] = make_plan(code, found->second,
-                                formatting == metadata.end() ? nullptr : formatting->second);
+        const MetadataIndex& index = metadata_index();
+        auto found = index.by_region.find(std::string(region));
+        if (found == index.by_region.end()) return; // a region libphonenumber does not know
+        const PhoneMetadata& metadata = *found->second;
+        plans[slot] =
+            make_plan(metadata, *index.by_country_code.at(metadata.country_code()).front());
     });
     return plans[slot];
+}
+
+const std::vector<const RegionPlan*>& plans_of_country_code(int country_code) {
+    static std::mutex mutex;
+    // Never destroyed, as above; map nodes stay where they are as others are added.
+    static auto& made = *new std::map<int, std::vector<const RegionPlan*>>;
+    static auto& non_geographic = *new std::map<int, RegionPlan>;
+    static const std::vector<const RegionPlan*> none;
+    const MetadataIndex& index = metadata_index();
+    auto regions = index.by_country_code.find(country_code);
+    if (regions == index.by_country_code.end()) return none;
+    std::lock_guard lock(mutex);
+    if (auto found = made.find(country_code); found != made.end()) return found->second;
+    std::vector<const RegionPlan*> plans;
+    for (const PhoneMetadata* metadata : regions->second) {
+        if (metadata->id() == kNonGeographic) {
+            auto [plan, added] = non_geographic.try_emplace(country_code);
+            if (added) plan->second = make_plan(*metadata, *metadata);
+            plans.push_back(&plan->second);
+        } else {
+            plans.push_back(&plan_of(metadata->id()));
+        }
+    }
+    return made.emplace(country_code, std::move(plans)).first->second;
+}
+
+InternationalReading read_international(std::string_view digits) {
+    constexpr std::size_t kMinNational = 2; // libphonenumber's kMinLengthForNsn
+    constexpr std::size_t kMaxCountryCodeLength = 3;
+    InternationalReading out;
+    // ExtractCountryCode: the shortest prefix that is a country calling code, never one
+    // starting with 0, and more than 2 digits in all.
+    if (digits.size() <= kMinNational || digits.front() == '0') return out;
+    const std::vector<const RegionPlan*>* plans = nullptr;
+    std::size_t code_length = 1;
+    for (int code = 0; code_length <= std::min(kMaxCountryCodeLength, digits.size());
+         ++code_length) {
+        code = code * 10 + (digits[code_length - 1] - '0');
+        plans = &plans_of_country_code(code);
+        if (!plans->empty()) break;
+    }
+    if (plans->empty()) return out;
+    const auto unknown = [] { return InternationalReading{.known = false}; };
+    const RegionPlan& main = *plans->front();
+    if (!main.international_known()) return unknown();
+    std::string national(digits.substr(code_length));
+    if (national.size() < kMinNational) return out;
+    // The national prefix goes when what is left has a length the country allows (or is too
+    // long), as ParseHelper decides.
+    std::string stripped = main.without_national_prefix(national);
+    const RegionPlan::Length length = main.test_length(stripped.size());
+    if (length == RegionPlan::Length::Possible || length == RegionPlan::Length::TooLong)
+        national = std::move(stripped);
+    if (national.size() < kMinNational || national.size() > kMaxNationalLength) return out;
+    out.parsed = true;
+    out.possible = main.possible_length(national.size());
+    // GetRegionCodeForNumber: the only region, or the first whose leading digits start the
+    // number (or, without leading digits, in which it is valid); then valid in that region.
+    // Patterns are compiled only for the regions looked at.
+    const RegionPlan* region = plans->size() == 1 ? &main : nullptr;
+    for (std::size_t i = 0; !region && i < plans->size(); ++i) {
+        const RegionPlan& plan = *(*plans)[i];
+        if (!plan.international_known()) return unknown();
+        if (plan.has_leading_digits()) {
+            if (plan.leading_digits_match(national)) region = &plan;
+        } else {
+            if (!plan.validity_known()) return unknown();
+            if (plan.valid(national)) region = &plan;
+        }
+    }
+    if (region && !region->validity_known()) return unknown();
+    out.valid = region && region->valid(national);
+    if (out.valid) out.groups = main.international_groups(national);
+    return out;
 }
 
 } // namespace llmops::safety

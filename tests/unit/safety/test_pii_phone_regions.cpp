@@ -1,7 +1,9 @@
 // The phone judge's region plans give libphonenumber's own verdicts (possible length,
-// IsValidNumberForRegion, the digit groups of Format(NATIONAL)) without calling it: checked here
-// against libphonenumber on every type's example number of each default region, and on near
-// misses of those (one digit changed, dropped or added).
+// IsValidNumberForRegion, the digit groups of Format(NATIONAL), and Parse, IsValidNumber,
+// IsPossibleNumber and Format(INTERNATIONAL) of a number with its country code) without calling
+// it: checked here against libphonenumber on every type's example number of each region, and on
+// near misses of those (one digit changed, dropped or added, a national prefix written after the
+// country code).
 #include <catch2/catch.hpp>
 
 #include "safety/pii_phone.hpp"
@@ -10,6 +12,7 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -49,6 +52,19 @@ PhoneNumber number_of(const std::string& nsn, int country_code) {
     return number;
 }
 
+// An example number and its near misses.
+void add_near_misses(const std::string& nsn, std::set<std::string>& out) {
+    out.insert(nsn);
+    for (std::size_t i = 0; i < nsn.size(); ++i) {
+        std::string changed = nsn;
+        changed[i] = changed[i] == '9' ? '0' : static_cast<char>(changed[i] + 1);
+        out.insert(changed);
+    }
+    if (nsn.size() > 4) out.insert(nsn.substr(0, nsn.size() - 1));
+    out.insert(nsn + "7");
+    out.insert("1" + nsn);
+}
+
 // National significant numbers to try in a region: example numbers and their near misses.
 std::set<std::string> samples_for(const std::string& region) {
     const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
@@ -60,17 +76,18 @@ std::set<std::string> samples_for(const std::string& region) {
             continue;
         std::string nsn;
         util.GetNationalSignificantNumber(example, &nsn);
-        out.insert(nsn);
-        for (std::size_t i = 0; i < nsn.size(); ++i) {
-            std::string changed = nsn;
-            changed[i] = changed[i] == '9' ? '0' : static_cast<char>(changed[i] + 1);
-            out.insert(changed);
-        }
-        if (nsn.size() > 4) out.insert(nsn.substr(0, nsn.size() - 1));
-        out.insert(nsn + "7");
-        out.insert("1" + nsn);
+        add_near_misses(nsn, out);
     }
     return out;
+}
+
+// The digit groups after the country code's of what Format(INTERNATIONAL) writes.
+std::vector<std::size_t> international_groups_of(const PhoneNumber& number) {
+    std::string formatted;
+    PhoneNumberUtil::GetInstance()->Format(number, PhoneNumberUtil::INTERNATIONAL, &formatted);
+    std::vector<std::size_t> groups = groups_of(formatted);
+    if (!groups.empty()) groups.erase(groups.begin());
+    return groups;
 }
 
 } // namespace
@@ -118,4 +135,96 @@ TEST_CASE("phone verdicts: the same number judged again with other regions is ju
     const PhoneVerdict in_us = judge_phone_number("020 7946 0958", "US", none);
     CHECK(in_us.validation != in_gb.validation);
     CHECK(judge_phone_number("020 7946 0958", "US", {"GB"}).validation == "phone_national:GB");
+}
+
+TEST_CASE("phone region plans: every region's code, trunk prefix and lengths from the metadata",
+          "[safety][pii][phone]") {
+    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+    std::set<std::string> regions;
+    util.GetSupportedRegions(&regions);
+    REQUIRE(regions.size() > 200);
+    for (const auto& region : regions) {
+        INFO(region);
+        const RegionPlan& plan = plan_of(region);
+        CHECK(is_phone_region(region));
+        CHECK(plan.country_code == util.GetCountryCodeForRegion(region));
+        std::string trunk;
+        util.GetNddPrefixForRegion(region, true, &trunk);
+        CHECK(plan.trunk_prefix == trunk);
+        std::uint64_t probe = 1;
+        for (std::size_t length = 1; length <= 17; ++length, probe *= 10) {
+            PhoneNumber number;
+            number.set_country_code(plan.country_code);
+            number.set_national_number(probe);
+            CHECK(plan.possible_length(length) == util.IsPossibleNumber(number));
+        }
+        std::string main;
+        util.GetRegionCodeForCountryCode(plan.country_code, &main);
+        REQUIRE(!plans_of_country_code(plan.country_code).empty());
+        CHECK(plans_of_country_code(plan.country_code).front() == &plan_of(main));
+    }
+    CHECK_FALSE(is_phone_region("ZZ"));
+    CHECK_FALSE(is_phone_region("001"));
+    CHECK(plans_of_country_code(0).empty());
+    CHECK(plans_of_country_code(999).empty());
+}
+
+TEST_CASE("phone region plans: numbers with a country code read as libphonenumber reads them",
+          "[safety][pii][phone]") {
+    const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+    // Country code -> national significant numbers to write after it.
+    std::map<int, std::set<std::string>> samples;
+    std::set<std::string> regions;
+    util.GetSupportedRegions(&regions);
+    for (const auto& region : regions) {
+        const int code = util.GetCountryCodeForRegion(region);
+        std::string trunk;
+        util.GetNddPrefixForRegion(region, true, &trunk);
+        for (const auto& nsn : samples_for(region)) {
+            samples[code].insert(nsn);
+            if (!trunk.empty()) samples[code].insert(trunk + nsn); // "+44 0 20 ..."
+        }
+    }
+    std::set<int> non_geographic;
+    util.GetSupportedGlobalNetworkCallingCodes(&non_geographic);
+    REQUIRE(!non_geographic.empty());
+    for (int code : non_geographic) {
+        PhoneNumber example;
+        if (!util.GetExampleNumberForNonGeoEntity(code, &example)) continue;
+        std::string nsn;
+        util.GetNationalSignificantNumber(example, &nsn);
+        add_near_misses(nsn, samples[code]);
+    }
+    // Unknown codes, and too few digits after a code.
+    samples[999] = {"1234567"};
+    samples[44].insert("1");
+    std::size_t compared = 0, valid = 0, unknown = 0;
+    for (const auto& [code, numbers] : samples) {
+        for (const auto& nsn : numbers) {
+            const std::string digits = std::to_string(code) + nsn;
+            INFO("+" << digits);
+            const InternationalReading reading = read_international(digits);
+            if (!reading.known) {
+                ++unknown;
+                continue;
+            }
+            PhoneNumber number;
+            const bool parsed =
+                util.Parse("+" + digits, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR;
+            REQUIRE(reading.parsed == parsed);
+            ++compared;
+            if (!parsed) continue;
+            CHECK(reading.valid == util.IsValidNumber(number));
+            CHECK(reading.possible == util.IsPossibleNumber(number));
+            if (reading.valid) {
+                ++valid;
+                CHECK(reading.groups == international_groups_of(number));
+            }
+        }
+    }
+    CHECK(compared > 20000);
+    CHECK(valid > 3000);
+    CHECK(unknown * 100 < compared);                      // RE2 takes nearly every pattern
+    CHECK_FALSE(read_international("0441234567").parsed); // no code starts with 0
+    CHECK_FALSE(read_international("44").parsed);
 }
