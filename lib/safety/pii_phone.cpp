@@ -295,7 +295,29 @@ std::string_view without_last_group(std::string_view text) {
     return spaced ? text.substr(0, end) : std::string_view();
 }
 
-PhoneVerdict judge_uncached(std::string_view candidate, const PhoneJudge::Regions& regions) {
+// The length of the number before an extension the candidate ends with ("x123", " ext. 45",
+// "extension 6789", as the phone pattern allows them), or the whole length when it has none.
+std::size_t length_before_extension(std::string_view candidate) {
+    std::size_t end = candidate.size();
+    while (end > 0 && is_ascii_digit(candidate[end - 1]))
+        --end;
+    if (end == candidate.size()) return candidate.size();
+    if (end > 0 && candidate[end - 1] == ' ') --end;
+    const std::string_view before = candidate.substr(0, end);
+    std::size_t marker = 0;
+    for (std::string_view word : {"extension", "ext.", "ext", "x"})
+        if (before.size() > word.size() &&
+            ascii_iequals(before.substr(before.size() - word.size()), word)) {
+            marker = word.size();
+            break;
+        }
+    if (marker == 0) return candidate.size();
+    end -= marker;
+    if (end > 0 && candidate[end - 1] == ' ') --end;
+    return end > 0 && is_ascii_digit(candidate[end - 1]) ? end : candidate.size();
+}
+
+PhoneVerdict judge_number(std::string_view candidate, const PhoneJudge::Regions& regions) {
     // A sentence that ends after a number and goes on with another: "call 555 1234. 42 of".
     if (auto stop = candidate.find(". "); stop != std::string_view::npos)
         candidate = candidate.substr(0, stop);
@@ -310,6 +332,15 @@ PhoneVerdict judge_uncached(std::string_view candidate, const PhoneJudge::Region
         text = without_last_group(text);
     }
     return {};
+}
+
+// A number with an extension is judged without it; its finding covers the extension when the
+// number is the whole of what came before it.
+PhoneVerdict judge_uncached(std::string_view candidate, const PhoneJudge::Regions& regions) {
+    const std::size_t number = length_before_extension(candidate);
+    PhoneVerdict verdict = judge_number(candidate.substr(0, number), regions);
+    if (verdict.score > 0 && verdict.length == number) verdict.length = candidate.size();
+    return verdict;
 }
 
 struct TextHash {

@@ -198,6 +198,26 @@ bool could_be_ssn(std::string_view text, const Zone& run) {
     return false;
 }
 
+// Where the run of number bytes that ends at `end` goes on as a phone number's extension
+// ("x123", "ext. 45", "extension 6789", any case; the run holds a space before it): the end of
+// the run of number bytes holding the extension's digits, else `end` unchanged.
+std::size_t phone_extension_end(std::string_view text, std::size_t end) {
+    std::size_t at = end;
+    for (std::string_view word : {"extension", "ext.", "ext", "x"}) {
+        if (text.size() - at < word.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < word.size() && same; ++i)
+            same = (text[at + i] | 0x20) == word[i] || text[at + i] == word[i];
+        if (!same) continue;
+        at += word.size();
+        break;
+    }
+    if (at == end) return end;
+    if (at < text.size() && text[at] == ' ') ++at;
+    if (at >= text.size() || !is_digit(text[at])) return end;
+    return run_around(text, at, at, kNumberBytes).end;
+}
+
 // One pass over the runs of number bytes (every digit of the text is in one): the zones of the
 // recognizers whose matches hold digits.
 void number_zones(std::string_view text, TextZones& out) {
@@ -245,7 +265,15 @@ void number_zones(std::string_view text, TextZones& out) {
         }
         // A phone number has at least 7 digits (safety/pii_phone.cpp), a card number 13, an SSN
         // 9; an IPv4 address has 3 dots.
-        if (digits >= 7) phone.push_back(run);
+        if (digits >= 7) {
+            // An extension after the number belongs to its zone; the run of its digits may
+            // make a zone of its own, which then joins this one.
+            const Zone zone{run.begin, phone_extension_end(text, run.end)};
+            if (!phone.empty() && zone.begin < phone.back().end)
+                phone.back().end = std::max(phone.back().end, zone.end);
+            else
+                phone.push_back(zone);
+        }
         if (digits >= 13) card.push_back(run);
         if (digits >= 9 && could_be_ssn(text, run)) ssn.push_back(run);
         if (dots >= 3 && digits >= 4) ipv4.push_back(run);

@@ -81,6 +81,22 @@ TEST_CASE("national phone numbers of other regions, by format", "[safety][pii]")
     CHECK(types_in("Unser Büro: +49 30 123456.") == std::vector<std::string>{"PHONE_NUMBER"});
 }
 
+TEST_CASE("phone extensions belong to the number they follow", "[safety][pii]") {
+    for (const std::string number :
+         {"212-555-0147x123", "(212)555-0147 ext. 4567", "212.555.0147 EXT 89",
+          "+1-212-555-0147 extension 12", "212 555 0147 x 1"}) {
+        INFO(number);
+        const auto findings = engine().scan("Reach the office at " + number + " please.");
+        REQUIRE(findings.size() == 1);
+        CHECK(findings[0].type == "PHONE_NUMBER");
+        CHECK(findings[0].span.byte_begin == 20);
+        CHECK(findings[0].span.byte_end == 20 + number.size());
+    }
+    // Seven digits or more after the marker are no extension; neither is a size.
+    CHECK(types_in("Reach the office at 212-555-0147x12345678 please.").empty());
+    CHECK(types_in("a 1920x1080 screen").empty());
+}
+
 TEST_CASE("context words count only as whole words", "[safety][pii]") {
     // Nine digits with no separators score 0.3: only the whole word "ssn" lifts them.
     CHECK(types_in("ssn 536221234") == std::vector<std::string>{"US_SSN"});

@@ -34,12 +34,11 @@ std::vector<std::string> zone_test_sentences() {
 }
 
 // Bytes and pieces the patterns turn on, to insert and change at random.
-const std::vector<std::string> kZonePieces = {"0",    "1",   "3",   "7",    "9",     " ",   "-",
-                                              ".",    "/",   "(",   ")",    "+",     ":",   "@",
-                                              "%",    "_",   ",",   "\t",   "A",     "Z",   "b",
-                                              "x",    "é",   "ſ",   "K",    "::",    "://", "www.",
-                                              "WwW.", "bc1", "BC1", " of ", " May ", "th ", "19",
-                                              "20",   "\n"};
+const std::vector<std::string> kZonePieces = {
+    "0",   "1",  "3",  "7",  "9",   " ",       "-",    ".",   "/",   "(",    ")",
+    "+",   ":",  "@",  "%",  "_",   ",",       "\t",   "A",   "Z",   "b",    "x",
+    "é",   "ſ",  "K",  "::", "://", "www.",    "WwW.", "bc1", "BC1", " of ", " May ",
+    "th ", "19", "20", "\n", "x12", " ext. 4", "Ext",  " x "};
 
 std::string mutated(const std::string& text, std::mt19937& rng) {
     std::string out = text;
@@ -173,6 +172,10 @@ TEST_CASE("pii zones: hand-picked edges", "[safety][pii]") {
                              "fe80::1%eth0 and ::1",
                              "+44 (0)20 7946 0958.",
                              "(201) 555-0123",
+                             "call 212-555-0147x123 or (212)555-0147 ext. 4567 today",
+                             "212.555.0147 EXTENSION 89, 212 555 0147 x 1 and 2125550147X12345678",
+                             "555-0147x12 555-0148 x 3x4 ext 212-555-0147",
+                             "+1-212-555-0147x 212-555-0149x1",
                              "4111-1111-1111-1111",
                              "536 22 1234",
                              "10.0.0.1.",
