@@ -22,6 +22,9 @@ bool credit_card_valid(std::string_view text);
 // IBAN: country code, check digits, the country's length, and the mod-97 check (ISO 13616).
 // Spaces between groups are allowed. `text` must be exactly one IBAN.
 bool iban_valid(std::string_view text);
+// The same without the country's length: a country code, check digits, 15 to 34 characters and
+// the mod-97 check.
+bool iban_checksum_valid(std::string_view text);
 // The length of the IBAN that starts `text` (its country's length), or 0 for an unknown country.
 std::size_t iban_length_for_country(std::string_view country_code);
 

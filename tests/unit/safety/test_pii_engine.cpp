@@ -81,6 +81,20 @@ TEST_CASE("national phone numbers of other regions, by format", "[safety][pii]")
     CHECK(types_in("Unser Büro: +49 30 123456.") == std::vector<std::string>{"PHONE_NUMBER"});
 }
 
+TEST_CASE("an IBAN whose length is not its country's is found with less confidence",
+          "[safety][pii]") {
+    const auto findings = engine().scan("It was GB50LBCL9139099603082 all along.");
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].type == "IBAN_CODE");
+    CHECK(findings[0].validation == "iban_mod97_only");
+    CHECK(findings[0].score == Approx(0.6));
+    CHECK(findings[0].span.byte_end - findings[0].span.byte_begin == 21);
+    // A context word lifts it as any other finding.
+    CHECK(engine().scan("Our account GB50LBCL9139099603082 is new.").at(0).score > 0.9);
+    CHECK(types_in("Our account GB51LBCL9139099603082 is new.").empty()); // check digits
+    CHECK(types_in("Our account ZZ50LBCL9139099603082 is new.").empty()); // no such country
+}
+
 TEST_CASE("phone extensions belong to the number they follow", "[safety][pii]") {
     for (const std::string number :
          {"212-555-0147x123", "(212)555-0147 ext. 4567", "212.555.0147 EXT 89",

@@ -11,6 +11,9 @@ TEST_CASE("credit cards: Luhn, issuer prefix, one kind of separator", "[safety][
     CHECK(credit_card_valid("3782 822463 10005"));         // Amex
     CHECK(credit_card_valid("6011111111111117"));          // Discover
     CHECK(credit_card_valid("3530111333300000"));          // JCB
+    CHECK(credit_card_valid("3088000000000009"));          // JCB, an older range
+    CHECK(credit_card_valid("180000000000002"));           // JCB, 15 digits
+    CHECK_FALSE(credit_card_valid("3087000000000000"));    // between JCB's ranges (Luhn passes)
     CHECK_FALSE(credit_card_valid("4111 1111 1111 1112")); // Luhn fails
     CHECK_FALSE(credit_card_valid("4111-1111 1111-1111")); // mixed separators
     CHECK_FALSE(credit_card_valid("0000 0000 0000 0000")); // Luhn passes, no issuer, one digit
@@ -29,6 +32,12 @@ TEST_CASE("IBAN: mod-97 and the country's length", "[safety][pii]") {
     CHECK_FALSE(iban_valid("DE89 3704 0044 0532 0130 0"));  // one character short
     CHECK_FALSE(iban_valid("XX82 WEST 1234 5698 7654 32")); // no such country
     CHECK(iban_length_for_country("DE") == 22);
+    // Without the country's length: Faker's "GB" IBANs of 21 characters.
+    CHECK(iban_checksum_valid("GB50LBCL9139099603082"));
+    CHECK_FALSE(iban_valid("GB50LBCL9139099603082"));
+    CHECK_FALSE(iban_checksum_valid("GB51LBCL9139099603082"));
+    CHECK_FALSE(iban_checksum_valid("GB82WEST1234"));                               // too short
+    CHECK_FALSE(iban_checksum_valid("GB82 WEST 1234 5698 7654 32 1234 5678 9012")); // too long
     CHECK(iban_length_for_country("ZZ") == 0);
 }
 
