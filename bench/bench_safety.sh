@@ -117,6 +117,12 @@ echo "== quality on $(basename "$labelled"): llmops scan eval"
 echo "== the same set: naive regex baseline (type, labelled, predicted, exact P R F1, overlap P R F1)"
 naive_eval "$labelled"
 echo
+faker_set=$ROOT_DIR/tests/data/safety/pii_faker.jsonl
+echo "== quality on $(basename "$faker_set") (Faker en_US values, as public labelled sets are made; bench/gen_faker_set.py)"
+"$LLMOPS_BIN" scan eval "$faker_set"
+echo "== the same set: naive regex baseline"
+naive_eval "$faker_set"
+echo
 echo "== false positives on $(basename "$benign") (benign sentences and the example project's QA texts)"
 "$LLMOPS_BIN" scan eval "$benign" | tail -n 1
 echo "naive regex baseline: predictions per type on the benign set"

@@ -58,9 +58,10 @@ bool known_card_issuer(std::string_view d) {
     if (p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649) || (p6 >= 622126 && p6 <= 622925))
         return n >= 16 && n <= 19;                           // Discover
     if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19; // JCB
-    // JCB's older ranges, still in the issuer tables (and in Faker's generated numbers).
-    if ((p4 >= 3088 && p4 <= 3094) || (p4 >= 3096 && p4 <= 3102) || (p4 >= 3112 && p4 <= 3120) ||
-        (p4 >= 3158 && p4 <= 3159) || (p4 >= 3337 && p4 <= 3349))
+    // JCB as the common validation rule has it (35 with 16 digits; 2131 and 1800 with 15), and
+    // its older ranges; Faker generates numbers by that rule.
+    if (p2 == 35 || (p4 >= 3088 && p4 <= 3094) || (p4 >= 3096 && p4 <= 3102) ||
+        (p4 >= 3112 && p4 <= 3120) || (p4 >= 3158 && p4 <= 3159) || (p4 >= 3337 && p4 <= 3349))
         return n == 16;
     if (p4 == 1800 || p4 == 2131) return n == 15;
     if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39)
