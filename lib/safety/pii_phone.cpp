@@ -92,9 +92,9 @@ bool written_as_formatted(const std::vector<std::size_t>& groups, const PhoneNum
     return groups == expected;
 }
 
-PhoneVerdict judge_international(std::string_view text, std::string_view digits,
+PhoneVerdict judge_international(bool plus, std::string_view digits,
                                  const std::vector<std::size_t>& groups) {
-    if (text.front() != '+') digits.remove_prefix(2); // 00 prefix
+    if (!plus) digits.remove_prefix(2); // 00 prefix
     std::vector<std::size_t> national_groups = groups;
     if (!national_groups.empty()) national_groups.erase(national_groups.begin());
     const PhoneVerdict valid_formatted{.score = 0.95, .validation = "phone_international"};
@@ -274,9 +274,10 @@ PhoneVerdict judge_one(std::string_view text, const PhoneJudge::Regions& regions
     if (!balanced_parentheses(text)) return {};
     const auto groups = digit_groups(text);
     if (looks_like_other_number(text, groups)) return {};
-    const bool international =
-        text.front() == '+' || (text.starts_with("00") && digits.size() >= 10);
-    PhoneVerdict verdict = international ? judge_international(text, digits, groups)
+    // "+44 …" and "(+44) …" with a plus, "0044 …" with the international prefix.
+    const bool plus = text.front() == '+' || text.starts_with("(+");
+    const bool international = plus || (text.starts_with("00") && digits.size() >= 10);
+    PhoneVerdict verdict = international ? judge_international(plus, digits, groups)
                                          : judge_national(text, groups, regions);
     verdict.length = text.size();
     return verdict;

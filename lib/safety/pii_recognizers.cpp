@@ -34,7 +34,8 @@ std::vector<RecognizerSpec> builtin_recognizers() {
     r.push_back(
         {.id = "pii.phone",
          .entity = "PHONE_NUMBER",
-         .pattern = R"((?:\+|\()?\b\d[\d ()./\-]{4,22}\d(?: ?(?i:x|ext\.?|extension) ?\d{1,6})?\b)",
+         .pattern =
+             R"((?:\+|\(\+?)?\b\d[\d ()./\-]{4,22}\d(?: ?(?i:x|ext\.?|extension) ?\d{1,6})?\b)",
          .validation = "phone",
          .score = 0, // from the phone evidence (safety/pii_phone.hpp)
          .context = {"phone",     "telephone", "tel",    "mobile",  "cell",     "cellphone",

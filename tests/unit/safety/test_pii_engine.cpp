@@ -79,6 +79,12 @@ TEST_CASE("national phone numbers of other regions, by format", "[safety][pii]")
     CHECK(findings[0].type == "PHONE_NUMBER");
     CHECK(findings[0].validation == "phone_national:GB");
     CHECK(types_in("Unser Büro: +49 30 123456.") == std::vector<std::string>{"PHONE_NUMBER"});
+    // The country code in parentheses with its plus.
+    const auto bracketed = engine().scan("Reach me at (+44) 20 7946 0958 please.");
+    REQUIRE(bracketed.size() == 1);
+    CHECK(bracketed[0].validation == "phone_international");
+    CHECK(bracketed[0].span.byte_begin == 12);
+    CHECK(bracketed[0].span.byte_end == 30);
 }
 
 TEST_CASE("an IBAN whose length is not its country's is found with less confidence",
