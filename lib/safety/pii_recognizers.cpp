@@ -65,8 +65,9 @@ std::vector<RecognizerSpec> builtin_recognizers() {
     r.push_back({.id = "pii.ipv6",
                  .entity = "IP_ADDRESS",
                  .pattern =
-                     R"((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:(?:\d{1,3}\.){3}\d{1,3})?)"
-                     R"((?:%[0-9A-Za-z]+)?)",
+                     // An IPv4 tail first: "::ffff:192.0.2.128" is not "::ffff:192".
+                 R"((?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4}))"
+                 R"((?:%[0-9A-Za-z]+)?)",
                  .validation = "ipv6",
                  .score = 0.85,
                  .context = {"ip", "ipv6", "address", "server", "host"}});

@@ -101,6 +101,14 @@ TEST_CASE("an IBAN whose length is not its country's is found with less confiden
     CHECK(types_in("Our account ZZ50LBCL9139099603082 is new.").empty()); // no such country
 }
 
+TEST_CASE("an IPv6 address with an IPv4 tail is found whole", "[safety][pii]") {
+    const auto findings = engine().scan("mapped to ::ffff:192.0.2.128 here");
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].type == "IP_ADDRESS");
+    CHECK(findings[0].span.byte_begin == 10);
+    CHECK(findings[0].span.byte_end == 28);
+}
+
 TEST_CASE("phone extensions belong to the number they follow", "[safety][pii]") {
     for (const std::string number :
          {"212-555-0147x123", "(212)555-0147 ext. 4567", "212.555.0147 EXT 89",
