@@ -32,6 +32,7 @@ constexpr const char* kNonGeographic = "001"; // libphonenumber's region of code
 // The metadata collection parsed once from the blob compiled into libphonenumber (kept for
 // the life of the process: the plans point into it), indexed as PhoneNumberUtil indexes it.
 struct MetadataIndex {
+    const PhoneMetadataCollection* collection = nullptr;             // never freed
     std::unordered_map<std::string, const PhoneMetadata*> by_region; // geographic regions
     // Country calling code -> its regions' metadata, the main region first, the rest in the
     // collection's order (as libphonenumber's country_calling_code_to_region_code_map).
@@ -45,6 +46,7 @@ const MetadataIndex& metadata_index() {
                                         i18n::phonenumbers::metadata_size()))
             collection->Clear();
         MetadataIndex out;
+        out.collection = collection;
         for (const auto& metadata : collection->metadata()) {
             if (metadata.id() == "ZZ") continue;
             if (metadata.id() != kNonGeographic) out.by_region.emplace(metadata.id(), &metadata);
