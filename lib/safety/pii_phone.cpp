@@ -306,7 +306,7 @@ std::size_t length_before_extension(std::string_view candidate) {
     if (end > 0 && candidate[end - 1] == ' ') --end;
     const std::string_view before = candidate.substr(0, end);
     std::size_t marker = 0;
-    for (std::string_view word : {"extension", "ext.", "ext", "x"})
+    for (std::string_view word : kPhoneExtensionMarkers)
         if (before.size() > word.size() &&
             ascii_iequals(before.substr(before.size() - word.size()), word)) {
             marker = word.size();

@@ -4,6 +4,7 @@
 // number is tried in the default region and then in the listed regions, and gains when it is
 // written the way that region writes its numbers (digit groups as libphonenumber formats them).
 // docs/safety.md#phone-numbers.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,11 @@ struct PhoneVerdict {
     std::string validation; // "phone_e164", "phone_national:GB", "phone_possible:DE" ...
     std::size_t length = 0; // bytes of the candidate that make up the number (a prefix)
 };
+
+// The words that start a phone number's extension ("x123", "ext. 45", "extension 6789"; any
+// case), longest first, as the phone pattern has them (safety/pii_recognizers.cpp).
+inline constexpr std::array<std::string_view, 4> kPhoneExtensionMarkers{"extension", "ext.", "ext",
+                                                                        "x"};
 
 // The regions tried for national numbers when the configuration lists none.
 const std::vector<std::string>& default_phone_regions();

@@ -1,5 +1,6 @@
 #include "safety/pii_zones.hpp"
 
+#include "safety/pii_phone.hpp"
 #include "safety/pii_validators.hpp"
 
 #include <algorithm>
@@ -203,7 +204,7 @@ bool could_be_ssn(std::string_view text, const Zone& run) {
 // the run of number bytes holding the extension's digits, else `end` unchanged.
 std::size_t phone_extension_end(std::string_view text, std::size_t end) {
     std::size_t at = end;
-    for (std::string_view word : {"extension", "ext.", "ext", "x"}) {
+    for (std::string_view word : kPhoneExtensionMarkers) {
         if (text.size() - at < word.size()) continue;
         bool same = true;
         for (std::size_t i = 0; i < word.size() && same; ++i)
