@@ -31,18 +31,18 @@ std::vector<RecognizerSpec> builtin_recognizers() {
                  .validation = "email",
                  .score = 0.95,
                  .context = {"email", "e mail", "mail", "contact", "address", "write"}});
-    r.push_back(
-        {.id = "pii.phone",
-         .entity = "PHONE_NUMBER",
-         .pattern =
-             R"((?:\+|\(\+?)?\b\d[\d ()./\-]{4,22}\d(?: ?(?i:x|ext\.?|extension) ?\d{1,6})?\b)",
-         .validation = "phone",
-         .score = 0, // from the phone evidence (safety/pii_phone.hpp)
-         .context = {"phone",     "telephone", "tel",    "mobile",  "cell",     "cellphone",
-                     "call",      "calling",   "fax",    "contact", "reach",    "number",
-                     "ring",      "whatsapp",  "text",   "sms",     "landline", "hotline",
-                     "dial",      "phoned",    "numéro", "telefon", "telefono", "teléfono",
-                     "téléphone", "handy"}});
+    r.push_back({.id = "pii.phone",
+                 .entity = "PHONE_NUMBER",
+                 // An optional extension after the number (kPhoneExtensionMarkers).
+                 .pattern = R"((?:\+|\(\+?)?\b\d[\d ()./\-]{4,22}\d)"
+                            R"((?: ?(?i:x|ext\.?|extension) ?\d{1,6})?\b)",
+                 .validation = "phone",
+                 .score = 0, // from the phone evidence (safety/pii_phone.hpp)
+                 .context = {"phone",     "telephone", "tel",    "mobile",  "cell",     "cellphone",
+                             "call",      "calling",   "fax",    "contact", "reach",    "number",
+                             "ring",      "whatsapp",  "text",   "sms",     "landline", "hotline",
+                             "dial",      "phoned",    "numéro", "telefon", "telefono", "teléfono",
+                             "téléphone", "handy"}});
     r.push_back({.id = "pii.credit_card",
                  .entity = "CREDIT_CARD",
                  .pattern = R"(\b(?:\d[ \-]?){12,18}\d\b)",
