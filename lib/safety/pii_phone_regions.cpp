@@ -2,6 +2,7 @@
 
 #include <phonenumbers/phonemetadata.pb.h>
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
 #include <array>
@@ -61,12 +62,23 @@ const MetadataIndex& metadata_index() {
     return index;
 }
 
+// Bit L for each length the description lists; 0 when it lists none (any length), 1 (no
+// length) when its only length is -1 (a type with no numbers).
+std::uint32_t lengths_of(const PhoneNumberDesc& desc) {
+    std::uint32_t lengths = 0;
+    for (int length : desc.possible_length())
+        if (length > 0 && length < 32) lengths |= 1u << length;
+    if (desc.possible_length_size() > 0 && lengths == 0) lengths = 1u;
+    return lengths;
+}
+
+bool length_fits(std::uint32_t lengths, std::size_t length) {
+    return lengths == 0 || (length < 32 && (lengths & (1u << length)) != 0);
+}
+
 // False when RE2 rejects the pattern.
 bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
-    for (int length : desc.possible_length())
-        if (length > 0 && length < 32) out.lengths |= 1u << length;
-    // A description whose only length is -1 has no numbers: keep a mask that matches none.
-    if (desc.possible_length_size() > 0 && out.lengths == 0) out.lengths = 1u;
+    out.lengths = lengths_of(desc);
     if (desc.national_number_pattern().empty()) return true;
     RE2::Options options;
     options.set_log_errors(false);
@@ -76,19 +88,50 @@ bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
     return true;
 }
 
-// The types' descriptions; false when RE2 rejects one.
-bool add_types(const PhoneMetadata& metadata, std::vector<RegionPlan::Description>& types) {
-    bool compiled = true;
-    // Any type makes a number valid: the common ones first, so valid numbers stop early.
+// The patterns of a region's number types (fixed line, mobile, toll free ...) in one RE2::Set:
+// one pass tells which match, where a match per type took a pass each.
+struct TypeSet {
+    std::unique_ptr<RE2::Set> set;      // anchored at both ends
+    std::vector<std::uint32_t> lengths; // per pattern of the set, as lengths_of
+    std::vector<std::string> patterns;  // the same patterns, should the set's automaton fail
+};
+
+// False when RE2 rejects a pattern.
+bool make_type_set(const PhoneMetadata& metadata, TypeSet& out) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
     for (const PhoneNumberDesc* desc :
          {&metadata.fixed_line(), &metadata.mobile(), &metadata.toll_free(),
           &metadata.premium_rate(), &metadata.shared_cost(), &metadata.voip(),
           &metadata.personal_number(), &metadata.pager(), &metadata.uan(), &metadata.voicemail()}) {
-        RegionPlan::Description type;
-        compiled = compile(*desc, type) && compiled;
-        if (type.pattern) types.push_back(std::move(type));
+        if (desc->national_number_pattern().empty()) continue; // matches no number
+        if (set->Add(desc->national_number_pattern(), nullptr) < 0) return false;
+        out.lengths.push_back(lengths_of(*desc));
+        out.patterns.push_back(desc->national_number_pattern());
     }
-    return compiled;
+    if (!set->Compile()) return false;
+    out.set = std::move(set);
+    return true;
+}
+
+// Whether a type whose lengths fit matches the number.
+bool any_type_matches(const TypeSet& types, std::string_view nsn) {
+    if (!types.set) return false;
+    thread_local std::vector<int> matched;
+    RE2::Set::ErrorInfo error{};
+    if (types.set->Match(nsn, &matched, &error)) {
+        for (int i : matched)
+            if (length_fits(types.lengths[static_cast<std::size_t>(i)], nsn.size())) return true;
+        return false;
+    }
+    if (error.kind == RE2::Set::kNoError) return false;
+    // The set's automaton ran out of memory: one pattern at a time.
+    for (std::size_t i = 0; i < types.patterns.size(); ++i)
+        if (length_fits(types.lengths[i], nsn.size()) &&
+            RE2::FullMatch(nsn, RE2(types.patterns[i], RE2::Quiet)))
+            return true;
+    return false;
 }
 
 std::shared_ptr<const RE2> compile_pattern(const std::string& pattern) {
@@ -207,7 +250,7 @@ struct RegionPlan::Lazy {
     const PhoneMetadata* formatting = nullptr; // its country code's main region's
     bool general_compiled = false;
     std::once_flag types_made, formats_made, international_made;
-    std::vector<Description> types;
+    TypeSet types;
     bool validity_known = false;
     std::vector<Format> formats;
     bool formats_known = false;
@@ -219,8 +262,9 @@ struct RegionPlan::Lazy {
     std::vector<Format> international_formats;
 
     void make_types() {
-        std::call_once(types_made,
-                       [&] { validity_known = add_types(*metadata, types) && general_compiled; });
+        std::call_once(types_made, [&] {
+            validity_known = make_type_set(*metadata, types) && general_compiled;
+        });
     }
     void make_formats() {
         std::call_once(formats_made, [&] {
@@ -295,13 +339,6 @@ bool RegionPlan::Description::matches(std::string_view national_significant_numb
     return pattern &&
            pattern->Match(national_significant_number, 0, national_significant_number.size(),
                           RE2::ANCHOR_BOTH, nullptr, 0);
-}
-
-const std::vector<RegionPlan::Description>& RegionPlan::types() const {
-    static const std::vector<Description> none;
-    if (!lazy) return none;
-    lazy->make_types();
-    return lazy->types;
 }
 
 bool RegionPlan::validity_known() const {
@@ -412,10 +449,9 @@ bool RegionPlan::valid(std::string_view national_significant_number) const {
 }
 
 bool RegionPlan::valid_in_general(std::string_view national_significant_number) const {
-    if (!general.length_fits(national_significant_number.size())) return false;
-    for (const auto& type : types())
-        if (type.matches(national_significant_number)) return true;
-    return false;
+    if (!general.length_fits(national_significant_number.size()) || !lazy) return false;
+    lazy->make_types();
+    return any_type_matches(lazy->types, national_significant_number);
 }
 
 const RegionPlan& plan_of(std::string_view region) {

@@ -52,9 +52,8 @@ struct RegionPlan {
         std::string rule; // "$1 $2 $3" with the national prefix rule applied: "0$1 $2 $3"
     };
 
-    // The types' descriptions (fixed line, mobile, toll free ...) and the formats are compiled
-    // on first use: most regions of a configuration never see a number that needs them.
-    const std::vector<Description>& types() const;
+    // The types' patterns (fixed line, mobile, toll free ...) and the formats are compiled on
+    // first use: most regions of a configuration never see a number that needs them.
     bool validity_known() const; // false when RE2 rejected a pattern: ask libphonenumber
     const std::vector<Format>& formats() const;
     bool formats_known() const; // false when RE2 rejected a pattern: ask libphonenumber
