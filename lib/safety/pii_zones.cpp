@@ -208,7 +208,7 @@ std::size_t phone_extension_end(std::string_view text, std::size_t end) {
         if (text.size() - at < word.size()) continue;
         bool same = true;
         for (std::size_t i = 0; i < word.size() && same; ++i)
-            same = (text[at + i] | 0x20) == word[i] || text[at + i] == word[i];
+            same = (text[at + i] | 0x20) == word[i]; // ASCII case folding; '.' is unchanged
         if (!same) continue;
         at += word.size();
         break;
