@@ -45,7 +45,7 @@ std::vector<RecognizerSpec> builtin_recognizers() {
                              "téléphone", "handy"}});
     r.push_back({.id = "pii.credit_card",
                  .entity = "CREDIT_CARD",
-                 .pattern = R"(\b(?:\d[ \-]?){12,18}\d\b)",
+                 .pattern = R"(\b(?:\d[ \-]?){11,18}\d\b)",
                  .validation = "credit_card",
                  .score = 0.9,
                  .context = {"credit", "card", "visa", "mastercard", "amex", "cc", "debit",

@@ -52,6 +52,11 @@ bool known_card_issuer(std::string_view d) {
     const std::size_t n = d.size();
     const int p1 = prefix_number(d, 1), p2 = prefix_number(d, 2), p3 = prefix_number(d, 3),
               p4 = prefix_number(d, 4), p6 = prefix_number(d, 6);
+    // Maestro alone has 12-digit numbers; only its own ranges, not the whole 50/56-69 block a
+    // longer number may come from (a 12-digit run is as often an order or account number).
+    if (n == 12)
+        return p4 == 5018 || p4 == 5020 || p4 == 5038 || p4 == 5893 || p4 == 6304 || p4 == 6759 ||
+               (p4 >= 6761 && p4 <= 6763);
     if (p1 == 4) return n == 13 || n == 16 || n == 19;                        // Visa
     if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n == 16; // Mastercard
     if (p2 == 34 || p2 == 37) return n == 15;                                 // Amex
@@ -105,7 +110,7 @@ bool luhn_valid(std::string_view text) {
 bool credit_card_valid(std::string_view text) {
     if (!one_separator_kind(text)) return false;
     const std::string digits = digits_of(text);
-    if (digits.size() < 13 || digits.size() > 19 || all_same_digit(digits)) return false;
+    if (digits.size() < 12 || digits.size() > 19 || all_same_digit(digits)) return false;
     return known_card_issuer(digits) && luhn_valid(digits);
 }
 

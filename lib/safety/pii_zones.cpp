@@ -264,7 +264,7 @@ void number_zones(std::string_view text, TextZones& out) {
                  (text[i - 2] == 'B' && text[i - 1] == 'C')))
                 add_crypto(i - 2);
         }
-        // A phone number has at least 7 digits (safety/pii_phone.cpp), a card number 13, an SSN
+        // A phone number has at least 7 digits (safety/pii_phone.cpp), a card number 12, an SSN
         // 9; an IPv4 address has 3 dots.
         if (digits >= 7) {
             // An extension after the number belongs to its zone; the run of its digits may
@@ -275,7 +275,7 @@ void number_zones(std::string_view text, TextZones& out) {
             else
                 phone.push_back(zone);
         }
-        if (digits >= 13) card.push_back(run);
+        if (digits >= 12) card.push_back(run);
         if (digits >= 9 && could_be_ssn(text, run)) ssn.push_back(run);
         if (dots >= 3 && digits >= 4) ipv4.push_back(run);
         // An IBAN starts [A-Z]{2}\d{2}: its first digit starts a run of number bytes.

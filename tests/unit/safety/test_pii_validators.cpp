@@ -14,6 +14,9 @@ TEST_CASE("credit cards: Luhn, issuer prefix, one kind of separator", "[safety][
     CHECK(credit_card_valid("3088000000000009"));          // JCB, an older range
     CHECK(credit_card_valid("180000000000002"));           // JCB, 15 digits
     CHECK(credit_card_valid("3518528633333504"));          // JCB by the common rule (35, 16)
+    CHECK(credit_card_valid("501878716163"));              // Maestro, 12 digits
+    CHECK(credit_card_valid("6759 6498 2648"));            // Maestro, 12 digits in groups
+    CHECK_FALSE(credit_card_valid("573992978623"));        // 12 digits outside Maestro's ranges
     CHECK_FALSE(credit_card_valid("3087000000000000"));    // between JCB's ranges (Luhn passes)
     CHECK_FALSE(credit_card_valid("4111 1111 1111 1112")); // Luhn fails
     CHECK_FALSE(credit_card_valid("4111-1111 1111-1111")); // mixed separators
