@@ -147,12 +147,17 @@ std::optional<Candidate> validate_iban(const RecognizerSpec& spec, std::string_v
     // with it.) The whole match, or its first group when it took a following word.
     if (iban_length_for_country(text.substr(begin, 2)) == 0) return std::nullopt;
     constexpr double kChecksumOnlyScore = 0.6;
+    auto checked_up_to = [&](std::size_t stop) {
+        return iban_checksum_valid(text.substr(begin, stop - begin)) &&
+               !is_word_byte(after(text, stop));
+    };
     const std::size_t space = text.substr(begin, end - begin).find(' ');
-    for (std::size_t stop : {end, space == std::string_view::npos ? end : begin + space})
-        if (iban_checksum_valid(text.substr(begin, stop - begin)) &&
-            !is_word_byte(after(text, stop)))
-            return accept(begin, stop, std::min(spec.score, kChecksumOnlyScore), "iban_mod97_only");
-    return std::nullopt;
+    std::size_t stop = end;
+    if (!checked_up_to(stop)) {
+        if (space == std::string_view::npos || !checked_up_to(begin + space)) return std::nullopt;
+        stop = begin + space;
+    }
+    return accept(begin, stop, std::min(spec.score, kChecksumOnlyScore), "iban_mod97_only");
 }
 
 std::optional<Candidate> validate_builtin_kind(const RecognizerSpec& spec, std::string_view text,

@@ -72,10 +72,6 @@ std::uint32_t lengths_of(const PhoneNumberDesc& desc) {
     return lengths;
 }
 
-bool length_fits(std::uint32_t lengths, std::size_t length) {
-    return lengths == 0 || (length < 32 && (lengths & (1u << length)) != 0);
-}
-
 // False when RE2 rejects the pattern.
 bool compile(const PhoneNumberDesc& desc, RegionPlan::Description& out) {
     out.lengths = lengths_of(desc);
@@ -122,13 +118,15 @@ bool any_type_matches(const TypeSet& types, std::string_view nsn) {
     RE2::Set::ErrorInfo error{};
     if (types.set->Match(nsn, &matched, &error)) {
         for (int i : matched)
-            if (length_fits(types.lengths[static_cast<std::size_t>(i)], nsn.size())) return true;
+            if (RegionPlan::Description::lengths_fit(types.lengths[static_cast<std::size_t>(i)],
+                                                     nsn.size()))
+                return true;
         return false;
     }
     if (error.kind == RE2::Set::kNoError) return false;
     // The set's automaton ran out of memory: one pattern at a time.
     for (std::size_t i = 0; i < types.patterns.size(); ++i)
-        if (length_fits(types.lengths[i], nsn.size()) &&
+        if (RegionPlan::Description::lengths_fit(types.lengths[i], nsn.size()) &&
             RE2::FullMatch(nsn, RE2(types.patterns[i], RE2::Quiet)))
             return true;
     return false;
@@ -141,6 +139,13 @@ std::shared_ptr<const RE2> compile_pattern(const std::string& pattern) {
     return regex->ok() ? regex : nullptr;
 }
 
+// The group a rule's "$N" at `i` names, or -1 when there is none at `i`.
+int group_at(std::string_view rule, std::size_t i) {
+    return rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9'
+               ? rule[i + 1] - '0'
+               : -1;
+}
+
 // The format with its first group ("$1") replaced by the national prefix rule ("0$1"), as
 // libphonenumber's FormatNsnUsingPattern does for the NATIONAL format.
 std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
@@ -148,7 +153,7 @@ std::string national_rule(const i18n::phonenumbers::NumberFormat& format) {
     const std::string& prefix_rule = format.national_prefix_formatting_rule();
     if (prefix_rule.empty()) return rule;
     for (std::size_t i = 0; i + 1 < rule.size(); ++i) {
-        if (rule[i] != '$' || rule[i + 1] < '0' || rule[i + 1] > '9') continue;
+        if (group_at(rule, i) < 0) continue;
         // In the prefix rule "$1" stands for the group token it replaces: Argentina's
         // "$2 15-$3-$4" becomes "0$2 15-$3-$4".
         std::string replacement;
@@ -210,8 +215,7 @@ std::vector<std::size_t> groups_by_formats(const std::vector<RegionPlan::Format>
         };
         const std::string& rule = format.rule;
         for (std::size_t i = 0; i < rule.size(); ++i) {
-            if (rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9') {
-                const int group = rule[i + 1] - '0';
+            if (const int group = group_at(rule, i); group >= 0) {
                 const re2::StringPiece part = group <= captures ? parts[group] : re2::StringPiece();
                 for (char c : part)
                     c >= '0' && c <= '9' ? digits(1) : separator();
@@ -413,8 +417,7 @@ std::string RegionPlan::without_national_prefix(std::string_view number) const {
     if (!lazy->transform_rule.empty() && !captured.empty()) {
         const std::string& rule = lazy->transform_rule;
         for (std::size_t i = 0; i < rule.size(); ++i) {
-            if (rule[i] == '$' && i + 1 < rule.size() && rule[i + 1] >= '0' && rule[i + 1] <= '9') {
-                const int group = rule[i + 1] - '0';
+            if (const int group = group_at(rule, i); group >= 0) {
                 if (group <= groups) out.append(parts[group].data(), parts[group].size());
                 ++i;
             } else {

@@ -38,7 +38,8 @@ struct RegionPlan {
         std::uint32_t lengths = 0;               // bit L; 0 when the metadata lists none
         std::shared_ptr<const re2::RE2> pattern; // null: matches no number
         bool matches(std::string_view national_significant_number) const;
-        bool length_fits(std::size_t length) const {
+        bool length_fits(std::size_t length) const { return lengths_fit(lengths, length); }
+        static bool lengths_fit(std::uint32_t lengths, std::size_t length) {
             return lengths == 0 || (length < 32 && (lengths & (1u << length)) != 0);
         }
     };
