@@ -59,7 +59,7 @@ Finding make_finding(const InjectionRule& rule, std::size_t begin, std::size_t e
 class Scanner {
   public:
     explicit Scanner(const InjectionOptions& options)
-        : options_(options), rules_(InjectionRuleSet::builtin()) {}
+        : options_(options), rules_(InjectionRuleSet::builtin()), max_reach_(max_reach(rules_)) {}
 
     // Findings of one piece of text (spans relative to it), every score kept.
     std::vector<Finding> scan(std::string_view text, int depth) const {
@@ -81,18 +81,30 @@ class Scanner {
         std::vector<Finding> out;
         for (const RuleMatch& match : matches)
             examine(match, text, depth, out);
-        if (ascii || !may_need_folding(text)) return out;
-
-        FoldedText folded = fold_disguises(text);
-        for (auto& finding : folded.disguises)
-            out.push_back(std::move(finding));
-        if (!folded.changed) return out;
-        std::size_t plain = out.size();
+        if (ascii) return out;
+        const auto windows = fold_windows(text, max_reach_);
+        if (windows.empty()) return out;
+        const bool right_to_left = has_right_to_left(text);
+        std::vector<Finding> disguises;
         std::vector<Finding> found;
-        for (const RuleMatch& match : rules_.match(folded.text))
-            examine(match, folded.text, depth, found);
+        for (auto [begin, end] : windows) {
+            const std::string_view window = text.substr(begin, end - begin);
+            FoldedText folded = fold_disguises(window, right_to_left);
+            for (auto& finding : folded.disguises)
+                disguises.push_back(shifted(std::move(finding), begin));
+            if (!folded.changed) continue;
+            std::vector<Finding> in_window;
+            for (const RuleMatch& match : rules_.match(folded.text))
+                examine(match, folded.text, depth, in_window);
+            for (auto& finding : in_window) {
+                map_to_source(finding, folded, window);
+                found.push_back(shifted(std::move(finding), begin));
+            }
+        }
+        const std::size_t plain = out.size();
+        for (auto& finding : disguises)
+            out.push_back(std::move(finding));
         for (auto& finding : found) {
-            map_to_source(finding, folded, text);
             bool known = std::any_of(out.begin(), out.begin() + static_cast<long>(plain),
                                      [&](const Finding& f) {
                                          return f.rule_id == finding.rule_id &&
@@ -104,6 +116,12 @@ class Scanner {
             out.push_back(std::move(finding));
         }
         return out;
+    }
+
+    static Finding shifted(Finding finding, std::size_t by) {
+        finding.span.byte_begin += by;
+        finding.span.byte_end += by;
+        return finding;
     }
 
     void examine(const RuleMatch& match, std::string_view text, int depth,
@@ -178,8 +196,17 @@ class Scanner {
         finding.span.byte_end = last + std::max<std::size_t>(length, 1);
     }
 
+    // The most runs any rule's match holds: how far the folded pass reads around a disguise.
+    static int max_reach(const InjectionRuleSet& rules) {
+        int most = 0;
+        for (std::size_t i = 0; i < rules.rules().size(); ++i)
+            most = std::max(most, rules.triggers().reach(i));
+        return most;
+    }
+
     const InjectionOptions& options_;
     const InjectionRuleSet& rules_;
+    const int max_reach_;
 };
 
 // [begin, end) pieces of `text` for the mode; `masks` are the text's (for sentence ends).

@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "core/text.hpp"
+#include "safety/injection_reach.hpp"
 #include "safety/injection_rules.hpp"
 
 namespace llmops::safety {
@@ -84,7 +85,8 @@ Finding disguise(std::string_view rule_id, double score, std::uint32_t begin, st
 
 class Folder {
   public:
-    explicit Folder(std::string_view text) : text_(text) {
+    Folder(std::string_view text, bool right_to_left_around)
+        : text_(text), has_right_to_left_(right_to_left_around) {
         for (std::size_t at = 0; at < text.size();) {
             char32_t cp = 0;
             std::size_t n = decode_utf8_at(text, at, cp);
@@ -289,11 +291,11 @@ class Folder {
 
 } // namespace
 
-bool may_need_folding(std::string_view text) {
+std::size_t next_fold_spot(std::string_view text, std::size_t from) {
     const auto* b = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
     auto at = [&](std::size_t i) -> unsigned { return i < n ? b[i] : 0u; };
-    std::size_t i = 0;
+    std::size_t i = from;
     int accents_in_word = 0;
     while (i < n) {
         // Eight ASCII bytes at a time: the common case.
@@ -315,12 +317,12 @@ bool may_need_folding(std::string_view text) {
         unsigned c1 = at(i + 1), c2 = at(i + 2);
         switch (c) {
         case 0xC2: // no-break space, soft hyphen
-            if (c1 == 0xA0 || c1 == 0xAD) return true;
+            if (c1 == 0xA0 || c1 == 0xAD) return i;
             break;
         case 0xC3:
         case 0xC4:
         case 0xC5: // accented Latin: one per word is ordinary French
-            if (++accents_in_word >= 2) return true;
+            if (++accents_in_word >= 2) return i;
             break;
         case 0xC9:
         case 0xCC:
@@ -332,31 +334,31 @@ bool may_need_folding(std::string_view text) {
         case 0xD2:
         case 0xD3:
         case 0xD4: // Cyrillic
-            return true;
+            return i;
         case 0xE1: // small capitals, Greek extended, Hangul and Mongolian fillers
-            if (c1 >= 0xB4 || c1 == 0x85 || c1 == 0xA0) return true;
+            if (c1 >= 0xB4 || c1 == 0x85 || c1 == 0xA0) return i;
             break;
         case 0xE2: // zero width, bidi controls, word joiners, letterlike and enclosed letters
             if (c1 == 0x80 && ((c2 >= 0x8B && c2 <= 0x8F) || (c2 >= 0xAA && c2 <= 0xAE)))
-                return true;
-            if (c1 == 0x81 && c2 >= 0xA0 && c2 <= 0xAF) return true;
-            if (c1 == 0x84 || (c1 >= 0x91 && c1 <= 0x93)) return true;
+                return i;
+            if (c1 == 0x81 && c2 >= 0xA0 && c2 <= 0xAF) return i;
+            if (c1 == 0x84 || (c1 >= 0x91 && c1 <= 0x93)) return i;
             break;
         case 0xE3: // Hangul filler
-            if (c1 == 0x85 && c2 == 0xA4) return true;
+            if (c1 == 0x85 && c2 == 0xA4) return i;
             break;
         case 0xEF: // variation selectors, BOM, full-width forms, half-width filler
             if (c1 == 0xB8 || (c1 == 0xBB && c2 == 0xBF) || c1 == 0xBC || c1 == 0xBD ||
                 (c1 == 0xBE && c2 == 0xA0))
-                return true;
+                return i;
             break;
         case 0xF0: // mathematical letters, enclosed letters
             if ((c1 == 0x9D && c2 >= 0x90 && c2 <= 0x9F) ||
                 (c1 == 0x9F && c2 >= 0x84 && c2 <= 0x87))
-                return true;
+                return i;
             break;
         case 0xF3: // tag characters, variation selectors supplement
-            if (c1 == 0xA0) return true;
+            if (c1 == 0xA0) return i;
             break;
         default:
             break;
@@ -366,11 +368,55 @@ bool may_need_folding(std::string_view text) {
         while (i < n && (b[i] & 0xC0) == 0x80)
             ++i;
     }
+    return n;
+}
+
+bool has_right_to_left(std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+        if (static_cast<unsigned char>(text[at]) < 0x80) {
+            ++at;
+            continue;
+        }
+        char32_t cp = 0;
+        const std::size_t n = decode_utf8_at(text, at, cp);
+        if (n > 0 && is_right_to_left(cp)) return true;
+        at += std::max<std::size_t>(n, 1);
+    }
     return false;
 }
 
-FoldedText fold_disguises(std::string_view text) {
-    return Folder(text).run();
+std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view text, int reach) {
+    const std::size_t n = text.size();
+    auto line_start = [&](std::size_t at) {
+        if (at == 0 || text[at - 1] == '\n') return at;
+        const std::size_t nl = text.rfind('\n', at - 1);
+        return nl == std::string_view::npos ? 0 : nl + 1;
+    };
+    auto line_end = [&](std::size_t at) {
+        if (at == 0 || at == n || text[at - 1] == '\n') return at;
+        const std::size_t nl = text.find('\n', at);
+        return nl == std::string_view::npos ? n : nl + 1;
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> windows;
+    for (std::size_t spot = next_fold_spot(text, 0); spot < n;) {
+        std::size_t spot_end = spot + 1; // past the character (its continuation bytes)
+        while (spot_end < n && (static_cast<unsigned char>(text[spot_end]) & 0xC0) == 0x80)
+            ++spot_end;
+        const std::size_t begin = line_start(walk_runs_left(text, spot, reach));
+        const std::size_t end = line_end(walk_runs_right(text, spot_end, reach));
+        if (!windows.empty() && begin <= windows.back().second)
+            windows.back().second = std::max(windows.back().second, end);
+        else
+            windows.emplace_back(begin, end);
+        // The characters up to `end` are folded with this window; a line start resets the
+        // per-word count of accents.
+        spot = next_fold_spot(text, windows.back().second);
+    }
+    return windows;
+}
+
+FoldedText fold_disguises(std::string_view text, bool right_to_left_around) {
+    return Folder(text, right_to_left_around).run();
 }
 
 } // namespace llmops::safety

@@ -5,9 +5,11 @@
 // folding and accent stripping turns full-width, mathematical and accented letters into plain
 // ones. Every folded byte remembers where it came from, so matches map back to the original.
 // The disguises themselves are reported as obfuscation findings.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "safety/finding.hpp"
@@ -23,13 +25,24 @@ struct FoldedText {
     bool changed = false;           // text differs from the source
 };
 
-// True when `text` holds a character folding would undo: invisible and bidi controls, tag
-// characters, variation selectors, Greek and Cyrillic letters, full-width, mathematical and
-// enclosed letters, combining marks, or a word with two accented letters. Plain ASCII and
-// ordinary punctuation (curly quotes, dashes) skip the folded pass.
-bool may_need_folding(std::string_view text);
+// The offset of the first character at or after `from` that folding would undo (invisible and
+// bidi controls, tag characters, variation selectors, Greek and Cyrillic letters, full-width,
+// mathematical and enclosed letters, combining marks, the second accented letter of a word), or
+// text.size(). Plain ASCII and ordinary punctuation (curly quotes, dashes) have none.
+std::size_t next_fold_spot(std::string_view text, std::size_t from = 0);
 
-// `text` must be valid UTF-8.
-FoldedText fold_disguises(std::string_view text);
+// Whether `text` holds a right-to-left letter (a bidi control is then more likely legitimate).
+bool has_right_to_left(std::string_view text);
+
+// The stretches of `text` the folded pass reads: each character next_fold_spot finds, with
+// `reach` runs (injection_reach) to either side, widened to whole lines; overlapping or touching
+// ones merged, in order. A rule's match holding a folded character lies inside its stretch, so
+// text without disguises is not folded again (a text with one disguised letter used to be
+// folded and scanned again whole).
+std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view text, int reach);
+
+// `text` must be valid UTF-8. `right_to_left_around`: the text it was cut from holds a
+// right-to-left letter (see has_right_to_left).
+FoldedText fold_disguises(std::string_view text, bool right_to_left_around = false);
 
 } // namespace llmops::safety

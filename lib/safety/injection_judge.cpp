@@ -101,7 +101,8 @@ InjectionJudgement read_injection_judgement(std::string_view answer) {
         if (confidence && (*confidence < 0 || *confidence > 1)) confidence.reset();
         if (!injection && !confidence) continue;
         out.ok = true;
-        out.score = confidence.value_or(*injection ? 1.0 : 0.0);
+        // Not value_or: its argument is evaluated first, and `injection` may be empty then.
+        out.score = confidence ? *confidence : (*injection ? 1.0 : 0.0);
         out.injection = injection.value_or(out.score >= 0.5);
         for (auto name : {"reason", "reasoning", "explanation"})
             if (const json* reason = key_of(object, name); reason && reason->is_string()) {
