@@ -339,8 +339,7 @@ std::size_t next_fold_spot(std::string_view text, std::size_t from) {
             if (c1 >= 0xB4 || c1 == 0x85 || c1 == 0xA0) return i;
             break;
         case 0xE2: // zero width, bidi controls, word joiners, letterlike and enclosed letters
-            if (c1 == 0x80 && ((c2 >= 0x8B && c2 <= 0x8F) || (c2 >= 0xAA && c2 <= 0xAE)))
-                return i;
+            if (c1 == 0x80 && ((c2 >= 0x8B && c2 <= 0x8F) || (c2 >= 0xAA && c2 <= 0xAE))) return i;
             if (c1 == 0x81 && c2 >= 0xA0 && c2 <= 0xAF) return i;
             if (c1 == 0x84 || (c1 >= 0x91 && c1 <= 0x93)) return i;
             break;
