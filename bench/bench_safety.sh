@@ -67,6 +67,14 @@ head -c 8000000 "$text" >"$both"
 whole_size=$size
 size=$(stat -c %s "$both")
 speed "llmops scan --pii --injection" bash -c '"$0" scan --pii --injection "$1"; [ $? -eq 1 ]' "$LLMOPS_BIN" "$both"
+# Written text beside the generated one, as much of it: the copyright files of the installed
+# Debian packages (licences, names from many languages and scripts, addresses, URLs), invalid
+# UTF-8 dropped. Its content depends on the machine's packages: compare within a run.
+natural=$SCRATCH/safety-natural-$size.txt
+[ -f "$natural" ] || { find /usr/share/doc -name copyright -type f | sort | xargs cat 2>/dev/null ||
+  true; } | head -c "$size" | iconv -f UTF-8 -t UTF-8 -c >"$natural"
+size=$(stat -c %s "$natural")
+speed "... Debian copyright texts" bash -c '"$0" scan --pii --injection "$1"; [ $? -le 1 ]' "$LLMOPS_BIN" "$natural"
 size=$whole_size
 speed "naive regex (grep -E -o, 10 patterns)" grep -E -o -f "$SCRATCH/naive-grep.txt" "$text"
 # The engine alone, without the process's startup (dynamic loading, libphonenumber, patterns).

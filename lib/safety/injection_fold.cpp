@@ -372,6 +372,14 @@ std::size_t next_fold_spot(std::string_view text, std::size_t from) {
 
 bool has_right_to_left(std::string_view text) {
     for (std::size_t at = 0; at < text.size();) {
+        if (at + 8 <= text.size()) { // eight ASCII bytes at a time: the common case
+            std::uint64_t eight;
+            std::memcpy(&eight, text.data() + at, 8);
+            if (!(eight & 0x8080808080808080ULL)) {
+                at += 8;
+                continue;
+            }
+        }
         if (static_cast<unsigned char>(text[at]) < 0x80) {
             ++at;
             continue;
@@ -392,7 +400,7 @@ std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view t
         return nl == std::string_view::npos ? 0 : nl + 1;
     };
     auto line_end = [&](std::size_t at) {
-        if (at == 0 || at == n || text[at - 1] == '\n') return at;
+        if (at == n || text[at - 1] == '\n') return at; // at > 0: past a character
         const std::size_t nl = text.find('\n', at);
         return nl == std::string_view::npos ? n : nl + 1;
     };
