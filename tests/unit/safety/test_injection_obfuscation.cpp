@@ -207,6 +207,7 @@ TEST_CASE("only the lines around a disguise are folded and scanned again", "[saf
     const auto inside = detect_injection(long_text);
     const Finding* inside_override = find(inside, "injection.override.ignore_previous");
     REQUIRE(inside_override);
+    CHECK(inside_override->reason.find("after undoing") != std::string::npos); // the folded pass
     CHECK(inside_override->span.byte_begin == at + alone_override->span.byte_begin);
     CHECK(inside_override->span.byte_end == at + alone_override->span.byte_end);
     CHECK(inside.size() == alone.size());
