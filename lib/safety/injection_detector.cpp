@@ -82,7 +82,9 @@ class Scanner {
         for (const RuleMatch& match : matches)
             examine(match, text, depth, out);
         if (ascii) return out;
-        const auto windows = fold_windows(text, max_reach_);
+        const auto windows = fold_windows(text, max_reach_, [this](std::string_view word) {
+            return rules_.triggers().is_rule_word(word);
+        });
         if (windows.empty()) return out;
         const bool right_to_left = has_right_to_left(text);
         std::vector<Finding> disguises;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -291,7 +292,62 @@ class Folder {
 
 } // namespace
 
-std::size_t next_fold_spot(std::string_view text, std::size_t from) {
+namespace {
+
+// A Latin letter with accents (two bytes led by 0xC3-0xC5) at text[i].
+bool accented_at(std::string_view text, std::size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    return c >= 0xC3 && c <= 0xC5 && i + 1 < text.size() &&
+           (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80;
+}
+
+// The word around the accented letter at text[at] (ASCII letters and accented ones), spelled in
+// lower-case ASCII without its accents, when every letter has such a spelling: "yöur" is "your".
+std::optional<std::string> unaccented_word(std::string_view text, std::size_t at) {
+    auto letter_at = [&](std::size_t i) {
+        return is_ascii_letter(static_cast<unsigned char>(text[i])) || accented_at(text, i);
+    };
+    std::size_t begin = at;
+    while (begin > 0) {
+        if (is_ascii_letter(static_cast<unsigned char>(text[begin - 1])))
+            --begin;
+        else if (begin >= 2 && accented_at(text, begin - 2))
+            begin -= 2;
+        else
+            break;
+    }
+    std::string word;
+    for (std::size_t i = begin; i < text.size() && letter_at(i);) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            word += static_cast<char>(c | 0x20);
+            ++i;
+        } else {
+            char32_t cp = 0;
+            const std::size_t n = decode_utf8_at(text, i, cp);
+            if (n == 0) return std::nullopt;
+            utf8proc_int32_t mapped[4];
+            int boundclass = 0;
+            const auto options = static_cast<utf8proc_option_t>(
+                UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK);
+            const utf8proc_ssize_t m = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp),
+                                                               mapped, 4, options, &boundclass);
+            if (m < 1 || m > 4) return std::nullopt;
+            for (utf8proc_ssize_t k = 0; k < m; ++k) {
+                if (!is_ascii_letter(static_cast<char32_t>(mapped[k]))) return std::nullopt;
+                word += static_cast<char>(mapped[k] | 0x20);
+            }
+            i += n;
+        }
+        if (word.size() > 16) return std::nullopt; // longer than any rule's word
+    }
+    return word;
+}
+
+} // namespace
+
+std::size_t next_fold_spot(std::string_view text, std::size_t from,
+                           const RuleWordTest& is_rule_word) {
     const auto* b = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
     auto at = [&](std::size_t i) -> unsigned { return i < n ? b[i] : 0u; };
@@ -321,8 +377,13 @@ std::size_t next_fold_spot(std::string_view text, std::size_t from) {
             break;
         case 0xC3:
         case 0xC4:
-        case 0xC5: // accented Latin: one per word is ordinary French
+        case 0xC5: // accented Latin: one per word is ordinary French, unless the word is a
+                   // rule's word with an accent put in ("yöur instructiöns")
             if (++accents_in_word >= 2) return i;
+            if (is_rule_word) {
+                const auto word = unaccented_word(text, i);
+                if (word && is_rule_word(*word)) return i;
+            }
             break;
         case 0xC9:
         case 0xCC:
@@ -392,7 +453,8 @@ bool has_right_to_left(std::string_view text) {
     return false;
 }
 
-std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view text, int reach) {
+std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view text, int reach,
+                                                              const RuleWordTest& is_rule_word) {
     const std::size_t n = text.size();
     auto line_start = [&](std::size_t at) {
         if (at == 0 || text[at - 1] == '\n') return at;
@@ -405,7 +467,7 @@ std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view t
         return nl == std::string_view::npos ? n : nl + 1;
     };
     std::vector<std::pair<std::size_t, std::size_t>> windows;
-    for (std::size_t spot = next_fold_spot(text, 0); spot < n;) {
+    for (std::size_t spot = next_fold_spot(text, 0, is_rule_word); spot < n;) {
         std::size_t spot_end = spot + 1; // past the character (its continuation bytes)
         while (spot_end < n && (static_cast<unsigned char>(text[spot_end]) & 0xC0) == 0x80)
             ++spot_end;
@@ -417,7 +479,7 @@ std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view t
             windows.emplace_back(begin, end);
         // The characters up to `end` are folded with this window; a line start resets the
         // per-word count of accents.
-        spot = next_fold_spot(text, windows.back().second);
+        spot = next_fold_spot(text, windows.back().second, is_rule_word);
     }
     return windows;
 }

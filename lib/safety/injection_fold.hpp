@@ -7,6 +7,7 @@
 // The disguises themselves are reported as obfuscation findings.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,11 +26,16 @@ struct FoldedText {
     bool changed = false;           // text differs from the source
 };
 
+// Whether a lower-case ASCII word is one of the injection rules' words.
+using RuleWordTest = std::function<bool(std::string_view)>;
+
 // The offset of the first character at or after `from` that folding would undo (invisible and
 // bidi controls, tag characters, variation selectors, Greek and Cyrillic letters, full-width,
-// mathematical and enclosed letters, combining marks, the second accented letter of a word), or
+// mathematical and enclosed letters, combining marks, the second accented letter of a word, or
+// an accented letter of a word that is a rule's word without its accents: `yöur`), or
 // text.size(). Plain ASCII and ordinary punctuation (curly quotes, dashes) have none.
-std::size_t next_fold_spot(std::string_view text, std::size_t from = 0);
+std::size_t next_fold_spot(std::string_view text, std::size_t from = 0,
+                           const RuleWordTest& is_rule_word = {});
 
 // Whether `text` holds a right-to-left letter (a bidi control is then more likely legitimate).
 bool has_right_to_left(std::string_view text);
@@ -39,7 +45,8 @@ bool has_right_to_left(std::string_view text);
 // ones merged, in order. A rule's match holding a folded character lies inside its stretch, so
 // text without disguises is not folded again (a text with one disguised letter used to be
 // folded and scanned again whole).
-std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view text, int reach);
+std::vector<std::pair<std::size_t, std::size_t>>
+fold_windows(std::string_view text, int reach, const RuleWordTest& is_rule_word = {});
 
 // `text` must be valid UTF-8. `right_to_left_around`: the text it was cut from holds a
 // right-to-left letter (see has_right_to_left).

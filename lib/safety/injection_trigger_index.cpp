@@ -168,4 +168,11 @@ int InjectionTriggers::reach(std::size_t index) const {
     return index_->rules[index].reach;
 }
 
+bool InjectionTriggers::is_rule_word(std::string_view word) const {
+    if (word.empty() || word.size() > triggers_internal::kMaxTriggerWord) return false;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(word.data());
+    // `readable` as the word's length: the key is built byte by byte, nothing read past it.
+    return index_->lookup(triggers_internal::word_key(bytes, word.size(), word.size())) >= 0;
+}
+
 } // namespace llmops::safety

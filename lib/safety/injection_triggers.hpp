@@ -120,6 +120,8 @@ class InjectionTriggers {
                  std::vector<RuleWindow>& out) const;
     // How many runs a match of rule `index` can hold (for the tests).
     int reach(std::size_t index) const;
+    // Whether `word` (ASCII letters and digits, any case) is one of the rules' words.
+    bool is_rule_word(std::string_view word) const;
 
   private:
     std::unique_ptr<triggers_internal::Index> index_; // injection_trigger_index.hpp
