@@ -84,34 +84,30 @@ Finding disguise(std::string_view rule_id, double score, std::uint32_t begin, st
     return f;
 }
 
+// Folds one piece of a text into `out`, which holds the pieces before it; offsets count from
+// the text's start (the piece starts at `base`).
 class Folder {
   public:
-    Folder(std::string_view text, bool right_to_left_around)
-        : text_(text), has_right_to_left_(right_to_left_around) {
-        for (std::size_t at = 0; at < text.size();) {
+    Folder(std::string_view piece, std::size_t base, bool right_to_left, FoldedText& out)
+        : out_(out), has_right_to_left_(right_to_left) {
+        for (std::size_t at = 0; at < piece.size();) {
             char32_t cp = 0;
-            std::size_t n = decode_utf8_at(text, at, cp);
+            std::size_t n = decode_utf8_at(piece, at, cp);
             if (n == 0) { // callers validate first; keep going rather than loop
                 cp = 0xFFFD;
                 n = 1;
             }
-            points_.push_back(
-                {cp, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at + n)});
-            if (is_right_to_left(cp)) has_right_to_left_ = true;
+            points_.push_back({cp, static_cast<std::uint32_t>(base + at),
+                               static_cast<std::uint32_t>(base + at + n)});
             at += n;
         }
     }
 
-    FoldedText run() {
-        out_.text.reserve(text_.size());
-        out_.origin.reserve(text_.size() + 1);
+    void run() {
         for (std::size_t i = 0; i < points_.size(); ++i)
             fold_one(i);
         close_word();
         flush_runs(points_.size());
-        out_.origin.push_back(static_cast<std::uint32_t>(text_.size()));
-        out_.changed = out_.text != text_;
-        return std::move(out_);
     }
 
   private:
@@ -274,9 +270,8 @@ class Folder {
         flush_selectors();
     }
 
-    std::string_view text_;
     std::vector<CodePoint> points_;
-    FoldedText out_;
+    FoldedText& out_;
     bool has_right_to_left_ = false;
     long tag_begin_ = -1;
     std::string tag_text_;
@@ -485,7 +480,27 @@ std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view t
 }
 
 FoldedText fold_disguises(std::string_view text, bool right_to_left_around) {
-    return Folder(text, right_to_left_around).run();
+    // Folded a stretch of lines at a time. A line break ends everything the folder follows (a
+    // word, a run of tags or selectors; an invisible character looks past invisible ones only),
+    // so the pieces fold as the whole would, and the 12-byte record kept per character is
+    // that of one piece, not of a text of megabytes.
+    constexpr std::size_t kPieceBytes = 64 << 10;
+    const bool right_to_left = right_to_left_around || has_right_to_left(text);
+    FoldedText out;
+    out.text.reserve(text.size());
+    out.origin.reserve(text.size() + 1);
+    for (std::size_t begin = 0; begin < text.size();) {
+        std::size_t end = text.size();
+        if (text.size() - begin > kPieceBytes)
+            if (const std::size_t nl = text.find('\n', begin + kPieceBytes);
+                nl != std::string_view::npos)
+                end = nl + 1;
+        Folder(text.substr(begin, end - begin), begin, right_to_left, out).run();
+        begin = end;
+    }
+    out.origin.push_back(static_cast<std::uint32_t>(text.size()));
+    out.changed = out.text != text;
+    return out;
 }
 
 } // namespace llmops::safety

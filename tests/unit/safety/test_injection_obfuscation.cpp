@@ -239,3 +239,32 @@ TEST_CASE("only the lines around a disguise are folded and scanned again", "[saf
     CHECK(find(rtl, "injection.obfuscation.bidi_control")->score <
           find(ltr, "injection.obfuscation.bidi_control")->score);
 }
+
+TEST_CASE("a long text folds as its lines do, a stretch of lines at a time",
+          "[safety][injection]") {
+    // Lines of disguises, far past one 64 KiB piece: the folded text, its map and its
+    // disguises are those of the lines folded one by one.
+    const std::vector<std::string> lines = {
+        "pl\u0430in line with a Cyrillic letter\n", "zero\u200bwidth inside a word\n",
+        "tags " + tags("hidden words") + " here\n", "\uFF29\uFF47\uFF4E\uFF4F\uFF52\uFF45 this\n",
+        "an ordinary line\n"};
+    std::string text;
+    std::string expected_text;
+    std::vector<std::uint32_t> expected_origin;
+    std::size_t expected_disguises = 0;
+    for (int i = 0; text.size() < 300'000; ++i) {
+        const std::string& line = lines[static_cast<std::size_t>(i * 7 % 5)];
+        const FoldedText alone = fold_disguises(line);
+        expected_text += alone.text;
+        for (std::size_t k = 0; k + 1 < alone.origin.size(); ++k)
+            expected_origin.push_back(static_cast<std::uint32_t>(text.size() + alone.origin[k]));
+        expected_disguises += alone.disguises.size();
+        text += line;
+    }
+    expected_origin.push_back(static_cast<std::uint32_t>(text.size()));
+    const FoldedText whole = fold_disguises(text);
+    CHECK(whole.text == expected_text);
+    CHECK(whole.origin == expected_origin);
+    CHECK(whole.disguises.size() == expected_disguises);
+    CHECK(whole.changed);
+}
