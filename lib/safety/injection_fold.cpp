@@ -285,10 +285,6 @@ class Folder {
     char last_script_ = 0;
 };
 
-} // namespace
-
-namespace {
-
 // A Latin letter with accents (two bytes led by 0xC3-0xC5) at text[i].
 bool accented_at(std::string_view text, std::size_t i) {
     const auto c = static_cast<unsigned char>(text[i]);
