@@ -71,10 +71,14 @@ speed "llmops scan --pii --injection" bash -c '"$0" scan --pii --injection "$1";
 # Debian packages (licences, names from many languages and scripts, addresses, URLs), invalid
 # UTF-8 dropped. Its content depends on the machine's packages: compare within a run.
 natural=$SCRATCH/safety-natural-$size.txt
-[ -f "$natural" ] || { find /usr/share/doc -name copyright -type f | sort | xargs cat 2>/dev/null ||
+[ -f "$natural" ] || { find /usr/share/doc -name copyright -type f | sort | xargs -r cat 2>/dev/null ||
   true; } | head -c "$size" | iconv -f UTF-8 -t UTF-8 -c >"$natural"
 size=$(stat -c %s "$natural")
-speed "... Debian copyright texts" bash -c '"$0" scan --pii --injection "$1"; [ $? -le 1 ]' "$LLMOPS_BIN" "$natural"
+if [ "$size" -gt 0 ]; then
+  speed "... Debian copyright texts" bash -c '"$0" scan --pii --injection "$1"; [ $? -le 1 ]' "$LLMOPS_BIN" "$natural"
+else
+  echo "... Debian copyright texts: none on this machine (/usr/share/doc), skipped"
+fi
 size=$whole_size
 speed "naive regex (grep -E -o, 10 patterns)" grep -E -o -f "$SCRATCH/naive-grep.txt" "$text"
 # The engine alone, without the process's startup (dynamic loading, libphonenumber, patterns).
