@@ -199,10 +199,14 @@ class Scanner {
     }
 
     // The most runs any rule's match holds: how far the folded pass reads around a disguise.
+    // The rules are the built-in ones, so it is found once.
     static int max_reach(const InjectionRuleSet& rules) {
-        int most = 0;
-        for (std::size_t i = 0; i < rules.rules().size(); ++i)
-            most = std::max(most, rules.triggers().reach(i));
+        static const int most = [&rules] {
+            int out = 0;
+            for (std::size_t i = 0; i < rules.rules().size(); ++i)
+                out = std::max(out, rules.triggers().reach(i));
+            return out;
+        }();
         return most;
     }
 

@@ -475,13 +475,13 @@ std::vector<std::pair<std::size_t, std::size_t>> fold_windows(std::string_view t
     return windows;
 }
 
-FoldedText fold_disguises(std::string_view text, bool right_to_left_around) {
+FoldedText fold_disguises(std::string_view text, std::optional<bool> right_to_left) {
     // Folded a stretch of lines at a time. A line break ends everything the folder follows (a
     // word, a run of tags or selectors; an invisible character looks past invisible ones only),
     // so the pieces fold as the whole would, and the 12-byte record kept per character is
     // that of one piece, not of a text of megabytes.
     constexpr std::size_t kPieceBytes = 64 << 10;
-    const bool right_to_left = right_to_left_around || has_right_to_left(text);
+    const bool any_right_to_left = right_to_left ? *right_to_left : has_right_to_left(text);
     FoldedText out;
     out.text.reserve(text.size());
     out.origin.reserve(text.size() + 1);
@@ -491,7 +491,7 @@ FoldedText fold_disguises(std::string_view text, bool right_to_left_around) {
             if (const std::size_t nl = text.find('\n', begin + kPieceBytes);
                 nl != std::string_view::npos)
                 end = nl + 1;
-        Folder(text.substr(begin, end - begin), begin, right_to_left, out).run();
+        Folder(text.substr(begin, end - begin), begin, any_right_to_left, out).run();
         begin = end;
     }
     out.origin.push_back(static_cast<std::uint32_t>(text.size()));

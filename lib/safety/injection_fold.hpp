@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,8 +49,8 @@ bool has_right_to_left(std::string_view text);
 std::vector<std::pair<std::size_t, std::size_t>>
 fold_windows(std::string_view text, int reach, const RuleWordTest& is_rule_word = {});
 
-// `text` must be valid UTF-8. `right_to_left_around`: the text it was cut from holds a
-// right-to-left letter (see has_right_to_left).
-FoldedText fold_disguises(std::string_view text, bool right_to_left_around = false);
+// `text` must be valid UTF-8. `right_to_left`: whether the text, or the text it was cut from,
+// holds a right-to-left letter (has_right_to_left); found out here when not given.
+FoldedText fold_disguises(std::string_view text, std::optional<bool> right_to_left = std::nullopt);
 
 } // namespace llmops::safety
